@@ -1,0 +1,67 @@
+// swift-tools-version: 6.0
+// PocketTTS-Swift: Kyutai's Pocket TTS (pocket-tts 1.1.1, model b6369a24) in Swift,
+// served as a real-time WebSocket speech service.
+//
+// Targets, dependencies pointing downward only:
+//   C libraries (COpenBLAS, COpus, CWebSockets, CSentencePiece)
+//   Kernels   -> COpenBLAS            tensors and math, knows nothing about the model
+//   PocketTTS -> Kernels, CSentencePiece, Yams   the model: pure compute
+//   TTSEngine -> PocketTTS            producer/consumer threads, streams
+//   TTSServer -> TTSEngine, COpus, CWebSockets   event loop, protocols, encoders
+//   pocket-tts (executable) -> all of the above   the command line
+import PackageDescription
+
+let package = Package(
+    name: "PocketTTS",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "pocket-tts", targets: ["PocketTTSCLI"]),
+        .library(name: "PocketTTS", targets: ["PocketTTS"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // MARK: C libraries: a modulemap and a shim header each, nothing else.
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
+        .systemLibrary(name: "CWebSockets", pkgConfig: "libwebsockets", providers: [.apt(["libwebsockets-dev"])]),
+        // SentencePiece is C++: a small target exposing a plain extern "C" API.
+        .target(
+            name: "CSentencePiece",
+            cxxSettings: [.unsafeFlags(["-std=c++17"])],
+            linkerSettings: [.linkedLibrary("sentencepiece"), .linkedLibrary("stdc++")]
+        ),
+
+        // MARK: Swift targets
+        .target(name: "Kernels", dependencies: ["COpenBLAS"]),
+        .target(
+            name: "PocketTTS",
+            dependencies: ["Kernels", "CSentencePiece", .product(name: "Yams", package: "Yams")]
+        ),
+        .target(
+            name: "TTSEngine",
+            dependencies: ["PocketTTS", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "TTSServer",
+            dependencies: ["TTSEngine", "COpus", "CWebSockets", .product(name: "Logging", package: "swift-log")]
+        ),
+        .executableTarget(
+            name: "PocketTTSCLI",
+            dependencies: [
+                "PocketTTS", "TTSEngine", "TTSServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: Tests (swift-testing), mirroring the sources
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
+        .testTarget(name: "PocketTTSTests", dependencies: ["PocketTTS"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TTSEngineTests", dependencies: ["TTSEngine"]),
+        .testTarget(name: "TTSServerTests", dependencies: ["TTSServer"]),
+    ]
+)

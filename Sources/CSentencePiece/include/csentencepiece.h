@@ -1,0 +1,2 @@
+// Plain C API over libsentencepiece (filled by the tokenizer work).
+#pragma once

@@ -1,0 +1,1 @@
+// PocketTTS module.

@@ -1,0 +1,1 @@
+// TTSServer module.
