@@ -1,0 +1,14 @@
+import ArgumentParser
+
+/// `pocket-tts`: the command line. Thin: every subcommand parses flags and calls into the
+/// libraries; no model or protocol logic lives here.
+@main
+struct PocketTTSCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pocket-tts",
+        abstract: "Kyutai Pocket TTS in Swift: generate speech, manage weights and voices, serve it.",
+        subcommands: [
+            MakeRandomWeights.self,
+        ]
+    )
+}
