@@ -1,0 +1,70 @@
+// BLAS: the only file that imports COpenBLAS. Row-major single-precision wrappers.
+import COpenBLAS
+
+/// Thin row-major wrappers over OpenBLAS `cblas_sgemm` / `cblas_sgemv`.
+///
+/// All matrices are row-major; `lda`/`ldb`/`ldc` are row strides in elements, so a
+/// sub-matrix of a wider buffer (e.g. one head of a `[T, H, D]` tensor) can be passed directly.
+public enum BLAS {
+    /// C[m, n] = alpha · op(A) · op(B) + beta · C.
+    /// op(A) is [m, k] (A stored [m, k] or, when `transposeA`, [k, m]);
+    /// op(B) is [k, n] (B stored [k, n] or, when `transposeB`, [n, k]).
+    public static func sgemm(
+        transposeA: Bool = false, transposeB: Bool = false,
+        m: Int, n: Int, k: Int,
+        alpha: Float = 1,
+        a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        beta: Float = 0,
+        c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        precondition(m >= 0 && n >= 0 && k >= 0, "sgemm: negative dimension")
+        if m == 0 || n == 0 { return }
+        cblasSgemm(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+    }
+
+    /// y[m or n] = alpha · op(A) · x + beta · y, A stored row-major [m, n] with row stride `lda`.
+    /// Without `transpose`: x is [n], y is [m]. With `transpose`: x is [m], y is [n].
+    public static func sgemv(
+        transpose: Bool = false,
+        m: Int, n: Int,
+        alpha: Float = 1,
+        a: UnsafePointer<Float>, lda: Int,
+        x: UnsafePointer<Float>,
+        beta: Float = 0,
+        y: UnsafeMutablePointer<Float>
+    ) {
+        precondition(m >= 0 && n >= 0, "sgemv: negative dimension")
+        if m == 0 || n == 0 { return }
+        cblasSgemv(transpose, m, n, alpha, a, lda, x, beta, y)
+    }
+
+    /// Number of threads OpenBLAS uses for one call.
+    public static var threadCount: Int { Int(openblas_get_num_threads()) }
+
+    /// Sets the number of threads OpenBLAS uses for one call (process-wide).
+    public static func setThreadCount(_ count: Int) {
+        precondition(count >= 1, "BLAS.setThreadCount: count must be >= 1")
+        openblas_set_num_threads(Int32(count))
+    }
+
+    static func cblasSgemm(
+        _ tA: Bool, _ tB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+        _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+        _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+    ) {
+        cblas_sgemm(
+            CblasRowMajor, tA ? CblasTrans : CblasNoTrans, tB ? CblasTrans : CblasNoTrans,
+            blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb),
+            beta, c, blasint(ldc))
+    }
+
+    static func cblasSgemv(
+        _ t: Bool, _ m: Int, _ n: Int, _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int,
+        _ x: UnsafePointer<Float>, _ beta: Float, _ y: UnsafeMutablePointer<Float>
+    ) {
+        cblas_sgemv(
+            CblasRowMajor, t ? CblasTrans : CblasNoTrans, blasint(m), blasint(n), alpha, a,
+            blasint(lda), x, 1, beta, y, 1)
+    }
+}
