@@ -99,7 +99,7 @@ public struct SEANetDecoder: StreamingModule {
             var (current, next) = (ping, pong)
             var length = T
             for (s, stage) in stages.enumerated() {
-                Activation.elu(current, count: stage.upsample.inChannels * length)
+                VectorELU.apply(current, count: stage.upsample.inChannels * length)
                 stage.upsample.forward(current, length: length, into: next, state: &state.upsample[s])
                 length *= stage.upsample.stride
                 for (j, block) in stage.residuals.enumerated() {

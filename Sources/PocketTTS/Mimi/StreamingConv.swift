@@ -62,7 +62,7 @@ public struct StreamingConv1d: StreamingModule {
             for c in 0..<C {
                 let row = buffer + c * L
                 (row + P).update(from: x + c * T, count: T)
-                if applyingELU { Activation.elu(row + P, count: T) }
+                if applyingELU { VectorELU.apply(row + P, count: T) }
                 if P == 0 { continue }
                 if replicateFirst {
                     row.update(repeating: row[P], count: P)
