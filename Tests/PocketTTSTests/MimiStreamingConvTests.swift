@@ -82,7 +82,7 @@ import Testing
         let b = c.bias ? Tensor.random([c.cout], seed: 2) : nil
         let conv = StreamingConv1d(conv: Conv1d(weight: w, bias: b, stride: c.stride, dilation: c.dilation, groups: c.groups),
                                    paddingMode: c.mode)
-        let T = 12 * c.stride * 4
+        let T = 12 * c.stride * 4  // one pass: 48 output steps (Kernels path); chunks: <= 5 (SkinnyGEMM)
         let x = Tensor.random([c.cin, T], seed: 3)
         let whole = streamed(conv, x, chunks: [T], state: conv.makeState())
         let naive = naiveCausalConv(x, weight: w, bias: b, stride: c.stride, dilation: c.dilation,
@@ -139,7 +139,7 @@ import Testing
         let w = Tensor.random([c.cin, c.cout / c.groups, c.kernel], seed: 8)
         let b = c.bias ? Tensor.random([c.cout], seed: 9) : nil
         let convtr = StreamingConvTranspose1d(convTranspose: ConvTranspose1d(weight: w, bias: b, stride: c.stride, groups: c.groups))
-        let T = 23
+        let T = 40  // one pass > 32 steps takes the Kernels path, chunks take SkinnyGEMM
         let x = Tensor.random([c.cin, T], seed: 10)
         let whole = streamed(convtr, x, chunks: [T], state: convtr.makeState())
         #expect(whole.shape == [c.cout, T * c.stride])

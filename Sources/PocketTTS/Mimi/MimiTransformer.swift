@@ -24,6 +24,8 @@ public struct MimiTransformerLayer: Sendable {
         precondition(outProjection.inFeatures == d && outProjection.outFeatures == d, "MimiTransformerLayer: out_proj shape")
         precondition(linear1.inFeatures == d && linear2.outFeatures == d && linear2.inFeatures == linear1.outFeatures,
                      "MimiTransformerLayer: feed-forward shapes")
+        precondition([inProjection, outProjection, linear1, linear2].allSatisfy { $0.bias == nil },
+                     "MimiTransformerLayer: projections have no bias")
         precondition(layerScale1.count == d && layerScale2.count == d && norm2.dim == d, "MimiTransformerLayer: dims")
         self.norm1 = norm1
         self.inProjection = inProjection
@@ -89,6 +91,8 @@ public struct MimiTransformer: StreamingModule {
         var attended: [Float] = []  // scratch [T, d]
         var hidden: [Float] = []  // scratch [T, ffn]
         var scores: [Float] = []  // scratch [chunk, keys]
+        var product: [Float] = []  // scratch [max(3d, ffn), T]: W·xᵀ before transposing
+        var inputT: [Float] = []  // scratch [max(d, ffn), T]: xᵀ
     }
 
     /// A fresh stream with a ring of `capacity` slots per layer (the reference: context).
@@ -161,7 +165,7 @@ public struct MimiTransformer: StreamingModule {
 
     /// The state's buffers as pointers, for the duration of one call.
     private struct Buffers {
-        let stream, normed, qkv, attended, hidden, scores: UnsafeMutablePointer<Float>
+        let stream, normed, qkv, attended, hidden, scores, product, inputT: UnsafeMutablePointer<Float>
         let keys, values: UnsafeMutablePointer<Float>  // [layers, capacity, d]
         let positions: UnsafeMutablePointer<Int>  // [layers, capacity]
         let capacity: Int
@@ -171,10 +175,12 @@ public struct MimiTransformer: StreamingModule {
         withPointers(&state.stream, &state.normed, &state.qkv) { stream, normed, qkv in
             withPointers(&state.attended, &state.hidden, &state.scores) { attended, hidden, scores in
                 withPointers(&state.keys, &state.values) { keys, values in
-                    state.slotPositions.withUnsafeMutableBufferPointer { positions in
-                        body(Buffers(stream: stream, normed: normed, qkv: qkv, attended: attended, hidden: hidden,
-                                     scores: scores, keys: keys, values: values, positions: positions.baseAddress!,
-                                     capacity: state.capacity))
+                    withPointers(&state.product, &state.inputT) { product, inputT in
+                        state.slotPositions.withUnsafeMutableBufferPointer { positions in
+                            body(Buffers(stream: stream, normed: normed, qkv: qkv, attended: attended, hidden: hidden,
+                                         scores: scores, product: product, inputT: inputT, keys: keys, values: values,
+                                         positions: positions.baseAddress!, capacity: state.capacity))
+                        }
                     }
                 }
             }
@@ -192,6 +198,9 @@ public struct MimiTransformer: StreamingModule {
         state.qkv.reserveScratch(T * 3 * d)
         state.attended.reserveScratch(T * d)
         state.hidden.reserveScratch(T * ffn)
+        let few = T <= SkinnyGEMM.maxColumns
+        state.product.reserveScratch(few ? T * max(3 * d, ffn) : 1)
+        state.inputT.reserveScratch(few ? T * max(d, ffn) : 1)
         switch mode {
         case .whole: state.scores.reserveScratch(T * T)
         case .ring(let chunk): state.scores.reserveScratch(max(1, min(chunk, T) * state.capacity))
@@ -221,7 +230,7 @@ public struct MimiTransformer: StreamingModule {
         let x = b.stream
         // _sa_block
         layer.norm1.forward(x, rows: T, into: b.normed)
-        layer.inProjection.forward(b.normed, rows: T, into: b.qkv)
+        project(layer.inProjection, b.normed, rows: T, into: b.qkv, buffers: b)
         rope.apply(b.qkv, count: T, heads: attention.heads, offset: start, rowStride: 3 * d)
         rope.apply(b.qkv + d, count: T, heads: attention.heads, offset: start, rowStride: 3 * d)
         switch mode {
@@ -239,14 +248,31 @@ public struct MimiTransformer: StreamingModule {
                 c0 += n
             }
         }
-        layer.outProjection.forward(b.attended, rows: T, into: b.normed)
+        project(layer.outProjection, b.attended, rows: T, into: b.normed, buffers: b)
         addScaled(layer.layerScale1, b.normed, into: x, rows: T)
         // _ff_block
         layer.norm2.forward(x, rows: T, into: b.normed)
-        layer.linear1.forward(b.normed, rows: T, into: b.hidden)
+        project(layer.linear1, b.normed, rows: T, into: b.hidden, buffers: b)
         Activation.gelu(b.hidden, count: T * layer.feedForwardDimension)
-        layer.linear2.forward(b.hidden, rows: T, into: b.normed)
+        project(layer.linear2, b.hidden, rows: T, into: b.normed, buffers: b)
         addScaled(layer.layerScale2, b.normed, into: x, rows: T)
+    }
+
+    /// y[T, out] = x[T, in]·Wᵀ. For a few rows (a frame is 16) it computes (W·xᵀ)ᵀ with
+    /// `SkinnyGEMM` (2.3 → 1.4 ms per layer at 16 rows, weights from DRAM).
+    private func project(
+        _ linear: Linear, _ x: UnsafePointer<Float>, rows T: Int, into y: UnsafeMutablePointer<Float>, buffers b: Buffers
+    ) {
+        if T == 1 || T > SkinnyGEMM.maxColumns {
+            linear.forward(x, rows: T, into: y)
+            return
+        }
+        let (n, k) = (linear.outFeatures, linear.inFeatures)
+        transpose(x, rows: T, columns: k, into: b.inputT)
+        linear.weight.withUnsafeBufferPointer { w in
+            SkinnyGEMM.multiply(m: n, n: T, k: k, a: w.baseAddress!, lda: k, b: b.inputT, ldb: T, c: b.product, ldc: T)
+        }
+        transpose(b.product, rows: n, columns: T, into: y)
     }
 
     /// One reference call of `MimiStreamingMultiheadAttention` on `rows` rows at positions
