@@ -61,6 +61,7 @@ public struct Linear: Sendable {
         precondition(x.lastDimension == inFeatures, "Linear: input \(x.shape), expected last dim \(inFeatures)")
         let rows = x.rowCount
         var out = Tensor.zeros(Array(x.shape.dropLast()) + [outFeatures])
+        if rows == 0 { return out }
         x.data.withUnsafeBufferPointer { xp in
             out.data.withUnsafeMutableBufferPointer { yp in
                 forward(xp.baseAddress!, rows: rows, into: yp.baseAddress!)

@@ -52,3 +52,13 @@ struct LinearTests {
         #expect(relativeError(y.data, Self.naive(x.data, rows: 6, layer)) < 1e-5)
     }
 }
+
+extension LinearTests {
+    @Test func emptyInputsGiveEmptyOutputs() {
+        let layer = Linear(weight: Tensor.random([3, 2], seed: 11))
+        #expect(layer(Tensor.zeros([0, 2])).shape == [0, 3])
+        #expect(LayerNorm(dim: 2)(Tensor.zeros([0, 2])).shape == [0, 2])
+        #expect(RMSNormUnbiased(dim: 2)(Tensor.zeros([0, 2])).shape == [0, 2])
+        #expect(RoPE(headDim: 2)(Tensor.zeros([0, 1, 2]), offset: 3).shape == [0, 1, 2])
+    }
+}
