@@ -16,8 +16,8 @@ struct LinearTests {
         return out
     }
 
-    // rows == 1 takes the sgemv path, other counts one sgemm.
-    @Test(arguments: [(1, false), (1, true), (5, false), (5, true)])
+    // Fewer than Linear.sgemmMinimumRows rows take the sgemv path, more take one sgemm.
+    @Test(arguments: [(1, false), (1, true), (3, true), (5, false), (5, true)])
     func forwardMatchesNaive(rows: Int, withBias: Bool) {
         let (inF, outF) = (37, 23)
         let layer = Linear(weight: randomArray(inF * outF, seed: 1), bias: withBias ? randomArray(outF, seed: 2) : nil,
@@ -28,7 +28,7 @@ struct LinearTests {
         #expect(relativeError(y, Self.naive(x, rows: rows, layer)) < 1e-5)
     }
 
-    @Test(arguments: [1, 4])
+    @Test(arguments: [1, 2, 4])
     func accumulateAddsToOutput(rows: Int) {
         let (inF, outF) = (16, 8)
         let layer = Linear(weight: randomArray(inF * outF, seed: 4), bias: randomArray(outF, seed: 5),
