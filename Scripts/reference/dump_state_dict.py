@@ -3,20 +3,33 @@
 
 The model is built from a config yaml exactly as `TTSModel.load_model` does, with every
 weights path removed (nothing is downloaded). The tokenizer is only read by the reference to
-check `n_bins`; pass the real one with --tokenizer, otherwise a stand-in reporting `n_bins`
-pieces is used. The output is the fixture the Swift layout test compares against:
+check `n_bins`: the real one (--tokenizer, default ../shared/assets/tokenizer.model) is used
+when it is there and has `n_bins` pieces, otherwise a stand-in (the layout does not depend
+on it). Each tensor also gets how the reference initialises it ("init"): the torch default
+U(+-bound) of Linear/Conv layers (bound = 1/sqrt(fan_in) as torch computes fan_in), a
+constant, N(0, 1), or the exact values of a fixed buffer. The outputs are the fixtures the
+Swift layout test compares against:
 
     /opt/ref-venv/bin/python Scripts/reference/dump_state_dict.py \
         Configs/b6369a24.yaml Tests/PocketTTSTests/Fixtures/layout/b6369a24.json
+    /opt/ref-venv/bin/python Scripts/reference/dump_state_dict.py \
+        Tests/PocketTTSTests/Fixtures/layout/variant.yaml Tests/PocketTTSTests/Fixtures/layout/variant.json
 
 Needs `pip install pocket-tts==1.1.1`.
 """
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
 import torch
+
+
+def vocab_size(tokenizer_path: str) -> int:
+    import sentencepiece
+
+    return sentencepiece.SentencePieceProcessor(str(tokenizer_path)).vocab_size()
 
 
 def build_reference_model(config_path: str, tokenizer_path: str | None):
@@ -30,11 +43,10 @@ def build_reference_model(config_path: str, tokenizer_path: str | None):
     config.weights_path_without_voice_cloning = None
     config.flow_lm.weights_path = None
     config.mimi.weights_path = None
-    if tokenizer_path is not None and Path(tokenizer_path).exists():
+    n_bins = config.flow_lm.lookup_table.n_bins
+    if tokenizer_path is not None and Path(tokenizer_path).exists() and vocab_size(tokenizer_path) == n_bins:
         config.flow_lm.lookup_table.tokenizer_path = str(tokenizer_path)
     else:
-        n_bins = config.flow_lm.lookup_table.n_bins
-
         class StandInTokenizer:
             def __init__(self, nbins: int, tokenizer_path: str) -> None:
                 assert nbins == n_bins
@@ -43,6 +55,31 @@ def build_reference_model(config_path: str, tokenizer_path: str | None):
     return TTSModel._from_pydantic_config_with_weights(
         config, temp=0.7, lsd_decode_steps=1, noise_clamp=None, eos_threshold=-4.0
     )
+
+
+def owning_modules(model: torch.nn.Module) -> dict[str, torch.nn.Module]:
+    owners = {}
+    for module_name, module in model.named_modules():
+        prefix = module_name + "." if module_name else ""
+        for name, _ in module.named_parameters(recurse=False):
+            owners[prefix + name] = module
+        for name, _ in module.named_buffers(recurse=False):
+            owners[prefix + name] = module
+    return owners
+
+
+def describe_init(name: str, tensor: torch.Tensor, module: torch.nn.Module) -> dict:
+    """How the reference initialises `tensor` (a fresh, unloaded model)."""
+    linear_kinds = (torch.nn.Linear, torch.nn.Conv1d, torch.nn.ConvTranspose1d)
+    if isinstance(module, linear_kinds):
+        fan_in, _ = torch.nn.init._calculate_fan_in_and_fan_out(module.weight)
+        return {"kind": "uniform", "bound": 1 / math.sqrt(fan_in)}
+    if isinstance(module, torch.nn.Embedding) or name.endswith("bos_emb"):
+        return {"kind": "normal", "mean": 0.0, "std": 1.0}
+    flat = tensor.flatten()
+    if flat.numel() > 0 and bool((flat == flat[0]).all()):
+        return {"kind": "constant", "value": float(flat[0])}
+    return {"kind": "values", "values": [float(v) for v in flat]}
 
 
 def dtype_name(dtype: torch.dtype) -> str:
@@ -62,8 +99,15 @@ def main() -> None:
 
     model = build_reference_model(args.config, args.tokenizer)
     state = model.state_dict()
+    owners = owning_modules(model)
     tensors = [
-        {"name": name, "shape": list(tensor.shape), "dtype": dtype_name(tensor.dtype)}
+        {
+            "name": name,
+            "shape": list(tensor.shape),
+            "dtype": dtype_name(tensor.dtype),
+            "module": type(owners[name]).__name__,
+            "init": describe_init(name, tensor, owners[name]),
+        }
         for name, tensor in state.items()
     ]
     parameters = {name for name, _ in model.named_parameters()}

@@ -111,5 +111,12 @@ public struct PocketTTSConfig: Codable, Sendable, Equatable {
         if !(mimi.frameRate > 0) {
             throw ConfigError.invalidValue(path: "mimi.frame_rate", reason: "must be positive, got \(mimi.frameRate)")
         }
+        // The reference asserts the encoder rate is an integer multiple of the frame rate.
+        let ratio = Double(mimi.sampleRate) / Double(mimi.hopLength) / mimi.frameRate
+        if ratio < 1 || ratio != ratio.rounded() {
+            throw ConfigError.invalidValue(
+                path: "mimi.frame_rate",
+                reason: "encoder frame rate \(Double(mimi.sampleRate) / Double(mimi.hopLength)) is not an integer multiple of \(mimi.frameRate)")
+        }
     }
 }
