@@ -130,6 +130,8 @@ CHUNKING_CASES = [
     (TEXTS["long"], MAX_TOKEN_PER_CHUNK),
     (TEXTS["long"], 20),
     ("One. Two. Three. Four. Five. Six.", 4),
+    ("hello there. this stays lowercase! ok then", 6),
+    ("Wait?! Really    now 3.14", MAX_TOKEN_PER_CHUNK),
 ]
 
 
