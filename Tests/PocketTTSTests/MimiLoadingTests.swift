@@ -15,13 +15,31 @@ import Testing
     @Test func fullSizeConfigHasTheReferenceKeyCount() {
         // TTSModel.state_dict() of b6369a24 has 87 `mimi.*` tensors; a few of them, as listed
         // by the reference.
-        let shapes = S.expectedShapes(.b6369a24)
+        let shapes = S.expectedShapes(S.fullModelConfig.mimi)
         #expect(shapes.count == 87)
         #expect(shapes["mimi.encoder.model.9.conv.weight"] == [512, 256, 12])
         #expect(shapes["mimi.encoder.model.11.conv.weight"] == [512, 512, 3])
         #expect(shapes["mimi.decoder.model.8.convtr.weight"] == [128, 64, 8])
         #expect(shapes["mimi.decoder.model.9.block.1.conv.weight"] == [32, 64, 3])
         #expect(shapes["mimi.decoder.model.11.conv.weight"] == [1, 64, 3])
+        // The same keys and shapes as the io layout, derived independently.
+        var layout: [String: [Int]] = [:]
+        for spec in ModelLayout.tensors(for: S.fullModelConfig) where spec.name.hasPrefix("mimi.") {
+            layout[spec.name] = spec.shape
+        }
+        #expect(layout == shapes)
+    }
+
+    @Test func loadsEveryMimiTensorAtFullSize() throws {
+        var tensors: [String: Tensor] = [:]
+        for spec in ModelLayout.tensors(for: S.fullModelConfig) where spec.name.hasPrefix("mimi.") {
+            tensors[spec.name] = Tensor.zeros(spec.shape)
+        }
+        let reader = WeightReader(tensors: tensors)
+        let mimi = try Mimi(config: S.fullModelConfig.mimi, weights: reader.scoped("mimi."))
+        try reader.finish()
+        #expect(mimi.decoder.transformer.context == 250)
+        #expect(mimi.decoder.latentDimension == 32 && mimi.encoder.dimension == 512)
     }
 
     @Test func missingTensorIsNamed() {
@@ -55,10 +73,13 @@ import Testing
     @Test func unsupportedConfigIsRejected() {
         var config = S.tinyConfig
         config.transformer.outputDimensions = [32, 32]
-        #expect(throws: MimiError.self) { try config.validate() }
+        #expect(throws: MimiError.self) { try config.checkSupportedByMimi() }
         config = S.tinyConfig
         config.frameRate = 7
-        #expect(throws: MimiError.self) { try config.validate() }
-        #expect(throws: Never.self) { try S.tinyConfig.validate() }
+        #expect(throws: MimiError.self) { try config.checkSupportedByMimi() }
+        config = S.tinyConfig
+        config.seanet.padMode = "reflect"
+        #expect(throws: MimiError.self) { try Mimi(config: config, weights: WeightReader(tensors: S.randomWeights(S.tinyConfig, seed: 1)).scoped("mimi.")) }
+        #expect(throws: Never.self) { try S.tinyConfig.checkSupportedByMimi() }
     }
 }

@@ -1,22 +1,27 @@
 // Shared helpers of the Mimi tests: the tiny config of the fixtures, a random checkpoint with
 // the reference's `mimi.*` key names (listed here independently of the loader), comparisons.
+import Foundation
 import Kernels
 @testable import PocketTTS
 
 enum MimiTestSupport {
+    static let referenceDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/reference")
+
+    /// Fixtures/reference/tiny.yaml (the whole model config).
+    static let tinyModelConfig = try! PocketTTSConfig(contentsOf: referenceDirectory.appendingPathComponent("tiny.yaml"))
+
     /// The `mimi:` section of Fixtures/reference/tiny.yaml.
-    static let tinyConfig = Mimi.Config(
-        sampleRate: 24_000, channels: 1, frameRate: 12.5,
-        seanet: .init(dimension: 32, channels: 1, filterCount: 8, residualLayerCount: 1, ratios: [6, 5, 4],
-                      kernelSize: 7, residualKernelSize: 3, lastKernelSize: 3, dilationBase: 2,
-                      paddingMode: .constant, compress: 2),
-        transformer: .init(dModel: 32, headCount: 2, layerCount: 2, layerScale: 0.01, context: 20,
-                           feedForwardDimension: 64, inputDimension: 32, outputDimensions: [32]),
-        quantizerDimension: 32, quantizerOutputDimension: 32)
+    static let tinyConfig = tinyModelConfig.mimi
+
+    /// The shipped Configs/b6369a24.yaml.
+    static let fullModelConfig = try! PocketTTSConfig(contentsOf: URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Configs/b6369a24.yaml"))
 
     /// Names and shapes of every `mimi.*` tensor of `MimiModel.state_dict()` for `config`
     /// (one residual layer per stage, no input/output projections: d_model == dimension).
-    static func expectedShapes(_ config: Mimi.Config) -> [String: [Int]] {
+    static func expectedShapes(_ config: MimiConfig) -> [String: [Int]] {
         precondition(config.seanet.residualLayerCount == 1)
         let s = config.seanet
         let (F, D, stride) = (s.filterCount, s.dimension, config.resampleStride)
@@ -52,15 +57,15 @@ enum MimiTestSupport {
         for side in ["encoder_transformer", "decoder_transformer"] {
             for l in 0..<t.layerCount {
                 let p = "mimi.\(side).transformer.layers.\(l)."
-                shapes[p + "self_attn.in_proj.weight"] = [3 * t.dModel, t.dModel]
-                shapes[p + "self_attn.out_proj.weight"] = [t.dModel, t.dModel]
+                shapes[p + "self_attn.in_proj.weight"] = [3 * t.modelDimension, t.modelDimension]
+                shapes[p + "self_attn.out_proj.weight"] = [t.modelDimension, t.modelDimension]
                 for n in ["norm1.weight", "norm1.bias", "norm2.weight", "norm2.bias",
-                          "layer_scale_1.scale", "layer_scale_2.scale"] { shapes[p + n] = [t.dModel] }
-                shapes[p + "linear1.weight"] = [t.feedForwardDimension, t.dModel]
-                shapes[p + "linear2.weight"] = [t.dModel, t.feedForwardDimension]
+                          "layer_scale_1.scale", "layer_scale_2.scale"] { shapes[p + n] = [t.modelDimension] }
+                shapes[p + "linear1.weight"] = [t.feedForwardDimension, t.modelDimension]
+                shapes[p + "linear2.weight"] = [t.modelDimension, t.feedForwardDimension]
             }
         }
-        shapes["mimi.quantizer.output_proj.weight"] = [D, config.quantizerDimension, 1]
+        shapes["mimi.quantizer.output_proj.weight"] = [D, config.quantizer.dimension, 1]
         shapes["mimi.downsample.conv.conv.weight"] = [D, D, 2 * stride]
         shapes["mimi.upsample.convtr.convtr.weight"] = [D, 1, 2 * stride]
         return shapes
@@ -68,7 +73,7 @@ enum MimiTestSupport {
 
     /// Seeded random weights with sane magnitudes: ±1/√fan-in for matrices, ~1 for norm
     /// weights, ~0.1 for layer scales and biases.
-    static func randomWeights(_ config: Mimi.Config, seed: UInt64) -> [String: Tensor] {
+    static func randomWeights(_ config: MimiConfig, seed: UInt64) -> [String: Tensor] {
         var rng = SplitMix64(seed: seed)
         var out: [String: Tensor] = [:]
         for (name, shape) in expectedShapes(config).sorted(by: { $0.key < $1.key }) {
@@ -87,7 +92,7 @@ enum MimiTestSupport {
         return out
     }
 
-    static func randomMimi(_ config: Mimi.Config = tinyConfig, seed: UInt64 = 7) throws -> Mimi {
+    static func randomMimi(_ config: MimiConfig = tinyConfig, seed: UInt64 = 7) throws -> Mimi {
         let reader = WeightReader(tensors: randomWeights(config, seed: seed))
         let mimi = try Mimi(config: config, weights: reader.scoped("mimi."))
         try reader.finish()

@@ -8,14 +8,15 @@ extension Mimi {
     /// for a full TTSModel checkpoint. Throws `MimiError` for an unsupported config and
     /// `WeightError` naming the first missing or mis-shaped tensor (unused ones are reported by
     /// the reader's `finish()`).
-    public init(config: Config, weights: WeightReader) throws {
-        try config.validate()
+    public init(config: MimiConfig, weights: WeightReader) throws {
+        try config.checkSupportedByMimi()
         let stride = config.resampleStride
         let C = config.seanet.dimension
         let t = config.transformer
+        let q = config.quantizer
         let outputProjection = Linear(  // quantizer.output_proj: Conv1d(latent, C, 1, bias=False)
-            weight: try weights.floats("quantizer.output_proj.weight", shape: [config.quantizerOutputDimension, config.quantizerDimension, 1]),
-            inFeatures: config.quantizerDimension, outFeatures: config.quantizerOutputDimension)
+            weight: try weights.floats("quantizer.output_proj.weight", shape: [q.outputDimension, q.dimension, 1]),
+            inFeatures: q.dimension, outFeatures: q.outputDimension)
         let upsample = StreamingConvTranspose1d(convTranspose: ConvTranspose1d(  // ConvTrUpsample1d
             weight: try weights.tensor("upsample.convtr.convtr.weight", shape: [C, 1, 2 * stride]), stride: stride, groups: C))
         let downsample = StreamingConv1d(conv: Conv1d(  // ConvDownsample1d
@@ -35,9 +36,9 @@ extension Mimi {
     // MARK: SEANet (seanet.py)
 
     /// `SEANetDecoder`: model.0 conv; per ratio: ELU, convtr, residual blocks; ELU, conv.
-    static func loadSEANetDecoder(_ c: Config.SEANet, _ w: WeightReader) throws -> SEANetDecoder {
+    static func loadSEANetDecoder(_ c: SEANetConfig, _ w: WeightReader) throws -> SEANetDecoder {
         var mult = 1 << c.ratios.count
-        let inputConv = try conv(w, "model.0", c.dimension, mult * c.filterCount, c.kernelSize, c.paddingMode)
+        let inputConv = try conv(w, "model.0", c.dimension, mult * c.filterCount, c.kernelSize, mode(c))
         var index = 1
         var stages: [SEANetDecoder.Stage] = []
         for ratio in c.ratios {
@@ -54,14 +55,14 @@ extension Mimi {
             stages.append(SEANetDecoder.Stage(upsample: upsample, residuals: residuals))
             mult /= 2
         }
-        let outputConv = try conv(w, "model.\(index + 1)", c.filterCount, c.channels, c.lastKernelSize, c.paddingMode)
+        let outputConv = try conv(w, "model.\(index + 1)", c.filterCount, c.channels, c.lastKernelSize, mode(c))
         return SEANetDecoder(inputConv: inputConv, stages: stages, outputConv: outputConv)
     }
 
     /// `SEANetEncoder`: model.0 conv; per reversed ratio: residual blocks, ELU, strided conv; ELU, conv.
-    static func loadSEANetEncoder(_ c: Config.SEANet, _ w: WeightReader) throws -> SEANetEncoder {
+    static func loadSEANetEncoder(_ c: SEANetConfig, _ w: WeightReader) throws -> SEANetEncoder {
         var mult = 1
-        let inputConv = try conv(w, "model.0", c.channels, c.filterCount, c.kernelSize, c.paddingMode)
+        let inputConv = try conv(w, "model.0", c.channels, c.filterCount, c.kernelSize, mode(c))
         var index = 1
         var stages: [SEANetEncoder.Stage] = []
         for ratio in c.ratios.reversed() {
@@ -71,23 +72,23 @@ extension Mimi {
                 residuals.append(try residual(w, "model.\(index)", channels, dilation: pow(c.dilationBase, j), c))
                 index += 1
             }
-            let downsample = try conv(w, "model.\(index + 1)", channels, 2 * channels, 2 * ratio, c.paddingMode, stride: ratio)
+            let downsample = try conv(w, "model.\(index + 1)", channels, 2 * channels, 2 * ratio, mode(c), stride: ratio)
             index += 2
             stages.append(SEANetEncoder.Stage(residuals: residuals, downsample: downsample))
             mult *= 2
         }
-        let outputConv = try conv(w, "model.\(index + 1)", mult * c.filterCount, c.dimension, c.lastKernelSize, c.paddingMode)
+        let outputConv = try conv(w, "model.\(index + 1)", mult * c.filterCount, c.dimension, c.lastKernelSize, mode(c))
         return SEANetEncoder(inputConv: inputConv, stages: stages, outputConv: outputConv)
     }
 
     /// `SEANetResnetBlock` at `<name>.`: block.1 conv [dim/compress, dim, k] (dilated), block.3 conv [dim, dim/compress, 1].
     static func residual(
-        _ w: WeightReader, _ name: String, _ dim: Int, dilation: Int, _ c: Config.SEANet
+        _ w: WeightReader, _ name: String, _ dim: Int, dilation: Int, _ c: SEANetConfig
     ) throws -> SEANetResidualBlock {
         let hidden = dim / c.compress
         return SEANetResidualBlock(
-            conv1: try conv(w, "\(name).block.1", dim, hidden, c.residualKernelSize, c.paddingMode, dilation: dilation),
-            conv2: try conv(w, "\(name).block.3", hidden, dim, 1, c.paddingMode))
+            conv1: try conv(w, "\(name).block.1", dim, hidden, c.residualKernelSize, mode(c), dilation: dilation),
+            conv2: try conv(w, "\(name).block.3", hidden, dim, 1, mode(c)))
     }
 
     /// `StreamingConv1d` with bias at `<name>.conv.{weight,bias}`.
@@ -101,6 +102,10 @@ extension Mimi {
             paddingMode: mode)
     }
 
+    private static func mode(_ c: SEANetConfig) -> ConvPaddingMode {
+        ConvPaddingMode(rawValue: c.padMode) ?? .constant  // checked by checkSupportedByMimi
+    }
+
     private static func pow(_ base: Int, _ exponent: Int) -> Int {
         (0..<exponent).reduce(1) { r, _ in r * base }
     }
@@ -108,8 +113,8 @@ extension Mimi {
     // MARK: Transformer (mimi_transformer.py)
 
     /// `ProjectedTransformer` at `w`: input_proj / output_projs.0 only where the widths differ.
-    static func loadTransformer(_ c: Config.Transformer, _ w: WeightReader) throws -> MimiTransformer {
-        let d = c.dModel
+    static func loadTransformer(_ c: MimiTransformerConfig, _ w: WeightReader) throws -> MimiTransformer {
+        let d = c.modelDimension
         let out = c.outputDimensions[0]
         let inputProjection = d == c.inputDimension ? nil
             : Linear(weight: try w.tensor("input_proj.weight", shape: [d, c.inputDimension]))
