@@ -195,7 +195,8 @@ public struct MimiTransformer: StreamingModule {
     ) {
         if T == 0 { return }
         let d = dModel
-        let ffn = layers.map(\.feedForwardDimension).max()!
+        var ffn = 0
+        for layer in layers { ffn = max(ffn, layer.feedForwardDimension) }
         state.stream.reserveScratch(T * d)
         state.normed.reserveScratch(T * d)
         state.qkv.reserveScratch(T * 3 * d)
