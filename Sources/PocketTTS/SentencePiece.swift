@@ -7,7 +7,7 @@ import CSentencePiece
 /// `@unchecked Sendable`: the handle is never mutated after `init`, and every C function used
 /// here calls a `const` method of `sentencepiece::SentencePieceProcessor` (Encode, Decode,
 /// IdToPiece, PieceToId, IsUnknown, ...). Those read the immutable model and keep their
-/// scratch data (the lattice, the normalized string) on the calling thread's stack, so
+/// scratch data (the lattice, the normalized string) in per-call locals, so
 /// concurrent calls on one processor are safe; the sentencepiece author confirms it in
 /// google/sentencepiece#207 and #657.
 final class SentencePieceProcessor: @unchecked Sendable {
