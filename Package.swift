@@ -61,7 +61,7 @@ let package = Package(
         ),
 
         // MARK: Tests (swift-testing), mirroring the sources
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PocketTTSTests", dependencies: ["PocketTTS"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TTSEngineTests", dependencies: ["TTSEngine"]),
         .testTarget(name: "TTSServerTests", dependencies: ["TTSServer"]),
