@@ -27,10 +27,8 @@ public enum JSONValue: Equatable, Sendable, Decodable {
     public static func parse(_ text: String) throws(ProtocolError) -> JSONValue {
         do {
             return try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
-        } catch let DecodingError.dataCorrupted(context) {
-            throw .invalidJSON(detail: context.underlyingError.map { "\($0)" } ?? context.debugDescription)
         } catch {
-            throw .invalidJSON(detail: "not a JSON document")
+            throw .invalidJSON(detail: "the frame is not a JSON document")
         }
     }
 

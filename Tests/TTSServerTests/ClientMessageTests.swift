@@ -140,3 +140,4 @@ private func error(_ body: () throws -> Void) -> ProtocolError? {
         #expect(ProtocolError.internalError(detail: "d").code.rawValue == "internal_error")
     }
 }
+
