@@ -40,6 +40,7 @@ public final class OggOpusWriter {
     private let encoder: OpaquePointer  // OggOpusEnc *
     private let pages = PageBuffer()
     private var finished = false
+    private var samplesWritten = 0
 
     /// `sampleRate`: the input rate, 8000...48000 Hz (libopusenc resamples to 48 kHz as needed).
     /// `bitsPerSecond`: nil lets libopusenc choose. `serialNumber`: the Ogg stream serial.
@@ -74,14 +75,23 @@ public final class OggOpusWriter {
         if !samples.isEmpty {
             let status = samples.withUnsafeBufferPointer { ope_encoder_write_float(encoder, $0.baseAddress, Int32($0.count)) }
             try check(status, "ope_encoder_write_float(\(samples.count) samples)")
+            samplesWritten += samples.count
         }
         return takePages()
     }
 
     /// Ends the stream (pads the last packet, writes the end-of-stream page); returns the rest.
+    /// A stream that got no samples ends with one sample of silence.
     public func finish() throws(OggOpusError) -> [UInt8] {
         guard !finished else { return [] }
         finished = true
+        if samplesWritten == 0 {
+            // libopusenc 0.2.1 reads uninitialized memory when draining a stream that got no
+            // samples and may fail `assert(enc->streams == NULL)`, aborting the process: one
+            // sample of silence avoids it.
+            var silence: Float = 0
+            try check(ope_encoder_write_float(encoder, &silence, 1), "ope_encoder_write_float(1 sample)")
+        }
         try check(ope_encoder_drain(encoder), "ope_encoder_drain")
         return takePages()
     }
