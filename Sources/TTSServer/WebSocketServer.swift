@@ -57,6 +57,7 @@ public final class WebSocketServer {
                 ? .portInUse(host: host, port: configuration.port)
                 : .listenFailed(host: host, port: configuration.port)
         }
+        let listenPort = Int(lws_get_vhost_listen_port(vhost))
         loop.context = context
         loop.waker.attach(context)
 
@@ -74,7 +75,7 @@ public final class WebSocketServer {
         }
         self.loop = loop
         self.thread = thread
-        port = Int(lws_get_vhost_listen_port(vhost))
+        port = listenPort
     }
 
     /// Wakes the loop, lets it close every connection and destroy the context, joins the
