@@ -161,6 +161,11 @@ func openClient(_ server: WebSocketServer) throws -> TestWebSocket {
         #expect(try client.receive() == .message(.binary(large)))
         let id = try #require(log.firstConnection()).id
         #expect(log.snapshot.contains(.message(id, .text("fragmented"))))
+
+        try client.sendClose()  // a client-initiated close is answered and reported
+        #expect(try client.receive() == .close(code: 1000, reason: ""))
+        #expect(client.socket.waitForEOF())
+        #expect(log.wait { $0.contains(.close(id)) })
     }
 
     @Test func oversizedMessageClosesTheConnection() throws {
