@@ -6,13 +6,13 @@ import Glibc
 import Darwin
 #endif
 
-/// A one-line progress bar on stderr for downloads, redrawn with `\r` when the shown
-/// per-mille changes (no clock). Thread-safe: URLSession reports from its own queue.
+/// A one-line progress bar on stderr for downloads, redrawn with `\r` at most every 0.5 % (or
+/// every MB when the size is unknown); no clock. Thread-safe: URLSession reports from its own queue.
 public final class DownloadProgressBar: @unchecked Sendable {
     private let width: Int
     private let write: @Sendable (String) -> Void
     private let lock = NSLock()
-    private var lastLine = ""
+    private var lastStep = -1
     private var lastFile = ""
 
     /// `write` defaults to stderr.
@@ -32,13 +32,21 @@ public final class DownloadProgressBar: @unchecked Sendable {
     public var handler: DownloadProgressHandler { { [self] in self.update($0) } }
 
     public func update(_ progress: DownloadProgress) {
-        let line = DownloadProgressBar.render(progress, width: width)
+        let step: Int
+        if let total = progress.total, total > 0 {
+            step = Int(min(max(Double(progress.bytes) / Double(total), 0), 1) * 200)
+        } else {
+            step = Int(progress.bytes / 1_000_000)
+        }
         lock.withLock {
-            if progress.fileName != lastFile, !lastFile.isEmpty { write("\n") }
-            lastFile = progress.fileName
-            guard line != lastLine else { return }
-            lastLine = line
-            write("\r" + line)
+            if progress.fileName != lastFile {
+                if !lastFile.isEmpty { write("\n") }
+                lastFile = progress.fileName
+                lastStep = -1
+            }
+            guard step != lastStep else { return }
+            lastStep = step
+            write("\r" + DownloadProgressBar.render(progress, width: width))
         }
     }
 
@@ -47,27 +55,28 @@ public final class DownloadProgressBar: @unchecked Sendable {
         lock.withLock {
             if !lastFile.isEmpty { write("\n") }
             lastFile = ""
-            lastLine = ""
+            lastStep = -1
         }
     }
 
     /// `tts_b6369a24.safetensors [#########.....................]  30.0% 70.8/236.0 MB`,
-    /// or without a total `tokenizer.model 0.1 MB`.
+    /// or without a total `tokenizer.model 0.1 MB`. Sizes under 1 MB are shown in kB.
     public static func render(_ progress: DownloadProgress, width: Int) -> String {
-        let done = formatMegabytes(progress.bytes)
-        guard let total = progress.total, total > 0 else { return "\(progress.fileName) \(done) MB" }
+        let unit: (divisor: Int64, name: String) = (progress.total ?? progress.bytes) < 1_000_000 ? (1_000, "kB") : (1_000_000, "MB")
+        let done = format(progress.bytes, divisor: unit.divisor)
+        guard let total = progress.total, total > 0 else { return "\(progress.fileName) \(done) \(unit.name)" }
         let fraction = min(max(Double(progress.bytes) / Double(total), 0), 1)
         let permille = Int(fraction * 1000)
         let filled = permille * width / 1000
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
         let percent = "\(permille / 10).\(permille % 10)%"
         let padded = String(repeating: " ", count: max(0, 6 - percent.count)) + percent
-        return "\(progress.fileName) [\(bar)] \(padded) \(done)/\(formatMegabytes(total)) MB"
+        return "\(progress.fileName) [\(bar)] \(padded) \(done)/\(format(total, divisor: unit.divisor)) \(unit.name)"
     }
 
-    /// One decimal, in 10^6 bytes, like the reference's size logs.
-    static func formatMegabytes(_ bytes: Int64) -> String {
-        let tenths = (bytes + 50_000) / 100_000
+    /// `bytes / divisor` with one decimal, rounded.
+    static func format(_ bytes: Int64, divisor: Int64) -> String {
+        let tenths = (bytes + divisor / 20) / (divisor / 10)
         return "\(tenths / 10).\(tenths % 10)"
     }
 }

@@ -13,7 +13,7 @@ import Darwin
 ///     {cache}/models--{owner}--{name}/snapshots/{commit}/{path}          relative symlink to the blob
 ///     {cache}/models--{owner}--{name}/refs/{revision}                    commit of a branch or tag
 ///
-/// Partial downloads live at `blobs/{etag}.incomplete`. When the server sends no ETag the file
+/// Partial downloads live at `blobs/{etag}.incomplete`, locks at `.locks/models--{owner}--{name}/{etag}.lock`. When the server sends no ETag the file
 /// is stored directly in `snapshots` (no blob), as `huggingface_hub` does on file systems
 /// without symlinks.
 public struct HubCache: Sendable, Equatable {
@@ -67,6 +67,11 @@ public struct HubCache: Sendable, Equatable {
 
     func blob(_ file: HubURL, etag: String) -> URL {
         repositoryFolder(file).appendingPathComponent("blobs/\(etag)")
+    }
+
+    /// `{cache}/.locks/models--{owner}--{name}/{etag}.lock`, where `huggingface_hub` keeps its locks.
+    func lockFile(_ file: HubURL, etag: String) -> URL {
+        directory.appendingPathComponent(".locks/\(repositoryFolder(file).lastPathComponent)/\(etag).lock")
     }
 
     func refFile(_ file: HubURL) -> URL {

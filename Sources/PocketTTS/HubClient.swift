@@ -104,7 +104,9 @@ public struct HubClient: Sendable {
         }
         let blob = cache.blob(file, etag: etag)
         try HubCache.createDirectory(blob.deletingLastPathComponent())
-        let lock = try CacheFileLock(blob.appendingPathExtension("lock"))
+        let lockFile = cache.lockFile(file, etag: etag)
+        try HubCache.createDirectory(lockFile.deletingLastPathComponent())
+        let lock = try CacheFileLock(lockFile)
         defer { lock.unlock() }
         if !FileManager.default.fileExists(atPath: blob.path) {
             let partial = blob.appendingPathExtension("incomplete")

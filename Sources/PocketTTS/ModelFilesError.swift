@@ -59,11 +59,33 @@ public enum ModelFilesError: Error, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The description minus the URL, for lists that already show it.
+    public var detailWithoutURL: String {
+        switch self {
+        case .accessDenied(let repository, _, let status, let errorCode, let sentToken, let termsPage):
+            let full = ModelFilesError.accessDenied(
+                repository: repository, url: "", status: status, errorCode: errorCode, sentToken: sentToken, termsPage: termsPage
+            ).description
+            return full.replacingOccurrences(of: " for : ", with: ": ")
+        case .notFound(_, let errorCode): return "not found (HTTP 404\(errorCode.map { ", \($0)" } ?? ""))"
+        case .httpStatus(_, let status, let message): return "HTTP \(status)\(message.isEmpty ? "" : ": \(message)")"
+        case .network(_, let reason): return "network error: \(reason)"
+        case .incomplete(_, let received, let expected):
+            return "download stopped at \(received) of \(expected) bytes; run again to resume"
+        case .unexpectedResponse(_, let reason): return "unexpected response: \(reason)"
+        case .checksumMismatch(_, let expected, let actual):
+            return "checksum mismatch: expected sha256 \(expected), got \(actual); the file was deleted"
+        case .notCached: return "not cached, and downloading is disabled (--no-download or HF_HUB_OFFLINE)"
+        case .localFileMissing: return "no such file"
+        default: return description
+        }
+    }
+
     private static func unavailableDescription(_ files: [MissingModelFile], cacheDirectory: String) -> String {
         var lines = ["model files unavailable: \(files.count) file(s) not given, not cached in \(cacheDirectory), and not downloadable:"]
         for file in files {
             lines.append("  - \(file.role): \(file.url)")
-            lines.append("      \(file.reason.description)")
+            lines.append("      \(file.reason.detailWithoutURL)")
         }
         lines.append(
             "Connect to the network (or set HF_ENDPOINT) and run `pocket-tts download`, "

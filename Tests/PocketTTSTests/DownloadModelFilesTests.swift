@@ -182,12 +182,36 @@ import Testing
         #expect(DownloadProgressBar.render(done, width: 4) == "w.bin [####] 100.0% 236.0/236.0 MB")
         #expect(DownloadProgressBar.render(DownloadProgress(fileName: "t", bytes: 1_250_000, total: nil), width: 4) == "t 1.3 MB")
 
+        #expect(DownloadProgressBar.render(DownloadProgress(fileName: "t", bytes: 2_500, total: 5_000), width: 2) == "t [#.]  50.0% 2.5/5.0 kB")
+
+        // Redraws at most every 0.5 %, always at 100 %, and starts a new line per file.
         let written = Locked<String>("")
         let bar = DownloadProgressBar(width: 4) { text in written.withLock { $0 += text } }
-        for bytes in [0, 1, 2, 500, 1000] { bar.update(DownloadProgress(fileName: "a", bytes: Int64(bytes), total: 1000)) }
+        for bytes in [0, 1, 2, 4, 5, 500, 1000] { bar.update(DownloadProgress(fileName: "a", bytes: Int64(bytes), total: 1000)) }
         bar.update(DownloadProgress(fileName: "b", bytes: 5, total: 10))
         bar.finish()
-        #expect(written.withLock { $0 } == "\ra [....]   0.0% 0.0/0.0 MB\ra [....]   0.1% 0.0/0.0 MB\ra [....]   0.2% 0.0/0.0 MB"
-            + "\ra [##..]  50.0% 0.0/0.0 MB\ra [####] 100.0% 0.0/0.0 MB\n\rb [##..]  50.0% 0.0/0.0 MB\n")
+        #expect(written.withLock { $0 } == "\ra [....]   0.0% 0.0/1.0 kB\ra [....]   0.5% 0.0/1.0 kB"
+            + "\ra [##..]  50.0% 0.5/1.0 kB\ra [####] 100.0% 1.0/1.0 kB\n\rb [##..]  50.0% 0.0/0.0 kB\n")
+    }
+}
+
+extension DownloadModelFilesTests {
+    @Test func gatedWeightsAreExplainedInTheListing() throws {
+        let hub = try FakeHub([
+            "kyutai/tiny": FakeHub.Repo(commit: Self.commit, files: ["tokenizer.model": tokenizer]),
+            "kyutai/gated": FakeHub.Repo(commit: Self.commit, files: ["tts.safetensors": weights], lfs: ["tts.safetensors"], gated: true),
+        ])
+        defer { hub.stop() }
+        let gated = ModelFileSources(weights: "hf://kyutai/gated/tts.safetensors@\(Self.commit)", tokenizer: sources.tokenizer)
+        do {
+            _ = try ModelFiles.resolve(sources: gated, client: client(endpoint: hub.baseURL))
+            Issue.record("gated weights resolved without a token")
+        } catch {
+            guard case .unavailable(let missing, _) = error else { throw error }
+            #expect(missing.map(\.role) == ["weights"])  // the public tokenizer downloaded fine
+            let text = error.description
+            #expect(text.contains("access to kyutai/gated denied (HTTP 401, GatedRepo): this repository is gated: accept its terms at \(hub.baseURL)/kyutai/gated"))
+            #expect(text.contains("set HF_TOKEN"))
+        }
     }
 }

@@ -28,7 +28,7 @@ import Testing
 
     func blobFiles() -> [String] {
         let blobs = cache.appendingPathComponent("models--kyutai--tiny/blobs")
-        return ((try? FileManager.default.contentsOfDirectory(atPath: blobs.path)) ?? []).filter { !$0.hasSuffix(".lock") }.sorted()
+        return ((try? FileManager.default.contentsOfDirectory(atPath: blobs.path)) ?? []).sorted()
     }
 
     @Test func freshDownloadUsesTheHubCacheLayout() throws {
@@ -51,6 +51,7 @@ import Testing
         #expect(blobFiles().count == 2)
         #expect(blobFiles().contains(sha))
         #expect(!blobFiles().contains { $0.hasSuffix(".incomplete") })
+        #expect(FileManager.default.fileExists(atPath: cache.appendingPathComponent(".locks/models--kyutai--tiny/\(sha).lock").path))
         // HEAD stopped at the LFS redirect; GET followed it to the CDN path.
         #expect(hub.requests.map(\.method) == ["HEAD", "GET", "GET", "HEAD", "GET"])
         #expect(hub.requests[2].path == "/cdn/kyutai/tiny/model.safetensors")
