@@ -185,7 +185,7 @@ import Testing
         #expect(DownloadProgressBar.render(DownloadProgress(fileName: "t", bytes: 2_500, total: 5_000), width: 2) == "t [#.]  50.0% 2.5/5.0 kB")
 
         // Redraws at most every 0.5 %, always at 100 %, and starts a new line per file.
-        let written = Locked<String>("")
+        let written = DownloadLocked<String>("")
         let bar = DownloadProgressBar(width: 4) { text in written.withLock { $0 += text } }
         for bytes in [0, 1, 2, 4, 5, 500, 1000] { bar.update(DownloadProgress(fileName: "a", bytes: Int64(bytes), total: 1000)) }
         bar.update(DownloadProgress(fileName: "b", bytes: 5, total: 10))

@@ -205,7 +205,7 @@ import Testing
     @Test func progressReachesTheTotal() throws {
         let hub = try makeHub()
         defer { hub.stop() }
-        let seen = Locked<[DownloadProgress]>([])
+        let seen = DownloadLocked<[DownloadProgress]>([])
         _ = try client(hub).file(HubURL(parsing: "hf://kyutai/tiny/model.safetensors"), progress: { progress in seen.withLock { $0.append(progress) } })
         let reports = seen.withLock { $0 }
         #expect(reports.first?.bytes == 0)
@@ -215,7 +215,7 @@ import Testing
 }
 
 /// A value behind a lock, for collecting callbacks from URLSession's queue.
-final class Locked<Value>: @unchecked Sendable {
+final class DownloadLocked<Value>: @unchecked Sendable {
     private let lock = NSLock()
     private var value: Value
     init(_ value: Value) { self.value = value }
