@@ -28,6 +28,8 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
         .systemLibrary(name: "CWebSockets", pkgConfig: "libwebsockets", providers: [.apt(["libwebsockets-dev"])]),
+        .systemLibrary(name: "CSndFile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
+        .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
         // SentencePiece is C++: a small target exposing a plain extern "C" API.
         .target(
             name: "CSentencePiece",
@@ -39,7 +41,7 @@ let package = Package(
         .target(name: "Kernels", dependencies: ["COpenBLAS"]),
         .target(
             name: "PocketTTS",
-            dependencies: ["Kernels", "CSentencePiece", .product(name: "Yams", package: "Yams")]
+            dependencies: ["Kernels", "CSentencePiece", "CSndFile", "CSoxr", .product(name: "Yams", package: "Yams")]
         ),
         .target(
             name: "TTSEngine",
@@ -59,7 +61,7 @@ let package = Package(
         ),
 
         // MARK: Tests (swift-testing), mirroring the sources
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PocketTTSTests", dependencies: ["PocketTTS"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TTSEngineTests", dependencies: ["TTSEngine"]),
         .testTarget(name: "TTSServerTests", dependencies: ["TTSServer"]),

@@ -5,6 +5,8 @@ import COpenBLAS
 ///
 /// All matrices are row-major; `lda`/`ldb`/`ldc` are row strides in elements, so a
 /// sub-matrix of a wider buffer (e.g. one head of a `[T, H, D]` tensor) can be passed directly.
+/// Debian's OpenBLAS (pthreads build) may be called from several threads at once; the thread
+/// count is process-wide.
 public enum BLAS {
     /// C[m, n] = alpha · op(A) · op(B) + beta · C.
     /// op(A) is [m, k] (A stored [m, k] or, when `transposeA`, [k, m]);

@@ -41,6 +41,7 @@ public struct LayerNorm: Sendable {
     public func callAsFunction(_ x: Tensor) -> Tensor {
         precondition(x.lastDimension == dim, "LayerNorm: input \(x.shape), expected last dim \(dim)")
         var out = x
+        if x.count == 0 { return out }
         out.data.withUnsafeMutableBufferPointer { forwardInPlace($0.baseAddress!, rows: x.rowCount) }
         return out
     }

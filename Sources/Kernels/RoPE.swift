@@ -55,6 +55,7 @@ public struct RoPE: Sendable {
     public func callAsFunction(_ x: Tensor, offset: Int) -> Tensor {
         precondition(x.rank == 3 && x.shape[2] == headDim, "RoPE: input \(x.shape), expected [T, H, \(headDim)]")
         var out = x
+        if x.count == 0 { return out }
         out.data.withUnsafeMutableBufferPointer {
             apply($0.baseAddress!, count: x.shape[0], heads: x.shape[1], offset: offset)
         }
