@@ -212,6 +212,24 @@ public struct FlowHead: Sendable {
 
 // MARK: - Tensor conveniences (tests, non-hot code)
 
+extension TimestepEmbedder {
+    /// Embeds times [B] (or [B, 1]) → [B, fd].
+    public func callAsFunction(_ times: Tensor) -> Tensor {
+        let rows = times.count
+        var out = Tensor.zeros([rows, linear2.outFeatures])
+        if rows == 0 { return out }
+        var scratch = [Float](repeating: 0, count: rows * (linear1.inFeatures + linear1.outFeatures))
+        times.data.withUnsafeBufferPointer { t in
+            out.data.withUnsafeMutableBufferPointer { o in
+                scratch.withUnsafeMutableBufferPointer { s in
+                    forward(times: t.baseAddress!, rows: rows, into: o.baseAddress!, scratch: s.baseAddress!)
+                }
+            }
+        }
+        return out
+    }
+}
+
 extension FlowHead {
     /// flow_net(c, s, t, x): c [B, d], s and t [B] (or [B, 1]), x [B, ldim] → [B, ldim].
     public func callAsFunction(condition c: Tensor, s: Tensor, t: Tensor, x: Tensor) -> Tensor {

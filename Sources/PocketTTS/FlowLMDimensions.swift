@@ -38,6 +38,25 @@ public struct FlowLMDimensions: Sendable, Equatable {
         modelDim: 1024, headCount: 16, layerCount: 6, feedForwardDim: 4096, maxPeriod: 10_000,
         vocabularySize: 4000, latentDim: 32, flowDim: 512, flowDepth: 6, speakerDim: 512)
 
+    /// The sizes a config describes (`flow_lm` plus `mimi.quantizer.dimension` and
+    /// `mimi.seanet.dimension`). The text table has no projection, so `lookup_table.dim`
+    /// must equal `d_model`.
+    public init(config: PocketTTSConfig) throws(FlowLMError) {
+        let f = config.flowLM
+        guard f.lookupTable.dimension == f.transformer.modelDimension else {
+            throw .invalidDimensions(
+                "lookup_table.dim \(f.lookupTable.dimension) != transformer.d_model \(f.transformer.modelDimension)")
+        }
+        self.init(
+            modelDim: f.transformer.modelDimension, headCount: f.transformer.headCount,
+            layerCount: f.transformer.layerCount,
+            feedForwardDim: f.transformer.modelDimension * f.transformer.hiddenScale,
+            maxPeriod: Double(f.transformer.maxPeriod), vocabularySize: f.lookupTable.binCount,
+            latentDim: config.mimi.quantizer.dimension, flowDim: f.flow.dimension, flowDepth: f.flow.depth,
+            speakerDim: config.mimi.seanet.dimension)
+        try validate()
+    }
+
     public var headDim: Int { modelDim / headCount }
 
     /// Fails unless every size is positive and the head split and RoPE pairs work out.
