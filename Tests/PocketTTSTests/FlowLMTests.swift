@@ -77,31 +77,33 @@ import Testing
         }
     }
 
-    @Test func batchedStepsEqualSingleStreams() throws {
+    /// Linear switches from per-row products to one sgemm at 4 rows: cover both.
+    @Test(arguments: [3, 5])
+    func batchedStepsEqualSingleStreams(batch: Int) throws {
         let sampling = FlowLMSampling(temperature: 0.5, lsdSteps: 2, noiseClamp: 1.5)
         var states: [FlowLM.State] = []
-        for b in 0..<3 {  // different prefix lengths
+        for b in 0..<batch {  // different prefix lengths
             var s = model.makeState(capacity: 4)
             try model.prompt(textTokens: Array(repeating: 3 + b, count: 2 + 3 * b), state: &s)
             states.append(s)
         }
         var singles = states
-        var generators = (0..<3).map { SplitMix64(seed: 1000 + UInt64($0)) }
+        var generators = (0..<batch).map { SplitMix64(seed: 1000 + UInt64($0)) }
         var singleGenerators = generators
-        var latents = [[Float]](repeating: [Float](repeating: .nan, count: dims.latentDim), count: 3)
+        var latents = [[Float]](repeating: [Float](repeating: .nan, count: dims.latentDim), count: batch)
         var singleLatents = latents
         var workspace = FlowLM.Workspace()
         for k in 0..<5 {
-            let batch = model.stepBatch(latents: latents, states: &states, generators: &generators,
+            let outs = model.stepBatch(latents: latents, states: &states, generators: &generators,
                                         sampling: sampling, workspace: &workspace)
-            for b in 0..<3 {
+            for b in 0..<batch {
                 let one = model.step(latent: singleLatents[b], state: &singles[b], sampling: sampling,
                                      using: &singleGenerators[b])
-                #expect(S.relativeError(batch[b].latent, one.latent) <= 1e-5, "step \(k) stream \(b)")
-                #expect(abs(batch[b].eosLogit - one.eosLogit) <= 1e-5)
+                #expect(S.relativeError(outs[b].latent, one.latent) <= 1e-5, "step \(k) stream \(b)")
+                #expect(abs(outs[b].eosLogit - one.eosLogit) <= 1e-5)
                 singleLatents[b] = one.latent
             }
-            latents = batch.map(\.latent)
+            latents = outs.map(\.latent)
         }
         #expect(states.map(\.length) == singles.map(\.length))
         #expect(latents[0] != latents[1])  // per-stream noise and history differ
