@@ -66,8 +66,9 @@ public struct FlowLM: Sendable {
         return FlowLMStep(latent: out, eosLogit: logit, isEndOfSpeech: logit > sampling.eosThreshold)
     }
 
-    /// Allocation-free form of `step`: writes the next latent [ldim] into `latentOut` and
-    /// returns the EOS logit. Allocates only when the caches must grow.
+    /// Allocation-free form of `step`: writes the next latent [ldim] into `latentOut` (which
+    /// may be the input buffer itself) and returns the EOS logit. Allocates only when the
+    /// caches must grow.
     public func step<G: RandomNumberGenerator>(
         latent: UnsafeBufferPointer<Float>, state: inout State, sampling: FlowLMSampling, using rng: inout G,
         into latentOut: UnsafeMutableBufferPointer<Float>
@@ -90,7 +91,8 @@ public struct FlowLM: Sendable {
 
     /// Steps B streams at once, each with its own state and generator (so results do not
     /// depend on batching): latents [B, ldim] in, latentsOut [B, ldim] and eosLogits [B] out.
-    /// Every linear layer is one sgemm over the B rows. Allocation-free in steady state
+    /// Every linear layer is one sgemm over the B rows. `latentsOut` may be `latents` itself.
+    /// All streams share `sampling` (group streams by settings). Allocation-free in steady state
     /// (`workspace` is reused across calls; caches grow only past their capacity).
     public func stepBatch<G: RandomNumberGenerator>(
         latents: UnsafeBufferPointer<Float>, states: UnsafeMutableBufferPointer<State>,
