@@ -61,6 +61,7 @@ mimi:
     dimension: 32
     output_dimension: 512
   #weights_path: mimi_b6369a24.safetensors
+
 """
 
     /// The released model's config (b6369a24).
