@@ -9,6 +9,9 @@ struct PocketTTSCommand: ParsableCommand {
         abstract: "Kyutai Pocket TTS in Swift: generate speech, manage weights and voices, serve it.",
         subcommands: [
             MakeRandomWeights.self,
+            Download.self,
+            Generate.self,
+            ExportVoice.self,
         ]
     )
 }

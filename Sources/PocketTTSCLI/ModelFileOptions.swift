@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import PocketTTS
+
+/// Flags every model command shares to find its weights and tokenizer: explicit paths, then the
+/// Hugging Face cache, then a download (`ModelFiles.resolve`). `--demo` stays with each command.
+struct ModelFileOptions: ParsableArguments {
+    @Option(help: "Weights file (.safetensors) or hf:// URL. Default: the official weights, cached or downloaded.")
+    var weights: String?
+
+    @Option(help: "SentencePiece tokenizer file or hf:// URL. Default: the official tokenizer, cached or downloaded.")
+    var tokenizer: String?
+
+    @Option(help: "Model config YAML whose weights_path / tokenizer_path to use (default: the built-in b6369a24 paths).")
+    var config: String?
+
+    @Flag(help: "Use the gated kyutai/pocket-tts weights (voice cloning; accept the terms on Hugging Face and set HF_TOKEN) instead of kyutai/pocket-tts-without-voice-cloning.")
+    var voiceCloning = false
+
+    @Option(help: ArgumentHelp(
+        "Hugging Face cache directory.",
+        discussion: "Default, first match: POCKET_TTS_CACHE_DIR, HF_HUB_CACHE, $HF_HOME/hub, $XDG_CACHE_HOME/huggingface/hub, ~/.cache/huggingface/hub."))
+    var cacheDir: String?
+
+    @Flag(help: "Never download: use explicit paths and the cache only (also HF_HUB_OFFLINE=1).")
+    var noDownload = false
+
+    func sources() throws -> ModelFileSources {
+        guard let config else { return .official(voiceCloning: voiceCloning) }
+        return try ModelFileSources(configFile: URL(fileURLWithPath: config), voiceCloning: voiceCloning)
+    }
+
+    /// Endpoint (HF_ENDPOINT), token (HF_TOKEN) and cache from the environment and flags.
+    func client() -> HubClient { HubClient(cacheDirectory: cacheDir) }
+
+    func resolve(progress: ProgressOptions) throws -> ResolvedModelFiles {
+        let bar = progress.makeBar()
+        defer { bar?.finish() }
+        return try ModelFiles.resolve(
+            sources: sources(), weights: weights, tokenizer: tokenizer, allowDownload: !noDownload, client: client(),
+            progress: bar?.handler)
+    }
+}
+
+/// Download progress on stderr: shown when stderr is a terminal, or with --progress; never with --quiet.
+struct ProgressOptions: ParsableArguments {
+    @Flag(help: "Show the download progress bar even when stderr is not a terminal.")
+    var progress = false
+
+    @Flag(name: .shortAndLong, help: "No progress output.")
+    var quiet = false
+
+    func makeBar() -> DownloadProgressBar? {
+        guard !quiet, progress || DownloadProgressBar.standardErrorIsTerminal else { return nil }
+        return DownloadProgressBar()
+    }
+}

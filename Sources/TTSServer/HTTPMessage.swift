@@ -1,0 +1,63 @@
+// HTTPMessage.swift: the plain values `WebSocketServer` hands to and takes from its handlers.
+
+/// One HTTP request as read by the event loop: a plain value, safe to keep and pass around.
+public struct HTTPRequest: Sendable, Equatable {
+    /// "GET", "POST", "OPTIONS", "PUT", "PATCH", "DELETE", "HEAD" or "CONNECT".
+    public var method: String
+    /// The URI path without the query, e.g. "/tts/ws".
+    public var path: String
+    /// URL-decoded query arguments; for `?voice=alba&x` that is ["voice": "alba", "x": ""].
+    public var query: [String: String]
+    /// Header values by lower-cased name ("authorization", "x-api-key", ...). Every header
+    /// libwebsockets knows is here; other names only if listed in
+    /// `WebSocketServer.Configuration.customHeaderNames`.
+    public var headers: [String: String]
+    /// The body of a request that declared a Content-Length; empty otherwise.
+    public var body: [UInt8]
+    /// True for a WebSocket upgrade request (seen by the `upgrade` handler).
+    public var isWebSocketUpgrade: Bool
+    /// The peer's address, e.g. "127.0.0.1".
+    public var peer: String
+
+    public init(
+        method: String, path: String, query: [String: String] = [:], headers: [String: String] = [:],
+        body: [UInt8] = [], isWebSocketUpgrade: Bool = false, peer: String = ""
+    ) {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.body = body
+        self.isWebSocketUpgrade = isWebSocketUpgrade
+        self.peer = peer
+    }
+
+    /// The value of a header, by case-insensitive name.
+    public func header(_ name: String) -> String? {
+        headers[name.lowercased()]
+    }
+}
+
+/// The answer to an `HTTPRequest`: status, content type, body and any extra headers.
+public struct HTTPResponse: Sendable, Equatable {
+    public var status: Int
+    public var contentType: String
+    public var body: [UInt8]
+    /// Extra headers, e.g. ["WWW-Authenticate": "Bearer"]. Content-Type and Content-Length are
+    /// written from the fields above.
+    public var headers: [String: String]
+
+    public init(status: Int, contentType: String, body: [UInt8], headers: [String: String] = [:]) {
+        self.status = status
+        self.contentType = contentType
+        self.body = body
+        self.headers = headers
+    }
+
+    public init(status: Int, contentType: String = "text/plain; charset=utf-8", text: String,
+                headers: [String: String] = [:]) {
+        self.init(status: status, contentType: contentType, body: Array(text.utf8), headers: headers)
+    }
+
+    public static let notFound = HTTPResponse(status: 404, text: "not found\n")
+}

@@ -1,1 +1,0 @@
-// TTSServer module.

@@ -1,0 +1,70 @@
+// WebSocketServer+Configuration.swift: the settings, handlers and errors of `WebSocketServer`
+// (plain Swift; the libwebsockets glue is in WebSocketServer.swift).
+
+public enum WebSocketServerError: Error, Equatable, CustomStringConvertible {
+    case alreadyRunning
+    case contextCreationFailed
+    /// Another socket holds `host:port`.
+    case portInUse(host: String, port: Int)
+    /// The listening socket could not be set up for another reason (bad host, ...).
+    case listenFailed(host: String, port: Int)
+    case threadStartFailed(code: Int32)
+
+    public var description: String {
+        switch self {
+        case .alreadyRunning: return "the server is already running"
+        case .contextCreationFailed: return "lws_create_context failed"
+        case .portInUse(let host, let port): return "\(host):\(port) is already in use"
+        case .listenFailed(let host, let port): return "cannot listen on \(host):\(port)"
+        case .threadStartFailed(let code): return "cannot start the event-loop thread (\(code))"
+        }
+    }
+}
+
+extension WebSocketServer {
+    public struct Configuration: Sendable {
+        /// An IP literal ("127.0.0.1", "::1"), "0.0.0.0" / "::" for all interfaces, or an
+        /// interface name.
+        public var host: String
+        /// 0 picks a free port; read it back from `WebSocketServer.port`.
+        public var port: Int
+        /// A reassembled WebSocket message larger than this closes the connection with 1009.
+        public var maxMessageBytes: Int
+        /// A request body larger than this gets 413.
+        public var maxRequestBodyBytes: Int
+        /// Items a connection's outbox holds before `send` answers `.outboxFull`.
+        public var outboxCapacity: Int
+        /// Headers libwebsockets does not know by name, to copy into `HTTPRequest.headers`.
+        public var customHeaderNames: [String]
+        /// libwebsockets logs errors only unless this is set.
+        public var logLibraryWarnings: Bool
+
+        public init(
+            host: String = "127.0.0.1", port: Int = 0, maxMessageBytes: Int = 1 << 20,
+            maxRequestBodyBytes: Int = 1 << 20, outboxCapacity: Int = 1024,
+            customHeaderNames: [String] = ["x-api-key"], logLibraryWarnings: Bool = false
+        ) {
+            self.host = host
+            self.port = port
+            self.maxMessageBytes = maxMessageBytes
+            self.maxRequestBodyBytes = maxRequestBodyBytes
+            self.outboxCapacity = outboxCapacity
+            self.customHeaderNames = customHeaderNames
+            self.logLibraryWarnings = logLibraryWarnings
+        }
+    }
+
+    /// Called on the event-loop thread.
+    public struct Handlers: Sendable {
+        /// Answers a plain HTTP request.
+        public var http: @Sendable (HTTPRequest) -> HTTPResponse = { _ in .notFound }
+        /// nil accepts a WebSocket upgrade; a response refuses it (sent, then the socket closes).
+        public var upgrade: @Sendable (HTTPRequest) -> HTTPResponse? = { _ in nil }
+        public var open: @Sendable (WebSocketConnection) -> Void = { _ in }
+        public var message: @Sendable (WebSocketConnection, WebSocketMessage) -> Void = { _, _ in }
+        /// The connection is gone (either side closed it, or the server stopped).
+        public var close: @Sendable (WebSocketConnection) -> Void = { _ in }
+
+        public init() {}
+    }
+}

@@ -1,0 +1,442 @@
+// WebSocketServer.swift: the only file importing CWebSockets (libwebsockets 4.1).
+//
+// One event-loop thread owns the lws context and every socket. HTTP requests go to a handler
+// closure that returns a response; WebSocket upgrades first pass an `upgrade` handler that may
+// refuse them with an HTTP response (e.g. 401) before any 101 is sent. Other threads talk to a
+// connection only through its outbox (`WebSocketConnection.send/close`), which wakes the loop
+// with `lws_cancel_service`, the one lws call that is thread-safe. The loop then asks for
+// LWS_CALLBACK_SERVER_WRITEABLE and writes one message per writeable callback.
+import CWebSockets
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An HTTP + WebSocket server on one libwebsockets event-loop thread. `start`/`stop` belong to
+/// the owner's thread; handlers run on the loop thread and must not block it.
+public final class WebSocketServer {
+    public let configuration: Configuration
+    public let handlers: Handlers
+    /// The port actually listened on while running (resolves a configured 0).
+    public private(set) var port: Int?
+    private var loop: EventLoop?
+    private var thread: pthread_t?
+
+    public init(configuration: Configuration = Configuration(), handlers: Handlers) {
+        self.configuration = configuration
+        self.handlers = handlers
+    }
+
+    deinit {
+        stop()
+    }
+
+    public var isRunning: Bool { thread != nil }
+
+    /// Creates the context, listens, and starts the event-loop thread.
+    public func start() throws(WebSocketServerError) {
+        guard loop == nil else { throw .alreadyRunning }
+        lws_set_log_level(LLL_ERR | (configuration.logLibraryWarnings ? LLL_WARN : 0), nil)
+        let loop = EventLoop(configuration: configuration, handlers: handlers)
+        let host = configuration.host
+        let ipv4 = host.contains(".") || host.isEmpty || host == "*"
+
+        var info = lws_context_creation_info()
+        info.options = UInt64(LWS_SERVER_OPTION_EXPLICIT_VHOSTS) | UInt64(LWS_SERVER_OPTION_VALIDATE_UTF8)
+            | (ipv4 ? UInt64(LWS_SERVER_OPTION_DISABLE_IPV6) : 0)
+        info.user = Unmanaged.passUnretained(loop).toOpaque()
+        info.port = CONTEXT_PORT_NO_LISTEN
+        guard let context = lws_create_context(&info) else { throw .contextCreationFailed }
+
+        info.port = Int32(clamping: configuration.port)
+        info.iface = UnsafePointer(loop.iface)
+        info.protocols = UnsafePointer(loop.protocols)
+        guard let vhost = lws_create_vhost(context, &info) else {
+            lws_context_destroy(context)
+            throw addressInUse(host: host, port: configuration.port)
+                ? .portInUse(host: host, port: configuration.port)
+                : .listenFailed(host: host, port: configuration.port)
+        }
+        let listenPort = Int(lws_get_vhost_listen_port(vhost))
+        loop.context = context
+        loop.waker.attach(context)
+
+        var thread = pthread_t()
+        let retained = Unmanaged.passRetained(loop).toOpaque()
+        let status = pthread_create(&thread, nil, { raw in
+            Unmanaged<EventLoop>.fromOpaque(raw!).takeRetainedValue().run()
+            return nil
+        }, retained)
+        guard status == 0 else {
+            Unmanaged<EventLoop>.fromOpaque(retained).release()
+            loop.waker.detach()
+            lws_context_destroy(context)
+            throw .threadStartFailed(code: status)
+        }
+        self.loop = loop
+        self.thread = thread
+        port = listenPort
+    }
+
+    /// Wakes the loop, lets it close every connection and destroy the context, joins the
+    /// thread. Must not be called from a handler (the loop thread would wait for itself).
+    public func stop() {
+        guard let loop, let thread else { return }
+        precondition(pthread_equal(pthread_self(), thread) == 0, "stop() called on the event-loop thread")
+        loop.stopRequested.store(true, ordering: .releasing)
+        loop.waker.wake()
+        pthread_join(thread, nil)
+        self.loop = nil
+        self.thread = nil
+        port = nil
+    }
+}
+
+/// Calls `lws_cancel_service` while the context lives. The lock makes a wake-up and the
+/// context's destruction exclusive: a late `send` after `stop` is a no-op, never a use after free.
+private final class LoopWaker: Sendable {
+    private let context = Mutex<UInt>(0)  // the lws_context address, 0 when there is none
+
+    func attach(_ context: OpaquePointer) {
+        let address = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(context)))
+        self.context.withLock { $0 = address }
+    }
+    func detach() { context.withLock { $0 = 0 } }
+    func wake() {
+        context.withLock { address in
+            if let context = OpaquePointer(bitPattern: address) { lws_cancel_service(context) }
+        }
+    }
+}
+
+/// State of one socket on the loop thread.
+private final class Socket {
+    var connection: WebSocketConnection?  // set once upgraded
+    var upgradeRequest: HTTPRequest?      // accepted upgrade, until ESTABLISHED
+    var httpRequest: HTTPRequest?         // request whose body is being read
+    var bodyOverflow = false
+    var response: HTTPResponse?           // response whose body is being written
+    var responseSent = 0
+    var fragments: [UInt8] = []           // WebSocket message being reassembled
+    var fragmentsAreBinary = false
+}
+
+/// Everything the loop thread owns. Handed to that thread once by `start`; after that only
+/// `stopRequested` and `waker` are touched from elsewhere, and both are synchronized.
+private final class EventLoop: @unchecked Sendable {
+    let configuration: WebSocketServer.Configuration
+    let handlers: WebSocketServer.Handlers
+    let stopRequested = Atomic<Bool>(false)
+    let waker = LoopWaker()
+    var context: OpaquePointer?
+    // C memory that must outlive the context.
+    let protocols: UnsafeMutablePointer<lws_protocols>  // [2]: ours, then the terminator
+    let protocolName: UnsafeMutablePointer<CChar>
+    let iface: UnsafeMutablePointer<CChar>?
+    // Loop-thread state.
+    private var sockets: [UInt: Socket] = [:]  // by wsi address
+    private var nextConnectionID: UInt64 = 1
+    private let pre = cws_lws_pre()
+    private static let httpChunkBytes = 16384
+
+    init(configuration: WebSocketServer.Configuration, handlers: WebSocketServer.Handlers) {
+        self.configuration = configuration
+        self.handlers = handlers
+        let host = configuration.host
+        iface = ["", "*", "0.0.0.0", "::"].contains(host) ? nil : strdup(host)
+        protocolName = strdup("tts")
+        protocols = .allocate(capacity: 2)
+        protocols.initialize(repeating: lws_protocols(), count: 2)
+        protocols[0].name = UnsafePointer(protocolName)
+        protocols[0].callback = { wsi, reason, user, input, length in
+            guard let wsi, let context = lws_get_context(wsi), let raw = lws_context_user(context) else { return 0 }
+            let loop = Unmanaged<EventLoop>.fromOpaque(raw).takeUnretainedValue()
+            return loop.handle(wsi, reason, user, input, length)
+        }
+        protocols[0].rx_buffer_size = 65536
+    }
+
+    deinit {
+        protocols.deinitialize(count: 2)
+        protocols.deallocate()
+        free(protocolName)
+        free(iface)
+    }
+
+    func run() {
+        guard let context else { return }
+        while !stopRequested.load(ordering: .acquiring) {
+            if lws_service(context, 0) < 0 { break }
+        }
+        waker.detach()
+        lws_context_destroy(context)  // closes every socket: close handlers run here
+        self.context = nil
+    }
+
+    // MARK: The one lws callback
+
+    func handle(_ wsi: OpaquePointer, _ reason: lws_callback_reasons, _ user: UnsafeMutableRawPointer?,
+                _ input: UnsafeMutableRawPointer?, _ length: Int) -> Int32 {
+        let key = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(wsi)))
+        switch reason {
+        case LWS_CALLBACK_HTTP:
+            return onHTTPRequest(wsi, key)
+        case LWS_CALLBACK_HTTP_BODY:
+            if let socket = sockets[key], socket.httpRequest != nil, let input {
+                if socket.httpRequest!.body.count + length > configuration.maxRequestBodyBytes {
+                    socket.bodyOverflow = true
+                } else {
+                    socket.httpRequest!.body.append(contentsOf: UnsafeRawBufferPointer(start: input, count: length))
+                }
+            }
+            return 0
+        case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+            guard let socket = sockets[key], let request = socket.httpRequest else { return 0 }
+            socket.httpRequest = nil
+            let tooLarge = HTTPResponse(status: 413, text: "request body too large\n")
+            return respond(wsi, key, socket.bodyOverflow ? tooLarge : handlers.http(request), head: false)
+        case LWS_CALLBACK_HTTP_WRITEABLE:
+            guard sockets[key]?.response != nil else { break }
+            return writeResponseChunk(wsi, key)
+        case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+            return onUpgradeRequest(wsi, key, input)
+        case LWS_CALLBACK_ESTABLISHED:
+            return onOpen(wsi, key)
+        case LWS_CALLBACK_RECEIVE:
+            return onReceive(wsi, key, input, length)
+        case LWS_CALLBACK_SERVER_WRITEABLE:
+            return onWriteable(wsi, key)
+        case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+            for (socketKey, socket) in sockets {
+                if let connection = socket.connection, connection.outbox.takeWakeRequest() {
+                    lws_callback_on_writable(OpaquePointer(bitPattern: socketKey))
+                }
+            }
+            return 0
+        case LWS_CALLBACK_CLOSED, LWS_CALLBACK_CLOSED_HTTP, LWS_CALLBACK_WSI_DESTROY:
+            if let socket = sockets.removeValue(forKey: key), let connection = socket.connection {
+                connection.outbox.shutDown()
+                handlers.close(connection)
+            }
+            return 0
+        default:
+            break
+        }
+        return lws_callback_http_dummy(wsi, reason, user, input, length)
+    }
+
+    // MARK: HTTP
+
+    private func onHTTPRequest(_ wsi: OpaquePointer, _ key: UInt) -> Int32 {
+        let request = readRequest(wsi, isWebSocketUpgrade: false)
+        let socket = self.socket(key)
+        if let declared = request.header("content-length").flatMap(Int.init), declared > 0 {
+            socket.httpRequest = request  // answered at LWS_CALLBACK_HTTP_BODY_COMPLETION
+            socket.bodyOverflow = declared > configuration.maxRequestBodyBytes
+            return 0
+        }
+        return respond(wsi, key, handlers.http(request), head: request.method == "HEAD")
+    }
+
+    /// Writes the headers now and the body from LWS_CALLBACK_HTTP_WRITEABLE.
+    private func respond(_ wsi: OpaquePointer, _ key: UInt, _ response: HTTPResponse, head: Bool) -> Int32 {
+        guard writeHeaders(wsi, response) else { return -1 }
+        if response.body.isEmpty || head { return lws_http_transaction_completed(wsi) != 0 ? -1 : 0 }
+        let socket = self.socket(key)
+        socket.response = response
+        socket.responseSent = 0
+        lws_callback_on_writable(wsi)
+        return 0
+    }
+
+    private func writeResponseChunk(_ wsi: OpaquePointer, _ key: UInt) -> Int32 {
+        guard let socket = sockets[key], let response = socket.response else { return 0 }
+        let count = min(Self.httpChunkBytes, response.body.count - socket.responseSent)
+        let isLast = socket.responseSent + count == response.body.count
+        let chunk = response.body[socket.responseSent..<(socket.responseSent + count)]
+        guard write(wsi, chunk, isLast ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) else { return -1 }
+        socket.responseSent += count
+        guard isLast else {
+            lws_callback_on_writable(wsi)
+            return 0
+        }
+        socket.response = nil
+        return lws_http_transaction_completed(wsi) != 0 ? -1 : 0
+    }
+
+    private func writeHeaders(_ wsi: OpaquePointer, _ response: HTTPResponse) -> Bool {
+        let extra = response.headers.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count + 8 }
+        var buffer = [UInt8](repeating: 0, count: pre + 512 + response.contentType.utf8.count + extra)
+        return buffer.withUnsafeMutableBufferPointer { buffer in
+            let start = buffer.baseAddress! + pre
+            let end = buffer.baseAddress! + buffer.count - 1
+            var p: UnsafeMutablePointer<UInt8>? = start
+            guard lws_add_http_common_headers(wsi, UInt32(clamping: response.status), response.contentType,
+                                              UInt64(response.body.count), &p, end) == 0 else { return false }
+            for (name, value) in response.headers {
+                let cName = Array((name.hasSuffix(":") ? name : name + ":").utf8) + [0]
+                let cValue = Array(value.utf8)
+                guard lws_add_http_header_by_name(wsi, cName, cValue, Int32(cValue.count), &p, end) == 0
+                else { return false }
+            }
+            return lws_finalize_write_http_header(wsi, start, &p, end) == 0
+        }
+    }
+
+    /// `lws_write` with LWS_PRE bytes of headroom in front of a copy of `payload`.
+    private func write(_ wsi: OpaquePointer, _ payload: some Collection<UInt8>, _ mode: lws_write_protocol) -> Bool {
+        var frame = [UInt8](repeating: 0, count: pre + payload.count)
+        frame.replaceSubrange(pre..., with: payload)
+        let written = frame.withUnsafeMutableBufferPointer { buffer in
+            lws_write(wsi, buffer.baseAddress! + pre, payload.count, mode)
+        }
+        return written >= 0
+    }
+
+    private func readRequest(_ wsi: OpaquePointer, isWebSocketUpgrade: Bool) -> HTTPRequest {
+        var uri: UnsafeMutablePointer<CChar>?
+        var uriLength: Int32 = 0
+        let method = lws_http_get_uri_and_method(wsi, &uri, &uriLength)
+        let methods = ["GET", "POST", "OPTIONS", "PUT", "PATCH", "DELETE", "CONNECT", "HEAD"]
+        let path = uri.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: Int(uriLength)), as: UTF8.self) }
+        var request = HTTPRequest(
+            method: methods.indices.contains(Int(method)) ? methods[Int(method)] : "GET", path: path ?? "/",
+            isWebSocketUpgrade: isWebSocketUpgrade)
+
+        var index: Int32 = 0
+        while case let length = lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, index), length > 0 {
+            let argument = copyString(capacity: Int(length) + 1) {
+                lws_hdr_copy_fragment(wsi, $0, $1, WSI_TOKEN_HTTP_URI_ARGS, index)
+            }
+            let parts = argument.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            request.query[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+            index += 1
+        }
+        for raw in 0..<WSI_TOKEN_COUNT.rawValue {
+            let token = lws_token_indexes(rawValue: raw)
+            guard let cName = lws_token_to_string(token) else { continue }
+            let name = String(cString: cName)
+            guard name.count > 1, name.hasSuffix(":"), !name.hasPrefix(":") else { continue }  // not a method or pseudo-header
+            let length = lws_hdr_total_length(wsi, token)
+            guard length > 0 else { continue }
+            request.headers[String(name.dropLast()).lowercased()] = copyString(capacity: Int(length) + 64) {
+                lws_hdr_copy(wsi, $0, $1, token)
+            }
+        }
+        for name in configuration.customHeaderNames {
+            let cName = name.lowercased() + ":"
+            let length = lws_hdr_custom_length(wsi, cName, Int32(cName.utf8.count))
+            guard length >= 0 else { continue }
+            request.headers[name.lowercased()] = copyString(capacity: Int(length) + 1) {
+                lws_hdr_custom_copy(wsi, $0, $1, cName, Int32(cName.utf8.count))
+            }
+        }
+        request.peer = copyString(capacity: 128) { lws_get_peer_simple(wsi, $0, Int($1)) == nil ? -1 : 0 }
+        return request
+    }
+
+    /// Runs `copy(buffer, capacity)` (negative result: failure) and reads a C string back.
+    private func copyString(capacity: Int, _ copy: (UnsafeMutablePointer<CChar>, Int32) -> Int32) -> String {
+        var buffer = [CChar](repeating: 0, count: capacity)
+        let status = buffer.withUnsafeMutableBufferPointer { copy($0.baseAddress!, Int32(capacity)) }
+        guard status >= 0 else { return "" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    // MARK: WebSocket
+
+    private func onUpgradeRequest(_ wsi: OpaquePointer, _ key: UInt, _ input: UnsafeMutableRawPointer?) -> Int32 {
+        guard let input, String(cString: input.assumingMemoryBound(to: CChar.self)).lowercased() == "websocket"
+        else { return -1 }  // no h2c
+        let request = readRequest(wsi, isWebSocketUpgrade: true)
+        if let refusal = handlers.upgrade(request) {
+            // Answer, then hang up: the socket never becomes a WebSocket.
+            _ = writeHeaders(wsi, refusal) && (refusal.body.isEmpty || write(wsi, refusal.body, LWS_WRITE_HTTP_FINAL))
+            return -1
+        }
+        socket(key).upgradeRequest = request
+        return 0
+    }
+
+    private func onOpen(_ wsi: OpaquePointer, _ key: UInt) -> Int32 {
+        let socket = self.socket(key)
+        let request = socket.upgradeRequest ?? readRequest(wsi, isWebSocketUpgrade: true)
+        socket.upgradeRequest = nil
+        let waker = self.waker
+        let connection = WebSocketConnection(
+            id: nextConnectionID, request: request, outboxCapacity: configuration.outboxCapacity,
+            wake: { waker.wake() })
+        nextConnectionID += 1
+        socket.connection = connection
+        handlers.open(connection)
+        return 0
+    }
+
+    private func onReceive(_ wsi: OpaquePointer, _ key: UInt, _ input: UnsafeMutableRawPointer?, _ length: Int) -> Int32 {
+        guard let socket = sockets[key], let connection = socket.connection else { return -1 }
+        if lws_is_first_fragment(wsi) != 0 {
+            socket.fragments.removeAll(keepingCapacity: true)
+            socket.fragmentsAreBinary = lws_frame_is_binary(wsi) != 0
+        }
+        if socket.fragments.count + length > configuration.maxMessageBytes {
+            setCloseReason(wsi, code: 1009, reason: "message exceeds \(configuration.maxMessageBytes) bytes")
+            return -1
+        }
+        if let input, length > 0 {
+            socket.fragments.append(contentsOf: UnsafeRawBufferPointer(start: input, count: length))
+        }
+        guard lws_is_final_fragment(wsi) != 0 else { return 0 }
+        let bytes = socket.fragments
+        socket.fragments = []
+        handlers.message(connection, socket.fragmentsAreBinary ? .binary(bytes) : .text(String(decoding: bytes, as: UTF8.self)))
+        return 0
+    }
+
+    /// One outbox item per writeable callback; asks for another while items remain.
+    private func onWriteable(_ wsi: OpaquePointer, _ key: UInt) -> Int32 {
+        guard let connection = sockets[key]?.connection, let item = connection.outbox.next() else { return 0 }
+        switch item {
+        case .message(.text(let text)):
+            guard write(wsi, text.utf8, LWS_WRITE_TEXT) else { return -1 }
+        case .message(.binary(let bytes)):
+            guard write(wsi, bytes, LWS_WRITE_BINARY) else { return -1 }
+        case .close(let code, let reason):
+            setCloseReason(wsi, code: code, reason: reason)
+            return -1
+        }
+        if !connection.outbox.isEmpty { lws_callback_on_writable(wsi) }
+        return 0
+    }
+
+    private func setCloseReason(_ wsi: OpaquePointer, code: UInt16, reason: String) {
+        var bytes = Array(reason.utf8.prefix(123))  // a close frame carries at most 125 bytes
+        while String(validating: bytes, as: UTF8.self) == nil { bytes.removeLast() }
+        lws_close_reason(wsi, lws_close_status(rawValue: UInt32(code)), &bytes, bytes.count)
+    }
+
+    // MARK: Bookkeeping
+
+    private func socket(_ key: UInt) -> Socket {
+        if let socket = sockets[key] { return socket }
+        let socket = Socket()
+        sockets[key] = socket
+        return socket
+    }
+}
+
+/// Whether binding `host:port` fails with EADDRINUSE (to name a listen failure).
+private func addressInUse(host: String, port: Int) -> Bool {
+    var hints = addrinfo()
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST
+    hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+    var found: UnsafeMutablePointer<addrinfo>?
+    let node = ["", "*"].contains(host) ? "0.0.0.0" : host
+    guard getaddrinfo(node, String(port), &hints, &found) == 0, let address = found else { return false }
+    defer { freeaddrinfo(found) }
+    let fd = socket(address.pointee.ai_family, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    var yes: Int32 = 1
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+    return bind(fd, address.pointee.ai_addr, address.pointee.ai_addrlen) != 0 && errno == EADDRINUSE
+}
