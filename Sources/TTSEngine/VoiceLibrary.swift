@@ -219,9 +219,10 @@ public final class VoiceLibrary: @unchecked Sendable {
         }
     }
 
-    /// The directory's file for `name`; when absent and `rescan`, lists the directory again.
+    /// The directory's file for `name`; when absent and `rescan`, lists the directory again
+    /// (also for invalid names, so that the error lists the current voices).
     private func directoryFile(named name: String, rescan: Bool) -> String? {
-        guard let path = configuration.directory, VoiceDirectory.isValidName(name) else { return nil }
+        guard let path = configuration.directory else { return nil }
         if let file = locked({ directory?.files[name] }) { return file }
         guard rescan, let scanned = try? VoiceDirectory(path: path) else { return nil }
         locked { directory = scanned }
