@@ -156,23 +156,24 @@ public final class VoiceLibrary: @unchecked Sendable {
         let ext = URL(fileURLWithPath: path).pathExtension
         guard let kind = VoiceFileKind(extension: ext) else { throw .unsupportedFormat(path: path, fileExtension: ext) }
         let stamp = try FileStamp(path: path)
-        var key = locked { fileKeys[path].flatMap { $0.stamp == stamp ? $0.key : nil } }
-        if key == nil {
+        let key: String
+        if let known = locked({ fileKeys[path].flatMap { $0.stamp == stamp ? $0.key : nil } }) {
+            key = known
+        } else {
             if kind == .audio { try checkDuration(ofFile: path) }
-            let hash = try Self.fileKey(path)
+            key = try Self.fileKey(path)
             locked {
                 if fileKeys.count >= 4096 { fileKeys.removeAll() }  // bounds the memo
-                fileKeys[path] = (stamp, hash)
+                fileKeys[path] = (stamp, key)
             }
-            key = hash
         }
-        if let state = lookUp(key!) { return state }
+        if let state = lookUp(key) { return state }
         let state: FlowLM.State
         switch kind {
         case .voiceState: state = try loadVoiceState(path)
         case .audio: state = try encode(try readAudio(path), source: path)
         }
-        store(state, key: key!)
+        store(state, key: key)
         return state
     }
 
