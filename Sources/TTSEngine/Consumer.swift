@@ -2,8 +2,8 @@ import PocketTTS
 
 /// The consumer thread's work: the Mimi decoder for every open stream. Each pass takes every
 /// queued item of every stream at once (freeing their queues, so the producer refills them
-/// while this pass decodes), then, stream by stream, decodes each run of frames of one chunk
-/// in one `MimiDecoder.forward` call and hands the frames to the sink.
+/// while this pass decodes), then, stream by stream, decodes each run of (up to `maxRun`)
+/// frames of one chunk in one `MimiDecoder.forward` call and hands the frames to the sink.
 ///
 /// Streams are decoded one after another, not batched across streams: `MimiDecoder.forward`
 /// takes one state, and its convolutions and ring-buffer attention are per-stream anyway.
@@ -13,6 +13,9 @@ final class Consumer: @unchecked Sendable {
     private let decoder: MimiDecoder
     private let inbox: CommandInbox
     private let handOff: FrameHandOff
+    /// Frames decoded in one call at most: more rows per matrix product, but the first frame
+    /// of a run waits for the last, so a backlog is decoded in short runs.
+    static let maxRun = 4
     private var states: [StreamID: MimiDecoder.State] = [:]  // the current chunk's decoder state, per stream
 
     // Decode scratch, reused every pass.
@@ -39,7 +42,7 @@ final class Consumer: @unchecked Sendable {
     private func deliver(_ items: [HandOffItem], of id: StreamID, to sink: any StreamSink) {
         var run: [LatentFrame] = []  // consecutive frames of one chunk
         for item in items {
-            if case .frame(let frame) = item, run.isEmpty || run[0].chunk == frame.chunk {
+            if case .frame(let frame) = item, run.isEmpty || (run[0].chunk == frame.chunk && run.count < Self.maxRun) {
                 run.append(frame)
                 continue
             }
@@ -53,7 +56,7 @@ final class Consumer: @unchecked Sendable {
             }
             switch item {
             case .frame(let frame):
-                run.append(frame)  // a new chunk without an end marker cannot happen; decoded as its own run
+                run.append(frame)  // the previous run was full: the next one starts
             case .endOfChunk(let chunk):
                 states[id] = nil  // the next chunk starts from a fresh decoder state
                 sink.streamDidFinishChunk(id, chunk: chunk)
@@ -78,6 +81,10 @@ final class Consumer: @unchecked Sendable {
 
     /// Decodes frames of one chunk (T ≥ 1) in one call and delivers them in order.
     private func decode(_ frames: [LatentFrame], of id: StreamID, to sink: any StreamSink) {
+        guard handOff.isOpen(id) else {  // cancelled (or stopping): do not decode for nothing
+            states[id] = nil
+            return
+        }
         let (T, l, n) = (frames.count, decoder.latentDimension, decoder.frameLength)
         latents.removeAll(keepingCapacity: true)
         for frame in frames {
