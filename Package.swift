@@ -7,7 +7,7 @@
 //   Kernels   -> COpenBLAS            tensors and math, knows nothing about the model
 //   PocketTTS -> Kernels, CSentencePiece, Yams   the model: pure compute
 //   TTSEngine -> PocketTTS            producer/consumer threads, streams
-//   TTSServer -> TTSEngine, COpus, CWebSockets   event loop, protocols, encoders
+//   TTSServer -> TTSEngine, COpus, COpusEnc, CWebSockets, Yams   event loop, protocols, encoders
 //   pocket-tts (executable) -> all of the above   the command line
 import PackageDescription
 
@@ -30,6 +30,8 @@ let package = Package(
         .systemLibrary(name: "CWebSockets", pkgConfig: "libwebsockets", providers: [.apt(["libwebsockets-dev"])]),
         .systemLibrary(name: "CSndFile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
         .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
+        .systemLibrary(name: "COpusEnc", pkgConfig: "libopusenc", providers: [.apt(["libopusenc-dev"])]),
+        .systemLibrary(name: "COpusFile", pkgConfig: "opusfile", providers: [.apt(["libopusfile-dev"])]),
         // SentencePiece is C++: a small target exposing a plain extern "C" API.
         .target(
             name: "CSentencePiece",
@@ -49,7 +51,10 @@ let package = Package(
         ),
         .target(
             name: "TTSServer",
-            dependencies: ["TTSEngine", "COpus", "CWebSockets", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "TTSEngine", "COpus", "COpusEnc", "CWebSockets",
+                .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
+            ]
         ),
         .executableTarget(
             name: "PocketTTSCLI",
@@ -64,6 +69,6 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PocketTTSTests", dependencies: ["PocketTTS"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TTSEngineTests", dependencies: ["TTSEngine"]),
-        .testTarget(name: "TTSServerTests", dependencies: ["TTSServer"]),
+        .testTarget(name: "TTSServerTests", dependencies: ["TTSServer", "COpusFile"], resources: [.copy("Fixtures")]),
     ]
 )

@@ -1,0 +1,104 @@
+import Kernels
+
+/// The forward passes behind `prompt`, `step` and `stepBatch`, on workspace pointers.
+extension FlowLM {
+    /// Scratch pointers of one call: R transformer rows, B streams.
+    struct CallBuffers {
+        let transformer: FlowTransformer.Buffers
+        let latentIn: UnsafeMutablePointer<Float>  // [B, ldim] input latents with BOS substituted
+        let condition: UnsafeMutablePointer<Float>  // [B, d] out_norm of each stream's last row
+        let head: FlowHead.Buffers
+    }
+
+    func prepare(_ workspace: inout Workspace, rows: Int, streams: Int, scoreCount: Int) -> CallBuffers {
+        let (d, f, l) = (dimensions.modelDim, dimensions.feedForwardDim, dimensions.latentDim)
+        let transformerCount = FlowTransformer.Buffers.floatCount(rows: rows, scoreCount: scoreCount, modelDim: d, feedForwardDim: f)
+        let headCount = FlowHead.floatCount(rows: streams, flowDim: flowHead.flowDim, latentDim: l,
+                                            frequencyDim: flowHead.frequencyDim)
+        let base = workspace.floats(transformerCount + streams * (l + d) + headCount)
+        let latentIn = base + transformerCount
+        let condition = latentIn + streams * l
+        return CallBuffers(
+            transformer: FlowTransformer.Buffers(base: base, rows: rows, modelDim: d, feedForwardDim: f),
+            latentIn: latentIn, condition: condition,
+            head: flowHead.makeBuffers(base: condition + streams * d, rows: streams))
+    }
+
+    /// `FlowLMModel.forward` for one latent per stream, then `increment_steps`.
+    func stepCore<G: RandomNumberGenerator>(
+        latents: UnsafePointer<Float>, streams: UnsafeMutableBufferPointer<State>, generators: UnsafeMutablePointer<G>,
+        sampling: FlowLMSampling, workspace: inout Workspace,
+        latentsOut: UnsafeMutablePointer<Float>, eosLogits: UnsafeMutablePointer<Float>
+    ) {
+        let (B, l) = (streams.count, dimensions.latentDim)
+        var maxCapacity = 0
+        for b in 0..<B {
+            streams[b].cache.ensureRoom(for: 1)
+            maxCapacity = max(maxCapacity, streams[b].cache.capacity)
+        }
+        let buffers = prepare(&workspace, rows: B, streams: B, scoreCount: maxCapacity)
+        // sequence = where(isnan(sequence), bos_emb, sequence); input_ = input_linear(sequence)
+        bosEmbedding.withUnsafeBufferPointer { bos in
+            for b in 0..<B {
+                for j in 0..<l {
+                    let v = latents[b * l + j]
+                    buffers.latentIn[b * l + j] = v.isNaN ? bos[j] : v
+                }
+            }
+        }
+        inputLinear.forward(buffers.latentIn, rows: B, into: buffers.transformer.x)
+        transformer.forward(streams: streams, rowsPerStream: 1, buffers: buffers.transformer)
+        // One row per stream, so every row is a last position: out_norm, out_eos.
+        outNorm.forward(buffers.transformer.x, rows: B, into: buffers.condition)
+        outEOS.forward(buffers.condition, rows: B, into: eosLogits)
+        // x0 ~ Normal(0, sqrt(temp)) (truncated to ±noise_clamp), then lsd_decode.
+        let std = Float(Double(sampling.temperature).squareRoot())
+        for b in 0..<B {
+            GaussianNoise.fill(latentsOut + b * l, count: l, std: std, clamp: sampling.noiseClamp, using: &generators[b])
+        }
+        flowHead.decode(condition: buffers.condition, rows: B, steps: sampling.lsdSteps, x: latentsOut,
+                        buffers: buffers.head)
+    }
+
+    /// Runs `count` prefix rows of one stream through the transformer: `fill` writes the
+    /// input rows [count, d], `read` sees the transformer output rows [count, d] (before
+    /// out_norm). Allocates only when the workspace or caches must grow.
+    func prefill(
+        count: Int, state: inout State, fill: (UnsafeMutablePointer<Float>) -> Void,
+        read: (UnsafePointer<Float>) -> Void
+    ) {
+        if count == 0 { return }
+        state.cache.ensureRoom(for: count)
+        var workspace = Workspace()
+        swap(&workspace, &state.workspace)
+        defer { swap(&workspace, &state.workspace) }
+        let buffers = prepare(&workspace, rows: count, streams: 1,
+                              scoreCount: count * (state.cache.length + count))
+        fill(buffers.transformer.x)
+        withUnsafeMutablePointer(to: &state) { s in
+            transformer.forward(streams: UnsafeMutableBufferPointer(start: s, count: 1), rowsPerStream: count,
+                                buffers: buffers.transformer)
+        }
+        read(buffers.transformer.x)
+    }
+}
+
+/// As a streaming module, FlowLM maps input embeddings [T, d] (text embeddings, voice
+/// conditioning or `latentEmbeddings`) to the transformer output [T, d] before `out_norm`,
+/// advancing the stream by T positions.
+extension FlowLM: StreamingModule {
+    public func step(_ x: Tensor, state: inout State) -> Tensor {
+        precondition(x.rank == 2 && x.shape[1] == dimensions.modelDim, "FlowLM.step: input \(x.shape)")
+        var out = Tensor.zeros(x.shape)
+        x.data.withUnsafeBufferPointer { input in
+            out.data.withUnsafeMutableBufferPointer { o in
+                prefill(count: x.shape[0], state: &state) { rows in
+                    rows.update(from: input.baseAddress!, count: input.count)
+                } read: { rows in
+                    o.baseAddress!.update(from: rows, count: o.count)
+                }
+            }
+        }
+        return out
+    }
+}

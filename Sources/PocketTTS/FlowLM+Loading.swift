@@ -1,0 +1,77 @@
+import Kernels
+
+extension FlowLM {
+    /// Loads every FlowLM tensor from `weights`, a view whose keys are relative to `flow_lm.`
+    /// (`reader.scoped("flow_lm.")`). Fails naming any missing or mis-shaped tensor; call
+    /// `finish()` on the root reader afterwards to reject unused ones.
+    public init(weights w: WeightReader, dimensions dims: FlowLMDimensions) throws {
+        try dims.validate()
+        let (d, l) = (dims.modelDim, dims.latentDim)
+        self.dimensions = dims
+        textEmbedding = try w.floats("conditioner.embed.weight", shape: [dims.vocabularySize + 1, d])
+        inputLinear = try Self.linear(w, "input_linear", out: d, in: l, bias: false)
+        bosEmbedding = try w.floats("bos_emb", shape: [l])
+        embeddingStd = try w.floats("emb_std", shape: [l])
+        embeddingMean = try w.floats("emb_mean", shape: [l])
+        let layers = try (0..<dims.layerCount).map { i in
+            try Self.transformerLayer(w.scoped("transformer.layers.\(i)."), dims)
+        }
+        transformer = FlowTransformer(layers: layers, headCount: dims.headCount, maxPeriod: dims.maxPeriod)
+        outNorm = try Self.layerNorm(w, "out_norm", dim: d, eps: 1e-5)
+        outEOS = try Self.linear(w, "out_eos", out: 1, in: d)
+        flowHead = try Self.flowHead(w.scoped("flow_net."), dims)
+        speakerProjection = Linear(weight: try w.tensor("speaker_proj_weight", shape: [d, dims.speakerDim]))
+    }
+
+    static func transformerLayer(_ w: WeightReader, _ dims: FlowLMDimensions) throws -> FlowTransformerLayer {
+        let (d, f) = (dims.modelDim, dims.feedForwardDim)
+        return FlowTransformerLayer(
+            norm1: try layerNorm(w, "norm1", dim: d, eps: 1e-5),
+            inProjection: try linear(w, "self_attn.in_proj", out: 3 * d, in: d, bias: false),
+            outProjection: try linear(w, "self_attn.out_proj", out: d, in: d, bias: false),
+            norm2: try layerNorm(w, "norm2", dim: d, eps: 1e-5),
+            linear1: try linear(w, "linear1", out: f, in: d, bias: false),
+            linear2: try linear(w, "linear2", out: d, in: f, bias: false))
+    }
+
+    static func flowHead(_ w: WeightReader, _ dims: FlowLMDimensions) throws -> FlowHead {
+        let (d, l, n, fq) = (dims.modelDim, dims.latentDim, dims.flowDim, dims.timeFrequencyDim)
+        let embedders = try (0..<2).map { i in
+            let e = w.scoped("time_embed.\(i).")
+            return TimestepEmbedder(
+                frequencies: try e.floats("freqs", shape: [fq / 2]),
+                linear1: try linear(e, "mlp.0", out: n, in: fq),
+                linear2: try linear(e, "mlp.2", out: n, in: n),
+                norm: RMSNormUnbiased(dim: n, eps: 1e-5, alpha: try e.floats("mlp.3.alpha", shape: [n])))
+        }
+        let blocks = try (0..<dims.flowDepth).map { i in
+            let b = w.scoped("res_blocks.\(i).")
+            return FlowResBlock(
+                inNorm: try layerNorm(b, "in_ln", dim: n, eps: 1e-6),
+                linear1: try linear(b, "mlp.0", out: n, in: n),
+                linear2: try linear(b, "mlp.2", out: n, in: n),
+                modulation: try linear(b, "adaLN_modulation.1", out: 3 * n, in: n))
+        }
+        let final = FlowFinalLayer(
+            norm: LayerNorm(dim: n, eps: 1e-6),
+            linear: try linear(w, "final_layer.linear", out: l, in: n),
+            modulation: try linear(w, "final_layer.adaLN_modulation.1", out: 2 * n, in: n))
+        return FlowHead(
+            timeEmbedders: embedders,
+            conditionEmbedding: try linear(w, "cond_embed", out: n, in: d),
+            inputProjection: try linear(w, "input_proj", out: n, in: l),
+            blocks: blocks, finalLayer: final)
+    }
+
+    /// `<name>.weight` [out, in] and, when `bias`, `<name>.bias` [out].
+    static func linear(_ w: WeightReader, _ name: String, out: Int, in inFeatures: Int, bias: Bool = true) throws -> Linear {
+        Linear(weight: try w.tensor("\(name).weight", shape: [out, inFeatures]),
+               bias: bias ? try w.tensor("\(name).bias", shape: [out]) : nil)
+    }
+
+    /// `<name>.weight`, `<name>.bias` [dim].
+    static func layerNorm(_ w: WeightReader, _ name: String, dim: Int, eps: Float) throws -> LayerNorm {
+        LayerNorm(dim: dim, eps: eps, weight: try w.floats("\(name).weight", shape: [dim]),
+                  bias: try w.floats("\(name).bias", shape: [dim]))
+    }
+}

@@ -1,0 +1,146 @@
+// Mimi+Loading: builds the codec from the `mimi.*` tensors of a checkpoint, mirroring how
+// TTSModel._from_pydantic_config_with_weights builds MimiModel from the yaml. Every tensor is
+// taken by its checkpoint key with its expected shape; nothing else is read.
+import Kernels
+
+extension Mimi {
+    /// Loads the codec. `weights` is scoped at the Mimi module: pass `reader.scoped("mimi.")`
+    /// for a full TTSModel checkpoint. Throws `MimiError` for an unsupported config and
+    /// `WeightError` naming the first missing or mis-shaped tensor (unused ones are reported by
+    /// the reader's `finish()`).
+    public init(config: MimiConfig, weights: WeightReader) throws {
+        try config.checkSupportedByMimi()
+        let stride = config.resampleStride
+        let C = config.seanet.dimension
+        let t = config.transformer
+        let q = config.quantizer
+        let outputProjection = Linear(  // quantizer.output_proj: Conv1d(latent, C, 1, bias=False)
+            weight: try weights.floats("quantizer.output_proj.weight", shape: [q.outputDimension, q.dimension, 1]),
+            inFeatures: q.dimension, outFeatures: q.outputDimension)
+        let upsample = StreamingConvTranspose1d(convTranspose: ConvTranspose1d(  // ConvTrUpsample1d
+            weight: try weights.tensor("upsample.convtr.convtr.weight", shape: [C, 1, 2 * stride]), stride: stride, groups: C))
+        let downsample = StreamingConv1d(conv: Conv1d(  // ConvDownsample1d
+            weight: try weights.tensor("downsample.conv.conv.weight", shape: [C, C, 2 * stride]), stride: stride),
+            paddingMode: .replicate)
+        let decoder = MimiDecoder(
+            outputProjection: outputProjection, upsample: upsample,
+            transformer: try Mimi.loadTransformer(t, weights.scoped("decoder_transformer.")),
+            seanet: try Mimi.loadSEANetDecoder(config.seanet, weights.scoped("decoder.")))
+        let encoder = MimiEncoder(
+            seanet: try Mimi.loadSEANetEncoder(config.seanet, weights.scoped("encoder.")),
+            transformer: try Mimi.loadTransformer(t, weights.scoped("encoder_transformer.")),
+            downsample: downsample)
+        self.init(config: config, encoder: encoder, decoder: decoder)
+    }
+
+    // MARK: SEANet (seanet.py)
+
+    /// `SEANetDecoder`: model.0 conv; per ratio: ELU, convtr, residual blocks; ELU, conv.
+    static func loadSEANetDecoder(_ c: SEANetConfig, _ w: WeightReader) throws -> SEANetDecoder {
+        var mult = 1 << c.ratios.count
+        let inputConv = try conv(w, "model.0", c.dimension, mult * c.filterCount, c.kernelSize, mode(c))
+        var index = 1
+        var stages: [SEANetDecoder.Stage] = []
+        for ratio in c.ratios {
+            let channels = mult * c.filterCount
+            let upsample = StreamingConvTranspose1d(convTranspose: ConvTranspose1d(  // after the ELU at model.<index>
+                weight: try w.tensor("model.\(index + 1).convtr.weight", shape: [channels, channels / 2, 2 * ratio]),
+                bias: try w.tensor("model.\(index + 1).convtr.bias", shape: [channels / 2]), stride: ratio))
+            index += 2
+            var residuals: [SEANetResidualBlock] = []
+            for j in 0..<c.residualLayerCount {
+                residuals.append(try residual(w, "model.\(index)", channels / 2, dilation: pow(c.dilationBase, j), c))
+                index += 1
+            }
+            stages.append(SEANetDecoder.Stage(upsample: upsample, residuals: residuals))
+            mult /= 2
+        }
+        let outputConv = try conv(w, "model.\(index + 1)", c.filterCount, c.channels, c.lastKernelSize, mode(c))
+        return SEANetDecoder(inputConv: inputConv, stages: stages, outputConv: outputConv)
+    }
+
+    /// `SEANetEncoder`: model.0 conv; per reversed ratio: residual blocks, ELU, strided conv; ELU, conv.
+    static func loadSEANetEncoder(_ c: SEANetConfig, _ w: WeightReader) throws -> SEANetEncoder {
+        var mult = 1
+        let inputConv = try conv(w, "model.0", c.channels, c.filterCount, c.kernelSize, mode(c))
+        var index = 1
+        var stages: [SEANetEncoder.Stage] = []
+        for ratio in c.ratios.reversed() {
+            let channels = mult * c.filterCount
+            var residuals: [SEANetResidualBlock] = []
+            for j in 0..<c.residualLayerCount {
+                residuals.append(try residual(w, "model.\(index)", channels, dilation: pow(c.dilationBase, j), c))
+                index += 1
+            }
+            let downsample = try conv(w, "model.\(index + 1)", channels, 2 * channels, 2 * ratio, mode(c), stride: ratio)
+            index += 2
+            stages.append(SEANetEncoder.Stage(residuals: residuals, downsample: downsample))
+            mult *= 2
+        }
+        let outputConv = try conv(w, "model.\(index + 1)", mult * c.filterCount, c.dimension, c.lastKernelSize, mode(c))
+        return SEANetEncoder(inputConv: inputConv, stages: stages, outputConv: outputConv)
+    }
+
+    /// `SEANetResnetBlock` at `<name>.`: block.1 conv [dim/compress, dim, k] (dilated), block.3 conv [dim, dim/compress, 1].
+    static func residual(
+        _ w: WeightReader, _ name: String, _ dim: Int, dilation: Int, _ c: SEANetConfig
+    ) throws -> SEANetResidualBlock {
+        let hidden = dim / c.compress
+        return SEANetResidualBlock(
+            conv1: try conv(w, "\(name).block.1", dim, hidden, c.residualKernelSize, mode(c), dilation: dilation),
+            conv2: try conv(w, "\(name).block.3", hidden, dim, 1, mode(c)))
+    }
+
+    /// `StreamingConv1d` with bias at `<name>.conv.{weight,bias}`.
+    static func conv(
+        _ w: WeightReader, _ name: String, _ cin: Int, _ cout: Int, _ kernel: Int, _ mode: ConvPaddingMode,
+        stride: Int = 1, dilation: Int = 1
+    ) throws -> StreamingConv1d {
+        StreamingConv1d(
+            conv: Conv1d(weight: try w.tensor("\(name).conv.weight", shape: [cout, cin, kernel]),
+                         bias: try w.tensor("\(name).conv.bias", shape: [cout]), stride: stride, dilation: dilation),
+            paddingMode: mode)
+    }
+
+    private static func mode(_ c: SEANetConfig) -> ConvPaddingMode {
+        ConvPaddingMode(rawValue: c.padMode) ?? .constant  // checked by checkSupportedByMimi
+    }
+
+    private static func pow(_ base: Int, _ exponent: Int) -> Int {
+        (0..<exponent).reduce(1) { r, _ in r * base }
+    }
+
+    // MARK: Transformer (mimi_transformer.py)
+
+    /// `ProjectedTransformer` at `w`: input_proj / output_projs.0 only where the widths differ.
+    static func loadTransformer(_ c: MimiTransformerConfig, _ w: WeightReader) throws -> MimiTransformer {
+        let d = c.modelDimension
+        let out = c.outputDimensions[0]
+        let inputProjection = d == c.inputDimension ? nil
+            : Linear(weight: try w.tensor("input_proj.weight", shape: [d, c.inputDimension]))
+        let outputProjection = d == out ? nil
+            : Linear(weight: try w.tensor("output_projs.0.weight", shape: [out, d]))
+        var layers: [MimiTransformerLayer] = []
+        for i in 0..<c.layerCount {
+            let l = w.scoped("transformer.layers.\(i).")
+            func norm(_ name: String) throws -> LayerNorm {
+                LayerNorm(dim: d, eps: 1e-5, weight: try l.floats("\(name).weight", shape: [d]),
+                          bias: try l.floats("\(name).bias", shape: [d]))
+            }
+            func linear(_ name: String, _ o: Int, _ i: Int) throws -> Linear {
+                Linear(weight: try l.tensor("\(name).weight", shape: [o, i]))
+            }
+            layers.append(MimiTransformerLayer(
+                norm1: try norm("norm1"),
+                inProjection: try linear("self_attn.in_proj", 3 * d, d),
+                outProjection: try linear("self_attn.out_proj", d, d),
+                layerScale1: try l.floats("layer_scale_1.scale", shape: [d]),
+                norm2: try norm("norm2"),
+                linear1: try linear("linear1", c.feedForwardDimension, d),
+                linear2: try linear("linear2", d, c.feedForwardDimension),
+                layerScale2: try l.floats("layer_scale_2.scale", shape: [d])))
+        }
+        return MimiTransformer(inputProjection: inputProjection, layers: layers, outputProjection: outputProjection,
+                               heads: c.headCount, context: c.context, maxPeriod: c.maxPeriod)
+    }
+}

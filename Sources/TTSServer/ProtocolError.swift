@@ -1,0 +1,74 @@
+// ProtocolError.swift: everything a client can get wrong, as one typed error with context.
+// Each case maps to a wire `code` and a human-readable `message`; the session sends both in
+// `{"type":"error","data":{"message":...,"code":...}}`.
+
+/// A client-visible protocol failure. `code` is the wire code, `message` names the offending
+/// key or value.
+public enum ProtocolError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The text frame is not valid JSON (`detail` says where). The session then closes.
+    case invalidJSON(detail: String)
+    /// Valid JSON, but not an object with a string "type".
+    case notAMessageObject
+    /// "type" names no message we know.
+    case unknownType(String)
+    /// A known message that is not valid now (`text` before `config`, ...).
+    case unexpected(type: String, reason: String)
+    /// A binary frame from the client: only JSON text frames are accepted.
+    case binaryFrame
+    /// A config value is missing its expected type or range; `key` is the JSON key.
+    case invalidConfig(key: String, reason: String)
+    /// A text message is malformed or over a limit.
+    case invalidText(reason: String)
+    /// The requested voice is not loaded.
+    case unknownVoice(String)
+    /// The server cannot take another turn now.
+    case atCapacity
+    /// The engine failed; `detail` is for logs and the client alike (no secrets in it).
+    case internalError(detail: String)
+
+    /// The wire codes.
+    public enum Code: String, Sendable, CaseIterable {
+        case parseError = "parse_error"
+        case invalidType = "invalid_type"
+        case invalidConfig = "invalid_config"
+        case invalidText = "invalid_text"
+        case unknownVoice = "unknown_voice"
+        case atCapacity = "at_capacity"
+        case internalError = "internal_error"
+    }
+
+    public var code: Code {
+        switch self {
+        case .invalidJSON: .parseError
+        case .notAMessageObject, .unknownType, .unexpected, .binaryFrame: .invalidType
+        case .invalidConfig: .invalidConfig
+        case .invalidText: .invalidText
+        case .unknownVoice: .unknownVoice
+        case .atCapacity: .atCapacity
+        case .internalError: .internalError
+        }
+    }
+
+    /// The config key at fault, for `.invalidConfig`.
+    public var key: String? {
+        if case .invalidConfig(let key, _) = self { return key }
+        return nil
+    }
+
+    public var message: String {
+        switch self {
+        case .invalidJSON(let detail): "invalid JSON: \(detail)"
+        case .notAMessageObject: "a message must be a JSON object with a string \"type\""
+        case .unknownType(let type): "unknown message type \"\(type)\" (expected config, text, flush, cancel or ping)"
+        case .unexpected(let type, let reason): "\"\(type)\" not allowed now: \(reason)"
+        case .binaryFrame: "binary frames are not accepted: send JSON text frames"
+        case .invalidConfig(let key, let reason): "invalid config: \(key) \(reason)"
+        case .invalidText(let reason): "invalid text: \(reason)"
+        case .unknownVoice(let voice): "unknown voice \"\(voice)\""
+        case .atCapacity: "server at capacity: try again later"
+        case .internalError(let detail): "internal error: \(detail)"
+        }
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+}

@@ -1,0 +1,191 @@
+// ServerConfig.swift: the server's settings, from four layers, each overriding the one before:
+// built-in defaults < the YAML file (`Configs/server.yaml`) < environment (`POCKET_TTS_<KEY>`)
+// < command-line flags (given here as key -> value, e.g. ["port": "9000"]).
+//
+// Every layer uses the same flat keys (`port`, `max_sessions`, ...). An unknown key in the file
+// or the flags is an error naming it; environment variables are matched by name, so unrelated
+// `POCKET_TTS_*` variables of other components are left alone. `api_keys` is a list in YAML and
+// comma-separated elsewhere.
+import Foundation
+import Yams
+
+public enum ServerConfigError: Error, Equatable, CustomStringConvertible {
+    case unreadableFile(path: String, reason: String)
+    case invalidYAML(path: String, reason: String)
+    case notAMapping(path: String)
+    case unknownKey(String, source: String)
+    case invalidValue(key: String, value: String, expected: String, source: String)
+
+    public var description: String {
+        switch self {
+        case .unreadableFile(let path, let reason): "cannot read \(path): \(reason)"
+        case .invalidYAML(let path, let reason): "\(path) is not valid YAML: \(reason)"
+        case .notAMapping(let path): "\(path) must be a mapping of keys to values"
+        case .unknownKey(let key, let source):
+            "\(source): unknown key \"\(key)\" (known: \(ServerConfig.keys.map(\.name).joined(separator: ", ")))"
+        case .invalidValue(let key, let value, let expected, let source):
+            "\(source): \(key) must be \(expected) (got \"\(value)\")"
+        }
+    }
+}
+
+public struct ServerConfig: Equatable, Sendable {
+    public var host = "127.0.0.1"
+    /// 0 picks a free port.
+    public var port = 8000
+    /// Directory of voice files (`<name>.safetensors`).
+    public var voicesDirectory = "voices"
+    public var defaultVoice = "alba"
+    /// Accepted API keys; none means no authentication.
+    public var apiKeys: [String] = []
+    /// Bits per second of `opus` and `ogg` audio.
+    public var opusBitrate = defaultOpusBitrate
+    /// WebSocket sessions open at once; more are refused.
+    public var maxSessions = 16
+    public var maxTextMessageCharacters = 10_000
+    public var maxTurnTextCharacters = 100_000
+    public var maxLSDDecodeSteps = 32
+    public var maxTokensPerChunk = 200
+    public var idleTimeoutSeconds = 60.0
+    /// Audio messages held for a client that does not read before it is closed.
+    public var maxQueuedAudio = 250
+    /// Audio messages in a socket's outbox at once.
+    public var sendWindow = 8
+    /// Largest client frame accepted.
+    public var maxMessageBytes = 65536
+
+    public init() {}
+
+    /// The file read when none is named.
+    public static let defaultFilePath = "Configs/server.yaml"
+    public static let environmentPrefix = "POCKET_TTS_"
+
+    /// Defaults, then the file at `filePath` (if given), then `environment`, then `flags`.
+    public static func load(
+        filePath: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
+        flags: [String: String] = [:]
+    ) throws(ServerConfigError) -> ServerConfig {
+        var config = ServerConfig()
+        if let filePath {
+            let text: String
+            do { text = try String(contentsOfFile: filePath, encoding: .utf8) } catch {
+                throw .unreadableFile(path: filePath, reason: error.localizedDescription)
+            }
+            try config.apply(yaml: text, source: filePath)
+        }
+        try config.apply(environment: environment)
+        try config.apply(flags: flags)
+        return config
+    }
+
+    /// Applies the keys of a YAML mapping (an empty document changes nothing).
+    public mutating func apply(yaml: String, source: String) throws(ServerConfigError) {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)  // also refuses duplicate keys
+        } catch {
+            throw .invalidYAML(path: source, reason: "\(error)")
+        }
+        guard let root, root.null == nil else { return }
+        guard let mapping = root.mapping else { throw .notAMapping(path: source) }
+        for (keyNode, valueNode) in mapping {
+            let name = keyNode.string ?? "\(keyNode)"
+            guard let key = Self.key(named: name) else { throw .unknownKey(name, source: source) }
+            if valueNode.null != nil { continue }  // `key:` or `key: null` keeps the default
+            if let sequence = valueNode.sequence {
+                guard key.isList else {
+                    throw .invalidValue(key: name, value: "a list", expected: key.expected, source: source)
+                }
+                let items = sequence.map { $0.string ?? "" }
+                try key.set(&self, items.joined(separator: ","), source)
+            } else if let scalar = valueNode.scalar {
+                try key.set(&self, scalar.string, source)
+            } else {
+                throw .invalidValue(key: name, value: "a mapping", expected: key.expected, source: source)
+            }
+        }
+    }
+
+    /// Applies `POCKET_TTS_<KEY>` variables (e.g. `POCKET_TTS_PORT`, `POCKET_TTS_API_KEYS`).
+    public mutating func apply(environment: [String: String]) throws(ServerConfigError) {
+        for key in Self.keys {
+            let variable = Self.environmentPrefix + key.name.uppercased()
+            if let value = environment[variable] { try key.set(&self, value, variable) }
+        }
+    }
+
+    /// Applies command-line values by key name (`port`, `api_keys`, ...).
+    public mutating func apply(flags: [String: String]) throws(ServerConfigError) {
+        for (name, value) in flags.sorted(by: { $0.key < $1.key }) {
+            guard let key = Self.key(named: name) else { throw .unknownKey(name, source: "flags") }
+            try key.set(&self, value, "--\(name.replacingOccurrences(of: "_", with: "-"))")
+        }
+    }
+
+    /// What clients may ask, from these settings.
+    public var protocolSettings: ProtocolSettings {
+        ProtocolSettings(defaultVoice: defaultVoice, maxTextMessageCharacters: maxTextMessageCharacters,
+                         maxTurnTextCharacters: maxTurnTextCharacters, maxLSDDecodeSteps: maxLSDDecodeSteps,
+                         maxTokensPerChunk: maxTokensPerChunk)
+    }
+
+    /// A session's configuration, given the voices loaded.
+    public func sessionConfiguration(voices: Set<String>) -> SessionMachine.Configuration {
+        SessionMachine.Configuration(protocolSettings: protocolSettings, voices: voices, idleTimeout: idleTimeoutSeconds,
+                                     maxQueuedAudio: maxQueuedAudio, sendWindow: sendWindow)
+    }
+
+    // MARK: Keys
+
+    struct Key: Sendable {
+        let name: String
+        let expected: String
+        var isList = false
+        let set: @Sendable (inout ServerConfig, String, String) throws(ServerConfigError) -> Void
+    }
+
+    static func key(named name: String) -> Key? { keys.first { $0.name == name } }
+
+    static let keys: [Key] = [
+        string("host", \.host),
+        integer("port", \.port, 0...65535),
+        string("voices_dir", \.voicesDirectory),
+        string("default_voice", \.defaultVoice),
+        Key(name: "api_keys", expected: "a list of keys", isList: true) { config, value, _ in
+            config.apiKeys = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        },
+        integer("opus_bitrate", \.opusBitrate, 6000...510_000),
+        integer("max_sessions", \.maxSessions, 1...100_000),
+        integer("max_text_message_chars", \.maxTextMessageCharacters, 1...10_000_000),
+        integer("max_turn_text_chars", \.maxTurnTextCharacters, 1...100_000_000),
+        integer("max_lsd_decode_steps", \.maxLSDDecodeSteps, 1...1000),
+        integer("max_tokens_per_chunk", \.maxTokensPerChunk, 1...10_000),
+        Key(name: "idle_timeout_seconds", expected: "a number of seconds > 0") { config, value, source throws(ServerConfigError) in
+            guard let seconds = Double(value.trimmingCharacters(in: .whitespaces)), seconds > 0, seconds.isFinite else {
+                throw .invalidValue(key: "idle_timeout_seconds", value: value, expected: "a number of seconds > 0", source: source)
+            }
+            config.idleTimeoutSeconds = seconds
+        },
+        integer("max_queued_audio", \.maxQueuedAudio, 1...1_000_000),
+        integer("send_window", \.sendWindow, 1...10_000),
+        integer("max_message_bytes", \.maxMessageBytes, 1024...(64 << 20)),
+    ]
+
+    private static func string(_ name: String, _ path: WritableKeyPath<ServerConfig, String> & Sendable) -> Key {
+        Key(name: name, expected: "a non-empty string") { config, value, source throws(ServerConfigError) in
+            let trimmed = value.trimmingCharacters(in: .whitespaces)
+            guard !trimmed.isEmpty else { throw .invalidValue(key: name, value: value, expected: "a non-empty string", source: source) }
+            config[keyPath: path] = trimmed
+        }
+    }
+
+    private static func integer(_ name: String, _ path: WritableKeyPath<ServerConfig, Int> & Sendable, _ range: ClosedRange<Int>) -> Key {
+        let expected = "an integer in \(range.lowerBound)...\(range.upperBound)"
+        return Key(name: name, expected: expected) { config, value, source throws(ServerConfigError) in
+            guard let number = Int(value.trimmingCharacters(in: .whitespaces)), range.contains(number) else {
+                throw .invalidValue(key: name, value: value, expected: expected, source: source)
+            }
+            config[keyPath: path] = number
+        }
+    }
+}

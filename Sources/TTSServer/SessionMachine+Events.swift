@@ -1,0 +1,94 @@
+// SessionMachine+Events.swift: the events that do not come from the client's frames —
+// engine reports, the socket outbox level, timer ticks, the peer going away.
+
+extension SessionMachine {
+    /// The engine took the turn: tell the client.
+    public mutating func onTurnStarted(turn number: Int, now: Double) -> [Action] {
+        guard let current = turn, current.start.turn == number, state != .closed else { return [] }
+        lastActivity = now
+        return [send(.configAccepted(requestID: current.start.requestID))]
+    }
+
+    /// The engine refused the turn (`.atCapacity`, ...): the client may send another config.
+    public mutating func onTurnRejected(turn number: Int, error: ProtocolError, now: Double) -> [Action] {
+        guard let current = turn, current.start.turn == number, state != .closed else { return [] }
+        lastActivity = now
+        endTurn()
+        return [send(.error(error))]
+    }
+
+    /// An engine report for turn `number`; reports for turns no longer open are dropped.
+    public mutating func onEngine(_ event: EngineEvent, turn number: Int, now: Double) -> [Action] {
+        guard let current = turn, current.start.turn == number, state == .streaming || state == .draining else {
+            return []
+        }
+        lastActivity = now
+        switch event {
+        case .audio(let payload):
+            queue.append(.audio(payload, config: current.start.config))
+            if queuedAudio > configuration.maxQueuedAudio {
+                return closing(nil, code: CloseCode.policyViolation,
+                               reason: "client too slow: \(queuedAudio) audio messages queued")
+            }
+            return pump()
+        case .turnDone:
+            guard state == .draining else { return [] }  // the engine ends a turn only after finishTurn
+            turn?.engineDone = true
+            return pump()
+        case .failed(let detail):
+            endTurn()
+            return [send(.error(.internalError(detail: detail)))]
+        }
+    }
+
+    /// The socket outbox now holds `pending` messages (reported whenever the glue learns it,
+    /// e.g. after writes and on each wake): queued audio goes out as room frees up.
+    public mutating func onOutboxLevel(pending: Int, now: Double) -> [Action] {
+        guard state != .closed else { return [] }
+        socketPending = max(0, pending)
+        return pump()
+    }
+
+    /// The timer: closes a session idle for `idleTimeout` seconds.
+    public mutating func onTick(now: Double) -> [Action] {
+        guard state != .closed, now - lastActivity >= configuration.idleTimeout else { return [] }
+        return closing(nil, code: CloseCode.normal, reason: "idle timeout after \(Int(configuration.idleTimeout)) s")
+    }
+
+    /// The server is stopping.
+    public mutating func onShutdown(now: Double) -> [Action] {
+        guard state != .closed else { return [] }
+        return closing(nil, code: CloseCode.goingAway, reason: "server shutting down")
+    }
+
+    /// The connection is gone: stop the engine's work for it.
+    public mutating func onPeerClosed(now: Double) -> [Action] {
+        guard state != .closed else { return [] }
+        let actions: [Action] = turn.map { [.cancelTurn(turn: $0.start.turn)] } ?? []
+        endTurn()
+        state = .closed
+        return actions
+    }
+
+    /// Hands queued audio to the socket while the window allows; then `final` once the engine
+    /// is done and nothing is left.
+    mutating func pump() -> [Action] {
+        var actions: [Action] = []
+        while queueHead < queue.count, socketPending < configuration.sendWindow {
+            actions.append(send(queue[queueHead]))
+            queueHead += 1
+        }
+        if queueHead == queue.count {
+            queue.removeAll(keepingCapacity: true)
+            queueHead = 0
+        } else if queueHead >= 64 {
+            queue.removeFirst(queueHead)
+            queueHead = 0
+        }
+        if let current = turn, current.engineDone, queuedAudio == 0 {
+            actions.append(send(.final(requestID: current.start.requestID)))
+            endTurn()
+        }
+        return actions
+    }
+}

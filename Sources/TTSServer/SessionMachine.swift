@@ -1,0 +1,245 @@
+// SessionMachine.swift: the protocol logic of one WebSocket session, as a pure value.
+//
+// The glue (event-loop thread) feeds it events — client frames, engine events, outbox levels,
+// timer ticks — and carries out the actions it returns, in order. It reads no clock (time comes
+// in as `now`, in seconds on any monotonic clock), owns no socket and no thread.
+//
+//   awaitingConfig --config--> streaming --flush--> draining --last audio sent--> awaitingConfig
+//        ^                         |                    |
+//        +---------cancel / engine failure -------------+          any state --> closed
+//
+// Audio for the client waits in the machine's queue and goes to the socket outbox a few
+// messages at a time (`sendWindow`), so a cancel drops what has not gone out yet and a client
+// that does not read is noticed (`maxQueuedAudio`) and closed.
+
+/// One turn as the engine sees it.
+public struct TurnStart: Equatable, Sendable {
+    /// Numbers the session's turns from 1.
+    public var turn: Int
+    public var requestID: String
+    /// `config.seed` is always set (picked at random when the client gave none).
+    public var config: TurnConfig
+}
+
+public struct SessionMachine: Sendable {
+    public enum State: Equatable, Sendable {
+        case awaitingConfig, streaming, draining, closed
+    }
+
+    public struct Configuration: Sendable {
+        public var protocolSettings: ProtocolSettings
+        /// Voices a config may name.
+        public var voices: Set<String>
+        /// Seconds without a client message or engine event before the session is closed.
+        public var idleTimeout: Double
+        /// Audio messages held back for a client that does not read before it is closed.
+        public var maxQueuedAudio: Int
+        /// Audio messages allowed in the socket outbox at once.
+        public var sendWindow: Int
+
+        public init(protocolSettings: ProtocolSettings = ProtocolSettings(), voices: Set<String>,
+                    idleTimeout: Double = 60, maxQueuedAudio: Int = 250, sendWindow: Int = 8) {
+            precondition(maxQueuedAudio > 0 && sendWindow > 0 && idleTimeout > 0)
+            self.protocolSettings = protocolSettings
+            self.voices = voices
+            self.idleTimeout = idleTimeout
+            self.maxQueuedAudio = maxQueuedAudio
+            self.sendWindow = sendWindow
+        }
+    }
+
+    /// What the glue must do, in order.
+    public enum Action: Equatable, Sendable {
+        case send(ServerMessage)
+        /// Ask the engine for a stream; report back with `onTurnStarted` or `onTurnRejected`.
+        case startTurn(TurnStart)
+        /// Generate speech for this text (one or more sentences) in the turn.
+        case speak(String, turn: Int)
+        /// No more text for the turn: report `.turnDone` after its last audio.
+        case finishTurn(turn: Int)
+        /// Stop the turn at once; its later events are ignored.
+        case cancelTurn(turn: Int)
+        /// Close the connection with this WebSocket status and reason.
+        case close(code: UInt16, reason: String)
+    }
+
+    /// What the engine reports about a turn.
+    public enum EngineEvent: Equatable, Sendable {
+        /// One encoded audio payload (one message).
+        case audio([UInt8])
+        /// The turn's last audio has been reported.
+        case turnDone
+        case failed(String)
+    }
+
+    /// WebSocket close statuses the machine uses.
+    public enum CloseCode {
+        public static let normal: UInt16 = 1000
+        public static let goingAway: UInt16 = 1001
+        public static let policyViolation: UInt16 = 1008
+    }
+
+    struct Turn: Sendable {
+        var start: TurnStart
+        var segmenter = SentenceSegmenter()
+        var textCharacters = 0
+        /// The engine reported `.turnDone`: `final` goes out once the queue is empty.
+        var engineDone = false
+    }
+
+    public internal(set) var state: State = .awaitingConfig
+    public let configuration: Configuration
+    var turn: Turn?
+    var turnCount = 0
+    /// Set by a cancel, cleared by the next config: text and flush in between are dropped quietly.
+    var cancelled = false
+    var lastActivity: Double
+    /// Audio not yet handed to the socket: queue[queueHead...].
+    var queue: [ServerMessage] = []
+    var queueHead = 0
+    /// Messages in the socket outbox, as last reported plus those sent since.
+    var socketPending = 0
+    var random: any RandomNumberGenerator & Sendable
+
+    /// `random` makes request ids and seeds; `now` starts the idle timer.
+    public init(configuration: Configuration, random: any RandomNumberGenerator & Sendable, now: Double) {
+        self.configuration = configuration
+        self.random = random
+        self.lastActivity = now
+    }
+
+    /// Audio messages waiting for the socket.
+    public var queuedAudio: Int { queue.count - queueHead }
+
+    /// The current turn's number and request id, if a turn is open.
+    public var currentTurn: (turn: Int, requestID: String)? {
+        turn.map { ($0.start.turn, $0.start.requestID) }
+    }
+
+    // MARK: Client frames
+
+    /// A text frame from the client.
+    public mutating func onTextFrame(_ frame: String, now: Double) -> [Action] {
+        guard state != .closed else { return [] }
+        lastActivity = now
+        let message: ClientMessage
+        do {
+            message = try ClientMessage.parse(frame, settings: configuration.protocolSettings)
+        } catch .invalidJSON(let detail) {
+            return closing(.error(.invalidJSON(detail: detail)), code: CloseCode.policyViolation, reason: "invalid JSON")
+        } catch {
+            return [send(.error(error))]
+        }
+        switch message {
+        case .ping: return [send(.pong)]
+        case .config(let config): return onConfig(config)
+        case .text(let text): return onText(text)
+        case .flush: return onFlush()
+        case .cancel: return onCancel()
+        }
+    }
+
+    /// A binary frame from the client: refused, the session goes on.
+    public mutating func onBinaryFrame(now: Double) -> [Action] {
+        guard state != .closed else { return [] }
+        lastActivity = now
+        return [send(.error(.binaryFrame))]
+    }
+
+    private mutating func onConfig(_ config: TurnConfig) -> [Action] {
+        guard state == .awaitingConfig else {
+            return [send(.error(.unexpected(type: "config", reason: "a turn is in progress: send cancel or wait for final")))]
+        }
+        guard configuration.voices.contains(config.voice) else { return [send(.error(.unknownVoice(config.voice)))] }
+        var config = config
+        if config.seed == nil { config.seed = random.next() }
+        turnCount += 1
+        let start = TurnStart(turn: turnCount, requestID: makeRequestID(), config: config)
+        turn = Turn(start: start)
+        cancelled = false
+        state = .streaming
+        return [.startTurn(start)]
+    }
+
+    private mutating func onText(_ text: String) -> [Action] {
+        switch state {
+        case .awaitingConfig:
+            return cancelled ? [] : [send(.error(.unexpected(type: "text", reason: "send a config first")))]
+        case .draining:
+            return [send(.error(.unexpected(type: "text", reason: "the turn was flushed: wait for final or send cancel")))]
+        case .closed:
+            return []
+        case .streaming:
+            guard var current = turn else { return [] }
+            let limit = configuration.protocolSettings.maxTurnTextCharacters
+            let length = text.unicodeScalars.count
+            guard current.textCharacters + length <= limit else {
+                return [send(.error(.invalidText(reason: "the turn's text would exceed \(limit) characters")))]
+            }
+            current.textCharacters += length
+            let sentences = current.segmenter.append(text)
+            turn = current
+            return sentences.map { .speak($0, turn: current.start.turn) }
+        }
+    }
+
+    private mutating func onFlush() -> [Action] {
+        switch state {
+        case .awaitingConfig:
+            return cancelled ? [] : [send(.error(.unexpected(type: "flush", reason: "send a config first")))]
+        case .draining, .closed:
+            return []
+        case .streaming:
+            guard var current = turn else { return [] }
+            var actions: [Action] = []
+            if let tail = current.segmenter.flush() { actions.append(.speak(tail, turn: current.start.turn)) }
+            actions.append(.finishTurn(turn: current.start.turn))
+            turn = current
+            state = .draining
+            return actions
+        }
+    }
+
+    private mutating func onCancel() -> [Action] {
+        guard let current = turn, state == .streaming || state == .draining else { return [] }
+        endTurn()
+        cancelled = true
+        return [.cancelTurn(turn: current.start.turn)]
+    }
+
+    // MARK: Helpers shared with the other events
+
+    /// Records a message going to the socket.
+    mutating func send(_ message: ServerMessage) -> Action {
+        socketPending += 1
+        return .send(message)
+    }
+
+    /// Forgets the turn and its queued audio; back to awaiting a config.
+    mutating func endTurn() {
+        turn = nil
+        queue.removeAll()
+        queueHead = 0
+        state = .awaitingConfig
+    }
+
+    /// Sends `message` (if any), cancels the open turn, closes.
+    mutating func closing(_ message: ServerMessage?, code: UInt16, reason: String) -> [Action] {
+        var actions: [Action] = []
+        if let current = turn { actions.append(.cancelTurn(turn: current.start.turn)) }
+        if let message { actions.append(send(message)) }
+        actions.append(.close(code: code, reason: reason))
+        endTurn()
+        state = .closed
+        return actions
+    }
+
+    /// 128 random bits as 32 lower-case hex digits.
+    private mutating func makeRequestID() -> String {
+        let bits = [random.next(), random.next()]
+        return bits.map { word in
+            let hex = String(word, radix: 16)
+            return String(repeating: "0", count: 16 - hex.count) + hex
+        }.joined()
+    }
+}

@@ -1,0 +1,41 @@
+// SpeechEngine.swift: the boundary between a session and the speech engine. The session glue
+// (event-loop thread) carries out `SessionMachine` actions through `SpeechEngine`; the engine
+// answers through `SpeechEngineEvents` from its own threads. Implemented over TTSEngine later.
+
+/// A turn across all sessions: the connection's id and the session's turn number.
+public struct TurnKey: Hashable, Sendable, CustomStringConvertible {
+    public var session: UInt64
+    public var turn: Int
+
+    public init(session: UInt64, turn: Int) {
+        self.session = session
+        self.turn = turn
+    }
+
+    public var description: String { "\(session).\(turn)" }
+}
+
+/// What a session asks of the engine. Called on the event-loop thread: no call may block.
+public protocol SpeechEngine: AnyObject, Sendable {
+    /// Voices a config may name.
+    var voices: Set<String> { get }
+
+    /// Opens a stream for the turn (voice state, audio encoder for `start.config`). Throws
+    /// `.atCapacity` when no stream is free, `.unknownVoice` if the voice went away.
+    func startTurn(_ start: TurnStart, key: TurnKey, events: any SpeechEngineEvents) throws(ProtocolError)
+
+    /// Queues text (whole sentences) for the turn.
+    func speak(_ text: String, key: TurnKey)
+
+    /// No more text: report `.turnDone` after the turn's last audio.
+    func finishTurn(_ key: TurnKey)
+
+    /// Stops the turn now and drops its pending work; no more events for it.
+    func cancelTurn(_ key: TurnKey)
+}
+
+/// Where the engine reports on a turn, from its producer/consumer threads. An implementation
+/// hands the event to the event loop (which calls `SessionMachine.onEngine`) and never blocks.
+public protocol SpeechEngineEvents: Sendable {
+    func report(_ event: SessionMachine.EngineEvent, for key: TurnKey)
+}

@@ -1,0 +1,160 @@
+// TurnConfig.swift: the validated settings of one turn, parsed from the `data` object of a
+// `{"type":"config"}` message. Unknown keys are ignored (clients send `normalize`, `pauses`,
+// `language`); a known key with a bad value is an `.invalidConfig` naming it; `null` means
+// "the default".
+
+/// How audio is sent back.
+public enum AudioFormat: String, Sendable, CaseIterable {
+    /// Signed 16-bit little-endian PCM.
+    case pcm
+    /// 32-bit float little-endian PCM.
+    case pcmF32 = "pcm_f32"
+    /// One raw Opus packet of 80 ms per message.
+    case opus
+    /// An Ogg Opus stream, in pages.
+    case ogg
+    /// G.711 μ-law, 8 bits per sample.
+    case mulaw
+    /// G.711 A-law, 8 bits per sample.
+    case alaw
+    /// A WAV stream (16-bit PCM) whose header declares an unknown length.
+    case wav
+}
+
+/// Server-side bounds and defaults for what clients may ask.
+public struct ProtocolSettings: Sendable, Equatable {
+    /// The voice of a config without "voice".
+    public var defaultVoice: String
+    /// Unicode scalars in one text message.
+    public var maxTextMessageCharacters: Int
+    /// Unicode scalars in all the text of one turn.
+    public var maxTurnTextCharacters: Int
+    /// Upper bound of `lsd_decode_steps`.
+    public var maxLSDDecodeSteps: Int
+    /// Upper bound of `max_tokens` (tokens per generated chunk; bounds the stream's KV cache).
+    public var maxTokensPerChunk: Int
+
+    public init(
+        defaultVoice: String = "alba", maxTextMessageCharacters: Int = 10_000,
+        maxTurnTextCharacters: Int = 100_000, maxLSDDecodeSteps: Int = 32, maxTokensPerChunk: Int = 200
+    ) {
+        self.defaultVoice = defaultVoice
+        self.maxTextMessageCharacters = maxTextMessageCharacters
+        self.maxTurnTextCharacters = maxTurnTextCharacters
+        self.maxLSDDecodeSteps = maxLSDDecodeSteps
+        self.maxTokensPerChunk = maxTokensPerChunk
+    }
+}
+
+/// One turn's settings, every value checked.
+public struct TurnConfig: Sendable, Equatable {
+    public static let sampleRateRange = 8000...48000
+    /// Sample rates libopus encodes (for `opus`; `ogg` resamples internally).
+    public static let opusSampleRates: Set<Int> = [8000, 12000, 16000, 24000, 48000]
+
+    public var voice: String
+    public var sampleRate: Int = 24000
+    public var format: AudioFormat = .pcm
+    /// Binary frames; otherwise base64 inside JSON `audio` messages.
+    public var binary: Bool = true
+    /// Variance of the flow noise; 0 is deterministic.
+    public var temperature: Float = 0.7
+    public var lsdDecodeSteps: Int = 1
+    /// EOS logit threshold.
+    public var eosThreshold: Float = -4.0
+    /// Noise truncated to ±noiseClamp; nil: no clamp.
+    public var noiseClamp: Float? = nil
+    /// nil until the session picks one at random; `TurnStart.config.seed` is always set.
+    public var seed: UInt64? = nil
+    /// Tokens per generated chunk (`split_into_best_sentences(max_tokens:)`).
+    public var maxTokens: Int = 50
+
+    public init(voice: String) {
+        self.voice = voice
+    }
+
+    /// Validates the `data` object of a config message.
+    public static func parse(_ data: [String: JSONValue], settings: ProtocolSettings) throws(ProtocolError) -> TurnConfig {
+        var config = TurnConfig(voice: settings.defaultVoice)
+        let reader = ConfigReader(data: data)
+        if let voice = try reader.string("voice") {
+            guard !voice.isEmpty, voice.unicodeScalars.count <= 128 else {
+                throw .invalidConfig(key: "voice", reason: "must be a non-empty name of at most 128 characters")
+            }
+            config.voice = voice
+        }
+        if let format = try reader.string("format") {
+            guard let value = AudioFormat(rawValue: format) else {
+                let names = AudioFormat.allCases.map(\.rawValue).joined(separator: ", ")
+                throw .invalidConfig(key: "format", reason: "must be one of \(names) (got \"\(format)\")")
+            }
+            config.format = value
+        }
+        if let rate = try reader.integer("sample_rate", in: Int64(sampleRateRange.lowerBound)...Int64(sampleRateRange.upperBound)) {
+            config.sampleRate = Int(rate)
+        }
+        if config.format == .opus, !opusSampleRates.contains(config.sampleRate) {
+            throw .invalidConfig(key: "sample_rate", reason: "must be one of 8000, 12000, 16000, 24000, 48000 for opus (got \(config.sampleRate))")
+        }
+        if let binary = try reader.bool("binary") { config.binary = binary }
+        if let temperature = try reader.number("temperature", where: { $0 >= 0 }, expected: "a number >= 0") {
+            config.temperature = Float(temperature)
+        }
+        if let steps = try reader.integer("lsd_decode_steps", in: 1...Int64(settings.maxLSDDecodeSteps)) {
+            config.lsdDecodeSteps = Int(steps)
+        }
+        if let threshold = try reader.number("eos_threshold", where: { _ in true }, expected: "a number") {
+            config.eosThreshold = Float(threshold)
+        }
+        if let clamp = try reader.number("noise_clamp", where: { $0 > 0 }, expected: "a number > 0 or null") {
+            config.noiseClamp = Float(clamp)
+        }
+        if let seed = try reader.integer("seed", in: 0...Int64.max) { config.seed = UInt64(seed) }
+        if let tokens = try reader.integer("max_tokens", in: 1...Int64(settings.maxTokensPerChunk)) {
+            config.maxTokens = Int(tokens)
+        }
+        return config
+    }
+}
+
+/// Typed reads of config keys: nil when absent or null, `.invalidConfig(key:)` when mistyped.
+private struct ConfigReader {
+    let data: [String: JSONValue]
+
+    private func value(_ key: String) -> JSONValue? {
+        guard let value = data[key], value != .null else { return nil }
+        return value
+    }
+
+    func string(_ key: String) throws(ProtocolError) -> String? {
+        guard let value = value(key) else { return nil }
+        guard case .string(let text) = value else {
+            throw .invalidConfig(key: key, reason: "must be a string (got \(value.typeName))")
+        }
+        return text
+    }
+
+    func bool(_ key: String) throws(ProtocolError) -> Bool? {
+        guard let value = value(key) else { return nil }
+        guard case .bool(let flag) = value else {
+            throw .invalidConfig(key: key, reason: "must be true or false (got \(value.typeName))")
+        }
+        return flag
+    }
+
+    func integer(_ key: String, in range: ClosedRange<Int64>) throws(ProtocolError) -> Int64? {
+        guard let value = value(key) else { return nil }
+        guard case .integer(let number) = value, range.contains(number) else {
+                        throw .invalidConfig(key: key, reason: "must be an integer in \(range.lowerBound)...\(range.upperBound) (got \(value.brief))")
+        }
+        return number
+    }
+
+    func number(_ key: String, where isValid: (Double) -> Bool, expected: String) throws(ProtocolError) -> Double? {
+        guard let value = value(key) else { return nil }
+        guard let number = value.doubleValue, number.isFinite, Float(number).isFinite, isValid(number) else {
+                        throw .invalidConfig(key: key, reason: "must be \(expected) (got \(value.brief))")
+        }
+        return number
+    }
+}

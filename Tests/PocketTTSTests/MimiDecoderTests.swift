@@ -1,0 +1,61 @@
+import Kernels
+import Testing
+@testable import PocketTTS
+
+@Suite struct MimiDecoderTests {
+    typealias S = MimiTestSupport
+
+    @Test func steppingRandomFrameChunksEqualsDecodingAtOnce() throws {
+        let decoder = try S.randomMimi().decoder
+        let T = 6  // 96 transformer steps: the ring of 20 wraps several times
+        let latents = Tensor.random([T, 32], seed: 11)
+        let whole = decoder.decode(frames: latents)
+        #expect(whole.shape == [1, T * 1920])
+        #expect(whole.maxAbs > 1e-3)
+        for seed in UInt64(1)..<4 {
+            var state = decoder.makeState()
+            var parts: [Tensor] = []
+            var frame = 0
+            for n in S.randomChunks(total: T, unit: 1, maxUnits: 3, seed: seed) {
+                parts.append(decoder.step(S.rows(latents, frame, n), state: &state))
+                frame += n
+            }
+            #expect(state.frameCount == T)
+            #expect(S.scaledError(S.concatColumns(parts), whole) <= 1e-5)
+        }
+    }
+
+    /// The decoder equals its stages run one after the other, the transformer one reference
+    /// call (16 rows) at a time with a ring of `context`.
+    @Test func decoderEqualsItsStagesChained() throws {
+        let decoder = try S.randomMimi().decoder
+        let T = 4
+        let latents = Tensor.random([T, 32], seed: 12)
+        let projected = decoder.outputProjection(latents).transposed()  // [C, T]
+        var upState = decoder.upsample.makeState()
+        let upsampled = decoder.upsample.step(projected, state: &upState)  // [C, 16T]
+        var trState = decoder.transformer.makeState(capacity: decoder.transformer.context)
+        var rows: [Tensor] = []
+        let timeMajor = upsampled.transposed()
+        for f in 0..<T { rows.append(decoder.transformer.step(S.rows(timeMajor, 16 * f, 16), state: &trState)) }
+        let transformed = S.concatRows(rows).transposed()  // [C, 16T]
+        var seState = decoder.seanet.makeState()
+        let audio = decoder.seanet.step(transformed, state: &seState)
+        #expect(S.scaledError(decoder.decode(frames: latents), audio) <= 1e-5)
+    }
+
+    @Test func freshStatesGiveTheSameAudio() throws {
+        let decoder = try S.randomMimi().decoder
+        let latents = Tensor.random([2, 32], seed: 13)
+        var a = decoder.makeState()
+        _ = decoder.step(Tensor.random([3, 32], seed: 14), state: &a)
+        a = decoder.makeState()
+        #expect(decoder.step(latents, state: &a) == decoder.decode(frames: latents))
+    }
+
+    @Test func denormalizeScalesAndShiftsEachChannel() {
+        let x = Tensor(shape: [2, 3], data: [1, 2, 3, 4, 5, 6])
+        let y = MimiDecoder.denormalize(x, mean: [1, 0, -1], std: [2, 3, 0.5])
+        #expect(y.data == [3, 6, 0.5, 9, 15, 2])
+    }
+}
