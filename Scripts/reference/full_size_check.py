@@ -166,8 +166,12 @@ def run_swift(args, binary: Path, weights: Path, voice: Path) -> dict:
     if missing:
         log(f"{dump}: missing tensors {sorted(missing)}")
         sys.exit(2)
-    return {"latents": tensors["latents"], "eos_logits": tensors["eos_logits"], "audio": audio,
-            "info": {"seconds": round(seconds, 3), "frames": int(tensors["latents"].shape[0]),
+    latents = tensors["latents"]
+    if latents.ndim > 2 and latents.shape[-1] == 32:  # tolerate [F, 1, 32]
+        latents = latents.reshape(-1, latents.shape[-1])
+    eos_logits = tensors["eos_logits"].reshape(-1)
+    return {"latents": latents.astype(np.float32), "eos_logits": eos_logits.astype(np.float32), "audio": audio,
+            "info": {"seconds": round(seconds, 3), "frames": int(latents.shape[0]),
                      "samples": int(audio.shape[0])}}
 
 
@@ -193,7 +197,7 @@ def compare(args, ref: dict, swift: dict) -> int:
     result = {
         "frames_compared": n,
         "latents_max_abs_error": lat_err,
-        "latents_max_abs_error_per_frame": [float(f"{e:.3g}") for e in per_frame],
+        "latents_max_abs_error_per_frame": " ".join(f"{e:.2g}" for e in per_frame),
         "latents_max_abs_reference": float(np.max(np.abs(ref["latents"][:n]))),
         "eos_logits_max_abs_error": eos_err,
         "audio_samples_compared": samples,
