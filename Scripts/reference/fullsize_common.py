@@ -52,7 +52,7 @@ def ensure_binary(binary: Path | None) -> Path:
         return binary
     if not DEFAULT_BINARY.exists():
         log(f"building {DEFAULT_BINARY.relative_to(REPO)} (swift build -c release --product pocket-tts)...")
-        subprocess.run(["swift", "build", "-c", "release", "--product", "pocket-tts"], cwd=REPO, check=True)
+        subprocess.run(["swift", "build", "-c", "release", "--product", "pocket-tts"], cwd=REPO, check=True, stdout=sys.stderr)
     return DEFAULT_BINARY
 
 
@@ -80,7 +80,7 @@ def ensure_random_weights(binary: Path, config: Path, out: Path, seed: int, dtyp
     cmd = [str(binary), "make-random-weights", "--config", str(config), "--seed", str(seed),
            "--dtype", dtype, "--out", str(out)]
     log("$ " + " ".join(cmd))
-    subprocess.run(cmd, check=True)
+    subprocess.run(cmd, check=True, stdout=sys.stderr)  # keep stdout for results
     return out
 
 
