@@ -10,6 +10,8 @@ struct PocketTTSCommand: ParsableCommand {
         subcommands: [
             MakeRandomWeights.self,
             Download.self,
+            Generate.self,
+            ExportVoice.self,
         ]
     )
 }

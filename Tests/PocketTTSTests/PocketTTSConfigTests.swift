@@ -132,3 +132,12 @@ extension PocketTTSConfigTests {
         })
     }
 }
+
+@Suite struct BuiltinConfigTests {
+    @Test func builtinConfigEqualsTheShippedFile() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let file = try String(contentsOf: root.appendingPathComponent("Configs/b6369a24.yaml"), encoding: .utf8)
+        #expect(PocketTTSConfig.b6369a24YAML == file)
+        #expect(try PocketTTSConfig.b6369a24() == PocketTTSConfig(yaml: file))
+    }
+}

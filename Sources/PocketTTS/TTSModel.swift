@@ -1,0 +1,86 @@
+import Foundation
+import Kernels
+
+/// Errors of the whole text-to-speech model (loading, voices, generation).
+public enum TTSModelError: Error, Equatable, CustomStringConvertible {
+    case tokenizerMismatch(vocabularySize: Int, binCount: Int)
+    case invalidVoice(path: String, reason: String)
+    case invalidOption(String)
+
+    public var description: String {
+        switch self {
+        case .tokenizerMismatch(let v, let n):
+            "tokenizer has \(v) pieces but the model's lookup table has n_bins = \(n)"
+        case .invalidVoice(let path, let reason): "voice '\(path)': \(reason)"
+        case .invalidOption(let why): "invalid option: \(why)"
+        }
+    }
+}
+
+/// Pocket TTS: pocket_tts/models/tts_model.py `TTSModel` (the weights part). Immutable and
+/// shared by every stream; streams keep `FlowLM.State` and `MimiDecoder.State` values.
+public struct TTSModel: Sendable {
+    public let config: PocketTTSConfig
+    public let flowLM: FlowLM  // flow_lm.*
+    public let mimi: Mimi  // mimi.*
+    public let tokenizer: Tokenizer
+
+    /// Builds the model from a checkpoint's tensors (keys as `TTSModel.state_dict()`). Strict:
+    /// fails naming any missing, mis-shaped or unused tensor.
+    public init(config: PocketTTSConfig, tensors: [String: Tensor], tokenizer: Tokenizer) throws {
+        let reader = WeightReader(tensors: tensors)
+        try self.init(config: config, weights: reader, tokenizer: tokenizer)
+    }
+
+    init(config: PocketTTSConfig, weights: WeightReader, tokenizer: Tokenizer) throws {
+        let dimensions = try FlowLMDimensions(config: config)
+        // The reference asserts n_bins == vocab size (SentencePieceTokenizer); a smaller
+        // tokenizer is accepted only by `demo` (its ids stay inside the table).
+        guard tokenizer.vocabularySize == dimensions.vocabularySize else {
+            throw TTSModelError.tokenizerMismatch(
+                vocabularySize: tokenizer.vocabularySize, binCount: dimensions.vocabularySize)
+        }
+        self.config = config
+        self.flowLM = try FlowLM(weights: weights.scoped("flow_lm."), dimensions: dimensions)
+        self.mimi = try Mimi(config: config.mimi, weights: weights.scoped("mimi."))
+        self.tokenizer = tokenizer
+        try weights.finish()
+    }
+
+    private init(config: PocketTTSConfig, flowLM: FlowLM, mimi: Mimi, tokenizer: Tokenizer) {
+        self.config = config
+        self.flowLM = flowLM
+        self.mimi = mimi
+        self.tokenizer = tokenizer
+    }
+
+    /// Loads a safetensors checkpoint (bf16, f16 or f32; computed in f32).
+    public static func load(config: PocketTTSConfig, weightsPath: String, tokenizerPath: String) throws -> TTSModel {
+        let tokenizer = try Tokenizer(modelPath: tokenizerPath)
+        let file = try SafetensorsFile(contentsOf: URL(fileURLWithPath: weightsPath))
+        var tensors: [String: Tensor] = [:]
+        for name in file.names { tensors[name] = try file.tensor(named: name) }
+        return try TTSModel(config: config, tensors: tensors, tokenizer: tokenizer)
+    }
+
+    /// Seeded random weights of the configured architecture (`make-random-weights` values):
+    /// the real model's speed and shapes, but the audio is noise. The tokenizer may have fewer
+    /// pieces than the table (e.g. the small test tokenizer), never more.
+    public static func demo(config: PocketTTSConfig, seed: UInt64, tokenizer: Tokenizer) throws -> TTSModel {
+        let bins = config.flowLM.lookupTable.binCount
+        guard tokenizer.vocabularySize <= bins else {
+            throw TTSModelError.tokenizerMismatch(vocabularySize: tokenizer.vocabularySize, binCount: bins)
+        }
+        let weights = WeightReader(tensors: RandomWeights.tensors(for: config, seed: seed))
+        let dimensions = try FlowLMDimensions(config: config)
+        let flowLM = try FlowLM(weights: weights.scoped("flow_lm."), dimensions: dimensions)
+        let mimi = try Mimi(config: config.mimi, weights: weights.scoped("mimi."))
+        try weights.finish()
+        return TTSModel(config: config, flowLM: flowLM, mimi: mimi, tokenizer: tokenizer)
+    }
+
+    /// Audio samples per latent frame (1920).
+    public var frameLength: Int { mimi.decoder.frameLength }
+    /// Output sample rate (24000).
+    public var sampleRate: Int { config.mimi.sampleRate }
+}

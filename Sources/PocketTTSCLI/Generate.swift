@@ -1,0 +1,138 @@
+import ArgumentParser
+import Foundation
+import Kernels
+import PocketTTS
+
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Generate speech from text into a WAV file (or raw PCM on stdout).")
+
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var voiceOptions: VoiceOptions
+
+    @Option(help: "Text to speak; '-' reads standard input.")
+    var text = "Hello world. I am Kyutai's Pocket TTS. I'm fast enough to run on small CPUs. I hope you'll like me."
+
+    @Option(help: "Sampling temperature (0: deterministic).")
+    var temperature: Float = 0.7
+
+    @Option(help: "LSD decoding steps of the flow head.")
+    var lsdDecodeSteps = 1
+
+    @Option(help: "Clamp the sampling noise to ±this value (truncated normal).")
+    var noiseClamp: Float?
+
+    @Option(help: "EOS logit threshold; a very large value disables EOS.")
+    var eosThreshold: Float = -4.0
+
+    @Option(help: "Frames generated after EOS (default: the reference's guess per chunk).")
+    var framesAfterEos: Int?
+
+    @Option(help: "Maximum number of tokens per chunk.")
+    var maxTokens = TextChunk.defaultMaxTokens
+
+    @Option(help: "Seed of the sampling noise (default: random; printed).")
+    var seed: UInt64?
+
+    @Option(help: "Output WAV file; '-' writes raw PCM (little-endian, in --sample-format) to stdout as frames are decoded.")
+    var outputPath = "./tts_output.wav"
+
+    @Option(help: "Sample format: s16 (16-bit PCM, as the reference) or f32 (32-bit float).")
+    var sampleFormat: SampleFormat = .s16
+
+    @Option(help: "Cap every chunk at this many frames (fixed-length runs; random weights never emit a reliable EOS).")
+    var maxFrames: Int?
+
+    @Option(help: "Write the generated latents [F, 32] and EOS logits [F] to this safetensors file (debugging, parity checks).")
+    var dumpLatents: String?
+
+    @Option(help: "Seconds of silence appended to a WAV file, as the reference does.")
+    var trailingSilence = 0.2
+
+    mutating func validate() throws {
+        guard temperature >= 0 else { throw ValidationError("--temperature must be >= 0") }
+        guard lsdDecodeSteps >= 1 else { throw ValidationError("--lsd-decode-steps must be >= 1") }
+        if let c = noiseClamp, !(c > 0) { throw ValidationError("--noise-clamp must be > 0") }
+        guard trailingSilence >= 0 else { throw ValidationError("--trailing-silence must be >= 0") }
+    }
+
+    func run() throws {
+        var text = self.text
+        if text == "-" { text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) }
+        let started = ContinuousClock.now
+        let tts = try model.load()
+        let voice = try voiceOptions.load(model: tts, files: model.files)
+        let loaded = ContinuousClock.now
+        Log.info("model and voice ready in \(format(loaded - started))")
+
+        let seed = self.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
+        if self.seed == nil { Log.info("seed \(seed)") }
+        let options = GenerationOptions(
+            sampling: FlowLMSampling(temperature: temperature, lsdSteps: lsdDecodeSteps, noiseClamp: noiseClamp, eosThreshold: eosThreshold),
+            framesAfterEOS: framesAfterEos, maxTokens: maxTokens, maxFrames: maxFrames, seed: seed)
+
+        let sink = try AudioSink(path: outputPath, sampleRate: tts.sampleRate, format: sampleFormat)
+        var latents: [Float] = []
+        var logits: [Float] = []
+        var frames = 0
+        var firstAudio: Duration?
+        let generationStart = ContinuousClock.now
+        try tts.generate(text: text, voice: voice, options: options) { frame in
+            if firstAudio == nil { firstAudio = ContinuousClock.now - generationStart }
+            try sink.write(frame.audio)
+            latents += frame.latent
+            logits.append(frame.eosLogit)
+            frames += 1
+        }
+        let elapsed = ContinuousClock.now - generationStart
+        try sink.finish(trailingSilence: Int(trailingSilence * Double(tts.sampleRate)))
+
+        if let dumpLatents {
+            var writer = SafetensorsWriter()
+            try writer.add("latents", shape: [frames, tts.flowLM.dimensions.latentDim], values: latents)
+            try writer.add("eos_logits", shape: [frames], values: logits)
+            try writer.write(to: URL(fileURLWithPath: dumpLatents))
+        }
+        let audioSeconds = Double(frames * tts.frameLength) / Double(tts.sampleRate)
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        Log.info(String(format: "%d frames, %.2f s of audio in %.2f s (%.2fx real time), first audio after %@",
+                        frames, audioSeconds, seconds, audioSeconds / max(seconds, 1e-9), firstAudio.map(format) ?? "-"))
+        if outputPath != "-" { Log.info("wrote \(outputPath)") }
+    }
+
+    private func format(_ d: Duration) -> String {
+        String(format: "%.0f ms", Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) * 1e-15)
+    }
+}
+
+extension SampleFormat: ExpressibleByArgument {}
+
+/// Where generated audio goes: a WAV file, or raw little-endian PCM on stdout.
+final class AudioSink {
+    private let wav: WAVWriter?
+    private let format: SampleFormat
+
+    init(path: String, sampleRate: Int, format: SampleFormat) throws {
+        self.format = format
+        wav = path == "-" ? nil : try WAVWriter(path: path, sampleRate: sampleRate, format: format)
+    }
+
+    func write(_ samples: [Float]) throws {
+        if let wav { return try wav.append(samples) }
+        var bytes = Data()
+        switch format {
+        case .f32:
+            samples.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        case .s16:
+            let shorts = samples.map { Int16((min(max($0, -1), 1) * 32767).rounded(.towardZero)).littleEndian }
+            shorts.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        }
+        FileHandle.standardOutput.write(bytes)
+    }
+
+    func finish(trailingSilence: Int) throws {
+        guard let wav else { return }
+        if trailingSilence > 0 { try wav.append([Float](repeating: 0, count: trailingSilence)) }
+        wav.close()
+    }
+}
