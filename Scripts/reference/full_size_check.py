@@ -132,9 +132,13 @@ def run_reference(args, weights: Path, voice: Path) -> dict:
 
 
 def read_wav_float(path: Path) -> tuple[np.ndarray, int]:
+    import warnings
+
     from scipy.io import wavfile
 
-    rate, data = wavfile.read(str(path))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", wavfile.WavFileWarning)  # extra chunks (LIST, fact)
+        rate, data = wavfile.read(str(path))
     if data.dtype == np.int16:
         data = data.astype(np.float32) / 32768.0
     if data.ndim > 1:
@@ -153,11 +157,18 @@ def run_swift(args, binary: Path, weights: Path, voice: Path) -> dict:
            "--tokenizer", str(args.tokenizer), "--voice", str(voice), "--text", args.text,
            "--temperature", "0", "--eos-threshold", "1e9", "--lsd-decode-steps", str(args.lsd_decode_steps),
            "--max-tokens", str(args.max_tokens), "--max-frames", str(args.frames),
-           "--output-path", str(out_wav), "--sample-format", "f32", "--dump-latents", str(dump)]
+           "--output-path", str(out_wav), "--sample-format", "f32", "--dump-latents", str(dump),
+           "--trailing-silence", "0", "--no-download"]
     log("$ " + " ".join(cmd))
     watch = Stopwatch()
-    subprocess.run(cmd, check=True)
+    proc = subprocess.run(cmd, stderr=subprocess.PIPE, text=True)
     seconds = watch.seconds()
+    sys.stderr.write(proc.stderr)
+    if proc.returncode != 0:
+        log(f"pocket-tts generate failed ({proc.returncode})")
+        sys.exit(2)
+    own_timings = [line.removeprefix("pocket-tts: ") for line in proc.stderr.splitlines()
+                   if " ms" in line or "real time" in line]
     audio, rate = read_wav_float(out_wav)
     if rate != 24000:
         raise SystemExit(f"{out_wav}: sample rate {rate}, expected 24000")
@@ -171,12 +182,12 @@ def run_swift(args, binary: Path, weights: Path, voice: Path) -> dict:
         latents = latents.reshape(-1, latents.shape[-1])
     eos_logits = tensors["eos_logits"].reshape(-1)
     return {"latents": latents.astype(np.float32), "eos_logits": eos_logits.astype(np.float32), "audio": audio,
-            "info": {"seconds": round(seconds, 3), "frames": int(latents.shape[0]),
+            "info": {"seconds": round(seconds, 3), "own_timings": own_timings, "frames": int(latents.shape[0]),
                      "samples": int(audio.shape[0])}}
 
 
 def compare(args, ref: dict, swift: dict) -> int:
-    n = args.frames
+    n = ref["latents"].shape[0]  # --frames per chunk: the first --frames frames for a one-chunk text
     problems = []
     if swift["latents"].ndim != 2 or swift["latents"].shape[1] != ref["latents"].shape[1]:
         problems.append(f"Swift latents shape {swift['latents'].shape}, expected [F, {ref['latents'].shape[1]}]")
@@ -209,7 +220,8 @@ def compare(args, ref: dict, swift: dict) -> int:
         "seconds": {"reference_generate": ref["info"]["seconds"]["generate"],
                     "reference_total": round(sum(v for k, v in ref["info"]["seconds"].items()
                                                  if k != "text_prompt"), 3),
-                    "swift_process_total": swift["info"]["seconds"]},
+                    "swift_process_total": swift["info"]["seconds"],
+                    "swift_reported": swift["info"]["own_timings"]},
     }
     print(json.dumps(result, indent=1))
     ok = lat_err <= args.threshold and audio_err <= args.threshold
