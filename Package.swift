@@ -69,6 +69,9 @@ let package = Package(
             ]
         ),
 
+        // MARK: Benchmarks (Benchmarks/README.md)
+        .executableTarget(name: "kernel-bench", dependencies: ["PocketTTS", "Kernels"], path: "Benchmarks/KernelBench"),
+
         // MARK: Tests (swift-testing), mirroring the sources
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PocketTTSTests", dependencies: ["PocketTTS"], resources: [.copy("Fixtures")]),

@@ -1,5 +1,5 @@
-// Linear: y = x·Wᵀ + b over rows. Few rows: CKernels (weights read once per 8 rows); many
-// rows: one OpenBLAS sgemm. Weights in f32 or bfloat16 (Linear+BFloat16.swift).
+// Linear: y = x·Wᵀ + b over rows. Up to 63 rows: CKernels (AVX-512, weights read once per
+// call); more: OpenBLAS sgemm. Weights in f32 or bfloat16 (Linear+BFloat16.swift).
 
 /// A fully connected layer with torch's weight layout.
 public struct Linear: Sendable {
@@ -46,29 +46,36 @@ public struct Linear: Sendable {
         }
     }
 
-    /// From this many rows on, `forward` runs one OpenBLAS sgemm (prompts); below, the CKernels
-    /// kernels, which read the weights once per 8 rows where sgemm re-packs the whole matrix on
-    /// every call. Crossover measured on the full FlowLM weights (AMD EPYC, AVX-512, one BLAS
-    /// thread): see Benchmarks/README.md.
-    public static let sgemmMinimumRows = 16
+    /// From this many rows on, `forward` runs OpenBLAS sgemm (bfloat16 weights widened in
+    /// blocks); below, with AVX-512, the CKernels kernels, which read the weights once per call
+    /// where sgemm re-packs the whole matrix on every call. Crossover measured on FlowLM's 24
+    /// transformer matrices (AMD EPYC Zen 4, one BLAS thread): equal at 64 rows, CKernels 1.2–2×
+    /// faster from 32 rows down, sgemm 6–10% faster at 128 (Benchmarks/README.md).
+    public static let sgemmMinimumRows = 64
 
-    /// Without AVX-512, f32 weights use OpenBLAS: one sgemv per row below this many rows
-    /// (2 rows as 2 sgemvs 1.8 ms vs one sgemm 4.8 ms on 1024×4096; 8 rows: sgemm 5.2 ms vs
-    /// 8 sgemvs 7.8 ms).
+    /// On the BLAS path, up to this many rows run one sgemv each (2 rows as 2 sgemvs 1.8 ms vs
+    /// one sgemm 4.8 ms on 1024×4096; 8 rows: sgemm 5.2 ms vs 8 sgemvs 7.8 ms).
     public static let sgemvMaximumRows = 3
 
+    /// True when `forward` over `rows` rows runs the CKernels AVX-512 kernels. Without AVX-512
+    /// everything goes through OpenBLAS (CKernels' portable C is slower than OpenBLAS's AVX2).
+    public static func usesCKernels(rows: Int) -> Bool {
+        rows < sgemmMinimumRows && SkinnyLinear.hasAVX512
+    }
+
     /// y[rows, out] = x[rows, in]·Wᵀ + b, or y += x·Wᵀ + b when `accumulate`.
-    /// Rows of x and y are contiguous. Allocation-free below `sgemmMinimumRows` rows (bfloat16
-    /// weights widen into a temporary block above). y must not overlap x.
+    /// Rows of x and y are contiguous; y must not overlap x. Allocation-free, except that
+    /// bfloat16 weights on the BLAS path widen into a temporary block (prompts).
     public func forward(
         _ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>, accumulate: Bool = false
     ) {
         precondition(rows >= 0, "Linear: negative row count")
         if rows == 0 { return }
+        let ckernels = Linear.usesCKernels(rows: rows)
         switch weights {
         case .float32(let w):
             w.withUnsafeBufferPointer { w in
-                if rows < Linear.sgemmMinimumRows && SkinnyLinear.hasAVX512 {
+                if ckernels {
                     skinny(x, rows: rows, weight: w.baseAddress!, into: y, accumulate: accumulate)
                 } else {
                     let beta = prefillBias(rows: rows, into: y, accumulate: accumulate)
@@ -77,10 +84,10 @@ public struct Linear: Sendable {
             }
         case .bfloat16(let bits):
             bits.withUnsafeBufferPointer { w in
-                if rows < Linear.sgemmMinimumRows {
+                if ckernels {
                     skinny(x, rows: rows, bfloat16Weight: w.baseAddress!, into: y, accumulate: accumulate)
                 } else {
-                    sgemm(x, rows: rows, bfloat16Weight: w.baseAddress!, into: y, accumulate: accumulate)
+                    widenedBLAS(x, rows: rows, bfloat16Weight: w.baseAddress!, into: y, accumulate: accumulate)
                 }
             }
         }

@@ -25,9 +25,9 @@ struct LinearTests {
         return Linear(weights: weights, bias: bias ? randomArray(outF, seed: seed + 1) : nil, inFeatures: inF, outFeatures: outF)
     }
 
-    // Below Linear.sgemmMinimumRows rows the CKernels path runs (or sgemv without AVX-512),
-    // from it on one sgemm (bfloat16: over widened blocks).
-    @Test(arguments: Storage.allCases, [(1, false), (1, true), (3, true), (5, false), (9, true), (15, false), (16, true), (21, false)])
+    // Below Linear.sgemmMinimumRows rows the CKernels path runs (with AVX-512), from it on
+    // OpenBLAS (bfloat16: over widened blocks).
+    @Test(arguments: Storage.allCases, [(1, false), (1, true), (3, true), (5, false), (9, true), (15, false), (63, true), (64, true), (70, false)])
     func forwardMatchesNaive(storage: Storage, rowsAndBias: (Int, Bool)) {
         let (rows, withBias) = rowsAndBias
         let layer = Self.layer(storage, inF: 37, outF: 23, bias: withBias, seed: 1)
@@ -37,7 +37,7 @@ struct LinearTests {
         #expect(relativeError(y, Self.naive(x, rows: rows, layer)) < 1e-5)
     }
 
-    @Test(arguments: Storage.allCases, [1, 2, 4, 8, 20])
+    @Test(arguments: Storage.allCases, [1, 2, 4, 8, 20, 64])
     func accumulateAddsToOutput(storage: Storage, rows: Int) {
         let layer = Self.layer(storage, inF: 16, outF: 8, bias: true, seed: 4)
         let x = randomArray(rows * 16, seed: 6)
@@ -48,18 +48,18 @@ struct LinearTests {
         #expect(relativeError(y, expected) < 1e-5)
     }
 
-    /// The widened-sgemm path over several blocks of output rows (and a last partial one).
-    @Test(arguments: [false, true])
-    func bfloat16SgemmWorksInBlocks(accumulate: Bool) {
+    /// The widened-BLAS path (sgemv and sgemm) over several blocks of output rows (and a last
+    /// partial one).
+    @Test(arguments: [false, true], [2, 17])
+    func bfloat16BLASWorksInBlocks(accumulate: Bool, rows: Int) {
         let layer = Self.layer(.bfloat16, inF: 19, outF: 30, bias: true, seed: 8)
         guard case .bfloat16(let bits) = layer.weights else { Issue.record("not bfloat16"); return }
-        let rows = 17
         let x = randomArray(rows * 19, seed: 9)
         let y0 = randomArray(rows * 30, seed: 10)
         var y = accumulate ? y0 : [Float](repeating: .nan, count: rows * 30)
         y.withUnsafeMutableBufferPointer { yp in
             bits.withUnsafeBufferPointer { w in
-                layer.sgemm(x, rows: rows, bfloat16Weight: w.baseAddress!, into: yp.baseAddress!,
+                layer.widenedBLAS(x, rows: rows, bfloat16Weight: w.baseAddress!, into: yp.baseAddress!,
                             accumulate: accumulate, blockBytes: 7 * 19 * 4)  // blocks of 7 output rows
             }
         }

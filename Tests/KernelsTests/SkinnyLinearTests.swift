@@ -65,6 +65,33 @@ struct SkinnyLinearTests {
         }
     }
 
+    /// Past 8 rows the AVX-512 kernels take the outputs in L2-sized blocks (256 KB of weights,
+    /// a multiple of 24 rows): here 3 blocks for f32 (96 + 96 + 58), 2 for bfloat16 (216 + 34).
+    @Test(arguments: paths, WeightKind.allCases)
+    func blocksOfOutputsMatchNaiveLoops(path: SkinnyLinear.Path, kind: WeightKind) {
+        let (inF, outF) = (600, 250)
+        let raw = randomArray(inF * outF, seed: 1)
+        let bits = Self.bfloat16(raw)
+        let w = kind == .float32 ? raw : bits.map { Float(bitPattern: UInt32($0) << 16) }
+        let bias = randomArray(outF, seed: 2)
+        for rows in [9, 17] {
+            let x = randomArray(rows * inF, seed: UInt64(rows))
+            var y = [Float](repeating: .nan, count: rows * outF)
+            y.withUnsafeMutableBufferPointer { yp in
+                _ = switch kind {
+                case .float32:
+                    SkinnyLinear.forward(x, rows: rows, inFeatures: inF, weight: w, outFeatures: outF, bias: bias,
+                                         into: yp.baseAddress!, path: path)
+                case .bfloat16:
+                    SkinnyLinear.forward(x, rows: rows, inFeatures: inF, bfloat16Weight: bits, outFeatures: outF, bias: bias,
+                                         into: yp.baseAddress!, path: path)
+                }
+            }
+            let expected = Self.naive(x, rows: rows, w, inF: inF, outF: outF, bias: bias, y0: nil)
+            #expect(relativeError(y, expected) < 1e-5, "rows \(rows)")
+        }
+    }
+
     @Test(arguments: paths)
     func widenIsExact(path: SkinnyLinear.Path) {
         for count in [0, 1, 15, 16, 17, 100] {

@@ -44,16 +44,16 @@ import Testing
         #expect(Self.linears(f32).allSatisfy { !Self.isBFloat16($0) })
     }
 
-    /// Prompts (few and many rows: CKernels and widened sgemm) and batched steps with B = 1, 3
+    /// Prompts (few and many rows: CKernels and widened BLAS) and batched steps with B = 1, 3
     /// and 9 streams (two row tiles), bf16 path against f32 on the same values.
     @Test func bf16PathEqualsF32PathOnTheRoundedWeights() throws {
         let bf16 = try Self.flowLM(try Self.url("tiny_weights_bf16"), keepBFloat16: true)
         let f32 = try Self.flowLM(try Self.url("tiny_weights_bf16"), keepBFloat16: false)
         let d = S.tiny.modelDim
-        for rows in [1, 5, 40] {
+        for rows in [1, 5, 40, 70] {
             let x = Tensor.random([rows, d], seed: UInt64(rows))
-            var a = bf16.makeState(capacity: 64)
-            var b = f32.makeState(capacity: 64)
+            var a = bf16.makeState(capacity: 128)
+            var b = f32.makeState(capacity: 128)
             let error = S.relativeError(bf16.step(x, state: &a).data, f32.step(x, state: &b).data)
             #expect(error <= 1e-5, "prompt of \(rows) rows: \(error)")
         }
