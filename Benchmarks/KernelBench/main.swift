@@ -147,11 +147,15 @@ func benchmarkFlowLM(reps: Int) throws {
     let sampling = FlowLMSampling(temperature: 0.7, lsdSteps: 1, eosThreshold: 1e9)
     for (name, model) in models {
         var voice = model.makeState(capacity: 400)
-        let prompt = measure {
-            try! model.prompt(conditioning: conditioning, state: &voice)
-            try! model.prompt(textTokens: tokens, state: &voice)
+        var prompts: [(Sample, Sample)] = []
+        for _ in 0..<3 {
+            var state = model.makeState(capacity: 400)
+            let audio = measure { try! model.prompt(conditioning: conditioning, state: &state) }
+            let text = measure { try! model.prompt(textTokens: tokens, state: &state) }
+            prompts.append((audio, text))
+            voice = state
         }
-        print(String(format: "%@ prompt (125 + 43 rows): cpu %.1f ms, wall %.1f ms", name, prompt.cpu, prompt.wall))
+        print("\(name) prompt: 125 voice rows \(summary(prompts.map(\.0))); 43 text rows \(summary(prompts.map(\.1)))")
         for streams in [1, 2, 4, 8] {
             var states = [FlowLM.State](repeating: voice, count: streams)
             var generators = (0..<streams).map { SplitMix64(seed: UInt64($0)) }
