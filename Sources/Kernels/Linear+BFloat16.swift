@@ -3,7 +3,7 @@
 extension Linear {
     /// Weights widened per BLAS call on bfloat16 layers: about this many bytes of Float32 at a
     /// time (a block of output rows), still in cache when sgemm packs it. Widening per call
-    /// costs 5–10% of a 64–128-row sgemm on f32 weights (256 KB blocks: 15%; 4 MB: as 1 MB).
+    /// adds 5–7% to a 64–128-row sgemm on f32 weights (256 KB blocks: 8–12% more; 4 MB: same).
     static let widenBlockBytes = 1 << 20
 
     /// Float32 values of bfloat16 bits (exact).
@@ -28,7 +28,7 @@ extension Linear {
 
     /// Widens blocks of output rows into a temporary buffer, one BLAS call per block.
     func widenedBLAS(_ x: UnsafePointer<Float>, rows: Int, bfloat16Weight weight: UnsafePointer<UInt16>,
-               into y: UnsafeMutablePointer<Float>, accumulate: Bool, blockBytes: Int = Linear.widenBlockBytes) {
+                     into y: UnsafeMutablePointer<Float>, accumulate: Bool, blockBytes: Int = Linear.widenBlockBytes) {
         let k = inFeatures
         let blockRows = min(outFeatures, max(1, blockBytes / (4 * k)))
         let block = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * k)
