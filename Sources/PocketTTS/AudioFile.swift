@@ -40,6 +40,14 @@ public struct AudioFileInfo: Sendable, Equatable {
     public var duration: Double { Double(frames) / Double(sampleRate) }
 }
 
+/// A float sample as 16-bit PCM the way the reference writes it: clamp to [-1, 1], scale by
+/// 32767, truncate toward zero (`(x.clamp(-1, 1) * 32767).short()`). NaN becomes 0.
+@inlinable
+public func pcm16(_ sample: Float) -> Int16 {
+    if sample.isNaN { return 0 }
+    return Int16(min(max(sample, -1), 1) * 32767)
+}
+
 /// Sample encodings for written WAV files.
 public enum SampleFormat: String, Sendable, CaseIterable {
     /// 16-bit PCM, converted as the reference does: `(clamp(x, -1, 1) * 32767)` truncated.
@@ -137,7 +145,7 @@ public final class WAVWriter {
             written = samples.withUnsafeBufferPointer { Int(sf_writef_float(file, $0.baseAddress, sf_count_t($0.count))) }
         case .s16:
             shorts.removeAll(keepingCapacity: true)
-            for x in samples { shorts.append(Int16((min(max(x, -1), 1) * 32767).rounded(.towardZero))) }
+            for x in samples { shorts.append(pcm16(x)) }
             written = shorts.withUnsafeBufferPointer { Int(sf_writef_short(file, $0.baseAddress, sf_count_t($0.count))) }
         }
         if written != samples.count {

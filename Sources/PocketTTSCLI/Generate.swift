@@ -124,7 +124,7 @@ final class AudioSink {
         case .f32:
             samples.withUnsafeBytes { bytes.append(contentsOf: $0) }
         case .s16:
-            let shorts = samples.map { Int16((min(max($0, -1), 1) * 32767).rounded(.towardZero)).littleEndian }
+            let shorts = samples.map { pcm16($0).littleEndian }
             shorts.withUnsafeBytes { bytes.append(contentsOf: $0) }
         }
         FileHandle.standardOutput.write(bytes)

@@ -83,14 +83,6 @@ struct RateConverter {
     }
 }
 
-/// A float sample as 16-bit PCM the way the reference writes it: clamp to [-1, 1], scale by
-/// 32767, truncate toward zero (`(x.clamp(-1, 1) * 32767).short()`). NaN becomes 0.
-@inline(__always)
-func pcm16(_ sample: Float) -> Int16 {
-    if sample.isNaN { return 0 }
-    return Int16(Swift.min(Swift.max(sample, -1), 1) * 32767)
-}
-
 /// `samples` as 16-bit little-endian PCM. [2 * count]
 func pcm16Bytes(_ samples: [Float]) -> [UInt8] {
     [UInt8](unsafeUninitializedCapacity: samples.count * 2) { bytes, count in

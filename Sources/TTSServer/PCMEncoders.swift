@@ -2,6 +2,8 @@
 // and streaming WAV. Each message carries the samples of one input frame (after resampling,
 // whatever the resampler had ready).
 
+import PocketTTS
+
 /// Signed 16-bit little-endian PCM.
 public final class PCM16Encoder: AudioEncoder {
     public var format: AudioFormat { .pcm }
