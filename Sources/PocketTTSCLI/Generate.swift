@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Kernels
 import PocketTTS
+import TTSEngine
 
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -71,21 +72,22 @@ struct Generate: ParsableCommand {
             sampling: FlowLMSampling(temperature: temperature, lsdSteps: lsdDecodeSteps, noiseClamp: noiseClamp, eosThreshold: eosThreshold),
             framesAfterEOS: framesAfterEos, maxTokens: maxTokens, maxFrames: maxFrames, seed: seed)
 
-        let sink = try AudioSink(path: outputPath, sampleRate: tts.sampleRate, format: sampleFormat)
-        var latents: [Float] = []
-        var logits: [Float] = []
-        var frames = 0
-        var firstAudio: Duration?
+        let output = try AudioSink(path: outputPath, sampleRate: tts.sampleRate, format: sampleFormat)
+        // Through the engine, as the service runs it: FlowLM on the producer thread, Mimi on the
+        // consumer thread, so the two overlap. Frames reach `collector` on the consumer thread.
+        let engine = Engine(model: tts)
+        engine.start()
+        defer { engine.stop() }
+        let collector = FrameCollector(output: output)
         let generationStart = ContinuousClock.now
-        try tts.generate(text: text, voice: voice, options: options) { frame in
-            if firstAudio == nil { firstAudio = ContinuousClock.now - generationStart }
-            try sink.write(frame.audio)
-            latents += frame.latent
-            logits.append(frame.eosLogit)
-            frames += 1
-        }
+        let id = try engine.openStream(voice: voice, options: options, sink: collector)
+        try engine.enqueue(text: text, to: id)
+        engine.finish(id)
+        let result = collector.wait()
         let elapsed = ContinuousClock.now - generationStart
-        try sink.finish(trailingSilence: Int(trailingSilence * Double(tts.sampleRate)))
+        try result.get()
+        let (latents, logits, frames, firstAudio) = collector.collected(since: generationStart)
+        try output.finish(trailingSilence: Int(trailingSilence * Double(tts.sampleRate)))
 
         if let dumpLatents {
             var writer = SafetensorsWriter()
@@ -106,6 +108,45 @@ struct Generate: ParsableCommand {
 }
 
 extension SampleFormat: ExpressibleByArgument {}
+
+/// Receives one stream's frames on the engine's consumer thread and writes them out; the main
+/// thread waits for the end of the stream.
+final class FrameCollector: StreamSink, @unchecked Sendable {
+    private let output: AudioSink
+    private let done = DispatchSemaphore(value: 0)
+    // Written on the consumer thread only, read after `done` is signalled.
+    private var latents: [Float] = []
+    private var logits: [Float] = []
+    private var frames = 0
+    private var firstFrameAt: ContinuousClock.Instant?
+    private var result: Result<Void, Error> = .success(())
+
+    init(output: AudioSink) { self.output = output }
+
+    func stream(_ id: StreamID, didProduce frame: EngineFrame) {
+        if firstFrameAt == nil { firstFrameAt = .now }
+        do { try output.write(frame.audio) } catch { result = .failure(error) }
+        latents += frame.latent
+        logits.append(frame.eosLogit)
+        frames += 1
+    }
+
+    func streamDidFinish(_ id: StreamID) { done.signal() }
+
+    func stream(_ id: StreamID, didFail error: Error) {
+        result = .failure(error)
+        done.signal()
+    }
+
+    func wait() -> Result<Void, Error> {
+        done.wait()
+        return result
+    }
+
+    func collected(since start: ContinuousClock.Instant) -> (latents: [Float], logits: [Float], frames: Int, firstAudio: Duration?) {
+        (latents, logits, frames, firstFrameAt.map { $0 - start })
+    }
+}
 
 /// Where generated audio goes: a WAV file, or raw little-endian PCM on stdout.
 final class AudioSink {
