@@ -19,12 +19,12 @@ public final class TTSService: @unchecked Sendable {
     public struct Options: Sendable {
         /// Seconds between idle-timeout checks.
         public var tickInterval: Double
-        /// Seconds a closing connection gets to flush before it is dropped.
-        public var closeTimeoutSeconds: Int
+        /// Seconds a closing connection gets to flush and answer the close before it is dropped.
+        public var closeTimeoutSeconds: Double
         /// The WebSocket path.
         public var path: String
 
-        public init(tickInterval: Double = 1, closeTimeoutSeconds: Int = 3, path: String = "/tts/ws") {
+        public init(tickInterval: Double = 1, closeTimeoutSeconds: Double = 3, path: String = "/tts/ws") {
             self.tickInterval = tickInterval
             self.closeTimeoutSeconds = closeTimeoutSeconds
             self.path = path
@@ -40,6 +40,7 @@ public final class TTSService: @unchecked Sendable {
     let clock: @Sendable () -> Double
     private let engineSlot = Mutex<(any SpeechEngine)?>(nil)
     private let drained = Mutex<DispatchSemaphore?>(nil)
+    private let stopped = Atomic<Bool>(false)
     private(set) var server: WebSocketServer!  // set once in init
 
     // Loop-thread state.
@@ -60,7 +61,10 @@ public final class TTSService: @unchecked Sendable {
 
         var handlers = WebSocketServer.Handlers()
         handlers.http = { [weak self] request in self?.answer(request) ?? HTTPResponse(status: 503, text: "stopping\n") }
-        handlers.upgrade = { [weak self] request in self?.checkUpgrade(request) ?? HTTPResponse(status: 503, text: "stopping\n") }
+        handlers.upgrade = { [weak self] request in
+            guard let self else { return HTTPResponse(status: 503, text: "stopping\n") }
+            return checkUpgrade(request)
+        }
         handlers.open = { [weak self] connection in self?.onOpen(connection) }
         handlers.message = { [weak self] connection, message in self?.onMessage(connection, message) }
         handlers.written = { [weak self] connection in self?.onWritten(connection) }
@@ -104,17 +108,24 @@ public final class TTSService: @unchecked Sendable {
         drained.withLock { $0 = semaphore }
         let posted = server.post { [self] in beginShutdown(gracePeriod: gracePeriod) }
         if posted {
-            let limit = gracePeriod + Double(options.closeTimeoutSeconds) + 1
+            let limit = gracePeriod + options.closeTimeoutSeconds + 1
             if semaphore.wait(timeout: .now() + limit) == .timedOut {
                 logger.warning("shutdown: sessions still open after \(limit) s; stopping anyway")
             }
         }
         server.stop()
+        stopped.store(true, ordering: .releasing)
         logger.info("stopped")
     }
 
     /// Stops at once: every connection is dropped.
-    public func stop() { server.stop() }
+    public func stop() {
+        server.stop()
+        stopped.store(true, ordering: .releasing)
+    }
+
+    /// True once `shutdown` or `stop` has stopped the server (readable from any thread).
+    public var hasStopped: Bool { stopped.load(ordering: .acquiring) }
 
     // MARK: HTTP (loop thread)
 

@@ -38,15 +38,15 @@ extension WebSocketServer {
         public var customHeaderNames: [String]
         /// libwebsockets logs errors only unless this is set.
         public var logLibraryWarnings: Bool
-        /// Seconds a connection may take to write what is queued before its close; a peer that
-        /// stops reading is dropped after this.
-        public var closeTimeoutSeconds: Int
+        /// Seconds from a close being queued until the socket is dropped, whatever the peer
+        /// does: a peer that stops reading, or never answers the close, cannot hold it open.
+        public var closeTimeoutSeconds: Double
 
         public init(
             host: String = "127.0.0.1", port: Int = 0, maxMessageBytes: Int = 1 << 20,
             maxRequestBodyBytes: Int = 1 << 20, outboxCapacity: Int = 1024,
             customHeaderNames: [String] = ["x-api-key"], logLibraryWarnings: Bool = false,
-            closeTimeoutSeconds: Int = 3
+            closeTimeoutSeconds: Double = 3
         ) {
             precondition(closeTimeoutSeconds > 0, "the close timeout must be positive")
             self.host = host

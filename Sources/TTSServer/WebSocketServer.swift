@@ -278,9 +278,13 @@ private final class EventLoop: @unchecked Sendable {
                 let socketWSI = OpaquePointer(bitPattern: socketKey)
                 lws_callback_on_writable(socketWSI)
                 if connection.outbox.isClosing, !socket.closeDeadlineSet {
-                    // A peer that stops reading cannot hold the socket open: lws drops it then.
+                    // A peer that stops reading (or never answers the close) cannot hold the
+                    // socket open: it is dropped once the close timeout has passed.
                     socket.closeDeadlineSet = true
-                    lws_set_timeout(socketWSI, PENDING_TIMEOUT_CLOSE_SEND, Int32(clamping: configuration.closeTimeoutSeconds))
+                    addTimer(after: configuration.closeTimeoutSeconds) { [self] in
+                        guard sockets[socketKey]?.connection === connection else { return }  // already gone
+                        lws_set_timeout(OpaquePointer(bitPattern: socketKey), PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC)
+                    }
                 }
             }
             return 0
