@@ -25,7 +25,8 @@ public struct GenerationOptions: Sendable, Equatable {
         self.seed = seed
     }
 
-    func validate() throws(TTSModelError) {
+    /// Throws `.invalidOption` for a non-positive max tokens / max frames / noise clamp or negative frames after EOS.
+    public func validate() throws(TTSModelError) {
         guard maxTokens > 0 else { throw .invalidOption("max tokens must be positive, got \(maxTokens)") }
         if let f = framesAfterEOS, f < 0 { throw .invalidOption("frames after EOS must be >= 0, got \(f)") }
         if let m = maxFrames, m <= 0 { throw .invalidOption("max frames must be positive, got \(m)") }

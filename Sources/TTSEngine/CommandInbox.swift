@@ -1,0 +1,146 @@
+import Foundation
+import PocketTTS
+
+/// What API callers ask of the producer thread.
+enum ProducerCommand: Sendable {
+    case open(StreamID, voice: FlowLM.State, options: GenerationOptions)
+    case enqueue(StreamID, [TextChunk])
+    case finish(StreamID)
+    case cancel(StreamID)
+}
+
+/// The hand-off from API callers (any thread) to the producer thread, and the table of open
+/// streams behind admission (`maxStreams`) and the API's errors. Posting never blocks; the
+/// queue is bounded by the callers: at most `maxStreams` streams, each posting its own text.
+/// The producer sleeps in `take` while it has nothing to do; `wake()` (the consumer freeing
+/// room in a full frame queue) ends that sleep without a command.
+final class CommandInbox: @unchecked Sendable {  // all state behind `condition`
+    private struct Entry {
+        let options: GenerationOptions
+        var finishing = false
+    }
+
+    private let condition = NSCondition()
+    private let maxStreams: Int
+    private var commands: [ProducerCommand] = []
+    private var woken = false
+    private var stopped = false
+    private var streams: [StreamID: Entry] = [:]
+    private var nextID: UInt64 = 1
+
+    init(maxStreams: Int) { self.maxStreams = maxStreams }
+
+    private func locked<R>(_ body: () throws(EngineError) -> R) throws(EngineError) -> R {
+        condition.lock()
+        defer { condition.unlock() }
+        return try body()
+    }
+
+    private func post(_ command: ProducerCommand) {  // caller holds the lock
+        commands.append(command)
+        condition.signal()
+    }
+
+    // MARK: API side
+
+    /// Admits a stream (or throws `.atCapacity` / `.stopped`) and queues its opening.
+    /// `prepare` runs under the lock with the new id before the command is posted.
+    func open(voice: FlowLM.State, options: GenerationOptions, prepare: (StreamID) -> Void) throws(EngineError) -> StreamID {
+        try locked { () throws(EngineError) -> StreamID in
+            if stopped { throw .stopped }
+            if streams.count >= maxStreams { throw .atCapacity }
+            let id = StreamID(rawValue: nextID)
+            nextID += 1
+            streams[id] = Entry(options: options)
+            prepare(id)
+            post(.open(id, voice: voice, options: options))
+            return id
+        }
+    }
+
+    /// The options of an open stream that still takes text.
+    func options(of id: StreamID) throws(EngineError) -> GenerationOptions {
+        try locked { () throws(EngineError) -> GenerationOptions in
+            if stopped { throw .stopped }
+            guard let entry = streams[id] else { throw .unknownStream }
+            if entry.finishing { throw .streamFinished }
+            return entry.options
+        }
+    }
+
+    func enqueue(_ chunks: [TextChunk], to id: StreamID) throws(EngineError) {
+        try locked { () throws(EngineError) in
+            if stopped { throw .stopped }
+            guard let entry = streams[id] else { throw .unknownStream }
+            if entry.finishing { throw .streamFinished }
+            if !chunks.isEmpty { post(.enqueue(id, chunks)) }
+        }
+    }
+
+    /// Marks the stream finishing; false if it is not open.
+    @discardableResult
+    func finish(_ id: StreamID) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !stopped, streams[id] != nil, streams[id]?.finishing == false else { return false }
+        streams[id]?.finishing = true
+        post(.finish(id))
+        return true
+    }
+
+    /// Closes the stream now; false if it was not open.
+    @discardableResult
+    func cancel(_ id: StreamID) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !stopped, streams.removeValue(forKey: id) != nil else { return false }
+        post(.cancel(id))
+        return true
+    }
+
+    /// The stream ended (finished or failed): its slot is free.
+    func release(_ id: StreamID) {
+        condition.lock()
+        streams.removeValue(forKey: id)
+        condition.unlock()
+    }
+
+    var openCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return streams.count
+    }
+
+    /// Refuses everything from now on and ends the producer's `take` loop.
+    func stop() {
+        condition.lock()
+        stopped = true
+        streams.removeAll()
+        commands.removeAll()
+        condition.signal()
+        condition.unlock()
+    }
+
+    // MARK: Producer side
+
+    /// Ends the producer's current or next sleep in `take` (room was freed).
+    func wake() {
+        condition.lock()
+        woken = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// The pending commands, in order; when `idle`, first sleeps until a command, a `wake()` or
+    /// `stop()`. nil once stopped.
+    func take(idle: Bool) -> [ProducerCommand]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while idle && commands.isEmpty && !woken && !stopped { condition.wait() }
+        if stopped { return nil }
+        woken = false
+        let taken = commands
+        commands.removeAll(keepingCapacity: true)
+        return taken
+    }
+}

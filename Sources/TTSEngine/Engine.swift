@@ -1,0 +1,135 @@
+import Foundation
+import Kernels
+import PocketTTS
+
+/// Speech generation for many streams at once on two threads: a producer thread runs FlowLM
+/// for every open stream (their latent steps batched together), a consumer thread runs the
+/// Mimi decoder for all of them and hands each frame to its stream's sink as soon as it is
+/// decoded. For the same voice, options (seed) and text, a stream produces the frames of
+/// `TTSModel.generate` (to float rounding: batched and sliced calls sum in another order).
+///
+/// Every method may be called from any thread, and none blocks on generation except `stop()`.
+public final class Engine: Sendable {
+    public let model: TTSModel
+    public let configuration: EngineConfiguration
+    private let inbox: CommandInbox  // API → producer
+    private let handOff: FrameHandOff  // producer → consumer
+    private let threads = ThreadPair()
+
+    /// An engine for `model`; nothing runs before `start()`. An invalid configuration is a
+    /// programmer error (see `EngineConfiguration.validate`).
+    public init(model: TTSModel, configuration: EngineConfiguration = .init()) {
+        do { try configuration.validate() } catch { preconditionFailure("Engine: \(error)") }
+        self.model = model
+        self.configuration = configuration
+        self.inbox = CommandInbox(maxStreams: configuration.maxStreams)
+        self.handOff = FrameHandOff(capacity: configuration.maxQueuedFrames)
+    }
+
+    deinit { stop() }
+
+    /// Starts the producer and consumer threads (once; later calls do nothing).
+    ///
+    /// Sets OpenBLAS to `blasThreads` threads (default 1), process-wide: the two pipeline
+    /// threads already keep both cores of a small machine busy, OpenBLAS worker threads would
+    /// fight them for the cores (and spin while waiting), and a threaded sgemm allocates its
+    /// buffers on every call; the batched steps are too small to gain from splitting.
+    public func start() {
+        let producer = Producer(flowLM: model.flowLM, configuration: configuration, inbox: inbox, handOff: handOff)
+        let consumer = Consumer(model: model, inbox: inbox, handOff: handOff)
+        let blasThreads = configuration.blasThreads
+        threads.start {
+            BLAS.setThreadCount(blasThreads)
+            return (PipelineThread(name: "tts-producer") { producer.run() },
+                    PipelineThread(name: "tts-consumer") { consumer.run() })
+        }
+    }
+
+    /// Cancels every stream (no more sink calls) and joins both threads. Idempotent; the
+    /// engine refuses new streams afterwards. Never call it from a sink.
+    public func stop() {
+        inbox.stop()
+        handOff.shutDown()
+        threads.join()
+    }
+
+    /// Opens a stream in `voice` (a prefilled voice state; each chunk starts from a copy).
+    /// Throws `.atCapacity`, `.stopped`, or `.invalidOptions`.
+    public func openStream(voice: FlowLM.State, options: GenerationOptions, sink: any StreamSink) throws(EngineError) -> StreamID {
+        do { try options.validate() } catch { throw .invalidOptions(error.description) }
+        return try inbox.open(voice: voice, options: options) { id in handOff.open(id, sink: sink) }
+    }
+
+    /// Appends text to the stream: split into chunks (`TextChunk.chunks`, the stream's
+    /// `maxTokens`), spoken after everything queued before. Throws `.invalidText` for empty or
+    /// whitespace-only text, `.unknownStream`, `.streamFinished` after `finish`, `.stopped`.
+    /// Tokenizes on the calling thread.
+    public func enqueue(text: String, to id: StreamID) throws(EngineError) {
+        let options = try inbox.options(of: id)
+        let chunks: [TextChunk]
+        do {
+            chunks = try TextChunk.chunks(for: text, tokenizer: model.tokenizer, maxTokens: options.maxTokens,
+                                          frameRate: model.config.mimi.frameRate)
+        } catch {
+            throw .invalidText(error.description)
+        }
+        try enqueue(chunks: chunks, to: id)
+    }
+
+    /// Appends prepared chunks (as `enqueue(text:to:)` after chunking).
+    func enqueue(chunks: [TextChunk], to id: StreamID) throws(EngineError) {
+        try inbox.enqueue(chunks, to: id)
+    }
+
+    /// No more text for the stream: `streamDidFinish` follows its last frame. Ignored for a
+    /// stream that is not open.
+    public func finish(_ id: StreamID) {
+        inbox.finish(id)
+    }
+
+    /// Closes the stream now: the producer drops it before its next step, its states are
+    /// freed, and no sink call for it starts after this returns (one already running on the
+    /// consumer thread completes). Ignored for a stream that is not open.
+    public func cancel(_ id: StreamID) {
+        if inbox.cancel(id) { handOff.cancel(id) }
+    }
+
+    /// Streams opened and not yet finished, failed or cancelled.
+    public var activeStreamCount: Int { inbox.openCount }
+
+    /// Frames of the stream queued for the consumer, not yet taken (tests).
+    func queuedFrameCount(_ id: StreamID) -> Int { handOff.queuedFrameCount(id) }
+
+    /// Waits until the stream has `count` frames queued for the consumer (tests).
+    func waitForQueuedFrames(_ id: StreamID, count: Int, timeout: TimeInterval) -> Bool {
+        handOff.waitForQueuedFrames(id, count: count, timeout: timeout)
+    }
+}
+
+/// The engine's two threads: started once, joined once.
+private final class ThreadPair: @unchecked Sendable {  // all state behind `lock`
+    private let lock = NSLock()
+    private var started = false
+    private var threads: [PipelineThread] = []
+
+    func start(_ make: () -> (PipelineThread, PipelineThread)) {
+        lock.lock()
+        defer { lock.unlock() }
+        if started { return }
+        started = true
+        let (a, b) = make()
+        threads = [a, b]
+    }
+
+    func join() {
+        lock.lock()
+        started = true  // a stopped engine never starts
+        let joining = threads
+        threads = []
+        lock.unlock()
+        for thread in joining {
+            precondition(!thread.isCurrent, "Engine.stop() called on a pipeline thread (from a sink?)")
+            thread.join()
+        }
+    }
+}

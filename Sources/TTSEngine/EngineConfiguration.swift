@@ -1,0 +1,66 @@
+import PocketTTS
+
+/// Settings of an `Engine`, fixed at creation.
+public struct EngineConfiguration: Sendable, Equatable {
+    /// Streams open at once; `openStream` throws `.atCapacity` beyond this.
+    public var maxStreams: Int
+    /// Latent frames a stream may have produced but not yet decoded (the bounded hand-off from
+    /// the producer to the consumer). A stream whose queue is full is skipped by the producer
+    /// until the consumer takes its frames (back-pressure); the other streams go on.
+    public var maxQueuedFrames: Int
+    /// Text tokens prompted per producer tick. A new chunk's prompt is fed in slices of this
+    /// size between the latent steps of the running streams, so it stalls them by about one
+    /// slice rather than by a whole prompt.
+    public var prefillSliceTokens: Int
+    /// OpenBLAS threads (process-wide, set by `start()`). See `Engine.start()` for why 1.
+    public var blasThreads: Int
+
+    public init(maxStreams: Int = 16, maxQueuedFrames: Int = 8, prefillSliceTokens: Int = 16, blasThreads: Int = 1) {
+        self.maxStreams = maxStreams
+        self.maxQueuedFrames = maxQueuedFrames
+        self.prefillSliceTokens = prefillSliceTokens
+        self.blasThreads = blasThreads
+    }
+
+    func validate() throws(EngineError) {
+        guard maxStreams >= 1 else { throw .invalidConfiguration("max streams must be >= 1, got \(maxStreams)") }
+        guard maxQueuedFrames >= 1 else {
+            throw .invalidConfiguration("max queued frames must be >= 1, got \(maxQueuedFrames)")
+        }
+        guard prefillSliceTokens >= 1 else {
+            throw .invalidConfiguration("prefill slice must be >= 1 token, got \(prefillSliceTokens)")
+        }
+        guard blasThreads >= 1 else { throw .invalidConfiguration("BLAS threads must be >= 1, got \(blasThreads)") }
+    }
+}
+
+/// Errors of the engine's API. A failure while generating a stream reaches that stream's
+/// sink (`didFail`) instead, with the model's own error.
+public enum EngineError: Error, Equatable, CustomStringConvertible {
+    /// `maxStreams` streams are open.
+    case atCapacity
+    /// No open stream has this id (never opened, finished, failed or cancelled).
+    case unknownStream
+    /// The text cannot be spoken (empty or whitespace only).
+    case invalidText(String)
+    /// The engine was stopped.
+    case stopped
+    /// Text after `finish` for this stream.
+    case streamFinished
+    /// Generation options the model rejects.
+    case invalidOptions(String)
+    /// An `EngineConfiguration` out of range.
+    case invalidConfiguration(String)
+
+    public var description: String {
+        switch self {
+        case .atCapacity: "the engine is at capacity"
+        case .unknownStream: "unknown stream"
+        case .invalidText(let why): "invalid text: \(why)"
+        case .stopped: "the engine is stopped"
+        case .streamFinished: "the stream was finished: no more text accepted"
+        case .invalidOptions(let why): "invalid generation options: \(why)"
+        case .invalidConfiguration(let why): "invalid engine configuration: \(why)"
+        }
+    }
+}

@@ -1,0 +1,47 @@
+/// One stream of an `Engine`: a voice, generation options and a queue of text. Ids are never reused.
+public struct StreamID: Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: UInt64
+
+    public init(rawValue: UInt64) { self.rawValue = rawValue }
+
+    public var description: String { "stream \(rawValue)" }
+}
+
+/// One decoded 80 ms frame of a stream (as `GeneratedFrame` from `TTSModel.generate`).
+public struct EngineFrame: Sendable {
+    /// Index of the text chunk within the stream (counting over every `enqueue`).
+    public var chunk: Int
+    /// Frame index within the chunk.
+    public var index: Int
+    public var audio: [Float]  // [frameLength] (1920) at the model's sample rate
+    public var latent: [Float]  // [latentDim] normalised, as FlowLM produced it
+    public var eosLogit: Float
+
+    public init(chunk: Int, index: Int, audio: [Float], latent: [Float], eosLogit: Float) {
+        self.chunk = chunk
+        self.index = index
+        self.audio = audio
+        self.latent = latent
+        self.eosLogit = eosLogit
+    }
+}
+
+/// Where a stream's output goes. Every method is called on the engine's consumer thread, one
+/// call at a time, in stream order: frames, then `streamDidFinishChunk` after a chunk's last
+/// frame, and at most one of `streamDidFinish` / `didFail`, the last call for the stream.
+/// A sink must return quickly (hand the frame on and return): while it runs, no stream is
+/// decoded. It may call the engine (e.g. `cancel`, `openStream`) but never `Engine.stop()`.
+public protocol StreamSink: AnyObject, Sendable {
+    func stream(_ id: StreamID, didProduce frame: EngineFrame)
+    /// The chunk's last frame was delivered.
+    func streamDidFinishChunk(_ id: StreamID, chunk: Int)
+    /// After `finish(id)` and the last frame of the last chunk.
+    func streamDidFinish(_ id: StreamID)
+    /// Generation failed for this stream (e.g. a token out of the model's range); the stream
+    /// is closed, the others go on.
+    func stream(_ id: StreamID, didFail error: Error)
+}
+
+extension StreamSink {
+    public func streamDidFinishChunk(_ id: StreamID, chunk: Int) {}
+}

@@ -1,1 +1,0 @@
-// TTSEngine module.
