@@ -31,6 +31,15 @@ public struct Audio: Sendable, Equatable {
     public var duration: Double { Double(samples.count) / Double(sampleRate) }
 }
 
+/// What `AudioFile.info` reads from a file's header.
+public struct AudioFileInfo: Sendable, Equatable {
+    public var frames: Int  // samples per channel
+    public var sampleRate: Int
+    public var channels: Int
+
+    public var duration: Double { Double(frames) / Double(sampleRate) }
+}
+
 /// Sample encodings for written WAV files.
 public enum SampleFormat: String, Sendable, CaseIterable {
     /// 16-bit PCM, converted as the reference does: `(clamp(x, -1, 1) * 32767)` truncated.
@@ -42,6 +51,21 @@ public enum SampleFormat: String, Sendable, CaseIterable {
 /// Audio file I/O over libsndfile: the only file that imports it. Reads any format libsndfile
 /// knows (WAV, FLAC, Ogg/Vorbis, Opus, MP3, AIFF, ...), any rate, any channel count.
 public enum AudioFile {
+    /// The header of an audio file: frames per channel, rate and channels, without decoding
+    /// the samples (to reject overlong files before reading them).
+    public static func info(_ path: String) throws(AudioFileError) -> AudioFileInfo {
+        guard FileManager.default.fileExists(atPath: path) else { throw .notFound(path: path) }
+        var info = SF_INFO()
+        guard let file = sf_open(path, Int32(SFM_READ), &info) else {
+            throw .unreadable(path: path, message: String(cString: sf_strerror(nil)))
+        }
+        sf_close(file)
+        guard info.channels > 0, info.samplerate > 0 else {
+            throw .unreadable(path: path, message: "invalid channel count or sample rate")
+        }
+        return AudioFileInfo(frames: Int(info.frames), sampleRate: Int(info.samplerate), channels: Int(info.channels))
+    }
+
     /// Reads a file and mixes it down to mono by averaging channels (as the reference does).
     /// Integer formats are scaled to floats by 1/32768 for 16-bit, the reference's convention.
     public static func read(_ path: String) throws(AudioFileError) -> Audio {

@@ -18,8 +18,8 @@ extension FlowLM {
         for i in 0..<layers {
             let (cacheKey, endKey) = (Self.voiceCacheKey(layer: i), Self.voiceEndKey(layer: i))
             known.formUnion([cacheKey, endKey])
-            guard let cache = tensors[cacheKey] else { throw .voiceState("missing tensor '\(cacheKey)'") }
-            guard let end = tensors[endKey] else { throw .voiceState("missing tensor '\(endKey)'") }
+            guard let cache = tensors[cacheKey] else { throw .voiceState(tensor: cacheKey, problem: "missing") }
+            guard let end = tensors[endKey] else { throw .voiceState(tensor: endKey, problem: "missing") }
             guard end.rank == 1 else { throw .shape(name: endKey, expected: [-1], got: end.shape) }
             let t = end.shape[0]
             guard cache.rank == 5, cache.shape[0] == 2, cache.shape[1] == 1, cache.shape[2] >= t,
@@ -27,13 +27,13 @@ extension FlowLM {
                 throw .shape(name: cacheKey, expected: [2, 1, t, h, hd], got: cache.shape)
             }
             if let length, length != t {
-                throw .voiceState("layers disagree on the length: \(length) and \(t) ('\(endKey)')")
+                throw .voiceState(tensor: endKey, problem: "length \(t) differs from the previous layers' \(length)")
             }
             length = t
             caches.append(cache)
         }
         if let unknown = Set(tensors.keys).subtracting(known).sorted().first {
-            throw .voiceState("unexpected tensor '\(unknown)'")
+            throw .voiceState(tensor: unknown, problem: "unexpected")
         }
         let t = length ?? 0
         var state = makeState(capacity: max(capacity, t))

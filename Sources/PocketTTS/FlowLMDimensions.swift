@@ -80,14 +80,15 @@ public enum FlowLMError: Error, Equatable, CustomStringConvertible {
     case invalidDimensions(String)
     case tokenOutOfRange(token: Int, vocabularySize: Int)
     case shape(name: String, expected: [Int], got: [Int])
-    case voiceState(String)
+    /// A voice-state tensor is missing, unexpected or inconsistent (`problem` says which).
+    case voiceState(tensor: String, problem: String)
 
     public var description: String {
         switch self {
         case .invalidDimensions(let why): "FlowLM: invalid dimensions: \(why)"
         case .tokenOutOfRange(let token, let n): "FlowLM: text token \(token) outside 0...\(n)"
         case .shape(let name, let expected, let got): "FlowLM: \(name) has shape \(got), expected \(expected)"
-        case .voiceState(let why): "FlowLM: voice state: \(why)"
+        case .voiceState(let tensor, let problem): "FlowLM: voice state: tensor '\(tensor)': \(problem)"
         }
     }
 }

@@ -25,6 +25,8 @@ extension TTSModel {
         let conditioning = try voiceConditioning(audio: audio, truncate: truncate)
         var state = flowLM.makeState(capacity: conditioning.shape[0])
         try flowLM.prompt(conditioning: conditioning, state: &state)
+        // The prompt's scratch (rows × (FFN + scores)) would otherwise live as long as the voice.
+        state.workspace = FlowLM.Workspace()
         return state
     }
 

@@ -154,12 +154,12 @@ import Testing
         try model.prompt(textTokens: [1, 2, 3], state: &state)
         var tensors = model.voiceTensors(of: state)
         tensors["transformer.layers.1.self_attn/current_end"] = nil
-        #expect(throws: FlowLMError.voiceState("missing tensor 'transformer.layers.1.self_attn/current_end'")) {
+        #expect(throws: FlowLMError.voiceState(tensor: "transformer.layers.1.self_attn/current_end", problem: "missing")) {
             try model.makeState(voiceTensors: tensors)
         }
         tensors = model.voiceTensors(of: state)
         tensors["extra/cache"] = .zeros([1])
-        #expect(throws: FlowLMError.voiceState("unexpected tensor 'extra/cache'")) {
+        #expect(throws: FlowLMError.voiceState(tensor: "extra/cache", problem: "unexpected")) {
             try model.makeState(voiceTensors: tensors)
         }
         tensors = model.voiceTensors(of: state)
