@@ -1,5 +1,6 @@
 import Foundation
 import PocketTTS
+import Synchronization
 import TTSEngine
 @testable import TTSServer
 
@@ -22,12 +23,17 @@ enum TinyModel {
 
     static func load() throws -> (model: TTSModel, voice: FlowLM.State) { try loaded.get() }
 
-    /// The audio `TTSModel.generate` makes for `text` at temperature 0, frame by frame.
-    static func frames(_ text: String, eosThreshold: Float = -4) throws -> [[Float]] {
+    private static let generated = Mutex<[String: [[Float]]]>([:])
+
+    /// The audio `TTSModel.generate` makes for `text` at temperature 0, frame by frame
+    /// (remembered: a debug build generates at about real time).
+    static func frames(_ text: String) throws -> [[Float]] {
+        if let frames = generated.withLock({ $0[text] }) { return frames }
         let (model, voice) = try load()
         var frames: [[Float]] = []
-        let options = GenerationOptions(sampling: FlowLMSampling(temperature: 0, eosThreshold: eosThreshold))
+        let options = GenerationOptions(sampling: FlowLMSampling(temperature: 0))
         try model.generate(text: text, voice: voice, options: options) { frames.append($0.audio) }
+        generated.withLock { $0[text] = frames }
         return frames
     }
 }
