@@ -74,6 +74,11 @@ struct VoiceOptions: ParsableArguments {
     var voice = "alba"
 
     func load(model: TTSModel, files: ModelFileOptions) throws -> FlowLM.State {
+        try Self.load(voice, model: model, files: files)
+    }
+
+    /// `voice`: a file (voice state or audio) or a predefined name (cached or downloaded).
+    static func load(_ voice: String, model: TTSModel, files: ModelFileOptions) throws -> FlowLM.State {
         if FileManager.default.fileExists(atPath: voice) {
             return try model.voiceState(file: voice)
         }

@@ -66,7 +66,9 @@ extension TTSService {
             connection.close(code: 1013, reason: "at capacity: \(config.maxSessions) sessions open")
             return
         }
-        let machine = SessionMachine(configuration: config.sessionConfiguration(voices: engine.voices),
+        var settings = config
+        settings.defaultVoice = defaultVoice
+        let machine = SessionMachine(configuration: settings.sessionConfiguration(voices: engine.voices),
                                      random: SystemRandomNumberGenerator(), now: clock())
         sessions[connection.id] = Session(connection: connection, machine: machine, logger: logger)
         metrics.sessions.set(Double(sessions.count))

@@ -38,7 +38,7 @@ public final class TTSService: @unchecked Sendable {
     let logger: Logger
     /// Seconds on a monotonic clock.
     let clock: @Sendable () -> Double
-    private let engineSlot = Mutex<(any SpeechEngine)?>(nil)
+    private let engineSlot = Mutex<(engine: (any SpeechEngine)?, defaultVoice: String)>((nil, ""))
     private let drained = Mutex<DispatchSemaphore?>(nil)
     private let stopped = Atomic<Bool>(false)
     private(set) var server: WebSocketServer!  // set once in init
@@ -57,7 +57,7 @@ public final class TTSService: @unchecked Sendable {
         self.logger = logger
         self.clock = clock
         authenticator = Authenticator(apiKeys: config.apiKeys)
-        engineSlot.withLock { $0 = engine }
+        engineSlot.withLock { $0 = (engine, config.defaultVoice) }
 
         var handlers = WebSocketServer.Handlers()
         handlers.http = { [weak self] request in self?.answer(request) ?? HTTPResponse(status: 503, text: "stopping\n") }
@@ -83,11 +83,21 @@ public final class TTSService: @unchecked Sendable {
     // MARK: Lifecycle (owner's thread)
 
     /// The engine, once the model is loaded; the service is ready from then on.
-    public var engine: (any SpeechEngine)? { engineSlot.withLock { $0 } }
+    public var engine: (any SpeechEngine)? { engineSlot.withLock { $0.engine } }
 
-    public func attach(engine: any SpeechEngine) {
-        engineSlot.withLock { $0 = engine }
-        logger.info("engine attached: ready", metadata: ["voices": "\(engine.voices.sorted().joined(separator: ","))"])
+    /// The voice of a config without "voice": `config.defaultVoice` unless `attach` changed it.
+    public var defaultVoice: String { engineSlot.withLock { $0.defaultVoice } }
+
+    /// Makes the service ready. `defaultVoice` replaces `config.defaultVoice` (e.g. a voice
+    /// file's name, known only once loaded).
+    public func attach(engine: any SpeechEngine, defaultVoice: String? = nil) {
+        let voice = engineSlot.withLock { slot in
+            slot = (engine, defaultVoice ?? slot.defaultVoice)
+            return slot.defaultVoice
+        }
+        logger.info("engine attached: ready", metadata: [
+            "voices": "\(engine.voices.sorted().joined(separator: ","))", "default_voice": "\(voice)",
+        ])
     }
 
     /// The port listened on while running.
