@@ -26,6 +26,8 @@ async def stream(args: argparse.Namespace) -> int:
         config["voice"] = args.voice
     if args.temperature is not None:
         config["temperature"] = args.temperature
+    if args.eos_threshold is not None:
+        config["eos_threshold"] = args.eos_threshold
 
     async with websockets.connect(args.url, additional_headers=headers, max_size=None) as ws:
         await ws.send(json.dumps({"type": "config", "data": config}))
@@ -90,6 +92,7 @@ def main() -> int:
     parser.add_argument("--api-key", help="sent as X-API-Key")
     parser.add_argument("--sample-rate", type=int, default=24000)
     parser.add_argument("--temperature", type=float)
+    parser.add_argument("--eos-threshold", type=float, help="1e9 disables end-of-speech (demo weights)")
     parser.add_argument("--word-delay", type=float, default=0.05, help="seconds between words")
     parser.add_argument("--timeout", type=float, default=60)
     parser.add_argument("--out", default="tts_stream.wav")

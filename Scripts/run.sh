@@ -26,6 +26,7 @@ make run: starting the WebSocket service on DEMO weights (random weights of the 
 make run: the protocol, the pipeline and its speed are real; the audio is NOISE, not speech.
 make run:   ws://$HOST:$PORT/tts/ws   http://$HOST:$PORT/health /ready /metrics
 make run:   try: python3 Clients/stream_tts.py --url ws://$HOST:$PORT/tts/ws   (pip install websockets)
+make run:   (random weights end sentences at once; add --eos-threshold 1e9 for full-length turns)
 make run:   Ctrl-C stops it gracefully.
 EOF
 exec "$BIN" serve --demo --no-download --tokenizer "$TOKENIZER" --voice "$VOICE" --host "$HOST" --port "$PORT"
