@@ -67,6 +67,22 @@ import Testing
         #expect(metrics.audioFrames.current == 6)  // 2 sentences × 2 frames, then 2 frames
         #expect(metrics.timeToFirstAudio.snapshot.count == 2)
         #expect(metrics.realTimeFactor.snapshot.count == 2)
+        #expect(metrics.underruns.current == 0)  // every frame came at once
+    }
+
+    @Test func audioSlowerThanRealTimeCountsUnderruns() throws {
+        let engine = FakeSpeechEngine(framesPerSentence: 4, frameDelay: 0.15)  // 150 ms per 80 ms frame
+        let service = try startService(engine: engine)
+        defer { service.stop() }
+        let client = try TTSTestClient.connect(port: try #require(service.port))
+        try client.config()
+        _ = try client.expectAccepted()
+        try client.text("Slow.")
+        try client.flush()
+        #expect(try client.collectTurn().audio.count == 4)
+        #expect(service.metrics.underruns.current >= 2)  // frames 2 to 4 come after the first ran out
+        let rtf = service.metrics.realTimeFactor.snapshot
+        #expect(rtf.count == 1 && rtf.sum > 1.5, "real-time factor \(rtf.sum)")
     }
 
     @Test func cancelDropsTheTurnAndTheSocketStaysUsable() throws {
