@@ -47,7 +47,7 @@ let package = Package(
         ),
         .target(
             name: "TTSEngine",
-            dependencies: ["PocketTTS", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["PocketTTS", "Kernels", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "TTSServer",

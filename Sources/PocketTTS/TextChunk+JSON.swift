@@ -27,9 +27,9 @@ extension TextChunk {
         }
     }
 
-    /// `{"chunks": [{"frames_after_eos": 3, "max_gen_len": 38, "text": "...", "tokens": [...]}, ...],
-    /// "max_tokens": 50}` with sorted keys, pretty-printed, UTF-8 text unescaped.
-    public static func json(_ chunks: [TextChunk], maxTokens: Int) throws -> String {
+    /// `{"chunks":[{"frames_after_eos":3,"max_gen_len":38,"text":"...","tokens":[...]},...],
+    /// "max_tokens":50}`: sorted keys, UTF-8 text unescaped, on one line unless `pretty`.
+    public static func json(_ chunks: [TextChunk], maxTokens: Int, pretty: Bool = false) throws -> String {
         let document = Document(
             maxTokens: maxTokens,
             chunks: chunks.map {
@@ -37,7 +37,8 @@ extension TextChunk {
                        maxGenerationFrames: $0.maxGenerationFrames)
             })
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        if pretty { encoder.outputFormatting.insert(.prettyPrinted) }
         return String(decoding: try encoder.encode(document), as: UTF8.self)
     }
 }

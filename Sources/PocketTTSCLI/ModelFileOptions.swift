@@ -33,6 +33,25 @@ struct ModelFileOptions: ParsableArguments {
     /// Endpoint (HF_ENDPOINT), token (HF_TOKEN) and cache from the environment and flags.
     func client() -> HubClient { HubClient(cacheDirectory: cacheDir) }
 
+    /// The architecture: `--config`, or the built-in b6369a24.
+    func modelConfig() throws -> PocketTTSConfig {
+        guard let config else { return try PocketTTSConfig.b6369a24() }
+        return try PocketTTSConfig(contentsOf: URL(fileURLWithPath: config))
+    }
+
+    /// A local path in the config is relative to the config file's folder.
+    func configRelative(_ location: String) -> String {
+        guard let config, !HubURL.isHubURL(location), !location.hasPrefix("/") else { return location }
+        return URL(fileURLWithPath: config).deletingLastPathComponent().appendingPathComponent(location).standardized.path
+    }
+
+    /// The tokenizer alone: `--tokenizer`, else the config's `tokenizer_path` (relative to the
+    /// config file), cached or downloaded.
+    func resolveTokenizer(config: PocketTTSConfig) throws -> String {
+        let location = tokenizer ?? configRelative(config.flowLM.lookupTable.tokenizerPath)
+        return try ModelFiles.resolveAll([("tokenizer", location)], allowDownload: !noDownload, client: client(), progress: nil)[0].path
+    }
+
     func resolve(progress: ProgressOptions) throws -> ResolvedModelFiles {
         let bar = progress.makeBar()
         defer { bar?.finish() }

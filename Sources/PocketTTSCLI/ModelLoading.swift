@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PocketTTS
+import TTSEngine
 
 /// Model selection shared by every command that runs the model: `--config`, `--weights`,
 /// `--tokenizer` (and the download flags) or `--demo`.
@@ -15,21 +16,12 @@ struct ModelOptions: ParsableArguments {
     var demoSeed: UInt64 = 0
 
     /// The architecture: `--config`, or the built-in b6369a24.
-    func config() throws -> PocketTTSConfig {
-        guard let path = files.config else { return try PocketTTSConfig.b6369a24() }
-        return try PocketTTSConfig(contentsOf: URL(fileURLWithPath: path))
-    }
-
-    /// A local path in the config is relative to the config file's folder.
-    private func configRelative(_ location: String) -> String {
-        guard let config = files.config, !HubURL.isHubURL(location), !location.hasPrefix("/") else { return location }
-        return URL(fileURLWithPath: config).deletingLastPathComponent().appendingPathComponent(location).standardized.path
-    }
+    func config() throws -> PocketTTSConfig { try files.modelConfig() }
 
     func load() throws -> TTSModel {
         let config = try config()
         if demo {
-            let tokenizerPath = try resolveTokenizerOnly(config: config)
+            let tokenizerPath = try files.resolveTokenizer(config: config)
             Log.warning("""
                 ************************************************************************
                 DEMO MODE: random weights (seed \(demoSeed)) of the real architecture.
@@ -50,44 +42,34 @@ struct ModelOptions: ParsableArguments {
             let bar = progress.makeBar()
             defer { bar?.finish() }
             resolved = try ModelFiles.resolve(
-                sources: ModelFileSources(weights: configRelative(sources.weights), tokenizer: configRelative(sources.tokenizer)),
+                sources: ModelFileSources(weights: files.configRelative(sources.weights), tokenizer: files.configRelative(sources.tokenizer)),
                 weights: files.weights, tokenizer: files.tokenizer, allowDownload: !files.noDownload,
                 client: files.client(), progress: bar?.handler)
         }
         Log.info("loading weights \(resolved.weights.path)")
         return try TTSModel.load(config: config, weightsPath: resolved.weights.path, tokenizerPath: resolved.tokenizer.path)
     }
-
-    /// --demo needs only a tokenizer: explicit, from the config, cached or downloaded.
-    private func resolveTokenizerOnly(config: PocketTTSConfig) throws -> String {
-        let location = files.tokenizer ?? configRelative(config.flowLM.lookupTable.tokenizerPath)
-        let resolved = try ModelFiles.resolveAll(
-            [("tokenizer", location)], allowDownload: !files.noDownload, client: files.client(), progress: nil)
-        return resolved[0].path
-    }
 }
 
-/// A voice: a predefined name (`alba`, ...; downloaded voice state), a voice-state
-/// `.safetensors` file, or an audio file to clone.
+/// A voice: a name (a voice of `--voices-dir`, else a predefined one, downloaded), a
+/// voice-state `.safetensors` file, or an audio file to clone.
 struct VoiceOptions: ParsableArguments {
-    @Option(help: "Voice: a predefined name (\(PredefinedVoices.names.joined(separator: ", "))), a voice-state .safetensors file, or an audio file (any format and rate) to clone.")
+    @Option(help: "Voice: a name (from --voices-dir, else predefined: \(PredefinedVoices.names.joined(separator: ", "))), a voice-state .safetensors file, or an audio file (any format and rate) to clone.")
     var voice = "alba"
 
-    func load(model: TTSModel, files: ModelFileOptions) throws -> FlowLM.State {
-        try Self.load(voice, model: model, files: files)
-    }
+    @Option(help: "Directory of named voices: NAME.safetensors (voice state) or NAME.wav/.flac/.ogg/.mp3 (audio, encoded when used). Searched before the predefined voices.")
+    var voicesDir: String?
 
-    /// `voice`: a file (voice state or audio) or a predefined name (cached or downloaded).
-    static func load(_ voice: String, model: TTSModel, files: ModelFileOptions) throws -> FlowLM.State {
-        if FileManager.default.fileExists(atPath: voice) {
-            return try model.voiceState(file: voice)
+    func load(model: TTSModel, files: ModelFileOptions) throws -> FlowLM.State {
+        let library = try VoiceLibrary(model: model, configuration: VoiceLibrary.Configuration(
+            // As the reference's `generate`: audio prompts are used whole, however long.
+            directory: voicesDir, maxCachedVoices: 1, promptSeconds: .infinity, maxAudioSeconds: .infinity,
+            fallback: .predefined(client: files.client(), allowDownload: !files.noDownload)))
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: voice, isDirectory: &isDirectory), !isDirectory.boolValue {
+            return try library.voice(fromFile: voice)
         }
-        guard let source = PredefinedVoices.source(voice) else {
-            throw ValidationError("--voice '\(voice)': no such file, and not a predefined voice (\(PredefinedVoices.names.joined(separator: ", ")))")
-        }
-        let path = try ModelFiles.resolveAll(
-            [("voice \(voice)", source)], allowDownload: !files.noDownload, client: files.client(), progress: nil)[0].path
-        return try model.voiceState(file: path)
+        return try library.voice(named: voice)
     }
 }
 

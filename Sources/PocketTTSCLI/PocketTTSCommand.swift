@@ -12,6 +12,7 @@ struct PocketTTSCommand: ParsableCommand {
             Download.self,
             Generate.self,
             ExportVoice.self,
+            Tokenize.self,
             Serve.self,
         ]
     )

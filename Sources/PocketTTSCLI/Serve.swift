@@ -131,7 +131,7 @@ struct Serve: ParsableCommand {
         if FileManager.default.fileExists(atPath: spec) {
             let name = URL(fileURLWithPath: spec).deletingPathExtension().lastPathComponent
             logger.info("default voice '\(name)' from \(spec)")
-            return (library, [name: try VoiceOptions.load(spec, model: ttsModel, files: model.files)], name)
+            return (library, [name: try library.voice(fromFile: spec)], name)
         }
         do {
             _ = try library.voice(named: spec)

@@ -44,7 +44,8 @@ final class CommandInbox: @unchecked Sendable {  // all state behind `condition`
     // MARK: API side
 
     /// Admits a stream (or throws `.atCapacity` / `.stopped`) and queues its opening.
-    /// `prepare` runs under the lock with the new id before the command is posted.
+    /// `prepare` runs under the lock with the new id before the command is posted (it opens
+    /// the stream's frame queue: lock order inbox → hand-off, never the reverse).
     func open(voice: FlowLM.State, options: GenerationOptions, prepare: (StreamID) -> Void) throws(EngineError) -> StreamID {
         try locked { () throws(EngineError) -> StreamID in
             if stopped { throw .stopped }
@@ -82,7 +83,7 @@ final class CommandInbox: @unchecked Sendable {  // all state behind `condition`
     func finish(_ id: StreamID) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        guard !stopped, streams[id] != nil, streams[id]?.finishing == false else { return false }
+        guard !stopped, streams[id]?.finishing == false else { return false }
         streams[id]?.finishing = true
         post(.finish(id))
         return true

@@ -74,8 +74,8 @@ extension VoiceLibrary {
     /// The voice state of (validated) audio, cut to its first `promptSeconds`.
     func encode(_ audio: Audio, source: String) throws(VoiceLibraryError) -> FlowLM.State {
         var audio = audio
-        let keep = max(1, Int(configuration.promptSeconds * Double(audio.sampleRate)))
-        if audio.samples.count > keep { audio.samples.removeSubrange(keep...) }
+        let keep = configuration.promptSeconds * Double(audio.sampleRate)
+        if Double(audio.samples.count) > keep { audio.samples.removeSubrange(max(1, Int(keep))...) }
         do {
             return try model.voiceState(audio: audio)
         } catch {

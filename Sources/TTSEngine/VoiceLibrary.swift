@@ -45,9 +45,9 @@ public final class VoiceLibrary: @unchecked Sendable {
         public var maxCachedVoices: Int
         /// Most bytes of voice state cached; a state larger than this alone is used, not kept.
         public var maxCachedBytes: Int
-        /// Audio prompts are cut to their first `promptSeconds`.
+        /// Audio prompts are cut to their first `promptSeconds` (`.infinity`: never).
         public var promptSeconds: Double
-        /// Audio longer than this is rejected.
+        /// Audio longer than this is rejected (`.infinity`: never); at least `promptSeconds`.
         public var maxAudioSeconds: Double
         /// Names found outside the directory (e.g. `.predefined()`).
         public var fallback: VoiceFallback?
@@ -81,7 +81,7 @@ public final class VoiceLibrary: @unchecked Sendable {
         let c = configuration
         guard c.maxCachedVoices >= 0 else { throw .invalidConfiguration("maxCachedVoices must be >= 0, got \(c.maxCachedVoices)") }
         guard c.maxCachedBytes >= 0 else { throw .invalidConfiguration("maxCachedBytes must be >= 0, got \(c.maxCachedBytes)") }
-        guard c.promptSeconds > 0, c.promptSeconds.isFinite else {
+        guard c.promptSeconds > 0 else {
             throw .invalidConfiguration("promptSeconds must be positive, got \(c.promptSeconds)")
         }
         guard c.maxAudioSeconds >= c.promptSeconds else {
@@ -156,23 +156,24 @@ public final class VoiceLibrary: @unchecked Sendable {
         let ext = URL(fileURLWithPath: path).pathExtension
         guard let kind = VoiceFileKind(extension: ext) else { throw .unsupportedFormat(path: path, fileExtension: ext) }
         let stamp = try FileStamp(path: path)
-        var key = locked { fileKeys[path].flatMap { $0.stamp == stamp ? $0.key : nil } }
-        if key == nil {
+        let key: String
+        if let known = locked({ fileKeys[path].flatMap { $0.stamp == stamp ? $0.key : nil } }) {
+            key = known
+        } else {
             if kind == .audio { try checkDuration(ofFile: path) }
-            let hash = try Self.fileKey(path)
+            key = try Self.fileKey(path)
             locked {
                 if fileKeys.count >= 4096 { fileKeys.removeAll() }  // bounds the memo
-                fileKeys[path] = (stamp, hash)
+                fileKeys[path] = (stamp, key)
             }
-            key = hash
         }
-        if let state = lookUp(key!) { return state }
+        if let state = lookUp(key) { return state }
         let state: FlowLM.State
         switch kind {
         case .voiceState: state = try loadVoiceState(path)
         case .audio: state = try encode(try readAudio(path), source: path)
         }
-        store(state, key: key!)
+        store(state, key: key)
         return state
     }
 

@@ -46,6 +46,9 @@ public struct MimiDecoder: StreamingModule {
     /// Audio samples per latent frame per channel (1920).
     public var frameLength: Int { stepsPerFrame * seanet.hopLength }
 
+    /// Most frames decoded in one internal call.
+    static let framesPerCall = 2
+
     /// A fresh stream as in the reference (ring-buffer KV cache of `context` slots).
     public func makeState() -> State { makeState(capacity: transformer.context) }
 
@@ -61,6 +64,19 @@ public struct MimiDecoder: StreamingModule {
         latents: UnsafePointer<Float>, frames T: Int, into audio: UnsafeMutablePointer<Float>, state: inout State
     ) {
         precondition(T > 0, "MimiDecoder: no frames")
+        // Long inputs go through in calls of a few frames: streaming is exact, and small
+        // activations stay in cache (one call of 50 frames is slower per frame than 50 calls).
+        if T > Self.framesPerCall {
+            precondition(channels == 1, "MimiDecoder: chunked decoding writes mono audio")
+            var f = 0
+            while f < T {
+                let n = min(Self.framesPerCall, T - f)
+                forward(latents: latents + f * latentDimension, frames: n, into: audio + f * frameLength,
+                        state: &state)
+                f += n
+            }
+            return
+        }
         let C = upsample.inChannels
         let D = transformer.outputDimension
         let steps = stepsPerFrame * T

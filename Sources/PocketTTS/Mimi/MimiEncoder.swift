@@ -37,10 +37,25 @@ public struct MimiEncoder: Sendable {
         let L = paddedLength(sampleCount: audio.count)
         var padded = audio
         padded.append(contentsOf: repeatElement(0, count: L - audio.count))
-        // SEANet encoder: [1, L] -> [C, L / hop]
-        let x = Tensor(shape: [1, L], data: padded)
+        // SEANet encoder: [1, L] -> [C, L / hop], one frame per call: streaming is exact and
+        // keeps the activations in cache (2× faster than one call on 7 s of audio).
+        let steps = L / seanet.hopLength
+        let stepsPerFrame = frameLength / seanet.hopLength
+        var features = Tensor.zeros([seanet.outputChannels, steps])  // [C, S]
+        var chunk = [Float](repeating: 0, count: seanet.outputChannels * stepsPerFrame)
         var seanetState = seanet.makeState()
-        let features = seanet.step(x, state: &seanetState)  // [C, S]
+        padded.withUnsafeBufferPointer { x in
+            chunk.withUnsafeMutableBufferPointer { y in
+                for f in 0..<L / frameLength {
+                    seanet.forward(x.baseAddress! + f * frameLength, length: frameLength, into: y.baseAddress!, state: &seanetState)
+                    for c in 0..<seanet.outputChannels {
+                        for t in 0..<stepsPerFrame {
+                            features.data[c * steps + f * stepsPerFrame + t] = y[c * stepsPerFrame + t]
+                        }
+                    }
+                }
+            }
+        }
         // encoder_transformer on [S, C], no state
         let transformed = transformer(features.transposed()).transposed()  // [C, S]
         // _to_framerate: downsample with a fresh (replicate-padding) state

@@ -106,6 +106,9 @@ public struct MimiTransformer: StreamingModule {
 
     private enum Mode { case whole, ring(chunkLength: Int) }
 
+    /// Queries per attention call over a whole sequence.
+    static let queryBlock = 64
+
     /// y[T, out] from x[T, in], streaming. `chunkLength` (default T) rows share one ring update;
     /// it must not exceed the capacity. Allocation-free once the scratch has grown.
     public func forward(
@@ -192,7 +195,8 @@ public struct MimiTransformer: StreamingModule {
     ) {
         if T == 0 { return }
         let d = dModel
-        let ffn = layers.map(\.feedForwardDimension).max()!
+        var ffn = 0
+        for layer in layers { ffn = max(ffn, layer.feedForwardDimension) }
         state.stream.reserveScratch(T * d)
         state.normed.reserveScratch(T * d)
         state.qkv.reserveScratch(T * 3 * d)
@@ -202,7 +206,7 @@ public struct MimiTransformer: StreamingModule {
         state.product.reserveScratch(few ? T * max(3 * d, ffn) : 1)
         state.inputT.reserveScratch(few ? T * max(d, ffn) : 1)
         switch mode {
-        case .whole: state.scores.reserveScratch(T * T)
+        case .whole: state.scores.reserveScratch(Self.queryBlock * (Self.queryBlock + context))
         case .ring(let chunk): state.scores.reserveScratch(max(1, min(chunk, T) * state.capacity))
         }
         let start = state.position
@@ -235,10 +239,18 @@ public struct MimiTransformer: StreamingModule {
         rope.apply(b.qkv + d, count: T, heads: attention.heads, offset: start, rowStride: 3 * d)
         switch mode {
         case .whole:
-            attention.forward(
-                queries: b.qkv, queryCount: T, queryStart: 0, keys: b.qkv + d, values: b.qkv + 2 * d,
-                keyCount: T, keyStart: 0, into: b.attended, scratch: b.scores,
-                queryRowStride: 3 * d, keyRowStride: 3 * d)
+            // Blocks of queries against the keys their window can reach: the band mask makes
+            // the rest of the T×T scores −inf anyway.
+            var q0 = 0
+            while q0 < T {
+                let n = min(Self.queryBlock, T - q0)
+                let k0 = max(0, q0 - context + 1)
+                attention.forward(
+                    queries: b.qkv + q0 * 3 * d, queryCount: n, queryStart: q0,
+                    keys: b.qkv + k0 * 3 * d + d, values: b.qkv + k0 * 3 * d + 2 * d, keyCount: q0 + n - k0, keyStart: k0,
+                    into: b.attended + q0 * d, scratch: b.scores, queryRowStride: 3 * d, keyRowStride: 3 * d)
+                q0 += n
+            }
         case .ring(let chunk):
             var c0 = 0
             while c0 < T {

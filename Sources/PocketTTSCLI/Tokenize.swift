@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+import PocketTTS
+
+/// `pocket-tts tokenize`: the chunks `generate` would speak for a text, with their token ids,
+/// as JSON on stdout. Needs only the tokenizer (and the config's frame rate).
+struct Tokenize: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print, as JSON, the text chunks the generator would speak, with their token ids.",
+        discussion: """
+            Each chunk has its text, tokens, frames_after_eos (the default frames generated after EOS) \
+            and max_gen_len (the cap on generated frames), as pocket-tts 1.1.1 computes them.
+            """)
+
+    /// --tokenizer, --config, --cache-dir, --no-download as for the model commands (--weights and
+    /// --voice-cloning are accepted and unused).
+    @OptionGroup var files: ModelFileOptions
+
+    @Option(help: "Text to split; '-' reads standard input.")
+    var text: String
+
+    @Option(help: "Maximum number of tokens per chunk.")
+    var maxTokens = TextChunk.defaultMaxTokens
+
+    @Flag(help: "Indent the JSON (one value per line).")
+    var pretty = false
+
+    func validate() throws {
+        guard maxTokens > 0 else { throw ValidationError("--max-tokens must be positive") }
+    }
+
+    func run() throws {
+        var text = self.text
+        if text == "-" { text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) }
+        let modelConfig = try files.modelConfig()
+        let tokenizer = try Tokenizer(modelPath: try files.resolveTokenizer(config: modelConfig))
+        let chunks = try TextChunk.chunks(
+            for: text, tokenizer: tokenizer, maxTokens: maxTokens, frameRate: modelConfig.mimi.frameRate)
+        print(try TextChunk.json(chunks, maxTokens: maxTokens, pretty: pretty))
+    }
+}
