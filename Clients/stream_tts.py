@@ -98,6 +98,9 @@ def main() -> int:
     parser.add_argument("--out", default="tts_stream.wav")
     try:
         return asyncio.run(stream(parser.parse_args()))
+    except websockets.exceptions.InvalidStatus as refused:
+        print(f"refused: HTTP {refused.response.status_code} {refused.response.body.decode(errors='replace').strip()}", file=sys.stderr)
+        return 1
     except websockets.exceptions.ConnectionClosed as closed:
         print(f"connection closed: {closed}", file=sys.stderr)
         return 1

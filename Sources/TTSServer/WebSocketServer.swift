@@ -425,8 +425,10 @@ private final class EventLoop: @unchecked Sendable {
         else { return -1 }  // no h2c
         let request = readRequest(wsi, isWebSocketUpgrade: true)
         if let refusal = handlers.upgrade(request) {
-            // Answer, then hang up: the socket never becomes a WebSocket.
-            _ = writeHeaders(wsi, refusal) && (refusal.body.isEmpty || write(wsi, refusal.body, LWS_WRITE_HTTP_FINAL))
+            // Answer, then hang up: the socket never becomes a WebSocket. Written raw: lws has
+            // not parsed the request version on this path and would answer "HTTP/1.0", which
+            // WebSocket clients reject.
+            _ = write(wsi, refusal.rawHTTP11(), LWS_WRITE_HTTP_FINAL)
             return -1
         }
         socket(key).upgradeRequest = request

@@ -89,6 +89,7 @@ final class TestSocket {
 }
 
 struct TestHTTPResponse {
+    var version: String  // "HTTP/1.1"
     var status: Int
     var headers: [String: String]  // lower-cased names
     var body: [UInt8]
@@ -107,7 +108,7 @@ func readHTTPResponse(from socket: TestSocket) throws -> TestHTTPResponse {
         headers[parts[0].lowercased()] = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
     }
     let length = Int(headers["content-length"] ?? "0") ?? 0
-    return TestHTTPResponse(status: status, headers: headers, body: status == 101 ? [] : try socket.read(count: length))
+    return TestHTTPResponse(version: String(statusParts[0]), status: status, headers: headers, body: status == 101 ? [] : try socket.read(count: length))
 }
 
 func httpRequest(port: Int, method: String = "GET", path: String, headers: [String: String] = [:],

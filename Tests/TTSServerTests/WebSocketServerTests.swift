@@ -130,6 +130,7 @@ func openClient(_ server: WebSocketServer) throws -> TestWebSocket {
 
         let (refused, noClient) = try TestWebSocket.connect(port: port, path: "/tts/ws")
         #expect(refused.status == 401 && noClient == nil)
+        #expect(refused.version == "HTTP/1.1")  // WebSocket clients reject an HTTP/1.0 answer
         #expect(refused.text == "unauthorized\n")
         #expect(refused.headers["www-authenticate"] == "Bearer")
         #expect(try TestWebSocket.connect(port: port, path: "/other", headers: authorized).response.status == 404)
