@@ -111,34 +111,54 @@ struct Serve: ParsableCommand {
         }
     }
 
-    /// The voice library (voices directory + predefined voices) and the default voice, loaded
-    /// now so that a missing voice fails at start rather than at the first turn.
+    /// The voices: the directory's (a `VoiceLibrary`, loaded and cached now), the predefined
+    /// voices already in the Hugging Face cache and the default voice (states kept in memory).
+    /// Sessions resolve voices on the event-loop thread, so nothing is left to download or
+    /// encode at the first turn; only the default voice may be downloaded, here.
     private func loadVoices(model ttsModel: TTSModel, config: ServerConfig, logger: Logger) throws
         -> (library: VoiceLibrary, fixed: [String: FlowLM.State], defaultVoice: String) {
         var isDirectory: ObjCBool = false
         let hasDirectory = FileManager.default.fileExists(atPath: config.voicesDirectory, isDirectory: &isDirectory) && isDirectory.boolValue
         if voicesDir != nil, !hasDirectory { throw ValidationError("--voices-dir '\(config.voicesDirectory)' is not a directory") }
         let library = try VoiceLibrary(model: ttsModel, configuration: VoiceLibrary.Configuration(
-            directory: hasDirectory ? config.voicesDirectory : nil,
-            fallback: .predefined(client: model.files.client(), allowDownload: !model.files.noDownload)))
-
-        // Voices of the directory are loaded (and cached) now: a first turn never waits for them.
-        for name in library.names where !PredefinedVoices.names.contains(name) {
-            do { _ = try library.voice(named: name) } catch { logger.warning("voice \(name) unusable: \(error)") }
+            directory: hasDirectory ? config.voicesDirectory : nil))
+        var usable: Set<String> = []
+        for name in library.names {
+            do {
+                _ = try library.voice(named: name)
+                usable.insert(name)
+            } catch {
+                logger.warning("voice \(name) not usable: \(error)")
+            }
         }
 
+        let client = model.files.client()
         let spec = voice ?? config.defaultVoice
+        var fixed: [String: FlowLM.State] = [:]
+        let defaultVoice: String
         if FileManager.default.fileExists(atPath: spec) {
-            let name = URL(fileURLWithPath: spec).deletingPathExtension().lastPathComponent
-            logger.info("default voice '\(name)' from \(spec)")
-            return (library, [name: try library.voice(fromFile: spec)], name)
+            defaultVoice = URL(fileURLWithPath: spec).deletingPathExtension().lastPathComponent
+            fixed[defaultVoice] = try library.voice(fromFile: spec)
+        } else if usable.contains(spec) {
+            defaultVoice = spec
+        } else if PredefinedVoices.names.contains(spec) {
+            defaultVoice = spec
+            do {
+                let file = try VoiceFallback.predefined(client: client, allowDownload: !model.files.noDownload).resolve(spec)
+                fixed[spec] = try library.voice(fromFile: file.path)
+            } catch {
+                throw ValidationError("default voice '\(spec)': \(error)")
+            }
+        } else {
+            throw ValidationError("default voice '\(spec)': no such file, not in the voices directory, not a predefined voice")
         }
-        do {
-            _ = try library.voice(named: spec)
-        } catch {
-            throw ValidationError("default voice '\(spec)': \(error)")
+        // Predefined voices the cache holds (no download), unless the directory has the name.
+        let cached = VoiceFallback.predefined(client: client, allowDownload: false)
+        for name in PredefinedVoices.names where !usable.contains(name) && fixed[name] == nil {
+            guard let file = try? cached.resolve(name) else { continue }
+            do { fixed[name] = try library.voice(fromFile: file.path) } catch { logger.warning("voice \(name) not usable: \(error)") }
         }
-        logger.info("voices: \(library.names.joined(separator: ", ")); default '\(spec)'")
-        return (library, [:], spec)
+        logger.info("voices: \(usable.union(fixed.keys).sorted().joined(separator: ", ")); default '\(defaultVoice)'")
+        return (library, fixed, defaultVoice)
     }
 }

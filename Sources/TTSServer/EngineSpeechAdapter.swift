@@ -3,6 +3,7 @@
 // One engine stream per turn. Each turn's `StreamSink` owns the turn's `AudioEncoder` and runs
 // it on the engine's consumer thread (the thread that decodes the audio), then reports the
 // encoded payloads through `SpeechEngineEvents`, which posts them to the event loop.
+import Logging
 import PocketTTS
 import Synchronization
 import TTSEngine
@@ -15,6 +16,7 @@ public final class EngineSpeechAdapter: SpeechEngine {
     public let fixedVoices: [String: FlowLM.State]
     /// Bits per second of `opus` and `ogg` audio.
     public let opusBitrate: Int
+    private let logger = Logger(label: "pocket-tts.engine")
     /// Open turns' streams and sinks.
     private let streams = Mutex<[TurnKey: OpenStream]>([:])
 
@@ -96,7 +98,8 @@ public final class EngineSpeechAdapter: SpeechEngine {
         } catch .unknownVoice, .uploadExpired {
             throw .unknownVoice(name)
         } catch {
-            throw .internalError(detail: "voice \(name): \(error)")
+            logger.error("voice \(name) could not be loaded: \(error)")
+            throw .internalError(detail: "voice \(name) could not be loaded")  // no server paths to clients
         }
     }
 }
