@@ -42,6 +42,8 @@ public struct ServerConfig: Equatable, Sendable {
     public var opusBitrate = defaultOpusBitrate
     /// WebSocket sessions open at once; more are refused.
     public var maxSessions = 16
+    /// Turns generated at once (engine streams); a config beyond this gets `at_capacity`.
+    public var maxStreams = 8
     public var maxTextMessageCharacters = 10_000
     public var maxTurnTextCharacters = 100_000
     public var maxLSDDecodeSteps = 32
@@ -156,6 +158,7 @@ public struct ServerConfig: Equatable, Sendable {
         },
         integer("opus_bitrate", \.opusBitrate, 6000...510_000),
         integer("max_sessions", \.maxSessions, 1...100_000),
+        integer("max_streams", \.maxStreams, 1...10_000),
         integer("max_text_message_chars", \.maxTextMessageCharacters, 1...10_000_000),
         integer("max_turn_text_chars", \.maxTurnTextCharacters, 1...100_000_000),
         integer("max_lsd_decode_steps", \.maxLSDDecodeSteps, 1...1000),

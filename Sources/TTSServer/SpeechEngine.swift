@@ -1,6 +1,7 @@
 // SpeechEngine.swift: the boundary between a session and the speech engine. The session glue
 // (event-loop thread) carries out `SessionMachine` actions through `SpeechEngine`; the engine
-// answers through `SpeechEngineEvents` from its own threads. Implemented over TTSEngine later.
+// answers through `SpeechEngineEvents` from its own threads. `EngineSpeechAdapter` implements it
+// over TTSEngine's `Engine`.
 
 /// A turn across all sessions: the connection's id and the session's turn number.
 public struct TurnKey: Hashable, Sendable, CustomStringConvertible {
@@ -38,4 +39,15 @@ public protocol SpeechEngine: AnyObject, Sendable {
 /// hands the event to the event loop (which calls `SessionMachine.onEngine`) and never blocks.
 public protocol SpeechEngineEvents: Sendable {
     func report(_ event: SessionMachine.EngineEvent, for key: TurnKey)
+
+    /// One decoded frame of `seconds` of audio, encoded into `payloads` (one message each;
+    /// possibly none while an encoder buffers). Lets the server time the turn (time to first
+    /// audio, real-time factor, underruns). By default each payload is reported as `.audio`.
+    func reportAudio(_ payloads: [[UInt8]], seconds: Double, for key: TurnKey)
+}
+
+extension SpeechEngineEvents {
+    public func reportAudio(_ payloads: [[UInt8]], seconds: Double, for key: TurnKey) {
+        for payload in payloads { report(.audio(payload), for: key) }
+    }
 }

@@ -130,6 +130,9 @@ final class WebSocketOutbox: Sendable {
 
     var isEmpty: Bool { state.withLock { $0.head == $0.items.count } }
 
+    /// A close is queued (or the connection is gone).
+    var isClosing: Bool { state.withLock { $0.closing } }
+
     /// Loop side: the connection is gone; drop what is pending and refuse new items.
     func shutDown() {
         state.withLock { state in

@@ -38,12 +38,17 @@ extension WebSocketServer {
         public var customHeaderNames: [String]
         /// libwebsockets logs errors only unless this is set.
         public var logLibraryWarnings: Bool
+        /// Seconds from a close being queued until the socket is dropped, whatever the peer
+        /// does: a peer that stops reading, or never answers the close, cannot hold it open.
+        public var closeTimeoutSeconds: Double
 
         public init(
             host: String = "127.0.0.1", port: Int = 0, maxMessageBytes: Int = 1 << 20,
             maxRequestBodyBytes: Int = 1 << 20, outboxCapacity: Int = 1024,
-            customHeaderNames: [String] = ["x-api-key"], logLibraryWarnings: Bool = false
+            customHeaderNames: [String] = ["x-api-key"], logLibraryWarnings: Bool = false,
+            closeTimeoutSeconds: Double = 3
         ) {
+            precondition(closeTimeoutSeconds > 0, "the close timeout must be positive")
             self.host = host
             self.port = port
             self.maxMessageBytes = maxMessageBytes
@@ -51,6 +56,7 @@ extension WebSocketServer {
             self.outboxCapacity = outboxCapacity
             self.customHeaderNames = customHeaderNames
             self.logLibraryWarnings = logLibraryWarnings
+            self.closeTimeoutSeconds = closeTimeoutSeconds
         }
     }
 
@@ -62,6 +68,8 @@ extension WebSocketServer {
         public var upgrade: @Sendable (HTTPRequest) -> HTTPResponse? = { _ in nil }
         public var open: @Sendable (WebSocketConnection) -> Void = { _ in }
         public var message: @Sendable (WebSocketConnection, WebSocketMessage) -> Void = { _, _ in }
+        /// A queued message has been written to the socket (read `pendingCount` for the rest).
+        public var written: @Sendable (WebSocketConnection) -> Void = { _ in }
         /// The connection is gone (either side closed it, or the server stopped).
         public var close: @Sendable (WebSocketConnection) -> Void = { _ in }
 

@@ -5,7 +5,8 @@
 // refuse them with an HTTP response (e.g. 401) before any 101 is sent. Other threads talk to a
 // connection only through its outbox (`WebSocketConnection.send/close`), which wakes the loop
 // with `lws_cancel_service`, the one lws call that is thread-safe. The loop then asks for
-// LWS_CALLBACK_SERVER_WRITEABLE and writes one message per writeable callback.
+// LWS_CALLBACK_SERVER_WRITEABLE and writes one message per writeable callback. Work from other
+// threads (`post`) and timers (`schedule(after:)`, on the lws scheduler) also run on the loop.
 import CWebSockets
 import Synchronization
 #if canImport(Glibc)
@@ -21,6 +22,8 @@ public final class WebSocketServer {
     public private(set) var port: Int?
     private var loop: EventLoop?
     private var thread: pthread_t?
+    /// Work for the loop thread; open while the loop runs.
+    private let mailbox = LoopMailbox()
 
     public init(configuration: Configuration = Configuration(), handlers: Handlers) {
         self.configuration = configuration
@@ -37,7 +40,7 @@ public final class WebSocketServer {
     public func start() throws(WebSocketServerError) {
         guard loop == nil else { throw .alreadyRunning }
         lws_set_log_level(LLL_ERR | (configuration.logLibraryWarnings ? LLL_WARN : 0), nil)
-        let loop = EventLoop(configuration: configuration, handlers: handlers)
+        let loop = EventLoop(configuration: configuration, handlers: handlers, mailbox: mailbox)
         let host = configuration.host
         let ipv4 = host.contains(".") || host.isEmpty || host == "*"
 
@@ -60,6 +63,7 @@ public final class WebSocketServer {
         let listenPort = Int(lws_get_vhost_listen_port(vhost))
         loop.context = context
         loop.waker.attach(context)
+        mailbox.open(waker: loop.waker)
 
         var thread = pthread_t()
         let retained = Unmanaged.passRetained(loop).toOpaque()
@@ -69,6 +73,7 @@ public final class WebSocketServer {
         }, retained)
         guard status == 0 else {
             Unmanaged<EventLoop>.fromOpaque(retained).release()
+            mailbox.close()
             loop.waker.detach()
             lws_context_destroy(context)
             throw .threadStartFailed(code: status)
@@ -90,11 +95,26 @@ public final class WebSocketServer {
         self.thread = nil
         port = nil
     }
+
+    /// Runs `work` on the event-loop thread soon. Callable from any thread, handlers included;
+    /// returns false (and drops `work`) when the server is not running.
+    @discardableResult
+    public func post(_ work: @escaping @Sendable () -> Void) -> Bool {
+        mailbox.post(.run(work))
+    }
+
+    /// Runs `work` on the event-loop thread once `seconds` have passed (a libwebsockets
+    /// scheduler timer: no thread sleeps). Callable from any thread; false when not running.
+    /// Timers still pending when the server stops never fire.
+    @discardableResult
+    public func schedule(after seconds: Double, _ work: @escaping @Sendable () -> Void) -> Bool {
+        mailbox.post(.timer(seconds: max(0, seconds), work))
+    }
 }
 
 /// Calls `lws_cancel_service` while the context lives. The lock makes a wake-up and the
 /// context's destruction exclusive: a late `send` after `stop` is a no-op, never a use after free.
-private final class LoopWaker: Sendable {
+final class LoopWaker: Sendable {
     private let context = Mutex<UInt>(0)  // the lws_context address, 0 when there is none
 
     func attach(_ context: OpaquePointer) {
@@ -119,6 +139,7 @@ private final class Socket {
     var responseSent = 0
     var fragments: [UInt8] = []           // WebSocket message being reassembled
     var fragmentsAreBinary = false
+    var closeDeadlineSet = false          // a queued close must complete within closeTimeoutSeconds
 }
 
 /// Everything the loop thread owns. Handed to that thread once by `start`; after that only
@@ -128,6 +149,7 @@ private final class EventLoop: @unchecked Sendable {
     let handlers: WebSocketServer.Handlers
     let stopRequested = Atomic<Bool>(false)
     let waker = LoopWaker()
+    let mailbox: LoopMailbox
     var context: OpaquePointer?
     // C memory that must outlive the context.
     let protocols: UnsafeMutablePointer<lws_protocols>  // [2]: ours, then the terminator
@@ -136,12 +158,15 @@ private final class EventLoop: @unchecked Sendable {
     // Loop-thread state.
     private var sockets: [UInt: Socket] = [:]  // by wsi address
     private var nextConnectionID: UInt64 = 1
+    /// Scheduled timers by address; each fires once and is freed.
+    private var timers: [UInt: (timer: UnsafeMutablePointer<cws_timer>, work: @Sendable () -> Void)] = [:]
     private let pre = cws_lws_pre()
     private static let httpChunkBytes = 16384
 
-    init(configuration: WebSocketServer.Configuration, handlers: WebSocketServer.Handlers) {
+    init(configuration: WebSocketServer.Configuration, handlers: WebSocketServer.Handlers, mailbox: LoopMailbox) {
         self.configuration = configuration
         self.handlers = handlers
+        self.mailbox = mailbox
         let host = configuration.host
         iface = ["", "*", "0.0.0.0", "::"].contains(host) ? nil : strdup(host)
         protocolName = strdup("tts")
@@ -168,9 +193,49 @@ private final class EventLoop: @unchecked Sendable {
         while !stopRequested.load(ordering: .acquiring) {
             if lws_service(context, 0) < 0 { break }
         }
+        mailbox.close()
+        for (_, entry) in timers { lws_sul_cancel(Self.sul(of: entry.timer)) }
         waker.detach()
         lws_context_destroy(context)  // closes every socket: close handlers run here
         self.context = nil
+        for (_, entry) in timers { entry.timer.deallocate() }
+        timers.removeAll()
+    }
+
+    // MARK: Posted work and timers
+
+    private func runPosted() {
+        for item in mailbox.take() {
+            switch item {
+            case .run(let work): work()
+            case .timer(let seconds, let work): addTimer(after: seconds, work)
+            }
+        }
+    }
+
+    private func addTimer(after seconds: Double, _ work: @escaping @Sendable () -> Void) {
+        guard let context else { return }
+        let timer = UnsafeMutablePointer<cws_timer>.allocate(capacity: 1)
+        timer.initialize(to: cws_timer())
+        timer.pointee.user = Unmanaged.passUnretained(self).toOpaque()
+        timers[UInt(bitPattern: timer)] = (timer, work)
+        lws_sul_schedule(context, 0, Self.sul(of: timer), { sul in
+            // `sul` is the first member of a cws_timer.
+            guard let timer = UnsafeMutableRawPointer(sul)?.assumingMemoryBound(to: cws_timer.self),
+                  let user = timer.pointee.user else { return }
+            Unmanaged<EventLoop>.fromOpaque(user).takeUnretainedValue().fire(timer)
+        }, lws_usec_t(seconds * 1_000_000))
+    }
+
+    /// The scheduler entry: the first member of the timer.
+    private static func sul(of timer: UnsafeMutablePointer<cws_timer>) -> UnsafeMutablePointer<lws_sorted_usec_list_t> {
+        UnsafeMutableRawPointer(timer).assumingMemoryBound(to: lws_sorted_usec_list_t.self)
+    }
+
+    private func fire(_ timer: UnsafeMutablePointer<cws_timer>) {
+        guard let entry = timers.removeValue(forKey: UInt(bitPattern: timer)) else { return }
+        entry.timer.deallocate()
+        entry.work()
     }
 
     // MARK: The one lws callback
@@ -207,9 +272,19 @@ private final class EventLoop: @unchecked Sendable {
         case LWS_CALLBACK_SERVER_WRITEABLE:
             return onWriteable(wsi, key)
         case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+            runPosted()
             for (socketKey, socket) in sockets {
-                if let connection = socket.connection, connection.outbox.takeWakeRequest() {
-                    lws_callback_on_writable(OpaquePointer(bitPattern: socketKey))
+                guard let connection = socket.connection, connection.outbox.takeWakeRequest() else { continue }
+                let socketWSI = OpaquePointer(bitPattern: socketKey)
+                lws_callback_on_writable(socketWSI)
+                if connection.outbox.isClosing, !socket.closeDeadlineSet {
+                    // A peer that stops reading (or never answers the close) cannot hold the
+                    // socket open: it is dropped once the close timeout has passed.
+                    socket.closeDeadlineSet = true
+                    addTimer(after: configuration.closeTimeoutSeconds) { [self] in
+                        guard sockets[socketKey]?.connection === connection else { return }  // already gone
+                        lws_set_timeout(OpaquePointer(bitPattern: socketKey), PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC)
+                    }
                 }
             }
             return 0
@@ -350,8 +425,10 @@ private final class EventLoop: @unchecked Sendable {
         else { return -1 }  // no h2c
         let request = readRequest(wsi, isWebSocketUpgrade: true)
         if let refusal = handlers.upgrade(request) {
-            // Answer, then hang up: the socket never becomes a WebSocket.
-            _ = writeHeaders(wsi, refusal) && (refusal.body.isEmpty || write(wsi, refusal.body, LWS_WRITE_HTTP_FINAL))
+            // Answer, then hang up: the socket never becomes a WebSocket. Written raw: lws has
+            // not parsed the request version on this path and would answer "HTTP/1.0", which
+            // WebSocket clients reject.
+            _ = write(wsi, refusal.rawHTTP11(), LWS_WRITE_HTTP_FINAL)
             return -1
         }
         socket(key).upgradeRequest = request
@@ -404,6 +481,7 @@ private final class EventLoop: @unchecked Sendable {
             setCloseReason(wsi, code: code, reason: reason)
             return -1
         }
+        handlers.written(connection)
         if !connection.outbox.isEmpty { lws_callback_on_writable(wsi) }
         return 0
     }

@@ -18,8 +18,12 @@ final class TestSocket {
     private let fd: Int32
     private var buffer: [UInt8] = []
 
-    init(port: Int, timeoutSeconds: Int = 2) throws {
+    /// `receiveBufferBytes` shrinks SO_RCVBUF (a client that stops reading then stalls the server soon).
+    init(port: Int, timeoutSeconds: Int = 2, receiveBufferBytes: Int32? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if var bytes = receiveBufferBytes {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, socklen_t(MemoryLayout<Int32>.size))
+        }
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -85,6 +89,7 @@ final class TestSocket {
 }
 
 struct TestHTTPResponse {
+    var version: String  // "HTTP/1.1"
     var status: Int
     var headers: [String: String]  // lower-cased names
     var body: [UInt8]
@@ -103,7 +108,7 @@ func readHTTPResponse(from socket: TestSocket) throws -> TestHTTPResponse {
         headers[parts[0].lowercased()] = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
     }
     let length = Int(headers["content-length"] ?? "0") ?? 0
-    return TestHTTPResponse(status: status, headers: headers, body: status == 101 ? [] : try socket.read(count: length))
+    return TestHTTPResponse(version: String(statusParts[0]), status: status, headers: headers, body: status == 101 ? [] : try socket.read(count: length))
 }
 
 func httpRequest(port: Int, method: String = "GET", path: String, headers: [String: String] = [:],
@@ -127,9 +132,9 @@ final class TestWebSocket {
     let socket: TestSocket
 
     /// Performs the handshake; returns the server's answer and, on 101, the client.
-    static func connect(port: Int, path: String, headers: [String: String] = [:]) throws
+    static func connect(port: Int, path: String, headers: [String: String] = [:], receiveBufferBytes: Int32? = nil) throws
         -> (response: TestHTTPResponse, client: TestWebSocket?) {
-        let socket = try TestSocket(port: port)
+        let socket = try TestSocket(port: port, receiveBufferBytes: receiveBufferBytes)
         let key = Data((0..<16).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
         var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         request += "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n"

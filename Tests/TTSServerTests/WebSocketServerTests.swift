@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import TTSServer
 
@@ -129,6 +130,7 @@ func openClient(_ server: WebSocketServer) throws -> TestWebSocket {
 
         let (refused, noClient) = try TestWebSocket.connect(port: port, path: "/tts/ws")
         #expect(refused.status == 401 && noClient == nil)
+        #expect(refused.version == "HTTP/1.1")  // WebSocket clients reject an HTTP/1.0 answer
         #expect(refused.text == "unauthorized\n")
         #expect(refused.headers["www-authenticate"] == "Bearer")
         #expect(try TestWebSocket.connect(port: port, path: "/other", headers: authorized).response.status == 404)
@@ -218,6 +220,39 @@ func openClient(_ server: WebSocketServer) throws -> TestWebSocket {
         #expect(connection.send(text: "after stop") == .closed)
         #expect(client.socket.waitForEOF())
         #expect(throws: TestClientError.self) { try TestSocket(port: port) }
+    }
+
+    @Test func postedWorkAndTimersRunOnTheLoopThread() throws {
+        let log = ServerLog()
+        let server = try makeServer(log)
+        let ran = Mutex<[String]>([])
+        let started = Date()
+        let fired = Mutex<Double?>(nil)
+        #expect(server.schedule(after: 0.2) { fired.withLock { $0 = Date().timeIntervalSince(started) } })
+        #expect(server.post { ran.withLock { $0.append("posted") } })
+        let loopThread = Mutex<Bool?>(nil)
+        server.post { loopThread.withLock { $0 = !Thread.isMainThread } }
+        #expect(eventually { ran.withLock { $0 } == ["posted"] && loopThread.withLock { $0 } == true })
+        #expect(eventually { fired.withLock { $0 } != nil })
+        #expect(try #require(fired.withLock { $0 }) >= 0.19)
+        server.schedule(after: 10) { ran.withLock { $0.append("never") } }  // pending at stop: dropped
+        server.stop()
+        #expect(!server.post { ran.withLock { $0.append("after stop") } })
+        #expect(ran.withLock { $0 } == ["posted"])
+    }
+
+    @Test func writtenHandlerFollowsEachMessage() throws {
+        let written = Mutex(0)
+        var handlers = WebSocketServer.Handlers()
+        handlers.open = { connection in for i in 0..<3 { connection.send(text: "m\(i)") } }
+        handlers.written = { _ in written.withLock { $0 += 1 } }
+        let server = WebSocketServer(configuration: .init(), handlers: handlers)
+        try server.start()
+        defer { server.stop() }
+        let (_, client) = try TestWebSocket.connect(port: try #require(server.port), path: "/tts/ws")
+        let socket = try #require(client)
+        for i in 0..<3 { #expect(try socket.receive() == .message(.text("m\(i)"))) }
+        #expect(eventually { written.withLock { $0 } == 3 })
     }
 
     @Test func busyPortIsATypedError() throws {

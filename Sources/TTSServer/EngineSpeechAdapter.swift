@@ -1,0 +1,164 @@
+// EngineSpeechAdapter.swift: `SpeechEngine` over TTSEngine's `Engine` and `VoiceLibrary`.
+//
+// One engine stream per turn. Each turn's `StreamSink` owns the turn's `AudioEncoder` and runs
+// it on the engine's consumer thread (the thread that decodes the audio), then reports the
+// encoded payloads through `SpeechEngineEvents`, which posts them to the event loop.
+import Logging
+import PocketTTS
+import Synchronization
+import TTSEngine
+
+public final class EngineSpeechAdapter: SpeechEngine {
+    public let engine: Engine
+    /// Named voices from a directory and the predefined fallback; nil for none.
+    public let library: VoiceLibrary?
+    /// Voices given by state (e.g. `serve --voice FILE`), by name; they win over the library.
+    public let fixedVoices: [String: FlowLM.State]
+    /// Bits per second of `opus` and `ogg` audio.
+    public let opusBitrate: Int
+    private let logger = Logger(label: "pocket-tts.engine")
+    /// Open turns' streams and sinks.
+    private let streams = Mutex<[TurnKey: OpenStream]>([:])
+
+    public init(engine: Engine, library: VoiceLibrary? = nil, fixedVoices: [String: FlowLM.State] = [:],
+                opusBitrate: Int = defaultOpusBitrate) {
+        self.engine = engine
+        self.library = library
+        self.fixedVoices = fixedVoices
+        self.opusBitrate = opusBitrate
+    }
+
+    public var voices: Set<String> { Set(fixedVoices.keys).union(library?.names ?? []) }
+
+    /// Turns with an open stream.
+    public var openTurnCount: Int { streams.withLock { $0.count } }
+
+    /// Resolves the voice (a cached state, or a file read on this thread on a cache miss), makes
+    /// the encoder, opens the stream.
+    public func startTurn(_ start: TurnStart, key: TurnKey, events: any SpeechEngineEvents) throws(ProtocolError) {
+        let config = start.config
+        let voice = try voiceState(named: config.voice)
+        let encoder: any AudioEncoder
+        do {
+            encoder = try makeAudioEncoder(format: config.format, sampleRate: config.sampleRate, opusBitrate: opusBitrate)
+        } catch {
+            throw .invalidConfig(key: "format", reason: "\(error)")
+        }
+        let options = GenerationOptions(
+            sampling: FlowLMSampling(temperature: config.temperature, lsdSteps: config.lsdDecodeSteps,
+                                     noiseClamp: config.noiseClamp, eosThreshold: config.eosThreshold),
+            maxTokens: config.maxTokens, seed: config.seed ?? 0)
+        let sink = TurnSink(key: key, encoder: encoder, events: events, sampleRate: Double(engine.model.sampleRate),
+                            adapter: self)
+        let id: StreamID
+        do {
+            id = try engine.openStream(voice: voice, options: options, sink: sink)
+        } catch .atCapacity {
+            throw .atCapacity
+        } catch .invalidOptions(let why) {
+            throw .invalidConfig(key: "options", reason: why)
+        } catch {
+            throw .internalError(detail: "\(error)")
+        }
+        streams.withLock { $0[key] = OpenStream(id: id, sink: sink) }
+    }
+
+    public func speak(_ text: String, key: TurnKey) {
+        guard let open = streams.withLock({ $0[key] }) else { return }
+        do {
+            try engine.enqueue(text: text, to: open.id)
+        } catch .unknownStream, .streamFinished, .invalidText {
+            // The stream ended (its sink reported why), or nothing speakable: nothing to do.
+        } catch {
+            cancelTurn(key)
+            open.sink.events.report(.failed("\(error)"), for: key)
+        }
+    }
+
+    public func finishTurn(_ key: TurnKey) {
+        guard let open = streams.withLock({ $0[key] }) else { return }
+        engine.finish(open.id)
+    }
+
+    public func cancelTurn(_ key: TurnKey) {
+        guard let open = streams.withLock({ $0.removeValue(forKey: key) }) else { return }
+        engine.cancel(open.id)
+    }
+
+    // MARK: Helpers
+
+    /// Called by a sink once its stream has ended.
+    fileprivate func forget(_ key: TurnKey) { streams.withLock { _ = $0.removeValue(forKey: key) } }
+
+    private func voiceState(named name: String) throws(ProtocolError) -> FlowLM.State {
+        if let state = fixedVoices[name] { return state }
+        guard let library else { throw .unknownVoice(name) }
+        do {
+            return try library.voice(named: name)
+        } catch .unknownVoice, .uploadExpired {
+            throw .unknownVoice(name)
+        } catch {
+            logger.error("voice \(name) could not be loaded: \(error)")
+            throw .internalError(detail: "voice \(name) could not be loaded")  // no server paths to clients
+        }
+    }
+}
+
+private struct OpenStream {
+    var id: StreamID
+    var sink: TurnSink
+}
+
+/// One turn's sink: called on the engine's consumer thread only, one call at a time, so the
+/// encoder (not thread-safe) is used by that thread alone once the stream is open.
+private final class TurnSink: StreamSink, @unchecked Sendable {
+    let key: TurnKey
+    let events: any SpeechEngineEvents
+    private let encoder: any AudioEncoder
+    private let sampleRate: Double
+    private weak let adapter: EngineSpeechAdapter?
+    private var failed = false  // consumer thread only
+
+    init(key: TurnKey, encoder: any AudioEncoder, events: any SpeechEngineEvents, sampleRate: Double,
+         adapter: EngineSpeechAdapter) {
+        self.key = key
+        self.encoder = encoder
+        self.events = events
+        self.sampleRate = sampleRate
+        self.adapter = adapter
+    }
+
+    func stream(_ id: StreamID, didProduce frame: EngineFrame) {
+        guard !failed else { return }
+        do {
+            let payloads = try encoder.encode(frame.audio)
+            events.reportAudio(payloads, seconds: Double(frame.audio.count) / sampleRate, for: key)
+        } catch {
+            fail("audio encoder: \(error)")
+        }
+    }
+
+    func streamDidFinish(_ id: StreamID) {
+        adapter?.forget(key)
+        guard !failed else { return }
+        do {
+            let tail = try encoder.finish()
+            if !tail.isEmpty { events.reportAudio(tail, seconds: 0, for: key) }
+            events.report(.turnDone, for: key)
+        } catch {
+            fail("audio encoder: \(error)")
+        }
+    }
+
+    func stream(_ id: StreamID, didFail error: Error) {
+        adapter?.forget(key)
+        guard !failed else { return }
+        fail("generation failed: \(error)")
+    }
+
+    private func fail(_ detail: String) {
+        failed = true
+        events.report(.failed(detail), for: key)
+        adapter?.cancelTurn(key)
+    }
+}

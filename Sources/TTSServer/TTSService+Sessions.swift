@@ -1,0 +1,246 @@
+// TTSService+Sessions.swift: the per-connection glue on the event-loop thread. Each event goes
+// to the session's machine; the glue only carries out the actions it returns, and keeps the
+// timings the metrics need.
+import Logging
+
+/// One WebSocket session, owned by the event-loop thread.
+final class Session {
+    let connection: WebSocketConnection
+    var machine: SessionMachine
+    var logger: Logger
+    /// The open turn's timings.
+    var timings: TurnTimings?
+
+    init(connection: WebSocketConnection, machine: SessionMachine, logger: Logger) {
+        self.connection = connection
+        self.machine = machine
+        self.logger = logger
+    }
+}
+
+/// What the metrics need to know about the open turn (seconds on the service's clock).
+struct TurnTimings {
+    var turn: Int
+    var firstSpeak: Double?
+    var firstAudioSent: Double?
+    var audioSeconds = 0.0
+    /// When a client playing since the first frame would run out of audio.
+    var playbackEnd: Double?
+    /// When the engine reported the turn's last audio.
+    var generationEnd: Double?
+}
+
+/// Posts engine reports to the service's event loop.
+private final class EngineRelay: SpeechEngineEvents, Sendable {
+    private weak let service: TTSService?
+
+    init(service: TTSService) { self.service = service }
+
+    func report(_ event: SessionMachine.EngineEvent, for key: TurnKey) {
+        service?.post { [weak service] in service?.onEngine(event, key: key) }
+    }
+
+    func reportAudio(_ payloads: [[UInt8]], seconds: Double, for key: TurnKey) {
+        service?.post { [weak service] in service?.onEngineAudio(payloads, seconds: seconds, key: key) }
+    }
+}
+
+extension TTSService {
+    /// Underruns are counted past this lateness, in seconds (scheduling jitter is not one).
+    static let underrunTolerance = 0.02
+
+    // MARK: Socket events
+
+    func onOpen(_ connection: WebSocketConnection) {
+        var logger = self.logger
+        logger[metadataKey: "session"] = "\(connection.id)"
+        logger[metadataKey: "peer"] = "\(connection.request.peer)"
+        guard !shuttingDown, let engine else {
+            connection.close(code: SessionMachine.CloseCode.goingAway, reason: "server shutting down")
+            return
+        }
+        guard sessions.count < config.maxSessions else {
+            logger.notice("session refused: \(sessions.count) sessions open (max_sessions)")
+            metrics.errors(.atCapacity).increment()
+            connection.send(ServerMessage.error(.atCapacity).webSocketMessage)
+            connection.close(code: 1013, reason: "at capacity: \(config.maxSessions) sessions open")
+            return
+        }
+        var settings = config
+        settings.defaultVoice = defaultVoice
+        let machine = SessionMachine(configuration: settings.sessionConfiguration(voices: engine.voices),
+                                     random: SystemRandomNumberGenerator(), now: clock())
+        sessions[connection.id] = Session(connection: connection, machine: machine, logger: logger)
+        metrics.sessions.set(Double(sessions.count))
+        metrics.sessionsOpened.increment()
+        logger.info("session opened", metadata: ["sessions": "\(sessions.count)"])
+    }
+
+    func onMessage(_ connection: WebSocketConnection, _ message: WebSocketMessage) {
+        guard let session = sessions[connection.id] else { return }
+        switch message {
+        case .text(let text): perform(session.machine.onTextFrame(text, now: clock()), in: session)
+        case .binary: perform(session.machine.onBinaryFrame(now: clock()), in: session)
+        }
+    }
+
+    func onWritten(_ connection: WebSocketConnection) {
+        guard let session = sessions[connection.id] else { return }
+        perform(session.machine.onOutboxLevel(pending: connection.pendingCount, now: clock()), in: session)
+    }
+
+    func onClose(_ connection: WebSocketConnection) {
+        guard let session = sessions.removeValue(forKey: connection.id) else { return }
+        perform(session.machine.onPeerClosed(now: clock()), in: session)
+        metrics.sessions.set(Double(sessions.count))
+        session.logger.info("session closed", metadata: ["sessions": "\(sessions.count)"])
+        signalIfDrained()
+    }
+
+    // MARK: Engine reports (posted to the loop)
+
+    func onEngine(_ event: SessionMachine.EngineEvent, key: TurnKey) {
+        guard let session = sessions[key.session] else { return }
+        let now = clock()
+        let isOpenTurn = session.timings?.turn == key.turn
+        switch event {
+        case .audio(let payload):
+            onEngineAudio([payload], seconds: 0, key: key)
+            return
+        case .turnDone:
+            if isOpenTurn { session.timings?.generationEnd = now }
+        case .failed(let detail):
+            if isOpenTurn {
+                session.logger.error("turn failed: \(detail)", metadata: ["turn": "\(key.turn)"])
+                metrics.turns(.failed).increment()
+                session.timings = nil
+            }
+        }
+        perform(session.machine.onEngine(event, turn: key.turn, now: now), in: session)
+    }
+
+    func onEngineAudio(_ payloads: [[UInt8]], seconds: Double, key: TurnKey) {
+        guard let session = sessions[key.session], session.timings?.turn == key.turn else { return }
+        let now = clock()
+        if seconds > 0 { account(audioSeconds: seconds, now: now, in: session) }
+        for payload in payloads {
+            perform(session.machine.onEngine(.audio(payload), turn: key.turn, now: now), in: session)
+            if session.machine.state == .closed {  // the only way audio closes a session: its queue overflowed
+                metrics.slowClientCloses.increment()
+                session.logger.warning("closing a client that does not read its audio")
+                return
+            }
+        }
+    }
+
+    /// Counts frames and seconds; an underrun is audio of a flushed turn decoded after a client
+    /// playing since the first frame would have run out.
+    private func account(audioSeconds seconds: Double, now: Double, in session: Session) {
+        guard var timings = session.timings else { return }
+        metrics.audioFrames.increment()
+        metrics.audioSeconds.increment(by: seconds)
+        timings.audioSeconds += seconds
+        if let end = timings.playbackEnd {
+            if now > end + Self.underrunTolerance, session.machine.state == .draining {
+                metrics.underruns.increment()
+                session.logger.debug("underrun: audio \(Int((now - end) * 1000)) ms late", metadata: ["turn": "\(timings.turn)"])
+            }
+            timings.playbackEnd = max(end, now) + seconds
+        } else {
+            timings.playbackEnd = now + seconds
+        }
+        session.timings = timings
+    }
+
+    // MARK: Actions
+
+    /// Carries out `actions` in order. During shutdown a session back to awaiting a config is closed.
+    func perform(_ actions: [SessionMachine.Action], in session: Session) {
+        for action in actions { perform(action, in: session) }
+        if shuttingDown, session.machine.state == .awaitingConfig {
+            perform(session.machine.onShutdown(now: clock()), in: session)
+        }
+    }
+
+    private func perform(_ action: SessionMachine.Action, in session: Session) {
+        let id = session.connection.id
+        switch action {
+        case .send(let message):
+            send(message, in: session)
+        case .startTurn(let start):
+            startTurn(start, in: session)
+        case .speak(let text, let turn):
+            if session.timings?.turn == turn, session.timings?.firstSpeak == nil { session.timings?.firstSpeak = clock() }
+            engine?.speak(text, key: TurnKey(session: id, turn: turn))
+        case .finishTurn(let turn):
+            engine?.finishTurn(TurnKey(session: id, turn: turn))
+        case .cancelTurn(let turn):
+            engine?.cancelTurn(TurnKey(session: id, turn: turn))
+            if session.timings?.turn == turn {
+                metrics.turns(.cancelled).increment()
+                session.logger.info("turn cancelled", metadata: ["turn": "\(turn)"])
+                session.timings = nil
+            }
+        case .close(let code, let reason):
+            session.logger.info("closing: \(reason)", metadata: ["code": "\(code)"])
+            session.connection.close(code: code, reason: reason)
+        }
+    }
+
+    private func startTurn(_ start: TurnStart, in session: Session) {
+        let key = TurnKey(session: session.connection.id, turn: start.turn)
+        var metadata: Logger.Metadata = [
+            "turn": "\(start.turn)", "request_id": "\(start.requestID)", "voice": "\(start.config.voice)",
+            "format": "\(start.config.format.rawValue)", "sample_rate": "\(start.config.sampleRate)",
+        ]
+        do throws(ProtocolError) {
+            guard let engine else { throw .internalError(detail: "no engine") }
+            try engine.startTurn(start, key: key, events: EngineRelay(service: self))
+        } catch {
+            metadata["error"] = "\(error)"
+            session.logger.notice("turn rejected", metadata: metadata)
+            metrics.turns(.rejected).increment()
+            perform(session.machine.onTurnRejected(turn: start.turn, error: error, now: clock()), in: session)
+            return
+        }
+        session.logger.info("turn started", metadata: metadata)
+        session.timings = TurnTimings(turn: start.turn)
+        perform(session.machine.onTurnStarted(turn: start.turn, now: clock()), in: session)
+    }
+
+    private func send(_ message: ServerMessage, in session: Session) {
+        let now = clock()
+        switch message {
+        case .binaryAudio, .jsonAudio:
+            metrics.audioMessagesSent.increment()
+            if var timings = session.timings, timings.firstAudioSent == nil {
+                timings.firstAudioSent = now
+                if let first = timings.firstSpeak { metrics.timeToFirstAudio.observe(now - first) }
+                session.timings = timings
+            }
+        case .error(let error):
+            metrics.errors(error.code).increment()
+            session.logger.notice("client error: \(error)")
+        case .final:
+            if let timings = session.timings {
+                if let first = timings.firstSpeak, let end = timings.generationEnd, timings.audioSeconds > 0 {
+                    metrics.realTimeFactor.observe((end - first) / timings.audioSeconds)
+                }
+                session.logger.info("turn completed", metadata: [
+                    "turn": "\(timings.turn)", "audio_seconds": "\(timings.audioSeconds)",
+                    "ttfa_ms": "\(timings.firstAudioSent.flatMap { a in timings.firstSpeak.map { Int((a - $0) * 1000) } } ?? -1)",
+                ])
+            }
+            metrics.turns(.completed).increment()
+            session.timings = nil
+        case .configAccepted, .pong:
+            break
+        }
+        if session.connection.send(message.webSocketMessage) == .outboxFull {
+            metrics.slowClientCloses.increment()
+            session.logger.warning("closing a client that does not read: outbox full")
+            perform(session.machine.closing(nil, code: SessionMachine.CloseCode.policyViolation,
+                                            reason: "client too slow: outbox full"), in: session)
+        }
+    }
+}

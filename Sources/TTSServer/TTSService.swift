@@ -1,0 +1,221 @@
+// TTSService.swift: the WebSocket TTS service. Wires the WebSocketServer's handlers to one
+// SessionMachine per connection and the machines' actions to a SpeechEngine; serves /health,
+// /ready and /metrics; checks API keys on upgrade; enforces the session limit; drains on
+// shutdown.
+//
+// Threads: every session, machine and timer lives on the event-loop thread (the server's
+// handlers, `post`ed work and timers all run there). The engine reports from its own threads
+// through `SpeechEngineEvents`, which posts each report to the loop. Only `engine` (set once
+// the model is loaded) and the shutdown signal are shared, each behind its own lock.
+import Dispatch
+import Logging
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public final class TTSService: @unchecked Sendable {
+    /// Service behaviour that is not in `ServerConfig`.
+    public struct Options: Sendable {
+        /// Seconds between idle-timeout checks.
+        public var tickInterval: Double
+        /// Seconds a closing connection gets to flush and answer the close before it is dropped.
+        public var closeTimeoutSeconds: Double
+        /// The WebSocket path.
+        public var path: String
+
+        public init(tickInterval: Double = 1, closeTimeoutSeconds: Double = 3, path: String = "/tts/ws") {
+            self.tickInterval = tickInterval
+            self.closeTimeoutSeconds = closeTimeoutSeconds
+            self.path = path
+        }
+    }
+
+    public let config: ServerConfig
+    public let options: Options
+    public let metrics: ServiceMetrics
+    let authenticator: Authenticator
+    let logger: Logger
+    /// Seconds on a monotonic clock.
+    let clock: @Sendable () -> Double
+    private let engineSlot = Mutex<(engine: (any SpeechEngine)?, defaultVoice: String)>((nil, ""))
+    private let drained = Mutex<DispatchSemaphore?>(nil)
+    private let stopped = Atomic<Bool>(false)
+    private(set) var server: WebSocketServer!  // set once in init
+
+    // Loop-thread state.
+    var sessions: [UInt64: Session] = [:]
+    var shuttingDown = false
+
+    /// `engine` may come later (`attach`): until then /ready answers 503 and upgrades are refused.
+    public init(config: ServerConfig, engine: (any SpeechEngine)? = nil, options: Options = Options(),
+                metrics: ServiceMetrics = ServiceMetrics(), logger: Logger = Logger(label: "pocket-tts.server"),
+                clock: @escaping @Sendable () -> Double = monotonicSeconds) {
+        self.config = config
+        self.options = options
+        self.metrics = metrics
+        self.logger = logger
+        self.clock = clock
+        authenticator = Authenticator(apiKeys: config.apiKeys)
+        engineSlot.withLock { $0 = (engine, config.defaultVoice) }
+
+        var handlers = WebSocketServer.Handlers()
+        handlers.http = { [weak self] request in self?.answer(request) ?? HTTPResponse(status: 503, text: "stopping\n") }
+        handlers.upgrade = { [weak self] request in
+            guard let self else { return HTTPResponse(status: 503, text: "stopping\n") }
+            return checkUpgrade(request)
+        }
+        handlers.open = { [weak self] connection in self?.onOpen(connection) }
+        handlers.message = { [weak self] connection, message in self?.onMessage(connection, message) }
+        handlers.written = { [weak self] connection in self?.onWritten(connection) }
+        handlers.close = { [weak self] connection in self?.onClose(connection) }
+        let serverConfiguration = WebSocketServer.Configuration(
+            host: config.host, port: config.port, maxMessageBytes: config.maxMessageBytes,
+            maxRequestBodyBytes: 65536, outboxCapacity: config.sendWindow + 64,
+            customHeaderNames: ["x-api-key"], closeTimeoutSeconds: options.closeTimeoutSeconds)
+        server = WebSocketServer(configuration: serverConfiguration, handlers: handlers)
+    }
+
+    deinit {
+        server.stop()
+    }
+
+    // MARK: Lifecycle (owner's thread)
+
+    /// The engine, once the model is loaded; the service is ready from then on.
+    public var engine: (any SpeechEngine)? { engineSlot.withLock { $0.engine } }
+
+    /// The voice of a config without "voice": `config.defaultVoice` unless `attach` changed it.
+    public var defaultVoice: String { engineSlot.withLock { $0.defaultVoice } }
+
+    /// Makes the service ready. `defaultVoice` replaces `config.defaultVoice` (e.g. a voice
+    /// file's name, known only once loaded).
+    public func attach(engine: any SpeechEngine, defaultVoice: String? = nil) {
+        let voice = engineSlot.withLock { slot in
+            slot = (engine, defaultVoice ?? slot.defaultVoice)
+            return slot.defaultVoice
+        }
+        logger.info("engine attached: ready", metadata: [
+            "voices": "\(engine.voices.sorted().joined(separator: ","))", "default_voice": "\(voice)",
+        ])
+    }
+
+    /// The port listened on while running.
+    public var port: Int? { server.port }
+
+    public func start() throws(WebSocketServerError) {
+        try server.start()
+        scheduleTick()
+        logger.info("listening", metadata: ["host": "\(config.host)", "port": "\(port ?? 0)", "path": "\(options.path)",
+                                            "auth": "\(authenticator.isOpen ? "none" : "api key")"])
+    }
+
+    /// Graceful stop: refuses new sessions, closes idle ones, lets turns in progress finish for
+    /// up to `gracePeriod` seconds, then cancels the rest, waits for the closes to go out and
+    /// stops the server. Blocks; call from any thread but the event loop.
+    public func shutdown(gracePeriod: Double = 3) {
+        let semaphore = DispatchSemaphore(value: 0)
+        drained.withLock { $0 = semaphore }
+        let posted = server.post { [self] in beginShutdown(gracePeriod: gracePeriod) }
+        if posted {
+            let limit = gracePeriod + options.closeTimeoutSeconds + 1
+            if semaphore.wait(timeout: .now() + limit) == .timedOut {
+                logger.warning("shutdown: sessions still open after \(limit) s; stopping anyway")
+            }
+        }
+        server.stop()
+        stopped.store(true, ordering: .releasing)
+        logger.info("stopped")
+    }
+
+    /// Stops at once: every connection is dropped.
+    public func stop() {
+        server.stop()
+        stopped.store(true, ordering: .releasing)
+    }
+
+    /// True once `shutdown` or `stop` has stopped the server (readable from any thread).
+    public var hasStopped: Bool { stopped.load(ordering: .acquiring) }
+
+    // MARK: HTTP (loop thread)
+
+    /// Ready: the engine is attached and the service is not shutting down.
+    var isReady: Bool { engine != nil && !shuttingDown }
+
+    func answer(_ request: HTTPRequest) -> HTTPResponse {
+        guard request.method == "GET" || request.method == "HEAD" else {
+            return HTTPResponse(status: 405, text: "method not allowed\n", headers: ["Allow": "GET, HEAD"])
+        }
+        switch request.path {
+        case "/health":
+            return HTTPResponse(status: 200, text: "ok\n")
+        case "/ready":
+            if isReady { return HTTPResponse(status: 200, text: "ready\n") }
+            return HTTPResponse(status: 503, text: shuttingDown ? "shutting down\n" : "loading the model\n")
+        case "/metrics":
+            return HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", text: metrics.render())
+        default:
+            return .notFound
+        }
+    }
+
+    /// nil lets the upgrade through; otherwise the HTTP refusal (404, 401, 503).
+    func checkUpgrade(_ request: HTTPRequest) -> HTTPResponse? {
+        guard request.path == options.path else { return .notFound }
+        let decision = authenticator.check(request)
+        guard decision == .allowed else {
+            logger.notice("upgrade refused: \(decision)", metadata: ["peer": "\(request.peer)"])
+            return Authenticator.unauthorized(decision)
+        }
+        guard isReady else {
+            return HTTPResponse(status: 503, text: shuttingDown ? "shutting down\n" : "loading the model\n",
+                                headers: ["Retry-After": "5"])
+        }
+        return nil
+    }
+
+    // MARK: Timers and shutdown (loop thread)
+
+    private func scheduleTick() {
+        server.schedule(after: options.tickInterval) { [weak self] in
+            guard let self else { return }
+            let now = clock()
+            for session in Array(sessions.values) { perform(session.machine.onTick(now: now), in: session) }
+            scheduleTick()
+        }
+    }
+
+    private func beginShutdown(gracePeriod: Double) {
+        logger.info("shutting down: \(sessions.count) sessions open, grace \(gracePeriod) s")
+        shuttingDown = true
+        let now = clock()
+        for session in Array(sessions.values) where session.machine.state == .awaitingConfig {
+            perform(session.machine.onShutdown(now: now), in: session)
+        }
+        server.schedule(after: gracePeriod) { [weak self] in
+            guard let self else { return }
+            let now = clock()
+            for session in Array(sessions.values) { perform(session.machine.onShutdown(now: now), in: session) }
+        }
+        signalIfDrained()
+    }
+
+    /// Wakes `shutdown` once the last session is gone.
+    func signalIfDrained() {
+        guard shuttingDown, sessions.isEmpty else { return }
+        drained.withLock { semaphore in
+            semaphore?.signal()
+            semaphore = nil
+        }
+    }
+
+    /// Runs `work` on the loop thread (engine reports).
+    func post(_ work: @escaping @Sendable () -> Void) { server.post(work) }
+}
+
+/// Seconds since an arbitrary point, from CLOCK_MONOTONIC.
+@Sendable public func monotonicSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+}
