@@ -17,6 +17,7 @@ import time
 import wave
 
 import websockets
+import websockets.exceptions
 
 
 async def stream(args: argparse.Namespace) -> int:
