@@ -102,6 +102,32 @@ import Testing
         #expect(abs(decoded.samples.count - count * 3840) <= 4, "\(decoded.samples.count) samples at 48 kHz for \(count) frames")
     }
 
+    /// The remaining formats, and other sample rates (resampled with libsoxr): every message
+    /// carries one frame's worth of samples (80 ms at the requested rate, give or take what the
+    /// resampler holds back), and the turn's total is the frames' duration.
+    @Test(arguments: [("mulaw", 8000, 1), ("alaw", 8000, 1), ("pcm", 16000, 2), ("pcm_f32", 48000, 4), ("wav", 24000, 2)])
+    func everyFormatAndRateGetsItsFrames(format: String, rate: Int, bytesPerSample: Int) throws {
+        let fixture = try EngineServiceFixture()
+        defer { fixture.stop() }
+        let count = try TinyModel.frames("Good morning.").count
+        let client = try fixture.connect()
+        try client.config("\"format\":\"\(format)\",\"sample_rate\":\(rate),\(Self.deterministic)")
+        _ = try client.expectAccepted()
+        try client.text("Good morning.")
+        try client.flush()
+        var messages = try client.collectTurn().audio
+        let perFrame = rate * 80 / 1000
+        if format == "wav" {
+            let first = try #require(messages.first)
+            #expect(Array(first.prefix(4)) == Array("RIFF".utf8))
+            #expect(first.count == 44 + perFrame * bytesPerSample)
+            messages[0].removeFirst(44)
+        }
+        #expect(messages.count >= count && messages.count <= count + 1, "\(messages.count) messages for \(count) frames")
+        let samples = messages.reduce(0) { $0 + $1.count } / bytesPerSample
+        #expect(abs(samples - count * perFrame) <= perFrame / 4, "\(samples) samples for \(count) frames at \(rate) Hz")
+    }
+
     @Test func cancelMidTurnSendsNoFinalAndTheSocketTakesANewConfig() throws {
         let fixture = try EngineServiceFixture { $0.maxQueuedAudio = 100_000 }
         defer { fixture.stop() }
