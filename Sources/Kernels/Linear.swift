@@ -112,8 +112,10 @@ public struct Linear: Sendable {
     func skinny(_ x: UnsafePointer<Float>, rows: Int, weight: UnsafePointer<Float>,
                 into y: UnsafeMutablePointer<Float>, accumulate: Bool) {
         withBias { b in
-            SkinnyLinear.forward(x, rows: rows, inFeatures: inFeatures, weight: weight, outFeatures: outFeatures,
-                                 bias: b, into: y, accumulate: accumulate)
+            splitOutputs(rows: rows) { outputs in
+                SkinnyLinear.forward(x, rows: rows, inFeatures: inFeatures, weight: weight, outFeatures: outFeatures,
+                                     bias: b, into: y, accumulate: accumulate, outputs: outputs)
+            }
         }
     }
 

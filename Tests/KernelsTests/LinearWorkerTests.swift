@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+@testable import Kernels
+
+/// Prompts' linear layers split their outputs across two threads: bit-identical to one thread.
+struct LinearWorkerTests {
+    /// The serial result: one full CKernels call on the calling thread.
+    static func serial(_ layer: Linear, _ x: [Float], rows: Int, y0: [Float], accumulate: Bool) -> [Float] {
+        var y = y0
+        y.withUnsafeMutableBufferPointer { yp in
+            x.withUnsafeBufferPointer { xp in
+                (layer.bias ?? []).withUnsafeBufferPointer { b in
+                    let bias = layer.bias == nil ? nil : b.baseAddress
+                    switch layer.weights {
+                    case .float32(let w):
+                        SkinnyLinear.forward(xp.baseAddress!, rows: rows, inFeatures: layer.inFeatures, weight: w,
+                                             outFeatures: layer.outFeatures, bias: bias, into: yp.baseAddress!,
+                                             accumulate: accumulate)
+                    case .bfloat16(let w):
+                        SkinnyLinear.forward(xp.baseAddress!, rows: rows, inFeatures: layer.inFeatures, bfloat16Weight: w,
+                                             outFeatures: layer.outFeatures, bias: bias, into: yp.baseAddress!,
+                                             accumulate: accumulate)
+                    }
+                }
+            }
+        }
+        return y
+    }
+
+    static func layers(inF: Int, outF: Int, seed: UInt64) -> [Linear] {
+        let raw = randomArray(inF * outF, seed: seed)
+        let bits = raw.map { UInt16($0.bitPattern >> 16) }
+        let bias = randomArray(outF, seed: seed + 1)
+        return [Linear(weights: .float32(raw), bias: bias, inFeatures: inF, outFeatures: outF),
+                Linear(weights: .bfloat16(bits), bias: nil, inFeatures: inF, outFeatures: outF)]
+    }
+
+    @Test(arguments: [16, 17, 43])
+    func splitOutputsEqualOneThreadExactly(rows: Int) throws {
+        try #require(Linear.usesCKernels(rows: rows), "needs AVX-512 (else BLAS runs prompts)")
+        #expect(Linear.splitsOutputs(rows: rows))
+        for (inF, outF) in [(64, 1024), (100, 250), (33, 49)] {
+            for layer in Self.layers(inF: inF, outF: outF, seed: UInt64(rows * outF)) {
+                let x = randomArray(rows * inF, seed: 9)
+                let y0 = randomArray(rows * outF, seed: 10)
+                for accumulate in [false, true] {
+                    var y = accumulate ? y0 : [Float](repeating: .nan, count: rows * outF)
+                    layer.forward(x, rows: rows, into: &y, accumulate: accumulate)
+                    let want = Self.serial(layer, x, rows: rows, y0: y0, accumulate: accumulate)
+                    #expect(y.map(\.bitPattern) == want.map(\.bitPattern), "rows \(rows) \(inF)→\(outF) acc \(accumulate)")
+                }
+            }
+        }
+    }
+
+    /// Several threads at once: one gets the worker, the others run both halves themselves;
+    /// every result is still the serial one.
+    @Test func concurrentCallersAllGetTheSerialResult() {
+        let (rows, inF, outF) = (20, 96, 480)
+        let layer = Self.layers(inF: inF, outF: outF, seed: 5)[1]
+        let inputs = (0..<4).map { randomArray(rows * inF, seed: 50 + UInt64($0)) }
+        let want = inputs.map { Self.serial(layer, $0, rows: rows, y0: [Float](repeating: 0, count: rows * outF), accumulate: false) }
+        let results = Results()
+        DispatchQueue.concurrentPerform(iterations: inputs.count * 8) { i in
+            let k = i % inputs.count
+            var y = [Float](repeating: .nan, count: rows * outF)
+            layer.forward(inputs[k], rows: rows, into: &y)
+            results.record(k, matches: y.map(\.bitPattern) == want[k].map(\.bitPattern))
+        }
+        #expect(results.allMatched)
+    }
+
+    /// An idle worker runs the second half on its own thread, each half exactly once.
+    @Test func splitRunsTheSecondHalfOnAnotherThread() {
+        let worker = LinearWorker()  // not shared with other tests: never busy
+        for _ in 0..<50 {
+            var (a, b) = (0, 0)
+            var threads: (Thread?, Thread?) = (nil, nil)
+            worker.split({ a += 1; threads.0 = Thread.current }, { b += 1; threads.1 = Thread.current })
+            #expect(a == 1 && b == 1)
+            #expect(threads.0 === Thread.current && threads.1 != nil && threads.1 !== Thread.current)
+        }
+    }
+}
+
+/// Thread-safe tally of concurrent results.
+private final class Results: @unchecked Sendable {  // behind `lock`
+    private let lock = NSLock()
+    private var mismatches = 0
+    private var seen = 0
+    func record(_ k: Int, matches: Bool) {
+        lock.lock()
+        seen += 1
+        if !matches { mismatches += 1 }
+        lock.unlock()
+    }
+    var allMatched: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return mismatches == 0 && seen > 0
+    }
+}
