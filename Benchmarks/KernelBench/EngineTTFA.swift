@@ -51,13 +51,31 @@ func benchmarkTTFA(reps: Int) throws {
     let chunks = try TextChunk.chunks(for: text, tokenizer: model.tokenizer, maxTokens: 100,
                                       frameRate: model.config.mimi.frameRate)
     print("\nTTFA: \(chunks.map(\.tokens.count)) text tokens, 125-frame voice, bf16 weights")
-    var prompts: [Sample] = []
+    // The first frame's parts, one after the other on this thread.
+    var parts = [[Sample]](repeating: [], count: 5)
     for _ in 0..<max(3, reps) {
         var state = voice
-        state.reserveCapacity(state.length + chunks[0].tokens.count + 4)
-        prompts.append(measure { try! model.flowLM.prompt(textTokens: chunks[0].tokens, state: &state) })
+        var chunk: [TextChunk] = []
+        parts[0].append(measure {
+            chunk = try! model.chunks(for: text, maxTokens: 100)
+            state.reserveCapacity(state.length + chunk[0].tokens.count + 4)
+        })
+        parts[1].append(measure { try! model.flowLM.prompt(textTokens: chunk[0].tokens, state: &state) })
+        var rng = Xoshiro256(seed: 0)
+        var latent = [Float](repeating: .nan, count: model.flowLM.dimensions.latentDim)
+        parts[2].append(measure {
+            latent = model.flowLM.step(latent: latent, state: &state, sampling: FlowLMSampling(temperature: 0.7),
+                                       using: &rng).latent
+        })
+        var decoder = model.mimi.decoder.makeState()
+        parts[3].append(measure { decoder = model.mimi.decoder.makeState() })
+        let input = Tensor(shape: [1, latent.count], data: model.flowLM.denormalized(latent))
+        parts[4].append(measure { _ = model.mimi.decoder.step(input, state: &decoder) })
     }
-    print("43-token prompt on this thread: \(summary(prompts))")
+    for (name, samples) in zip(["tokenize + state copy", "43-token prompt", "first FlowLM step", "Mimi state",
+                                "first Mimi frame"], parts) {
+        print("\(name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(summary(samples))")
+    }
     let engine = Engine(model: model)
     engine.start()
     defer { engine.stop() }
