@@ -95,10 +95,23 @@ public struct FlowTransformer: Sendable {
             // _ff_block: x + linear2(gelu(linear1(norm2(x))))
             layer.norm2.forward(x, rows: rows, into: normed)
             layer.linear1.forward(normed, rows: rows, into: hidden)
-            Activation.gelu(hidden, count: rows * feedForwardDim)
+            gelu(hidden, rows: rows)
             layer.linear2.forward(hidden, rows: rows, into: x, accumulate: true)
         }
         for b in 0..<streams.count { streams[b].cache.length += T }
+    }
+
+    /// GELU in place on [rows, feedForwardDim]; prompts split the rows with the linear layers'
+    /// worker thread (elementwise: the same values).
+    private func gelu(_ hidden: UnsafeMutablePointer<Float>, rows: Int) {
+        let f = feedForwardDim
+        guard Linear.splitsOutputs(rows: rows) else {
+            Activation.gelu(hidden, count: rows * f)
+            return
+        }
+        let half = rows / 2
+        LinearWorker.shared.split({ Activation.gelu(hidden, count: half * f) },
+                                  { Activation.gelu(hidden + half * f, count: (rows - half) * f) })
     }
 
     /// `StreamingMultiheadAttention.forward` after in_proj for one stream: RoPE on q and k at
