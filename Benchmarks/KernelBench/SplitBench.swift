@@ -25,8 +25,10 @@ func benchmarkSplit(reps: Int) {
                                                          outFeatures: n, bias: nil, into: yp, outputs: outputs)
                             }
                             if split {
-                                let middle = n / 2 / 24 * 24
-                                LinearWorker.shared.split({ run(0..<middle) }, { run(middle..<n) })
+                                let block = n / 8 / 24 * 24
+                                LinearWorker.shared.parallelFor((n + block - 1) / block) { i in
+                                    run(i * block..<min(n, (i + 1) * block))
+                                }
                             } else {
                                 run(0..<n)
                             }

@@ -1,5 +1,6 @@
 // Linear: y = x·Wᵀ + b over rows. Up to 63 rows: CKernels (AVX-512, weights read once per
-// call); more: OpenBLAS sgemm. Weights in f32 or bfloat16 (Linear+BFloat16.swift).
+// call; from 16 rows the outputs split over two threads, LinearWorker.swift); more: OpenBLAS
+// sgemm. Weights in f32 or bfloat16 (Linear+BFloat16.swift).
 
 /// A fully connected layer with torch's weight layout.
 public struct Linear: Sendable {

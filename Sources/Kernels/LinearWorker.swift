@@ -1,13 +1,15 @@
-// LinearWorker: one persistent helper thread that takes half of a prompt's linear layers.
+// LinearWorker: one persistent helper thread that shares out the pieces of a prompt's layers.
 import Foundation
 
-/// A second thread for wide jobs: `split` runs one half on the worker while the caller runs
-/// the other, and returns when both are done. `Linear` splits the output columns of prompts
-/// (`Linear.parallelMinimumRows` rows and more) this way, so each thread reads half of the
-/// weights; single-row steps stay on the caller, leaving the other core to Mimi.
+/// A second thread for wide jobs: `parallelFor` runs the pieces of a job on the calling thread
+/// and on the worker, each piece once, whoever is free takes the next (so a worker slowed by
+/// another process only takes fewer pieces), and returns when all have finished. `Linear`
+/// splits the output columns of prompts (`Linear.parallelMinimumRows` rows and more) this way,
+/// so each thread reads part of the weights; single-row steps stay on the caller, leaving the
+/// other core to Mimi.
 ///
 /// The worker waits on a condition variable while idle (no polling). It serves one caller at a
-/// time: a caller that finds it busy (another thread's prompt) runs both halves itself, so
+/// time: a caller that finds it busy (another thread's prompt) runs every piece itself, so
 /// nothing ever waits for a job that is not its own.
 public final class LinearWorker: @unchecked Sendable {  // all state behind `condition`
     /// The process-wide worker (its thread starts on first use and never ends).
@@ -16,19 +18,22 @@ public final class LinearWorker: @unchecked Sendable {  // all state behind `con
     private let condition = NSCondition()
     private var started = false
     private var busy = false  // a caller owns the worker
-    private var job: (() -> Void)?  // the worker's half, set while `busy`
-    private var jobDone = true
+    private var job: ((Int) -> Void)?  // the current job's pieces, while `busy`
+    private var next = 0  // the next piece to take
+    private var count = 0  // pieces in the job
+    private var workerRunning = false  // the worker is running a piece of the job
 
     init() {}
 
-    /// Runs `first` on the calling thread and `second` on the worker thread (or both on the
-    /// calling thread when the worker is busy); returns when both have finished.
-    public func split(_ first: () -> Void, _ second: () -> Void) {
+    /// Runs body(0), …, body(count − 1), each once, on the calling thread and the worker
+    /// thread (or all on the calling thread when the worker is busy), in any order; returns
+    /// when every call has finished. The pieces must be independent.
+    public func parallelFor(_ count: Int, _ body: (Int) -> Void) {
+        precondition(count >= 0, "LinearWorker: negative count")
         condition.lock()
-        if busy {
+        if busy || count < 2 {
             condition.unlock()
-            first()
-            second()
+            for i in 0..<count { body(i) }
             return
         }
         busy = true
@@ -38,58 +43,68 @@ public final class LinearWorker: @unchecked Sendable {  // all state behind `con
             thread.name = "kernels-linear"
             thread.start()
         }
-        withoutActuallyEscaping(second) { second in
-            job = second
-            jobDone = false
+        withoutActuallyEscaping(body) { body in
+            (job, next, self.count) = (body, 0, count)
             condition.broadcast()
-            condition.unlock()
-            first()
-            condition.lock()
-            while !jobDone { condition.wait() }
-            job = nil  // released before `second` stops being valid
+            while next < self.count {
+                let i = next
+                next += 1
+                condition.unlock()
+                body(i)
+                condition.lock()
+            }
+            job = nil  // every piece is taken: a worker waking now finds nothing
+            while workerRunning { condition.wait() }
             busy = false
             condition.unlock()
         }
     }
 
-    /// The worker thread: runs each job once, then waits for the next.
+    /// The worker thread: takes pieces while a job has some left, then waits.
     private func loop() {
         condition.lock()
         while true {
-            while jobDone { condition.wait() }
+            while job == nil || next >= count { condition.wait() }
             if let work = job {
-                condition.unlock()
-                work()
-                condition.lock()
+                workerRunning = true
+                while next < count {
+                    let i = next
+                    next += 1
+                    condition.unlock()
+                    work(i)
+                    condition.lock()
+                }
+                workerRunning = false
+                condition.broadcast()
             }
-            jobDone = true
-            condition.broadcast()
         }
     }
 }
 
 extension Linear {
-    /// From this many rows on (prompts), the CKernels path splits its output columns between
+    /// From this many rows on (prompts), the CKernels path shares its output columns between
     /// the calling thread and `LinearWorker.shared`; fewer rows (steps) run on the caller alone.
     public static let parallelMinimumRows = 16
 
-    /// Output columns per half are a multiple of this (CKernels' block multiple: no
-    /// single-output tails).
+    /// Pieces per split call: about this many blocks of outputs, each a multiple of 24 outputs
+    /// (CKernels' block multiple: no single-output tails).
+    static let splitPieces = 8
     static let splitMultiple = 24
 
-    /// True when `forward` over `rows` rows splits its outputs between two threads.
+    /// True when `forward` over `rows` rows shares its outputs between two threads.
     public static func splitsOutputs(rows: Int) -> Bool {
         rows >= parallelMinimumRows && usesCKernels(rows: rows)
     }
 
-    /// Runs `body` over all outputs, or over two halves on two threads (prompts). Every output
-    /// is computed by the same arithmetic either way.
+    /// Runs `body` over all outputs, or over blocks of them on two threads (prompts). Every
+    /// output is computed by the same arithmetic either way.
     func splitOutputs(rows: Int, _ body: (Range<Int>) -> Void) {
-        let middle = (outFeatures / 2 + Linear.splitMultiple / 2) / Linear.splitMultiple * Linear.splitMultiple
-        guard rows >= Linear.parallelMinimumRows, middle > 0, middle < outFeatures else {
+        let block = max(Linear.splitMultiple, outFeatures / Linear.splitPieces / Linear.splitMultiple * Linear.splitMultiple)
+        guard rows >= Linear.parallelMinimumRows, block < outFeatures else {
             body(0..<outFeatures)
             return
         }
-        LinearWorker.shared.split({ body(0..<middle) }, { body(middle..<outFeatures) })
+        let n = outFeatures
+        LinearWorker.shared.parallelFor((n + block - 1) / block) { i in body(i * block..<min(n, (i + 1) * block)) }
     }
 }

@@ -101,17 +101,19 @@ public struct FlowTransformer: Sendable {
         for b in 0..<streams.count { streams[b].cache.length += T }
     }
 
-    /// GELU in place on [rows, feedForwardDim]; prompts split the rows with the linear layers'
-    /// worker thread (elementwise: the same values).
+    /// GELU in place on [rows, feedForwardDim]; prompts share the rows out with the linear
+    /// layers' worker thread (elementwise: the same values).
     private func gelu(_ hidden: UnsafeMutablePointer<Float>, rows: Int) {
         let f = feedForwardDim
         guard Linear.splitsOutputs(rows: rows) else {
             Activation.gelu(hidden, count: rows * f)
             return
         }
-        let half = rows / 2
-        LinearWorker.shared.split({ Activation.gelu(hidden, count: half * f) },
-                                  { Activation.gelu(hidden + half * f, count: (rows - half) * f) })
+        let pieces = 8
+        LinearWorker.shared.parallelFor(pieces) { i in
+            let (start, end) = (rows * i / pieces, rows * (i + 1) / pieces)
+            Activation.gelu(hidden + start * f, count: (end - start) * f)
+        }
     }
 
     /// `StreamingMultiheadAttention.forward` after in_proj for one stream: RoPE on q and k at

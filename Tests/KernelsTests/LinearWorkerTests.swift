@@ -70,17 +70,53 @@ struct LinearWorkerTests {
         #expect(results.allMatched)
     }
 
-    /// An idle worker runs the second half on its own thread, each half exactly once.
-    @Test func splitRunsTheSecondHalfOnAnotherThread() {
-        let worker = LinearWorker()  // not shared with other tests: never busy
-        for _ in 0..<50 {
-            var (a, b) = (0, 0)
-            var threads: (Thread?, Thread?) = (nil, nil)
-            worker.split({ a += 1; threads.0 = Thread.current }, { b += 1; threads.1 = Thread.current })
-            #expect(a == 1 && b == 1)
-            #expect(threads.0 === Thread.current && threads.1 != nil && threads.1 !== Thread.current)
-        }
+    /// Every piece runs exactly once, whatever the count.
+    @Test(arguments: [0, 1, 2, 3, 17])
+    func everyPieceRunsOnce(count: Int) {
+        let tally = Tally(count: count)
+        LinearWorker.shared.parallelFor(count) { i in tally.add(i, thread: Thread.current) }
+        #expect(tally.runs == [Int](repeating: 1, count: count))
     }
+
+    /// An idle worker takes pieces: two pieces that each wait for the other to start must run
+    /// on two threads.
+    @Test func anIdleWorkerTakesPieces() {
+        let worker = LinearWorker()  // not shared with other tests: never busy
+        let tally = Tally(count: 2)
+        worker.parallelFor(2) { i in
+            tally.add(i, thread: Thread.current)
+            _ = tally.waitForStarts(2, timeout: 10)
+        }
+        #expect(tally.runs == [1, 1])
+        #expect(tally.threadCount == 2)
+    }
+}
+
+/// Which pieces ran, how often, on how many threads.
+private final class Tally: @unchecked Sendable {  // behind `condition`
+    private let condition = NSCondition()
+    private var counts: [Int]
+    private var threads: [ObjectIdentifier] = []
+    init(count: Int) { counts = [Int](repeating: 0, count: count) }
+
+    func add(_ i: Int, thread: Thread) {
+        condition.lock()
+        counts[i] += 1
+        if !threads.contains(ObjectIdentifier(thread)) { threads.append(ObjectIdentifier(thread)) }
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func waitForStarts(_ n: Int, timeout: TimeInterval) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        condition.lock()
+        defer { condition.unlock() }
+        while counts.reduce(0, +) < n { if !condition.wait(until: deadline) { return false } }
+        return true
+    }
+
+    var runs: [Int] { condition.lock(); defer { condition.unlock() }; return counts }
+    var threadCount: Int { condition.lock(); defer { condition.unlock() }; return threads.count }
 }
 
 /// Thread-safe tally of concurrent results.
