@@ -34,7 +34,9 @@ public final class Engine: Sendable {
     /// Sets OpenBLAS to `blasThreads` threads (default 1), process-wide: the two pipeline
     /// threads already keep both cores of a small machine busy, OpenBLAS worker threads would
     /// fight them for the cores (and spin while waiting), and a threaded sgemm allocates its
-    /// buffers on every call; the batched steps are too small to gain from splitting.
+    /// buffers on every call; the batched steps are too small to gain from splitting. Prompts
+    /// (16 rows or more) share their linear layers with Kernels' `LinearWorker` thread instead,
+    /// which sleeps otherwise.
     public func start() {
         let producer = Producer(flowLM: model.flowLM, configuration: configuration, inbox: inbox, handOff: handOff,
                                 promptCalls: promptCalls)
