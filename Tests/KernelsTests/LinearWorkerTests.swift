@@ -136,3 +136,28 @@ private final class Results: @unchecked Sendable {  // behind `lock`
         return mismatches == 0 && seen > 0
     }
 }
+
+/// Prompts' attention runs in head pieces on two threads: bit-identical to all heads at once.
+struct AttentionHeadPiecesTests {
+    @Test func headPiecesOnTwoThreadsEqualAllHeadsExactly() {
+        let (H, D, Tq, Tk) = (8, 16, 20, 50)
+        let attention = Attention(heads: H, headDim: D)
+        let q = randomArray(Tq * H * D, seed: 1), k = randomArray(Tk * H * D, seed: 2), v = randomArray(Tk * H * D, seed: 3)
+        var whole = [Float](repeating: .nan, count: Tq * H * D)
+        var scratch = [Float](repeating: 0, count: 3 * Tq * Tk)
+        attention.forward(queries: q, queryCount: Tq, queryStart: Tk - Tq, keys: k, values: v, keyCount: Tk,
+                          keyStart: 0, into: &whole, scratch: &scratch)
+        var pieces = [Float](repeating: .nan, count: Tq * H * D)
+        pieces.withUnsafeMutableBufferPointer { out in
+            scratch.withUnsafeMutableBufferPointer { s in
+                let ranges = [0..<3, 3..<5, 5..<8]
+                LinearWorker.shared.parallelFor(ranges.count) { i in
+                    attention.forward(queries: q, queryCount: Tq, queryStart: Tk - Tq, keys: k, values: v, keyCount: Tk,
+                                      keyStart: 0, into: out.baseAddress!, scratch: s.baseAddress! + i * Tq * Tk,
+                                      heads: ranges[i])
+                }
+            }
+        }
+        #expect(pieces.map(\.bitPattern) == whole.map(\.bitPattern))
+    }
+}
