@@ -70,7 +70,7 @@ let package = Package(
         ),
 
         // MARK: Benchmarks (Benchmarks/README.md)
-        .executableTarget(name: "kernel-bench", dependencies: ["PocketTTS", "Kernels"], path: "Benchmarks/KernelBench"),
+        .executableTarget(name: "kernel-bench", dependencies: ["PocketTTS", "Kernels", "TTSEngine"], path: "Benchmarks/KernelBench"),
 
         // MARK: Tests (swift-testing), mirroring the sources
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"], resources: [.copy("Fixtures")]),

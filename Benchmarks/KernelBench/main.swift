@@ -1,5 +1,5 @@
 // kernel-bench: FlowLM's linear layers and steps at full size, old and new paths side by side.
-// Usage: kernel-bench [linears] [flowlm] [--reps N]   (release build; see Benchmarks/README.md)
+// Usage: kernel-bench [linears] [flowlm] [ttfa] [split] [--reps N]   (release build; see Benchmarks/README.md)
 import Foundation
 import Kernels
 import PocketTTS
@@ -33,7 +33,7 @@ func summary(_ samples: [Sample]) -> String {
 
 let arguments = CommandLine.arguments.dropFirst()
 let reps = arguments.firstIndex(of: "--reps").flatMap { Int(arguments[arguments.index(after: $0)]) } ?? 9
-let parts = Set(arguments.filter { ["linears", "flowlm"].contains($0) })
+let parts = Set(arguments.filter { ["linears", "flowlm", "ttfa", "split"].contains($0) })
 let runAll = parts.isEmpty
 BLAS.setThreadCount(1)
 print("AVX-512: \(SkinnyLinear.hasAVX512), AVX-512 BF16: \(SkinnyLinear.hasAVX512BF16), BLAS threads 1, reps \(reps)")
@@ -191,3 +191,5 @@ func benchmarkFlowLM(reps: Int) throws {
 
 if runAll || parts.contains("linears") { benchmarkLinears(reps: reps) }
 if runAll || parts.contains("flowlm") { try benchmarkFlowLM(reps: reps) }
+if runAll || parts.contains("ttfa") { try benchmarkTTFA(reps: reps) }
+if runAll || parts.contains("split") { benchmarkSplit(reps: reps) }

@@ -30,10 +30,10 @@ static inline float weight_at(ck_weight_kind kind, const void *w, size_t index) 
 /// Scalar linear: eight independent partial sums per dot product (the compiler may vectorize
 /// them for the baseline ISA without reassociating anything).
 static void linear_scalar(ck_weight_kind kind, const float *x, size_t rows, size_t in, const void *w,
-                          size_t out, const float *bias, float *y, int accumulate) {
+                          size_t out, size_t first, size_t count, const float *bias, float *y, int accumulate) {
     for (size_t r = 0; r < rows; r++) {
         const float *xr = x + r * in;
-        for (size_t n = 0; n < out; n++) {
+        for (size_t n = first; n < first + count; n++) {
             size_t base = n * in;
             float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
             size_t k = 0;
@@ -50,27 +50,37 @@ static void linear_scalar(ck_weight_kind kind, const float *x, size_t rows, size
 }
 
 static ck_path linear(ck_weight_kind kind, const float *x, size_t rows, size_t in, const void *w, size_t out,
-                      const float *bias, float *y, int accumulate, ck_path path) {
+                      size_t first, size_t count, const float *bias, float *y, int accumulate, ck_path path) {
     path = resolve(path);
-    if (rows == 0 || out == 0) return path;
+    if (rows == 0 || count == 0) return path;
 #if CK_HAVE_AVX512_CODE
     if (path == CK_PATH_AVX512) {
-        ck_linear_avx512(kind, x, rows, in, w, out, bias, y, accumulate);
+        ck_linear_avx512(kind, x, rows, in, w, out, first, count, bias, y, accumulate);
         return path;
     }
 #endif
-    linear_scalar(kind, x, rows, in, w, out, bias, y, accumulate);
+    linear_scalar(kind, x, rows, in, w, out, first, count, bias, y, accumulate);
     return path;
 }
 
 ck_path ck_linear_f32(const float *x, size_t rows, size_t in, const float *w, size_t out,
                       const float *bias, float *y, int accumulate, ck_path path) {
-    return linear(CK_WEIGHTS_F32, x, rows, in, w, out, bias, y, accumulate, path);
+    return linear(CK_WEIGHTS_F32, x, rows, in, w, out, 0, out, bias, y, accumulate, path);
 }
 
 ck_path ck_linear_bf16(const float *x, size_t rows, size_t in, const uint16_t *w, size_t out,
                        const float *bias, float *y, int accumulate, ck_path path) {
-    return linear(CK_WEIGHTS_BF16, x, rows, in, w, out, bias, y, accumulate, path);
+    return linear(CK_WEIGHTS_BF16, x, rows, in, w, out, 0, out, bias, y, accumulate, path);
+}
+
+ck_path ck_linear_f32_outputs(const float *x, size_t rows, size_t in, const float *w, size_t out, size_t first,
+                              size_t count, const float *bias, float *y, int accumulate, ck_path path) {
+    return linear(CK_WEIGHTS_F32, x, rows, in, w, out, first, count, bias, y, accumulate, path);
+}
+
+ck_path ck_linear_bf16_outputs(const float *x, size_t rows, size_t in, const uint16_t *w, size_t out, size_t first,
+                               size_t count, const float *bias, float *y, int accumulate, ck_path path) {
+    return linear(CK_WEIGHTS_BF16, x, rows, in, w, out, first, count, bias, y, accumulate, path);
 }
 
 ck_path ck_bf16_to_f32(const uint16_t *src, float *dst, size_t count, ck_path path) {

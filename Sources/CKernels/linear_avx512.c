@@ -108,20 +108,21 @@ static const tile_function bf16_tiles[CK_MAX_TILE_ROWS] = {bf16_1, bf16_2, bf16_
 #define CK_BLOCK_MULTIPLE 24
 
 void ck_linear_avx512(ck_weight_kind kind, const float *x, size_t rows, size_t in, const void *w, size_t out,
-                      const float *bias, float *y, int accumulate) {
+                      size_t first, size_t count, const float *bias, float *y, int accumulate) {
     const tile_function *tiles = kind == CK_WEIGHTS_F32 ? f32_tiles : bf16_tiles;
     size_t elementSize = kind == CK_WEIGHTS_F32 ? sizeof(float) : sizeof(uint16_t);
-    size_t block = out;
+    size_t block = count;
     if (rows > CK_MAX_TILE_ROWS && in > 0) {
         size_t fit = CK_BLOCK_BYTES / (in * elementSize) / CK_BLOCK_MULTIPLE * CK_BLOCK_MULTIPLE;
         block = fit > CK_BLOCK_MULTIPLE ? fit : CK_BLOCK_MULTIPLE;
     }
-    for (size_t n = 0; n < out; n += block) {
-        size_t count = out - n < block ? out - n : block;
+    size_t end = first + count;
+    for (size_t n = first; n < end; n += block) {
+        size_t width = end - n < block ? end - n : block;
         const void *wb = (const char *)w + n * in * elementSize;
         for (size_t r = 0; r < rows; r += CK_MAX_TILE_ROWS) {
             size_t R = rows - r < CK_MAX_TILE_ROWS ? rows - r : CK_MAX_TILE_ROWS;
-            tiles[R - 1](x + r * in, in, wb, count, bias ? bias + n : NULL, y + r * out + n, out, accumulate);
+            tiles[R - 1](x + r * in, in, wb, width, bias ? bias + n : NULL, y + r * out + n, out, accumulate);
         }
     }
 }

@@ -27,15 +27,18 @@ public struct Attention: Sendable {
     ///   at positions queryStart..<queryStart+queryCount.
     /// - keys, values: [keyCount, H, D] (row stride `keyRowStride`, default H·D).
     /// - output: [queryCount, H, D] contiguous. scratch: `scratchCount(...)` floats.
+    /// - heads: the heads to compute (default all); the others' output is not written, so
+    ///   disjoint ranges may run on different threads (each with its own scratch).
     public func forward(
         queries: UnsafePointer<Float>, queryCount: Int, queryStart: Int,
         keys: UnsafePointer<Float>, values: UnsafePointer<Float>, keyCount: Int, keyStart: Int,
         into output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
-        queryRowStride: Int? = nil, keyRowStride: Int? = nil
+        queryRowStride: Int? = nil, keyRowStride: Int? = nil, heads: Range<Int>? = nil
     ) {
         run(queries: queries, queryCount: queryCount, queryStart: queryStart,
             keys: keys, values: values, keyCount: keyCount,
-            output: output, scratch: scratch, queryRowStride: queryRowStride, keyRowStride: keyRowStride
+            output: output, scratch: scratch, queryRowStride: queryRowStride, keyRowStride: keyRowStride,
+            heads: heads ?? 0..<self.heads
         ) { row, p in
             // Visible slots j: keyStart + j in (p − window, p].
             let hi = min(keyCount, p - keyStart + 1)
@@ -56,7 +59,8 @@ public struct Attention: Sendable {
     ) {
         run(queries: queries, queryCount: queryCount, queryStart: queryStart,
             keys: keys, values: values, keyCount: keyCount,
-            output: output, scratch: scratch, queryRowStride: queryRowStride, keyRowStride: keyRowStride
+            output: output, scratch: scratch, queryRowStride: queryRowStride, keyRowStride: keyRowStride,
+            heads: 0..<heads
         ) { row, p in
             for j in 0..<keyCount {
                 let delta = p - keyPositions[j]
@@ -71,20 +75,21 @@ public struct Attention: Sendable {
         queries: UnsafePointer<Float>, queryCount Tq: Int, queryStart: Int,
         keys: UnsafePointer<Float>, values: UnsafePointer<Float>, keyCount Tk: Int,
         output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
-        queryRowStride: Int?, keyRowStride: Int?,
+        queryRowStride: Int?, keyRowStride: Int?, heads range: Range<Int>,
         mask: (UnsafeMutablePointer<Float>, Int) -> Void
     ) {
         let (H, D) = (heads, headDim)
+        precondition(range.lowerBound >= 0 && range.upperBound <= H, "Attention: heads \(range) of \(H)")
         let qs = queryRowStride ?? H * D
         let ks = keyRowStride ?? H * D
         precondition(qs >= H * D && ks >= H * D, "Attention: row stride smaller than heads·headDim")
         if Tq == 0 { return }
         if Tk == 0 {
-            for t in 0..<Tq { (output + t * H * D).update(repeating: 0, count: H * D) }
+            for t in 0..<Tq { (output + t * H * D + range.lowerBound * D).update(repeating: 0, count: range.count * D) }
             return
         }
         let scale = 1 / Float(D).squareRoot()
-        for h in 0..<H {
+        for h in range {
             let qh = queries + h * D
             let kh = keys + h * D
             let vh = values + h * D

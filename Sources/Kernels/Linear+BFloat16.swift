@@ -21,8 +21,10 @@ extension Linear {
     func skinny(_ x: UnsafePointer<Float>, rows: Int, bfloat16Weight weight: UnsafePointer<UInt16>,
                 into y: UnsafeMutablePointer<Float>, accumulate: Bool) {
         withBias { b in
-            SkinnyLinear.forward(x, rows: rows, inFeatures: inFeatures, bfloat16Weight: weight,
-                                 outFeatures: outFeatures, bias: b, into: y, accumulate: accumulate)
+            splitOutputs(rows: rows) { outputs in
+                SkinnyLinear.forward(x, rows: rows, inFeatures: inFeatures, bfloat16Weight: weight,
+                                     outFeatures: outFeatures, bias: b, into: y, accumulate: accumulate, outputs: outputs)
+            }
         }
     }
 

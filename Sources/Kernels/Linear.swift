@@ -1,5 +1,6 @@
 // Linear: y = x·Wᵀ + b over rows. Up to 63 rows: CKernels (AVX-512, weights read once per
-// call); more: OpenBLAS sgemm. Weights in f32 or bfloat16 (Linear+BFloat16.swift).
+// call; from 16 rows the outputs split over two threads, LinearWorker.swift); more: OpenBLAS
+// sgemm. Weights in f32 or bfloat16 (Linear+BFloat16.swift).
 
 /// A fully connected layer with torch's weight layout.
 public struct Linear: Sendable {
@@ -112,8 +113,10 @@ public struct Linear: Sendable {
     func skinny(_ x: UnsafePointer<Float>, rows: Int, weight: UnsafePointer<Float>,
                 into y: UnsafeMutablePointer<Float>, accumulate: Bool) {
         withBias { b in
-            SkinnyLinear.forward(x, rows: rows, inFeatures: inFeatures, weight: weight, outFeatures: outFeatures,
-                                 bias: b, into: y, accumulate: accumulate)
+            splitOutputs(rows: rows) { outputs in
+                SkinnyLinear.forward(x, rows: rows, inFeatures: inFeatures, weight: weight, outFeatures: outFeatures,
+                                     bias: b, into: y, accumulate: accumulate, outputs: outputs)
+            }
         }
     }
 

@@ -21,14 +21,17 @@ public enum SkinnyLinear {
 
     /// y[rows, out] = x[rows, in]·Wᵀ + bias (y += … when `accumulate`), W: [out, in] f32.
     /// Rows are contiguous; y must not overlap x, W or bias. Returns the path that ran.
+    /// With `outputs`, only those columns of y (each computed exactly as by the full call:
+    /// disjoint ranges may run on different threads).
     @discardableResult
     public static func forward(
         _ x: UnsafePointer<Float>, rows: Int, inFeatures: Int, weight: UnsafePointer<Float>, outFeatures: Int,
         bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>, accumulate: Bool = false,
-        path: Path = .automatic
+        outputs: Range<Int>? = nil, path: Path = .automatic
     ) -> Path {
-        precondition(rows >= 0 && inFeatures >= 0 && outFeatures >= 0, "SkinnyLinear: negative dimension")
-        return Path(ck_linear_f32(x, rows, inFeatures, weight, outFeatures, bias, y, accumulate ? 1 : 0, path.c))
+        let range = checked(rows: rows, inFeatures: inFeatures, outFeatures: outFeatures, outputs: outputs)
+        return Path(ck_linear_f32_outputs(x, rows, inFeatures, weight, outFeatures, range.lowerBound, range.count,
+                                          bias, y, accumulate ? 1 : 0, path.c))
     }
 
     /// As `forward` with bfloat16 weights: raw bits [out, in], each the top half of a Float32.
@@ -36,10 +39,18 @@ public enum SkinnyLinear {
     public static func forward(
         _ x: UnsafePointer<Float>, rows: Int, inFeatures: Int, bfloat16Weight weight: UnsafePointer<UInt16>,
         outFeatures: Int, bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>,
-        accumulate: Bool = false, path: Path = .automatic
+        accumulate: Bool = false, outputs: Range<Int>? = nil, path: Path = .automatic
     ) -> Path {
+        let range = checked(rows: rows, inFeatures: inFeatures, outFeatures: outFeatures, outputs: outputs)
+        return Path(ck_linear_bf16_outputs(x, rows, inFeatures, weight, outFeatures, range.lowerBound, range.count,
+                                           bias, y, accumulate ? 1 : 0, path.c))
+    }
+
+    private static func checked(rows: Int, inFeatures: Int, outFeatures: Int, outputs: Range<Int>?) -> Range<Int> {
         precondition(rows >= 0 && inFeatures >= 0 && outFeatures >= 0, "SkinnyLinear: negative dimension")
-        return Path(ck_linear_bf16(x, rows, inFeatures, weight, outFeatures, bias, y, accumulate ? 1 : 0, path.c))
+        let range = outputs ?? 0..<outFeatures
+        precondition(range.lowerBound >= 0 && range.upperBound <= outFeatures, "SkinnyLinear: outputs \(range) of \(outFeatures)")
+        return range
     }
 
     /// destination[i] = the Float32 value of the bfloat16 bits source[i] (exact).

@@ -73,7 +73,7 @@ extension FlowLM {
         swap(&workspace, &state.workspace)
         defer { swap(&workspace, &state.workspace) }
         let buffers = prepare(&workspace, rows: count, streams: 1,
-                              scoreCount: count * (state.cache.length + count))
+                              scoreCount: FlowTransformer.scoreCount(rows: count, keys: state.cache.length + count))
         fill(buffers.transformer.x)
         withUnsafeMutablePointer(to: &state) { s in
             transformer.forward(streams: UnsafeMutableBufferPointer(start: s, count: 1), rowsPerStream: count,

@@ -95,10 +95,33 @@ public struct FlowTransformer: Sendable {
             // _ff_block: x + linear2(gelu(linear1(norm2(x))))
             layer.norm2.forward(x, rows: rows, into: normed)
             layer.linear1.forward(normed, rows: rows, into: hidden)
-            Activation.gelu(hidden, count: rows * feedForwardDim)
+            gelu(hidden, rows: rows)
             layer.linear2.forward(hidden, rows: rows, into: x, accumulate: true)
         }
         for b in 0..<streams.count { streams[b].cache.length += T }
+    }
+
+    /// Head pieces of a prompt's attention (each with its own score matrix).
+    static let attentionPieces = 4
+
+    /// Floats of `Buffers.scores` for `rows` queries (rows per stream) over `keys` keys.
+    static func scoreCount(rows: Int, keys: Int) -> Int {
+        (Linear.splitsOutputs(rows: rows) ? attentionPieces : 1) * rows * keys
+    }
+
+    /// GELU in place on [rows, feedForwardDim]; prompts share the rows out with the linear
+    /// layers' worker thread (elementwise: the same values).
+    private func gelu(_ hidden: UnsafeMutablePointer<Float>, rows: Int) {
+        let f = feedForwardDim
+        guard Linear.splitsOutputs(rows: rows) else {
+            Activation.gelu(hidden, count: rows * f)
+            return
+        }
+        let pieces = 8
+        LinearWorker.shared.parallelFor(pieces) { i in
+            let (start, end) = (rows * i / pieces, rows * (i + 1) / pieces)
+            Activation.gelu(hidden + start * f, count: (end - start) * f)
+        }
     }
 
     /// `StreamingMultiheadAttention.forward` after in_proj for one stream: RoPE on q and k at
@@ -118,9 +141,20 @@ public struct FlowTransformer: Sendable {
                 (keys + (start + t) * d).update(from: qkv + t * 3 * d + d, count: d)
                 (values + (start + t) * d).update(from: qkv + t * 3 * d + 2 * d, count: d)
             }
-            attention.forward(queries: qkv, queryCount: T, queryStart: start,
-                              keys: keys, values: values, keyCount: start + T, keyStart: 0,
-                              into: output, scratch: scores, queryRowStride: 3 * d)
+            guard Linear.splitsOutputs(rows: T) else {
+                attention.forward(queries: qkv, queryCount: T, queryStart: start,
+                                  keys: keys, values: values, keyCount: start + T, keyStart: 0,
+                                  into: output, scratch: scores, queryRowStride: 3 * d)
+                return
+            }
+            // Prompts: the heads in pieces on two threads, each piece its own score matrix.
+            let (H, pieces) = (attention.heads, FlowTransformer.attentionPieces)
+            LinearWorker.shared.parallelFor(pieces) { i in
+                attention.forward(queries: qkv, queryCount: T, queryStart: start,
+                                  keys: keys, values: values, keyCount: start + T, keyStart: 0,
+                                  into: output, scratch: scores + i * T * (start + T), queryRowStride: 3 * d,
+                                  heads: H * i / pieces..<H * (i + 1) / pieces)
+            }
         }
     }
 }

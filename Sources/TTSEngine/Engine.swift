@@ -15,6 +15,7 @@ public final class Engine: Sendable {
     private let inbox: CommandInbox  // API → producer
     private let handOff: FrameHandOff  // producer → consumer
     private let threads = ThreadPair()
+    private let promptCalls = PromptCallCounter()
 
     /// An engine for `model`; nothing runs before `start()`. An invalid configuration is a
     /// programmer error (see `EngineConfiguration.validate`).
@@ -33,9 +34,12 @@ public final class Engine: Sendable {
     /// Sets OpenBLAS to `blasThreads` threads (default 1), process-wide: the two pipeline
     /// threads already keep both cores of a small machine busy, OpenBLAS worker threads would
     /// fight them for the cores (and spin while waiting), and a threaded sgemm allocates its
-    /// buffers on every call; the batched steps are too small to gain from splitting.
+    /// buffers on every call; the batched steps are too small to gain from splitting. Prompts
+    /// (16 rows or more) share their linear layers with Kernels' `LinearWorker` thread instead,
+    /// which sleeps otherwise.
     public func start() {
-        let producer = Producer(flowLM: model.flowLM, configuration: configuration, inbox: inbox, handOff: handOff)
+        let producer = Producer(flowLM: model.flowLM, configuration: configuration, inbox: inbox, handOff: handOff,
+                                promptCalls: promptCalls)
         let consumer = Consumer(model: model, inbox: inbox, handOff: handOff)
         let blasThreads = configuration.blasThreads
         threads.start {
@@ -96,6 +100,9 @@ public final class Engine: Sendable {
 
     /// Streams opened and not yet finished, failed or cancelled.
     public var activeStreamCount: Int { inbox.openCount }
+
+    /// FlowLM prompt calls (slices) the producer has made so far (tests).
+    var promptCallCount: Int { promptCalls.value }
 
     /// Frames of the stream queued for the consumer, not yet taken (tests).
     func queuedFrameCount(_ id: StreamID) -> Int { handOff.queuedFrameCount(id) }

@@ -8,9 +8,10 @@ public struct EngineConfiguration: Sendable, Equatable {
     /// the producer to the consumer). A stream whose queue is full is skipped by the producer
     /// until the consumer takes its frames (back-pressure); the other streams go on.
     public var maxQueuedFrames: Int
-    /// Text tokens prompted per producer tick. A new chunk's prompt is fed in slices of this
-    /// size between the latent steps of the running streams, so it stalls them by about one
-    /// slice rather than by a whole prompt.
+    /// Text tokens prompted per producer tick while other streams are stepping. A new chunk's
+    /// prompt is then fed in slices of this size between the latent steps of the running
+    /// streams, so it stalls them by about one slice rather than by a whole prompt. With no
+    /// stream stepping, prompts go whole (each slice reads every weight once).
     public var prefillSliceTokens: Int
     /// OpenBLAS threads (process-wide, set by `start()`). See `Engine.start()` for why 1.
     public var blasThreads: Int

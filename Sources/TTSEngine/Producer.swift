@@ -1,15 +1,18 @@
 import PocketTTS
+import Synchronization
 
 /// The producer thread's work: FlowLM for every open stream. Each tick it applies the API's
-/// commands, feeds at most `prefillSliceTokens` prompt tokens (oldest prompting streams
-/// first), then runs one latent step for every stepping stream with room in its frame queue,
-/// all together through `FlowLM.stepBatch` (one call per distinct `FlowLMSampling`).
-/// Used only on the producer thread once started.
+/// commands, feeds prompt tokens (oldest prompting streams first: at most
+/// `prefillSliceTokens` while some stream is stepping, else whole prompts), then runs one
+/// latent step for every stepping stream with room in its frame queue, all together through
+/// `FlowLM.stepBatch` (one call per distinct `FlowLMSampling`). Used only on the producer
+/// thread once started.
 final class Producer: @unchecked Sendable {
     private let flowLM: FlowLM
     private let sliceTokens: Int
     private let inbox: CommandInbox
     private let handOff: FrameHandOff
+    private let promptCalls: PromptCallCounter?
     private let emptyState: FlowLM.State  // owns no storage: stands in for moved-out states
     private var streams: [ProducerStream] = []  // open streams, oldest first
 
@@ -20,8 +23,10 @@ final class Producer: @unchecked Sendable {
     private var batchLatents: [Float] = []  // [B, latentDim] inputs, then outputs (in place)
     private var batchLogits: [Float] = []  // [B]
 
-    init(flowLM: FlowLM, configuration: EngineConfiguration, inbox: CommandInbox, handOff: FrameHandOff) {
+    init(flowLM: FlowLM, configuration: EngineConfiguration, inbox: CommandInbox, handOff: FrameHandOff,
+         promptCalls: PromptCallCounter? = nil) {
         self.flowLM = flowLM
+        self.promptCalls = promptCalls
         self.sliceTokens = configuration.prefillSliceTokens
         self.inbox = inbox
         self.handOff = handOff
@@ -82,15 +87,17 @@ final class Producer: @unchecked Sendable {
         }
     }
 
-    /// Feeds up to `sliceTokens` prompt tokens, oldest streams first: a new chunk delays the
-    /// running streams' next step by one slice at most. Slicing gives the state of one call:
-    /// positions continue from the cache length.
+    /// Feeds up to `sliceTokens` prompt tokens, oldest streams first, while some stream is
+    /// stepping: a new chunk delays the running streams' next step by one slice at most.
+    /// With nothing to stall, whole prompts (one pass over the weights: first audio sooner).
+    /// Slicing gives the state of one call: positions continue from the cache length.
     private func prompt(ended: inout [StreamID]) {
-        var budget = sliceTokens
+        var budget = streams.contains(where: \.isStepping) ? sliceTokens : Int.max
         for i in streams.indices where budget > 0 && streams[i].isPrompting && !ended.contains(streams[i].id) {
             let tokens = Array(streams[i].takePromptSlice(limit: budget))
             budget -= tokens.count
             do {
+                promptCalls?.increment()
                 try flowLM.prompt(textTokens: tokens, state: &streams[i].state)
             } catch {
                 handOff.push(.failed(error), for: streams[i].id)  // only this stream fails
@@ -160,4 +167,11 @@ final class Producer: @unchecked Sendable {
             if outcome != .frame { handOff.push(.endOfChunk(chunk), for: id) }
         }
     }
+}
+
+/// Counts the producer's FlowLM prompt calls (slices), for tests through the engine.
+final class PromptCallCounter: Sendable {
+    private let count = Atomic<Int>(0)
+    func increment() { count.add(1, ordering: .relaxed) }
+    var value: Int { count.load(ordering: .relaxed) }
 }

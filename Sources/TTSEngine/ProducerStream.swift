@@ -74,7 +74,7 @@ struct ProducerStream {
     /// The next at most `limit` prompt tokens of the chunk (marked fed).  // [≤ limit]
     mutating func takePromptSlice(limit: Int) -> ArraySlice<Int> {
         guard case .prompting(let fed) = phase, let chunk else { preconditionFailure("ProducerStream: not prompting") }
-        let end = min(chunk.tokens.count, fed + limit)
+        let end = fed + min(limit, chunk.tokens.count - fed)  // limit may be Int.max
         phase = .prompting(fed: end)
         return chunk.tokens[fed..<end]
     }

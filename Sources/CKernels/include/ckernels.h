@@ -44,6 +44,14 @@ ck_path ck_linear_f32(const float *x, size_t rows, size_t in, const float *w, si
 ck_path ck_linear_bf16(const float *x, size_t rows, size_t in, const uint16_t *w, size_t out,
                        const float *bias, float *y, int accumulate, ck_path path);
 
+/// As ck_linear_f32 / ck_linear_bf16 for the outputs first ..< first + count only (columns of
+/// y[rows, out], rows still `out` apart; first + count <= out). Each output is computed exactly
+/// as by the full call, so disjoint ranges may run on different threads at once.
+ck_path ck_linear_f32_outputs(const float *x, size_t rows, size_t in, const float *w, size_t out, size_t first,
+                              size_t count, const float *bias, float *y, int accumulate, ck_path path);
+ck_path ck_linear_bf16_outputs(const float *x, size_t rows, size_t in, const uint16_t *w, size_t out, size_t first,
+                               size_t count, const float *bias, float *y, int accumulate, ck_path path);
+
 /// dst[i] = the f32 value of the bfloat16 bits src[i] (exact), i < count.
 ck_path ck_bf16_to_f32(const uint16_t *src, float *dst, size_t count, ck_path path);
 

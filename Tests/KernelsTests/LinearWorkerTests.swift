@@ -1,0 +1,163 @@
+import Foundation
+import Testing
+@testable import Kernels
+
+/// Prompts' linear layers split their outputs across two threads: bit-identical to one thread.
+struct LinearWorkerTests {
+    /// The serial result: one full CKernels call on the calling thread.
+    static func serial(_ layer: Linear, _ x: [Float], rows: Int, y0: [Float], accumulate: Bool) -> [Float] {
+        var y = y0
+        y.withUnsafeMutableBufferPointer { yp in
+            x.withUnsafeBufferPointer { xp in
+                (layer.bias ?? []).withUnsafeBufferPointer { b in
+                    let bias = layer.bias == nil ? nil : b.baseAddress
+                    switch layer.weights {
+                    case .float32(let w):
+                        SkinnyLinear.forward(xp.baseAddress!, rows: rows, inFeatures: layer.inFeatures, weight: w,
+                                             outFeatures: layer.outFeatures, bias: bias, into: yp.baseAddress!,
+                                             accumulate: accumulate)
+                    case .bfloat16(let w):
+                        SkinnyLinear.forward(xp.baseAddress!, rows: rows, inFeatures: layer.inFeatures, bfloat16Weight: w,
+                                             outFeatures: layer.outFeatures, bias: bias, into: yp.baseAddress!,
+                                             accumulate: accumulate)
+                    }
+                }
+            }
+        }
+        return y
+    }
+
+    static func layers(inF: Int, outF: Int, seed: UInt64) -> [Linear] {
+        let raw = randomArray(inF * outF, seed: seed)
+        let bits = raw.map { UInt16($0.bitPattern >> 16) }
+        let bias = randomArray(outF, seed: seed + 1)
+        return [Linear(weights: .float32(raw), bias: bias, inFeatures: inF, outFeatures: outF),
+                Linear(weights: .bfloat16(bits), bias: nil, inFeatures: inF, outFeatures: outF)]
+    }
+
+    @Test(arguments: [16, 17, 43])
+    func splitOutputsEqualOneThreadExactly(rows: Int) throws {
+        try #require(Linear.usesCKernels(rows: rows), "needs AVX-512 (else BLAS runs prompts)")
+        #expect(Linear.splitsOutputs(rows: rows))
+        for (inF, outF) in [(64, 1024), (100, 250), (33, 49)] {
+            for layer in Self.layers(inF: inF, outF: outF, seed: UInt64(rows * outF)) {
+                let x = randomArray(rows * inF, seed: 9)
+                let y0 = randomArray(rows * outF, seed: 10)
+                for accumulate in [false, true] {
+                    var y = accumulate ? y0 : [Float](repeating: .nan, count: rows * outF)
+                    layer.forward(x, rows: rows, into: &y, accumulate: accumulate)
+                    let want = Self.serial(layer, x, rows: rows, y0: y0, accumulate: accumulate)
+                    #expect(y.map(\.bitPattern) == want.map(\.bitPattern), "rows \(rows) \(inF)→\(outF) acc \(accumulate)")
+                }
+            }
+        }
+    }
+
+    /// Several threads at once: one gets the worker, the others run both halves themselves;
+    /// every result is still the serial one.
+    @Test func concurrentCallersAllGetTheSerialResult() {
+        let (rows, inF, outF) = (20, 96, 480)
+        let layer = Self.layers(inF: inF, outF: outF, seed: 5)[1]
+        let inputs = (0..<4).map { randomArray(rows * inF, seed: 50 + UInt64($0)) }
+        let want = inputs.map { Self.serial(layer, $0, rows: rows, y0: [Float](repeating: 0, count: rows * outF), accumulate: false) }
+        let results = Results()
+        DispatchQueue.concurrentPerform(iterations: inputs.count * 8) { i in
+            let k = i % inputs.count
+            var y = [Float](repeating: .nan, count: rows * outF)
+            layer.forward(inputs[k], rows: rows, into: &y)
+            results.record(k, matches: y.map(\.bitPattern) == want[k].map(\.bitPattern))
+        }
+        #expect(results.allMatched)
+    }
+
+    /// Every piece runs exactly once, whatever the count.
+    @Test(arguments: [0, 1, 2, 3, 17])
+    func everyPieceRunsOnce(count: Int) {
+        let tally = Tally(count: count)
+        LinearWorker.shared.parallelFor(count) { i in tally.add(i, thread: Thread.current) }
+        #expect(tally.runs == [Int](repeating: 1, count: count))
+    }
+
+    /// An idle worker takes pieces: two pieces that each wait for the other to start must run
+    /// on two threads.
+    @Test func anIdleWorkerTakesPieces() {
+        let worker = LinearWorker()  // not shared with other tests: never busy
+        let tally = Tally(count: 2)
+        worker.parallelFor(2) { i in
+            tally.add(i, thread: Thread.current)
+            _ = tally.waitForStarts(2, timeout: 10)
+        }
+        #expect(tally.runs == [1, 1])
+        #expect(tally.threadCount == 2)
+    }
+}
+
+/// Which pieces ran, how often, on how many threads.
+private final class Tally: @unchecked Sendable {  // behind `condition`
+    private let condition = NSCondition()
+    private var counts: [Int]
+    private var threads: [ObjectIdentifier] = []
+    init(count: Int) { counts = [Int](repeating: 0, count: count) }
+
+    func add(_ i: Int, thread: Thread) {
+        condition.lock()
+        counts[i] += 1
+        if !threads.contains(ObjectIdentifier(thread)) { threads.append(ObjectIdentifier(thread)) }
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func waitForStarts(_ n: Int, timeout: TimeInterval) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        condition.lock()
+        defer { condition.unlock() }
+        while counts.reduce(0, +) < n { if !condition.wait(until: deadline) { return false } }
+        return true
+    }
+
+    var runs: [Int] { condition.lock(); defer { condition.unlock() }; return counts }
+    var threadCount: Int { condition.lock(); defer { condition.unlock() }; return threads.count }
+}
+
+/// Thread-safe tally of concurrent results.
+private final class Results: @unchecked Sendable {  // behind `lock`
+    private let lock = NSLock()
+    private var mismatches = 0
+    private var seen = 0
+    func record(_ k: Int, matches: Bool) {
+        lock.lock()
+        seen += 1
+        if !matches { mismatches += 1 }
+        lock.unlock()
+    }
+    var allMatched: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return mismatches == 0 && seen > 0
+    }
+}
+
+/// Prompts' attention runs in head pieces on two threads: bit-identical to all heads at once.
+struct AttentionHeadPiecesTests {
+    @Test func headPiecesOnTwoThreadsEqualAllHeadsExactly() {
+        let (H, D, Tq, Tk) = (8, 16, 20, 50)
+        let attention = Attention(heads: H, headDim: D)
+        let q = randomArray(Tq * H * D, seed: 1), k = randomArray(Tk * H * D, seed: 2), v = randomArray(Tk * H * D, seed: 3)
+        var whole = [Float](repeating: .nan, count: Tq * H * D)
+        var scratch = [Float](repeating: 0, count: 3 * Tq * Tk)
+        attention.forward(queries: q, queryCount: Tq, queryStart: Tk - Tq, keys: k, values: v, keyCount: Tk,
+                          keyStart: 0, into: &whole, scratch: &scratch)
+        var pieces = [Float](repeating: .nan, count: Tq * H * D)
+        pieces.withUnsafeMutableBufferPointer { out in
+            scratch.withUnsafeMutableBufferPointer { s in
+                let ranges = [0..<3, 3..<5, 5..<8]
+                LinearWorker.shared.parallelFor(ranges.count) { i in
+                    attention.forward(queries: q, queryCount: Tq, queryStart: Tk - Tq, keys: k, values: v, keyCount: Tk,
+                                      keyStart: 0, into: out.baseAddress!, scratch: s.baseAddress! + i * Tq * Tk,
+                                      heads: ranges[i])
+                }
+            }
+        }
+        #expect(pieces.map(\.bitPattern) == whole.map(\.bitPattern))
+    }
+}
