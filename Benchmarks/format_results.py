@@ -100,7 +100,7 @@ def report(swift: dict, ref: dict, load_before: str, load_after: str) -> list[st
         f"| {met(sb['times_faster_than_real_time'] >= TARGET_SINGLE_SPEED)} |",
         f"| ≥ {TARGET_STREAMS} concurrent streams, each ≥ 1× real time ((e), slowest stream) | "
         + (f"{fmt(four['min_times_faster_than_real_time'], 2)}× with {TARGET_STREAMS} streams; "
-           f"{most} streams at most of those tried | {met(four['min_times_faster_than_real_time'] >= 1.0)} |"
+           f"most streams tried with every one ≥ 1×: {most or 'none'} | {met(four['min_times_faster_than_real_time'] >= 1.0)} |"
            if four else f"not measured ({TARGET_STREAMS} streams not in the run) | — |"),
         "",
         "## Machine and run", "",

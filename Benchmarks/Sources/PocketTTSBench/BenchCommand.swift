@@ -119,7 +119,7 @@ struct BenchCommand: ParsableCommand {
             "e_concurrent_streams": concurrent,
             "f_text_prompt": prompt,
         ]
-        let json = try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])
+        let json = try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         FileHandle.standardOutput.write(json + Data("\n".utf8))
     }
 
