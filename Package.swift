@@ -4,7 +4,8 @@
 //
 // Targets, dependencies pointing downward only:
 //   C libraries (COpenBLAS, COpus, CWebSockets, CSentencePiece)
-//   Kernels   -> COpenBLAS            tensors and math, knows nothing about the model
+//   CKernels                          hot C kernels (AVX-512 with run-time dispatch, scalar fallback)
+//   Kernels   -> COpenBLAS, CKernels  tensors and math, knows nothing about the model
 //   PocketTTS -> Kernels, CSentencePiece, Yams   the model: pure compute
 //   TTSEngine -> PocketTTS            producer/consumer threads, streams
 //   TTSServer -> TTSEngine, COpus, COpusEnc, CWebSockets, Yams   event loop, protocols, encoders
@@ -41,8 +42,11 @@ let package = Package(
             linkerSettings: [.linkedLibrary("sentencepiece"), .linkedLibrary("stdc++")]
         ),
 
+        // Plain C kernels Swift cannot express (AVX-512 intrinsics), dispatched at run time.
+        .target(name: "CKernels"),
+
         // MARK: Swift targets
-        .target(name: "Kernels", dependencies: ["COpenBLAS"]),
+        .target(name: "Kernels", dependencies: ["COpenBLAS", "CKernels"]),
         .target(
             name: "PocketTTS",
             dependencies: ["Kernels", "CSentencePiece", "CSndFile", "CSoxr", .product(name: "Yams", package: "Yams")]
@@ -67,6 +71,8 @@ let package = Package(
             ]
         ),
 
+        // MARK: Benchmarks (Benchmarks/README.md)
+        .executableTarget(name: "kernel-bench", dependencies: ["PocketTTS", "Kernels"], path: "Benchmarks/KernelBench"),
         // Speed of the engine on full-size random weights (Benchmarks/run.sh); not a test.
         .executableTarget(
             name: "PocketTTSBench",

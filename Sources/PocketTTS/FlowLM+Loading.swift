@@ -20,7 +20,8 @@ extension FlowLM {
         outNorm = try Self.layerNorm(w, "out_norm", dim: d, eps: 1e-5)
         outEOS = try Self.linear(w, "out_eos", out: 1, in: d)
         flowHead = try Self.flowHead(w.scoped("flow_net."), dims)
-        speakerProjection = Linear(weight: try w.tensor("speaker_proj_weight", shape: [d, dims.speakerDim]))
+        speakerProjection = Linear(weights: try w.linearWeights("speaker_proj_weight", shape: [d, dims.speakerDim]),
+                                   inFeatures: dims.speakerDim, outFeatures: d)
     }
 
     static func transformerLayer(_ w: WeightReader, _ dims: FlowLMDimensions) throws -> FlowTransformerLayer {
@@ -63,10 +64,11 @@ extension FlowLM {
             blocks: blocks, finalLayer: final)
     }
 
-    /// `<name>.weight` [out, in] and, when `bias`, `<name>.bias` [out].
+    /// `<name>.weight` [out, in] (bfloat16 when the file stores it so) and, when `bias`,
+    /// `<name>.bias` [out].
     static func linear(_ w: WeightReader, _ name: String, out: Int, in inFeatures: Int, bias: Bool = true) throws -> Linear {
-        Linear(weight: try w.tensor("\(name).weight", shape: [out, inFeatures]),
-               bias: bias ? try w.tensor("\(name).bias", shape: [out]) : nil)
+        Linear(weights: try w.linearWeights("\(name).weight", shape: [out, inFeatures]),
+               bias: bias ? try w.floats("\(name).bias", shape: [out]) : nil, inFeatures: inFeatures, outFeatures: out)
     }
 
     /// `<name>.weight`, `<name>.bias` [dim].

@@ -91,7 +91,7 @@ public struct FlowLM: Sendable {
 
     /// Steps B streams at once, each with its own state and generator (so results do not
     /// depend on batching): latents [B, ldim] in, latentsOut [B, ldim] and eosLogits [B] out.
-    /// Every linear layer is one sgemm over the B rows. `latentsOut` may be `latents` itself.
+    /// Each linear layer reads its weights once per 8 streams (Linear). `latentsOut` may be `latents` itself.
     /// All streams share `sampling` (group streams by settings). Allocation-free in steady state
     /// (`workspace` is reused across calls; caches grow only past their capacity).
     public func stepBatch<G: RandomNumberGenerator>(

@@ -88,6 +88,20 @@ public final class SafetensorsFile: @unchecked Sendable {
         }
     }
 
+    /// A BF16 tensor's stored bits, row-major (a copy, so no alignment is assumed), or nil
+    /// when the tensor has another dtype. Widening them is exact: `FloatConversion.float(fromBFloat16:)`.
+    public func bfloat16Bits(named name: String) throws -> [UInt16]? {
+        let info = try info(named: name)
+        guard info.dtype == .bfloat16 else { return nil }
+        let bytes = try rawBytes(named: name)
+        return [UInt16](unsafeUninitializedCapacity: info.elementCount) { buffer, initialized in
+            if let source = bytes.baseAddress {
+                UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(start: source, count: bytes.count))
+            }
+            initialized = info.elementCount
+        }
+    }
+
     /// A tensor converted to Float32.
     public func tensor(named name: String) throws -> Tensor {
         Tensor(shape: try shape(of: name), data: try floats(named: name))

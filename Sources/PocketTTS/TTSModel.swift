@@ -54,13 +54,16 @@ public struct TTSModel: Sendable {
         self.tokenizer = tokenizer
     }
 
-    /// Loads a safetensors checkpoint (bf16, f16 or f32; computed in f32).
-    public static func load(config: PocketTTSConfig, weightsPath: String, tokenizerPath: String) throws -> TTSModel {
+    /// Loads a safetensors checkpoint (bf16, f16 or f32; computed in f32). FlowLM's linear
+    /// weights stay bfloat16 in memory when the file is bf16 (`keepBFloat16`, the default:
+    /// the same values, half the memory traffic); everything else is decoded to f32.
+    public static func load(
+        config: PocketTTSConfig, weightsPath: String, tokenizerPath: String, keepBFloat16: Bool = true
+    ) throws -> TTSModel {
         let tokenizer = try Tokenizer(modelPath: tokenizerPath)
         let file = try SafetensorsFile(contentsOf: URL(fileURLWithPath: weightsPath))
-        var tensors: [String: Tensor] = [:]
-        for name in file.names { tensors[name] = try file.tensor(named: name) }
-        return try TTSModel(config: config, tensors: tensors, tokenizer: tokenizer)
+        return try TTSModel(config: config, weights: WeightReader(file: file, keepBFloat16: keepBFloat16),
+                            tokenizer: tokenizer)
     }
 
     /// Seeded random weights of the configured architecture (`make-random-weights` values):

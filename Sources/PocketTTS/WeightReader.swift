@@ -18,26 +18,41 @@ public enum WeightError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// Strict, consuming access to a checkpoint's tensors (a flat name → tensor map).
+/// Strict, consuming access to a checkpoint's tensors (a flat name → tensor map, or a
+/// safetensors file read on demand).
 ///
 /// Modules take their tensors by full checkpoint key with the expected shape; `finish()` then
 /// fails if any tensor of the file was never taken. `scoped(_:)` prefixes keys so a module can
 /// load itself without knowing where it sits (`reader.scoped("flow_lm.transformer.layers.0.")`).
 /// A reference type so that scoped views share the record of consumed names.
 public final class WeightReader {
-    private var tensors: [String: Tensor]
+    private enum Source {
+        case tensors([String: Tensor])
+        case file(SafetensorsFile, keepBFloat16: Bool)
+    }
+
+    private let source: Source?  // nil in scoped views
     private var taken: Set<String> = []
     private let prefix: String
     private let root: WeightReader?
 
     public init(tensors: [String: Tensor]) {
-        self.tensors = tensors
+        self.source = .tensors(tensors)
+        self.prefix = ""
+        self.root = nil
+    }
+
+    /// Reads tensors from `file` as they are taken. With `keepBFloat16`, `linearWeights` hands
+    /// BF16 matrices over as bfloat16 bits (half the memory, the same values); everything else
+    /// is decoded to Float32.
+    public init(file: SafetensorsFile, keepBFloat16: Bool = true) {
+        self.source = .file(file, keepBFloat16: keepBFloat16)
         self.prefix = ""
         self.root = nil
     }
 
     private init(root: WeightReader, prefix: String) {
-        self.tensors = [:]
+        self.source = nil
         self.prefix = prefix
         self.root = root
     }
@@ -57,22 +72,68 @@ public final class WeightReader {
         try tensor(name, shape: shape).data
     }
 
+    /// Takes the matrix `name` ([out, in]) as `Linear` weights: bfloat16 bits when the file
+    /// stores it as BF16 (and the reader keeps BF16), Float32 otherwise.
+    public func linearWeights(_ name: String, shape: [Int]) throws -> Linear.Weights {
+        let owner = root ?? self
+        let key = prefix + name
+        if case .file(let file, true) = owner.source, file.contains(key), try file.dtype(of: key) == .bfloat16 {
+            try owner.check(key, shape: try file.shape(of: key), expected: shape)
+            guard let bits = try file.bfloat16Bits(named: key) else { throw WeightError.missingTensor(key) }
+            return .bfloat16(bits)
+        }
+        return .float32(try owner.take(key, shape: shape).data)
+    }
+
     /// True when the checkpoint holds `name` (relative to this view); takes nothing.
     public func contains(_ name: String) -> Bool {
-        (root ?? self).tensors[prefix + name] != nil
+        (root ?? self).has(prefix + name)
     }
 
     /// Fails with `.unusedTensors` unless every tensor was taken.
     public func finish() throws {
         let owner = root ?? self
-        let unused = owner.tensors.keys.filter { !owner.taken.contains($0) }.sorted()
+        let unused = owner.names.filter { !owner.taken.contains($0) }.sorted()
         if !unused.isEmpty { throw WeightError.unusedTensors(unused) }
     }
 
+    /// Every tensor name of the checkpoint (root only).
+    private var names: [String] {
+        switch source {
+        case .tensors(let tensors): Array(tensors.keys)
+        case .file(let file, _): file.names
+        case nil: []
+        }
+    }
+
+    private func has(_ key: String) -> Bool {
+        switch source {
+        case .tensors(let tensors): tensors[key] != nil
+        case .file(let file, _): file.contains(key)
+        case nil: false
+        }
+    }
+
     private func take(_ key: String, shape: [Int]) throws -> Tensor {
-        guard let t = tensors[key] else { throw WeightError.missingTensor(key) }
-        guard t.shape == shape else { throw WeightError.shape(name: key, expected: shape, got: t.shape) }
+        let tensor: Tensor
+        switch source {
+        case .tensors(let tensors):
+            guard let t = tensors[key] else { throw WeightError.missingTensor(key) }
+            tensor = t
+        case .file(let file, _):
+            guard file.contains(key) else { throw WeightError.missingTensor(key) }
+            try check(key, shape: try file.shape(of: key), expected: shape)
+            tensor = try file.tensor(named: key)
+        case nil:
+            preconditionFailure("WeightReader: take on a scoped view")
+        }
+        try check(key, shape: tensor.shape, expected: shape)
+        return tensor
+    }
+
+    /// Fails unless `shape == expected`; then records `key` as taken.
+    private func check(_ key: String, shape: [Int], expected: [Int]) throws {
+        guard shape == expected else { throw WeightError.shape(name: key, expected: expected, got: shape) }
         taken.insert(key)
-        return t
     }
 }
