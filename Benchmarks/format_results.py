@@ -130,7 +130,8 @@ def report(swift: dict, ref: dict, load_before: str, load_after: str) -> list[st
         *speed_rows([("times faster than real time", sb["times_faster_than_real_time"], ref_speed)]),
         "",
         f"Swift frame interval at the sink: median {fmt(sb['frame_interval']['median_ms'])} ms, "
-        f"p90 {fmt(sb['frame_interval']['p90_ms'])} ms (real time needs < 80 ms on average).",
+        f"p90 {fmt(sb['frame_interval']['p90_ms'])} ms (real time needs < 80 ms on average). "
+        f"Cores the Swift process got during the run (CPU time / wall time, 2 at most): {fmt(sb.get('cores_used'), 2)}.",
         "",
         f"## (c) Voice encoding, {sc['audio_seconds']:.2f} s of audio (ms)", "",
         *time_rows([("total, min", sc["total"]["min_ms"], rc["total"]["min_ms"]),
@@ -151,7 +152,13 @@ def report(swift: dict, ref: dict, load_before: str, load_after: str) -> list[st
                     ("text prompt, 43 tokens, min", sf["min_ms"], rf["min_ms"]),
                     ("text prompt, 43 tokens, median", sf["median_ms"], rf["median_ms"])], 2),
         "",
-        "One frame is 80 ms of audio. Swift batched FlowLM steps (`stepBatch`, as the engine's producer):", "",
+        "One frame is 80 ms of audio." + (
+            f" Swift thread CPU time (leaves out time descheduled on a busy machine), min / median: FlowLM step "
+            f"{fmt(sd['flow_lm_step_thread_cpu']['min_ms'], 2)} / {fmt(sd['flow_lm_step_thread_cpu']['median_ms'], 2)}, "
+            f"Mimi frame {fmt(sd['mimi_decode_frame_thread_cpu']['min_ms'], 2)} / "
+            f"{fmt(sd['mimi_decode_frame_thread_cpu']['median_ms'], 2)} ms." if "flow_lm_step_thread_cpu" in sd else ""),
+        "",
+        "Swift batched FlowLM steps (`stepBatch`, as the engine's producer; the reference has no batching):", "",
         "| streams in the batch | step, median (ms) | per stream (ms) |", "|---:|---:|---:|",
         *[f"| {b['batch']} | {fmt(b['step']['median_ms'], 2)} | {fmt(b['median_ms_per_stream'], 2)} |"
           for b in sd["batched_flow_lm_step"]],
@@ -162,12 +169,15 @@ def report(swift: dict, ref: dict, load_before: str, load_after: str) -> list[st
         f"The reference runs one stream at a time, so its aggregate is its single-stream speed ({fmt(ref_speed, 2)}×) "
         "whatever the count, and a stream queued behind others would wait for them.", "",
         "| streams | slowest stream | median stream | aggregate (Swift) | aggregate (reference) | Swift / reference | "
-        "first audio, median (ms) | largest frame gap (ms) |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "first audio, median (ms) | largest frame gap (ms) | cores used |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         *[f"| {n} | {fmt(e['min_times_faster_than_real_time'], 2)}× | {fmt(e['median_times_faster_than_real_time'], 2)}× "
           f"| {fmt(e['aggregate_audio_s_per_wall_s'], 2)}× | {fmt(ref_speed, 2)}× "
           f"| {ratio(e['aggregate_audio_s_per_wall_s'], ref_speed)} | {fmt(e['first_audio']['median_ms'])} "
-          f"| {fmt(e['largest_frame_gap_ms'])} |" for n, e in sorted(se.items())],
+          f"| {fmt(e['largest_frame_gap_ms'])} | {fmt(e.get('cores_used'), 2)} |" for n, e in sorted(se.items())],
+        "",
+        "Cores used: the Swift process's CPU time over the run's wall time (2 at most on this machine; less "
+        "means other processes took the cores).",
     ]
     return lines
 

@@ -15,6 +15,18 @@ struct EngineBench {
     /// Opens `count` streams at once, then enqueues the text to each (stamping its start just
     /// before) and finishes it; waits for all. Each makes exactly `frames` frames (EOS disabled).
     func run(streams count: Int, frames: Int, seed: UInt64) throws -> [StreamRecorder.Record] {
+        try measuredRun(streams: count, frames: frames, seed: seed).records
+    }
+
+    /// `run`, with the process CPU time over the run's wall time: the cores the engine got
+    /// (at most 2 here, its two threads; well below on a busy machine).
+    func measuredRun(streams count: Int, frames: Int, seed: UInt64) throws -> (records: [StreamRecorder.Record], coresUsed: Double) {
+        let (cpu, start) = (processCPUTime(), now())
+        let records = try unmeasuredRun(streams: count, frames: frames, seed: seed)
+        return (records, (processCPUTime() - cpu) / (now() - start))
+    }
+
+    private func unmeasuredRun(streams count: Int, frames: Int, seed: UInt64) throws -> [StreamRecorder.Record] {
         let ids = try (0..<count).map { i in
             try engine.openStream(
                 voice: voice, options: GenerationOptions(sampling: sampling, maxFrames: frames, seed: seed + UInt64(i)),
@@ -46,26 +58,27 @@ struct EngineBench {
 
     /// (b) One stream of `frames` frames: wall time from enqueue to its last frame.
     func realTimeFactor(frames: Int) throws -> [String: Any] {
-        let record = try run(streams: 1, frames: frames, seed: 200)[0]
+        let (records, cores) = try measuredRun(streams: 1, frames: frames, seed: 200)
+        let record = records[0]
         let audio = Double(record.samples) / Double(sampleRate)
         let wall = record.lastFrame!
         let gaps = zip(record.frameTimes.dropFirst(), record.frameTimes).map { $0 - $1 }
         return ["frames": frames, "audio_s": rounded(audio, 3), "wall_s": rounded(wall, 3),
                 "rtf": rounded(wall / audio, 4), "times_faster_than_real_time": rounded(audio / wall, 3),
-                "first_chunk_ms": ms(record.firstFrame!), "frame_interval": summary(gaps),
+                "first_chunk_ms": ms(record.firstFrame!), "frame_interval": summary(gaps), "cores_used": rounded(cores, 2),
                 "measured": "Engine.enqueue(text:) called -> last frame at the StreamSink"]
     }
 
     /// (e) `count` streams opened together, each `frames` frames: per-stream speed (audio seconds
     /// over wall seconds from its enqueue to its last frame) and the aggregate.
     func concurrent(streams count: Int, frames: Int) throws -> [String: Any] {
-        let records = try run(streams: count, frames: frames, seed: UInt64(1000 * count))
+        let (records, cores) = try measuredRun(streams: count, frames: frames, seed: UInt64(1000 * count))
         let audio = Double(frames * frameLength) / Double(sampleRate)
         let speeds = records.map { audio / $0.lastFrame! }
         let begin = records.map(\.start).min()!
         let end = records.map { $0.frameTimes.last! }.max()!
         return ["streams": count, "frames_per_stream": frames, "audio_s_per_stream": rounded(audio, 3),
-                "wall_s": rounded(end - begin, 3),
+                "wall_s": rounded(end - begin, 3), "cores_used": rounded(cores, 2),
                 "per_stream_times_faster_than_real_time": speeds.map { rounded($0, 3) },
                 "min_times_faster_than_real_time": rounded(speeds.min()!, 3),
                 "median_times_faster_than_real_time": rounded(median(speeds), 3),

@@ -20,6 +20,16 @@ enum BenchError: Error, CustomStringConvertible {
 /// Monotonic time in seconds (CLOCK_MONOTONIC through Dispatch), comparable across threads.
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
+/// CPU seconds used so far by this thread, or by the whole process (all threads).
+func threadCPUTime() -> Double { cpuTime(CLOCK_THREAD_CPUTIME_ID) }
+func processCPUTime() -> Double { cpuTime(CLOCK_PROCESS_CPUTIME_ID) }
+
+private func cpuTime(_ clock: clockid_t) -> Double {
+    var t = timespec()
+    clock_gettime(clock, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+}
+
 /// Seconds taken by `body`, and its result.
 func timed<R>(_ body: () throws -> R) rethrows -> (seconds: Double, result: R) {
     let start = now()

@@ -54,24 +54,29 @@ struct ModelBench {
         var state = try prompted(voice, frames: steps)
         var rng = Xoshiro256(seed: 7)
         var latent = [Float](repeating: .nan, count: model.flowLM.dimensions.latentDim)  // BOS
-        var latents: [[Float]] = [], flowTimes: [Double] = []
+        var latents: [[Float]] = [], flowTimes: [Double] = [], flowCPU: [Double] = []
         for _ in 0..<steps {
+            let cpu = threadCPUTime()
             let (t, step) = timed { model.flowLM.step(latent: latent, state: &state, sampling: sampling, using: &rng) }
+            flowCPU.append(threadCPUTime() - cpu)
             flowTimes.append(t)
             latent = step.latent
             latents.append(latent)
         }
         var decoder = model.mimi.decoder.makeState()
-        var decodeTimes: [Double] = []
+        var decodeTimes: [Double] = [], decodeCPU: [Double] = []
         for latent in latents {
+            let cpu = threadCPUTime()
             let (t, audio) = timed {
                 let input = Tensor(shape: [1, latent.count], data: model.flowLM.denormalized(latent))
                 return model.mimi.decoder.step(input, state: &decoder)
             }
             guard audio.count == model.frameLength else { throw BenchError.wrongLength("Mimi frame of \(audio.count) samples") }
+            decodeCPU.append(threadCPUTime() - cpu)
             decodeTimes.append(t)
         }
-        return ["frames": steps, "flow_lm_step": summary(flowTimes), "mimi_decode_frame": summary(decodeTimes)]
+        return ["frames": steps, "flow_lm_step": summary(flowTimes), "mimi_decode_frame": summary(decodeTimes),
+                "flow_lm_step_thread_cpu": summary(flowCPU), "mimi_decode_frame_thread_cpu": summary(decodeCPU)]
     }
 
     /// FlowLM steps of B streams at once (`stepBatch`, as the engine's producer does): what a
