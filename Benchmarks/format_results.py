@@ -45,7 +45,8 @@ def machine() -> dict:
 def commit() -> str:
     head = run(["git", "rev-parse", "--short=10", "HEAD"]) or "?"
     subject = run(["git", "log", "-1", "--format=%s"])
-    dirty = " (plus uncommitted changes)" if run(["git", "status", "--porcelain", "--untracked-files=no"]) else ""
+    dirty = " (plus uncommitted changes)" if run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
+                                                        ":!Benchmarks/results", ":!Benchmarks/RESULTS.md"]) else ""
     return f"`{head}` {subject}{dirty}"
 
 
