@@ -91,6 +91,14 @@ def report(swift: dict, ref: dict, load_before: str, load_after: str) -> list[st
     ref_speed = rb["times_faster_than_real_time"]
 
     four = se.get(TARGET_STREAMS)
+    batch_steps = {b["batch"]: b["step"]["median_ms"] for b in sd.get("batched_flow_lm_step", [])}
+    mimi_ms = sd["mimi_decode_frame"]["median_ms"]
+
+    def bound(n: int):
+        """Per-stream speed two free cores would allow, from (d): the producer needs one batched step
+        and the consumer n Mimi frames per 80 ms frame of every stream, in parallel."""
+        return 80.0 / max(batch_steps[n], n * mimi_ms) if n in batch_steps else None
+
     most = max((n for n, e in se.items() if e["min_times_faster_than_real_time"] >= 1.0), default=0)
     lines = [
         "## Targets (issue \"engine\")", "",
@@ -170,15 +178,19 @@ def report(swift: dict, ref: dict, load_before: str, load_after: str) -> list[st
         f"The reference runs one stream at a time, so its aggregate is its single-stream speed ({fmt(ref_speed, 2)}×) "
         "whatever the count, and a stream queued behind others would wait for them.", "",
         "| streams | slowest stream | median stream | aggregate (Swift) | aggregate (reference) | Swift / reference | "
-        "first audio, median (ms) | largest frame gap (ms) | cores used |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "first audio, median (ms) | largest frame gap (ms) | cores used | bound from (d) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         *[f"| {n} | {fmt(e['min_times_faster_than_real_time'], 2)}× | {fmt(e['median_times_faster_than_real_time'], 2)}× "
           f"| {fmt(e['aggregate_audio_s_per_wall_s'], 2)}× | {fmt(ref_speed, 2)}× "
           f"| {ratio(e['aggregate_audio_s_per_wall_s'], ref_speed)} | {fmt(e['first_audio']['median_ms'])} "
-          f"| {fmt(e['largest_frame_gap_ms'])} | {fmt(e.get('cores_used'), 2)} |" for n, e in sorted(se.items())],
+          f"| {fmt(e['largest_frame_gap_ms'])} | {fmt(e.get('cores_used'), 2)} | {fmt(bound(n), 2)}× |"
+          for n, e in sorted(se.items())],
         "",
         "Cores used: the Swift process's CPU time over the run's wall time (2 at most on this machine; less "
-        "means other processes took the cores).",
+        "means other processes took the cores). Bound from (d): the per-stream speed the engine's two threads "
+        "would allow with both cores free, 80 ms / max(batched FlowLM step for n streams, n × Mimi frame "
+        "median): the producer steps all streams at once, the consumer decodes them one after the other "
+        "(approximate: it decodes runs of up to 4 frames of a stream per call, which (d) does not time).",
     ]
     return lines
 
