@@ -10,6 +10,7 @@
 //   TTSEngine -> PocketTTS            producer/consumer threads, streams
 //   TTSServer -> TTSEngine, COpus, COpusEnc, CWebSockets, Yams   event loop, protocols, encoders
 //   pocket-tts (executable) -> all of the above   the command line
+//   pocket-tts-bench (executable) -> TTSEngine, PocketTTS   speed (Benchmarks/), not a test
 import PackageDescription
 
 let package = Package(
@@ -17,6 +18,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "pocket-tts", targets: ["PocketTTSCLI"]),
+        .executable(name: "pocket-tts-bench", targets: ["PocketTTSBench"]),
         .library(name: "PocketTTS", targets: ["PocketTTS"]),
     ],
     dependencies: [
@@ -71,6 +73,14 @@ let package = Package(
 
         // MARK: Benchmarks (Benchmarks/README.md)
         .executableTarget(name: "kernel-bench", dependencies: ["PocketTTS", "Kernels", "TTSEngine"], path: "Benchmarks/KernelBench"),
+        // Speed of the engine on full-size random weights (Benchmarks/run.sh); not a test.
+        .executableTarget(
+            name: "PocketTTSBench",
+            dependencies: [
+                "PocketTTS", "TTSEngine", "Kernels", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/Sources/PocketTTSBench"
+        ),
 
         // MARK: Tests (swift-testing), mirroring the sources
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"], resources: [.copy("Fixtures")]),
