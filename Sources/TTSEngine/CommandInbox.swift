@@ -12,7 +12,7 @@ enum ProducerCommand: Sendable {
 /// The hand-off from API callers (any thread) to the producer thread, and the table of open
 /// streams behind admission (`maxStreams`) and the API's errors. Posting never blocks; the
 /// queue is bounded by the callers: at most `maxStreams` streams, each posting its own text.
-/// The producer sleeps in `take` while it has nothing to do; `wake()` (the consumer freeing
+/// The producer sleeps in `take` while it has nothing to do; `wake()` (a consumer freeing
 /// room in a full frame queue) ends that sleep without a command.
 final class CommandInbox: @unchecked Sendable {  // all state behind `condition`
     private struct Entry {

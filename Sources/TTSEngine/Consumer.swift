@@ -1,18 +1,20 @@
 import PocketTTS
 
-/// The consumer thread's work: the Mimi decoder for every open stream. Each pass takes every
-/// queued item of every stream at once (freeing their queues, so the producer refills them
+/// One consumer thread's work: the Mimi decoder for the open streams pinned to it (see
+/// `FrameHandOff`). Each pass takes every queued item of each of those streams at once (freeing their queues, so the producer refills them
 /// while this pass decodes), then, stream by stream, decodes each run of (up to `maxRun`)
 /// frames of one chunk in one `MimiDecoder.forward` call and hands the frames to the sink.
 ///
 /// Streams are decoded one after another, not batched across streams: `MimiDecoder.forward`
 /// takes one state, and its convolutions and ring-buffer attention are per-stream anyway.
-/// Used only on the consumer thread once started.
+/// The engine runs one `Consumer` per consumer thread; they share the (read-only) weights and
+/// nothing else. Used only on its own thread once started.
 final class Consumer: @unchecked Sendable {
     private let flowLM: FlowLM  // emb_std, emb_mean: de-normalisation
     private let decoder: MimiDecoder
     private let inbox: CommandInbox
     private let handOff: FrameHandOff
+    private let index: Int  // which of the hand-off's consumers this is
     /// Frames decoded in one call at most: more rows per matrix product, but the first frame
     /// of a run waits for the last, so a backlog is decoded in short runs.
     static let maxRun = 4
@@ -22,7 +24,9 @@ final class Consumer: @unchecked Sendable {
     private var latents: [Float] = []  // [T, latentDim] de-normalised
     private var audio: [Float] = []  // [T · frameLength]
 
-    init(model: TTSModel, inbox: CommandInbox, handOff: FrameHandOff) {
+    init(model: TTSModel, inbox: CommandInbox, handOff: FrameHandOff, index: Int) {
+        precondition((0..<handOff.consumers).contains(index), "Consumer: no consumer \(index)")
+        self.index = index
         self.flowLM = model.flowLM
         self.decoder = model.mimi.decoder
         self.inbox = inbox
@@ -31,7 +35,7 @@ final class Consumer: @unchecked Sendable {
 
     /// The thread body: returns once the hand-off is shut down, with every state freed.
     func run() {
-        while let batch = handOff.take() {
+        while let batch = handOff.take(consumer: index) {
             if batch.freedRoom { inbox.wake() }
             for id in batch.cancelled { states[id] = nil }
             for stream in batch.streams { deliver(stream.items, of: stream.id, to: stream.sink) }

@@ -2,10 +2,10 @@ import Foundation
 import Kernels
 import PocketTTS
 
-/// Speech generation for many streams at once on two threads: a producer thread runs FlowLM
-/// for every open stream (their latent steps batched together), a consumer thread runs the
-/// Mimi decoder for all of them and hands each frame to its stream's sink as soon as it is
-/// decoded. For the same voice, options (seed) and text, a stream produces the frames of
+/// Speech generation for many streams at once: a producer thread runs FlowLM for every open
+/// stream (their latent steps batched together), `consumerThreads` consumer threads run the
+/// Mimi decoder, each for the streams pinned to it, and hand each frame to its stream's sink
+/// as soon as it is decoded. For the same voice, options (seed) and text, a stream produces the frames of
 /// `TTSModel.generate` (to float rounding: batched and sliced calls sum in another order).
 ///
 /// Every method may be called from any thread, and none blocks on generation except `stop()`.
@@ -13,8 +13,8 @@ public final class Engine: Sendable {
     public let model: TTSModel
     public let configuration: EngineConfiguration
     private let inbox: CommandInbox  // API → producer
-    private let handOff: FrameHandOff  // producer → consumer
-    private let threads = ThreadPair()
+    private let handOff: FrameHandOff  // producer → consumers
+    private let threads = PipelineThreads()
     private let promptCalls = PromptCallCounter()
 
     /// An engine for `model`; nothing runs before `start()`. An invalid configuration is a
@@ -24,15 +24,15 @@ public final class Engine: Sendable {
         self.model = model
         self.configuration = configuration
         self.inbox = CommandInbox(maxStreams: configuration.maxStreams)
-        self.handOff = FrameHandOff(capacity: configuration.maxQueuedFrames)
+        self.handOff = FrameHandOff(capacity: configuration.maxQueuedFrames, consumers: configuration.consumerThreads)
     }
 
     deinit { stop() }
 
     /// Starts the producer and consumer threads (once; later calls do nothing).
     ///
-    /// Sets OpenBLAS to `blasThreads` threads (default 1), process-wide: the two pipeline
-    /// threads already keep both cores of a small machine busy, OpenBLAS worker threads would
+    /// Sets OpenBLAS to `blasThreads` threads (default 1), process-wide: the pipeline threads
+    /// already keep both cores of a small machine busy, OpenBLAS worker threads would
     /// fight them for the cores (and spin while waiting), and a threaded sgemm allocates its
     /// buffers on every call; the batched steps are too small to gain from splitting. Prompts
     /// (16 rows or more) share their linear layers with Kernels' `LinearWorker` thread instead,
@@ -40,16 +40,20 @@ public final class Engine: Sendable {
     public func start() {
         let producer = Producer(flowLM: model.flowLM, configuration: configuration, inbox: inbox, handOff: handOff,
                                 promptCalls: promptCalls)
-        let consumer = Consumer(model: model, inbox: inbox, handOff: handOff)
+        let consumers = (0..<configuration.consumerThreads).map {
+            Consumer(model: model, inbox: inbox, handOff: handOff, index: $0)
+        }
         let blasThreads = configuration.blasThreads
         threads.start {
             BLAS.setThreadCount(blasThreads)
-            return (PipelineThread(name: "tts-producer") { producer.run() },
-                    PipelineThread(name: "tts-consumer") { consumer.run() })
+            return [PipelineThread(name: "tts-producer") { producer.run() }]
+                + consumers.enumerated().map { i, consumer in
+                    PipelineThread(name: "tts-consumer-\(i)") { consumer.run() }
+                }
         }
     }
 
-    /// Cancels every stream (no more sink calls) and joins both threads. Idempotent; the
+    /// Cancels every stream (no more sink calls) and joins every thread. Idempotent; the
     /// engine refuses new streams afterwards. Never call it from a sink.
     public func stop() {
         inbox.stop()
@@ -93,7 +97,7 @@ public final class Engine: Sendable {
 
     /// Closes the stream now: the producer drops it before its next step, its states are
     /// freed, and no sink call for it starts after this returns (one already running on the
-    /// consumer thread completes). Ignored for a stream that is not open.
+    /// stream's consumer thread completes). Ignored for a stream that is not open.
     public func cancel(_ id: StreamID) {
         if inbox.cancel(id) { handOff.cancel(id) }
     }
@@ -104,6 +108,9 @@ public final class Engine: Sendable {
     /// FlowLM prompt calls (slices) the producer has made so far (tests).
     var promptCallCount: Int { promptCalls.value }
 
+    /// The consumer thread the stream is pinned to, 0..<consumerThreads; nil if not open (tests).
+    func consumerIndex(of id: StreamID) -> Int? { handOff.consumer(of: id) }
+
     /// Frames of the stream queued for the consumer, not yet taken (tests).
     func queuedFrameCount(_ id: StreamID) -> Int { handOff.queuedFrameCount(id) }
 
@@ -113,19 +120,18 @@ public final class Engine: Sendable {
     }
 }
 
-/// The engine's two threads: started once, joined once.
-private final class ThreadPair: @unchecked Sendable {  // all state behind `lock`
+/// The engine's threads: started once, joined once.
+private final class PipelineThreads: @unchecked Sendable {  // all state behind `lock`
     private let lock = NSLock()
     private var started = false
     private var threads: [PipelineThread] = []
 
-    func start(_ make: () -> (PipelineThread, PipelineThread)) {
+    func start(_ make: () -> [PipelineThread]) {
         lock.lock()
         defer { lock.unlock() }
         if started { return }
         started = true
-        let (a, b) = make()
-        threads = [a, b]
+        threads = make()
     }
 
     func join() {

@@ -19,16 +19,22 @@ enum HandOffItem: Sendable {
     case failed(any Error)
 }
 
-/// The hand-off from the producer thread to the consumer thread: one bounded queue per open
+/// The hand-off from the producer thread to the consumer threads: one bounded queue per open
 /// stream (at most `capacity` frames each; the producer checks `hasRoom` before stepping a
-/// stream and skips it when full) plus the cancellations the consumer must apply. A stream's
+/// stream and skips it when full) plus the cancellations each consumer must apply. A stream's
 /// queue exists from `open` until `close` or `cancel`; items pushed for a closed stream are
-/// dropped, and `isOpen` is what the consumer checks before each sink call.
+/// dropped, and `isOpen` is what a consumer checks before each sink call.
+///
+/// Each stream is pinned at `open` to one of `consumers` consumers (the one with the fewest
+/// open streams, the lowest index on a tie), and only that consumer's `take` returns its items
+/// and its cancellation: a stream's frames are decoded in order, its decoder state and its
+/// sink are touched by one thread only.
 ///
 /// Lock order: `CommandInbox` may call `open` while holding its own lock; nothing here calls out.
 final class FrameHandOff: @unchecked Sendable {  // all state behind `condition`
     private struct Queue {
         let sink: any StreamSink
+        let consumer: Int  // the consumer thread the stream is pinned to
         var items: [HandOffItem] = []
         var frameCount = 0  // .frame items in `items`
     }
@@ -42,23 +48,38 @@ final class FrameHandOff: @unchecked Sendable {  // all state behind `condition`
     }
 
     let capacity: Int
+    let consumers: Int
     private let condition = NSCondition()
     private var queues: [StreamID: Queue] = [:]
     private var order: [StreamID] = []  // open streams, oldest first: a fair delivery order
-    private var cancelled: [StreamID] = []
+    private var cancelled: [[StreamID]]  // [consumers]: cancellations each consumer must apply
+    private var load: [Int]  // [consumers]: open streams pinned to each consumer
     private var isShutDown = false
 
-    init(capacity: Int) {
+    init(capacity: Int, consumers: Int = 1) {
         precondition(capacity >= 1, "FrameHandOff: capacity must be >= 1")
+        precondition(consumers >= 1, "FrameHandOff: consumers must be >= 1")
         self.capacity = capacity
+        self.consumers = consumers
+        self.cancelled = Array(repeating: [], count: consumers)
+        self.load = Array(repeating: 0, count: consumers)
     }
 
     func open(_ id: StreamID, sink: any StreamSink) {
         condition.lock()
         defer { condition.unlock() }
         if isShutDown { return }
-        queues[id] = Queue(sink: sink)
+        let consumer = load.indices.min { load[$0] < load[$1] }!  // least loaded, lowest index first
+        load[consumer] += 1
+        queues[id] = Queue(sink: sink, consumer: consumer)
         order.append(id)
+    }
+
+    /// The consumer the stream is pinned to (nil for a closed stream).
+    func consumer(of id: StreamID) -> Int? {
+        condition.lock()
+        defer { condition.unlock() }
+        return queues[id]?.consumer
     }
 
     /// True if the stream may queue one more frame (false for a closed stream).
@@ -82,18 +103,19 @@ final class FrameHandOff: @unchecked Sendable {  // all state behind `condition`
         condition.broadcast()
     }
 
-    /// Everything queued, every stream's items in order; sleeps while there is nothing. nil
-    /// once shut down.
-    func take() -> Batch? {
+    /// Everything queued for the streams pinned to `consumer`, every stream's items in order,
+    /// and that consumer's cancellations; sleeps while there is nothing. nil once shut down.
+    func take(consumer: Int = 0) -> Batch? {
+        precondition((0..<consumers).contains(consumer), "FrameHandOff: no consumer \(consumer)")
         condition.lock()
         defer { condition.unlock() }
-        while !isShutDown && cancelled.isEmpty && !order.contains(where: { !(queues[$0]?.items.isEmpty ?? true) }) {
+        while !isShutDown && cancelled[consumer].isEmpty && !order.contains(where: { hasItems($0, for: consumer) }) {
             condition.wait()
         }
         if isShutDown { return nil }
-        var batch = Batch(streams: [], cancelled: cancelled, freedRoom: false)
-        cancelled.removeAll()
-        for id in order where !(queues[id]?.items.isEmpty ?? true) {
+        var batch = Batch(streams: [], cancelled: cancelled[consumer], freedRoom: false)
+        cancelled[consumer].removeAll()
+        for id in order where hasItems(id, for: consumer) {
             let queue = queues[id]!
             if queue.frameCount >= capacity { batch.freedRoom = true }
             batch.streams.append((id, queue.sink, queue.items))
@@ -101,6 +123,11 @@ final class FrameHandOff: @unchecked Sendable {  // all state behind `condition`
             queues[id]!.frameCount = 0
         }
         return batch
+    }
+
+    private func hasItems(_ id: StreamID, for consumer: Int) -> Bool {  // caller holds the lock
+        guard let queue = queues[id] else { return false }
+        return queue.consumer == consumer && !queue.items.isEmpty
     }
 
     func isOpen(_ id: StreamID) -> Bool {
@@ -113,32 +140,37 @@ final class FrameHandOff: @unchecked Sendable {  // all state behind `condition`
     func close(_ id: StreamID) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        return remove(id)
+        return remove(id) != nil
     }
 
-    /// Removes a cancelled stream and tells the consumer to drop its state.
+    /// Removes a cancelled stream and tells its consumer to drop its state.
     func cancel(_ id: StreamID) {
         condition.lock()
         defer { condition.unlock() }
-        if remove(id) {
-            cancelled.append(id)
+        if let consumer = remove(id) {
+            cancelled[consumer].append(id)
             condition.broadcast()
         }
     }
 
-    private func remove(_ id: StreamID) -> Bool {  // caller holds the lock
-        guard queues.removeValue(forKey: id) != nil else { return false }
+    /// The consumer the removed stream was pinned to; nil if it was not open.
+    private func remove(_ id: StreamID) -> Int? {  // caller holds the lock
+        guard let queue = queues.removeValue(forKey: id) else { return nil }
         order.removeAll { $0 == id }
-        return true
+        load[queue.consumer] -= 1
+        return queue.consumer
     }
 
-    /// Drops every stream and ends the consumer's `take` loop.
+    /// Drops every stream and ends every consumer's `take` loop.
     func shutDown() {
         condition.lock()
         isShutDown = true
         queues.removeAll()
         order.removeAll()
-        cancelled.removeAll()
+        for i in cancelled.indices {
+            cancelled[i].removeAll()
+            load[i] = 0
+        }
         condition.broadcast()
         condition.unlock()
     }

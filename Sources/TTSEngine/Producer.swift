@@ -58,7 +58,7 @@ final class Producer: @unchecked Sendable {
         case .finish(let id):
             if let i = index(of: id) { streams[i].finishRequested = true }
         case .cancel(let id):
-            // Frees the stream's FlowLM state now; the consumer drops the rest.
+            // Frees the stream's FlowLM state now; its consumer drops the rest.
             if let i = index(of: id) { streams.remove(at: i) }
         }
     }

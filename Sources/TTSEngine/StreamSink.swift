@@ -26,11 +26,14 @@ public struct EngineFrame: Sendable {
     }
 }
 
-/// Where a stream's output goes. Every method is called on the engine's consumer thread, one
-/// call at a time, in stream order: frames, then `streamDidFinishChunk` after a chunk's last
-/// frame, and at most one of `streamDidFinish` / `didFail`, the last call for the stream.
-/// A sink must return quickly (hand the frame on and return): while it runs, no stream is
-/// decoded. It may call the engine (e.g. `cancel`, `openStream`) but never `Engine.stop()`.
+/// Where a stream's output goes. Every method is called on one of the engine's consumer
+/// threads, always the same one for a stream, one call at a time, in stream order: frames, then
+/// `streamDidFinishChunk` after a chunk's last frame, and at most one of `streamDidFinish` /
+/// `didFail`, the last call for the stream. Calls for different streams may run at the same
+/// time (on different consumer threads), so a sink shared by streams must guard its state.
+/// A sink must return quickly (hand the frame on and return): while it runs, no other stream
+/// pinned to the same consumer thread is decoded. It may call the engine (e.g. `cancel`,
+/// `openStream`) but never `Engine.stop()`.
 public protocol StreamSink: AnyObject, Sendable {
     func stream(_ id: StreamID, didProduce frame: EngineFrame)
     /// The chunk's last frame was delivered.
