@@ -12,8 +12,9 @@ import Testing
 
     /// Cancelled from its own sink at frame 3: no call after that, its slot is free again,
     /// and the stream beside it is unaffected.
-    @Test func cancelStopsTheStreamAndSparesTheOthers() throws {
-        let engine = try Engine.tiny(EngineConfiguration(maxStreams: 2))
+    @Test(arguments: [1, 2])
+    func cancelStopsTheStreamAndSparesTheOthers(consumers: Int) throws {
+        let engine = try Engine.tiny(EngineConfiguration(maxStreams: 2, consumerThreads: consumers))
         defer { engine.stop() }
         let cancelledAt = RecordingSink()  // one .chunkDone(n) marks "cancel returned after n events"
         let victim = RecordingSink { [weak engine] id, frame in
@@ -25,6 +26,7 @@ import Testing
         _ = try engine.speak(Fixture.texts[1], options: Self.fixed(40, seed: 1), sink: victim)
         _ = try engine.speak(Fixture.texts[2], options: Self.fixed(6, seed: 2), sink: other)
         #expect(other.waitForEnd())
+        #expect(victim.waitForFrames(4))  // on another consumer thread it may lag behind `other`
         #expect(cancelledAt.events.count == 1)
         // Frame 3 itself is recorded after the cancel (the call was under way); nothing follows it.
         #expect(victim.frames.map(\.index) == [0, 1, 2, 3])
@@ -117,10 +119,12 @@ import Testing
 
     /// While stream A's sink is held (the consumer is stuck in it), the producer fills A's
     /// queue to its bound and stops stepping A, but still prompts and steps a stream B opened
-    /// meanwhile until B's queue is full too. Released, both finish with the right frames.
+    /// meanwhile until B's queue is full too (one consumer thread, so B's waits behind A).
+    /// Released, both finish with the right frames.
     @Test func backPressureSkipsAFullStreamWithoutBlockingOthers() throws {
         let queued = 2
-        let engine = try Engine.tiny(EngineConfiguration(maxQueuedFrames: queued, prefillSliceTokens: 4))
+        let engine = try Engine.tiny(EngineConfiguration(maxQueuedFrames: queued, prefillSliceTokens: 4,
+                                                                  consumerThreads: 1))
         defer { engine.stop() }
         let gate = Gate()
         defer { gate.open() }  // before stop(): never leave the consumer stuck
@@ -143,8 +147,9 @@ import Testing
 
     /// stop() with streams generating: it returns (both threads joined), no sink call follows,
     /// and the engine refuses new streams.
-    @Test func stopWithActiveStreams() throws {
-        let engine = try Engine.tiny(EngineConfiguration(maxQueuedFrames: 2))
+    @Test(arguments: [1, 2])
+    func stopWithActiveStreams(consumers: Int) throws {
+        let engine = try Engine.tiny(EngineConfiguration(maxQueuedFrames: 2, consumerThreads: consumers))
         let sinks = (0..<3).map { _ in RecordingSink() }
         for (k, sink) in sinks.enumerated() {
             _ = try engine.speak(Fixture.texts[k], options: Self.fixed(10_000, seed: UInt64(k)), sink: sink)
@@ -181,7 +186,7 @@ import Testing
     }
 }
 
-/// A door the consumer thread waits at until the test opens it.
+/// A door a consumer thread waits at until the test opens it.
 final class Gate: @unchecked Sendable {  // all state behind `condition`
     private let condition = NSCondition()
     private var entered = false

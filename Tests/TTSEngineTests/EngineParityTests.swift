@@ -9,9 +9,9 @@ import Testing
     static let chunky = 20  // maxTokens: several chunks per text
 
     /// At temperature 0 the chunks end by EOS + frames-after-EOS, at 0.7 by the length limit.
-    @Test(arguments: [Float(0), 0.7])
-    func singleStreamEqualsGenerate(temperature: Float) throws {
-        let engine = try Engine.tiny(EngineConfiguration(prefillSliceTokens: 5))
+    @Test(arguments: [Float(0), 0.7], [1, 2])
+    func singleStreamEqualsGenerate(temperature: Float, consumers: Int) throws {
+        let engine = try Engine.tiny(EngineConfiguration(prefillSliceTokens: 5, consumerThreads: consumers))
         defer { engine.stop() }
         let options = GenerationOptions(sampling: FlowLMSampling(temperature: temperature), maxTokens: Self.chunky,
                                         maxFrames: temperature == 0 ? nil : 3, seed: 42)
@@ -43,9 +43,11 @@ import Testing
     }
 
     /// Four streams at once (two share sampling settings and are batched together, two are
-    /// alone in their group), each equal to its own single-threaded run.
-    @Test func fourConcurrentStreamsEachEqualTheirSingleRun() throws {
-        let engine = try Engine.tiny(EngineConfiguration(prefillSliceTokens: 7))
+    /// alone in their group), each equal to its own single-threaded run, with one consumer
+    /// thread or two (two streams pinned to each).
+    @Test(arguments: [1, 2])
+    func fourConcurrentStreamsEachEqualTheirSingleRun(consumers: Int) throws {
+        let engine = try Engine.tiny(EngineConfiguration(prefillSliceTokens: 7, consumerThreads: consumers))
         defer { engine.stop() }
         let warm = FlowLMSampling(temperature: 0.7)
         let options = [
@@ -55,16 +57,25 @@ import Testing
             GenerationOptions(sampling: FlowLMSampling(temperature: 0.5, lsdSteps: 2, noiseClamp: 1), maxFrames: 3, seed: 4),
         ]
         let sinks = options.map { _ in RecordingSink() }
-        for k in 0..<4 { _ = try engine.speak(Fixture.texts[k], options: options[k], sink: sinks[k]) }
+        var pinned: [Int?] = []
+        for k in 0..<4 {
+            let id = try engine.openStream(voice: try Fixture.voice(), options: options[k], sink: sinks[k])
+            pinned.append(engine.consumerIndex(of: id))  // open until finish
+            try engine.enqueue(text: Fixture.texts[k], to: id)
+            engine.finish(id)
+        }
+        #expect(pinned == (0..<4).map { $0 % consumers })  // least loaded: alternating
         for k in 0..<4 {
             #expect(sinks[k].waitForEnd())
             expectSameFrames(sinks[k].frames, try Fixture.reference(Fixture.texts[k], options: options[k]), "stream \(k)")
         }
     }
 
-    /// Streams opened from inside another stream's sink, while it is generating.
-    @Test func streamsJoiningMidwayEqualTheirSingleRun() throws {
-        let engine = try Engine.tiny(EngineConfiguration(prefillSliceTokens: 4))
+    /// Streams opened from inside another stream's sink, while it is generating (one or two
+    /// consumer threads).
+    @Test(arguments: [1, 2])
+    func streamsJoiningMidwayEqualTheirSingleRun(consumers: Int) throws {
+        let engine = try Engine.tiny(EngineConfiguration(prefillSliceTokens: 4, consumerThreads: consumers))
         defer { engine.stop() }
         let first = GenerationOptions(sampling: FlowLMSampling(temperature: 0.7, eosThreshold: 1e9), maxFrames: 8, seed: 5)
         let late = (0..<2).map { k in

@@ -1,0 +1,59 @@
+import Foundation
+import PocketTTS
+import Testing
+@testable import TTSEngine
+
+/// Several consumer threads: streams pinned to one each, a stuck sink holds up only its own.
+@Suite struct EngineConsumerTests {
+    static func fixed(_ frames: Int, seed: UInt64) -> GenerationOptions {
+        GenerationOptions(sampling: FlowLMSampling(temperature: 0.7, eosThreshold: 1e9), maxFrames: frames, seed: seed)
+    }
+
+    /// Stream A's sink blocks on its first frame; stream B, pinned to the other consumer,
+    /// still gets every frame and finishes (with the right ones) while A is held. Released,
+    /// A finishes too.
+    @Test func aBlockedSinkHoldsUpOnlyItsOwnConsumer() throws {
+        let engine = try Engine.tiny(EngineConfiguration(maxQueuedFrames: 2, consumerThreads: 2))
+        defer { engine.stop() }
+        let gate = Gate()
+        defer { gate.open() }  // before stop(): never leave a consumer stuck
+        let a = RecordingSink { _, frame in if frame.index == 0 { gate.waitOpen() } }
+        let optionsA = Self.fixed(5, seed: 1)
+        let optionsB = Self.fixed(6, seed: 2)
+        let idA = try engine.openStream(voice: try Fixture.voice(), options: optionsA, sink: a)
+        let b = RecordingSink()
+        let idB = try engine.openStream(voice: try Fixture.voice(), options: optionsB, sink: b)
+        let pinned = [engine.consumerIndex(of: idA), engine.consumerIndex(of: idB)]
+        #expect(pinned == [0, 1])
+        try engine.enqueue(text: Fixture.texts[1], to: idA)
+        engine.finish(idA)
+        #expect(gate.waitEntered())  // consumer 0 is inside A's sink, holding frame 0
+        try engine.enqueue(text: Fixture.texts[2], to: idB)
+        engine.finish(idB)
+        #expect(b.waitForEnd())  // more frames than A's and B's queues hold together
+        #expect(a.frames.isEmpty)
+        #expect(engine.waitForQueuedFrames(idA, count: 2, timeout: 10))  // A: bounded, waiting
+        expectSameFrames(b.frames, try Fixture.reference(Fixture.texts[2], options: optionsB), "B")
+        gate.open()
+        #expect(a.waitForEnd())
+        expectSameFrames(a.frames, try Fixture.reference(Fixture.texts[1], options: optionsA), "A")
+    }
+
+    /// Streams go to the consumer with the fewest open streams; a closed stream frees its place.
+    @Test func streamsArePinnedToTheLeastLoadedConsumer() throws {
+        let engine = try Engine.tiny(EngineConfiguration(consumerThreads: 3))
+        defer { engine.stop() }
+        let voice = try Fixture.voice()
+        let sinks = (0..<5).map { _ in RecordingSink() }
+        var ids: [StreamID] = []
+        for k in 0..<4 { ids.append(try engine.openStream(voice: voice, options: Self.fixed(2, seed: 0), sink: sinks[k])) }
+        #expect(ids.map { engine.consumerIndex(of: $0) } == [0, 1, 2, 0])
+        engine.cancel(ids[1])
+        #expect(engine.consumerIndex(of: ids[1]) == nil)
+        let id = try engine.openStream(voice: voice, options: Self.fixed(2, seed: 0), sink: sinks[4])
+        #expect(engine.consumerIndex(of: id) == 1)
+        #expect(throws: EngineError.invalidConfiguration("consumer threads must be >= 1, got 0")) {
+            try EngineConfiguration(consumerThreads: 0).validate()
+        }
+    }
+}
