@@ -54,12 +54,17 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "OpenBLAS threads (the engine's default is 1).")
     var blasThreads = 1
 
+    @Option(help: "Engine consumer (Mimi decoder) threads (the engine's default is 2).")
+    var consumerThreads = EngineConfiguration().consumerThreads
+
     func run() throws {
         let streamCounts = streams.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !streamCounts.isEmpty, streamCounts.allSatisfy({ $0 >= 1 }) else {
             throw ValidationError("--streams: positive counts, comma-separated")
         }
-        let engineConfiguration = EngineConfiguration(maxStreams: max(16, streamCounts.max()!), blasThreads: blasThreads)
+        guard consumerThreads >= 1 else { throw ValidationError("--consumer-threads: at least 1") }
+        let engineConfiguration = EngineConfiguration(maxStreams: max(16, streamCounts.max()!), blasThreads: blasThreads,
+                                                      consumerThreads: consumerThreads)
         BLAS.setThreadCount(blasThreads)  // as Engine.start() does, for the runs before it too
         let loadBefore = loadAverage()
         let sampling = FlowLMSampling(temperature: 0.7, lsdSteps: 1, eosThreshold: Self.noEOSThreshold)
@@ -103,12 +108,13 @@ struct BenchCommand: ParsableCommand {
 
         let result: [String: Any] = [
             "implementation": "PocketTTS-Swift (float32 compute), random bf16 weights from \((weights as NSString).lastPathComponent), "
-                + "temperature 0.7, lsd steps 1, EOS disabled, through TTSEngine.Engine (producer + consumer threads)",
+                + "temperature 0.7, lsd steps 1, EOS disabled, through TTSEngine.Engine (producer + \(engineConfiguration.consumerThreads) consumer thread(s))",
             "machine": ["cpus": ProcessInfo.processInfo.activeProcessorCount, "platform": platformDescription(),
                         "blas_threads": BLAS.threadCount, "load_average_before": loadBefore,
                         "load_average_after": loadAverage()],
             "engine": ["max_queued_frames": engineConfiguration.maxQueuedFrames,
-                       "prefill_slice_tokens": engineConfiguration.prefillSliceTokens],
+                       "prefill_slice_tokens": engineConfiguration.prefillSliceTokens,
+                       "consumer_threads": engineConfiguration.consumerThreads],
             "model_load_s": rounded(loadSeconds, 3),
             "text": Self.text,
             "text_tokens": tokens.count,
