@@ -74,7 +74,8 @@ struct Generate: ParsableCommand {
 
         let output = try AudioSink(path: outputPath, sampleRate: tts.sampleRate, format: sampleFormat)
         // Through the engine, as the service runs it: FlowLM on the producer thread, Mimi on the
-        // consumer thread, so the two overlap. Frames reach `collector` on the consumer thread.
+        // consumer threads, so the two overlap. Frames reach `collector` on one consumer thread
+        // (a stream is pinned to one).
         let engine = Engine(model: tts)
         engine.start()
         defer { engine.stop() }
@@ -109,12 +110,12 @@ struct Generate: ParsableCommand {
 
 extension SampleFormat: ExpressibleByArgument {}
 
-/// Receives one stream's frames on the engine's consumer thread and writes them out; the main
+/// Receives one stream's frames on its engine consumer thread and writes them out; the main
 /// thread waits for the end of the stream.
 final class FrameCollector: StreamSink, @unchecked Sendable {
     private let output: AudioSink
     private let done = DispatchSemaphore(value: 0)
-    // Written on the consumer thread only, read after `done` is signalled.
+    // Written on the stream's consumer thread only, read after `done` is signalled.
     private var latents: [Float] = []
     private var logits: [Float] = []
     private var frames = 0

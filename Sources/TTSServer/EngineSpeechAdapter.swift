@@ -1,8 +1,10 @@
 // EngineSpeechAdapter.swift: `SpeechEngine` over TTSEngine's `Engine` and `VoiceLibrary`.
 //
 // One engine stream per turn. Each turn's `StreamSink` owns the turn's `AudioEncoder` and runs
-// it on the engine's consumer thread (the thread that decodes the audio), then reports the
-// encoded payloads through `SpeechEngineEvents`, which posts them to the event loop.
+// it on the turn's consumer thread (the engine thread that decodes its audio; turns may be on
+// different ones), then reports the encoded payloads through `SpeechEngineEvents`, which posts
+// them to the event loop. What turns share (`streams`, the events relay, the loop's mailbox) is
+// behind locks; each turn's encoder and resampler are its own.
 import Logging
 import PocketTTS
 import Synchronization
@@ -109,15 +111,16 @@ private struct OpenStream {
     var sink: TurnSink
 }
 
-/// One turn's sink: called on the engine's consumer thread only, one call at a time, so the
-/// encoder (not thread-safe) is used by that thread alone once the stream is open.
+/// One turn's sink: called on one engine consumer thread only (the stream is pinned to it), one
+/// call at a time, so the encoder (not thread-safe) is used by that thread alone once the stream
+/// is open.
 private final class TurnSink: StreamSink, @unchecked Sendable {
     let key: TurnKey
     let events: any SpeechEngineEvents
     private let encoder: any AudioEncoder
     private let sampleRate: Double
     private weak let adapter: EngineSpeechAdapter?
-    private var failed = false  // consumer thread only
+    private var failed = false  // the stream's consumer thread only
 
     init(key: TurnKey, encoder: any AudioEncoder, events: any SpeechEngineEvents, sampleRate: Double,
          adapter: EngineSpeechAdapter) {

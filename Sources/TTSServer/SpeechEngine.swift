@@ -35,7 +35,8 @@ public protocol SpeechEngine: AnyObject, Sendable {
     func cancelTurn(_ key: TurnKey)
 }
 
-/// Where the engine reports on a turn, from its producer/consumer threads. An implementation
+/// Where the engine reports on a turn, from its producer/consumer threads (turns on several
+/// consumer threads at once: an implementation must be thread-safe). An implementation
 /// hands the event to the event loop (which calls `SessionMachine.onEngine`) and never blocks.
 public protocol SpeechEngineEvents: Sendable {
     func report(_ event: SessionMachine.EngineEvent, for key: TurnKey)

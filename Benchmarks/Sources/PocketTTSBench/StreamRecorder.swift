@@ -1,7 +1,7 @@
 import Foundation
 import TTSEngine
 
-/// A sink that timestamps every frame of every stream, on the engine's consumer thread, and
+/// A sink that timestamps every frame of every stream, on the engine's consumer threads, and
 /// lets the benchmark wait for streams to end. Returns at once from each call (a lock and an
 /// append), as a sink must.
 final class StreamRecorder: StreamSink, @unchecked Sendable {
