@@ -187,10 +187,11 @@ def report(swift: dict, ref: dict, load_before: str, load_after: str) -> list[st
           for n, e in sorted(se.items())],
         "",
         "Cores used: the Swift process's CPU time over the run's wall time (2 at most on this machine; less "
-        "means other processes took the cores). Bound from (d): the per-stream speed the engine's two threads "
-        "would allow with both cores free, 80 ms / max(batched FlowLM step for n streams, n × Mimi frame "
-        "median): the producer steps all streams at once, the consumer decodes them one after the other "
-        "(approximate: it decodes runs of up to 4 frames of a stream per call, which (d) does not time).",
+        "means other processes took the cores). Bound from (d): the per-stream speed a producer and ONE "
+        "consumer thread would allow with both cores free, 80 ms / max(batched FlowLM step for n streams, "
+        "n × Mimi frame median); with two consumer threads (the default) the engine can beat it once the "
+        "consumer is the bottleneck, since both cores then decode (approximate: runs of up to 4 frames of a "
+        "stream are decoded per call, which (d) does not time).",
     ]
     return lines
 
