@@ -15,10 +15,10 @@
    EOS logits of every step are observed by wrapping `_run_flow_lm_and_increment_step` and hooking
    `flow_lm.out_eos`. Saved to <workdir>/reference.safetensors (`latents` [F, 32], `eos_logits` [F],
    `audio` [N]).
-5. `pocket-tts generate` with the same inputs, `--max-frames --frames`, `--sample-format f32` and
-   `--dump-latents`.
+5. `pocket-tts generate` with the same inputs, `--max-frames --frames`, `--sample-format f32`,
+   `--trailing-silence 0` and `--dump-latents`.
 6. Prints the max abs error of latents, EOS logits and audio (absolute, and relative to max |audio|)
-   over the first `--frames` frames, and each side's wall time. Exits 1 if the latent or audio error
+   over the `--frames` frames (of every chunk, if the text makes several), and each side's wall time. Exits 1 if the latent or audio error
    is above `--threshold` (1e-3), 2 if the outputs cannot be compared (missing tensors, too short).
 
 `--reference-only` runs steps 1-4 and stops (no Swift `generate` needed beyond make-random-weights).
