@@ -152,7 +152,7 @@ def report(swift: dict, ref: dict, load_before: str, load_after: str) -> list[st
         f"({sc['voice_frames']} frames). Swift parts (min): read {fmt(sc['read']['min_ms'])}, "
         f"resample {fmt(sc['resample_to_24k']['min_ms'])}, voice prompt {fmt(sc['flow_lm_voice_prompt']['min_ms'])} ms.",
         "",
-        f"## (d) Isolated per-step costs, one thread ({sd['frames']} frames, ms)", "",
+        f"## (d) Isolated per-step costs on the calling thread ({sd['frames']} frames, ms; Swift prompts of 16+ rows also use the second core, the reference one thread)", "",
         *time_rows([("FlowLM step, min", sd["flow_lm_step"]["min_ms"], rd["flow_lm_step"]["min_ms"]),
                     ("FlowLM step, median", sd["flow_lm_step"]["median_ms"], rd["flow_lm_step"]["median_ms"]),
                     ("Mimi decode per frame, min", sd["mimi_decode_frame"]["min_ms"], rd["mimi_decode_frame"]["min_ms"]),
