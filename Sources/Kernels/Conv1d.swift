@@ -125,17 +125,29 @@ public struct Conv1d: Sendable {
     public func callAsFunction(_ x: Tensor) -> Tensor {
         precondition(x.rank == 2 && x.shape[0] == inChannels, "Conv1d: input \(x.shape), expected [\(inChannels), T]")
         let T = x.shape[1]
-        let Tout = outputLength(inputLength: T)
-        var out = Tensor.zeros([outChannels, Tout])
-        if Tout == 0 { return out }
-        var scratch = [Float](repeating: 0, count: max(1, scratchCount(inputLength: T)))
-        x.data.withUnsafeBufferPointer { xp in
-            out.data.withUnsafeMutableBufferPointer { yp in
-                scratch.withUnsafeMutableBufferPointer { sp in
-                    forward(xp.baseAddress!, length: T, into: yp.baseAddress!, scratch: sp.baseAddress!)
-                }
+        return convolve(x, outChannels: outChannels, outputLength: outputLength(inputLength: T),
+                        scratchCount: scratchCount(inputLength: T)) { xp, t, yp, sp in
+            forward(xp, length: t, into: yp, scratch: sp)
+        }
+    }
+}
+
+/// The Tensor form shared by Conv1d and ConvTranspose1d: [Cin, T] in, [Cout, Tout] out, with a
+/// scratch buffer of `scratchCount` values for the pointer `forward`.
+func convolve(
+    _ x: Tensor, outChannels: Int, outputLength Tout: Int, scratchCount: Int,
+    _ forward: (UnsafePointer<Float>, Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void
+) -> Tensor {
+    let T = x.shape[1]
+    var out = Tensor.zeros([outChannels, Tout])
+    if Tout == 0 { return out }
+    var scratch = [Float](repeating: 0, count: max(1, scratchCount))
+    x.data.withUnsafeBufferPointer { xp in
+        out.data.withUnsafeMutableBufferPointer { yp in
+            scratch.withUnsafeMutableBufferPointer { sp in
+                forward(xp.baseAddress!, T, yp.baseAddress!, sp.baseAddress!)
             }
         }
-        return out
     }
+    return out
 }

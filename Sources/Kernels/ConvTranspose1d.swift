@@ -105,17 +105,9 @@ public struct ConvTranspose1d: Sendable {
         precondition(x.rank == 2 && x.shape[0] == inChannels,
                      "ConvTranspose1d: input \(x.shape), expected [\(inChannels), T]")
         let T = x.shape[1]
-        let Tout = outputLength(inputLength: T)
-        var out = Tensor.zeros([outChannels, Tout])
-        if Tout == 0 { return out }
-        var scratch = [Float](repeating: 0, count: max(1, scratchCount(inputLength: T)))
-        x.data.withUnsafeBufferPointer { xp in
-            out.data.withUnsafeMutableBufferPointer { yp in
-                scratch.withUnsafeMutableBufferPointer { sp in
-                    forward(xp.baseAddress!, length: T, into: yp.baseAddress!, scratch: sp.baseAddress!)
-                }
-            }
+        return convolve(x, outChannels: outChannels, outputLength: outputLength(inputLength: T),
+                        scratchCount: scratchCount(inputLength: T)) { xp, t, yp, sp in
+            forward(xp, length: t, into: yp, scratch: sp)
         }
-        return out
     }
 }

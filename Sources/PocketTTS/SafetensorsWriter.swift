@@ -140,7 +140,7 @@ public struct SafetensorsWriter: Sendable {
         var json = "{"
         var fields: [String] = []
         if !metadata.isEmpty {
-            let pairs = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }
+            let pairs = metadata.keys.sorted().map { "\(jsonQuoted($0)):\(jsonQuoted(metadata[$0]!))" }
             fields.append("\"__metadata__\":{\(pairs.joined(separator: ","))}")
         }
         var offset = 0
@@ -148,7 +148,7 @@ public struct SafetensorsWriter: Sendable {
             let end = offset + declaration.elementCount * declaration.dtype.byteCount
             let shape = declaration.shape.map(String.init).joined(separator: ",")
             fields.append(
-                "\(jsonString(declaration.name)):{\"dtype\":\"\(declaration.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}"
+                "\(jsonQuoted(declaration.name)):{\"dtype\":\"\(declaration.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}"
             )
             offset = end
         }
@@ -156,24 +156,5 @@ public struct SafetensorsWriter: Sendable {
         var headerBytes = Array(json.utf8)
         headerBytes += [UInt8](repeating: UInt8(ascii: " "), count: (8 - headerBytes.count % 8) % 8)
         return withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian, Array.init) + headerBytes
-    }
-
-    /// A JSON string literal (quotes, backslashes and control characters escaped).
-    static func jsonString(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
     }
 }

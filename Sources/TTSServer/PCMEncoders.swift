@@ -4,43 +4,40 @@
 
 import PocketTTS
 
-/// Signed 16-bit little-endian PCM.
-public final class PCM16Encoder: AudioEncoder {
-    public var format: AudioFormat { .pcm }
+/// Uncompressed PCM at any rate: resampled, then each sample encoded by `bytes`.
+public class PCMEncoder: AudioEncoder {
+    public let format: AudioFormat
     public let sampleRate: Int
     private let rate: RateConverter
+    private let bytes: ([Float]) -> [UInt8]
 
-    public init(sampleRate: Int = engineSampleRate) throws(AudioEncoderError) {
+    init(format: AudioFormat, sampleRate: Int, bytes: @escaping ([Float]) -> [UInt8]) throws(AudioEncoderError) {
+        self.format = format
         self.sampleRate = sampleRate
+        self.bytes = bytes
         rate = try RateConverter(outputRate: sampleRate)
     }
 
     public func encode(_ frame: [Float]) throws(AudioEncoderError) -> [[UInt8]] {
-        message(pcm16Bytes(try rate.process(frame)))
+        message(bytes(try rate.process(frame)))
     }
 
     public func finish() throws(AudioEncoderError) -> [[UInt8]] {
-        message(pcm16Bytes(try rate.flush()))
+        message(bytes(try rate.flush()))
+    }
+}
+
+/// Signed 16-bit little-endian PCM (the reference's conversion).
+public final class PCM16Encoder: PCMEncoder {
+    public init(sampleRate: Int = engineSampleRate) throws(AudioEncoderError) {
+        try super.init(format: .pcm, sampleRate: sampleRate, bytes: pcm16Bytes)
     }
 }
 
 /// 32-bit float little-endian PCM, unclamped.
-public final class PCMFloatEncoder: AudioEncoder {
-    public var format: AudioFormat { .pcmF32 }
-    public let sampleRate: Int
-    private let rate: RateConverter
-
+public final class PCMFloatEncoder: PCMEncoder {
     public init(sampleRate: Int = engineSampleRate) throws(AudioEncoderError) {
-        self.sampleRate = sampleRate
-        rate = try RateConverter(outputRate: sampleRate)
-    }
-
-    public func encode(_ frame: [Float]) throws(AudioEncoderError) -> [[UInt8]] {
-        message(Self.bytes(try rate.process(frame)))
-    }
-
-    public func finish() throws(AudioEncoderError) -> [[UInt8]] {
-        message(Self.bytes(try rate.flush()))
+        try super.init(format: .pcmF32, sampleRate: sampleRate, bytes: PCMFloatEncoder.bytes)
     }
 
     static func bytes(_ samples: [Float]) -> [UInt8] {

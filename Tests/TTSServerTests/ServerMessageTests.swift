@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import PocketTTS
 @testable import TTSServer
 
 /// The JSON object of a text message.
