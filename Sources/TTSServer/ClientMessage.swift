@@ -28,9 +28,9 @@ public enum ClientMessage: Equatable, Sendable {
     }
 
     /// Parses one text frame. Throws `.invalidJSON` (code `parse_error`) for text that is not
-    /// JSON, and the other `ProtocolError`s for well-formed JSON that is not a valid message.
+    /// JSON or exceeds `settings.jsonLimits` (size, nesting), and the other `ProtocolError`s for well-formed JSON that is not a valid message.
     public static func parse(_ frame: String, settings: ProtocolSettings) throws(ProtocolError) -> ClientMessage {
-        guard case .object(let message) = try JSONValue.parse(frame),
+        guard case .object(let message) = try JSONValue.parse(frame, limits: settings.jsonLimits),
               case .string(let type)? = message["type"]
         else { throw .notAMessageObject }
         switch type {
@@ -52,7 +52,7 @@ public enum ClientMessage: Equatable, Sendable {
         case "flush": return .flush
         case "cancel": return .cancel
         case "ping": return .ping
-        default: throw .unknownType(type)
+        default: throw .unknownType(String(type.unicodeScalars.prefix(64)))  // echoed: keep it short
         }
     }
 }

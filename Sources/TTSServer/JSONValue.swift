@@ -23,8 +23,10 @@ public enum JSONValue: Equatable, Sendable, Decodable {
         self = .object(try container.decode([String: JSONValue].self))
     }
 
-    /// Parses one JSON document; any failure is `.invalidJSON`.
-    public static func parse(_ text: String) throws(ProtocolError) -> JSONValue {
+    /// Parses one JSON document from a client; any failure is `.invalidJSON`. `limits` are
+    /// checked first (the decoder traps on deep nesting: see JSONLimits).
+    public static func parse(_ text: String, limits: JSONLimits = JSONLimits()) throws(ProtocolError) -> JSONValue {
+        try limits.check(text.utf8)
         do {
             return try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
         } catch {

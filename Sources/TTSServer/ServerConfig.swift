@@ -55,6 +55,8 @@ public struct ServerConfig: Equatable, Sendable {
     public var sendWindow = 8
     /// Largest client frame accepted.
     public var maxMessageBytes = 65536
+    /// Arrays and objects a client's JSON message may nest (checked before parsing).
+    public var maxJSONDepth = 32
 
     public init() {}
 
@@ -128,7 +130,8 @@ public struct ServerConfig: Equatable, Sendable {
     public var protocolSettings: ProtocolSettings {
         ProtocolSettings(defaultVoice: defaultVoice, maxTextMessageCharacters: maxTextMessageCharacters,
                          maxTurnTextCharacters: maxTurnTextCharacters, maxLSDDecodeSteps: maxLSDDecodeSteps,
-                         maxTokensPerChunk: maxTokensPerChunk)
+                         maxTokensPerChunk: maxTokensPerChunk,
+                         jsonLimits: JSONLimits(maxDepth: maxJSONDepth, maxBytes: maxMessageBytes))
     }
 
     /// A session's configuration, given the voices loaded.
@@ -172,6 +175,7 @@ public struct ServerConfig: Equatable, Sendable {
         integer("max_queued_audio", \.maxQueuedAudio, 1...1_000_000),
         integer("send_window", \.sendWindow, 1...10_000),
         integer("max_message_bytes", \.maxMessageBytes, 1024...(64 << 20)),
+        integer("max_json_depth", \.maxJSONDepth, 1...JSONLimits.depthCeiling),
     ]
 
     private static func string(_ name: String, _ path: WritableKeyPath<ServerConfig, String> & Sendable) -> Key {

@@ -33,16 +33,20 @@ public struct ProtocolSettings: Sendable, Equatable {
     public var maxLSDDecodeSteps: Int
     /// Upper bound of `max_tokens` (tokens per generated chunk; bounds the stream's KV cache).
     public var maxTokensPerChunk: Int
+    /// Size and nesting bounds of a client's JSON message, checked before it is parsed.
+    public var jsonLimits: JSONLimits
 
     public init(
         defaultVoice: String = "alba", maxTextMessageCharacters: Int = 10_000,
-        maxTurnTextCharacters: Int = 100_000, maxLSDDecodeSteps: Int = 32, maxTokensPerChunk: Int = 200
+        maxTurnTextCharacters: Int = 100_000, maxLSDDecodeSteps: Int = 32, maxTokensPerChunk: Int = 200,
+        jsonLimits: JSONLimits = JSONLimits()
     ) {
         self.defaultVoice = defaultVoice
         self.maxTextMessageCharacters = maxTextMessageCharacters
         self.maxTurnTextCharacters = maxTurnTextCharacters
         self.maxLSDDecodeSteps = maxLSDDecodeSteps
         self.maxTokensPerChunk = maxTokensPerChunk
+        self.jsonLimits = jsonLimits
     }
 }
 
@@ -86,7 +90,7 @@ public struct TurnConfig: Sendable, Equatable {
         if let format = try reader.string("format") {
             guard let value = AudioFormat(rawValue: format) else {
                 let names = AudioFormat.allCases.map(\.rawValue).joined(separator: ", ")
-                throw .invalidConfig(key: "format", reason: "must be one of \(names) (got \"\(format)\")")
+                throw .invalidConfig(key: "format", reason: "must be one of \(names) (got \"\(String(format.unicodeScalars.prefix(32)))\")")
             }
             config.format = value
         }
@@ -106,7 +110,7 @@ public struct TurnConfig: Sendable, Equatable {
         if let threshold = try reader.number("eos_threshold", where: { _ in true }, expected: "a number") {
             config.eosThreshold = Float(threshold)
         }
-        if let clamp = try reader.number("noise_clamp", where: { $0 > 0 }, expected: "a number > 0 or null") {
+        if let clamp = try reader.number("noise_clamp", where: { Float($0) > 0 }, expected: "a number > 0 or null") {
             config.noiseClamp = Float(clamp)
         }
         if let seed = try reader.integer("seed", in: 0...Int64.max) { config.seed = UInt64(seed) }
