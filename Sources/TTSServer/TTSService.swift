@@ -71,7 +71,7 @@ public final class TTSService: @unchecked Sendable {
         handlers.close = { [weak self] connection in self?.onClose(connection) }
         let serverConfiguration = WebSocketServer.Configuration(
             host: config.host, port: config.port, maxMessageBytes: config.maxMessageBytes,
-            maxRequestBodyBytes: 65536, outboxCapacity: config.sendWindow + 64,
+            maxRequestBodyBytes: 65536, outboxCapacity: config.sendWindow + 64, pauseReadingLevel: config.sendWindow + 32,
             customHeaderNames: ["x-api-key"], closeTimeoutSeconds: options.closeTimeoutSeconds)
         server = WebSocketServer(configuration: serverConfiguration, handlers: handlers)
     }

@@ -34,6 +34,10 @@ extension WebSocketServer {
         public var maxRequestBodyBytes: Int
         /// Items a connection's outbox holds before `send` answers `.outboxFull`.
         public var outboxCapacity: Int
+        /// Outbox items at which the loop stops reading that connection until the client has
+        /// read some (back-pressure: a burst of requests waits in TCP, not in the outbox).
+        /// Below `outboxCapacity`, leaving room for the replies of one message and for audio.
+        public var pauseReadingLevel: Int
         /// Headers libwebsockets does not know by name, to copy into `HTTPRequest.headers`.
         public var customHeaderNames: [String]
         /// libwebsockets logs errors only unless this is set.
@@ -44,7 +48,7 @@ extension WebSocketServer {
 
         public init(
             host: String = "127.0.0.1", port: Int = 0, maxMessageBytes: Int = 1 << 20,
-            maxRequestBodyBytes: Int = 1 << 20, outboxCapacity: Int = 1024,
+            maxRequestBodyBytes: Int = 1 << 20, outboxCapacity: Int = 1024, pauseReadingLevel: Int? = nil,
             customHeaderNames: [String] = ["x-api-key"], logLibraryWarnings: Bool = false,
             closeTimeoutSeconds: Double = 3
         ) {
@@ -54,6 +58,7 @@ extension WebSocketServer {
             self.maxMessageBytes = maxMessageBytes
             self.maxRequestBodyBytes = maxRequestBodyBytes
             self.outboxCapacity = outboxCapacity
+            self.pauseReadingLevel = max(1, pauseReadingLevel ?? outboxCapacity / 2)
             self.customHeaderNames = customHeaderNames
             self.logLibraryWarnings = logLibraryWarnings
             self.closeTimeoutSeconds = closeTimeoutSeconds

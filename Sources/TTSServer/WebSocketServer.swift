@@ -140,6 +140,9 @@ private final class Socket {
     var fragments: [UInt8] = []           // WebSocket message being reassembled
     var fragmentsAreBinary = false
     var closeDeadlineSet = false          // a queued close must complete within closeTimeoutSeconds
+    var input: WebSocketInputGate         // messages held while the outbox is too full for replies
+
+    init(pauseLevel: Int) { input = WebSocketInputGate(pauseLevel: pauseLevel) }
 }
 
 /// Everything the loop thread owns. Handed to that thread once by `start`; after that only
@@ -465,23 +468,37 @@ private final class EventLoop: @unchecked Sendable {
         guard lws_is_final_fragment(wsi) != 0 else { return 0 }
         let bytes = socket.fragments
         socket.fragments = []
-        handlers.message(connection, socket.fragmentsAreBinary ? .binary(bytes) : .text(String(decoding: bytes, as: UTF8.self)))
+        let message: WebSocketMessage = socket.fragmentsAreBinary ? .binary(bytes) : .text(String(decoding: bytes, as: UTF8.self))
+        if let ready = socket.input.admit(message, pending: connection.pendingCount) { handlers.message(connection, ready) }
+        if socket.input.shouldPause(pending: connection.pendingCount) { lws_rx_flow_control(wsi, 0) }
         return 0
+    }
+
+    /// After a write: hands on held messages while the outbox has room, then reads again.
+    private func releaseInput(_ wsi: OpaquePointer, _ socket: Socket, _ connection: WebSocketConnection) {
+        if connection.outbox.isClosing {
+            if socket.input.closing() { lws_rx_flow_control(wsi, 1) }  // the peer's close must be read
+            return
+        }
+        while let message = socket.input.release(pending: connection.pendingCount) { handlers.message(connection, message) }
+        if socket.input.shouldResume(pending: connection.pendingCount) { lws_rx_flow_control(wsi, 1) }
     }
 
     /// One outbox item per writeable callback; asks for another while items remain.
     private func onWriteable(_ wsi: OpaquePointer, _ key: UInt) -> Int32 {
-        guard let connection = sockets[key]?.connection, let item = connection.outbox.next() else { return 0 }
+        guard let socket = sockets[key], let connection = socket.connection, let item = connection.outbox.next() else { return 0 }
         switch item {
         case .message(.text(let text)):
             guard write(wsi, text.utf8, LWS_WRITE_TEXT) else { return -1 }
         case .message(.binary(let bytes)):
             guard write(wsi, bytes, LWS_WRITE_BINARY) else { return -1 }
         case .close(let code, let reason):
+            if socket.input.closing() { lws_rx_flow_control(wsi, 1) }  // the peer's close must be read
             setCloseReason(wsi, code: code, reason: reason)
             return -1
         }
         handlers.written(connection)
+        releaseInput(wsi, socket, connection)
         if !connection.outbox.isEmpty { lws_callback_on_writable(wsi) }
         return 0
     }
@@ -496,7 +513,7 @@ private final class EventLoop: @unchecked Sendable {
 
     private func socket(_ key: UInt) -> Socket {
         if let socket = sockets[key] { return socket }
-        let socket = Socket()
+        let socket = Socket(pauseLevel: configuration.pauseReadingLevel)
         sockets[key] = socket
         return socket
     }

@@ -149,16 +149,28 @@ final class TestWebSocket {
     private init(socket: TestSocket) { self.socket = socket }
 
     func send(opcode: UInt8, _ payload: [UInt8], fin: Bool = true) throws {
+        try socket.send(Self.frame(opcode: opcode, payload, fin: fin))
+    }
+
+    /// One client frame; `masked: false` breaks RFC 6455 (a client must mask).
+    static func frame(opcode: UInt8, _ payload: [UInt8], fin: Bool = true, masked: Bool = true) -> [UInt8] {
+        let maskBit: UInt8 = masked ? 0x80 : 0
         var frame: [UInt8] = [(fin ? 0x80 : 0) | opcode]
         switch payload.count {
-        case ..<126: frame.append(0x80 | UInt8(payload.count))
-        case ..<65536: frame += [0x80 | 126, UInt8(payload.count >> 8), UInt8(payload.count & 0xFF)]
-        default: frame += [0x80 | 127] + (0..<8).reversed().map { UInt8((payload.count >> ($0 * 8)) & 0xFF) }
+        case ..<126: frame.append(maskBit | UInt8(payload.count))
+        case ..<65536: frame += [maskBit | 126, UInt8(payload.count >> 8), UInt8(payload.count & 0xFF)]
+        default: frame += [maskBit | 127] + (0..<8).reversed().map { UInt8((payload.count >> ($0 * 8)) & 0xFF) }
         }
+        guard masked else { return frame + payload }
         let mask = (0..<4).map { _ in UInt8.random(in: 0...255) }
         frame += mask
         frame += payload.enumerated().map { $0.element ^ mask[$0.offset % 4] }
-        try socket.send(frame)
+        return frame
+    }
+
+    /// Text frames written with one `send` call (they arrive in as few reads as TCP allows).
+    func sendBurst(_ texts: [String]) throws {
+        try socket.send(texts.flatMap { Self.frame(opcode: 1, Array($0.utf8)) })
     }
 
     func send(text: String) throws { try send(opcode: 1, Array(text.utf8)) }
