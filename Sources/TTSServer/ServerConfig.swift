@@ -40,8 +40,11 @@ public struct ServerConfig: Equatable, Sendable {
     public var apiKeys: [String] = []
     /// Bits per second of `opus` and `ogg` audio.
     public var opusBitrate = defaultOpusBitrate
-    /// WebSocket sessions open at once; more are refused.
-    public var maxSessions = 16
+    /// WebSocket sessions open at once; more are refused. Sessions are cheap (a socket and a
+    /// few buffers); engine streams (`maxStreams`) are what is scarce.
+    public var maxSessions = 256
+    /// Sessions open at once from one peer address; 0: no limit (e.g. behind a proxy).
+    public var maxSessionsPerAddress = 8
     /// Turns generated at once (engine streams); a config beyond this gets `at_capacity`.
     public var maxStreams = 8
     public var maxTextMessageCharacters = 10_000
@@ -49,6 +52,8 @@ public struct ServerConfig: Equatable, Sendable {
     public var maxLSDDecodeSteps = 32
     public var maxTokensPerChunk = 200
     public var idleTimeoutSeconds = 60.0
+    /// Seconds pings alone keep a session without a turn open.
+    public var pingKeepaliveSeconds = 300.0
     /// Audio messages held for a client that does not read before it is closed.
     public var maxQueuedAudio = 250
     /// Audio messages in a socket's outbox at once.
@@ -137,7 +142,7 @@ public struct ServerConfig: Equatable, Sendable {
     /// A session's configuration, given the voices loaded.
     public func sessionConfiguration(voices: Set<String>) -> SessionMachine.Configuration {
         SessionMachine.Configuration(protocolSettings: protocolSettings, voices: voices, idleTimeout: idleTimeoutSeconds,
-                                     maxQueuedAudio: maxQueuedAudio, sendWindow: sendWindow)
+                                     pingKeepalive: pingKeepaliveSeconds, maxQueuedAudio: maxQueuedAudio, sendWindow: sendWindow)
     }
 
     // MARK: Keys
@@ -161,17 +166,14 @@ public struct ServerConfig: Equatable, Sendable {
         },
         integer("opus_bitrate", \.opusBitrate, 6000...510_000),
         integer("max_sessions", \.maxSessions, 1...100_000),
+        integer("max_sessions_per_address", \.maxSessionsPerAddress, 0...100_000),
         integer("max_streams", \.maxStreams, 1...10_000),
         integer("max_text_message_chars", \.maxTextMessageCharacters, 1...10_000_000),
         integer("max_turn_text_chars", \.maxTurnTextCharacters, 1...100_000_000),
         integer("max_lsd_decode_steps", \.maxLSDDecodeSteps, 1...1000),
         integer("max_tokens_per_chunk", \.maxTokensPerChunk, 1...10_000),
-        Key(name: "idle_timeout_seconds", expected: "a number of seconds > 0") { config, value, source throws(ServerConfigError) in
-            guard let seconds = Double(value.trimmingCharacters(in: .whitespaces)), seconds > 0, seconds.isFinite else {
-                throw .invalidValue(key: "idle_timeout_seconds", value: value, expected: "a number of seconds > 0", source: source)
-            }
-            config.idleTimeoutSeconds = seconds
-        },
+        seconds("idle_timeout_seconds", \.idleTimeoutSeconds),
+        seconds("ping_keepalive_seconds", \.pingKeepaliveSeconds),
         integer("max_queued_audio", \.maxQueuedAudio, 1...1_000_000),
         integer("send_window", \.sendWindow, 1...10_000),
         integer("max_message_bytes", \.maxMessageBytes, 1024...(64 << 20)),
@@ -183,6 +185,16 @@ public struct ServerConfig: Equatable, Sendable {
             let trimmed = value.trimmingCharacters(in: .whitespaces)
             guard !trimmed.isEmpty else { throw .invalidValue(key: name, value: value, expected: "a non-empty string", source: source) }
             config[keyPath: path] = trimmed
+        }
+    }
+
+    private static func seconds(_ name: String, _ path: WritableKeyPath<ServerConfig, Double> & Sendable) -> Key {
+        let expected = "a number of seconds > 0"
+        return Key(name: name, expected: expected) { config, value, source throws(ServerConfigError) in
+            guard let seconds = Double(value.trimmingCharacters(in: .whitespaces)), seconds > 0, seconds.isFinite else {
+                throw .invalidValue(key: name, value: value, expected: expected, source: source)
+            }
+            config[keyPath: path] = seconds
         }
     }
 

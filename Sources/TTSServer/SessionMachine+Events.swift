@@ -5,14 +5,14 @@ extension SessionMachine {
     /// The engine took the turn: tell the client.
     public mutating func onTurnStarted(turn number: Int, now: Double) -> [Action] {
         guard let current = turn, current.start.turn == number, state != .closed else { return [] }
-        lastActivity = now
+        noteEngineActivity(now: now)
         return [send(.configAccepted(requestID: current.start.requestID))]
     }
 
     /// The engine refused the turn (`.atCapacity`, ...): the client may send another config.
     public mutating func onTurnRejected(turn number: Int, error: ProtocolError, now: Double) -> [Action] {
         guard let current = turn, current.start.turn == number, state != .closed else { return [] }
-        lastActivity = now
+        noteEngineActivity(now: now)
         endTurn()
         return [send(.error(error))]
     }
@@ -22,7 +22,7 @@ extension SessionMachine {
         guard let current = turn, current.start.turn == number, state == .streaming || state == .draining else {
             return []
         }
-        lastActivity = now
+        noteEngineActivity(now: now)
         switch event {
         case .audio(let payload):
             queue.append(.audio(payload, config: current.start.config))
@@ -49,10 +49,10 @@ extension SessionMachine {
         return pump()
     }
 
-    /// The timer: closes a session idle for `idleTimeout` seconds.
+    /// The timer: closes an idle session (see SessionMachine+Idle.swift).
     public mutating func onTick(now: Double) -> [Action] {
-        guard state != .closed, now - lastActivity >= configuration.idleTimeout else { return [] }
-        return closing(nil, code: CloseCode.normal, reason: "idle timeout after \(Int(configuration.idleTimeout)) s")
+        guard state != .closed, let reason = idleReason(now: now) else { return [] }
+        return closing(nil, code: CloseCode.normal, reason: reason)
     }
 
     /// The server is stopping.

@@ -31,18 +31,23 @@ public struct SessionMachine: Sendable {
         /// Voices a config may name.
         public var voices: Set<String>
         /// Seconds without a client message or engine event before the session is closed.
+        /// Malformed or refused messages do not count (see SessionMachine+Idle.swift).
         public var idleTimeout: Double
+        /// Seconds a session without a turn stays open on pings alone: after this long with no
+        /// config, text or flush it is closed however often it pings.
+        public var pingKeepalive: Double
         /// Audio messages held back for a client that does not read before it is closed.
         public var maxQueuedAudio: Int
         /// Audio messages allowed in the socket outbox at once.
         public var sendWindow: Int
 
         public init(protocolSettings: ProtocolSettings = ProtocolSettings(), voices: Set<String>,
-                    idleTimeout: Double = 60, maxQueuedAudio: Int = 250, sendWindow: Int = 8) {
-            precondition(maxQueuedAudio > 0 && sendWindow > 0 && idleTimeout > 0)
+                    idleTimeout: Double = 60, pingKeepalive: Double = 300, maxQueuedAudio: Int = 250, sendWindow: Int = 8) {
+            precondition(maxQueuedAudio > 0 && sendWindow > 0 && idleTimeout > 0 && pingKeepalive > 0)
             self.protocolSettings = protocolSettings
             self.voices = voices
             self.idleTimeout = idleTimeout
+            self.pingKeepalive = pingKeepalive
             self.maxQueuedAudio = maxQueuedAudio
             self.sendWindow = sendWindow
         }
@@ -93,7 +98,11 @@ public struct SessionMachine: Sendable {
     var turnCount = 0
     /// Set by a cancel, cleared by the next config: text and flush in between are dropped quietly.
     var cancelled = false
+    /// The last counted client message or engine event (the idle timeout runs from here).
     var lastActivity: Double
+    /// The last client work (config, text, flush, cancel) or engine event: pings alone keep a
+    /// session without a turn for `pingKeepalive` seconds from here.
+    var lastWork: Double
     /// Audio not yet handed to the socket: queue[queueHead...].
     var queue: [ServerMessage] = []
     var queueHead = 0
@@ -106,6 +115,7 @@ public struct SessionMachine: Sendable {
         self.configuration = configuration
         self.random = random
         self.lastActivity = now
+        self.lastWork = now
     }
 
     /// Audio messages waiting for the socket.
@@ -121,7 +131,6 @@ public struct SessionMachine: Sendable {
     /// A text frame from the client.
     public mutating func onTextFrame(_ frame: String, now: Double) -> [Action] {
         guard state != .closed else { return [] }
-        lastActivity = now
         let message: ClientMessage
         do {
             message = try ClientMessage.parse(frame, settings: configuration.protocolSettings)
@@ -130,19 +139,22 @@ public struct SessionMachine: Sendable {
         } catch {
             return [send(.error(error))]
         }
+        let before = state
+        let actions: [Action]
         switch message {
-        case .ping: return [send(.pong)]
-        case .config(let config): return onConfig(config)
-        case .text(let text): return onText(text)
-        case .flush: return onFlush()
-        case .cancel: return onCancel()
+        case .ping: actions = [send(.pong)]
+        case .config(let config): actions = onConfig(config)
+        case .text(let text): actions = onText(text)
+        case .flush: actions = onFlush()
+        case .cancel: actions = onCancel()
         }
+        noteActivity(message, stateBefore: before, actions: actions, now: now)
+        return actions
     }
 
     /// A binary frame from the client: refused, the session goes on.
     public mutating func onBinaryFrame(now: Double) -> [Action] {
         guard state != .closed else { return [] }
-        lastActivity = now
         return [send(.error(.binaryFrame))]
     }
 

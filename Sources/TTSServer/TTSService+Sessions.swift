@@ -66,6 +66,15 @@ extension TTSService {
             connection.close(code: 1013, reason: "at capacity: \(config.maxSessions) sessions open")
             return
         }
+        let peer = connection.request.peer
+        let fromPeer = config.maxSessionsPerAddress > 0 ? sessions.values.count { $0.connection.request.peer == peer } : 0
+        guard config.maxSessionsPerAddress == 0 || fromPeer < config.maxSessionsPerAddress else {
+            logger.notice("session refused: \(fromPeer) sessions open from \(peer) (max_sessions_per_address)")
+            metrics.errors(.atCapacity).increment()
+            connection.send(ServerMessage.error(.atCapacity).webSocketMessage)
+            connection.close(code: 1013, reason: "at capacity: \(fromPeer) sessions open from this address")
+            return
+        }
         var settings = config
         settings.defaultVoice = defaultVoice
         let machine = SessionMachine(configuration: settings.sessionConfiguration(voices: engine.voices),
