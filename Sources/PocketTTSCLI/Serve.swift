@@ -76,10 +76,11 @@ struct Serve: ParsableCommand {
         let engine: Engine
         do {
             let ttsModel = try model.load()
-            let (library, fixedVoices, defaultVoice) = try loadVoices(model: ttsModel, config: config, logger: logger)
+            let (library, usable, fixedVoices, defaultVoice) = try loadVoices(model: ttsModel, config: config, logger: logger)
             engine = Engine(model: ttsModel, configuration: EngineConfiguration(maxStreams: config.maxStreams))
             engine.start()
-            let adapter = EngineSpeechAdapter(engine: engine, library: library, fixedVoices: fixedVoices, opusBitrate: config.opusBitrate)
+            let adapter = EngineSpeechAdapter(engine: engine, library: library, fixedVoices: fixedVoices, libraryVoices: usable,
+                                              opusBitrate: config.opusBitrate)
             service.attach(engine: adapter, defaultVoice: defaultVoice)
         } catch {
             service.stop()
@@ -116,21 +117,13 @@ struct Serve: ParsableCommand {
     /// Sessions resolve voices on the event-loop thread, so nothing is left to download or
     /// encode at the first turn; only the default voice may be downloaded, here.
     private func loadVoices(model ttsModel: TTSModel, config: ServerConfig, logger: Logger) throws
-        -> (library: VoiceLibrary, fixed: [String: FlowLM.State], defaultVoice: String) {
+        -> (library: VoiceLibrary, usable: Set<String>, fixed: [String: FlowLM.State], defaultVoice: String) {
         var isDirectory: ObjCBool = false
         let hasDirectory = FileManager.default.fileExists(atPath: config.voicesDirectory, isDirectory: &isDirectory) && isDirectory.boolValue
         if voicesDir != nil, !hasDirectory { throw ValidationError("--voices-dir '\(config.voicesDirectory)' is not a directory") }
         let library = try VoiceLibrary(model: ttsModel, configuration: VoiceLibrary.Configuration(
             directory: hasDirectory ? config.voicesDirectory : nil))
-        var usable: Set<String> = []
-        for name in library.names {
-            do {
-                _ = try library.voice(named: name)
-                usable.insert(name)
-            } catch {
-                logger.warning("voice \(name) not usable: \(error)")
-            }
-        }
+        let usable = EngineSpeechAdapter.loadableVoices(in: library, logger: logger)
 
         let client = model.files.client()
         let spec = voice ?? config.defaultVoice
@@ -159,6 +152,6 @@ struct Serve: ParsableCommand {
             do { fixed[name] = try library.voice(fromFile: file.path) } catch { logger.warning("voice \(name) not usable: \(error)") }
         }
         logger.info("voices: \(usable.union(fixed.keys).sorted().joined(separator: ", ")); default '\(defaultVoice)'")
-        return (library, fixed, defaultVoice)
+        return (library, usable, fixed, defaultVoice)
     }
 }

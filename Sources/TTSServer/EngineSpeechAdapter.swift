@@ -16,21 +16,42 @@ public final class EngineSpeechAdapter: SpeechEngine {
     public let library: VoiceLibrary?
     /// Voices given by state (e.g. `serve --voice FILE`), by name; they win over the library.
     public let fixedVoices: [String: FlowLM.State]
+    /// The library's voices that loaded: the only library names offered to clients.
+    public let libraryVoices: Set<String>
     /// Bits per second of `opus` and `ogg` audio.
     public let opusBitrate: Int
     private let logger = Logger(label: "pocket-tts.engine")
     /// Open turns' streams and sinks.
     private let streams = Mutex<[TurnKey: OpenStream]>([:])
 
+    /// `libraryVoices`: the library's names known to load (e.g. loaded at start by the
+    /// caller); nil loads every library voice now, on this thread, and keeps those that load.
     public init(engine: Engine, library: VoiceLibrary? = nil, fixedVoices: [String: FlowLM.State] = [:],
-                opusBitrate: Int = defaultOpusBitrate) {
+                libraryVoices: Set<String>? = nil, opusBitrate: Int = defaultOpusBitrate) {
         self.engine = engine
         self.library = library
         self.fixedVoices = fixedVoices
+        self.libraryVoices = libraryVoices ?? library.map { Self.loadableVoices(in: $0, logger: Logger(label: "pocket-tts.engine")) } ?? []
         self.opusBitrate = opusBitrate
     }
 
-    public var voices: Set<String> { Set(fixedVoices.keys).union(library?.names ?? []) }
+    /// The voices a config may name: the fixed ones and the library's that loaded. A voice that
+    /// failed to load is not offered (a config naming it gets `unknown_voice`).
+    public var voices: Set<String> { Set(fixedVoices.keys).union(libraryVoices) }
+
+    /// Loads each of the library's voices; returns the names that loaded, logging the others.
+    public static func loadableVoices(in library: VoiceLibrary, logger: Logger) -> Set<String> {
+        var usable: Set<String> = []
+        for name in library.names {
+            do {
+                _ = try library.voice(named: name)
+                usable.insert(name)
+            } catch {
+                logger.warning("voice \(name) not usable: \(error)")
+            }
+        }
+        return usable
+    }
 
     /// Turns with an open stream.
     public var openTurnCount: Int { streams.withLock { $0.count } }
@@ -94,7 +115,7 @@ public final class EngineSpeechAdapter: SpeechEngine {
 
     private func voiceState(named name: String) throws(ProtocolError) -> FlowLM.State {
         if let state = fixedVoices[name] { return state }
-        guard let library else { throw .unknownVoice(name) }
+        guard let library, libraryVoices.contains(name) else { throw .unknownVoice(name) }
         do {
             return try library.voice(named: name)
         } catch .unknownVoice, .uploadExpired {
