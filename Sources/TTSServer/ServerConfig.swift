@@ -29,6 +29,16 @@ public enum ServerConfigError: Error, Equatable, CustomStringConvertible {
     }
 }
 
+/// Who may read `/metrics`.
+public enum MetricsAccess: String, Sendable, CaseIterable {
+    /// Anyone who can reach the port.
+    case open
+    /// Requests with an API key, like the WebSocket; anyone when no keys are configured.
+    case apiKey = "api_key"
+    /// Nobody: `/metrics` answers 404.
+    case off
+}
+
 public struct ServerConfig: Equatable, Sendable {
     public var host = "127.0.0.1"
     /// 0 picks a free port.
@@ -62,6 +72,8 @@ public struct ServerConfig: Equatable, Sendable {
     public var maxMessageBytes = 65536
     /// Arrays and objects a client's JSON message may nest (checked before parsing).
     public var maxJSONDepth = 32
+    /// Who may read `/metrics`.
+    public var metricsAccess = MetricsAccess.apiKey
 
     public init() {}
 
@@ -178,6 +190,12 @@ public struct ServerConfig: Equatable, Sendable {
         integer("send_window", \.sendWindow, 1...10_000),
         integer("max_message_bytes", \.maxMessageBytes, 1024...(64 << 20)),
         integer("max_json_depth", \.maxJSONDepth, 1...JSONLimits.depthCeiling),
+        Key(name: "metrics_access", expected: "open, api_key or off") { config, value, source throws(ServerConfigError) in
+            guard let access = MetricsAccess(rawValue: value.trimmingCharacters(in: .whitespaces)) else {
+                throw .invalidValue(key: "metrics_access", value: value, expected: "open, api_key or off", source: source)
+            }
+            config.metricsAccess = access
+        },
     ]
 
     private static func string(_ name: String, _ path: WritableKeyPath<ServerConfig, String> & Sendable) -> Key {

@@ -153,6 +153,13 @@ public final class TTSService: @unchecked Sendable {
             if isReady { return HTTPResponse(status: 200, text: "ready\n") }
             return HTTPResponse(status: 503, text: shuttingDown ? "shutting down\n" : "loading the model\n")
         case "/metrics":
+            switch config.metricsAccess {
+            case .off: return .notFound
+            case .apiKey:
+                let decision = authenticator.check(request)
+                guard decision == .allowed else { return Authenticator.unauthorized(decision) }
+            case .open: break
+            }
             return HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", text: metrics.render())
         default:
             return .notFound

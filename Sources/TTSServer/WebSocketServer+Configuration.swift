@@ -28,8 +28,14 @@ extension WebSocketServer {
         public var host: String
         /// 0 picks a free port; read it back from `WebSocketServer.port`.
         public var port: Int
-        /// A reassembled WebSocket message larger than this closes the connection with 1009.
+        /// A reassembled WebSocket message larger than this closes the connection with 1009
+        /// (once the client has sent all of it, read and dropped, or after `drainTimeoutSeconds`).
         public var maxMessageBytes: Int
+        /// Seconds an oversized message may take to arrive (being dropped) before the socket is.
+        public var drainTimeoutSeconds: Double
+        /// Posts (engine reports, work from other threads) pending for the loop before posters on
+        /// other threads wait (see LoopMailbox).
+        public var mailboxCapacity: Int
         /// A request body larger than this gets 413.
         public var maxRequestBodyBytes: Int
         /// Items a connection's outbox holds before `send` answers `.outboxFull`.
@@ -50,7 +56,7 @@ extension WebSocketServer {
             host: String = "127.0.0.1", port: Int = 0, maxMessageBytes: Int = 1 << 20,
             maxRequestBodyBytes: Int = 1 << 20, outboxCapacity: Int = 1024, pauseReadingLevel: Int? = nil,
             customHeaderNames: [String] = ["x-api-key"], logLibraryWarnings: Bool = false,
-            closeTimeoutSeconds: Double = 3
+            closeTimeoutSeconds: Double = 3, drainTimeoutSeconds: Double = 10, mailboxCapacity: Int = 4096
         ) {
             precondition(closeTimeoutSeconds > 0, "the close timeout must be positive")
             self.host = host
@@ -62,6 +68,8 @@ extension WebSocketServer {
             self.customHeaderNames = customHeaderNames
             self.logLibraryWarnings = logLibraryWarnings
             self.closeTimeoutSeconds = closeTimeoutSeconds
+            self.drainTimeoutSeconds = max(closeTimeoutSeconds, drainTimeoutSeconds)
+            self.mailboxCapacity = max(1, mailboxCapacity)
         }
     }
 

@@ -23,11 +23,12 @@ public final class WebSocketServer {
     private var loop: EventLoop?
     private var thread: pthread_t?
     /// Work for the loop thread; open while the loop runs.
-    private let mailbox = LoopMailbox()
+    private let mailbox: LoopMailbox
 
     public init(configuration: Configuration = Configuration(), handlers: Handlers) {
         self.configuration = configuration
         self.handlers = handlers
+        mailbox = LoopMailbox(capacity: configuration.mailboxCapacity)
     }
 
     deinit {
@@ -97,7 +98,8 @@ public final class WebSocketServer {
     }
 
     /// Runs `work` on the event-loop thread soon. Callable from any thread, handlers included;
-    /// returns false (and drops `work`) when the server is not running.
+    /// returns false (and drops `work`) when the server is not running. From another thread,
+    /// waits while `mailboxCapacity` posts are pending (back-pressure: see LoopMailbox).
     @discardableResult
     public func post(_ work: @escaping @Sendable () -> Void) -> Bool {
         mailbox.post(.run(work))
@@ -114,8 +116,26 @@ public final class WebSocketServer {
 
 /// Calls `lws_cancel_service` while the context lives. The lock makes a wake-up and the
 /// context's destruction exclusive: a late `send` after `stop` is a no-op, never a use after free.
+/// Also keeps the sockets that asked for the wake-up, so that the loop looks at those only.
 final class LoopWaker: Sendable {
     private let context = Mutex<UInt>(0)  // the lws_context address, 0 when there is none
+    private let ready = Mutex<[UInt]>([])  // keys of sockets whose outbox has something new
+
+    /// Wakes the loop for the socket `key` (its outbox has something to send).
+    func wake(socket key: UInt) {
+        ready.withLock { $0.append(key) }
+        wake()
+    }
+
+    /// Loop side: the sockets woken for since the last call, each once, oldest first.
+    func takeReady() -> [UInt] {
+        let keys = ready.withLock { keys in
+            defer { keys.removeAll(keepingCapacity: true) }
+            return keys
+        }
+        var seen = Set<UInt>()
+        return keys.filter { seen.insert($0).inserted }
+    }
 
     func attach(_ context: OpaquePointer) {
         let address = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(context)))
@@ -141,6 +161,7 @@ private final class Socket {
     var fragmentsAreBinary = false
     var closeDeadlineSet = false          // a queued close must complete within closeTimeoutSeconds
     var input: WebSocketInputGate         // messages held while the outbox is too full for replies
+    var discarding = false                // an oversized message is being read and dropped
 
     init(pauseLevel: Int) { input = WebSocketInputGate(pauseLevel: pauseLevel) }
 }
@@ -193,6 +214,7 @@ private final class EventLoop: @unchecked Sendable {
 
     func run() {
         guard let context else { return }
+        mailbox.enterLoopThread()
         while !stopRequested.load(ordering: .acquiring) {
             if lws_service(context, 0) < 0 { break }
         }
@@ -276,18 +298,15 @@ private final class EventLoop: @unchecked Sendable {
             return onWriteable(wsi, key)
         case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
             runPosted()
-            for (socketKey, socket) in sockets {
-                guard let connection = socket.connection, connection.outbox.takeWakeRequest() else { continue }
-                let socketWSI = OpaquePointer(bitPattern: socketKey)
-                lws_callback_on_writable(socketWSI)
+            for socketKey in waker.takeReady() {  // only the sockets with something new to send
+                guard let socket = sockets[socketKey], let connection = socket.connection,
+                      connection.outbox.takeWakeRequest() else { continue }
+                lws_callback_on_writable(OpaquePointer(bitPattern: socketKey))
                 if connection.outbox.isClosing, !socket.closeDeadlineSet {
                     // A peer that stops reading (or never answers the close) cannot hold the
                     // socket open: it is dropped once the close timeout has passed.
                     socket.closeDeadlineSet = true
-                    addTimer(after: configuration.closeTimeoutSeconds) { [self] in
-                        guard sockets[socketKey]?.connection === connection else { return }  // already gone
-                        lws_set_timeout(OpaquePointer(bitPattern: socketKey), PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC)
-                    }
+                    dropAfter(configuration.closeTimeoutSeconds, socketKey, connection)
                 }
             }
             return 0
@@ -445,7 +464,7 @@ private final class EventLoop: @unchecked Sendable {
         let waker = self.waker
         let connection = WebSocketConnection(
             id: nextConnectionID, request: request, outboxCapacity: configuration.outboxCapacity,
-            wake: { waker.wake() })
+            wake: { waker.wake(socket: key) })
         nextConnectionID += 1
         socket.connection = connection
         handlers.open(connection)
@@ -454,13 +473,27 @@ private final class EventLoop: @unchecked Sendable {
 
     private func onReceive(_ wsi: OpaquePointer, _ key: UInt, _ input: UnsafeMutableRawPointer?, _ length: Int) -> Int32 {
         guard let socket = sockets[key], let connection = socket.connection else { return -1 }
+        let isMessageEnd = lws_is_final_fragment(wsi) != 0
+        if socket.discarding {
+            // Drain an oversized message, then close: a client busy sending it reads the close
+            // once it is done, instead of meeting a reset in the middle of its send.
+            if isMessageEnd { closeOversized(socket, connection) }
+            return 0
+        }
+        if connection.outbox.isClosing { return 0 }  // closing: nothing more is handed on
         if lws_is_first_fragment(wsi) != 0 {
             socket.fragments.removeAll(keepingCapacity: true)
             socket.fragmentsAreBinary = lws_frame_is_binary(wsi) != 0
         }
         if socket.fragments.count + length > configuration.maxMessageBytes {
-            setCloseReason(wsi, code: 1009, reason: "message exceeds \(configuration.maxMessageBytes) bytes")
-            return -1
+            socket.fragments = []
+            if isMessageEnd {
+                closeOversized(socket, connection)
+            } else {
+                socket.discarding = true
+                dropAfter(configuration.drainTimeoutSeconds, key, connection)  // however long the rest takes
+            }
+            return 0
         }
         if let input, length > 0 {
             socket.fragments.append(contentsOf: UnsafeRawBufferPointer(start: input, count: length))
@@ -472,6 +505,11 @@ private final class EventLoop: @unchecked Sendable {
         if let ready = socket.input.admit(message, pending: connection.pendingCount) { handlers.message(connection, ready) }
         if socket.input.shouldPause(pending: connection.pendingCount) { lws_rx_flow_control(wsi, 0) }
         return 0
+    }
+
+    private func closeOversized(_ socket: Socket, _ connection: WebSocketConnection) {
+        socket.discarding = false
+        connection.close(code: 1009, reason: "message exceeds \(configuration.maxMessageBytes) bytes")
     }
 
     /// After a write: hands on held messages while the outbox has room, then reads again.
@@ -510,6 +548,14 @@ private final class EventLoop: @unchecked Sendable {
     }
 
     // MARK: Bookkeeping
+
+    /// Drops the socket in `seconds` if `connection` still holds it then.
+    private func dropAfter(_ seconds: Double, _ key: UInt, _ connection: WebSocketConnection) {
+        addTimer(after: seconds) { [self] in
+            guard sockets[key]?.connection === connection else { return }  // already gone
+            lws_set_timeout(OpaquePointer(bitPattern: key), PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC)
+        }
+    }
 
     private func socket(_ key: UInt) -> Socket {
         if let socket = sockets[key] { return socket }
