@@ -1,10 +1,18 @@
 # The two commands of the README:
 #   make run   install deps, release build, start the service with the default model
-#   make test  install deps, build, run every test
+#   make test  install deps, build, run every test, then a short fuzz of the service
+# Hardening (README "Limits and failure behaviour"):
+#   make fuzz      1,000,000 fuzzed messages against a release server on the tiny test model
+#   make soak      SESSIONS sessions speak/cancel/drop/reconnect for MINUTES minutes
+#   make sanitize  the server and engine tests under ThreadSanitizer, then AddressSanitizer
 SWIFT ?= swift
+PYTHON ?= python3
 BIN = .build/release/pocket-tts
+SESSIONS ?= 8
+MINUTES ?= 30
+FUZZ_MESSAGES ?= 1000000
 
-.PHONY: deps build release test run clean
+.PHONY: deps build release test run clean fuzz soak sanitize
 
 deps:
 	bash Scripts/install-deps.sh
@@ -18,6 +26,20 @@ release: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	$(SWIFT) build --product pocket-tts
+	$(PYTHON) Tests/fuzz/fuzz.py --binary .build/debug/pocket-tts --messages 20000 --time-limit 120
+
+fuzz: release
+	$(PYTHON) Tests/fuzz/fuzz.py --binary $(BIN) --messages $(FUZZ_MESSAGES) --rounds 50 --verbose
+
+soak: release
+	$(PYTHON) Tests/fuzz/soak.py --binary $(BIN) --sessions $(SESSIONS) --minutes $(MINUTES)
+
+sanitize: deps
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build/tsan
+	$(SWIFT) test --skip-build --sanitize=thread --scratch-path .build/tsan --filter 'TTSServerTests|TTSEngineTests'
+	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build/asan
+	$(SWIFT) test --skip-build --sanitize=address --scratch-path .build/asan --filter 'TTSServerTests|TTSEngineTests'
 
 run: release
 	bash Scripts/run.sh $(BIN)
