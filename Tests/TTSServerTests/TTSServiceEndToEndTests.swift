@@ -36,7 +36,7 @@ import Testing
             #expect(relativeError(float32Samples(bytes), want) < 1e-4, "sentence 2 frame \(k)")
         }
 
-        let metrics = try httpRequest(port: fixture.port, path: "/metrics").text
+        let metrics = try httpRequest(port: fixture.port, path: "/metrics", headers: ["X-API-Key": "secret"]).text  // metrics_access: api_key
         #expect(metricValue(metrics, "pocket_tts_turns_total{outcome=\"completed\"}") == 1)
         #expect(metricValue(metrics, "pocket_tts_audio_frames_total") == Double(first.count + second.count))
         #expect(metricValue(metrics, "pocket_tts_audio_messages_sent_total") == Double(first.count + second.count))
