@@ -39,7 +39,8 @@ sanitize: deps
 	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build/tsan
 	$(SWIFT) test --skip-build --sanitize=thread --scratch-path .build/tsan --filter 'TTSServerTests|TTSEngineTests'
 	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build/asan
-	$(SWIFT) test --skip-build --sanitize=address --scratch-path .build/asan --filter 'TTSServerTests|TTSEngineTests'
+	LSAN_OPTIONS=suppressions=$(CURDIR)/Scripts/lsan-suppressions.txt \
+		$(SWIFT) test --skip-build --sanitize=address --scratch-path .build/asan --filter 'TTSServerTests|TTSEngineTests'
 
 run: release
 	bash Scripts/run.sh $(BIN)

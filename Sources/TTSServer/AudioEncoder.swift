@@ -85,7 +85,10 @@ struct RateConverter {
 
 /// `samples` as 16-bit little-endian PCM. [2 * count]
 func pcm16Bytes(_ samples: [Float]) -> [UInt8] {
-    [UInt8](unsafeUninitializedCapacity: samples.count * 2) { bytes, count in
+    // Not for 0 samples: Array(unsafeUninitializedCapacity: 0) writes its count into the shared
+    // empty-array storage, a data race between encoder threads (ThreadSanitizer reports it).
+    guard !samples.isEmpty else { return [] }
+    return [UInt8](unsafeUninitializedCapacity: samples.count * 2) { bytes, count in
         for (i, sample) in samples.enumerated() {
             let bits = UInt16(bitPattern: pcm16(sample))
             bytes[2 * i] = UInt8(truncatingIfNeeded: bits)

@@ -41,7 +41,8 @@ public final class PCMFloatEncoder: PCMEncoder {
     }
 
     static func bytes(_ samples: [Float]) -> [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: samples.count * 4) { bytes, count in
+        guard !samples.isEmpty else { return [] }  // see pcm16Bytes
+        return [UInt8](unsafeUninitializedCapacity: samples.count * 4) { bytes, count in
             for (i, sample) in samples.enumerated() {
                 let bits = sample.bitPattern
                 for b in 0..<4 { bytes[4 * i + b] = UInt8(truncatingIfNeeded: bits >> (8 * b)) }
