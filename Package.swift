@@ -8,7 +8,8 @@
 //   Kernels   -> COpenBLAS, CKernels  tensors and math, knows nothing about the model
 //   PocketTTS -> Kernels, CSentencePiece, Yams   the model: pure compute
 //   TTSEngine -> PocketTTS            producer/consumer threads, streams
-//   TTSServer -> TTSEngine, COpus, COpusEnc, CWebSockets, Yams   event loop, protocols, encoders
+//   TTSServer -> TTSEngine, COpus, COpusEnc, CWebSockets, Yams, swift-metrics + Prometheus
+//                                     event loop, protocols, encoders, /metrics
 //   pocket-tts (executable) -> all of the above   the command line
 //   pocket-tts-bench (executable) -> TTSEngine, PocketTTS   speed (Benchmarks/), not a test
 import PackageDescription
@@ -24,6 +25,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
@@ -60,6 +63,8 @@ let package = Package(
             dependencies: [
                 "TTSEngine", "COpus", "COpusEnc", "CWebSockets",
                 .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .executableTarget(
@@ -86,6 +91,10 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PocketTTSTests", dependencies: ["PocketTTS"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TTSEngineTests", dependencies: ["TTSEngine"]),
-        .testTarget(name: "TTSServerTests", dependencies: ["TTSServer", "COpusFile"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "TTSServerTests",
+            dependencies: ["TTSServer", "COpusFile", .product(name: "Prometheus", package: "swift-prometheus")],
+            resources: [.copy("Fixtures")]
+        ),
     ]
 )
