@@ -5,8 +5,9 @@
 // Every layer uses the same flat keys (`port`, `max_sessions`, ...). An unknown key in the file
 // or the flags is an error naming it; environment variables are matched by name, so unrelated
 // `POCKET_TTS_*` variables of other components are left alone. `api_keys` is a list in YAML and
-// comma-separated elsewhere.
+// comma-separated elsewhere; `pronunciations` is a mapping in YAML and YAML or JSON text elsewhere.
 import Foundation
+import PocketTTS
 import Yams
 
 public enum ServerConfigError: Error, Equatable, CustomStringConvertible {
@@ -55,6 +56,10 @@ public struct ServerConfig: Equatable, Sendable {
     public var sendWindow = 8
     /// Largest client frame accepted.
     public var maxMessageBytes = 65536
+    /// `normalize` of a turn config without it: say numbers, dates, units ... as words.
+    public var normalize = true
+    /// Pronunciations for every turn (words and /patterns/); a turn's own win over them.
+    public var pronunciations = Pronunciations()
 
     public init() {}
 
@@ -100,6 +105,12 @@ public struct ServerConfig: Equatable, Sendable {
                 }
                 let items = sequence.map { $0.string ?? "" }
                 try key.set(&self, items.joined(separator: ","), source)
+            } else if key.isMapping, valueNode.mapping != nil {
+                let text: String
+                do { text = try Yams.serialize(node: valueNode) } catch {
+                    throw .invalidValue(key: name, value: "\(valueNode)", expected: key.expected, source: source)
+                }
+                try key.set(&self, text, source)
             } else if let scalar = valueNode.scalar {
                 try key.set(&self, scalar.string, source)
             } else {
@@ -128,7 +139,7 @@ public struct ServerConfig: Equatable, Sendable {
     public var protocolSettings: ProtocolSettings {
         ProtocolSettings(defaultVoice: defaultVoice, maxTextMessageCharacters: maxTextMessageCharacters,
                          maxTurnTextCharacters: maxTurnTextCharacters, maxLSDDecodeSteps: maxLSDDecodeSteps,
-                         maxTokensPerChunk: maxTokensPerChunk)
+                         maxTokensPerChunk: maxTokensPerChunk, normalize: normalize, pronunciations: pronunciations)
     }
 
     /// A session's configuration, given the voices loaded.
@@ -143,6 +154,8 @@ public struct ServerConfig: Equatable, Sendable {
         let name: String
         let expected: String
         var isList = false
+        /// A YAML mapping (given to `set` as YAML text).
+        var isMapping = false
         let set: @Sendable (inout ServerConfig, String, String) throws(ServerConfigError) -> Void
     }
 
@@ -172,6 +185,22 @@ public struct ServerConfig: Equatable, Sendable {
         integer("max_queued_audio", \.maxQueuedAudio, 1...1_000_000),
         integer("send_window", \.sendWindow, 1...10_000),
         integer("max_message_bytes", \.maxMessageBytes, 1024...(64 << 20)),
+        Key(name: "normalize", expected: "true or false") { config, value, source throws(ServerConfigError) in
+            switch value.trimmingCharacters(in: .whitespaces).lowercased() {
+            case "true", "yes", "on", "1": config.normalize = true
+            case "false", "no", "off", "0": config.normalize = false
+            default: throw .invalidValue(key: "normalize", value: value, expected: "true or false", source: source)
+            }
+        },
+        Key(name: "pronunciations", expected: "a mapping of words (or /patterns/) to spoken forms", isMapping: true) {
+            config, value, source throws(ServerConfigError) in
+            do {
+                config.pronunciations = try Pronunciations(yaml: value)
+            } catch {
+                throw .invalidValue(key: "pronunciations", value: value, expected: "a mapping of words (or /patterns/) to spoken forms (\(error))",
+                                    source: source)
+            }
+        },
     ]
 
     private static func string(_ name: String, _ path: WritableKeyPath<ServerConfig, String> & Sendable) -> Key {
