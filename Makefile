@@ -1,6 +1,6 @@
 # The two commands of the README:
 #   make run   install deps, release build, start the service with the default model
-#   make test  install deps, build, run every test
+#   make test  install deps, build, run every test (Swift; then Python's if python3 is there)
 SWIFT ?= swift
 BIN = .build/release/pocket-tts
 
@@ -18,6 +18,7 @@ release: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	bash Scripts/python-tests.sh
 
 run: release
 	bash Scripts/run.sh $(BIN)

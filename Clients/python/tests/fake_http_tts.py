@@ -28,9 +28,11 @@ def wav_header(rate: int) -> bytes:
 
 
 class FakeTTSServer:
-    def __init__(self, frames: int = 5, frame_delay: float = 0.01):
+    def __init__(self, frames: int = 5, frame_delay: float = 0.01, stall_after: int | None = None, stall: float = 0.0):
         self.frames = frames
         self.frame_delay = frame_delay
+        self.stall_after = stall_after  # frames sent before one long pause of `stall` seconds
+        self.stall = stall
         self.forms: list[bytes] = []
         self.server: asyncio.base_events.Server | None = None
 
@@ -60,10 +62,10 @@ class FakeTTSServer:
             writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: audio/wav\r\nTransfer-Encoding: chunked\r\n\r\n")
             samples = tone(self.frames).tobytes()
             pieces = [wav_header(24000)] + [samples[i * 2 * FRAME:(i + 1) * 2 * FRAME] for i in range(self.frames)]
-            for piece in pieces:
+            for sent, piece in enumerate(pieces):
                 writer.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
                 await writer.drain()
-                await asyncio.sleep(self.frame_delay)
+                await asyncio.sleep(self.stall if sent == self.stall_after else self.frame_delay)
             writer.write(b"0\r\n\r\n")
         await writer.drain()
         writer.close()

@@ -104,24 +104,41 @@ def test_unknown_voice_fails_every_session(server, capsys):
     assert code == 1 and printed.count("unknown_voice") == 2
 
 
-def test_http_url_posts_the_form(capsys, tmp_path):
+def bench_against_fake(capsys, fake: FakeTTSServer, *arguments: str) -> tuple[int, str]:
+    """Runs the bench (its own event loop) against `fake`, served by a loop in another thread."""
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
-    fake = asyncio.run_coroutine_threadsafe(FakeTTSServer(frames=8).start(), loop).result()
+    asyncio.run_coroutine_threadsafe(fake.start(), loop).result()
     try:
-        out = tmp_path / "http.json"
-        code, _ = run_bench(capsys, "--url", fake.url, "--sessions", "2", "--json", str(out))
+        return run_bench(capsys, "--url", fake.url, *arguments)
     finally:
         asyncio.run_coroutine_threadsafe(fake.stop(), loop).result()
         loop.call_soon_threadsafe(loop.stop)
         thread.join()
+
+
+def test_http_url_posts_the_form(capsys, tmp_path):
+    fake = FakeTTSServer(frames=8)
+    out = tmp_path / "http.json"
+    code, _ = bench_against_fake(capsys, fake, "--sessions", "2", "--json", str(out))
     assert code == 0
     doc = load(out)
     assert doc["counts"]["ok"] == 2 and len(fake.forms) == 2
     for turn in doc["turns"]:
         assert turn["audio_seconds"] == pytest.approx(8 * FRAME / 24000)
         assert turn["first_audio_ms"] > 0 and turn["underruns"] >= 0
+
+
+def test_a_stalled_turn_fails_after_the_timeout_keeping_what_arrived(capsys, tmp_path):
+    # The header, then 2 frames, then a pause far longer than --timeout.
+    fake = FakeTTSServer(frames=4, stall_after=2, stall=3.0)
+    out = tmp_path / "stalled.json"
+    code, printed = bench_against_fake(capsys, fake, "--timeout", "0.5", "--json", str(out))
+    assert code == 1 and "timeout" in printed
+    turn = load(out)["turns"][0]
+    assert turn["error"].startswith("timeout") and turn["messages"] == 2
+    assert turn["audio_seconds"] == pytest.approx(2 * FRAME / 24000)
 
 
 @pytest.mark.parametrize("arguments, message", [

@@ -131,17 +131,19 @@ async def ws_session(index: int, args: argparse.Namespace, text: str, bench_star
                 ready.set()
                 await go.wait()
             turn = client.turn
-            receiver = asyncio.create_task(_drain(client))
+            receiver = asyncio.create_task(_drain(client.audio(), args.timeout))
+            t0 = None
             try:
                 t0 = await feed(client, args, text)
-                await asyncio.wait_for(receiver, timeout=args.timeout)
+                await receiver
             finally:
                 receiver.cancel()
-            measure_turn(result, turn, t0, bench_start, args.buffer_ms / 1000)
+                if t0 is not None:  # what arrived counts, even when the turn then failed
+                    measure_turn(result, turn, t0, bench_start, args.buffer_ms / 1000)
     except (ServerError, HTTPStatusError) as error:
         _fail(results, index, str(error))
     except asyncio.TimeoutError:
-        _fail(results, index, f"timeout: no final within {args.timeout} s")
+        _fail(results, index, f"timeout: nothing received for {args.timeout} s")
     except websockets.exceptions.InvalidStatus as error:
         _fail(results, index, f"refused: HTTP {error.response.status_code}")
     except (websockets.exceptions.ConnectionClosed, OSError) as error:
@@ -153,14 +155,20 @@ async def ws_session(index: int, args: argparse.Namespace, text: str, bench_star
     return results
 
 
-async def _drain(client: TTSClient) -> None:
-    async for _ in client.audio():
-        pass
+async def _drain(stream, idle_timeout: float) -> None:
+    """Consumes an audio stream to its end; TimeoutError after `idle_timeout` s without a message."""
+    iterator = stream.__aiter__()
+    while True:
+        try:
+            await asyncio.wait_for(iterator.__anext__(), timeout=idle_timeout)
+        except StopAsyncIteration:
+            return
 
 
 def _fail(results: list[TurnResult], index: int, message: str) -> None:
-    if not results or results[-1].messages:
-        results.append(TurnResult(session=index, turn=len(results)))
+    """Marks the turn in progress (or, before the first, a new one) as failed."""
+    if not results:
+        results.append(TurnResult(session=index, turn=0))
     results[-1].error = message
 
 
@@ -177,20 +185,16 @@ async def http_session(index: int, args: argparse.Namespace, text: str, bench_st
         turn = Turn(request_id="", format="wav", sample_rate=24000)
         try:
             stream = post_tts(args.url, text, voice_url=args.voice, api_key=args.api_key, decode=False, turn=turn)
-            await asyncio.wait_for(_consume(stream), timeout=args.timeout)
+            await _drain(stream, args.timeout)
         except (HTTPStatusError, OSError, ValueError) as error:
             result.error = str(error)
-            break
         except asyncio.TimeoutError:
-            result.error = f"timeout: response not complete within {args.timeout} s"
+            result.error = f"timeout: nothing received for {args.timeout} s"
+        if turn.started_at:
+            measure_turn(result, turn, turn.started_at, bench_start, args.buffer_ms / 1000)
+        if result.error:
             break
-        measure_turn(result, turn, turn.started_at, bench_start, args.buffer_ms / 1000)
     return results
-
-
-async def _consume(stream) -> None:
-    async for _ in stream:
-        pass
 
 
 def arrival_delays(args: argparse.Namespace) -> list[float]:
@@ -249,7 +253,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--lsd-decode-steps", type=int)
     parser.add_argument("--seed", type=int, help="sampling seed sent in every config")
     parser.add_argument("--buffer-ms", type=float, default=300.0, help="simulated playout buffer before playback starts (default 300)")
-    parser.add_argument("--timeout", type=float, default=120.0, help="seconds a turn may take (default 120)")
+    parser.add_argument("--timeout", type=float, default=60.0,
+                        help="seconds a turn may wait for its next message (connecting too) before it fails (default 60)")
     parser.add_argument("--warmup", action="store_true", help="one unmeasured turn before the sessions")
     parser.add_argument("--json", type=Path, help="write every figure here")
     parser.add_argument("--plot", type=Path, help="PNG: first-audio histogram and buffer levels (needs matplotlib)")
