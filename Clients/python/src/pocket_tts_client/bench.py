@@ -140,7 +140,7 @@ async def ws_session(index: int, args: argparse.Namespace, text: str, bench_star
                 receiver.cancel()
                 if t0 is not None:  # what arrived counts, even when the turn then failed
                     measure_turn(result, turn, t0, bench_start, args.buffer_ms / 1000)
-    except (ServerError, HTTPStatusError) as error:
+    except ServerError as error:
         _fail(results, index, str(error))
     except asyncio.TimeoutError:
         _fail(results, index, f"timeout: nothing received for {args.timeout} s")
