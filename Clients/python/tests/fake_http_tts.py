@@ -35,6 +35,7 @@ class FakeTTSServer:
         self.stall = stall
         self.forms: list[bytes] = []
         self.server: asyncio.base_events.Server | None = None
+        self._handlers: set[asyncio.Task] = set()
 
     @property
     def url(self) -> str:
@@ -46,9 +47,23 @@ class FakeTTSServer:
 
     async def stop(self) -> None:
         self.server.close()
+        for handler in self._handlers:
+            handler.cancel()
+        await asyncio.gather(*self._handlers, return_exceptions=True)
         await self.server.wait_closed()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        self._handlers.add(task)
+        try:
+            await self._answer(reader, writer)
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            writer.close()
+            self._handlers.discard(task)
+
+    async def _answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         request = await reader.readuntil(b"\r\n\r\n")
         lines = request.decode().split("\r\n")
         length = next(int(line.split(":")[1]) for line in lines if line.lower().startswith("content-length"))
@@ -68,4 +83,3 @@ class FakeTTSServer:
                 await asyncio.sleep(self.stall if sent == self.stall_after else self.frame_delay)
             writer.write(b"0\r\n\r\n")
         await writer.drain()
-        writer.close()

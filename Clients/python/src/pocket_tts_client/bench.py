@@ -186,10 +186,10 @@ async def http_session(index: int, args: argparse.Namespace, text: str, bench_st
         try:
             stream = post_tts(args.url, text, voice_url=args.voice, api_key=args.api_key, decode=False, turn=turn)
             await _drain(stream, args.timeout)
-        except (HTTPStatusError, OSError, ValueError) as error:
-            result.error = str(error)
-        except asyncio.TimeoutError:
+        except asyncio.TimeoutError:  # before OSError: TimeoutError is one
             result.error = f"timeout: nothing received for {args.timeout} s"
+        except (HTTPStatusError, OSError, ValueError) as error:
+            result.error = f"{type(error).__name__}: {error}"
         if turn.started_at:
             measure_turn(result, turn, turn.started_at, bench_start, args.buffer_ms / 1000)
         if result.error:
