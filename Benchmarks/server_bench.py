@@ -2,7 +2,7 @@
 """Server-level benchmark: `pocket-tts-bench` through the real WebSocket service on the full-size
 b6369a24 model with random bf16 weights, for 1, 2, 4, 8, 12 and 16 concurrent sessions, in each
 style and format asked; optionally the reference's HTTP server (`POST /tts`) in the same run for
-the single-session figures. Run it through `Benchmarks/server_bench.sh`, which builds the release
+the single-session figures (right after ours, agent style, PCM/WAV). Run it through `Benchmarks/server_bench.sh`, which builds the release
 binary and the client's virtual environment first.
 
     Benchmarks/server_bench.sh [--sessions 1,2,4,8,12,16] [--styles agent,caption,poisson]
@@ -86,6 +86,11 @@ def start_reference(python: str, workdir: Path, binary: Path, log_file: Path) ->
     return process, f"http://127.0.0.1:{port}/tts"
 
 
+def reference_python(given: str | None) -> str | None:
+    candidates = [given, "/opt/ref-venv/bin/python", str(REPO / ".build" / "ref-venv" / "bin" / "python")]
+    return next((c for c in candidates if c and Path(c).exists()), None)
+
+
 def bench(url: str, name: str, out: Path, arguments: list[str], plot: bool) -> dict | None:
     command = [sys.executable, "-m", "pocket_tts_client.bench", "--url", url, "--json", str(out / f"{name}.json"),
                "--eos-threshold", "1e9", *arguments]
@@ -150,9 +155,21 @@ def main() -> int:
 
     rows: list[tuple[str, dict]] = []
     common = ["--buffer-ms", args.buffer_ms]
-    process, url = start_service(binary, weights, args.tokenizer, args.voice, max(sessions), args.out / "service.log")
+    servers: list[subprocess.Popen] = []
     try:
+        process, url = start_service(binary, weights, args.tokenizer, args.voice, max(sessions), args.out / "service.log")
+        servers.append(process)
+        reference_url = None
+        if args.reference:
+            python = reference_python(args.reference_python)
+            if python is None:
+                log("no Python with pocket-tts==1.1.1: the reference is skipped (see Benchmarks/reference_server.py)")
+            else:
+                process, reference_url = start_reference(python, args.workdir, binary, args.out / "reference.log")
+                servers.append(process)
         bench(url, "warmup", args.out, ["--sessions", "1", "--text", "Warm up."], plot=False)
+        if reference_url:
+            bench(reference_url, "warmup", args.out, ["--sessions", "1", "--text", "Warm up."], plot=False)
         for style in args.styles.split(","):
             for audio_format in args.formats.split(","):
                 for count in sessions:
@@ -161,25 +178,15 @@ def main() -> int:
                                 ["--sessions", str(count), "--style", style, "--format", audio_format, *common, *extra], plot)
                     if doc:
                         rows.append(("swift", doc))
+                    if reference_url and count == 1 and style == "agent" and audio_format == "pcm":
+                        # Right after our single session, under the same load: the reference's.
+                        doc = bench(reference_url, "reference_agent_wav_1", args.out, ["--sessions", "1", *common], plot)
+                        if doc:
+                            rows.append(("reference", doc))
     finally:
-        stop(process)
-    (args.out / "warmup.json").unlink(missing_ok=True)
-
-    if args.reference:
-        candidates = [args.reference_python, "/opt/ref-venv/bin/python", str(REPO / ".build" / "ref-venv" / "bin" / "python")]
-        python = next((c for c in candidates if c and Path(c).exists()), None)
-        if python is None:
-            log("no reference python (pocket-tts==1.1.1): skipping the reference; see Benchmarks/reference_server.py")
-        else:
-            process, url = start_reference(python, args.workdir, binary, args.out / "reference.log")
-            try:
-                bench(url, "warmup", args.out, ["--sessions", "1", "--text", "Warm up."], plot=False)
-                doc = bench(url, "reference_agent_wav_1", args.out, ["--sessions", "1", *common], plot)
-                if doc:
-                    rows.append(("reference", doc))
-            finally:
-                stop(process)
-            (args.out / "warmup.json").unlink(missing_ok=True)
+        for process in servers:
+            stop(process)
+        (args.out / "warmup.json").unlink(missing_ok=True)
 
     table = summary_table(rows)
     (args.out / "SUMMARY.md").write_text(
