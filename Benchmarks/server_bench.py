@@ -91,25 +91,84 @@ def reference_python(given: str | None) -> str | None:
     return next((c for c in candidates if c and Path(c).exists()), None)
 
 
-def bench(url: str, name: str, out: Path, arguments: list[str], plot: bool) -> dict | None:
+class CPUMeter:
+    """Cores used during a run (Linux /proc): by the server, by the bench client, and by everything
+    else on the machine (other processes competing for the cores). The load average cannot tell:
+    it lags by a minute and counts the server's own threads."""
+
+    TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+    def __init__(self, server_pid: int):
+        self.server_pid = server_pid
+
+    def _read(self) -> tuple[float, float, float, float] | None:
+        try:
+            fields = Path("/proc/stat").read_text().split("\n")[0].split()[1:]
+            busy = sum(int(value) for i, value in enumerate(fields[:8]) if i not in (3, 4))  # not idle, iowait
+            stat = Path(f"/proc/{self.server_pid}/stat").read_text().rsplit(")", 1)[1].split()
+            server = int(stat[11]) + int(stat[12])  # utime, stime
+        except (OSError, ValueError, IndexError):
+            return None
+        children = os.times()
+        return time.monotonic(), busy / self.TICKS, server / self.TICKS, children.children_user + children.children_system
+
+    def __enter__(self) -> "CPUMeter":
+        self.start = self._read()
+        self.cores: dict | None = None
+        return self
+
+    def __exit__(self, *exc) -> None:
+        end = self._read()
+        if self.start is None or end is None or end[0] <= self.start[0]:
+            return
+        wall, busy, server, client = (b - a for a, b in zip(self.start, end))
+        self.cores = {"server": server / wall, "bench_client": client / wall,
+                      "others": max(0.0, busy - server - client) / wall}
+
+
+def bench(url: str, name: str, out: Path, arguments: list[str], plot: bool, server_pid: int | None = None) -> dict | None:
     command = [sys.executable, "-m", "pocket_tts_client.bench", "--url", url, "--json", str(out / f"{name}.json"),
                "--eos-threshold", "1e9", *arguments]
     if plot:
         command += ["--plot", str(out / f"{name}.png")]
     log("$ pocket-tts-bench " + " ".join(command[3:]))
-    result = subprocess.run(command, cwd=REPO, stdout=subprocess.PIPE, text=True)
+    with CPUMeter(server_pid or 0) as meter:
+        result = subprocess.run(command, cwd=REPO, stdout=subprocess.PIPE, text=True)
     print(result.stdout, file=sys.stderr, flush=True)
+    if meter.cores:
+        log("cores used: " + ", ".join(f"{key} {value:.2f}" for key, value in meter.cores.items()))
     path = out / f"{name}.json"
-    return json.loads(path.read_text()) if path.exists() else None
+    if not path.exists():
+        return None
+    doc = json.loads(path.read_text())
+    doc["cores_used"] = meter.cores
+    path.write_text(json.dumps(doc, indent=1) + "\n")
+    return doc
 
 
 def cell(stats: dict | None, key: str, digits: int = 0) -> str:
     return "-" if not stats else f"{stats[key]:.{digits}f}"
 
 
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
+def cores_cell(cores: dict | None) -> str:
+    if not cores:
+        return "-"
+    return f"{cores['server']:.2f} / {cores['bench_client']:.2f} / {cores['others']:.2f}"
+
+
 def summary_table(rows: list[tuple[str, dict]]) -> str:
     lines = ["| server | style | format | sessions | ok | first audio p50 / p90 / p99 ms | x real time min / p50 "
-             "| turns with underruns | stall p99 ms | max gap p99 ms | load before |",
+             "| turns with underruns | stall p99 ms | max gap p99 ms | cores: server / client / others |",
              "|---|---|---|--:|--:|---|---|--:|--:|--:|--:|"]
     for server, doc in rows:
         s, counts, settings = doc["summary"], doc["counts"], doc["settings"]
@@ -120,7 +179,7 @@ def summary_table(rows: list[tuple[str, dict]]) -> str:
             f"| {cell(first, 'p50')} / {cell(first, 'p90')} / {cell(first, 'p99')} "
             f"| {cell(s['x_real_time'], 'min', 2)} / {cell(s['x_real_time'], 'p50', 2)} "
             f"| {counts['turns_with_underruns']} | {cell(s['stall_ms'], 'p99')} | {cell(s['max_gap_ms'], 'p99')} "
-            f"| {doc['machine'].get('load_average', ['-'])[0]:.2f} |")
+            f"| {cores_cell(doc.get('cores_used'))} |")
     return "\n".join(lines)
 
 
@@ -175,12 +234,14 @@ def main() -> int:
                 for count in sessions:
                     extra = {"caption": ["--wps", args.wps], "poisson": ["--arrival-mean-ms", args.arrival_mean_ms]}.get(style, [])
                     doc = bench(url, f"swift_{style}_{audio_format}_{count}", args.out,
-                                ["--sessions", str(count), "--style", style, "--format", audio_format, *common, *extra], plot)
+                                ["--sessions", str(count), "--style", style, "--format", audio_format, *common, *extra],
+                                plot, servers[0].pid)
                     if doc:
                         rows.append(("swift", doc))
                     if reference_url and count == 1 and style == "agent" and audio_format == "pcm":
                         # Right after our single session, under the same load: the reference's.
-                        doc = bench(reference_url, "reference_agent_wav_1", args.out, ["--sessions", "1", *common], plot)
+                        doc = bench(reference_url, "reference_agent_wav_1", args.out, ["--sessions", "1", *common], plot,
+                                    servers[1].pid)
                         if doc:
                             rows.append(("reference", doc))
     finally:
@@ -191,8 +252,9 @@ def main() -> int:
     table = summary_table(rows)
     (args.out / "SUMMARY.md").write_text(
         "# Server benchmark (`Benchmarks/server_bench.sh`)\n\n"
-        f"{time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs; full-size random bf16 weights, EOS disabled, "
-        f"buffer {args.buffer_ms} ms. One JSON (+ PNG) per row in this directory.\n\n{table}\n")
+        f"{time.strftime('%Y-%m-%d %H:%M')}, {cpu_model()}, {os.cpu_count()} CPUs; full-size random bf16 weights, EOS disabled, "
+        f"buffer {args.buffer_ms} ms. One JSON (+ PNG) per row in this directory. Cores: CPU time / wall time "
+        "during the run of the server, the bench client and every other process on the machine.\n\n{table}\n")
     print(table)
     return 0
 
