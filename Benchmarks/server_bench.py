@@ -254,7 +254,7 @@ def main() -> int:
         "# Server benchmark (`Benchmarks/server_bench.sh`)\n\n"
         f"{time.strftime('%Y-%m-%d %H:%M')}, {cpu_model()}, {os.cpu_count()} CPUs; full-size random bf16 weights, EOS disabled, "
         f"buffer {args.buffer_ms} ms. One JSON (+ PNG) per row in this directory. Cores: CPU time / wall time "
-        "during the run of the server, the bench client and every other process on the machine.\n\n{table}\n")
+        f"during the run of the server, the bench client and every other process on the machine.\n\n{table}\n")
     print(table)
     return 0
 
