@@ -7,6 +7,7 @@
 // `POCKET_TTS_*` variables of other components are left alone. `api_keys` is a list in YAML and
 // comma-separated elsewhere.
 import Foundation
+import PocketTTS
 import Yams
 
 public enum ServerConfigError: Error, Equatable, CustomStringConvertible {
@@ -47,7 +48,11 @@ public struct ServerConfig: Equatable, Sendable {
     public var maxTextMessageCharacters = 10_000
     public var maxTurnTextCharacters = 100_000
     public var maxLSDDecodeSteps = 32
-    public var maxTokensPerChunk = 200
+    /// Hard cap on the tokens of every chunk handed to the engine; upper bound of a config's
+    /// `max_tokens` (PocketTTS's `TextChunk.defaultTokenCap`).
+    public var maxTokensPerChunk = 100
+    /// Default `max_buffer_delay_ms` of a turn.
+    public var maxBufferDelayMs = TurnConfig.defaultMaxBufferDelayMs
     public var idleTimeoutSeconds = 60.0
     /// Audio messages held for a client that does not read before it is closed.
     public var maxQueuedAudio = 250
@@ -128,13 +133,14 @@ public struct ServerConfig: Equatable, Sendable {
     public var protocolSettings: ProtocolSettings {
         ProtocolSettings(defaultVoice: defaultVoice, maxTextMessageCharacters: maxTextMessageCharacters,
                          maxTurnTextCharacters: maxTurnTextCharacters, maxLSDDecodeSteps: maxLSDDecodeSteps,
-                         maxTokensPerChunk: maxTokensPerChunk)
+                         maxTokensPerChunk: maxTokensPerChunk, defaultMaxBufferDelayMs: maxBufferDelayMs)
     }
 
-    /// A session's configuration, given the voices loaded.
-    public func sessionConfiguration(voices: Set<String>) -> SessionMachine.Configuration {
+    /// A session's configuration, given the voices loaded and the engine's token counter.
+    public func sessionConfiguration(voices: Set<String>, tokenCounter: any TokenCounting = UTF8TokenBound())
+        -> SessionMachine.Configuration {
         SessionMachine.Configuration(protocolSettings: protocolSettings, voices: voices, idleTimeout: idleTimeoutSeconds,
-                                     maxQueuedAudio: maxQueuedAudio, sendWindow: sendWindow)
+                                     maxQueuedAudio: maxQueuedAudio, sendWindow: sendWindow, tokenCounter: tokenCounter)
     }
 
     // MARK: Keys
@@ -163,6 +169,7 @@ public struct ServerConfig: Equatable, Sendable {
         integer("max_turn_text_chars", \.maxTurnTextCharacters, 1...100_000_000),
         integer("max_lsd_decode_steps", \.maxLSDDecodeSteps, 1...1000),
         integer("max_tokens_per_chunk", \.maxTokensPerChunk, 1...10_000),
+        integer("max_buffer_delay_ms", \.maxBufferDelayMs, TurnConfig.maxBufferDelayRange),
         Key(name: "idle_timeout_seconds", expected: "a number of seconds > 0") { config, value, source throws(ServerConfigError) in
             guard let seconds = Double(value.trimmingCharacters(in: .whitespaces)), seconds > 0, seconds.isFinite else {
                 throw .invalidValue(key: "idle_timeout_seconds", value: value, expected: "a number of seconds > 0", source: source)

@@ -31,18 +31,22 @@ public struct ProtocolSettings: Sendable, Equatable {
     public var maxTurnTextCharacters: Int
     /// Upper bound of `lsd_decode_steps`.
     public var maxLSDDecodeSteps: Int
-    /// Upper bound of `max_tokens` (tokens per generated chunk; bounds the stream's KV cache).
+    /// Upper bound of `max_tokens` (the hard cap of every chunk; bounds the stream's KV cache).
     public var maxTokensPerChunk: Int
+    /// `max_buffer_delay_ms` of a config without it.
+    public var defaultMaxBufferDelayMs: Int
 
     public init(
         defaultVoice: String = "alba", maxTextMessageCharacters: Int = 10_000,
-        maxTurnTextCharacters: Int = 100_000, maxLSDDecodeSteps: Int = 32, maxTokensPerChunk: Int = 200
+        maxTurnTextCharacters: Int = 100_000, maxLSDDecodeSteps: Int = 32, maxTokensPerChunk: Int = 100,
+        defaultMaxBufferDelayMs: Int = TurnConfig.defaultMaxBufferDelayMs
     ) {
         self.defaultVoice = defaultVoice
         self.maxTextMessageCharacters = maxTextMessageCharacters
         self.maxTurnTextCharacters = maxTurnTextCharacters
         self.maxLSDDecodeSteps = maxLSDDecodeSteps
         self.maxTokensPerChunk = maxTokensPerChunk
+        self.defaultMaxBufferDelayMs = defaultMaxBufferDelayMs
     }
 }
 
@@ -51,6 +55,9 @@ public struct TurnConfig: Sendable, Equatable {
     public static let sampleRateRange = 8000...48000
     /// Sample rates libopus encodes (for `opus`; `ogg` resamples internally).
     public static let opusSampleRates: Set<Int> = [8000, 12000, 16000, 24000, 48000]
+    /// Milliseconds text may wait for a sentence end before it is spoken (README, "Live text").
+    public static let defaultMaxBufferDelayMs = 1000
+    public static let maxBufferDelayRange = 0...10_000
 
     public var voice: String
     public var sampleRate: Int = 24000
@@ -66,8 +73,12 @@ public struct TurnConfig: Sendable, Equatable {
     public var noiseClamp: Float? = nil
     /// nil until the session picks one at random; `TurnStart.config.seed` is always set.
     public var seed: UInt64? = nil
-    /// Tokens per generated chunk (`split_into_best_sentences(max_tokens:)`).
+    /// Tokens per generated chunk (`split_into_best_sentences(max_tokens:)`), and the hard
+    /// cap of every chunk handed to the engine: it bounds the stream's KV cache.
     public var maxTokens: Int = 50
+    /// Milliseconds buffered text waits for a sentence end before it is spoken anyway
+    /// (`TextSegmenter`); 0: every group of 3 whole words is spoken as soon as it is complete.
+    public var maxBufferDelayMs: Int = TurnConfig.defaultMaxBufferDelayMs
 
     public init(voice: String) {
         self.voice = voice
@@ -76,6 +87,7 @@ public struct TurnConfig: Sendable, Equatable {
     /// Validates the `data` object of a config message.
     public static func parse(_ data: [String: JSONValue], settings: ProtocolSettings) throws(ProtocolError) -> TurnConfig {
         var config = TurnConfig(voice: settings.defaultVoice)
+        config.maxBufferDelayMs = settings.defaultMaxBufferDelayMs
         let reader = ConfigReader(data: data)
         if let voice = try reader.string("voice") {
             guard !voice.isEmpty, voice.unicodeScalars.count <= 128 else {
@@ -113,6 +125,8 @@ public struct TurnConfig: Sendable, Equatable {
         if let tokens = try reader.integer("max_tokens", in: 1...Int64(settings.maxTokensPerChunk)) {
             config.maxTokens = Int(tokens)
         }
+        let delayRange = Int64(maxBufferDelayRange.lowerBound)...Int64(maxBufferDelayRange.upperBound)
+        if let delay = try reader.integer("max_buffer_delay_ms", in: delayRange) { config.maxBufferDelayMs = Int(delay) }
         return config
     }
 }
