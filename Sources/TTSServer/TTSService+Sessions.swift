@@ -178,6 +178,10 @@ extension TTSService {
             startTurn(start, in: session)
         case .speak(let text, let turn):
             if session.timings?.turn == turn, session.timings?.firstSpeak == nil { session.timings?.firstSpeak = clock() }
+            session.logger.debug("chunk to the engine", metadata: [
+                "turn": "\(turn)", "words": "\(text.split(whereSeparator: \.isWhitespace).count)",
+                "characters": "\(text.unicodeScalars.count)",
+            ])
             engine?.speak(text, key: TurnKey(session: id, turn: turn))
         case .scheduleWake(let time):
             server.schedule(after: max(0, time - clock())) { [weak self] in self?.onWake(id) }  // runs on the loop

@@ -139,6 +139,39 @@ private struct SplitMix: RandomNumberGenerator {
         #expect(s.deadline == 7)
     }
 
+    // MARK: The README's worked examples
+
+    @Test func readmeCaptionExample() {
+        var s = segmenter(delay: 1)
+        var spoken: [(Double, String)] = []
+        let words = ["so", "the", "council", "met", "again", "this", "evening", "to", "talk"]
+        for (i, word) in words.enumerated() {
+            let now = Double(i) * 0.4
+            while let deadline = s.deadline, deadline <= now {  // the timer
+                spoken += s.release(now: deadline).map { (deadline, $0) }
+            }
+            spoken += s.append(word + " ", now: now).map { (now, $0) }
+        }
+        if let deadline = s.deadline { spoken += s.release(now: deadline).map { (deadline, $0) } }
+        #expect(spoken.map(\.1) == ["so the council", "met again this", "evening to talk"])
+        #expect(zip(spoken.map(\.0), [1.0, 2.2, 3.4]).allSatisfy { abs($0 - $1) < 1e-9 })
+    }
+
+    @Test func readmeLLMExample() {
+        let text = "Well, as far as I know, the river runs for forty miles. It passes three towns. Yes."
+        var streamed = segmenter()
+        var chunks: [String] = []
+        for piece in text.split(separator: " ", omittingEmptySubsequences: false).enumerated().map({ $0.offset == 0 ? String($0.element) : " " + $0.element }) {
+            chunks += streamed.append(piece, now: 0)
+        }
+        chunks += streamed.flush()
+        #expect(chunks == ["Well, as far as I know,", "the river runs for forty miles.", "It passes three towns.", "Yes."])
+
+        var whole = segmenter()
+        #expect(whole.append(text, now: 0) + whole.flush()
+            == ["Well, as far as I know,", "the river runs for forty miles. It passes three towns.", "Yes."])
+    }
+
     // MARK: flush and properties
 
     @Test func flushSpeaksTheRestEvenShortAndResets() {
