@@ -56,6 +56,8 @@ CAPTION_WORDS = ("so the council met again this evening to talk about the bridge
 MESSAGE = ("Sure, here is what I found about the river. It runs for about forty miles and passes "
            "three small towns on its way to the sea. Most visitors come in the spring, when the "
            "water is high and the old mills are open.")
+MESSAGE_CLAUSE = ("Well, as far as I know, the river runs for about forty miles and passes three small "
+                  "towns. Most visitors come in the spring. The old mills open then.")
 NORMAL_TURN = "The weather is nice today, so we will walk to the park after lunch."
 
 
@@ -75,20 +77,24 @@ class Server:
         self.command = [binary, "serve", "--demo", "--no-download", "--tokenizer", str(tokenizer.resolve()),
                         "--voice", str(voice.resolve()), "--host", "127.0.0.1", "--port", str(self.port),
                         "--log-level", "debug", *extra]
-        self.process = subprocess.Popen(self.command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        # Each build reads the Configs/server.yaml of its own checkout (.build/release/pocket-tts).
+        checkout = Path(os.path.abspath(binary)).parents[2]
+        self.process = subprocess.Popen(self.command, cwd=checkout if (checkout / "Configs").is_dir() else ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                         text=True, bufsize=1)
         self.chunks: list[tuple[float, int]] = []  # (time the log line was read, words)
         self.ready = threading.Event()
         threading.Thread(target=self._read_log, daemon=True).start()
-        if not self.ready.wait(120):
+        if not self.ready.wait(120) or self.process.poll() is not None:
             self.stop()
-            raise RuntimeError("the server did not start listening within 120 s")
+            raise RuntimeError("the server was not ready within 120 s")
         self.url = f"ws://127.0.0.1:{self.port}/tts/ws"
 
     def _read_log(self) -> None:
         for line in self.process.stderr:
             now = time.monotonic()
-            if "listening" in line:
+            if "error" in line.lower() and not self.ready.is_set():
+                print(f"server: {line.rstrip()}", file=sys.stderr)
+            if "engine attached: ready" in line:
                 self.ready.set()
             if "chunk to the engine" in line:
                 match = re.search(r"words=(\d+)", line)
@@ -236,16 +242,21 @@ async def first_audio(url: str, pieces: list[str], word_interval: float, config:
 
 
 async def message(server: Server, args) -> dict:
+    """Time to first audio of an answer sent whole, and streamed a word per --llm-word-interval:
+    MESSAGE's first clause ("Sure,") is too short to be a chunk, MESSAGE_CLAUSE's is not."""
     config = {"eos_threshold": args.eos_threshold}
-    whole, streamed = [], []
-    words = [w + " " for w in MESSAGE.split()]
-    for _ in range(args.repeats):
-        whole.append(await first_audio(server.url, [MESSAGE], 0, config))
-        streamed.append(await first_audio(server.url, words, args.llm_word_interval, config))
-    return {"whole_message_first_audio_ms": sorted(round(x) for x in whole),
-            "whole_message_median_ms": round(statistics.median(whole)),
-            "streamed_first_audio_ms": sorted(round(x) for x in streamed),
-            "streamed_median_ms": round(statistics.median(streamed))}
+    result = {}
+    for name, text in (("message", MESSAGE), ("message_clause", MESSAGE_CLAUSE)):
+        whole, streamed = [], []
+        words = [w + " " for w in text.split()]
+        for _ in range(args.repeats):
+            whole.append(await first_audio(server.url, [text], 0, config))
+            streamed.append(await first_audio(server.url, words, args.llm_word_interval, config))
+        result[f"{name}_whole_median_ms"] = round(statistics.median(whole))
+        result[f"{name}_streamed_median_ms"] = round(statistics.median(streamed))
+        result[f"{name}_whole_ms"] = sorted(round(x) for x in whole)
+        result[f"{name}_streamed_ms"] = sorted(round(x) for x in streamed)
+    return result
 
 
 async def runon(server: Server, args) -> dict:
@@ -265,6 +276,7 @@ async def runon(server: Server, args) -> dict:
 
     sampler = asyncio.create_task(sample())
     async with Turn(server.url, config) as long:
+        chunks_before = len(server.chunks)
         start = time.monotonic()
         for i in range(0, len(text), 9000):
             await long.text(text[i:i + 9000])
@@ -274,6 +286,8 @@ async def runon(server: Server, args) -> dict:
         await asyncio.sleep(max(0.0, start + args.runon_seconds - time.monotonic()))
         runon_first = (long.frames[0] - start) * 1000 if long.frames else None
         runon_frames = len(long.frames)
+        handed = server.chunks[chunks_before:]
+        first_handed = (handed[0][0] - start) * 1000 if handed else None
         await long.cancel()
     sampling = False
     await sampler
@@ -282,6 +296,8 @@ async def runon(server: Server, args) -> dict:
         "idle_rss_mb": round(idle_rss), "peak_rss_mb": round(max(peak)), "rss_after_mb": round(server.rss_mb()),
         "rss_bound_mb": round(1.2 * idle_rss + 200),
         "runon_first_audio_ms": round(runon_first) if runon_first else None,
+        "runon_first_chunk_handed_ms": round(first_handed) if first_handed else None,
+        "runon_chunks_handed": len(handed),
         "runon_frames_in_window": runon_frames, "window_s": args.runon_seconds,
         "second_session_unloaded_ms": sorted(round(x) for x in unloaded),
         "second_session_loaded_ms": round(second),

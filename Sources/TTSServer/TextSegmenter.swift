@@ -97,7 +97,12 @@ public struct TextSegmenter: Sendable {
         if chunkCount > 0, let end = text.sentenceEnds.last, words(before: end) >= rules.minimumWords {
             return end  // rule 1
         }
-        if exceedsCap(pending) { return TokenCap.cut(pending, cap: rules.maxTokens, counter: counter) }  // rule 2
+        // Rule 2. Only the first maxTokens + 1 words can matter (a word is a token at least),
+        // so a long text costs each cut a pass over that much, not over the whole buffer.
+        let window = Self.prefix(pending, words: rules.maxTokens + 1)
+        if window.count < pending.count || exceedsCap(window) {
+            return TokenCap.cut(window, cap: rules.maxTokens, counter: counter)
+        }
         if let since = firstCharacterArrival(), now >= since + rules.maxBufferDelay {
             return deadlineCut()  // rule 3
         }
@@ -141,6 +146,24 @@ public struct TextSegmenter: Sendable {
               let last = TokenCap.wordEnds(text.pending[...]).last, words(before: last) >= rules.minimumWords
         else { return nil }
         return since + rules.maxBufferDelay
+    }
+
+    /// `text` up to the space after its `count`-th word (all of it if it has fewer).
+    private static func prefix(_ text: ArraySlice<Unicode.Scalar>, words count: Int) -> ArraySlice<Unicode.Scalar> {
+        var seen = 0
+        var runHasWord = false
+        for i in text.indices {
+            if text[i].properties.isWhitespace {
+                if runHasWord {
+                    seen += 1
+                    if seen == count { return text[..<i] }
+                }
+                runHasWord = false
+            } else if TokenCap.isWordCharacter(text[i]) {
+                runHasWord = true
+            }
+        }
+        return text
     }
 
     private func words(before end: Int) -> Int { TokenCap.wordCount(text.pending[..<end]) }
