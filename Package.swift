@@ -8,7 +8,7 @@
 //   Kernels   -> COpenBLAS, CKernels  tensors and math, knows nothing about the model
 //   PocketTTS -> Kernels, CSentencePiece, Yams   the model: pure compute
 //   TTSEngine -> PocketTTS            producer/consumer threads, streams
-//   TTSServer -> TTSEngine, COpus, COpusEnc, CWebSockets, Yams   event loop, protocols, encoders
+//   TTSServer -> TTSEngine, Kernels (Precision), COpus, COpusEnc, CWebSockets, Yams   event loop, protocols, encoders
 //   pocket-tts (executable) -> all of the above   the command line
 //   pocket-tts-bench (executable) -> TTSEngine, PocketTTS   speed (Benchmarks/), not a test
 import PackageDescription
@@ -58,7 +58,7 @@ let package = Package(
         .target(
             name: "TTSServer",
             dependencies: [
-                "TTSEngine", "COpus", "COpusEnc", "CWebSockets",
+                "TTSEngine", "Kernels", "COpus", "COpusEnc", "CWebSockets",
                 .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
             ]
         ),

@@ -50,6 +50,9 @@ struct Generate: ParsableCommand {
     @Option(help: "Seconds of silence appended to a WAV file, as the reference does.")
     var trailingSilence = 0.2
 
+    @Option(help: precisionHelp)
+    var precision: Precision = .exact
+
     mutating func validate() throws {
         guard temperature >= 0 else { throw ValidationError("--temperature must be >= 0") }
         guard lsdDecodeSteps >= 1 else { throw ValidationError("--lsd-decode-steps must be >= 1") }
@@ -61,7 +64,7 @@ struct Generate: ParsableCommand {
         var text = self.text
         if text == "-" { text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) }
         let started = ContinuousClock.now
-        let tts = try model.load()
+        let tts = try model.load(precision: precision)
         let voice = try voiceOptions.load(model: tts, files: model.files)
         let loaded = ContinuousClock.now
         Log.info("model and voice ready in \(format(loaded - started))")

@@ -7,6 +7,7 @@
 // `POCKET_TTS_*` variables of other components are left alone. `api_keys` is a list in YAML and
 // comma-separated elsewhere.
 import Foundation
+import Kernels
 import Yams
 
 public enum ServerConfigError: Error, Equatable, CustomStringConvertible {
@@ -55,6 +56,8 @@ public struct ServerConfig: Equatable, Sendable {
     public var sendWindow = 8
     /// Largest client frame accepted.
     public var maxMessageBytes = 65536
+    /// Arithmetic of FlowLM's linear layers, applied when the model loads.
+    public var precision = Precision.exact
 
     public init() {}
 
@@ -172,6 +175,13 @@ public struct ServerConfig: Equatable, Sendable {
         integer("max_queued_audio", \.maxQueuedAudio, 1...1_000_000),
         integer("send_window", \.sendWindow, 1...10_000),
         integer("max_message_bytes", \.maxMessageBytes, 1024...(64 << 20)),
+        Key(name: "precision", expected: "one of \(Precision.allCases.map(\.rawValue).joined(separator: ", "))") { config, value, source throws(ServerConfigError) in
+            guard let precision = Precision(rawValue: value.trimmingCharacters(in: .whitespaces)) else {
+                throw .invalidValue(key: "precision", value: value,
+                                    expected: "one of \(Precision.allCases.map(\.rawValue).joined(separator: ", "))", source: source)
+            }
+            config.precision = precision
+        },
     ]
 
     private static func string(_ name: String, _ path: WritableKeyPath<ServerConfig, String> & Sendable) -> Key {
