@@ -10,7 +10,8 @@ public enum Precision: String, Sendable, Equatable, CaseIterable, CustomStringCo
     case exact
     /// Activations rounded to bfloat16 (nearest even) per call, bfloat16 weights (f32 weights are
     /// rounded once, at load); exact products summed in f32: AVX512-BF16 `vdpbf16ps`, twice the
-    /// products of an f32 FMA per instruction.
+    /// products of an f32 FMA per instruction (but issued at half an FMA's rate on Intel Xeons
+    /// up to Emerald Rapids, where it gains nothing: Benchmarks/README.md).
     case bf16
     /// int8 weights with one scale per output (symmetric, quantized at load from the weights as
     /// loaded) and int8 activations with one scale per row (per call); exact int32 sums, one f32

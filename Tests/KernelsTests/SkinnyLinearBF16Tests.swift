@@ -131,7 +131,8 @@ struct SkinnyLinearBF16Tests {
     }
 
     /// The portable C sums as Intel documents `vdpbf16ps` (and as `_mm512_reduce_add_ps` reduces):
-    /// equal to float rounding (bit for bit on AMD Zen 4; other hardware may round differently).
+    /// equal to float rounding (bit for bit on the Intel Xeon this was written on; other
+    /// hardware may round the pair's two additions differently).
     @Test func portablePathMatchesTheAVX512Path() throws {
         try #require(SkinnyLinear.hasAVX512BF16, "needs AVX512-BF16")
         var seed: UInt64 = 900
