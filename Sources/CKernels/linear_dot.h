@@ -27,11 +27,15 @@ typedef struct ck_dot_buffer {
     void *heap;
 } ck_dot_buffer;
 
-/// `row_bytes`: bytes of one prepared row (aligned up to 64 here).
+/// Bytes between prepared rows of `row_bytes` (64-byte aligned).
+static inline size_t ck_dot_stride(size_t row_bytes) { return (row_bytes + 63) / 64 * 64; }
+
+/// The buffer for `rows` prepared rows of `row_bytes` each: `stack` when they fit, else a heap
+/// block (release it with free(buffer.heap)), else chunks of rows that fit `stack`.
 static inline ck_dot_buffer ck_dot_buffer_make(unsigned char *stack, size_t stack_bytes, size_t rows,
                                                size_t row_bytes) {
     ck_dot_buffer buffer = {stack, rows, NULL};
-    size_t stride = (row_bytes + 63) / 64 * 64;
+    size_t stride = ck_dot_stride(row_bytes);
     if (rows * stride <= stack_bytes) return buffer;
     buffer.heap = aligned_alloc(64, rows * stride);
     if (buffer.heap) {
@@ -42,9 +46,6 @@ static inline ck_dot_buffer ck_dot_buffer_make(unsigned char *stack, size_t stac
     }
     return buffer;
 }
-
-/// Bytes between prepared rows.
-static inline size_t ck_dot_stride(size_t row_bytes) { return (row_bytes + 63) / 64 * 64; }
 
 /// Outputs per block: all of them for one row tile, else L2-sized blocks.
 static inline size_t ck_dot_block(size_t rows, size_t count, size_t weight_row_bytes) {

@@ -5,7 +5,8 @@ import CKernels
 /// Linear layers for a few rows (one per concurrent stream): each weight is read once per
 /// tile of up to 8 rows (OpenBLAS sgemm re-packs the whole weight matrix on every call, sgemv
 /// reads it once per row). AVX-512 code with f32 or bfloat16 weights when the CPU has it
-/// (checked at run time), portable C otherwise.
+/// (checked at run time), portable C otherwise; likewise the reduced precisions (`forwardBF16`
+/// with AVX512-BF16, `forwardInt8` with AVX512-VNNI).
 public enum SkinnyLinear {
     /// The implementation to run: the best one the CPU supports, or a forced one (tests,
     /// benchmarks). A forced `.avx512` on a CPU without it runs `.scalar`.
