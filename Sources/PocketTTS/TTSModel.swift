@@ -72,7 +72,7 @@ public struct TTSModel: Sendable {
 
     /// Seeded random weights of the configured architecture (`make-random-weights` values):
     /// the real model's speed and shapes, but the audio is noise. The tokenizer may have fewer
-    /// pieces than the table (e.g. the small test tokenizer), never more.
+    /// pieces than the table (e.g. the small test tokenizer), never more. `precision` as in `load`.
     public static func demo(config: PocketTTSConfig, seed: UInt64, tokenizer: Tokenizer, precision: Precision = .exact) throws -> TTSModel {
         let bins = config.flowLM.lookupTable.binCount
         guard tokenizer.vocabularySize <= bins else {
