@@ -2,15 +2,22 @@
 // PocketTTS-Swift: Kyutai's Pocket TTS (pocket-tts 1.1.1, model b6369a24) in Swift,
 // served as a real-time WebSocket speech service.
 //
-// Targets, dependencies pointing downward only:
-//   C libraries (COpenBLAS, COpus, CWebSockets, CSentencePiece)
-//   CKernels                          hot C kernels (AVX-512 with run-time dispatch, scalar fallback)
-//   Kernels   -> COpenBLAS, CKernels  tensors and math, knows nothing about the model
-//   PocketTTS -> Kernels, CSentencePiece, Yams   the model: pure compute
-//   TTSEngine -> PocketTTS            producer/consumer threads, streams
-//   TTSServer -> TTSEngine, COpus, COpusEnc, CWebSockets, Yams   event loop, protocols, encoders
-//   pocket-tts (executable) -> all of the above   the command line
-//   pocket-tts-bench (executable) -> TTSEngine, PocketTTS   speed (Benchmarks/), not a test
+// Targets, one concern each, dependencies pointing downward only (README "Layout"):
+//
+//   pocket-tts (PocketTTSCLI)   the command line: thin
+//     TTSServer      libwebsockets event loop, protocols, sessions, encoders -> TTSEngine, AudioIO,
+//                    PocketTTS, COpus, COpusEnc, CWebSockets, swift-log, Yams
+//       TTSEngine    producer/consumer threads, streams, the voice library -> PocketTTS, ModelHub,
+//                    AudioIO, Kernels, swift-crypto
+//         PocketTTS  the model: config, weights, tokenizer, text, FlowLM, Mimi, voice states;
+//                    reads model files, nothing else -> Kernels, CSentencePiece, Yams
+//           Kernels  tensors and math (BLAS, skinny GEMM, vector ELU, AVX-512 linear); knows
+//                    nothing about the model -> COpenBLAS, CKernels
+//         ModelHub   Hugging Face cache, download, checksums, progress -> swift-crypto, Yams
+//         AudioIO    audio files and resampling -> CSndFile, CSoxr
+//   C: COpenBLAS COpus COpusEnc COpusFile CWebSockets CSndFile CSoxr (system libraries),
+//      CSentencePiece (extern "C" over libsentencepiece), CKernels (AVX-512 kernels)
+//   Benchmarks/: pocket-tts-bench and kernel-bench (speed, not tests)
 import PackageDescription
 
 let package = Package(
@@ -23,6 +30,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
@@ -47,25 +55,30 @@ let package = Package(
 
         // MARK: Swift targets
         .target(name: "Kernels", dependencies: ["COpenBLAS", "CKernels"]),
+        .target(name: "PocketTTS", dependencies: ["Kernels", "CSentencePiece", .product(name: "Yams", package: "Yams")]),
+        // I/O beside the model: model files from the Hugging Face hub; audio files and resampling.
         .target(
-            name: "PocketTTS",
-            dependencies: ["Kernels", "CSentencePiece", "CSndFile", "CSoxr", .product(name: "Yams", package: "Yams")]
+            name: "ModelHub",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto"), .product(name: "Yams", package: "Yams")]
         ),
+        .target(name: "AudioIO", dependencies: ["CSndFile", "CSoxr"]),
         .target(
             name: "TTSEngine",
-            dependencies: ["PocketTTS", "Kernels", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "PocketTTS", "Kernels", "ModelHub", "AudioIO", .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .target(
             name: "TTSServer",
             dependencies: [
-                "TTSEngine", "COpus", "COpusEnc", "CWebSockets",
+                "TTSEngine", "PocketTTS", "AudioIO", "COpus", "COpusEnc", "CWebSockets",
                 .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(
             name: "PocketTTSCLI",
             dependencies: [
-                "PocketTTS", "TTSEngine", "TTSServer",
+                "PocketTTS", "Kernels", "ModelHub", "AudioIO", "TTSEngine", "TTSServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -77,15 +90,26 @@ let package = Package(
         .executableTarget(
             name: "PocketTTSBench",
             dependencies: [
-                "PocketTTS", "TTSEngine", "Kernels", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "PocketTTS", "TTSEngine", "Kernels", "AudioIO", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/Sources/PocketTTSBench"
         ),
 
         // MARK: Tests (swift-testing), mirroring the sources
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "PocketTTSTests", dependencies: ["PocketTTS"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TTSEngineTests", dependencies: ["TTSEngine"]),
-        .testTarget(name: "TTSServerTests", dependencies: ["TTSServer", "COpusFile"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "PocketTTSTests",
+            dependencies: ["PocketTTS", "Kernels", .product(name: "Yams", package: "Yams")],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "ModelHubTests", dependencies: ["ModelHub", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "AudioIOTests", dependencies: ["AudioIO"]),
+        // TTSEngineTests and TTSServerTests read the tiny model from Tests/PocketTTSTests/Fixtures.
+        .testTarget(name: "TTSEngineTests", dependencies: ["TTSEngine", "PocketTTS", "Kernels", "AudioIO"]),
+        .testTarget(
+            name: "TTSServerTests",
+            dependencies: ["TTSServer", "TTSEngine", "PocketTTS", "AudioIO", "COpusFile"],
+            resources: [.copy("Fixtures")]
+        ),
     ]
 )

@@ -140,7 +140,7 @@ public struct SafetensorsWriter: Sendable {
         var json = "{"
         var fields: [String] = []
         if !metadata.isEmpty {
-            let pairs = metadata.keys.sorted().map { "\(jsonQuoted($0)):\(jsonQuoted(metadata[$0]!))" }
+            let pairs = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }
             fields.append("\"__metadata__\":{\(pairs.joined(separator: ","))}")
         }
         var offset = 0
@@ -148,7 +148,7 @@ public struct SafetensorsWriter: Sendable {
             let end = offset + declaration.elementCount * declaration.dtype.byteCount
             let shape = declaration.shape.map(String.init).joined(separator: ",")
             fields.append(
-                "\(jsonQuoted(declaration.name)):{\"dtype\":\"\(declaration.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}"
+                "\(jsonString(declaration.name)):{\"dtype\":\"\(declaration.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}"
             )
             offset = end
         }
@@ -156,5 +156,26 @@ public struct SafetensorsWriter: Sendable {
         var headerBytes = Array(json.utf8)
         headerBytes += [UInt8](repeating: UInt8(ascii: " "), count: (8 - headerBytes.count % 8) % 8)
         return withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian, Array.init) + headerBytes
+    }
+
+    /// A JSON string literal for the header: quotes, backslashes and control characters
+    /// escaped, everything else (non-ASCII included) as UTF-8.
+    static func jsonString(_ text: String) -> String {
+        var out = "\""
+        out.reserveCapacity(text.utf8.count + 2)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
     }
 }

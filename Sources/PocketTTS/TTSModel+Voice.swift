@@ -1,28 +1,24 @@
 import Foundation
 import Kernels
 
-/// Voice prompts: `TTSModel.get_state_for_audio_prompt` and the voice-state files.
+/// Voice prompts: `TTSModel.get_state_for_audio_prompt` from samples at the model's rate, and
+/// the voice-state files. Reading and resampling audio files is AudioIO's; TTSEngine's
+/// `TTSModel.voiceState(audio:)` / `voiceState(file:)` put the three steps together.
 extension TTSModel {
     /// The reference's optional truncation of long prompts (`truncate=True`): 30 seconds.
     public static let voiceTruncationSeconds = 30.0
 
-    /// Voice conditioning [T, d] for mono audio at any rate: resampled to 24 kHz (libsoxr; the
-    /// reference uses scipy's resample_poly, so non-24 kHz input differs slightly), right-padded
-    /// to whole frames, Mimi-encoded and projected with `speaker_proj_weight`.
-    public func voiceConditioning(audio: Audio, truncate: Bool = false) throws -> Tensor {
-        var samples = audio.samples
-        if truncate {
-            let limit = Int(Self.voiceTruncationSeconds * Double(audio.sampleRate))
-            if samples.count > limit { samples.removeSubrange(limit...) }
-        }
-        let resampled = try Resampler.resample(samples, from: audio.sampleRate, to: sampleRate)
-        let latents = try mimi.encoder.encode(audio: resampled)  // [T, C]
+    /// Voice conditioning [T, d] for mono samples at the model's rate (`sampleRate`, 24 kHz):
+    /// right-padded to whole frames, Mimi-encoded and projected with `speaker_proj_weight`.
+    public func voiceConditioning(samples24k samples: [Float]) throws -> Tensor {
+        let latents = try mimi.encoder.encode(audio: samples)  // [T, C]
         return try flowLM.projectVoice(latents: latents)  // [T, d]
     }
 
-    /// The FlowLM state after the voice prompt: what every utterance in this voice starts from.
-    public func voiceState(audio: Audio, truncate: Bool = false) throws -> FlowLM.State {
-        let conditioning = try voiceConditioning(audio: audio, truncate: truncate)
+    /// The FlowLM state after the voice prompt (mono samples at `sampleRate`): what every
+    /// utterance in this voice starts from.
+    public func voiceState(samples24k samples: [Float]) throws -> FlowLM.State {
+        let conditioning = try voiceConditioning(samples24k: samples)
         var state = flowLM.makeState(capacity: conditioning.shape[0])
         try flowLM.prompt(conditioning: conditioning, state: &state)
         // The prompt's scratch (rows × (FFN + scores)) would otherwise live as long as the voice.
@@ -30,20 +26,16 @@ extension TTSModel {
         return state
     }
 
-    /// A voice from a file: a voice-state `.safetensors` (the reference's `export_model_state`
-    /// format) or an audio file in any format libsndfile reads.
-    public func voiceState(file path: String, truncate: Bool = false) throws -> FlowLM.State {
-        if path.lowercased().hasSuffix(".safetensors") {
-            let file = try SafetensorsFile(contentsOf: URL(fileURLWithPath: path))
-            var tensors: [String: Tensor] = [:]
-            for name in file.names { tensors[name] = try file.tensor(named: name) }
-            do {
-                return try flowLM.makeState(voiceTensors: tensors)
-            } catch {
-                throw TTSModelError.invalidVoice(path: path, reason: error.description)
-            }
+    /// A voice-state `.safetensors` file (the reference's `export_model_state` format).
+    public func voiceState(stateFile path: String) throws -> FlowLM.State {
+        let file = try SafetensorsFile(contentsOf: URL(fileURLWithPath: path))
+        var tensors: [String: Tensor] = [:]
+        for name in file.names { tensors[name] = try file.tensor(named: name) }
+        do {
+            return try flowLM.makeState(voiceTensors: tensors)
+        } catch {
+            throw TTSModelError.invalidVoice(path: path, reason: error.description)
         }
-        return try voiceState(audio: try AudioFile.read(path), truncate: truncate)
     }
 
     /// Writes a voice state in the reference's format (`export-voice`).

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import PocketTTS
+import ModelHub
 
 /// `pocket-tts download`: fetch the official model files into the Hugging Face cache (resuming
 /// partial downloads, checking SHA-256) and print where they are, one `role<TAB>path` per line.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import PocketTTS
+import TTSEngine
 
 struct ExportVoice: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ModelHub
 import PocketTTS
 
 /// Flags every model command shares to find its weights and tokenizer: explicit paths, then the

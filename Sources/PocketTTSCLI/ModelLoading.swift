@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ModelHub
 import PocketTTS
 import TTSEngine
 

@@ -1,5 +1,5 @@
 import Foundation
-import PocketTTS
+import ModelHub
 
 /// Voices a `VoiceLibrary` finds outside its directory, by name: typically the reference's
 /// predefined voices, fetched from the Hugging Face cache or downloaded. Consulted only for

@@ -1,5 +1,8 @@
+import AudioIO
+import Crypto
 import Foundation
 import Kernels
+import ModelHub
 import PocketTTS
 
 /// Content keys, checks and the work behind a cache miss: reading voice-state files, decoding
@@ -21,11 +24,10 @@ extension VoiceLibrary {
     /// (little-endian): equal uploads share one cached state.
     static func audioKey(_ audio: Audio) -> String {
         var hasher = SHA256()
-        withUnsafeBytes(of: UInt64(audio.sampleRate).littleEndian) { hasher.update($0) }
+        withUnsafeBytes(of: UInt64(audio.sampleRate).littleEndian) { hasher.update(bufferPointer: $0) }
         let bits = audio.samples.map { $0.bitPattern.littleEndian }
-        bits.withUnsafeBytes { hasher.update($0) }
-        let digits = Array("0123456789abcdef")
-        return audioKeyPrefix + String(hasher.finalize().flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] })
+        bits.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        return audioKeyPrefix + hasher.finalize().hex
     }
 
     /// `upload:` + the first 16 hex digits of an audio key's hash.

@@ -2,7 +2,7 @@
 // samples at a time) into the bytes of the client's chosen format and rate. One encoder per
 // turn; each returned payload is one WebSocket message. Encoders belong to one thread (the
 // consumer) at a time.
-import PocketTTS
+import AudioIO
 
 /// Why an encoder could not be made or could not encode.
 public enum AudioEncoderError: Error, Equatable, CustomStringConvertible {

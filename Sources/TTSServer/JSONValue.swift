@@ -65,3 +65,12 @@ public enum JSONValue: Equatable, Sendable, Decodable {
     }
 }
 
+
+/// `text` as a JSON string literal, quotes included, for server messages: Foundation's
+/// `JSONEncoder` (the same library that parses client messages), slashes left as they are.
+func jsonQuoted(_ text: String) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = .withoutEscapingSlashes
+    guard let data = try? encoder.encode(text) else { preconditionFailure("JSONEncoder cannot encode a String") }
+    return String(decoding: data, as: UTF8.self)
+}

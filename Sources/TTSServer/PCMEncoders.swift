@@ -2,7 +2,7 @@
 // and streaming WAV. Each message carries the samples of one input frame (after resampling,
 // whatever the resampler had ready).
 
-import PocketTTS
+import AudioIO
 
 /// Uncompressed PCM at any rate: resampled, then each sample encoded by `bytes`.
 public class PCMEncoder: AudioEncoder {

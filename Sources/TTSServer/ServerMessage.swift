@@ -6,7 +6,6 @@
 //   {"type":"error","data":{"message":"...","code":"invalid_config"}}
 //   {"type":"pong"}
 import Foundation
-import PocketTTS
 
 /// One message to a client.
 public enum ServerMessage: Equatable, Sendable {

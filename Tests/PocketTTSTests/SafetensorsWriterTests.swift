@@ -29,6 +29,19 @@ import Testing
         #expect(try Self.rewrite(as: .bfloat16) == expected)
     }
 
+    @Test func headerStringsAreEscaped() throws {
+        let url = Self.temporaryURL()
+        defer { try? FileManager.default.removeItem(at: url) }
+        let odd = "tab\t nl\n cr\r bell\u{7} quote\" backslash\\ é 😀"
+        var writer = SafetensorsWriter(metadata: [odd: odd])
+        try writer.add("w/\(odd)", shape: [1], values: [2])
+        try writer.write(to: url)
+        let file = try SafetensorsFile(contentsOf: url)
+        #expect(file.metadata == [odd: odd])
+        #expect(try file.floats(named: "w/\(odd)") == [2])
+        #expect(SafetensorsWriter.jsonString("\u{1}\"") == "\"\\u0001\\\"\"")
+    }
+
     @Test func roundTripF32AndBF16WithMetadata() throws {
         let url = Self.temporaryURL()
         defer { try? FileManager.default.removeItem(at: url) }

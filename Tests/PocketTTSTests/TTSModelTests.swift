@@ -27,7 +27,7 @@ import Testing
     }
 
     func referenceVoice() throws -> FlowLM.State {
-        try model.voiceState(file: try Self.url("voice_state", "safetensors").path)
+        try model.voiceState(stateFile: try Self.url("voice_state", "safetensors").path)
     }
 
     /// max |got − want| ≤ tolerance · max(1, max |want|).
@@ -70,8 +70,28 @@ import Testing
         expectClose(frames.flatMap(\.audio), audio.data, 1e-4, "audio")
     }
 
+    /// The samples of `voice.wav` as the reference reads them (PCM16 mono 24 kHz, int16 / 32768;
+    /// MANIFEST.md), taken from its `data` chunk: the model itself reads no audio files.
+    static func voiceSamples() throws -> [Float] {
+        let bytes = [UInt8](try Data(contentsOf: try url("voice", "wav")))
+        func u32(_ i: Int) -> Int { (0..<4).reduce(0) { $0 | Int(bytes[i + $1]) << (8 * $1) } }
+        var offset = 12  // after "RIFF", size, "WAVE": chunks of id, size (little-endian), body
+        while offset + 8 <= bytes.count {
+            let size = u32(offset + 4)
+            if bytes[offset..<(offset + 4)].elementsEqual("data".utf8) {
+                return stride(from: offset + 8, to: offset + 8 + size, by: 2).map {
+                    Float(Int16(bitPattern: UInt16(bytes[$0]) | UInt16(bytes[$0 + 1]) << 8)) / 32768
+                }
+            }
+            offset += 8 + size + size % 2
+        }
+        throw TTSModelError.invalidVoice(path: "voice.wav", reason: "no data chunk")
+    }
+
     @Test func voiceFromAudioMatchesTheReferenceVoiceState() throws {
-        let fromAudio = try model.voiceState(file: try Self.url("voice", "wav").path)
+        let samples = try Self.voiceSamples()
+        #expect(samples.count == 36000)
+        let fromAudio = try model.voiceState(samples24k: samples)
         let reference = try referenceVoice()
         #expect(fromAudio.length == reference.length)
         let ours = model.flowLM.voiceTensors(of: fromAudio)
@@ -87,7 +107,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: path) }
         let voice = try referenceVoice()
         try model.exportVoice(voice, to: path)
-        let back = try model.voiceState(file: path)
+        let back = try model.voiceState(stateFile: path)
         #expect(model.flowLM.voiceTensors(of: back) == model.flowLM.voiceTensors(of: voice))
     }
 

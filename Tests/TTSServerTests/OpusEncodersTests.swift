@@ -1,4 +1,4 @@
-import PocketTTS
+import AudioIO
 import Testing
 @testable import TTSServer
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AudioIO
 import Foundation
 import Kernels
 import PocketTTS

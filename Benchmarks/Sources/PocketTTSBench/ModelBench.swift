@@ -1,5 +1,7 @@
+import AudioIO
 import Kernels
 import PocketTTS
+import TTSEngine
 
 /// Runs on the calling thread, straight on the model (no engine): voice encoding, isolated
 /// FlowLM steps (single and batched), Mimi frame decodes and the text prompt.

@@ -1,6 +1,7 @@
+import Crypto
 import Foundation
 
-@testable import PocketTTS
+@testable import ModelHub
 
 /// A Hugging Face hub imitation served by `DownloadTestServer`: `/{owner}/{name}/resolve/{rev}/{path}`.
 /// LFS files answer with a 302 to `/cdn/...` carrying `X-Linked-Etag` (sha256), `X-Linked-Size`

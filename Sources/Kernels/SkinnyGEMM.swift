@@ -1,5 +1,4 @@
 // SkinnyGEMM: weight × activations for the few time steps of one streaming frame.
-import Kernels
 
 /// C[M, N] = op(A)[M, K] · B[K, N] (+ C when `accumulate`), row-major, for small N.
 ///
@@ -7,14 +6,14 @@ import Kernels
 /// that streams from DRAM. Split into row blocks of at most ~1 M multiply-adds, OpenBLAS
 /// (0.3.x, AVX-512 kernels) takes its small-matrix path, which reads A in place: measured
 /// 1.4–1.9× faster on this machine for the decoder's weights (in_proj, FFN, the first SEANet
-/// conv and transposed conv). Larger N goes through one plain sgemm. Candidate for Kernels.
-enum SkinnyGEMM {
+/// conv and transposed conv). Larger N goes through one plain sgemm.
+public enum SkinnyGEMM {
     /// Work per block (M·N·K) under which OpenBLAS skips packing.
-    static let blockWork = 1_000_000
+    public static let blockWork = 1_000_000
     /// Widest N handled by blocks.
-    static let maxColumns = 32
+    public static let maxColumns = 32
 
-    static func multiply(
+    public static func multiply(
         transposeA: Bool = false, m: Int, n: Int, k: Int,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         accumulate: Bool = false, c: UnsafeMutablePointer<Float>, ldc: Int

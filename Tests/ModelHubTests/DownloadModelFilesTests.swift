@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import PocketTTS
+@testable import ModelHub
 
 /// `ModelFiles.resolve` (explicit paths, cache, download, one aggregated error), the settings
 /// taken from the environment, config sources and the progress bar.

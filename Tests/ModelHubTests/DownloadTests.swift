@@ -1,7 +1,8 @@
+import Crypto
 import Foundation
 import Testing
 
-@testable import PocketTTS
+@testable import ModelHub
 
 /// `HubClient` against `FakeHub` on 127.0.0.1: downloads, cache, resume, checksums, HTTP errors.
 @Suite struct DownloadTests {

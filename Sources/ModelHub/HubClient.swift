@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// Bytes of one file received so far, for progress display.

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import PocketTTS
+@testable import ModelHub
 
 @Suite struct DownloadHubURLTests {
     @Test func parsesOwnerNamePathAndRevision() throws {

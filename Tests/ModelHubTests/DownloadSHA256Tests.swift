@@ -1,8 +1,10 @@
+import Crypto
 import Foundation
 import Testing
 
-@testable import PocketTTS
+@testable import ModelHub
 
+/// `SHA256.hexDigest` (swift-crypto underneath): the digests and hex form the hub cache relies on.
 @Suite struct DownloadSHA256Tests {
     // FIPS 180-4 / NIST CSRC example vectors.
     @Test func knownVectors() {
@@ -23,11 +25,11 @@ import Testing
             var index = 0
             while offset < bytes.count {
                 let size = min(pieceSizes[index % pieceSizes.count], bytes.count - offset)
-                hasher.update(bytes[offset..<(offset + size)])
+                hasher.update(data: bytes[offset..<(offset + size)])
                 offset += size
                 index += 1
             }
-            #expect(SHA256.hex(hasher.finalize()) == whole, "pieces \(pieceSizes)")
+            #expect(hasher.finalize().hex == whole, "pieces \(pieceSizes)")
         }
         // Lengths around the padding boundary differ from each other.
         let digests = Set((50...70).map { SHA256.hexDigest(of: bytes.prefix($0)) })

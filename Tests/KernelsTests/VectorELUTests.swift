@@ -1,6 +1,5 @@
-import Kernels
 import Testing
-@testable import PocketTTS
+@testable import Kernels
 
 @Suite struct VectorELUTests {
     /// Against libm expm1f (Kernels.Activation.elu) over the whole useful range.
