@@ -65,7 +65,6 @@ public enum JSONValue: Equatable, Sendable, Decodable {
     }
 }
 
-
 /// `text` as a JSON string literal, quotes included, for server messages: Foundation's
 /// `JSONEncoder` (the same library that parses client messages), slashes left as they are.
 func jsonQuoted(_ text: String) -> String {
