@@ -10,7 +10,7 @@ private final class FirstFrameSink: StreamSink, @unchecked Sendable {  // all st
     private var firstFrame: Double?
     private var ended = false
 
-    func stream(_ id: StreamID, didProduce frame: EngineFrame) {
+    func stream(_ id: StreamID, didProduce frame: GeneratedFrame) {
         condition.lock()
         if firstFrame == nil { firstFrame = clock(CLOCK_MONOTONIC) }
         condition.broadcast()
@@ -69,7 +69,9 @@ func benchmarkTTFA(reps: Int) throws {
         })
         var decoder = model.mimi.decoder.makeState()
         parts[3].append(measure { decoder = model.mimi.decoder.makeState() })
-        let input = Tensor(shape: [1, latent.count], data: model.flowLM.denormalized(latent))
+        var denormalized: [Float] = []
+        model.flowLM.normalization.denormalize(latent, appendingTo: &denormalized)
+        let input = Tensor(shape: [1, latent.count], data: denormalized)
         parts[4].append(measure { _ = model.mimi.decoder.step(input, state: &decoder) })
     }
     for (name, samples) in zip(["tokenize + state copy", "43-token prompt", "first FlowLM step", "Mimi state",

@@ -83,12 +83,14 @@ extension FlowLM {
     }
 }
 
-/// As a streaming module, FlowLM maps input embeddings [T, d] (text embeddings, voice
-/// conditioning or `latentEmbeddings`) to the transformer output [T, d] before `out_norm`,
-/// advancing the stream by T positions.
-extension FlowLM: StreamingModule {
-    public func step(_ x: Tensor, state: inout State) -> Tensor {
-        precondition(x.rank == 2 && x.shape[1] == dimensions.modelDim, "FlowLM.step: input \(x.shape)")
+/// The backbone alone, for tests and tools that feed their own embeddings: not a latent step.
+extension FlowLM {
+    /// Runs input embeddings [T, d] (text embeddings, voice conditioning or
+    /// `latentEmbeddings`) through the transformer, advancing the stream by T positions, and
+    /// returns the transformer output [T, d] before `out_norm` (no EOS, no flow head). The
+    /// latent step is `step(latent:state:sampling:using:)`.
+    public func transformerOutput(forEmbeddings x: Tensor, state: inout State) -> Tensor {
+        precondition(x.rank == 2 && x.shape[1] == dimensions.modelDim, "FlowLM.transformerOutput: input \(x.shape)")
         var out = Tensor.zeros(x.shape)
         x.data.withUnsafeBufferPointer { input in
             out.data.withUnsafeMutableBufferPointer { o in

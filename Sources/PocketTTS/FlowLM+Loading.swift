@@ -8,11 +8,11 @@ extension FlowLM {
         try dims.validate()
         let (d, l) = (dims.modelDim, dims.latentDim)
         self.dimensions = dims
-        textEmbedding = try w.floats("conditioner.embed.weight", shape: [dims.vocabularySize + 1, d])
+        textEmbeddingTable = try w.floats("conditioner.embed.weight", shape: [dims.vocabularySize + 1, d])
         inputLinear = try Self.linear(w, "input_linear", out: d, in: l, bias: false)
         bosEmbedding = try w.floats("bos_emb", shape: [l])
-        embeddingStd = try w.floats("emb_std", shape: [l])
-        embeddingMean = try w.floats("emb_mean", shape: [l])
+        normalization = LatentNormalization(mean: try w.floats("emb_mean", shape: [l]),
+                                            std: try w.floats("emb_std", shape: [l]))
         let layers = try (0..<dims.layerCount).map { i in
             try Self.transformerLayer(w.scoped("transformer.layers.\(i)."), dims)
         }

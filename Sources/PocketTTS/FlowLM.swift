@@ -8,11 +8,10 @@ import Kernels
 /// latent at a time; `stepBatch` steps B streams with one sgemm per linear layer.
 public struct FlowLM: Sendable {
     public let dimensions: FlowLMDimensions
-    public let textEmbedding: [Float]  // conditioner.embed.weight [n_bins + 1, d]
+    public let textEmbeddingTable: [Float]  // conditioner.embed.weight [n_bins + 1, d]
     public let inputLinear: Linear  // input_linear.weight [d, ldim]
     public let bosEmbedding: [Float]  // bos_emb [ldim]
-    public let embeddingStd: [Float]  // emb_std [ldim]
-    public let embeddingMean: [Float]  // emb_mean [ldim]
+    public let normalization: LatentNormalization  // emb_mean, emb_std [ldim]: Mimi's input from a latent
     public let transformer: FlowTransformer  // transformer.layers.*
     public let outNorm: LayerNorm  // out_norm.weight, out_norm.bias [d], eps 1e-5
     public let outEOS: Linear  // out_eos.weight [1, d], out_eos.bias [1]
@@ -32,7 +31,7 @@ public struct FlowLM: Sendable {
     public func prompt(textTokens: [Int], state: inout State) throws(FlowLMError) {
         try checkTokens(textTokens)
         let d = dimensions.modelDim
-        textEmbedding.withUnsafeBufferPointer { table in
+        textEmbeddingTable.withUnsafeBufferPointer { table in
             prefill(count: textTokens.count, state: &state) { x in
                 for (t, token) in textTokens.enumerated() {
                     (x + t * d).update(from: table.baseAddress! + token * d, count: d)
@@ -146,19 +145,13 @@ public struct FlowLM: Sendable {
         return speakerProjection(latents)
     }
 
-    /// The Mimi decoder's input for a generated latent: latent · emb_std + emb_mean.  // [ldim]
-    public func denormalized(_ latent: [Float]) -> [Float] {
-        precondition(latent.count == dimensions.latentDim, "FlowLM.denormalized: \(latent.count) values")
-        return (0..<latent.count).map { latent[$0] * embeddingStd[$0] + embeddingMean[$0] }
-    }
-
     /// `conditioner.embed(tokens)`: [N, d].
     public func textEmbeddings(_ tokens: [Int]) throws(FlowLMError) -> Tensor {
         try checkTokens(tokens)
         let d = dimensions.modelDim
         var out = [Float]()
         out.reserveCapacity(tokens.count * d)
-        for token in tokens { out += textEmbedding[token * d..<(token + 1) * d] }
+        for token in tokens { out += textEmbeddingTable[token * d..<(token + 1) * d] }
         return Tensor(shape: [tokens.count, d], data: out)
     }
 

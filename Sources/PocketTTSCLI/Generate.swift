@@ -125,7 +125,7 @@ final class FrameCollector: StreamSink, @unchecked Sendable {
 
     init(output: AudioSink) { self.output = output }
 
-    func stream(_ id: StreamID, didProduce frame: EngineFrame) {
+    func stream(_ id: StreamID, didProduce frame: GeneratedFrame) {
         if firstFrameAt == nil { firstFrameAt = .now }
         do { try output.write(frame.audio) } catch { result = .failure(error) }
         latents += frame.latent

@@ -1,16 +1,19 @@
 import PocketTTS
 
 /// One consumer thread's work: the Mimi decoder for the open streams pinned to it (see
-/// `FrameHandOff`). Each pass takes every queued item of each of those streams at once (freeing their queues, so the producer refills them
-/// while this pass decodes), then, stream by stream, decodes each run of (up to `maxRun`)
-/// frames of one chunk in one `MimiDecoder.forward` call and hands the frames to the sink.
+/// `FrameHandOff`). Each pass takes every queued item of each of those streams at once
+/// (freeing their queues, so the producer refills them while this pass decodes), then,
+/// stream by stream, decodes each run of (up to `maxRun`) frames of one chunk in one
+/// `MimiDecoder.forward` call and hands the frames to the sink.
 ///
 /// Streams are decoded one after another, not batched across streams: `MimiDecoder.forward`
 /// takes one state, and its convolutions and ring-buffer attention are per-stream anyway.
 /// The engine runs one `Consumer` per consumer thread; they share the (read-only) weights and
-/// nothing else. Used only on its own thread once started.
+/// nothing else. Used only on its own thread once started. Every sink call is made inside the
+/// hand-off's delivery guard (`beginDelivery` … `endDelivery`), which is what lets
+/// `Engine.cancel` promise that no call starts after it returns.
 final class Consumer: @unchecked Sendable {
-    private let flowLM: FlowLM  // emb_std, emb_mean: de-normalisation
+    private let normalization: LatentNormalization  // FlowLM's emb_std, emb_mean
     private let decoder: MimiDecoder
     private let inbox: CommandInbox
     private let handOff: FrameHandOff
@@ -27,7 +30,7 @@ final class Consumer: @unchecked Sendable {
     init(model: TTSModel, inbox: CommandInbox, handOff: FrameHandOff, index: Int) {
         precondition((0..<handOff.consumers).contains(index), "Consumer: no consumer \(index)")
         self.index = index
-        self.flowLM = model.flowLM
+        self.normalization = model.flowLM.normalization
         self.decoder = model.mimi.decoder
         self.inbox = inbox
         self.handOff = handOff
@@ -43,57 +46,62 @@ final class Consumer: @unchecked Sendable {
         states.removeAll()
     }
 
+    /// Makes one sink call for the stream inside the delivery guard; false (no call) if the
+    /// stream is no longer open. `closing`: the stream's last call, which closes it.
+    private func call(_ id: StreamID, closing: Bool = false, _ body: () -> Void) -> Bool {
+        guard handOff.beginDelivery(id, consumer: index, closing: closing) else { return false }
+        body()
+        handOff.endDelivery(consumer: index)
+        return true
+    }
+
     private func deliver(_ items: [HandOffItem], of id: StreamID, to sink: any StreamSink) {
-        var run: [LatentFrame] = []  // consecutive frames of one chunk
+        var run: [GeneratedFrame] = []  // consecutive frames of one chunk
         for item in items {
             if case .frame(let frame) = item, run.isEmpty || (run[0].chunk == frame.chunk && run.count < Self.maxRun) {
                 run.append(frame)
                 continue
             }
             if !run.isEmpty {
-                decode(run, of: id, to: sink)
+                guard decode(run, of: id, to: sink) else { return }
                 run.removeAll()
-            }
-            guard handOff.isOpen(id) else {  // cancelled meanwhile: not another call
-                states[id] = nil
-                return
             }
             switch item {
             case .frame(let frame):
                 run.append(frame)  // the previous run was full: the next one starts
             case .endOfChunk(let chunk):
                 states[id] = nil  // the next chunk starts from a fresh decoder state
-                sink.streamDidFinishChunk(id, chunk: chunk)
+                guard call(id, { sink.streamDidFinishChunk(id, chunk: chunk) }) else { return }
             case .finished:
                 states[id] = nil
-                if handOff.close(id) {
-                    inbox.release(id)  // before the call, so the sink may open a new stream
+                // The slot is released before the call, so the sink may open a new stream.
+                _ = call(id, closing: true) {
+                    inbox.release(id)
                     sink.streamDidFinish(id)
                 }
                 return
             case .failed(let error):
                 states[id] = nil
-                if handOff.close(id) {
+                _ = call(id, closing: true) {
                     inbox.release(id)
                     sink.stream(id, didFail: error)
                 }
                 return
             }
         }
-        if !run.isEmpty { decode(run, of: id, to: sink) }
+        if !run.isEmpty { _ = decode(run, of: id, to: sink) }
     }
 
-    /// Decodes frames of one chunk (T ≥ 1) in one call and delivers them in order.
-    private func decode(_ frames: [LatentFrame], of id: StreamID, to sink: any StreamSink) {
-        guard handOff.isOpen(id) else {  // cancelled (or stopping): do not decode for nothing
+    /// Decodes frames of one chunk (T ≥ 1) in one call and delivers them in order; false (and
+    /// the stream's state dropped) once the stream is closed: cancelled, or the engine stopping.
+    private func decode(_ frames: [GeneratedFrame], of id: StreamID, to sink: any StreamSink) -> Bool {
+        guard handOff.isOpen(id) else {  // do not decode for nothing
             states[id] = nil
-            return
+            return false
         }
-        let (T, l, n) = (frames.count, decoder.latentDimension, decoder.frameLength)
+        let (T, n) = (frames.count, decoder.frameLength)
         latents.removeAll(keepingCapacity: true)
-        for frame in frames {
-            for j in 0..<l { latents.append(frame.latent[j] * flowLM.embeddingStd[j] + flowLM.embeddingMean[j]) }
-        }
+        for frame in frames { normalization.denormalize(frame.latent, appendingTo: &latents) }
         if audio.count < T * n { audio = [Float](repeating: 0, count: T * n) }
         var state = states.removeValue(forKey: id) ?? decoder.makeState()  // moved out: stays uniquely owned
         latents.withUnsafeBufferPointer { x in
@@ -102,14 +110,13 @@ final class Consumer: @unchecked Sendable {
             }
         }
         states[id] = state
-        for (t, frame) in frames.enumerated() {
-            guard handOff.isOpen(id) else {
+        for (t, var frame) in frames.enumerated() {
+            frame.audio = Array(audio[t * n..<(t + 1) * n])
+            guard call(id, { sink.stream(id, didProduce: frame) }) else {
                 states[id] = nil
-                return
+                return false
             }
-            sink.stream(id, didProduce: EngineFrame(
-                chunk: frame.chunk, index: frame.index, audio: Array(audio[t * n..<(t + 1) * n]),
-                latent: frame.latent, eosLogit: frame.eosLogit))
         }
+        return true
     }
 }

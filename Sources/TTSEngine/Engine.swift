@@ -5,17 +5,21 @@ import PocketTTS
 /// Speech generation for many streams at once: a producer thread runs FlowLM for every open
 /// stream (their latent steps batched together), `consumerThreads` consumer threads run the
 /// Mimi decoder, each for the streams pinned to it, and hand each frame to its stream's sink
-/// as soon as it is decoded. For the same voice, options (seed) and text, a stream produces the frames of
-/// `TTSModel.generate` (to float rounding: batched and sliced calls sum in another order).
+/// as soon as it is decoded. The producer and `TTSModel.generate` drive the same
+/// `GenerationStream`, so for the same voice, options (seed) and text a stream produces the
+/// frames of `generate`: alone, the same chunk decisions, latents and EOS logits bit for bit
+/// and the audio to float rounding (the consumer decodes runs of frames in one Mimi call);
+/// beside other streams all values to float rounding (batched steps and sliced prompts sum in
+/// another order).
 ///
-/// Every method may be called from any thread, and none blocks on generation except `stop()`.
+/// Every method may be called from any thread, and none blocks on generation except `stop()`
+/// (and `cancel`, for the one sink call it may wait for).
 public final class Engine: Sendable {
     public let model: TTSModel
     public let configuration: EngineConfiguration
     private let inbox: CommandInbox  // API → producer
     private let handOff: FrameHandOff  // producer → consumers
     private let threads = PipelineThreads()
-    private let promptCalls = PromptCallCounter()
 
     /// An engine for `model`; nothing runs before `start()`. An invalid configuration is a
     /// programmer error (see `EngineConfiguration.validate`).
@@ -38,8 +42,7 @@ public final class Engine: Sendable {
     /// (16 rows or more) share their linear layers with Kernels' `LinearWorker` thread instead,
     /// which sleeps otherwise.
     public func start() {
-        let producer = Producer(flowLM: model.flowLM, configuration: configuration, inbox: inbox, handOff: handOff,
-                                promptCalls: promptCalls)
+        let producer = Producer(flowLM: model.flowLM, configuration: configuration, inbox: inbox, handOff: handOff)
         let consumers = (0..<configuration.consumerThreads).map {
             Consumer(model: model, inbox: inbox, handOff: handOff, index: $0)
         }
@@ -96,28 +99,19 @@ public final class Engine: Sendable {
     }
 
     /// Closes the stream now: the producer drops it before its next step, its states are
-    /// freed, and no sink call for it starts after this returns (one already running on the
-    /// stream's consumer thread completes). Ignored for a stream that is not open.
+    /// freed, and no sink call for it starts after this returns. A call under way on the
+    /// stream's consumer thread is waited for (one sink call: a sink returns quickly), except
+    /// from inside that very call (a sink cancelling its own stream returns at once) or from a
+    /// sink whose consumer that call is itself cancelling into (two sinks cancelling each
+    /// other's streams: one of them does not wait, so neither deadlocks). For a stream that is
+    /// not open (never opened, or ended) it only waits for its last call, if under way.
     public func cancel(_ id: StreamID) {
-        if inbox.cancel(id) { handOff.cancel(id) }
+        inbox.cancel(id)
+        handOff.cancel(id)
     }
 
     /// Streams opened and not yet finished, failed or cancelled.
     public var activeStreamCount: Int { inbox.openCount }
-
-    /// FlowLM prompt calls (slices) the producer has made so far (tests).
-    var promptCallCount: Int { promptCalls.value }
-
-    /// The consumer thread the stream is pinned to, 0..<consumerThreads; nil if not open (tests).
-    func consumerIndex(of id: StreamID) -> Int? { handOff.consumer(of: id) }
-
-    /// Frames of the stream queued for the consumer, not yet taken (tests).
-    func queuedFrameCount(_ id: StreamID) -> Int { handOff.queuedFrameCount(id) }
-
-    /// Waits until the stream has `count` frames queued for the consumer (tests).
-    func waitForQueuedFrames(_ id: StreamID, count: Int, timeout: TimeInterval) -> Bool {
-        handOff.waitForQueuedFrames(id, count: count, timeout: timeout)
-    }
 }
 
 /// The engine's threads: started once, joined once.

@@ -1,16 +1,10 @@
 import Foundation
-
-/// A latent step of one stream, on its way to the Mimi decoder.
-struct LatentFrame: Sendable {
-    var chunk: Int
-    var index: Int  // within the chunk
-    var latent: [Float]  // [latentDim] normalised
-    var eosLogit: Float
-}
+import PocketTTS
 
 /// What the producer tells the consumer about a stream, in stream order.
 enum HandOffItem: Sendable {
-    case frame(LatentFrame)
+    /// A latent step (`audio` empty: the consumer decodes it).
+    case frame(GeneratedFrame)
     /// The chunk's last frame was queued: the next frame starts a fresh decoder state.
     case endOfChunk(Int)
     /// finish() was called and every frame was queued.
@@ -22,13 +16,19 @@ enum HandOffItem: Sendable {
 /// The hand-off from the producer thread to the consumer threads: one bounded queue per open
 /// stream (at most `capacity` frames each; the producer checks `hasRoom` before stepping a
 /// stream and skips it when full) plus the cancellations each consumer must apply. A stream's
-/// queue exists from `open` until `close` or `cancel`; items pushed for a closed stream are
-/// dropped, and `isOpen` is what a consumer checks before each sink call.
+/// queue exists from `open` until its last delivery (`beginDelivery(closing: true)`) or
+/// `cancel`; items pushed for a closed stream are dropped.
 ///
 /// Each stream is pinned at `open` to one of `consumers` consumers (the one with the fewest
 /// open streams, the lowest index on a tie), and only that consumer's `take` returns its items
 /// and its cancellation: a stream's frames are decoded in order, its decoder state and its
 /// sink are touched by one thread only.
+///
+/// Delivery guard: a consumer calls a sink only between `beginDelivery` (which refuses a
+/// stream no longer open) and `endDelivery`, and `cancel` waits while a delivery for the
+/// stream is under way, so no sink call for a stream starts after `cancel` returns. A cancel
+/// made from inside a sink does not wait for its own consumer (the call it would wait for is
+/// its caller), nor for a consumer that is itself waiting, in a cancel, on this one.
 ///
 /// Lock order: `CommandInbox` may call `open` while holding its own lock; nothing here calls out.
 final class FrameHandOff: @unchecked Sendable {  // all state behind `condition`
@@ -37,6 +37,14 @@ final class FrameHandOff: @unchecked Sendable {  // all state behind `condition`
         let consumer: Int  // the consumer thread the stream is pinned to
         var items: [HandOffItem] = []
         var frameCount = 0  // .frame items in `items`
+    }
+
+    /// A sink call under way on a consumer thread.
+    private struct Delivery {
+        let id: StreamID
+        let thread: pthread_t  // the consumer thread making the call
+        /// That thread is inside `cancel`, waiting for this consumer's delivery to end.
+        var waitingFor: Int?
     }
 
     /// What the consumer takes in one go.
@@ -54,6 +62,7 @@ final class FrameHandOff: @unchecked Sendable {  // all state behind `condition`
     private var order: [StreamID] = []  // open streams, oldest first: a fair delivery order
     private var cancelled: [[StreamID]]  // [consumers]: cancellations each consumer must apply
     private var load: [Int]  // [consumers]: open streams pinned to each consumer
+    private var deliveries: [Delivery?]  // [consumers]: the sink call under way on each
     private var isShutDown = false
 
     init(capacity: Int, consumers: Int = 1) {
@@ -63,6 +72,7 @@ final class FrameHandOff: @unchecked Sendable {  // all state behind `condition`
         self.consumers = consumers
         self.cancelled = Array(repeating: [], count: consumers)
         self.load = Array(repeating: 0, count: consumers)
+        self.deliveries = Array(repeating: nil, count: consumers)
     }
 
     func open(_ id: StreamID, sink: any StreamSink) {
@@ -73,13 +83,6 @@ final class FrameHandOff: @unchecked Sendable {  // all state behind `condition`
         load[consumer] += 1
         queues[id] = Queue(sink: sink, consumer: consumer)
         order.append(id)
-    }
-
-    /// The consumer the stream is pinned to (nil for a closed stream).
-    func consumer(of id: StreamID) -> Int? {
-        condition.lock()
-        defer { condition.unlock() }
-        return queues[id]?.consumer
     }
 
     /// True if the stream may queue one more frame (false for a closed stream).
@@ -130,20 +133,38 @@ final class FrameHandOff: @unchecked Sendable {  // all state behind `condition`
         return queue.consumer == consumer && !queue.items.isEmpty
     }
 
+    /// True while the stream is open (a consumer skips decoding for a closed one).
     func isOpen(_ id: StreamID) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         return queues[id] != nil
     }
 
-    /// Removes a stream that ended; true if it was open (so its last sink call may be made).
-    func close(_ id: StreamID) -> Bool {
+    // MARK: Delivery guard
+
+    /// Before a sink call for the stream on `consumer`'s thread (the calling thread): false if
+    /// the stream is no longer open (no call may be made). `closing` removes the stream too:
+    /// its last call (`streamDidFinish`, `didFail`). Every true is followed by `endDelivery`.
+    func beginDelivery(_ id: StreamID, consumer: Int, closing: Bool = false) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        return remove(id) != nil
+        precondition(deliveries[consumer] == nil, "FrameHandOff: consumer \(consumer) is already delivering")
+        guard queues[id] != nil else { return false }
+        if closing { remove(id) }
+        deliveries[consumer] = Delivery(id: id, thread: pthread_self(), waitingFor: nil)
+        return true
     }
 
-    /// Removes a cancelled stream and tells its consumer to drop its state.
+    /// After the sink call `beginDelivery` allowed: wakes a `cancel` waiting for it.
+    func endDelivery(consumer: Int) {
+        condition.lock()
+        deliveries[consumer] = nil
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Removes a cancelled stream and tells its consumer to drop its state, then waits while a
+    /// sink call for it is under way (see the type's doc for the cases it does not wait).
     func cancel(_ id: StreamID) {
         condition.lock()
         defer { condition.unlock() }
@@ -151,9 +172,29 @@ final class FrameHandOff: @unchecked Sendable {  // all state behind `condition`
             cancelled[consumer].append(id)
             condition.broadcast()
         }
+        let caller = deliveries.indices.first { c in deliveries[c].map { pthread_equal($0.thread, pthread_self()) != 0 } ?? false }
+        while let target = deliveries.indices.first(where: { deliveries[$0]?.id == id }),
+              !waits(from: target, reaching: caller) {
+            if let caller { deliveries[caller]!.waitingFor = target }
+            condition.wait()
+            if let caller { deliveries[caller]!.waitingFor = nil }
+        }
+    }
+
+    /// True if `consumer` is `caller` or waits, through a chain of cancels, on `caller`.
+    private func waits(from consumer: Int, reaching caller: Int?) -> Bool {  // caller holds the lock
+        guard let caller else { return false }
+        var next: Int? = consumer
+        for _ in 0...consumers {
+            guard let c = next else { return false }
+            if c == caller { return true }
+            next = deliveries[c]?.waitingFor
+        }
+        return false
     }
 
     /// The consumer the removed stream was pinned to; nil if it was not open.
+    @discardableResult
     private func remove(_ id: StreamID) -> Int? {  // caller holds the lock
         guard let queue = queues.removeValue(forKey: id) else { return nil }
         order.removeAll { $0 == id }
@@ -161,7 +202,8 @@ final class FrameHandOff: @unchecked Sendable {  // all state behind `condition`
         return queue.consumer
     }
 
-    /// Drops every stream and ends every consumer's `take` loop.
+    /// Drops every stream and ends every consumer's `take` loop (a sink call under way
+    /// completes).
     func shutDown() {
         condition.lock()
         isShutDown = true
@@ -173,25 +215,5 @@ final class FrameHandOff: @unchecked Sendable {  // all state behind `condition`
         }
         condition.broadcast()
         condition.unlock()
-    }
-
-    // MARK: Observation (tests)
-
-    /// Frames queued for the stream and not yet taken.
-    func queuedFrameCount(_ id: StreamID) -> Int {
-        condition.lock()
-        defer { condition.unlock() }
-        return queues[id]?.frameCount ?? 0
-    }
-
-    /// Waits until the stream has at least `count` frames queued; false on timeout.
-    func waitForQueuedFrames(_ id: StreamID, count: Int, timeout: TimeInterval) -> Bool {
-        let deadline = Date(timeIntervalSinceNow: timeout)
-        condition.lock()
-        defer { condition.unlock() }
-        while (queues[id]?.frameCount ?? 0) < count {
-            if !condition.wait(until: deadline) { return (queues[id]?.frameCount ?? 0) >= count }
-        }
-        return true
     }
 }

@@ -1,20 +1,25 @@
 import PocketTTS
-import Synchronization
 
-/// The producer thread's work: FlowLM for every open stream. Each tick it applies the API's
-/// commands, feeds prompt tokens (oldest prompting streams first: at most
-/// `prefillSliceTokens` while some stream is stepping, else whole prompts), then runs one
-/// latent step for every stepping stream with room in its frame queue, all together through
-/// `FlowLM.stepBatch` (one call per distinct `FlowLMSampling`). Used only on the producer
-/// thread once started.
+/// The producer thread's work: FlowLM for every open stream, each a `GenerationStream` (the
+/// chunk rules `TTSModel.generate` follows too). Each tick it applies the API's commands,
+/// feeds prompt tokens (`promptSlices`: whole prompts when no stream is stepping, else at
+/// most `prefillSliceTokens`), then runs one latent step for every stepping stream with room
+/// in its frame queue, all together through `FlowLM.stepBatch` (one call per distinct
+/// `FlowLMSampling`). Used only on the producer thread once started.
 final class Producer: @unchecked Sendable {
+    /// One open stream as the producer sees it.
+    struct Stream {
+        let id: StreamID
+        var generation: GenerationStream
+    }
+
     private let flowLM: FlowLM
     private let sliceTokens: Int
     private let inbox: CommandInbox
     private let handOff: FrameHandOff
-    private let promptCalls: PromptCallCounter?
     private let emptyState: FlowLM.State  // owns no storage: stands in for moved-out states
-    private var streams: [ProducerStream] = []  // open streams, oldest first
+    /// Open streams, oldest first.
+    private(set) var streams: [Stream] = []
 
     // Batch scratch, reused every tick.
     private var workspace = FlowLM.Workspace()
@@ -23,10 +28,8 @@ final class Producer: @unchecked Sendable {
     private var batchLatents: [Float] = []  // [B, latentDim] inputs, then outputs (in place)
     private var batchLogits: [Float] = []  // [B]
 
-    init(flowLM: FlowLM, configuration: EngineConfiguration, inbox: CommandInbox, handOff: FrameHandOff,
-         promptCalls: PromptCallCounter? = nil) {
+    init(flowLM: FlowLM, configuration: EngineConfiguration, inbox: CommandInbox, handOff: FrameHandOff) {
         self.flowLM = flowLM
-        self.promptCalls = promptCalls
         self.sliceTokens = configuration.prefillSliceTokens
         self.inbox = inbox
         self.handOff = handOff
@@ -35,39 +38,43 @@ final class Producer: @unchecked Sendable {
 
     /// The thread body: returns once the inbox is stopped, with every state freed.
     func run() {
-        while let commands = inbox.take(idle: !hasWork) {
-            for command in commands { apply(command) }
-            tick()
-        }
+        while let commands = inbox.take(idle: !hasWork) { tick(applying: commands) }
         streams.removeAll()
         handOff.shutDown()
     }
 
     /// Something to do without a new command.
-    private var hasWork: Bool {
-        streams.contains { s in s.canAdvance || s.isPrompting || (s.isStepping && handOff.hasRoom(s.id)) }
-    }
-
-    private func apply(_ command: ProducerCommand) {
-        switch command {
-        case .open(let id, let voice, let options):
-            streams.append(ProducerStream(id: id, voice: voice, options: options, placeholder: emptyState,
-                                          latentDim: flowLM.dimensions.latentDim))
-        case .enqueue(let id, let chunks):
-            if let i = index(of: id) { streams[i].pending += chunks }
-        case .finish(let id):
-            if let i = index(of: id) { streams[i].finishRequested = true }
-        case .cancel(let id):
-            // Frees the stream's FlowLM state now; its consumer drops the rest.
-            if let i = index(of: id) { streams.remove(at: i) }
+    var hasWork: Bool {
+        streams.contains { s in
+            let g = s.generation
+            return (g.isIdle && (g.hasPendingChunks || g.isFinished)) || g.isPrompting
+                || (g.isStepping && handOff.hasRoom(s.id))
         }
     }
 
-    private func index(of id: StreamID) -> Int? { streams.firstIndex { $0.id == id } }
+    /// How many prompt tokens each prompting stream feeds this tick, oldest first (`tokensLeft`
+    /// lists what each still has to feed; streams past the result's end wait). While some
+    /// stream is stepping, `sliceTokens` in all: a new chunk delays the running streams' next
+    /// step by one slice at most. With nothing to stall, whole prompts (one pass over the
+    /// weights: first audio sooner). Slicing gives the state of one call: positions continue
+    /// from the cache length.
+    static func promptSlices(tokensLeft: [Int], anyStepping: Bool, sliceTokens: Int) -> [Int] {
+        var budget = anyStepping ? sliceTokens : Int.max
+        var slices: [Int] = []
+        for left in tokensLeft {
+            if budget == 0 { break }
+            let n = min(left, budget)
+            slices.append(n)
+            budget -= n
+        }
+        return slices
+    }
 
     // MARK: One tick
 
-    private func tick() {
+    /// Applies the commands, then advances every stream once.
+    func tick(applying commands: [ProducerCommand]) {
+        for command in commands { apply(command) }
         var ended: [StreamID] = []
         advanceIdleStreams(ended: &ended)
         prompt(ended: &ended)
@@ -77,35 +84,50 @@ final class Producer: @unchecked Sendable {
         if !ended.isEmpty { streams.removeAll { ended.contains($0.id) } }
     }
 
+    private func apply(_ command: ProducerCommand) {
+        switch command {
+        case .open(let id, let voice, let options):
+            streams.append(Stream(id: id, generation: GenerationStream(flowLM: flowLM, voice: voice, options: options)))
+        case .enqueue(let id, let chunks):
+            if let i = index(of: id) { streams[i].generation.enqueue(chunks) }
+        case .finish(let id):
+            if let i = index(of: id) { streams[i].generation.finish() }
+        case .cancel(let id):
+            // Frees the stream's FlowLM state now; its consumer drops the rest.
+            if let i = index(of: id) { streams.remove(at: i) }
+        }
+    }
+
+    private func index(of id: StreamID) -> Int? { streams.firstIndex { $0.id == id } }
+
     /// Idle streams start their next chunk, or report the end once finished.
     private func advanceIdleStreams(ended: inout [StreamID]) {
-        for i in streams.indices where streams[i].canAdvance && !ended.contains(streams[i].id) {
-            if !streams[i].beginNextChunk() {  // nothing pending: finish was requested
+        for i in streams.indices where streams[i].generation.isIdle && !ended.contains(streams[i].id) {
+            if streams[i].generation.beginNextChunk() { continue }
+            if streams[i].generation.isFinished {
                 handOff.push(.finished, for: streams[i].id)
                 ended.append(streams[i].id)
             }
         }
     }
 
-    /// Feeds up to `sliceTokens` prompt tokens, oldest streams first, while some stream is
-    /// stepping: a new chunk delays the running streams' next step by one slice at most.
-    /// With nothing to stall, whole prompts (one pass over the weights: first audio sooner).
-    /// Slicing gives the state of one call: positions continue from the cache length.
+    /// Feeds this tick's prompt slices (`promptSlices`), one FlowLM call per stream.
     private func prompt(ended: inout [StreamID]) {
-        var budget = streams.contains(where: \.isStepping) ? sliceTokens : Int.max
-        for i in streams.indices where budget > 0 && streams[i].isPrompting && !ended.contains(streams[i].id) {
-            let tokens = Array(streams[i].takePromptSlice(limit: budget))
-            budget -= tokens.count
+        let prompting = streams.indices.filter { streams[$0].generation.isPrompting && !ended.contains(streams[$0].id) }
+        let slices = Self.promptSlices(tokensLeft: prompting.map { streams[$0].generation.promptTokensLeft },
+                                       anyStepping: streams.contains { $0.generation.isStepping },
+                                       sliceTokens: sliceTokens)
+        for (i, n) in zip(prompting, slices) {
+            let tokens = Array(streams[i].generation.takePromptSlice(limit: n))
             do {
-                promptCalls?.increment()
-                try flowLM.prompt(textTokens: tokens, state: &streams[i].state)
+                try flowLM.prompt(textTokens: tokens, state: &streams[i].generation.state)
             } catch {
                 handOff.push(.failed(error), for: streams[i].id)  // only this stream fails
                 ended.append(streams[i].id)
                 continue
             }
-            if !streams[i].promptSliceDone() {  // a chunk of zero frames
-                handOff.push(.endOfChunk(streams[i].chunkNumber), for: streams[i].id)
+            if !streams[i].generation.promptSliceDone() {  // a chunk of no frames
+                handOff.push(.endOfChunk(streams[i].generation.chunkNumber), for: streams[i].id)
             }
         }
     }
@@ -114,8 +136,8 @@ final class Producer: @unchecked Sendable {
     /// a full stream is skipped this tick, the others go on), grouped by sampling settings.
     private func step() {
         var groups: [(sampling: FlowLMSampling, members: [Int])] = []
-        for i in streams.indices where streams[i].isStepping && handOff.hasRoom(streams[i].id) {
-            let sampling = streams[i].options.sampling
+        for i in streams.indices where streams[i].generation.isStepping && handOff.hasRoom(streams[i].id) {
+            let sampling = streams[i].generation.options.sampling
             if let g = groups.firstIndex(where: { $0.sampling == sampling }) {
                 groups[g].members.append(i)
             } else {
@@ -131,9 +153,9 @@ final class Producer: @unchecked Sendable {
         batchGenerators.removeAll(keepingCapacity: true)
         batchLatents.removeAll(keepingCapacity: true)
         for (k, i) in members.enumerated() {
-            swap(&batchStates[k], &streams[i].state)  // a move: the caches stay uniquely owned
-            batchGenerators.append(streams[i].rng)
-            batchLatents += streams[i].latent
+            swap(&batchStates[k], &streams[i].generation.state)  // a move: the caches stay uniquely owned
+            batchGenerators.append(streams[i].generation.rng)
+            batchLatents += streams[i].generation.latent
         }
         if batchLogits.count < B { batchLogits = [Float](repeating: 0, count: B) }
         batchStates.withUnsafeMutableBufferPointer { states in
@@ -149,29 +171,15 @@ final class Producer: @unchecked Sendable {
             }
         }
         for (k, i) in members.enumerated() {
-            swap(&batchStates[k], &streams[i].state)
-            streams[i].rng = batchGenerators[k]
-            let index = streams[i].stepIndex
-            let chunk = streams[i].chunkNumber
-            let logit = batchLogits[k]
-            let outcome = batchLatents.withUnsafeBufferPointer { all in
-                streams[i].record(latent: UnsafeBufferPointer(rebasing: all[k * l..<(k + 1) * l]),
-                                  isEndOfSpeech: logit > sampling.eosThreshold)
+            swap(&batchStates[k], &streams[i].generation.state)
+            streams[i].generation.rng = batchGenerators[k]
+            let result = batchLatents.withUnsafeBufferPointer { all in
+                streams[i].generation.record(latent: UnsafeBufferPointer(rebasing: all[k * l..<(k + 1) * l]),
+                                             eosLogit: batchLogits[k])
             }
             let id = streams[i].id
-            if outcome != .endOfChunk {
-                let frame = LatentFrame(chunk: chunk, index: index, latent: Array(batchLatents[k * l..<(k + 1) * l]),
-                                        eosLogit: logit)
-                handOff.push(.frame(frame), for: id)
-            }
-            if outcome != .frame { handOff.push(.endOfChunk(chunk), for: id) }
+            if let frame = result.frame { handOff.push(.frame(frame), for: id) }
+            if result.endsChunk { handOff.push(.endOfChunk(streams[i].generation.chunkNumber), for: id) }
         }
     }
-}
-
-/// Counts the producer's FlowLM prompt calls (slices), for tests through the engine.
-final class PromptCallCounter: Sendable {
-    private let count = Atomic<Int>(0)
-    func increment() { count.add(1, ordering: .relaxed) }
-    var value: Int { count.load(ordering: .relaxed) }
 }

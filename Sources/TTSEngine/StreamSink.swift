@@ -1,3 +1,5 @@
+import PocketTTS
+
 /// One stream of an `Engine`: a voice, generation options and a queue of text. Ids are never reused.
 public struct StreamID: Hashable, Sendable, CustomStringConvertible {
     public let rawValue: UInt64
@@ -7,35 +9,18 @@ public struct StreamID: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "stream \(rawValue)" }
 }
 
-/// One decoded 80 ms frame of a stream (as `GeneratedFrame` from `TTSModel.generate`).
-public struct EngineFrame: Sendable {
-    /// Index of the text chunk within the stream (counting over every `enqueue`).
-    public var chunk: Int
-    /// Frame index within the chunk.
-    public var index: Int
-    public var audio: [Float]  // [frameLength] (1920) at the model's sample rate
-    public var latent: [Float]  // [latentDim] normalised, as FlowLM produced it
-    public var eosLogit: Float
-
-    public init(chunk: Int, index: Int, audio: [Float], latent: [Float], eosLogit: Float) {
-        self.chunk = chunk
-        self.index = index
-        self.audio = audio
-        self.latent = latent
-        self.eosLogit = eosLogit
-    }
-}
-
 /// Where a stream's output goes. Every method is called on one of the engine's consumer
 /// threads, always the same one for a stream, one call at a time, in stream order: frames, then
 /// `streamDidFinishChunk` after a chunk's last frame, and at most one of `streamDidFinish` /
 /// `didFail`, the last call for the stream. Calls for different streams may run at the same
 /// time (on different consumer threads), so a sink shared by streams must guard its state.
 /// A sink must return quickly (hand the frame on and return): while it runs, no other stream
-/// pinned to the same consumer thread is decoded. It may call the engine (e.g. `cancel`,
-/// `openStream`) but never `Engine.stop()`.
+/// pinned to the same consumer thread is decoded, and an `Engine.cancel` of the stream from
+/// another thread waits for it. It may call the engine (e.g. `cancel`, `openStream`) but never
+/// `Engine.stop()`.
 public protocol StreamSink: AnyObject, Sendable {
-    func stream(_ id: StreamID, didProduce frame: EngineFrame)
+    /// One decoded 80 ms frame (`frame.audio` filled in; chunk numbers count over every `enqueue`).
+    func stream(_ id: StreamID, didProduce frame: GeneratedFrame)
     /// The chunk's last frame was delivered.
     func streamDidFinishChunk(_ id: StreamID, chunk: Int)
     /// After `finish(id)` and the last frame of the last chunk.

@@ -32,7 +32,7 @@ struct VoiceDirectory: Sendable, Equatable {
     }
 
     /// Voice names: letters, digits, `.`, `_` and `-`, starting with a letter or digit, at most
-    /// 128 characters. (Upload ids contain a `:` and so never collide with them.)
+    /// 128 characters.
     static func isValidName(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, name.unicodeScalars.count <= 128 else { return false }
         func alphanumeric(_ c: Unicode.Scalar) -> Bool {

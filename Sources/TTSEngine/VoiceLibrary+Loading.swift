@@ -9,7 +9,6 @@ import PocketTTS
 /// and encoding audio. Runs outside the library's lock.
 extension VoiceLibrary {
     static let fileKeyPrefix = "file:"
-    static let audioKeyPrefix = "audio:"
 
     /// `file:` + SHA-256 of the file's bytes.
     static func fileKey(_ path: String) throws(VoiceLibraryError) -> String {
@@ -18,21 +17,6 @@ extension VoiceLibrary {
         } catch {
             throw .fileNotFound(path: path)
         }
-    }
-
-    /// `audio:` + SHA-256 of the rate (UInt64, little-endian) then the samples' float32 bits
-    /// (little-endian): equal uploads share one cached state.
-    static func audioKey(_ audio: Audio) -> String {
-        var hasher = SHA256()
-        withUnsafeBytes(of: UInt64(audio.sampleRate).littleEndian) { hasher.update(bufferPointer: $0) }
-        let bits = audio.samples.map { $0.bitPattern.littleEndian }
-        bits.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        return audioKeyPrefix + hasher.finalize().hex
-    }
-
-    /// `upload:` + the first 16 hex digits of an audio key's hash.
-    static func uploadID(forKey key: String) -> String {
-        uploadPrefix + key.dropFirst(audioKeyPrefix.count).prefix(16)
     }
 
     /// Rejects a file longer than `maxAudioSeconds` from its header, before decoding it.
@@ -61,7 +45,7 @@ extension VoiceLibrary {
         }
     }
 
-    /// Rate, samples and length of audio to clone.
+    /// Rate, samples and length of decoded audio to clone.
     func validate(_ audio: Audio, source: String) throws(VoiceLibraryError) {
         guard audio.sampleRate > 0 else { throw .invalidAudio(source: source, reason: "sample rate \(audio.sampleRate) Hz") }
         guard !audio.samples.isEmpty else { throw .emptyAudio(source: source) }

@@ -14,20 +14,24 @@ public struct VoiceCacheStatistics: Sendable, Equatable {
     public init() {}
 }
 
-/// Voices by name, by file or from uploaded audio, each resolved to the prefilled FlowLM state
-/// that utterances in that voice start from (`TTSModel.get_state_for_audio_prompt`).
+/// Voices by name or by file, each resolved to the prefilled FlowLM state that utterances in
+/// that voice start from (`TTSModel.get_state_for_audio_prompt`).
+///
+/// Voice uploads are not here: issue 12 (`POST /v1/voices`, `DELETE /v1/voices/{id}`) needs
+/// uploaded voices kept until deleted, listed and optionally persisted, which a cache that
+/// forgets under pressure is not; that issue adds them.
 ///
 /// - Names come from a voices directory (`alba.safetensors` or `alba.wav` → `alba`; see
 ///   `VoiceDirectory`), then from the optional fallback (the predefined voices). A name the
 ///   directory lacks makes it list the directory again, so new files are found; `reload()`
 ///   rescans and forgets every remembered file hash.
 /// - States are cached in a bounded LRU (`maxCachedVoices`, `maxCachedBytes`) keyed by content:
-///   SHA-256 of a file's bytes, or of uploaded samples and their rate. A file's hash is
-///   remembered while its size and modification time stay the same, so a cached named voice
-///   costs one `stat`. Voice states are plain values: callers get their own copy.
+///   SHA-256 of a file's bytes. A file's hash is remembered while its size and modification
+///   time stay the same, so a cached named voice costs one `stat`. Voice states are plain
+///   values: callers get their own copy.
 /// - Long audio: up to `maxAudioSeconds` (default 120 s) is accepted and cut to its first
 ///   `promptSeconds` (default 30 s, the reference's `truncate=True`, as `export-voice` does);
-///   longer audio is rejected with `.tooLong` before it is decoded (files) or encoded (uploads).
+///   longer audio is rejected with `.tooLong` before it is decoded.
 ///
 /// Thread-safe: the lock guards only bookkeeping; hashing and encoding run outside it, so two
 /// threads asking for the same new voice at once may both encode it (two misses).
@@ -36,8 +40,6 @@ public final class VoiceLibrary: @unchecked Sendable {
 
     /// Audio extensions understood (libsndfile decodes them), in precedence order.
     public static let audioExtensions = ["wav", "flac", "ogg", "oga", "opus", "mp3", "aiff", "aif"]
-    /// Upload ids are `upload:` + 16 hex digits of the audio's SHA-256; never a directory name.
-    public static let uploadPrefix = "upload:"
 
     public struct Configuration: Sendable {
         /// The voices directory; nil for none.
@@ -74,7 +76,6 @@ public final class VoiceLibrary: @unchecked Sendable {
     private var directory: VoiceDirectory?
     private var cache: LRUCache<String, FlowLM.State>  // content key → state
     private var fileKeys: [String: (stamp: FileStamp, key: String)] = [:]  // path → content key
-    private var uploads: [String: String] = [:]  // upload id → content key, only while cached
     private var counters = VoiceCacheStatistics()
 
     /// Fails on an invalid configuration or an unreadable directory.
@@ -94,7 +95,7 @@ public final class VoiceLibrary: @unchecked Sendable {
         directory = try c.directory.map { path throws(VoiceLibraryError) in try VoiceDirectory(path: path) }
     }
 
-    /// The voice names, sorted: the directory's and the fallback's (upload ids are not listed).
+    /// The voice names, sorted: the directory's and the fallback's.
     public var names: [String] {
         let directoryNames = locked { directory?.names ?? [] }
         return Set(directoryNames + (configuration.fallback?.names ?? [])).sorted()
@@ -121,27 +122,15 @@ public final class VoiceLibrary: @unchecked Sendable {
         }
     }
 
-    /// Empties the cache (upload ids expire); the statistics' counters go on.
+    /// Empties the cache; the statistics' counters go on.
     public func removeAllCachedVoices() {
-        locked {
-            cache.removeAll()
-            uploads.removeAll()
-        }
+        locked { cache.removeAll() }
     }
 
     // MARK: Lookups
 
-    /// A voice by name: a directory voice, an upload id, or a fallback (predefined) voice.
+    /// A voice by name: a directory voice or a fallback (predefined) voice.
     public func voice(named name: String) throws(VoiceLibraryError) -> FlowLM.State {
-        if name.hasPrefix(Self.uploadPrefix) {
-            let state: FlowLM.State? = locked {
-                guard let key = uploads[name], let state = cache.value(for: key) else { return nil }
-                counters.hits += 1
-                return state
-            }
-            guard let state else { throw .uploadExpired(id: name) }
-            return state
-        }
         let fallback = configuration.fallback.flatMap { $0.names.contains(name) ? $0 : nil }
         if let path = directoryFile(named: name, rescan: fallback == nil) {
             return try voice(fromFile: path)
@@ -178,19 +167,6 @@ public final class VoiceLibrary: @unchecked Sendable {
         return state
     }
 
-    /// A voice from uploaded audio (any rate, mono). Returns an id (`upload:…`) that
-    /// `voice(named:)` accepts for as long as the state stays cached.
-    public func voice(fromAudio audio: Audio) throws(VoiceLibraryError) -> (id: String, state: FlowLM.State) {
-        let source = "uploaded audio"
-        try validate(audio, source: source)
-        let key = Self.audioKey(audio)
-        let id = Self.uploadID(forKey: key)
-        if let state = lookUp(key, uploadID: id) { return (id, state) }
-        let state = try encode(audio, source: source)
-        store(state, key: key, uploadID: id)
-        return (id, state)
-    }
-
     // MARK: Bookkeeping (locked)
 
     private func locked<R>(_ body: () -> R) -> R {
@@ -200,24 +176,21 @@ public final class VoiceLibrary: @unchecked Sendable {
     }
 
     /// The cached state for `key`, counting a hit or a miss.
-    private func lookUp(_ key: String, uploadID: String? = nil) -> FlowLM.State? {
+    private func lookUp(_ key: String) -> FlowLM.State? {
         locked {
             guard let state = cache.value(for: key) else {
                 counters.misses += 1
                 return nil
             }
             counters.hits += 1
-            if let uploadID { uploads[uploadID] = key }
             return state
         }
     }
 
-    private func store(_ state: FlowLM.State, key: String, uploadID: String? = nil) {
+    private func store(_ state: FlowLM.State, key: String) {
         locked {
-            let (inserted, evicted) = cache.insert(state, for: key, cost: Self.byteCount(of: state))
+            let (_, evicted) = cache.insert(state, for: key, cost: Self.byteCount(of: state))
             counters.evictions += evicted.count
-            for old in evicted where old.hasPrefix(Self.audioKeyPrefix) { uploads[Self.uploadID(forKey: old)] = nil }
-            if let uploadID { uploads[uploadID] = inserted ? key : nil }
         }
     }
 

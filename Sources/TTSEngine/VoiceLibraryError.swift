@@ -1,5 +1,5 @@
 /// Everything that can go wrong finding, reading or encoding a voice; each case names the
-/// voice, file or upload it is about.
+/// voice or file it is about.
 public enum VoiceLibraryError: Error, Equatable, CustomStringConvertible {
     /// A configuration value is out of range.
     case invalidConfiguration(String)
@@ -7,8 +7,6 @@ public enum VoiceLibraryError: Error, Equatable, CustomStringConvertible {
     case directoryUnreadable(path: String, reason: String)
     /// No voice of that name; `available` lists the names that exist (directory and fallback).
     case unknownVoice(name: String, available: [String])
-    /// An upload id whose voice has been evicted from the cache (uploads keep no audio): upload again.
-    case uploadExpired(id: String)
     /// A fallback voice (a predefined one) could not be fetched.
     case voiceUnavailable(name: String, reason: String)
     /// No file at `path`.
@@ -35,7 +33,6 @@ public enum VoiceLibraryError: Error, Equatable, CustomStringConvertible {
         case .directoryUnreadable(let path, let reason): "voices: cannot list the directory '\(path)': \(reason)"
         case .unknownVoice(let name, let available):
             "unknown voice '\(name)'; available voices: \(available.isEmpty ? "(none)" : available.joined(separator: ", "))"
-        case .uploadExpired(let id): "voice '\(id)' is no longer cached; upload the audio again"
         case .voiceUnavailable(let name, let reason): "voice '\(name)' is unavailable: \(reason)"
         case .fileNotFound(let path): "voice file '\(path)' does not exist"
         case .unsupportedFormat(let path, let ext):

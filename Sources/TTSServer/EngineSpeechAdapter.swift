@@ -118,7 +118,7 @@ public final class EngineSpeechAdapter: SpeechEngine {
         guard let library, libraryVoices.contains(name) else { throw .unknownVoice(name) }
         do {
             return try library.voice(named: name)
-        } catch .unknownVoice, .uploadExpired {
+        } catch .unknownVoice {
             throw .unknownVoice(name)
         } catch {
             logger.error("voice \(name) could not be loaded: \(error)")
@@ -152,7 +152,7 @@ private final class TurnSink: StreamSink, @unchecked Sendable {
         self.adapter = adapter
     }
 
-    func stream(_ id: StreamID, didProduce frame: EngineFrame) {
+    func stream(_ id: StreamID, didProduce frame: GeneratedFrame) {
         guard !failed else { return }
         do {
             let payloads = try encoder.encode(frame.audio)

@@ -54,7 +54,8 @@ import Testing
             let x = Tensor.random([rows, d], seed: UInt64(rows))
             var a = bf16.makeState(capacity: 128)
             var b = f32.makeState(capacity: 128)
-            let error = S.relativeError(bf16.step(x, state: &a).data, f32.step(x, state: &b).data)
+            let error = S.relativeError(bf16.transformerOutput(forEmbeddings: x, state: &a).data,
+                                        f32.transformerOutput(forEmbeddings: x, state: &b).data)
             #expect(error <= 1e-5, "prompt of \(rows) rows: \(error)")
         }
         var voice = f32.makeState(capacity: 64)

@@ -55,7 +55,7 @@ import Testing
         var state = model.makeState(capacity: try #require(info["state_capacity"] as? Int))
         let latents = try fixture("flowlm/prompt_latents_in")
         let x = S.concat([textEmbeddings, model.latentEmbeddings(latents)])
-        let hidden = model.step(x, state: &state)
+        let hidden = model.transformerOutput(forEmbeddings: x, state: &state)
         expectClose(hidden.data, try fixture("flowlm/prompt_transformer_out"), "transformer out")
         let normed = model.outNorm(hidden)
         expectClose(normed.data, try fixture("flowlm/prompt_out_norm"), "out_norm")

@@ -27,7 +27,7 @@ import Testing
         // head (temperature 0, 2 LSD steps) on every latent position.
         var full = model.makeState(capacity: 64)
         let x = S.concat([voice, try model.textEmbeddings(tokens), model.latentEmbeddings(latents)])
-        let hidden = model.step(x, state: &full)
+        let hidden = model.transformerOutput(forEmbeddings: x, state: &full)
         let prefix = voice.shape[0] + tokens.count
         let h = model.outNorm(S.rows(hidden, prefix..<x.shape[0]))
         let eos = model.outEOS(h)
@@ -64,13 +64,13 @@ import Testing
         var rng = SplitMix64(seed: 5)
         let x = Tensor.random([23, dims.modelDim], using: &rng)
         var one = model.makeState(capacity: 23)
-        let whole = model.step(x, state: &one)
+        let whole = model.transformerOutput(forEmbeddings: x, state: &one)
         for trial in 0..<3 {
             var state = model.makeState(capacity: trial)
             var parts: [Tensor] = []
             var offset = 0
             for c in S.chunks(23, maxChunk: 6, using: &rng) {
-                parts.append(model.step(S.rows(x, offset..<offset + c), state: &state))
+                parts.append(model.transformerOutput(forEmbeddings: S.rows(x, offset..<offset + c), state: &state))
                 offset += c
             }
             #expect(S.relativeError(S.concat(parts).data, whole.data) <= 1e-5)

@@ -54,8 +54,9 @@ import Testing
     }
 
     @Test func denormalizeScalesAndShiftsEachChannel() {
-        let x = Tensor(shape: [2, 3], data: [1, 2, 3, 4, 5, 6])
-        let y = MimiDecoder.denormalize(x, mean: [1, 0, -1], std: [2, 3, 0.5])
-        #expect(y.data == [3, 6, 0.5, 9, 15, 2])
+        let normalization = LatentNormalization(mean: [1, 0, -1], std: [2, 3, 0.5])
+        var y: [Float] = [7]  // appended to
+        normalization.denormalize([1, 2, 3, 4, 5, 6], appendingTo: &y)  // [2, 3]
+        #expect(y == [7, 3, 6, 0.5, 9, 15, 2])
     }
 }

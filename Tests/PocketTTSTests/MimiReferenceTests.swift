@@ -43,7 +43,10 @@ import Testing
         func decoderInput() throws -> Tensor {
             let std = try #require(weights["flow_lm.emb_std"]).data
             let mean = try #require(weights["flow_lm.emb_mean"]).data
-            return MimiDecoder.denormalize(try tensor("mimi_dec/latents"), mean: mean, std: std)
+            let latents = try tensor("mimi_dec/latents")
+            var input: [Float] = []
+            LatentNormalization(mean: mean, std: std).denormalize(latents.data, appendingTo: &input)
+            return Tensor(shape: latents.shape, data: input)
         }
     }
 

@@ -23,8 +23,6 @@ import Testing
         let idA = try engine.openStream(voice: try Fixture.voice(), options: optionsA, sink: a)
         let b = RecordingSink()
         let idB = try engine.openStream(voice: try Fixture.voice(), options: optionsB, sink: b)
-        let pinned = [engine.consumerIndex(of: idA), engine.consumerIndex(of: idB)]
-        #expect(pinned == [0, 1])
         try engine.enqueue(text: Fixture.texts[1], to: idA)
         engine.finish(idA)
         #expect(gate.waitEntered())  // consumer 0 is inside A's sink, holding frame 0
@@ -32,26 +30,25 @@ import Testing
         engine.finish(idB)
         #expect(b.waitForEnd())  // more frames than A's and B's queues hold together
         #expect(a.frames.isEmpty)
-        #expect(engine.waitForQueuedFrames(idA, count: 2, timeout: 10))  // A: bounded, waiting
+        #expect(b.threads == ["tts-consumer-1"])
         expectSameFrames(b.frames, try Fixture.reference(Fixture.texts[2], options: optionsB), "B")
         gate.open()
         #expect(a.waitForEnd())
+        #expect(a.threads == ["tts-consumer-0"])
         expectSameFrames(a.frames, try Fixture.reference(Fixture.texts[1], options: optionsA), "A")
     }
 
-    /// Streams go to the consumer with the fewest open streams; a closed stream frees its place.
+    /// Streams go to the consumer with the fewest open streams; a closed stream frees its
+    /// place. Seen through the hand-off: each consumer's `take` returns its streams only.
     @Test func streamsArePinnedToTheLeastLoadedConsumer() throws {
-        let engine = try Engine.tiny(EngineConfiguration(consumerThreads: 3))
-        defer { engine.stop() }
-        let voice = try Fixture.voice()
-        let sinks = (0..<5).map { _ in RecordingSink() }
-        var ids: [StreamID] = []
-        for k in 0..<4 { ids.append(try engine.openStream(voice: voice, options: Self.fixed(2, seed: 0), sink: sinks[k])) }
-        #expect(ids.map { engine.consumerIndex(of: $0) } == [0, 1, 2, 0])
-        engine.cancel(ids[1])
-        #expect(engine.consumerIndex(of: ids[1]) == nil)
-        let id = try engine.openStream(voice: voice, options: Self.fixed(2, seed: 0), sink: sinks[4])
-        #expect(engine.consumerIndex(of: id) == 1)
+        let handOff = FrameHandOff(capacity: 2, consumers: 3)
+        let ids = (1...5).map { StreamID(rawValue: $0) }
+        for id in ids.prefix(4) { handOff.open(id, sink: RecordingSink()) }
+        handOff.cancel(ids[1])
+        handOff.open(ids[4], sink: RecordingSink())
+        for id in ids { handOff.push(.finished, for: id) }  // dropped for the cancelled one
+        let taken = (0..<3).map { consumer in handOff.take(consumer: consumer)!.streams.map(\.id) }
+        #expect(taken == [[ids[0], ids[3]], [ids[4]], [ids[2]]])
         #expect(throws: EngineError.invalidConfiguration("consumer threads must be >= 1, got 0")) {
             try EngineConfiguration(consumerThreads: 0).validate()
         }

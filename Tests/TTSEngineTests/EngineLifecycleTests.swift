@@ -117,27 +117,56 @@ import Testing
         #expect(throws: EngineError.unknownStream) { try engine.enqueue(text: "Hi.", to: id) }
     }
 
-    /// While stream A's sink is held (the consumer is stuck in it), the producer fills A's
-    /// queue to its bound and stops stepping A, but still prompts and steps a stream B opened
-    /// meanwhile until B's queue is full too (one consumer thread, so B's waits behind A).
-    /// Released, both finish with the right frames.
+    /// A full frame queue stops its stream only: the producer fills A's queue to its bound
+    /// and skips A from then on, but still prompts and steps a stream B opened meanwhile until
+    /// B's queue is full too (the test is the consumer and takes nothing). Taken, both go on
+    /// and end with the latents and EOS logits of `generate`.
     @Test func backPressureSkipsAFullStreamWithoutBlockingOthers() throws {
         let queued = 2
-        let engine = try Engine.tiny(EngineConfiguration(maxQueuedFrames: queued, prefillSliceTokens: 4,
-                                                                  consumerThreads: 1))
+        let harness = try ProducerHarness(EngineConfiguration(maxQueuedFrames: queued, prefillSliceTokens: 4))
+        let (optionsA, optionsB) = (Self.fixed(5, seed: 1), Self.fixed(4, seed: 2))
+        let idA = try harness.speak(Fixture.texts[1], options: optionsA)
+        harness.runUntilIdle()
+        #expect(!harness.handOff.hasRoom(idA))  // `queued` frames wait
+        #expect(harness.phase(of: idA) == .stepping(step: queued, eosStep: nil))
+        let idB = try harness.speak(Fixture.texts[2], options: optionsB)
+        harness.runUntilIdle()
+        #expect(!harness.handOff.hasRoom(idB))
+        #expect(harness.phase(of: idB) == .stepping(step: queued, eosStep: nil))
+        #expect(harness.phase(of: idA) == .stepping(step: queued, eosStep: nil))  // bounded: skipped, not stepped
+        var items: [StreamID: [HandOffItem]] = [:]
+        let first = harness.take()
+        #expect(first[idA]?.compactMap(\.frame).map(\.index) == Array(0..<queued))
+        #expect(first[idB]?.compactMap(\.frame).map(\.index) == Array(0..<queued))
+        items.merge(first) { $0 + $1 }
+        while !(items[idA]?.last?.isFinished == true && items[idB]?.last?.isFinished == true) {
+            harness.runUntilIdle()
+            items.merge(harness.take()) { $0 + $1 }
+        }
+        for (id, text, options) in [(idA, Fixture.texts[1], optionsA), (idB, Fixture.texts[2], optionsB)] {
+            let got = items[id]?.compactMap(\.frame) ?? []
+            let want = try Fixture.reference(text, options: options)
+            #expect(got.map { [$0.chunk, $0.index] } == want.map { [$0.chunk, $0.index] })
+            expectClose(got.flatMap(\.latent), want.flatMap(\.latent), 1e-5, "latents of \(id)")
+            expectClose(got.map(\.eosLogit), want.map(\.eosLogit), 1e-5, "EOS logits of \(id)")
+        }
+    }
+
+    /// The same through the engine: while stream A's sink is held (its only consumer is stuck
+    /// in it), B is generated too; nothing reaches either sink until A is released, then both
+    /// finish with the frames of `generate`.
+    @Test func aHeldSinkHoldsItsConsumerAndBothStreamsFinishOnceReleased() throws {
+        let engine = try Engine.tiny(EngineConfiguration(maxQueuedFrames: 2, prefillSliceTokens: 4, consumerThreads: 1))
         defer { engine.stop() }
         let gate = Gate()
         defer { gate.open() }  // before stop(): never leave the consumer stuck
         let a = RecordingSink { _, frame in if frame.index == 0 { gate.waitOpen() } }
         let optionsA = Self.fixed(5, seed: 1)
         let optionsB = Self.fixed(4, seed: 2)
-        let idA = try engine.speak(Fixture.texts[1], options: optionsA, sink: a)
+        _ = try engine.speak(Fixture.texts[1], options: optionsA, sink: a)
         #expect(gate.waitEntered())  // the consumer is inside A's sink, holding frame 0
-        #expect(engine.waitForQueuedFrames(idA, count: queued, timeout: 10))
         let b = RecordingSink()
-        let idB = try engine.speak(Fixture.texts[2], options: optionsB, sink: b)
-        #expect(engine.waitForQueuedFrames(idB, count: queued, timeout: 10))
-        #expect(engine.queuedFrameCount(idA) == queued)  // bounded: A was skipped, not stepped on
+        _ = try engine.speak(Fixture.texts[2], options: optionsB, sink: b)
         #expect(a.frames.isEmpty && b.frames.isEmpty)
         gate.open()
         #expect(a.waitForEnd() && b.waitForEnd())

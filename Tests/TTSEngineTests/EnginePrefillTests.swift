@@ -3,7 +3,10 @@ import PocketTTS
 import Testing
 @testable import TTSEngine
 
-/// Prompt slicing: whole prompts when nothing else is generating, slices beside a stepping stream.
+/// Prompt slicing: whole prompts when nothing else is generating, slices beside a stepping
+/// stream. The producer's decisions, tick by tick, with the test as its consumer
+/// (`ProducerHarness`); then the same through the running engine, with the frames of
+/// `TTSModel.generate` either way.
 @Suite struct EnginePrefillTests {
     static func tokenCount(_ text: String) throws -> Int {
         let chunks = try Fixture.model().chunks(for: text)
@@ -11,38 +14,60 @@ import Testing
         return chunks[0].tokens.count
     }
 
-    /// A lone stream's chunk is prompted in one call even with a 2-token slice.
+    @Test func promptSlicesAreWholeAloneAndShareTheBudgetBesideSteppingStreams() {
+        #expect(Producer.promptSlices(tokensLeft: [30, 7], anyStepping: false, sliceTokens: 4) == [30, 7])
+        #expect(Producer.promptSlices(tokensLeft: [3, 7, 2], anyStepping: true, sliceTokens: 4) == [3, 1])
+        #expect(Producer.promptSlices(tokensLeft: [9], anyStepping: true, sliceTokens: 4) == [4])
+        #expect(Producer.promptSlices(tokensLeft: [], anyStepping: true, sliceTokens: 4) == [])
+    }
+
+    /// A lone stream's chunk is prompted in one call even with a 2-token slice: its first tick
+    /// feeds the whole prompt and already steps.
     @Test func aLoneStreamIsPromptedWhole() throws {
         let text = Fixture.texts[0]
         #expect(try Self.tokenCount(text) > 2)
-        let engine = try Engine.tiny(EngineConfiguration(prefillSliceTokens: 2))
-        defer { engine.stop() }
-        let options = EngineLifecycleTests.fixed(3, seed: 4)
-        let sink = RecordingSink()
-        _ = try engine.speak(text, options: options, sink: sink)
-        #expect(sink.waitForEnd())
-        #expect(engine.promptCallCount == 1)
-        expectSameFrames(sink.frames, try Fixture.reference(text, options: options), "lone")
+        let harness = try ProducerHarness(EngineConfiguration(prefillSliceTokens: 2))
+        let id = try harness.speak(text, options: EngineLifecycleTests.fixed(3, seed: 4))
+        harness.tick()
+        #expect(harness.phase(of: id) == .stepping(step: 1, eosStep: nil))
     }
 
-    /// Stream B, opened while A is stepping (held by back-pressure), is prompted in slices.
+    /// Stream B, opened while A is stepping (held by back-pressure), is prompted in slices:
+    /// one slice per tick, ceil(n / slice) prompt calls, then it steps.
     @Test func aStreamBesideASteppingOneIsPromptedInSlices() throws {
         let text = Fixture.texts[0]
         let (n, slice) = (try Self.tokenCount(text), 2)
-        let engine = try Engine.tiny(EngineConfiguration(maxQueuedFrames: 2, prefillSliceTokens: slice))
+        let harness = try ProducerHarness(EngineConfiguration(maxQueuedFrames: 2, prefillSliceTokens: slice))
+        let idA = try harness.speak(text, options: EngineLifecycleTests.fixed(5, seed: 1))
+        harness.runUntilIdle()
+        #expect(harness.phase(of: idA) == .stepping(step: 2, eosStep: nil))  // stepping, its queue full
+        let idB = try harness.speak(text, options: EngineLifecycleTests.fixed(3, seed: 2))
+        var phases: [GenerationStream.Phase?] = []
+        repeat {
+            harness.tick()
+            phases.append(harness.phase(of: idB))
+        } while harness.phase(of: idB).map { if case .prompting = $0 { true } else { false } } == true
+        let calls = (n + slice - 1) / slice
+        let expected: [GenerationStream.Phase?] = (1..<calls).map { .prompting(fed: $0 * slice) }
+            + [.stepping(step: 1, eosStep: nil)]
+        #expect(phases == expected)
+        #expect(harness.phase(of: idA) == .stepping(step: 2, eosStep: nil))  // not stepped: no room
+    }
+
+    /// The same through the engine: A held in its sink (so stepping), B prompted in slices
+    /// beside it; both give the frames of `generate`.
+    @Test func aSlicedPromptBesideASteppingStreamGivesTheSameFrames() throws {
+        let text = Fixture.texts[0]
+        let engine = try Engine.tiny(EngineConfiguration(maxQueuedFrames: 2, prefillSliceTokens: 2))
         defer { engine.stop() }
         let gate = Gate()
         defer { gate.open() }  // before stop(): never leave the consumer stuck
         let a = RecordingSink { _, frame in if frame.index == 0 { gate.waitOpen() } }
         let (optionsA, optionsB) = (EngineLifecycleTests.fixed(5, seed: 1), EngineLifecycleTests.fixed(3, seed: 2))
-        let idA = try engine.speak(text, options: optionsA, sink: a)
-        #expect(gate.waitEntered())
-        #expect(engine.waitForQueuedFrames(idA, count: 2, timeout: 10))  // A is stepping, full
-        #expect(engine.promptCallCount == 1)
+        _ = try engine.speak(text, options: optionsA, sink: a)
+        #expect(gate.waitEntered())  // A cannot finish: 5 frames, 2 queued, 1 held
         let b = RecordingSink()
-        let idB = try engine.speak(text, options: optionsB, sink: b)
-        #expect(engine.waitForQueuedFrames(idB, count: 1, timeout: 10))
-        #expect(engine.promptCallCount == 1 + (n + slice - 1) / slice)
+        _ = try engine.speak(text, options: optionsB, sink: b)
         gate.open()
         #expect(a.waitForEnd() && b.waitForEnd())
         expectSameFrames(a.frames, try Fixture.reference(text, options: optionsA), "A")

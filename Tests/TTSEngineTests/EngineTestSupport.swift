@@ -38,10 +38,11 @@ enum Fixture {
     }
 }
 
-/// Everything a sink saw, in order; waits with a timeout for the end of a stream.
+/// Everything a sink saw, in order, and the threads it was called on; waits with a timeout
+/// for the end of a stream.
 final class RecordingSink: StreamSink, @unchecked Sendable {  // all state behind `condition`
     enum Event {
-        case frame(EngineFrame)
+        case frame(GeneratedFrame)
         case chunkDone(Int)
         case finished
         case failed(any Error)
@@ -49,19 +50,22 @@ final class RecordingSink: StreamSink, @unchecked Sendable {  // all state behin
 
     private let condition = NSCondition()
     private var recorded: [Event] = []
+    private var threadNames: Set<String> = []
     /// Runs on the consumer thread for each frame, before it is recorded.
-    let onFrame: (@Sendable (StreamID, EngineFrame) -> Void)?
+    let onFrame: (@Sendable (StreamID, GeneratedFrame) -> Void)?
 
-    init(onFrame: (@Sendable (StreamID, EngineFrame) -> Void)? = nil) { self.onFrame = onFrame }
+    init(onFrame: (@Sendable (StreamID, GeneratedFrame) -> Void)? = nil) { self.onFrame = onFrame }
 
     private func record(_ event: Event) {
+        let thread = Thread.current.name ?? "unnamed"
         condition.lock()
         recorded.append(event)
+        threadNames.insert(thread)
         condition.broadcast()
         condition.unlock()
     }
 
-    func stream(_ id: StreamID, didProduce frame: EngineFrame) {
+    func stream(_ id: StreamID, didProduce frame: GeneratedFrame) {
         onFrame?(id, frame)
         record(.frame(frame))
     }
@@ -75,7 +79,14 @@ final class RecordingSink: StreamSink, @unchecked Sendable {  // all state behin
         return recorded
     }
 
-    var frames: [EngineFrame] {
+    /// The names of the threads the sink was called on (the engine's are `tts-consumer-<i>`).
+    var threads: Set<String> {
+        condition.lock()
+        defer { condition.unlock() }
+        return threadNames
+    }
+
+    var frames: [GeneratedFrame] {
         events.compactMap { if case .frame(let f) = $0 { f } else { nil } }
     }
 
@@ -114,7 +125,7 @@ func expectClose(_ got: [Float], _ want: [Float], _ tolerance: Float = 1e-5, _ w
 
 /// The engine's frames equal the reference's: same chunks and indices, latents, EOS logits
 /// and audio within 1e-5.
-func expectSameFrames(_ got: [EngineFrame], _ want: [GeneratedFrame], _ what: String,
+func expectSameFrames(_ got: [GeneratedFrame], _ want: [GeneratedFrame], _ what: String,
                       sourceLocation: SourceLocation = #_sourceLocation) {
     #expect(got.map { [$0.chunk, $0.index] } == want.map { [$0.chunk, $0.index] },
             "\(what): frame sequence", sourceLocation: sourceLocation)
@@ -133,7 +144,7 @@ extension Engine {
     }
 
     /// Opens a stream, enqueues the text and finishes it.
-    func speak(_ text: String, options: GenerationOptions, sink: RecordingSink) throws -> StreamID {
+    func speak(_ text: String, options: GenerationOptions, sink: any StreamSink) throws -> StreamID {
         let id = try openStream(voice: try Fixture.voice(), options: options, sink: sink)
         try enqueue(text: text, to: id)
         finish(id)

@@ -18,8 +18,8 @@ import Testing
     }
 
     @Test func emptyAudio() throws {
-        #expect(throws: VoiceLibraryError.emptyAudio(source: "uploaded audio")) {
-            try voices.voice(fromAudio: Audio(samples: [], sampleRate: 24000))
+        #expect(throws: VoiceLibraryError.emptyAudio(source: "decoded audio")) {
+            try voices.validate(Audio(samples: [], sampleRate: 24000), source: "decoded audio")
         }
         try AudioFile.writeWAV(Audio(samples: [], sampleRate: 24000), to: temp.path("empty.wav"))
         #expect(throws: VoiceLibraryError.emptyAudio(source: temp.path("empty.wav"))) { try voices.voice(named: "empty") }
@@ -27,11 +27,12 @@ import Testing
     }
 
     @Test func invalidAudio() throws {
-        #expect(throws: VoiceLibraryError.invalidAudio(source: "uploaded audio", reason: "sample 2 is nan")) {
-            try voices.voice(fromAudio: Audio(samples: [0, 0.1, .nan, 0], sampleRate: 24000))
+        // Decoded samples are checked before encoding (files cannot carry a rate of 0).
+        #expect(throws: VoiceLibraryError.invalidAudio(source: "decoded audio", reason: "sample 2 is nan")) {
+            try voices.validate(Audio(samples: [0, 0.1, .nan, 0], sampleRate: 24000), source: "decoded audio")
         }
-        #expect(throws: VoiceLibraryError.invalidAudio(source: "uploaded audio", reason: "sample rate 0 Hz")) {
-            try voices.voice(fromAudio: Audio(samples: [0, 0.1], sampleRate: 0))
+        #expect(throws: VoiceLibraryError.invalidAudio(source: "decoded audio", reason: "sample rate 0 Hz")) {
+            try voices.validate(Audio(samples: [0, 0.1], sampleRate: 0), source: "decoded audio")
         }
     }
 
@@ -61,8 +62,8 @@ import Testing
     }
 
     @Test func tooLongAudioIsRejected() throws {
-        #expect(throws: VoiceLibraryError.tooLong(source: "uploaded audio", seconds: 1.5, limit: 1)) {
-            try voices.voice(fromAudio: sine(seconds: 1.5, hz: 200))
+        #expect(throws: VoiceLibraryError.tooLong(source: "decoded audio", seconds: 1.5, limit: 1)) {
+            try voices.validate(sine(seconds: 1.5, hz: 200), source: "decoded audio")
         }
         try AudioFile.writeWAV(sine(seconds: 1.5, hz: 200), to: temp.path("long.wav"))
         #expect(throws: VoiceLibraryError.tooLong(source: temp.path("long.wav"), seconds: 1.5, limit: 1)) {
@@ -78,7 +79,7 @@ import Testing
         let error = try #require(throws: VoiceLibraryError.self) { try voices.voice(named: "../alba") }
         #expect(error == .unknownVoice(name: "../alba", available: ["alba", "bob.flac"]))
         #expect(error.description == "unknown voice '../alba'; available voices: alba, bob.flac")
-        #expect(throws: VoiceLibraryError.uploadExpired(id: "upload:0123456789abcdef")) {
+        #expect(throws: VoiceLibraryError.unknownVoice(name: "upload:0123456789abcdef", available: ["alba", "bob.flac"])) {
             try voices.voice(named: "upload:0123456789abcdef")
         }
     }

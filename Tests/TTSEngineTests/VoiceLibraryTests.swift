@@ -5,7 +5,7 @@ import PocketTTS
 import Testing
 @testable import TTSEngine
 
-/// Voices directory, content-keyed LRU, uploads, and voice-state round trips against the
+/// Voices directory, content-keyed LRU, and voice-state round trips against the
 /// reference fixtures (`voice.wav` → `voice_state.safetensors`, pocket-tts 1.1.1).
 @Suite struct VoiceLibraryTests {
     let model: TTSModel
@@ -118,39 +118,25 @@ import Testing
     }
 
     @Test func byteBoundEvictsAndAnOversizedVoiceIsUsedButNotKept() throws {
-        let probe = try library().voice(fromAudio: sine(seconds: 0.2, hz: 200)).state
+        try AudioFile.writeWAV(sine(seconds: 0.2, hz: 200), to: temp.path("first.wav"))
+        try AudioFile.writeWAV(sine(seconds: 0.2, hz: 300), to: temp.path("second.wav"))
+        let probe = try library().voice(named: "first")
         let size = VoiceLibrary.byteCount(of: probe)
         #expect(size == 2 * 2 * probe.length * 64 * 4)  // layers, k/v, T, d_model, float32
         let voices = try library { $0.maxCachedBytes = size * 3 / 2 }
-        let first = try voices.voice(fromAudio: sine(seconds: 0.2, hz: 200))
-        let second = try voices.voice(fromAudio: sine(seconds: 0.2, hz: 300))
+        let first = try voices.voice(named: "first")
+        let second = try voices.voice(named: "second")
         #expect(voices.statistics.count == 1 && voices.statistics.evictions == 1 && voices.statistics.bytes == size)
-        #expect(throws: VoiceLibraryError.uploadExpired(id: first.id)) { try voices.voice(named: first.id) }
-        expectSameVoice(try voices.voice(named: second.id), second.state, model: model, tolerance: 0)
+        expectSameVoice(try voices.voice(named: "second"), second, model: model, tolerance: 0)
+        #expect(voices.statistics.hits == 1)  // second stayed
+        expectSameVoice(try voices.voice(named: "first"), first, model: model, tolerance: 0)
+        #expect(voices.statistics.misses == 3)  // first was evicted: encoded again
 
         let tiny = try library { $0.maxCachedBytes = size - 1 }
-        let upload = try tiny.voice(fromAudio: sine(seconds: 0.2, hz: 200))
-        expectSameVoice(upload.state, first.state, model: model, tolerance: 0)
+        expectSameVoice(try tiny.voice(named: "first"), first, model: model, tolerance: 0)
         #expect(tiny.statistics.count == 0)
-        #expect(throws: VoiceLibraryError.uploadExpired(id: upload.id)) { try tiny.voice(named: upload.id) }
-    }
-
-    @Test func uploadsGetAContentIdUsableAsAVoiceName() throws {
-        let voices = try library()
-        let audio = sine(seconds: 0.3, hz: 220)
-        try AudioFile.writeWAV(audio, to: temp.path("same.wav"), format: .f32)
-        let upload = try voices.voice(fromAudio: audio)
-        #expect(upload.id.hasPrefix("upload:") && upload.id.count == "upload:".count + 16)
-        expectSameVoice(upload.state, try voices.voice(fromFile: temp.path("same.wav")), model: model, tolerance: 0)
-        expectSameVoice(try voices.voice(named: upload.id), upload.state, model: model, tolerance: 0)
-        #expect(try voices.voice(fromAudio: audio).id == upload.id)  // same samples, same id, a hit
-        var other = audio
-        other.sampleRate = 16000
-        let resampled = try voices.voice(fromAudio: other)
-        #expect(resampled.id != upload.id)  // the rate is part of the content
-        #expect(voices.statistics == stats(hits: 2, misses: 3, evictions: 0, count: 3, bytes: voices))
-        voices.removeAllCachedVoices()
-        #expect(throws: VoiceLibraryError.uploadExpired(id: upload.id)) { try voices.voice(named: upload.id) }
+        _ = try tiny.voice(named: "first")
+        #expect(tiny.statistics.misses == 2)  // used, never kept
     }
 
     @Test func aFileIsHashedAgainOnlyWhenItChanges() throws {
@@ -170,12 +156,11 @@ import Testing
     @Test func longAudioIsCutToThePromptLength() throws {
         let voices = try library { $0.promptSeconds = 0.3; $0.maxAudioSeconds = 2 }
         let audio = sine(seconds: 0.9, hz: 250)
-        let state = try voices.voice(fromAudio: audio).state
+        try AudioFile.writeWAV(audio, to: temp.path("long.wav"), format: .f32)
+        let state = try voices.voice(named: "long")
         let cut = try model.voiceState(audio: Audio(samples: Array(audio.samples.prefix(7200)), sampleRate: 24000))
         #expect(state.length == 4)  // 7200 samples padded to 4 frames of 1920
         expectSameVoice(state, cut, model: model, tolerance: 0)
-        try AudioFile.writeWAV(audio, to: temp.path("long.wav"), format: .f32)
-        expectSameVoice(try voices.voice(named: "long"), cut, model: model, tolerance: 0)
     }
 
     @Test func concurrentLookupsAgree() throws {

@@ -70,8 +70,9 @@ struct ModelBench {
         for latent in latents {
             let cpu = threadCPUTime()
             let (t, audio) = timed {
-                let input = Tensor(shape: [1, latent.count], data: model.flowLM.denormalized(latent))
-                return model.mimi.decoder.step(input, state: &decoder)
+                var input: [Float] = []  // [1, ldim] de-normalised
+                model.flowLM.normalization.denormalize(latent, appendingTo: &input)
+                return model.mimi.decoder.step(Tensor(shape: [1, latent.count], data: input), state: &decoder)
             }
             guard audio.count == model.frameLength else { throw BenchError.wrongLength("Mimi frame of \(audio.count) samples") }
             decodeCPU.append(threadCPUTime() - cpu)

@@ -1,4 +1,5 @@
 import Foundation
+import PocketTTS
 import TTSEngine
 
 /// A sink that timestamps every frame of every stream, on the engine's consumer threads, and
@@ -34,7 +35,7 @@ final class StreamRecorder: StreamSink, @unchecked Sendable {
         condition.unlock()
     }
 
-    func stream(_ id: StreamID, didProduce frame: EngineFrame) {
+    func stream(_ id: StreamID, didProduce frame: GeneratedFrame) {
         let t = now()
         condition.lock()
         records[id, default: Record()].frameTimes.append(t)

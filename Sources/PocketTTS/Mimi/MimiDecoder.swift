@@ -4,7 +4,7 @@
 import Kernels
 
 /// Streaming Mimi decoder: each step takes T latent frames (already de-normalised, see
-/// `denormalize`) and returns T · `frameLength` audio samples (1920 at 24 kHz).
+/// `LatentNormalization`) and returns T · `frameLength` audio samples (1920 at 24 kHz).
 /// The reference decodes frame by frame with a fresh `init_states(mimi, 1, context)` per text
 /// chunk: here `makeState()`; stepping several frames at once gives the same result.
 public struct MimiDecoder: StreamingModule {
@@ -123,17 +123,5 @@ public struct MimiDecoder: StreamingModule {
     public func decode(frames latents: Tensor) -> Tensor {
         var state = makeState()
         return step(latents, state: &state)
-    }
-
-    /// latent · std + mean per latent channel (FlowLM's `emb_std`, `emb_mean`, [latentDim] each),
-    /// the de-normalisation `_decode_audio_worker` applies before the quantizer. latents: [T, latentDim].
-    public static func denormalize(_ latents: Tensor, mean: [Float], std: [Float]) -> Tensor {
-        let n = latents.lastDimension
-        precondition(mean.count == n && std.count == n, "MimiDecoder.denormalize: mean/std must have \(n) values")
-        var out = latents
-        for r in 0..<latents.rowCount {
-            for i in 0..<n { out.data[r * n + i] = latents.data[r * n + i] * std[i] + mean[i] }
-        }
-        return out
     }
 }

@@ -1,0 +1,33 @@
+/// Options of one generation (the reference's `TTSModel` settings and `generate` flags).
+public struct GenerationOptions: Sendable, Equatable {
+    /// temperature, LSD steps, noise clamp, EOS threshold.
+    public var sampling: FlowLMSampling
+    /// Frames generated after EOS fires; nil = the reference's guess per chunk (3 or 5).
+    public var framesAfterEOS: Int?
+    /// Largest chunk, in tokens (`max_tokens`, 50).
+    public var maxTokens: Int
+    /// Caps the frames of every chunk, replacing `max_gen_len` (fixed-length runs: benchmarks
+    /// and checks on random weights, which never emit a reliable EOS). nil = the reference's.
+    public var maxFrames: Int?
+    /// Seed of the noise generator: the same seed gives the same audio.
+    public var seed: UInt64
+
+    public init(
+        sampling: FlowLMSampling = FlowLMSampling(), framesAfterEOS: Int? = nil,
+        maxTokens: Int = TextChunk.defaultMaxTokens, maxFrames: Int? = nil, seed: UInt64 = 0
+    ) {
+        self.sampling = sampling
+        self.framesAfterEOS = framesAfterEOS
+        self.maxTokens = maxTokens
+        self.maxFrames = maxFrames
+        self.seed = seed
+    }
+
+    /// Throws `.invalidOption` for a non-positive max tokens / max frames / noise clamp or negative frames after EOS.
+    public func validate() throws(TTSModelError) {
+        guard maxTokens > 0 else { throw .invalidOption("max tokens must be positive, got \(maxTokens)") }
+        if let f = framesAfterEOS, f < 0 { throw .invalidOption("frames after EOS must be >= 0, got \(f)") }
+        if let m = maxFrames, m <= 0 { throw .invalidOption("max frames must be positive, got \(m)") }
+        if let c = sampling.noiseClamp, !(c > 0) { throw .invalidOption("noise clamp must be positive, got \(c)") }
+    }
+}
