@@ -104,15 +104,17 @@ import Testing
         let id = StreamID(rawValue: 1)
         handOff.open(id, sink: RecordingSink())
         let log = Log()
-        let cancelling = DispatchSemaphore(value: 0)
+        let (started, cancelling) = (DispatchSemaphore(value: 0), DispatchSemaphore(value: 0))
         let consumer = Self.detached {
             log.add(handOff.beginDelivery(id, consumer: 0) ? "call started" : "call refused")
+            started.signal()
             cancelling.wait()
             Thread.sleep(forTimeInterval: 0.05)  // the cancel is (very likely) waiting by now
             log.add("call ended")
             handOff.endDelivery(consumer: 0)
         }
         let canceller = Self.detached {
+            started.wait()
             cancelling.signal()
             handOff.cancel(id)
             log.add("cancel returned")
