@@ -5,8 +5,9 @@
 // Targets, one concern each, dependencies pointing downward only (README "Layout"):
 //
 //   pocket-tts (PocketTTSCLI)   the command line: thin
-//     TTSServer      libwebsockets event loop, protocols, sessions, encoders -> TTSEngine, AudioIO,
-//                    PocketTTS, COpus, COpusEnc, CWebSockets, swift-log, Yams
+//     TTSServer      libwebsockets event loop, protocols, sessions, encoders, /metrics -> TTSEngine,
+//                    AudioIO, PocketTTS, COpus, COpusEnc, CWebSockets, swift-log, Yams,
+//                    swift-metrics + swift-prometheus
 //       TTSEngine    producer/consumer threads, streams, the voice library -> PocketTTS, ModelHub,
 //                    AudioIO, Kernels, swift-crypto
 //         PocketTTS  the model: config, weights, tokenizer, text, FlowLM, Mimi, voice states;
@@ -32,6 +33,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
@@ -73,6 +76,8 @@ let package = Package(
             dependencies: [
                 "TTSEngine", "PocketTTS", "AudioIO", "COpus", "COpusEnc", "CWebSockets",
                 .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .executableTarget(
@@ -108,7 +113,10 @@ let package = Package(
         .testTarget(name: "TTSEngineTests", dependencies: ["TTSEngine", "PocketTTS", "Kernels", "AudioIO"]),
         .testTarget(
             name: "TTSServerTests",
-            dependencies: ["TTSServer", "TTSEngine", "PocketTTS", "AudioIO", "COpusFile"],
+            dependencies: [
+                "TTSServer", "TTSEngine", "PocketTTS", "AudioIO", "COpusFile",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             resources: [.copy("Fixtures")]
         ),
     ]

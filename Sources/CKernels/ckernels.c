@@ -1,7 +1,14 @@
 // CKernels: run-time dispatch and the portable (scalar C) kernels, compiled for any CPU.
 #include "internal.h"
 
-unsigned ck_cpu_features(void) {
+#include <pthread.h>
+
+/// The CPU features, queried once per process (pthread_once: every caller sees the value
+/// written by the one query; linear calls only read it).
+static pthread_once_t features_once = PTHREAD_ONCE_INIT;
+static unsigned features_cached;
+
+static void query_cpu_features(void) {
     unsigned features = 0;
 #if CK_HAVE_AVX512_CODE
     // The compiler runtime's CPU model checks that the OS saves zmm state (XCR0) too.
@@ -12,7 +19,12 @@ unsigned ck_cpu_features(void) {
         if (__builtin_cpu_supports("avx512bf16")) features |= CK_FEATURE_AVX512_BF16;
     }
 #endif
-    return features;
+    features_cached = features;
+}
+
+unsigned ck_cpu_features(void) {
+    pthread_once(&features_once, query_cpu_features);
+    return features_cached;
 }
 
 /// The path that runs for a request: AVX-512 when asked for (or automatic) and supported.

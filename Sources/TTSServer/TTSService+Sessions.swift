@@ -224,7 +224,7 @@ extension TTSService {
             metrics.audioMessagesSent.increment()
             if var timings = session.timings, timings.firstAudioSent == nil {
                 timings.firstAudioSent = now
-                if let first = timings.firstSpeak { metrics.timeToFirstAudio.observe(now - first) }
+                if let first = timings.firstSpeak { metrics.timeToFirstAudio.recordSeconds(now - first) }
                 session.timings = timings
             }
         case .error(let error):
@@ -233,7 +233,7 @@ extension TTSService {
         case .final:
             if let timings = session.timings {
                 if let first = timings.firstSpeak, let end = timings.generationEnd, timings.audioSeconds > 0 {
-                    metrics.realTimeFactor.observe((end - first) / timings.audioSeconds)
+                    metrics.realTimeFactor.record((end - first) / timings.audioSeconds)
                 }
                 session.logger.info("turn completed", metadata: [
                     "turn": "\(timings.turn)", "audio_seconds": "\(timings.audioSeconds)",

@@ -41,7 +41,7 @@ public final class TTSService: @unchecked Sendable {
     private let engineSlot = Mutex<(engine: (any SpeechEngine)?, defaultVoice: String)>((nil, ""))
     private let drained = Mutex<DispatchSemaphore?>(nil)
     private let stopped = Atomic<Bool>(false)
-    private(set) var server: WebSocketServer!  // set once in init
+    let server: WebSocketServer
 
     // Loop-thread state.
     var sessions: [UInt64: Session] = [:]
@@ -59,21 +59,13 @@ public final class TTSService: @unchecked Sendable {
         authenticator = Authenticator(apiKeys: config.apiKeys)
         engineSlot.withLock { $0 = (engine, config.defaultVoice) }
 
-        var handlers = WebSocketServer.Handlers()
-        handlers.http = { [weak self] request in self?.answer(request) ?? HTTPResponse(status: 503, text: "stopping\n") }
-        handlers.upgrade = { [weak self] request in
-            guard let self else { return HTTPResponse(status: 503, text: "stopping\n") }
-            return checkUpgrade(request)
-        }
-        handlers.open = { [weak self] connection in self?.onOpen(connection) }
-        handlers.message = { [weak self] connection, message in self?.onMessage(connection, message) }
-        handlers.written = { [weak self] connection in self?.onWritten(connection) }
-        handlers.close = { [weak self] connection in self?.onClose(connection) }
+        let target = HandlerTarget()
         let serverConfiguration = WebSocketServer.Configuration(
             host: config.host, port: config.port, maxMessageBytes: config.maxMessageBytes,
             maxRequestBodyBytes: 65536, outboxCapacity: config.sendWindow + 64, pauseReadingLevel: config.sendWindow + 32,
             customHeaderNames: ["x-api-key"], closeTimeoutSeconds: options.closeTimeoutSeconds)
-        server = WebSocketServer(configuration: serverConfiguration, handlers: handlers)
+        server = WebSocketServer(configuration: serverConfiguration, handlers: target.handlers)
+        target.service = self  // before `start`: no handler runs before this
     }
 
     deinit {
@@ -218,6 +210,28 @@ public final class TTSService: @unchecked Sendable {
 
     /// Runs `work` on the loop thread (engine reports).
     func post(_ work: @escaping @Sendable () -> Void) { server.post(work) }
+}
+
+/// The server's handlers, forwarding to the service. The server is made in the service's init,
+/// before `self` can be captured, so the handlers hold this box and init fills it in.
+/// `@unchecked`: `service` is written once, in `TTSService.init`, before `start` creates the
+/// event-loop thread (the only reader); after that it is only read.
+private final class HandlerTarget: @unchecked Sendable {
+    weak var service: TTSService?
+
+    var handlers: WebSocketServer.Handlers {
+        var handlers = WebSocketServer.Handlers()
+        handlers.http = { [self] request in service?.answer(request) ?? HTTPResponse(status: 503, text: "stopping\n") }
+        handlers.upgrade = { [self] request in
+            guard let service else { return HTTPResponse(status: 503, text: "stopping\n") }
+            return service.checkUpgrade(request)
+        }
+        handlers.open = { [self] connection in service?.onOpen(connection) }
+        handlers.message = { [self] connection, message in service?.onMessage(connection, message) }
+        handlers.written = { [self] connection in service?.onWritten(connection) }
+        handlers.close = { [self] connection in service?.onClose(connection) }
+        return handlers
+    }
 }
 
 /// Seconds since an arbitrary point, from CLOCK_MONOTONIC.

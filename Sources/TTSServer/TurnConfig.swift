@@ -149,7 +149,7 @@ private struct ConfigReader {
     func integer(_ key: String, in range: ClosedRange<Int64>) throws(ProtocolError) -> Int64? {
         guard let value = value(key) else { return nil }
         guard case .integer(let number) = value, range.contains(number) else {
-                        throw .invalidConfig(key: key, reason: "must be an integer in \(range.lowerBound)...\(range.upperBound) (got \(value.brief))")
+            throw .invalidConfig(key: key, reason: "must be an integer in \(range.lowerBound)...\(range.upperBound) (got \(value.brief))")
         }
         return number
     }
@@ -157,7 +157,7 @@ private struct ConfigReader {
     func number(_ key: String, where isValid: (Double) -> Bool, expected: String) throws(ProtocolError) -> Double? {
         guard let value = value(key) else { return nil }
         guard let number = value.doubleValue, number.isFinite, Float(number).isFinite, isValid(number) else {
-                        throw .invalidConfig(key: key, reason: "must be \(expected) (got \(value.brief))")
+            throw .invalidConfig(key: key, reason: "must be \(expected) (got \(value.brief))")
         }
         return number
     }

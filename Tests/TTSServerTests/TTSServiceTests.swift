@@ -63,11 +63,11 @@ import Testing
         }
         #expect(messages.count >= 2 && abs(samples - 2 * 1280) <= 64, "\(samples) samples at 16 kHz")
         let metrics = service.metrics
-        #expect(metrics.turns(.completed).current == 2)
-        #expect(metrics.audioFrames.current == 6)  // 2 sentences × 2 frames, then 2 frames
-        #expect(metrics.timeToFirstAudio.snapshot.count == 2)
-        #expect(metrics.realTimeFactor.snapshot.count == 2)
-        #expect(metrics.underruns.current == 0)  // every frame came at once
+        #expect(metrics.turnCount(.completed) == 2)
+        #expect(metrics.value("pocket_tts_audio_frames_total") == 6)  // 2 sentences × 2 frames, then 2 frames
+        #expect(metrics.value("pocket_tts_time_to_first_audio_seconds_count") == 2)
+        #expect(metrics.value("pocket_tts_real_time_factor_count") == 2)
+        #expect(metrics.value("pocket_tts_underruns_total") == 0)  // every frame came at once
     }
 
     @Test func audioSlowerThanRealTimeCountsUnderruns() throws {
@@ -80,8 +80,9 @@ import Testing
         try client.text("Slow.")
         try client.flush()
         #expect(try client.collectTurn().audio.count == 4)
-        #expect(service.metrics.underruns.current >= 2)  // frames 2 to 4 come after the first ran out
-        let rtf = service.metrics.realTimeFactor.snapshot
+        #expect((service.metrics.value("pocket_tts_underruns_total") ?? 0) >= 2)  // frames 2 to 4 come after the first ran out
+        let rtf = (count: service.metrics.value("pocket_tts_real_time_factor_count"),
+                   sum: service.metrics.value("pocket_tts_real_time_factor_sum") ?? 0)
         #expect(rtf.count == 1 && rtf.sum > 1.5, "real-time factor \(rtf.sum)")
     }
 
@@ -111,7 +112,7 @@ import Testing
         try client.text("Short.")
         try client.flush()
         #expect(try client.collectTurn().audio.count == 40)
-        #expect(service.metrics.turns(.cancelled).current == 1)
+        #expect(service.metrics.turnCount(.cancelled) == 1)
     }
 
     @Test func apiKeysAreCheckedOnUpgrade() throws {
@@ -140,7 +141,7 @@ import Testing
         guard case .error("invalid_type", _) = try other.next() else { Issue.record("no invalid_type"); return }
         try other.config()
         _ = try other.expectAccepted()
-        #expect(service.metrics.errors(.parseError).current == 1)
+        #expect(service.metrics.errorCount(.parseError) == 1)
     }
 
     @Test func sessionLimitAnswersAtCapacityThenCloses() throws {
@@ -170,7 +171,7 @@ import Testing
         #expect(try first.next() == .pong)  // the cancel has been handled
         try second.config()
         _ = try second.expectAccepted()
-        #expect(service.metrics.turns(.rejected).current == 1)
+        #expect(service.metrics.turnCount(.rejected) == 1)
     }
 
     @Test func idleSessionsAreClosed() throws {
@@ -198,13 +199,13 @@ import Testing
 
         let reader = try TTSTestClient.connect(port: port)
         let started = Date()
-        #expect(eventually(5) { service.metrics.slowClientCloses.current == 1 })
-        #expect(eventually(3) { service.metrics.sessions.current == 1 })
+        #expect(eventually(5) { service.metrics.value("pocket_tts_slow_client_closes_total") == 1 })
+        #expect(eventually(3) { service.metrics.value("pocket_tts_sessions") == 1 })
         print("DEBUG dropped after", Date().timeIntervalSince(started))  // dropped even though it never read the close
         try reader.send("{\"type\":\"ping\"}")
         #expect(try reader.next() == .pong)
         #expect(engine.openTurns == 0)
-        #expect(service.metrics.turns(.cancelled).current == 1)
+        #expect(service.metrics.turnCount(.cancelled) == 1)
     }
 
     @Test func shutdownFinishesTurnsInProgressThenCloses() throws {

@@ -1,6 +1,7 @@
 // CKernels: hot CPU kernels Swift cannot express (AVX-512 intrinsics), with portable fallbacks.
-// Plain C, no state. Every function picks its code path at run time from the CPU's features,
-// so the library runs on any x86_64 (or other) CPU; the AVX-512 code is compiled per function.
+// Plain C; the only state is the CPU's features, queried once. Every function picks its code
+// path at run time from them, so the library runs on any x86_64 (or other) CPU; the AVX-512
+// code is compiled per function.
 #ifndef CKERNELS_H
 #define CKERNELS_H
 
@@ -20,7 +21,8 @@ enum {
     CK_FEATURE_AVX512_BF16 = 1u << 1,
 };
 
-/// The features of the running CPU (and OS: zmm state enabled).
+/// The features of the running CPU (and OS: zmm state enabled), queried on the first call
+/// (thread-safe) and remembered.
 unsigned ck_cpu_features(void);
 
 /// Which implementation runs: the best supported one, or one forced (tests, benchmarks).
