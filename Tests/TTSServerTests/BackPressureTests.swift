@@ -50,7 +50,7 @@ import Testing
             let message = try client.next()
             guard message == .pong else { Issue.record("reply \(i): \(message)"); return }
         }
-        #expect(service.metrics.slowClientCloses.current == 0)
+        #expect(metricValue(service.metrics.render(), "pocket_tts_slow_client_closes_total") == 0)
     }
 
     @Test func aBurstOfConfigCancelPairsIsAllAnswered() throws {
@@ -67,6 +67,6 @@ import Testing
         }
         #expect(try client.next() == .pong)
         #expect(engine.openTurns == 0)
-        #expect(service.metrics.turns(.cancelled).current == Double(pairs))
+        #expect(metricValue(service.metrics.render(), "pocket_tts_turns_total{outcome=\"cancelled\"}") == Double(pairs))
     }
 }

@@ -53,6 +53,6 @@ import TTSEngine
         try client.text("Hi.")
         try client.flush()
         #expect(try !client.collectTurn().audio.isEmpty)
-        #expect(service.metrics.errors(.internalError).current == 0)
+        #expect(metricValue(service.metrics.render(), "pocket_tts_errors_total{code=\"internal_error\"}") == 0)
     }
 }

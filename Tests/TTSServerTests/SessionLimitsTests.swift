@@ -104,7 +104,7 @@ private let keepaliveClose = SessionMachine.Action.close(
         }
         try first.webSocket.sendClose()
         _ = try first.expectClose()
-        #expect(eventually { service.metrics.sessions.current == 1 })
+        #expect(eventually { metricValue(service.metrics.render(), "pocket_tts_sessions") == 1 })
         let fourth = try TTSTestClient.connect(port: port)
         try fourth.send(ping)
         #expect(try fourth.next() == .pong)
