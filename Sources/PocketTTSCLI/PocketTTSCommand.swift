@@ -13,6 +13,7 @@ struct PocketTTSCommand: ParsableCommand {
             Generate.self,
             ExportVoice.self,
             Tokenize.self,
+            Normalize.self,
             Serve.self,
         ]
     )

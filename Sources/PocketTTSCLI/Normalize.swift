@@ -1,0 +1,32 @@
+import ArgumentParser
+import Foundation
+import PocketTTS
+
+/// `pocket-tts normalize`: the text as the normalizer would have it spoken, one line in, one
+/// line out (for checking rules and pronunciations; `tokenize --normalize` shows the chunks).
+struct Normalize: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print text as the normalizer would have it spoken (numbers, money, dates, units, ...).",
+        discussion: "Each line of the text is normalized on its own and printed on one line.")
+
+    @Option(help: "Text to normalize; '-' reads standard input.")
+    var text: String
+
+    @Option(help: "A YAML or JSON file mapping words (or /patterns/) to spoken forms, applied before the rules.")
+    var pronunciations: String?
+
+    func run() throws {
+        var text = self.text
+        if text == "-" { text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) }
+        let normalizer = TextNormalizer(pronunciations: try loadPronunciations(pronunciations))
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false).dropLast(text.hasSuffix("\n") ? 1 : 0) {
+            print(normalizer.normalize(String(line)).text)
+        }
+    }
+}
+
+/// The pronunciation dictionary of `--pronunciations FILE` (none without the flag).
+func loadPronunciations(_ path: String?) throws -> Pronunciations {
+    guard let path else { return Pronunciations() }
+    return try Pronunciations(contentsOfFile: path)
+}
