@@ -94,7 +94,8 @@ enum NumberWords {
         switch value {
         case 2: word = plural ? "halves" : "half"
         case 4: word = plural ? "quarters" : "quarter"
-        case 3...20, 32, 64, 100, 1000: word = ordinal(value) + (plural ? "s" : "")
+        case 3...20, 32, 64: word = ordinal(value) + (plural ? "s" : "")
+        case 100, 1000: word = (value == 100 ? "hundredth" : "thousandth") + (plural ? "s" : "")
         default: return nil
         }
         return word

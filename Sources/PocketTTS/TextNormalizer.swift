@@ -180,12 +180,21 @@ struct SpokenScalars: Equatable {
 
         mutating func say(_ spoken: String, for range: Range<Int>) {
             let scalars = Array(spoken.unicodeScalars)
-            if let first = scalars.first, ScalarText.isAlnum(first), let last = result.scalars.last, ScalarText.isAlnum(last) {
+            if let first = scalars.first, ScalarText.isAlnum(first), let last = result.scalars.last,
+               ScalarText.isAlnum(last) || Self.isMark(last) {
                 append(" ", range.lowerBound..<range.lowerBound)
             }
             for scalar in scalars { append(scalar, range) }
             result.expressions.append(range)
             afterWordReading = scalars.last.map(ScalarText.isAlnum) ?? false
+        }
+
+        /// A combining mark ("e\u{301}"): part of the letter before it.
+        static func isMark(_ scalar: Unicode.Scalar) -> Bool {
+            switch scalar.properties.generalCategory {
+            case .nonspacingMark, .spacingMark, .enclosingMark: true
+            default: false
+            }
         }
 
         private mutating func append(_ scalar: Unicode.Scalar, _ source: Range<Int>) {
