@@ -5,8 +5,9 @@
 // Every layer uses the same flat keys (`port`, `max_sessions`, ...). An unknown key in the file
 // or the flags is an error naming it; environment variables are matched by name, so unrelated
 // `POCKET_TTS_*` variables of other components are left alone. `api_keys` is a list in YAML and
-// comma-separated elsewhere.
+// comma-separated elsewhere; `pronunciations` is a mapping in YAML and YAML or JSON text elsewhere.
 import Foundation
+import PocketTTS
 import Yams
 
 public enum ServerConfigError: Error, Equatable, CustomStringConvertible {
@@ -74,6 +75,10 @@ public struct ServerConfig: Equatable, Sendable {
     public var maxJSONDepth = 32
     /// Who may read `/metrics`.
     public var metricsAccess = MetricsAccess.apiKey
+    /// `normalize` of a turn config without it: say numbers, dates, units ... as words.
+    public var normalize = true
+    /// Pronunciations for every turn (words and /patterns/); a turn's own win over them.
+    public var pronunciations = Pronunciations()
 
     public init() {}
 
@@ -119,6 +124,12 @@ public struct ServerConfig: Equatable, Sendable {
                 }
                 let items = sequence.map { $0.string ?? "" }
                 try key.set(&self, items.joined(separator: ","), source)
+            } else if key.isMapping, valueNode.mapping != nil {
+                let text: String
+                do { text = try Yams.serialize(node: valueNode) } catch {
+                    throw .invalidValue(key: name, value: "\(valueNode)", expected: key.expected, source: source)
+                }
+                try key.set(&self, text, source)
             } else if let scalar = valueNode.scalar {
                 try key.set(&self, scalar.string, source)
             } else {
@@ -147,7 +158,7 @@ public struct ServerConfig: Equatable, Sendable {
     public var protocolSettings: ProtocolSettings {
         ProtocolSettings(defaultVoice: defaultVoice, maxTextMessageCharacters: maxTextMessageCharacters,
                          maxTurnTextCharacters: maxTurnTextCharacters, maxLSDDecodeSteps: maxLSDDecodeSteps,
-                         maxTokensPerChunk: maxTokensPerChunk,
+                         maxTokensPerChunk: maxTokensPerChunk, normalize: normalize, pronunciations: pronunciations,
                          jsonLimits: JSONLimits(maxDepth: maxJSONDepth, maxBytes: maxMessageBytes))
     }
 
@@ -163,6 +174,8 @@ public struct ServerConfig: Equatable, Sendable {
         let name: String
         let expected: String
         var isList = false
+        /// A YAML mapping (given to `set` as YAML text).
+        var isMapping = false
         let set: @Sendable (inout ServerConfig, String, String) throws(ServerConfigError) -> Void
     }
 
@@ -195,6 +208,22 @@ public struct ServerConfig: Equatable, Sendable {
                 throw .invalidValue(key: "metrics_access", value: value, expected: "open, api_key or off", source: source)
             }
             config.metricsAccess = access
+        },
+        Key(name: "normalize", expected: "true or false") { config, value, source throws(ServerConfigError) in
+            switch value.trimmingCharacters(in: .whitespaces).lowercased() {
+            case "true", "yes", "on", "1": config.normalize = true
+            case "false", "no", "off", "0": config.normalize = false
+            default: throw .invalidValue(key: "normalize", value: value, expected: "true or false", source: source)
+            }
+        },
+        Key(name: "pronunciations", expected: "a mapping of words (or /patterns/) to spoken forms", isMapping: true) {
+            config, value, source throws(ServerConfigError) in
+            do {
+                config.pronunciations = try Pronunciations(yaml: value)
+            } catch {
+                throw .invalidValue(key: "pronunciations", value: value, expected: "a mapping of words (or /patterns/) to spoken forms (\(error))",
+                                    source: source)
+            }
         },
     ]
 

@@ -180,7 +180,7 @@ extension TTSService {
             startTurn(start, in: session)
         case .speak(let text, let turn):
             if session.timings?.turn == turn, session.timings?.firstSpeak == nil { session.timings?.firstSpeak = clock() }
-            engine?.speak(text, key: TurnKey(session: id, turn: turn))
+            engine?.speak(session.machine.spokenText(text, turn: turn), key: TurnKey(session: id, turn: turn))
         case .finishTurn(let turn):
             engine?.finishTurn(TurnKey(session: id, turn: turn))
         case .cancelTurn(let turn):

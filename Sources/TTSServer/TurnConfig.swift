@@ -2,6 +2,7 @@
 // `{"type":"config"}` message. Unknown keys are ignored (clients send `normalize`, `pauses`,
 // `language`); a known key with a bad value is an `.invalidConfig` naming it; `null` means
 // "the default".
+import PocketTTS
 
 /// How audio is sent back.
 public enum AudioFormat: String, Sendable, CaseIterable {
@@ -35,10 +36,15 @@ public struct ProtocolSettings: Sendable, Equatable {
     public var maxTokensPerChunk: Int
     /// Size and nesting bounds of a client's JSON message, checked before it is parsed.
     public var jsonLimits: JSONLimits
+    /// `normalize` of a config without it.
+    public var normalize: Bool
+    /// The server's pronunciations, under each turn's own.
+    public var pronunciations: Pronunciations
 
     public init(
         defaultVoice: String = "alba", maxTextMessageCharacters: Int = 10_000,
         maxTurnTextCharacters: Int = 100_000, maxLSDDecodeSteps: Int = 32, maxTokensPerChunk: Int = 200,
+        normalize: Bool = true, pronunciations: Pronunciations = Pronunciations(),
         jsonLimits: JSONLimits = JSONLimits()
     ) {
         self.defaultVoice = defaultVoice
@@ -47,6 +53,8 @@ public struct ProtocolSettings: Sendable, Equatable {
         self.maxLSDDecodeSteps = maxLSDDecodeSteps
         self.maxTokensPerChunk = maxTokensPerChunk
         self.jsonLimits = jsonLimits
+        self.normalize = normalize
+        self.pronunciations = pronunciations
     }
 }
 
@@ -72,6 +80,14 @@ public struct TurnConfig: Sendable, Equatable {
     public var seed: UInt64? = nil
     /// Tokens per generated chunk (`split_into_best_sentences(max_tokens:)`).
     public var maxTokens: Int = 50
+    /// Say numbers, money, dates, units and abbreviations as words (`TextNormalizer`) before
+    /// speaking; the LiveKit plugin sends `"normalize": true`. Default: the server's (on).
+    public var normalize: Bool = true
+    /// The server's pronunciations with the turn's own `pronunciations` (words only) over them.
+    public var pronunciations = Pronunciations()
+
+    /// How the turn's text is rewritten before it is spoken.
+    public var textNormalizer: TextNormalizer { TextNormalizer(pronunciations: pronunciations, readsRules: normalize) }
 
     public init(voice: String) {
         self.voice = voice
@@ -117,6 +133,8 @@ public struct TurnConfig: Sendable, Equatable {
         if let tokens = try reader.integer("max_tokens", in: 1...Int64(settings.maxTokensPerChunk)) {
             config.maxTokens = Int(tokens)
         }
+        config.normalize = try reader.bool("normalize") ?? settings.normalize
+        config.pronunciations = settings.pronunciations.merging(try parsePronunciations(data["pronunciations"]))
         return config
     }
 }
