@@ -61,11 +61,12 @@ enum NumberWords {
     }
 
     /// A year as it is said: "nineteen eighty-four", "nineteen oh five", "nineteen hundred",
-    /// "two thousand", "two thousand nine", "twenty twenty-four", "ten sixty-six".
+    /// "two thousand", "two thousand nine", "one thousand five", "twenty twenty-four", "ten
+    /// sixty-six".
     static func year(_ value: Int) -> String {
         let century = value / 100
         let rest = value % 100
-        if value < 1000 || value % 1000 == 0 || (2000...2009).contains(value) {
+        if value < 1000 || value % 1000 < 10 {  // 1000, 1005, 2000, 2009: "two thousand nine"
             return cardinal(value)
         }
         if rest == 0 { return cardinal(century) + " hundred" }

@@ -51,6 +51,8 @@ struct Generate: ParsableCommand {
     @Option(help: "Seconds of silence appended to a WAV file, as the reference does.")
     var trailingSilence = 0.2
 
+    @OptionGroup var normalization: NormalizationOptions
+
     mutating func validate() throws {
         guard temperature >= 0 else { throw ValidationError("--temperature must be >= 0") }
         guard lsdDecodeSteps >= 1 else { throw ValidationError("--lsd-decode-steps must be >= 1") }
@@ -61,6 +63,7 @@ struct Generate: ParsableCommand {
     func run() throws {
         var text = self.text
         if text == "-" { text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) }
+        text = try normalization.apply(to: text)
         let started = ContinuousClock.now
         let tts = try model.load()
         let voice = try voiceOptions.load(model: tts, files: model.files)

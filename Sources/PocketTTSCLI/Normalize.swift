@@ -30,3 +30,20 @@ func loadPronunciations(_ path: String?) throws -> Pronunciations {
     guard let path else { return Pronunciations() }
     return try Pronunciations(contentsOfFile: path)
 }
+
+/// `--normalize` and `--pronunciations` of `generate` and `tokenize`. Off by default, so the
+/// text goes to the model exactly as the reference would send it.
+struct NormalizationOptions: ParsableArguments {
+    @Flag(help: "Say numbers, money, dates, times, units, abbreviations and acronyms as words first (as the service does by default).")
+    var normalize = false
+
+    @Option(help: "A YAML or JSON file mapping words (or /patterns/) to spoken forms, applied first (also without --normalize).")
+    var pronunciations: String?
+
+    /// The text as it will be spoken.
+    func apply(to text: String) throws -> String {
+        guard normalize || pronunciations != nil else { return text }
+        let normalizer = TextNormalizer(pronunciations: try loadPronunciations(pronunciations), readsRules: normalize)
+        return normalizer.normalize(text).text
+    }
+}

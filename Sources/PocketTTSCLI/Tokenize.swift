@@ -25,6 +25,8 @@ struct Tokenize: ParsableCommand {
     @Flag(help: "Indent the JSON (one value per line).")
     var pretty = false
 
+    @OptionGroup var normalization: NormalizationOptions
+
     func validate() throws {
         guard maxTokens > 0 else { throw ValidationError("--max-tokens must be positive") }
     }
@@ -34,6 +36,7 @@ struct Tokenize: ParsableCommand {
         if text == "-" { text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) }
         let modelConfig = try files.modelConfig()
         let tokenizer = try Tokenizer(modelPath: try files.resolveTokenizer(config: modelConfig))
+        text = try normalization.apply(to: text)
         let chunks = try TextChunk.chunks(
             for: text, tokenizer: tokenizer, maxTokens: maxTokens, frameRate: modelConfig.mimi.frameRate)
         print(try TextChunk.json(chunks, maxTokens: maxTokens, pretty: pretty))
