@@ -158,6 +158,9 @@ struct Currency: Sendable {
         Currency(symbol: "₿", singular: "bitcoin", plural: "bitcoins", cent: nil),
     ]
 
+    /// The first code points of the symbols (a cheap test before the table).
+    static let firstScalars = String(String.UnicodeScalarView(table.map { $0.symbol.unicodeScalars.first! }))
+
     /// Scales after an amount: "$3m", "£2.5bn", "$10k", "$4 million".
     static let scales: [(written: String, spoken: String, glued: Bool)] = [
         ("thousand", "thousand", false), ("million", "million", false), ("billion", "billion", false),

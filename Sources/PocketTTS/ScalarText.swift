@@ -19,7 +19,11 @@ struct ScalarText: Sendable {
     func isSpace(_ index: Int) -> Bool { self[index].map(Self.isSpace) ?? false }
     func isUpper(_ index: Int) -> Bool { self[index].map { $0.properties.isUppercase } ?? false }
     func isLower(_ index: Int) -> Bool { self[index].map { $0.properties.isLowercase } ?? false }
-    func `is`(_ index: Int, oneOf set: Set<Unicode.Scalar>) -> Bool { self[index].map(set.contains) ?? false }
+    /// The code point at `index` is one of `candidates` (a short literal: no set to build).
+    func `is`(_ index: Int, oneOf candidates: String) -> Bool {
+        guard let scalar = self[index] else { return false }
+        return candidates.unicodeScalars.contains(scalar)
+    }
 
     /// A token starts at `index`: nothing before it, or not a letter or digit.
     func startsToken(_ index: Int) -> Bool { !isAlnum(index - 1) }
@@ -60,7 +64,7 @@ struct ScalarText: Sendable {
         for expected in literal.unicodeScalars {
             guard let scalar = self[end] else { return nil }
             if ignoringCase {
-                guard scalar.properties.lowercaseMapping == expected.properties.lowercaseMapping else { return nil }
+                guard Self.asciiLowercase(scalar) == Self.asciiLowercase(expected) else { return nil }
             } else {
                 guard scalar == expected else { return nil }
             }
@@ -106,11 +110,25 @@ struct ScalarText: Sendable {
         return isUpper(next)
     }
 
-    static let inlineSpaces: Set<Unicode.Scalar> = [" ", "\u{A0}", "\u{202F}"]
+    /// A space, a no-break space, a narrow no-break space.
+    static let inlineSpaces = " \u{A0}\u{202F}"
 
-    static func isLetter(_ scalar: Unicode.Scalar) -> Bool { scalar.properties.isAlphabetic }
-    static func isAlnum(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.properties.isAlphabetic || scalar.properties.numericType != nil
+    /// ASCII letters lower-cased (literals matched ignoring case are ASCII).
+    static func asciiLowercase(_ scalar: Unicode.Scalar) -> UInt32 {
+        ("A"..."Z").contains(scalar) ? scalar.value + 32 : scalar.value
     }
-    static func isSpace(_ scalar: Unicode.Scalar) -> Bool { scalar.properties.isWhitespace }
+
+    // ASCII first: these run at every position of every text.
+    static func isLetter(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar.isASCII { return ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) }
+        return scalar.properties.isAlphabetic
+    }
+    static func isAlnum(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar.isASCII { return isLetter(scalar) || ("0"..."9").contains(scalar) }
+        return scalar.properties.isAlphabetic || scalar.properties.numericType != nil
+    }
+    static func isSpace(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar.isASCII { return scalar == " " || ("\t"..."\r").contains(scalar) }
+        return scalar.properties.isWhitespace
+    }
 }

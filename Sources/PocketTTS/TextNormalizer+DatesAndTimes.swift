@@ -8,7 +8,7 @@ extension TextNormalizer {
     /// The time rule: h:mm or hh:mm(:ss), hours up to 24, optionally followed by am/pm; or an
     /// hour from 1 to 12 followed by am/pm. ":00" is "o'clock" ("hundred" from 13:00 and at 0:00).
     static func readTime(_ text: ScalarText, _ index: Int) -> Reading? {
-        guard text.isDigit(index), text.startsToken(index), !text.is(index - 1, oneOf: [":", ".", ",", "/", "-"]) else {
+        guard text.isDigit(index), text.startsToken(index), !text.is(index - 1, oneOf: ":.,/-") else {
             return nil
         }
         let hourEnd = text.digitsEnd(from: index)
@@ -75,7 +75,7 @@ extension TextNormalizer {
 
     /// "2024-05-01" (ISO), "5/1/2024" (month/day/year), "01.05.2024" (day.month.year).
     static func readNumericDate(_ text: ScalarText, _ index: Int) -> Reading? {
-        guard !text.is(index - 1, oneOf: [".", ",", "/", "-", ":"]) else { return nil }
+        guard !text.is(index - 1, oneOf: ".,/-:") else { return nil }
         var fields: [Range<Int>] = []
         var separator: Unicode.Scalar?
         var end = index
@@ -85,11 +85,11 @@ extension TextNormalizer {
             fields.append(end..<digitsEnd)
             end = digitsEnd
             if fields.count == 3 { break }
-            guard let next = text[end], ["-", "/", "."].contains(next), separator == nil || separator == next else { return nil }
+            guard let next = text[end], "-/.".unicodeScalars.contains(next), separator == nil || separator == next else { return nil }
             separator = next
             end += 1
         }
-        guard text.endsToken(end), !(text.is(end, oneOf: ["-", "/", ".", ":"]) && text.isDigit(end + 1)) else { return nil }
+        guard text.endsToken(end), !(text.is(end, oneOf: "-/.:") && text.isDigit(end + 1)) else { return nil }
         let lengths = fields.map(\.count)
         let values = fields.map { text.value($0) }
         let (year, month, day, yearDigits): (Int, Int, Int, Int)
@@ -120,7 +120,7 @@ extension TextNormalizer {
         guard text.isUpper(index), let (month, monthEnd) = monthName(text, index), text[monthEnd] == " " else { return nil }
         let dayStart = monthEnd + 1
         let dayEnd = text.digitsEnd(from: dayStart)
-        if dayEnd - dayStart == 4, text.endsToken(dayEnd), !(text.is(dayEnd, oneOf: [":", ",", "."]) && text.isDigit(dayEnd + 1)),
+        if dayEnd - dayStart == 4, text.endsToken(dayEnd), !(text.is(dayEnd, oneOf: ":,.") && text.isDigit(dayEnd + 1)),
            case let year = text.value(dayStart..<dayEnd), (1000...2099).contains(year) {
             return Reading(end: dayEnd, spoken: Lexicon.months[month - 1] + " " + NumberWords.year(year))
         }
@@ -129,7 +129,7 @@ extension TextNormalizer {
         }
         var end = dayEnd
         if let suffixEnd = ordinalSuffixEnd(text, end) { end = suffixEnd }
-        guard text.endsToken(end), !(text.is(end, oneOf: [":", "/", "-", "."]) && text.isDigit(end + 1)) else { return nil }
+        guard text.endsToken(end), !(text.is(end, oneOf: ":/-.") && text.isDigit(end + 1)) else { return nil }
         var spoken = Lexicon.months[month - 1] + " " + NumberWords.ordinal(day)
         if let (year, yearEnd) = yearAfterDay(text, end) {
             spoken += ", " + NumberWords.year(year)
@@ -171,7 +171,7 @@ extension TextNormalizer {
         guard text[start] == " " else { return nil }
         start += 1
         let end = text.digitsEnd(from: start)
-        guard end - start == 4, text.endsToken(end), !(text.is(end, oneOf: [":", ".", ","]) && text.isDigit(end + 1)) else {
+        guard end - start == 4, text.endsToken(end), !(text.is(end, oneOf: ":.,") && text.isDigit(end + 1)) else {
             return nil
         }
         let year = text.value(start..<end)

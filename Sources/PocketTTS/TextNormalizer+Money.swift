@@ -6,17 +6,18 @@ extension TextNormalizer {
     /// " million") or a range ("$5-10", "$5–$10"). Two decimals are cents ("four dollars and
     /// fifty cents"); other amounts are said as numbers ("three point five million pounds").
     static func readMoney(_ text: ScalarText, _ index: Int) -> Reading? {
-        guard text.startsToken(index) else { return nil }
+        guard let first = text[index], Currency.firstScalars.unicodeScalars.contains(first) || first == "-" || first == "−",
+              text.startsToken(index) else { return nil }
         var start = index
         var negative = false
-        if text.is(start, oneOf: ["-", "−"]), !text.is(index - 1, oneOf: ["-", "−", ".", "/", ":", ","]) {
+        if text.is(start, oneOf: "-−"), !text.is(index - 1, oneOf: "-−./:,") {
             negative = true
             start += 1
         }
         guard let (currency, amount, scale, end) = amount(text, start) else { return nil }
         let sign = negative ? "minus " : ""
         let dash = end
-        if text.is(dash, oneOf: ["-", "–"]) {
+        if text.is(dash, oneOf: "-–") {
             let secondStart = text.match(currency.symbol, at: dash + 1) ?? dash + 1
             if text.isDigit(secondStart), let second = NumberLiteral.parse(text, at: secondStart, signed: false) {
                 let (secondScale, secondEnd) = self.scale(text, second.range.upperBound)
@@ -69,7 +70,7 @@ extension TextNormalizer {
     /// ("(555) 123-4567"); three or more groups joined by "-" or "." with 10 or 11 digits and a
     /// last group of four ("555-123-4567", "1-800-555-1234"); "555-1234".
     static func readPhone(_ text: ScalarText, _ index: Int) -> Reading? {
-        guard !text.isAlnum(index - 1), !text.is(index - 1, oneOf: [".", ",", "-", "/", ":", "+"]) else { return nil }
+        guard !text.isAlnum(index - 1), !text.is(index - 1, oneOf: ".,-/:+") else { return nil }
         var end = index
         var plus = false
         var parenthesized = false
@@ -90,12 +91,12 @@ extension TextNormalizer {
             let digitsEnd = text.digitsEnd(from: end)
             groups.append(text.digits(end..<digitsEnd))
             end = digitsEnd
-            guard let next = text[end], ["-", ".", " "].contains(next), text.isDigit(end + 1) else { break }
+            guard let next = text[end], "-. ".unicodeScalars.contains(next), text.isDigit(end + 1) else { break }
             if next == " " && !(plus || parenthesized) { break }
             separators.insert(next)
             end += 1
         }
-        guard text.endsToken(end), !(text.is(end, oneOf: ["-", ".", "/", ":", ","]) && text.isDigit(end + 1)) else {
+        guard text.endsToken(end), !(text.is(end, oneOf: "-./:,") && text.isDigit(end + 1)) else {
             return nil
         }
         let total = groups.reduce(0) { $0 + $1.count }

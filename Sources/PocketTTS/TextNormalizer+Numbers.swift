@@ -48,8 +48,8 @@ struct NumberLiteral {
     static func parse(_ text: ScalarText, at index: Int, signed: Bool) -> NumberLiteral? {
         var end = index
         var negative = false
-        if signed, text.is(end, oneOf: ["-", "−"]), !text.isAlnum(end - 1),
-           !text.is(end - 1, oneOf: ["-", "−", ".", "/", ":", ","]),
+        if signed, text.is(end, oneOf: "-−"), !text.isAlnum(end - 1),
+           !text.is(end - 1, oneOf: "-−./:,"),
            text.isDigit(end + 1) || text[end + 1] == "." && text.isDigit(end + 2) {
             negative = true
             end += 1
@@ -94,10 +94,10 @@ extension TextNormalizer {
     /// factor ("1920x1080", "3x"), a unit ("5 km", "50%", "10k"); else the number alone, a 4-digit
     /// number from 1000 to 2099 said as a year unless a counted plural follows ("1500 people").
     static func readNumber(_ text: ScalarText, _ index: Int) -> Reading? {
-        if text.is(index, oneOf: ["'", "’"]), text.startsToken(index) {
+        if text.is(index, oneOf: "'’"), text.startsToken(index) {
             return readDecade(text, index + 1, start: index)
         }
-        guard text.isDigit(index) || text.is(index, oneOf: ["-", "−", ".", "+"]) else { return nil }
+        guard text.isDigit(index) || text.is(index, oneOf: "-−.+") else { return nil }
         if let dotted = readDottedNumbers(text, index) { return dotted }
         if text[index] == "+" {
             guard !text.isAlnum(index - 1), text.isDigit(index + 1), var reading = readNumber(text, index + 1) else { return nil }
@@ -113,7 +113,7 @@ extension TextNormalizer {
         if number.isPlainInteger, let decade = readDecade(text, index, start: index) { return decade }
         if let fraction = readFraction(after: number, text) { return fraction }
         if let range = readRange(from: number, text) { return range }
-        if number.fraction == nil, text.is(end, oneOf: ["x", "×"]) {
+        if number.fraction == nil, text.is(end, oneOf: "x×") {
             if text.isDigit(end + 1), let second = NumberLiteral.parse(text, at: end + 1, signed: false) {
                 return withUnit(number.words + " by " + second.words, plural: true, text, second.range.upperBound)
             }
@@ -164,7 +164,7 @@ extension TextNormalizer {
             return nil
         }
         var end = digitsEnd
-        if text.is(end, oneOf: ["'", "’"]) { end += 1 }
+        if text.is(end, oneOf: "'’") { end += 1 }
         guard text[end] == "s", text.endsToken(end + 1) else { return nil }
         let value = text.value(digitsStart..<digitsEnd)
         let words = count == 4 ? NumberWords.year(value) : NumberWords.cardinal(value)
@@ -175,7 +175,7 @@ extension TextNormalizer {
     static func readFraction(after number: NumberLiteral, _ text: ScalarText) -> Reading? {
         guard number.fraction == nil, !number.grouped, let whole = number.integerValue else { return nil }
         let end = number.range.upperBound
-        if let (numerator, denominator) = text[end].flatMap({ vulgarFractions[$0] }) {
+        if let scalar = text[end], scalar.value >= 0xBC, let (numerator, denominator) = vulgarFractions[scalar] {
             return withUnit(mixed(number.words, numerator, denominator), plural: true, text, end + 1)
         }
         if text[end] == " ", let (numerator, denominator, fractionEnd) = simpleFraction(text, end + 1),
@@ -194,7 +194,7 @@ extension TextNormalizer {
         let slash = text.digitsEnd(from: index)
         guard slash > index, slash - index <= 15, text[slash] == "/", text.isDigit(slash + 1) else { return nil }
         let end = text.digitsEnd(from: slash + 1)
-        guard end - slash - 1 <= 15, text.endsToken(end), !text.is(end, oneOf: ["/"]),
+        guard end - slash - 1 <= 15, text.endsToken(end), !text.is(end, oneOf: "/"),
               !(text[end] == "." && text.isDigit(end + 1)) else { return nil }
         let denominator = text.value(slash + 1..<end)
         guard denominator > 0 else { return nil }
@@ -213,11 +213,11 @@ extension TextNormalizer {
     /// a unit after the second number ("5-10%" → "five to ten percent").
     static func readRange(from first: NumberLiteral, _ text: ScalarText) -> Reading? {
         let dash = first.range.upperBound
-        guard text.is(dash, oneOf: ["-", "–"]), text.isDigit(dash + 1),
+        guard text.is(dash, oneOf: "-–"), text.isDigit(dash + 1),
               let second = NumberLiteral.parse(text, at: dash + 1, signed: false) else { return nil }
         let end = second.range.upperBound
         // "1-2-3" and "12-34-56" are codes, not ranges.
-        guard !(text.is(end, oneOf: ["-", "–"]) && text.isDigit(end + 1)) else { return nil }
+        guard !(text.is(end, oneOf: "-–") && text.isDigit(end + 1)) else { return nil }
         let asYears = first.isPlainInteger && second.isPlainInteger && first.integer.count == 4 && second.integer.count == 4
         let spoken = first.words(asYear: asYears) + " to " + second.words(asYear: asYears)
         return withUnit(spoken, plural: true, text, end)
@@ -226,7 +226,7 @@ extension TextNormalizer {
     /// Dotted numbers: an IPv4 address ("192.168.0.1" → "... dot ...") or a version
     /// ("1.2.3" → "one point two point three").
     static func readDottedNumbers(_ text: ScalarText, _ index: Int) -> Reading? {
-        guard text.isDigit(index), !text.isDigit(index - 1), !text.is(index - 1, oneOf: ["."]) else { return nil }
+        guard text.isDigit(index), !text.isDigit(index - 1), !text.is(index - 1, oneOf: ".") else { return nil }
         var parts: [[Int]] = []
         var end = index
         while true {

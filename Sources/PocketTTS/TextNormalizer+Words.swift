@@ -7,7 +7,7 @@ extension TextNormalizer {
     /// common ending ("example.com", "pocket.dev/tts"). Trailing punctuation is left to the
     /// sentence.
     static func readURL(_ text: ScalarText, _ index: Int) -> Reading? {
-        guard text.startsToken(index), !text.is(index - 1, oneOf: [".", "@", "/"]) else { return nil }
+        guard text.isLetter(index), text.startsToken(index), !text.is(index - 1, oneOf: ".@/") else { return nil }
         var start = index
         var hasScheme = false
         for scheme in ["https://", "http://", "ftp://"] {
@@ -26,7 +26,7 @@ extension TextNormalizer {
         while let scalar = text[end], !ScalarText.isSpace(scalar), !"\"'<>()[]{}“”‘’".unicodeScalars.contains(scalar) {
             end += 1
         }
-        while end > start, text.is(end - 1, oneOf: [".", ",", ";", ":", "!", "?", "/"]) { end -= 1 }
+        while end > start, text.is(end - 1, oneOf: ".,;:!?/") { end -= 1 }
         guard end > start else { return nil }
         return Reading(end: end, spoken: spell(text, start..<end))
     }
@@ -34,22 +34,26 @@ extension TextNormalizer {
     /// The end of "label.label.tld" at `index` when the last label is a common top-level domain.
     private static func bareDomainEnd(_ text: ScalarText, _ index: Int) -> Int? {
         var end = index
-        var labels: [String] = []
+        var labels = 0
+        var lastLabel = index..<index
         while true {
             let labelStart = end
             while text.isAlnum(end) && text[end]!.isASCII || text[end] == "-" { end += 1 }
             guard end > labelStart else { return nil }
-            labels.append(text.string(labelStart..<end))
+            labels += 1
+            lastLabel = labelStart..<end
             guard text[end] == ".", text.isAlnum(end + 1) else { break }
             end += 1
         }
-        guard labels.count >= 2, Lexicon.domains.contains(labels.last!.lowercased()) else { return nil }
+        guard labels >= 2, Lexicon.domains.contains(text.string(lastLabel).lowercased()) else { return nil }
         return end
     }
 
     /// The e-mail rule: "jane.doe@example.com" → "jane dot doe at example dot com".
     static func readEmail(_ text: ScalarText, _ index: Int) -> Reading? {
-        guard text.startsToken(index), !text.is(index - 1, oneOf: [".", "@", "/", "+", "-"]) else { return nil }
+        guard text.isAlnum(index), text.startsToken(index), !text.is(index - 1, oneOf: ".@/+-") else {
+            return nil
+        }
         var at = index
         while let scalar = text[at], scalar.isASCII, ScalarText.isAlnum(scalar) || "._%+-".unicodeScalars.contains(scalar) {
             at += 1
@@ -89,18 +93,20 @@ extension TextNormalizer {
         return words.joined(separator: " ")
     }
 
-    /// Abbreviations, longest written form first ("p.m." before "p.").
-    static let abbreviations = Abbreviation.table.sorted { $0.written.unicodeScalars.count > $1.written.unicodeScalars.count }
+    /// Abbreviations by first code point, longest written form first ("p.m." before "p.").
+    static let abbreviations: [Unicode.Scalar: [Abbreviation]] = Dictionary(
+        grouping: Abbreviation.table.sorted { $0.written.unicodeScalars.count > $1.written.unicodeScalars.count },
+        by: { $0.written.unicodeScalars.first! })
 
     /// The abbreviation rule (`Abbreviation.table`): titles ("Dr. Smith" → "Doctor Smith"; after a
     /// capitalized word and before a lower-case one "Elm St." is "Elm Street"), short forms
     /// ("e.g.", "vs."), forms read before a number only ("No. 5"). An abbreviation whose dot may
     /// end the sentence ("etc.") keeps a "." when a capital letter or the end of the text follows.
     static func readAbbreviation(_ text: ScalarText, _ index: Int) -> Reading? {
-        guard text.isLetter(index), text.startsToken(index), !text.is(index - 1, oneOf: [".", "'", "’", "@", "/"]) else {
+        guard text.isLetter(index), text.startsToken(index), !text.is(index - 1, oneOf: ".'’@/") else {
             return nil
         }
-        for abbreviation in abbreviations {
+        for abbreviation in abbreviations[text[index]!] ?? [] {
             guard let end = text.match(abbreviation.written, at: index) else { continue }
             if abbreviation.written.hasSuffix(".") {
                 guard !text.isAlnum(end) else { continue }
@@ -133,7 +139,7 @@ extension TextNormalizer {
     /// letter ("FBI" → "F B I", "CPUs" → "C P Us") when listed in `Lexicon.spelledAcronyms` or
     /// without vowels ("HTML"); others ("NASA", "STOP") are left to be read as words.
     static func readAcronym(_ text: ScalarText, _ index: Int) -> Reading? {
-        guard text.startsToken(index), !text.is(index - 1, oneOf: ["'", "’", "."]) else { return nil }
+        guard text.startsToken(index), !text.is(index - 1, oneOf: "'’.") else { return nil }
         var end = index
         while let scalar = text[end], ("A"..."Z").contains(scalar) { end += 1 }
         guard (2...6).contains(end - index), !text.isLetter(end) || text[end] == "s" && text.endsToken(end + 1) else {
@@ -169,7 +175,7 @@ extension TextNormalizer {
         case "²" where text.isLetter(index - 1): return Reading(end: index + 1, spoken: "squared")
         case "³" where text.isLetter(index - 1): return Reading(end: index + 1, spoken: "cubed")
         default:
-            guard let (numerator, denominator) = vulgarFractions[scalar] else { return nil }
+            guard scalar.value >= 0xBC, let (numerator, denominator) = vulgarFractions[scalar] else { return nil }
             return Reading(end: index + 1, spoken: NumberWords.fraction(numerator: numerator, denominator: denominator))
         }
     }

@@ -78,12 +78,20 @@ public struct TextNormalizer: Sendable, Equatable {
         return read.composed(after: pronounced).normalizedText
     }
 
-    /// Whether the period that ends `word` ("Dr.", "e.g.", "vs.", "No.") belongs to an
-    /// abbreviation whose dot does not end a sentence, so a sentence splitter must not cut
-    /// after it. Words that often end sentences ("etc.", "Inc.") are not. Case matters ("No."
-    /// but not "no.").
-    public static func isAbbreviation(_ word: some StringProtocol) -> Bool {
-        Abbreviation.table.contains { $0.written == String(word) && !$0.mayEndSentence }
+    /// Whether the period that ends `word` ("Dr.", "e.g.", "vs.") belongs to an abbreviation
+    /// whose dot does not end a sentence, so a sentence splitter must not cut after it. Forms
+    /// read only before a number ("No.", "Fig.", "pp.") count when `next`, the first character
+    /// after the whitespace that follows, is a digit. Words that often end sentences ("etc.",
+    /// "Inc.") never count. Case matters.
+    public static func isAbbreviation(_ word: some StringProtocol, followedBy next: Character? = nil) -> Bool {
+        Abbreviation.table.contains { abbreviation in
+            guard abbreviation.written == String(word) else { return false }
+            switch abbreviation.kind {
+            case .title, .inner: return true
+            case .beforeNumber: return next?.isASCII == true && next?.isNumber == true
+            case .mayEndSentence: return false
+            }
+        }
     }
 
     // MARK: The rules
