@@ -40,6 +40,11 @@ struct Abbreviation: Sendable {
         Abbreviation(written: "Sen.", spoken: "Senator", kind: .title),
         Abbreviation(written: "Rep.", spoken: "Representative", kind: .title),
         Abbreviation(written: "Pres.", spoken: "President", kind: .title),
+        // British style, no dot: only before a capitalized name.
+        Abbreviation(written: "Mr", spoken: "Mister", kind: .title),
+        Abbreviation(written: "Mrs", spoken: "Missus", kind: .title),
+        Abbreviation(written: "Ms", spoken: "Miz", kind: .title),
+        Abbreviation(written: "Dr", spoken: "Doctor", kind: .title),
         Abbreviation(written: "No.", spoken: "number", kind: .beforeNumber),
         Abbreviation(written: "no.", spoken: "number", kind: .beforeNumber),
         Abbreviation(written: "Nos.", spoken: "numbers", kind: .beforeNumber),
@@ -134,7 +139,7 @@ struct Unit: Sendable {
         Unit("mAh", "milliamp hour"), Unit("mA", "milliamp"), Unit("V", "volt"),
         Unit("dB", "decibel"), Unit("px", "pixel"),
         Unit("k", "thousand", "thousand", noSpace: true), Unit("bn", "billion", "billion", noSpace: true),
-        Unit("USD", "US dollar"), Unit("EUR", "euro"), Unit("GBP", "British pound"), Unit("€", "euro"),
+        Unit("USD", "U S dollar"), Unit("EUR", "euro"), Unit("GBP", "British pound"), Unit("€", "euro"),
     ].sorted { $0.written.unicodeScalars.count > $1.written.unicodeScalars.count }
 }
 
@@ -147,7 +152,7 @@ struct Currency: Sendable {
     let cent: (singular: String, plural: String)?
 
     static let table: [Currency] = [
-        Currency(symbol: "US$", singular: "US dollar", plural: "US dollars", cent: ("cent", "cents")),
+        Currency(symbol: "US$", singular: "U S dollar", plural: "U S dollars", cent: ("cent", "cents")),
         Currency(symbol: "$", singular: "dollar", plural: "dollars", cent: ("cent", "cents")),
         Currency(symbol: "€", singular: "euro", plural: "euros", cent: ("cent", "cents")),
         Currency(symbol: "£", singular: "pound", plural: "pounds", cent: ("penny", "pence")),
@@ -188,7 +193,7 @@ enum Lexicon {
     /// Acronyms said letter by letter although they have vowels (those without vowels, "HTML",
     /// "BBC", are spelled anyway).
     static let spelledAcronyms: Set<String> = [
-        "FBI", "CIA", "CPU", "GPU", "TPU", "USA", "UK", "EU", "UN", "AI", "API", "CEO", "CFO", "CTO", "COO",
+        "FBI", "CIA", "CPU", "GPU", "TPU", "USA", "US", "UK", "EU", "UN", "AI", "API", "CEO", "CFO", "CTO", "COO",
         "URL", "ID", "IBM", "UFO", "IOU", "OS", "IP", "UI", "UX", "USB", "DVD", "ATM", "IRS", "IQ", "UV",
         "HIV", "ICU", "EV", "AC", "DC", "HR", "PR", "BA", "MA", "MBA", "UAE", "OECD", "IDE", "SDK", "AWS", "OCR",
         "LED", "LCD", "ROM", "CD", "EA", "NYC", "FAQ", "OK", "DIY", "EST",

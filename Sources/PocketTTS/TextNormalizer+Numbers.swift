@@ -184,7 +184,10 @@ extension TextNormalizer {
         }
         guard let (_, denominator, fractionEnd) = simpleFraction(text, number.range.lowerBound + (number.negative ? 1 : 0))
         else { return nil }
-        if whole == 24, denominator == 7 { return Reading(end: fractionEnd, spoken: "twenty-four seven") }
+        // Said as two numbers: "24/7", "9/11", "50/50".
+        if [24: 7, 9: 11][whole] == denominator || whole == denominator && whole > 1 {
+            return Reading(end: fractionEnd, spoken: number.words + " " + NumberWords.cardinal(denominator))
+        }
         let sign = number.negative ? "minus " : ""
         return Reading(end: fractionEnd, spoken: sign + NumberWords.fraction(numerator: abs(whole), denominator: denominator))
     }

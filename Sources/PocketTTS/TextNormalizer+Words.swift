@@ -122,6 +122,10 @@ extension TextNormalizer {
             case .title:
                 let previous = text.previousWord(before: index)
                 let next = text.nextWord(after: end)
+                if !abbreviation.written.hasSuffix(".") {
+                    guard text[end] == " ", next?.word.first!.isUppercase == true else { continue }
+                    return Reading(end: end, spoken: abbreviation.spoken)
+                }
                 if let afterName = abbreviation.afterName, let previous, previous.first!.isUppercase,
                    !(next?.word.first!.isUppercase ?? false) {
                     return Reading(end: end, spoken: afterName + (text.sentenceMayEnd(at: end) ? "." : ""))

@@ -85,7 +85,7 @@ public struct TextNormalizer: Sendable, Equatable {
     /// "Inc.") never count. Case matters.
     public static func isAbbreviation(_ word: some StringProtocol, followedBy next: Character? = nil) -> Bool {
         Abbreviation.table.contains { abbreviation in
-            guard abbreviation.written == String(word) else { return false }
+            guard abbreviation.written.hasSuffix("."), abbreviation.written == String(word) else { return false }
             switch abbreviation.kind {
             case .title, .inner: return true
             case .beforeNumber: return next?.isASCII == true && next?.isNumber == true
