@@ -1,5 +1,5 @@
 // TurnConfig.swift: the validated settings of one turn, parsed from the `data` object of a
-// `{"type":"config"}` message. Unknown keys are ignored (clients send `normalize`, `pauses`,
+// `{"type":"config"}` message. Unknown keys are ignored (clients send `pauses`,
 // `language`); a known key with a bad value is an `.invalidConfig` naming it; `null` means
 // "the default".
 import PocketTTS
