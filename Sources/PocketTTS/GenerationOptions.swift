@@ -6,6 +6,9 @@ public struct GenerationOptions: Sendable, Equatable {
     public var framesAfterEOS: Int?
     /// Largest chunk, in tokens (`max_tokens`, 50).
     public var maxTokens: Int
+    /// Hard cap on a chunk's tokens: a reference chunk above it (one long sentence) is split
+    /// (`TextChunk.chunks(tokenCap:)`). nil: none, exactly the reference.
+    public var tokenCap: Int?
     /// Caps the frames of every chunk, replacing `max_gen_len` (fixed-length runs: benchmarks
     /// and checks on random weights, which never emit a reliable EOS). nil = the reference's.
     public var maxFrames: Int?
@@ -14,11 +17,12 @@ public struct GenerationOptions: Sendable, Equatable {
 
     public init(
         sampling: FlowLMSampling = FlowLMSampling(), framesAfterEOS: Int? = nil,
-        maxTokens: Int = TextChunk.defaultMaxTokens, maxFrames: Int? = nil, seed: UInt64 = 0
+        maxTokens: Int = TextChunk.defaultMaxTokens, tokenCap: Int? = nil, maxFrames: Int? = nil, seed: UInt64 = 0
     ) {
         self.sampling = sampling
         self.framesAfterEOS = framesAfterEOS
         self.maxTokens = maxTokens
+        self.tokenCap = tokenCap
         self.maxFrames = maxFrames
         self.seed = seed
     }
@@ -26,6 +30,7 @@ public struct GenerationOptions: Sendable, Equatable {
     /// Throws `.invalidOption` for a non-positive max tokens / max frames / noise clamp or negative frames after EOS.
     public func validate() throws(TTSModelError) {
         guard maxTokens > 0 else { throw .invalidOption("max tokens must be positive, got \(maxTokens)") }
+        if let c = tokenCap, c <= 0 { throw .invalidOption("token cap must be positive, got \(c)") }
         if let f = framesAfterEOS, f < 0 { throw .invalidOption("frames after EOS must be >= 0, got \(f)") }
         if let m = maxFrames, m <= 0 { throw .invalidOption("max frames must be positive, got \(m)") }
         if let c = sampling.noiseClamp, !(c > 0) { throw .invalidOption("noise clamp must be positive, got \(c)") }

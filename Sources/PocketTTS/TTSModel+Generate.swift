@@ -5,8 +5,9 @@ import Kernels
 /// the same steps batched on its own thread and decodes on consumer threads.
 extension TTSModel {
     /// The chunks the generator speaks for `text`, with their tokens (`split_into_best_sentences`).
-    public func chunks(for text: String, maxTokens: Int = TextChunk.defaultMaxTokens) throws -> [TextChunk] {
-        try TextChunk.chunks(for: text, tokenizer: tokenizer, maxTokens: maxTokens, frameRate: config.mimi.frameRate)
+    public func chunks(for text: String, maxTokens: Int = TextChunk.defaultMaxTokens, tokenCap: Int? = nil) throws -> [TextChunk] {
+        try TextChunk.chunks(for: text, tokenizer: tokenizer, maxTokens: maxTokens, tokenCap: tokenCap,
+                             frameRate: config.mimi.frameRate)
     }
 
     /// Generates speech for `text` in the voice `voice`, calling `onFrame` as each frame is
@@ -19,7 +20,7 @@ extension TTSModel {
     ) throws {
         try options.validate()
         var stream = GenerationStream(flowLM: flowLM, voice: voice, options: options)
-        stream.enqueue(try chunks(for: text, maxTokens: options.maxTokens))
+        stream.enqueue(try chunks(for: text, maxTokens: options.maxTokens, tokenCap: options.tokenCap))
         stream.finish()
         let latentDim = flowLM.dimensions.latentDim
         var decoderInput: [Float] = []  // [1, ldim] de-normalised

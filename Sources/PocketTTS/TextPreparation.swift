@@ -103,6 +103,10 @@ public func splitIntoBestSentences(
 public struct TextChunk: Equatable, Sendable {
     /// The reference's default chunk size (`MAX_TOKEN_PER_CHUNK`).
     public static let defaultMaxTokens = 50
+    /// The default hard cap on a chunk's tokens (`generate --max-tokens-per-chunk`, the
+    /// server's `max_tokens_per_chunk`): twice the reference's chunk size. It bounds a chunk's
+    /// KV cache (tokens + `maxGenerationFrames`: 100 + 442 positions).
+    public static let defaultTokenCap = 100
 
     /// The chunk text, as split (tokenized as is, not prepared again).
     public let text: String
@@ -132,10 +136,23 @@ public struct TextChunk: Equatable, Sendable {
     /// the config's latent `frameRate` (12.5 Hz for b6369a24). Empty when the text tokenizes
     /// to nothing. Throws `.empty` for an empty or whitespace-only text (or, as the reference
     /// would, for a chunk that strips to nothing).
+    ///
+    /// `tokenCap`, when given, is a hard cap: the reference's chunks within it are kept exactly;
+    /// one above it (a sentence longer than the cap: the reference keeps it whole) is split by
+    /// `TokenCap.split` at clause, then word, then character boundaries into pieces of about
+    /// equal size, each within the cap.
     public static func chunks(
-        for text: String, tokenizer: Tokenizer, maxTokens: Int = defaultMaxTokens, frameRate: Double
+        for text: String, tokenizer: Tokenizer, maxTokens: Int = defaultMaxTokens, tokenCap: Int? = nil,
+        frameRate: Double
     ) throws(TextError) -> [TextChunk] {
-        try splitIntoBestSentences(text, tokenizer: tokenizer, maxTokens: maxTokens).map {
+        var texts = try splitIntoBestSentences(text, tokenizer: tokenizer, maxTokens: maxTokens)
+        if let tokenCap {
+            texts = texts.flatMap { chunk in
+                tokenizer.tokenCount(chunk) <= tokenCap
+                    ? [chunk] : TokenCap.split(Array(chunk.unicodeScalars)[...], cap: tokenCap, counter: tokenizer)
+            }
+        }
+        return try texts.map {
             (chunkText: String) throws(TextError) -> TextChunk in
             let guess = try prepareTextPrompt(chunkText).framesAfterEOSGuess
             let tokens = tokenizer.encode(chunkText)

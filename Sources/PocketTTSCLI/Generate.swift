@@ -33,6 +33,11 @@ struct Generate: ParsableCommand {
     @Option(help: "Maximum number of tokens per chunk.")
     var maxTokens = TextChunk.defaultMaxTokens
 
+    @Option(help: ArgumentHelp(
+        "Hard cap on a chunk's tokens (at least --max-tokens).",
+        discussion: "Chunks of the reference within it are kept exactly; a longer sentence is split at clause, then word boundaries."))
+    var maxTokensPerChunk = TextChunk.defaultTokenCap
+
     @Option(help: "Seed of the sampling noise (default: random; printed).")
     var seed: UInt64?
 
@@ -56,6 +61,7 @@ struct Generate: ParsableCommand {
     mutating func validate() throws {
         guard temperature >= 0 else { throw ValidationError("--temperature must be >= 0") }
         guard lsdDecodeSteps >= 1 else { throw ValidationError("--lsd-decode-steps must be >= 1") }
+        guard maxTokensPerChunk > 0 else { throw ValidationError("--max-tokens-per-chunk must be positive") }
         if let c = noiseClamp, !(c > 0) { throw ValidationError("--noise-clamp must be > 0") }
         guard trailingSilence >= 0 else { throw ValidationError("--trailing-silence must be >= 0") }
     }
@@ -74,7 +80,8 @@ struct Generate: ParsableCommand {
         if self.seed == nil { Log.info("seed \(seed)") }
         let options = GenerationOptions(
             sampling: FlowLMSampling(temperature: temperature, lsdSteps: lsdDecodeSteps, noiseClamp: noiseClamp, eosThreshold: eosThreshold),
-            framesAfterEOS: framesAfterEos, maxTokens: maxTokens, maxFrames: maxFrames, seed: seed)
+            framesAfterEOS: framesAfterEos, maxTokens: maxTokens, tokenCap: max(maxTokens, maxTokensPerChunk),
+            maxFrames: maxFrames, seed: seed)
 
         let output = try AudioSink(path: outputPath, sampleRate: tts.sampleRate, format: sampleFormat)
         // Through the engine, as the service runs it: FlowLM on the producer thread, Mimi on the

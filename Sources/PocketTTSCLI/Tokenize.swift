@@ -22,6 +22,11 @@ struct Tokenize: ParsableCommand {
     @Option(help: "Maximum number of tokens per chunk.")
     var maxTokens = TextChunk.defaultMaxTokens
 
+    @Option(help: ArgumentHelp(
+        "Hard cap on a chunk's tokens (at least --max-tokens).",
+        discussion: "Chunks of the reference within it are kept exactly; a longer sentence is split at clause, then word boundaries."))
+    var maxTokensPerChunk = TextChunk.defaultTokenCap
+
     @Flag(help: "Indent the JSON (one value per line).")
     var pretty = false
 
@@ -29,6 +34,7 @@ struct Tokenize: ParsableCommand {
 
     func validate() throws {
         guard maxTokens > 0 else { throw ValidationError("--max-tokens must be positive") }
+        guard maxTokensPerChunk > 0 else { throw ValidationError("--max-tokens-per-chunk must be positive") }
     }
 
     func run() throws {
@@ -38,7 +44,8 @@ struct Tokenize: ParsableCommand {
         let tokenizer = try Tokenizer(modelPath: try files.resolveTokenizer(config: modelConfig))
         text = try normalization.apply(to: text)
         let chunks = try TextChunk.chunks(
-            for: text, tokenizer: tokenizer, maxTokens: maxTokens, frameRate: modelConfig.mimi.frameRate)
+            for: text, tokenizer: tokenizer, maxTokens: maxTokens, tokenCap: max(maxTokens, maxTokensPerChunk),
+            frameRate: modelConfig.mimi.frameRate)
         print(try TextChunk.json(chunks, maxTokens: maxTokens, pretty: pretty))
     }
 }

@@ -72,7 +72,7 @@ public final class Engine: Sendable {
     }
 
     /// Appends text to the stream: split into chunks (`TextChunk.chunks`, the stream's
-    /// `maxTokens`), spoken after everything queued before. Throws `.invalidText` for empty or
+    /// `maxTokens` and `tokenCap`), spoken after everything queued before. Throws `.invalidText` for empty or
     /// whitespace-only text, `.unknownStream`, `.streamFinished` after `finish`, `.stopped`.
     /// Tokenizes on the calling thread.
     public func enqueue(text: String, to id: StreamID) throws(EngineError) {
@@ -80,7 +80,7 @@ public final class Engine: Sendable {
         let chunks: [TextChunk]
         do {
             chunks = try TextChunk.chunks(for: text, tokenizer: model.tokenizer, maxTokens: options.maxTokens,
-                                          frameRate: model.config.mimi.frameRate)
+                                          tokenCap: options.tokenCap, frameRate: model.config.mimi.frameRate)
         } catch {
             throw .invalidText(error.description)
         }

@@ -53,6 +53,8 @@ public final class EngineSpeechAdapter: SpeechEngine {
         return usable
     }
 
+    public var tokenCounter: any TokenCounting { PromptTokenCounter(tokenizer: engine.model.tokenizer) }
+
     /// Turns with an open stream.
     public var openTurnCount: Int { streams.withLock { $0.count } }
 
@@ -70,7 +72,7 @@ public final class EngineSpeechAdapter: SpeechEngine {
         let options = GenerationOptions(
             sampling: FlowLMSampling(temperature: config.temperature, lsdSteps: config.lsdDecodeSteps,
                                      noiseClamp: config.noiseClamp, eosThreshold: config.eosThreshold),
-            maxTokens: config.maxTokens, seed: config.seed ?? 0)
+            maxTokens: config.maxTokens, tokenCap: config.maxTokens, seed: config.seed ?? 0)
         let sink = TurnSink(key: key, encoder: encoder, events: events, sampleRate: Double(engine.model.sampleRate),
                             adapter: self)
         let id: StreamID

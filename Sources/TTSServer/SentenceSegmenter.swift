@@ -12,10 +12,13 @@
 // feeding the same text in any pieces releases the same sentences.
 
 /// Incremental sentence boundary detection. A pure value: `append` text, take the complete
-/// sentences it returns, `flush` the tail at the end of the turn.
+/// sentences it returns, `flush` the tail at the end of the turn. (`TextSegmenter` uses the
+/// lower level: `receive` text, read `sentenceEnds`, `removeFirst` what it releases.)
 public struct SentenceSegmenter: Sendable, Equatable {
     /// Text not yet released. [count]
-    private var pending: [Unicode.Scalar] = []
+    private(set) var pending: [Unicode.Scalar] = []
+    /// Ends of the complete sentences in `pending`, ascending: each is where the next begins.
+    private(set) var sentenceEnds: [Int] = []
     /// Every boundary candidate before this index of `pending` has been decided.
     private var scanFrom = 0
 
@@ -26,9 +29,28 @@ public struct SentenceSegmenter: Sendable, Equatable {
 
     /// Adds `text` and returns each sentence it completes, trimmed, in order.
     public mutating func append(_ text: String) -> [String] {
-        pending.append(contentsOf: text.unicodeScalars)
+        receive(text)
         var sentences: [String] = []
-        var sentenceStart = 0
+        var start = 0
+        for end in sentenceEnds {
+            sentences.append(Self.trimmed(pending[start..<end]))
+            start = end
+        }
+        removeFirst(start)
+        return sentences
+    }
+
+    /// Ends the turn's text: returns the tail, trimmed (nil if it holds no letter or digit),
+    /// and starts over empty.
+    public mutating func flush() -> String? {
+        defer { self = SentenceSegmenter() }
+        return Self.hasWord(pending[...]) ? Self.trimmed(pending[...]) : nil
+    }
+
+    /// Adds `text` to `pending` and records the sentences it completes in `sentenceEnds`.
+    mutating func receive(_ text: String) {
+        pending.append(contentsOf: text.unicodeScalars)
+        var sentenceStart = sentenceEnds.last ?? 0
         var i = scanFrom
         scanning: while i < pending.count {
             let scalar = pending[i]
@@ -46,7 +68,7 @@ public struct SentenceSegmenter: Sendable, Equatable {
                 if pending[end].properties.isWhitespace || sawCJK,
                    !(isSingleDot && isAbbreviation(before: i, from: sentenceStart)),
                    Self.hasWord(pending[sentenceStart..<end]) {
-                    sentences.append(Self.trimmed(pending[sentenceStart..<end]))
+                    sentenceEnds.append(end)
                     sentenceStart = end
                 }
                 i = end
@@ -55,7 +77,7 @@ public struct SentenceSegmenter: Sendable, Equatable {
                 while end < pending.count, pending[end] != "\n", pending[end].properties.isWhitespace { end += 1 }
                 guard end < pending.count else { break scanning }  // a second line break may follow
                 if pending[end] == "\n", Self.hasWord(pending[sentenceStart..<i]) {
-                    sentences.append(Self.trimmed(pending[sentenceStart..<i]))
+                    sentenceEnds.append(i)
                     sentenceStart = i
                 }
                 i = end
@@ -63,16 +85,16 @@ public struct SentenceSegmenter: Sendable, Equatable {
                 i += 1
             }
         }
-        pending.removeFirst(sentenceStart)
-        scanFrom = i - sentenceStart
-        return sentences
+        scanFrom = i
     }
 
-    /// Ends the turn's text: returns the tail, trimmed (nil if it holds no letter or digit),
-    /// and starts over empty.
-    public mutating func flush() -> String? {
-        defer { self = SentenceSegmenter() }
-        return Self.hasWord(pending[...]) ? Self.trimmed(pending[...]) : nil
+    /// Drops the first `count` scalars of `pending` (text released by the caller); a sentence
+    /// cut in the middle goes on from the cut.
+    mutating func removeFirst(_ count: Int) {
+        guard count > 0 else { return }
+        pending.removeFirst(count)
+        sentenceEnds = sentenceEnds.compactMap { $0 > count ? $0 - count : nil }
+        scanFrom = max(0, scanFrom - count)
     }
 
     // MARK: Rules

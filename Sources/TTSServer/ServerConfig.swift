@@ -61,7 +61,11 @@ public struct ServerConfig: Equatable, Sendable {
     public var maxTextMessageCharacters = 10_000
     public var maxTurnTextCharacters = 100_000
     public var maxLSDDecodeSteps = 32
-    public var maxTokensPerChunk = 200
+    /// Hard cap on the tokens of every chunk handed to the engine; upper bound of a config's
+    /// `max_tokens` (PocketTTS's `TextChunk.defaultTokenCap`).
+    public var maxTokensPerChunk = 100
+    /// Default `max_buffer_delay_ms` of a turn.
+    public var maxBufferDelayMs = TurnConfig.defaultMaxBufferDelayMs
     public var idleTimeoutSeconds = 60.0
     /// Seconds pings alone keep a session without a turn open.
     public var pingKeepaliveSeconds = 300.0
@@ -158,14 +162,17 @@ public struct ServerConfig: Equatable, Sendable {
     public var protocolSettings: ProtocolSettings {
         ProtocolSettings(defaultVoice: defaultVoice, maxTextMessageCharacters: maxTextMessageCharacters,
                          maxTurnTextCharacters: maxTurnTextCharacters, maxLSDDecodeSteps: maxLSDDecodeSteps,
-                         maxTokensPerChunk: maxTokensPerChunk, normalize: normalize, pronunciations: pronunciations,
+                         maxTokensPerChunk: maxTokensPerChunk, defaultMaxBufferDelayMs: maxBufferDelayMs,
+                         normalize: normalize, pronunciations: pronunciations,
                          jsonLimits: JSONLimits(maxDepth: maxJSONDepth, maxBytes: maxMessageBytes))
     }
 
-    /// A session's configuration, given the voices loaded.
-    public func sessionConfiguration(voices: Set<String>) -> SessionMachine.Configuration {
+    /// A session's configuration, given the voices loaded and the engine's token counter.
+    public func sessionConfiguration(voices: Set<String>, tokenCounter: any TokenCounting = UTF8TokenBound())
+        -> SessionMachine.Configuration {
         SessionMachine.Configuration(protocolSettings: protocolSettings, voices: voices, idleTimeout: idleTimeoutSeconds,
-                                     pingKeepalive: pingKeepaliveSeconds, maxQueuedAudio: maxQueuedAudio, sendWindow: sendWindow)
+                                     pingKeepalive: pingKeepaliveSeconds, maxQueuedAudio: maxQueuedAudio, sendWindow: sendWindow,
+                                     tokenCounter: tokenCounter)
     }
 
     // MARK: Keys
@@ -197,6 +204,7 @@ public struct ServerConfig: Equatable, Sendable {
         integer("max_turn_text_chars", \.maxTurnTextCharacters, 1...100_000_000),
         integer("max_lsd_decode_steps", \.maxLSDDecodeSteps, 1...1000),
         integer("max_tokens_per_chunk", \.maxTokensPerChunk, 1...10_000),
+        integer("max_buffer_delay_ms", \.maxBufferDelayMs, TurnConfig.maxBufferDelayRange),
         seconds("idle_timeout_seconds", \.idleTimeoutSeconds),
         seconds("ping_keepalive_seconds", \.pingKeepaliveSeconds),
         integer("max_queued_audio", \.maxQueuedAudio, 1...1_000_000),

@@ -49,6 +49,15 @@ extension SessionMachine {
         return pump()
     }
 
+    /// A wake-up asked for by `scheduleWake`: speaks the text whose deadline has come.
+    public mutating func onWake(now: Double) -> [Action] {
+        scheduledWake = nil  // a wake-up that came early asks for another one below
+        guard state == .streaming, var current = turn else { return [] }
+        let chunks = current.segmenter.release(now: now)
+        turn = current
+        return speaking(chunks, now: now)
+    }
+
     /// The timer: closes an idle session (see SessionMachine+Idle.swift).
     public mutating func onTick(now: Double) -> [Action] {
         guard state != .closed, let reason = idleReason(now: now) else { return [] }

@@ -8,9 +8,14 @@
 //        ^                         |                    |
 //        +---------cancel / engine failure -------------+          any state --> closed
 //
+// Text goes through the turn's `TextSegmenter`, which decides when each chunk is spoken; when it
+// has a deadline the machine asks the glue for a wake-up (`scheduleWake`) and the glue calls
+// `onWake` then: one timer per deadline, no polling.
+//
 // Audio for the client waits in the machine's queue and goes to the socket outbox a few
 // messages at a time (`sendWindow`), so a cancel drops what has not gone out yet and a client
 // that does not read is noticed (`maxQueuedAudio`) and closed.
+import PocketTTS
 
 /// One turn as the engine sees it.
 public struct TurnStart: Equatable, Sendable {
@@ -40,9 +45,12 @@ public struct SessionMachine: Sendable {
         public var maxQueuedAudio: Int
         /// Audio messages allowed in the socket outbox at once.
         public var sendWindow: Int
+        /// Counts the tokens of a chunk as the engine will (the segmenter's cap).
+        public var tokenCounter: any TokenCounting
 
         public init(protocolSettings: ProtocolSettings = ProtocolSettings(), voices: Set<String>,
-                    idleTimeout: Double = 60, pingKeepalive: Double = 300, maxQueuedAudio: Int = 250, sendWindow: Int = 8) {
+                    idleTimeout: Double = 60, pingKeepalive: Double = 300, maxQueuedAudio: Int = 250, sendWindow: Int = 8,
+                    tokenCounter: any TokenCounting = UTF8TokenBound()) {
             precondition(maxQueuedAudio > 0 && sendWindow > 0 && idleTimeout > 0 && pingKeepalive > 0)
             self.protocolSettings = protocolSettings
             self.voices = voices
@@ -50,6 +58,7 @@ public struct SessionMachine: Sendable {
             self.pingKeepalive = pingKeepalive
             self.maxQueuedAudio = maxQueuedAudio
             self.sendWindow = sendWindow
+            self.tokenCounter = tokenCounter
         }
     }
 
@@ -58,8 +67,10 @@ public struct SessionMachine: Sendable {
         case send(ServerMessage)
         /// Ask the engine for a stream; report back with `onTurnStarted` or `onTurnRejected`.
         case startTurn(TurnStart)
-        /// Generate speech for this text (one or more sentences) in the turn.
+        /// Generate speech for this chunk of the turn's text (within the turn's token cap).
         case speak(String, turn: Int)
+        /// Call `onWake` once the clock reaches this time (a text deadline).
+        case scheduleWake(at: Double)
         /// No more text for the turn: report `.turnDone` after its last audio.
         case finishTurn(turn: Int)
         /// Stop the turn at once; its later events are ignored.
@@ -86,7 +97,7 @@ public struct SessionMachine: Sendable {
 
     struct Turn: Sendable {
         var start: TurnStart
-        var segmenter = SentenceSegmenter()
+        var segmenter: TextSegmenter
         var textCharacters = 0
         /// The engine reported `.turnDone`: `final` goes out once the queue is empty.
         var engineDone = false
@@ -103,6 +114,8 @@ public struct SessionMachine: Sendable {
     /// The last client work (config, text, flush, cancel) or engine event: pings alone keep a
     /// session without a turn for `pingKeepalive` seconds from here.
     var lastWork: Double
+    /// The earliest wake-up asked for and not yet seen in `onWake`.
+    var scheduledWake: Double?
     /// Audio not yet handed to the socket: queue[queueHead...].
     var queue: [ServerMessage] = []
     var queueHead = 0
@@ -144,7 +157,7 @@ public struct SessionMachine: Sendable {
         switch message {
         case .ping: actions = [send(.pong)]
         case .config(let config): actions = onConfig(config)
-        case .text(let text): actions = onText(text)
+        case .text(let text): actions = onText(text, now: now)
         case .flush: actions = onFlush()
         case .cancel: actions = onCancel()
         }
@@ -167,13 +180,14 @@ public struct SessionMachine: Sendable {
         if config.seed == nil { config.seed = random.next() }
         turnCount += 1
         let start = TurnStart(turn: turnCount, requestID: makeRequestID(), config: config)
-        turn = Turn(start: start)
+        let rules = TextSegmenter.Rules(maxBufferDelay: Double(config.maxBufferDelayMs) / 1000, maxTokens: config.maxTokens)
+        turn = Turn(start: start, segmenter: TextSegmenter(rules: rules, counter: configuration.tokenCounter))
         cancelled = false
         state = .streaming
         return [.startTurn(start)]
     }
 
-    private mutating func onText(_ text: String) -> [Action] {
+    private mutating func onText(_ text: String, now: Double) -> [Action] {
         switch state {
         case .awaitingConfig:
             return cancelled ? [] : [send(.error(.unexpected(type: "text", reason: "send a config first")))]
@@ -189,9 +203,9 @@ public struct SessionMachine: Sendable {
                 return [send(.error(.invalidText(reason: "the turn's text would exceed \(limit) characters")))]
             }
             current.textCharacters += length
-            let sentences = current.segmenter.append(text)
+            let chunks = current.segmenter.append(text, now: now)
             turn = current
-            return sentences.map { .speak($0, turn: current.start.turn) }
+            return speaking(chunks, now: now)
         }
     }
 
@@ -203,8 +217,7 @@ public struct SessionMachine: Sendable {
             return []
         case .streaming:
             guard var current = turn else { return [] }
-            var actions: [Action] = []
-            if let tail = current.segmenter.flush() { actions.append(.speak(tail, turn: current.start.turn)) }
+            var actions: [Action] = current.segmenter.flush().map { .speak($0, turn: current.start.turn) }
             actions.append(.finishTurn(turn: current.start.turn))
             turn = current
             state = .draining
@@ -220,6 +233,18 @@ public struct SessionMachine: Sendable {
     }
 
     // MARK: Helpers shared with the other events
+
+    /// Speaks `chunks` of the open turn; asks for a wake-up if the segmenter has a deadline
+    /// before any already asked for.
+    mutating func speaking(_ chunks: [String], now: Double) -> [Action] {
+        guard let current = turn else { return [] }
+        var actions: [Action] = chunks.map { .speak($0, turn: current.start.turn) }
+        if let deadline = current.segmenter.deadline, scheduledWake.map({ deadline < $0 }) ?? true {
+            scheduledWake = deadline
+            actions.append(.scheduleWake(at: deadline))
+        }
+        return actions
+    }
 
     /// Records a message going to the socket.
     mutating func send(_ message: ServerMessage) -> Action {

@@ -2,6 +2,7 @@
 // (event-loop thread) carries out `SessionMachine` actions through `SpeechEngine`; the engine
 // answers through `SpeechEngineEvents` from its own threads. `EngineSpeechAdapter` implements it
 // over TTSEngine's `Engine`.
+import PocketTTS
 
 /// A turn across all sessions: the connection's id and the session's turn number.
 public struct TurnKey: Hashable, Sendable, CustomStringConvertible {
@@ -21,11 +22,14 @@ public protocol SpeechEngine: AnyObject, Sendable {
     /// Voices a config may name.
     var voices: Set<String> { get }
 
+    /// Counts a chunk's tokens as the engine will (the text segmenter's cap).
+    var tokenCounter: any TokenCounting { get }
+
     /// Opens a stream for the turn (voice state, audio encoder for `start.config`). Throws
     /// `.atCapacity` when no stream is free, `.unknownVoice` if the voice went away.
     func startTurn(_ start: TurnStart, key: TurnKey, events: any SpeechEngineEvents) throws(ProtocolError)
 
-    /// Queues text (whole sentences) for the turn.
+    /// Queues a chunk of the turn's text (within `config.maxTokens` tokens).
     func speak(_ text: String, key: TurnKey)
 
     /// No more text: report `.turnDone` after the turn's last audio.

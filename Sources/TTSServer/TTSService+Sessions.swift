@@ -77,7 +77,8 @@ extension TTSService {
         }
         var settings = config
         settings.defaultVoice = defaultVoice
-        let machine = SessionMachine(configuration: settings.sessionConfiguration(voices: engine.voices),
+        let configuration = settings.sessionConfiguration(voices: engine.voices, tokenCounter: engine.tokenCounter)
+        let machine = SessionMachine(configuration: configuration,
                                      random: SystemRandomNumberGenerator(), now: clock())
         sessions[connection.id] = Session(connection: connection, machine: machine, logger: logger)
         metrics.sessions.set(Double(sessions.count))
@@ -104,6 +105,12 @@ extension TTSService {
         metrics.sessions.set(Double(sessions.count))
         session.logger.info("session closed", metadata: ["sessions": "\(sessions.count)"])
         signalIfDrained()
+    }
+
+    /// A text deadline of the session's turn has come (its `scheduleWake`).
+    func onWake(_ id: UInt64) {
+        guard let session = sessions[id] else { return }
+        perform(session.machine.onWake(now: clock()), in: session)
     }
 
     // MARK: Engine reports (posted to the loop)
@@ -180,7 +187,14 @@ extension TTSService {
             startTurn(start, in: session)
         case .speak(let text, let turn):
             if session.timings?.turn == turn, session.timings?.firstSpeak == nil { session.timings?.firstSpeak = clock() }
-            engine?.speak(session.machine.spokenText(text, turn: turn), key: TurnKey(session: id, turn: turn))
+            let spoken = session.machine.spokenText(text, turn: turn)
+            session.logger.debug("chunk to the engine", metadata: [
+                "turn": "\(turn)", "words": "\(spoken.split(whereSeparator: \.isWhitespace).count)",
+                "characters": "\(spoken.unicodeScalars.count)",
+            ])
+            engine?.speak(spoken, key: TurnKey(session: id, turn: turn))
+        case .scheduleWake(let time):
+            server.schedule(after: max(0, time - clock())) { [weak self] in self?.onWake(id) }  // runs on the loop
         case .finishTurn(let turn):
             engine?.finishTurn(TurnKey(session: id, turn: turn))
         case .cancelTurn(let turn):

@@ -32,8 +32,10 @@ public struct ProtocolSettings: Sendable, Equatable {
     public var maxTurnTextCharacters: Int
     /// Upper bound of `lsd_decode_steps`.
     public var maxLSDDecodeSteps: Int
-    /// Upper bound of `max_tokens` (tokens per generated chunk; bounds the stream's KV cache).
+    /// Upper bound of `max_tokens` (the hard cap of every chunk; bounds the stream's KV cache).
     public var maxTokensPerChunk: Int
+    /// `max_buffer_delay_ms` of a config without it.
+    public var defaultMaxBufferDelayMs: Int
     /// Size and nesting bounds of a client's JSON message, checked before it is parsed.
     public var jsonLimits: JSONLimits
     /// `normalize` of a config without it.
@@ -43,7 +45,8 @@ public struct ProtocolSettings: Sendable, Equatable {
 
     public init(
         defaultVoice: String = "alba", maxTextMessageCharacters: Int = 10_000,
-        maxTurnTextCharacters: Int = 100_000, maxLSDDecodeSteps: Int = 32, maxTokensPerChunk: Int = 200,
+        maxTurnTextCharacters: Int = 100_000, maxLSDDecodeSteps: Int = 32, maxTokensPerChunk: Int = 100,
+        defaultMaxBufferDelayMs: Int = TurnConfig.defaultMaxBufferDelayMs,
         normalize: Bool = true, pronunciations: Pronunciations = Pronunciations(),
         jsonLimits: JSONLimits = JSONLimits()
     ) {
@@ -52,6 +55,7 @@ public struct ProtocolSettings: Sendable, Equatable {
         self.maxTurnTextCharacters = maxTurnTextCharacters
         self.maxLSDDecodeSteps = maxLSDDecodeSteps
         self.maxTokensPerChunk = maxTokensPerChunk
+        self.defaultMaxBufferDelayMs = defaultMaxBufferDelayMs
         self.jsonLimits = jsonLimits
         self.normalize = normalize
         self.pronunciations = pronunciations
@@ -63,6 +67,9 @@ public struct TurnConfig: Sendable, Equatable {
     public static let sampleRateRange = 8000...48000
     /// Sample rates libopus encodes (for `opus`; `ogg` resamples internally).
     public static let opusSampleRates: Set<Int> = [8000, 12000, 16000, 24000, 48000]
+    /// Milliseconds text may wait for a sentence end before it is spoken (README, "Live text").
+    public static let defaultMaxBufferDelayMs = 1000
+    public static let maxBufferDelayRange = 0...10_000
 
     public var voice: String
     public var sampleRate: Int = 24000
@@ -78,7 +85,8 @@ public struct TurnConfig: Sendable, Equatable {
     public var noiseClamp: Float? = nil
     /// nil until the session picks one at random; `TurnStart.config.seed` is always set.
     public var seed: UInt64? = nil
-    /// Tokens per generated chunk (`split_into_best_sentences(max_tokens:)`).
+    /// Tokens per generated chunk (`split_into_best_sentences(max_tokens:)`), and the hard
+    /// cap of every chunk handed to the engine: it bounds the stream's KV cache.
     public var maxTokens: Int = 50
     /// Say numbers, money, dates, units and abbreviations as words (`TextNormalizer`) before
     /// speaking; the LiveKit plugin sends `"normalize": true`. Default: the server's (on).
@@ -88,6 +96,9 @@ public struct TurnConfig: Sendable, Equatable {
 
     /// How the turn's text is rewritten before it is spoken.
     public var textNormalizer: TextNormalizer { TextNormalizer(pronunciations: pronunciations, readsRules: normalize) }
+    /// Milliseconds buffered text waits for a sentence end before it is spoken anyway
+    /// (`TextSegmenter`); 0: every group of 3 whole words is spoken as soon as it is complete.
+    public var maxBufferDelayMs: Int = TurnConfig.defaultMaxBufferDelayMs
 
     public init(voice: String) {
         self.voice = voice
@@ -96,6 +107,7 @@ public struct TurnConfig: Sendable, Equatable {
     /// Validates the `data` object of a config message.
     public static func parse(_ data: [String: JSONValue], settings: ProtocolSettings) throws(ProtocolError) -> TurnConfig {
         var config = TurnConfig(voice: settings.defaultVoice)
+        config.maxBufferDelayMs = settings.defaultMaxBufferDelayMs
         let reader = ConfigReader(data: data)
         if let voice = try reader.string("voice") {
             guard !voice.isEmpty, voice.unicodeScalars.count <= 128 else {
@@ -135,6 +147,8 @@ public struct TurnConfig: Sendable, Equatable {
         }
         config.normalize = try reader.bool("normalize") ?? settings.normalize
         config.pronunciations = settings.pronunciations.merging(try parsePronunciations(data["pronunciations"]))
+        let delayRange = Int64(maxBufferDelayRange.lowerBound)...Int64(maxBufferDelayRange.upperBound)
+        if let delay = try reader.integer("max_buffer_delay_ms", in: delayRange) { config.maxBufferDelayMs = Int(delay) }
         return config
     }
 }

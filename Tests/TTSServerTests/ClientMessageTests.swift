@@ -75,7 +75,7 @@ private func error(_ body: () throws -> Void) -> ProtocolError? {
         let c = try config("""
             {"voice":"marius","sample_rate":16000,"format":"opus","binary":false,"temperature":0,
              "lsd_decode_steps":4,"eos_threshold":-2.5,"noise_clamp":3,"seed":12345,"max_tokens":100,
-             "normalize":true,"pauses":[1],"language":"en"}
+             "max_buffer_delay_ms":250,"normalize":true,"pauses":[1],"language":"en"}
             """)
         var expected = TurnConfig(voice: "marius")
         expected.sampleRate = 16000
@@ -87,6 +87,7 @@ private func error(_ body: () throws -> Void) -> ProtocolError? {
         expected.noiseClamp = 3
         expected.seed = 12345
         expected.maxTokens = 100
+        expected.maxBufferDelayMs = 250
         #expect(c == expected)
     }
 
@@ -108,7 +109,8 @@ private func error(_ body: () throws -> Void) -> ProtocolError? {
         ("temperature", "-0.1"), ("temperature", "\"hot\""), ("lsd_decode_steps", "0"), ("lsd_decode_steps", "9"),
         ("lsd_decode_steps", "1.5"), ("eos_threshold", "\"x\""), ("noise_clamp", "0"), ("noise_clamp", "-1"),
         ("seed", "-1"), ("seed", "1.5"), ("seed", "\"7\""), ("max_tokens", "0"), ("max_tokens", "101"),
-        ("temperature", "1e300"),
+        ("temperature", "1e300"), ("max_buffer_delay_ms", "-1"), ("max_buffer_delay_ms", "10001"),
+        ("max_buffer_delay_ms", "0.5"),
     ])
     func invalidConfigNamesTheKey(key: String, value: String) {
         let e = error { _ = try config("{\"\(key)\":\(value)}") }

@@ -31,7 +31,8 @@ enum TinyModel {
         if let frames = generated.withLock({ $0[text] }) { return frames }
         let (model, voice) = try load()
         var frames: [[Float]] = []
-        let options = GenerationOptions(sampling: FlowLMSampling(temperature: 0))
+        // As the service speaks a turn of default config: chunks capped at `max_tokens` (50).
+        let options = GenerationOptions(sampling: FlowLMSampling(temperature: 0), tokenCap: TextChunk.defaultMaxTokens)
         try model.generate(text: text, voice: voice, options: options) { frames.append($0.audio) }
         generated.withLock { $0[text] = frames }
         return frames
@@ -39,10 +40,11 @@ enum TinyModel {
 }
 
 /// A started service on the real engine over the tiny model, voice "alba" (the fixture voice
-/// state). `stop()` stops both.
+/// state). `stop()` stops both. `spoken` records the chunks the service hands the engine.
 final class EngineServiceFixture {
     let engine: Engine
     let adapter: EngineSpeechAdapter
+    let spoken: RecordingSpeechEngine
     let service: TTSService
     let port: Int
 
@@ -51,8 +53,9 @@ final class EngineServiceFixture {
         engine = Engine(model: model, configuration: EngineConfiguration(maxStreams: maxStreams))
         engine.start()
         adapter = EngineSpeechAdapter(engine: engine, fixedVoices: ["alba": voice])
+        spoken = RecordingSpeechEngine(adapter)
         do {
-            service = try startService(engine: adapter, configure: configure)
+            service = try startService(engine: spoken, configure: configure)
         } catch {
             engine.stop()
             throw error
@@ -82,4 +85,24 @@ func float32Samples(_ bytes: [UInt8]) -> [Float] {
 func relativeError(_ a: [Float], _ b: [Float]) -> Float {
     let scale = max(1, b.reduce(0) { max($0, abs($1)) })
     return zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) } / scale
+}
+
+/// Forwards to another `SpeechEngine`, recording the text of every `speak`, in order.
+final class RecordingSpeechEngine: SpeechEngine {
+    let base: any SpeechEngine
+    let chunks = Mutex<[String]>([])
+
+    init(_ base: any SpeechEngine) { self.base = base }
+
+    var voices: Set<String> { base.voices }
+    var tokenCounter: any TokenCounting { base.tokenCounter }
+    func startTurn(_ start: TurnStart, key: TurnKey, events: any SpeechEngineEvents) throws(ProtocolError) {
+        try base.startTurn(start, key: key, events: events)
+    }
+    func speak(_ text: String, key: TurnKey) {
+        chunks.withLock { $0.append(text) }
+        base.speak(text, key: key)
+    }
+    func finishTurn(_ key: TurnKey) { base.finishTurn(key) }
+    func cancelTurn(_ key: TurnKey) { base.cancelTurn(key) }
 }

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import PocketTTS
 import Synchronization
 @testable import TTSServer
 
@@ -33,6 +34,8 @@ final class FakeSpeechEngine: SpeechEngine, @unchecked Sendable {
     }
 
     var openTurns: Int { lock.withLock { turns.count } }
+
+    var tokenCounter: any TokenCounting { UTF8TokenBound() }
 
     func startTurn(_ start: TurnStart, key: TurnKey, events: any SpeechEngineEvents) throws(ProtocolError) {
         let encoder: any AudioEncoder

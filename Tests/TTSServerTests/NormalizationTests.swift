@@ -115,33 +115,11 @@ import TTSEngine
             #expect(audio.count == want.count, "normalize \(normalize)")
             #expect(relativeError(audio, want) < 1e-4, "normalize \(normalize)")
         }
-        let received = recorder.spoken.withLock { $0 }
+        let received = recorder.chunks.withLock { $0 }
         #expect(received == [spoken, written])
         #expect(received.map(model.tokenizer.encode) == [model.tokenizer.encode(spoken), model.tokenizer.encode(written)])
         // The two turns really sounded different.
         let (a, b) = (try TinyModel.frames(spoken).flatMap { $0 }, try TinyModel.frames(written).flatMap { $0 })
         #expect(a.count != b.count || relativeError(a, b) > 1e-3)
     }
-}
-
-/// The real adapter, recording the text of each `speak` (what the engine tokenizes).
-private final class RecordingSpeechEngine: SpeechEngine {
-    let inner: EngineSpeechAdapter
-    let spoken = Mutex<[String]>([])
-
-    init(_ inner: EngineSpeechAdapter) { self.inner = inner }
-
-    var voices: Set<String> { inner.voices }
-
-    func startTurn(_ start: TurnStart, key: TurnKey, events: any SpeechEngineEvents) throws(ProtocolError) {
-        try inner.startTurn(start, key: key, events: events)
-    }
-
-    func speak(_ text: String, key: TurnKey) {
-        spoken.withLock { $0.append(text) }
-        inner.speak(text, key: key)
-    }
-
-    func finishTurn(_ key: TurnKey) { inner.finishTurn(key) }
-    func cancelTurn(_ key: TurnKey) { inner.cancelTurn(key) }
 }

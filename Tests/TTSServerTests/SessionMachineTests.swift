@@ -149,15 +149,42 @@ private func draining(window: Int = 8) -> SessionMachine {
     @Test func completeSentencesAreSpokenAtOnce() {
         var m = streaming()
         #expect(m.onTextFrame(text("Hello"), now: 2) == [])
-        #expect(m.onTextFrame(text(" there."), now: 2) == [])
-        #expect(m.onTextFrame(text(" How are"), now: 2) == [.speak("Hello there.", turn: 1)])
-        #expect(m.onTextFrame(text(" you? Ok! Fine"), now: 2) == [.speak("How are you?", turn: 1), .speak("Ok!", turn: 1)])
+        #expect(m.onTextFrame(text(" there you."), now: 2) == [])
+        #expect(m.onTextFrame(text(" How are"), now: 2) == [.speak("Hello there you.", turn: 1)])
+        // Sentences complete at once go together (packed within the cap, as the reference does).
+        #expect(m.onTextFrame(text(" you? Ok! Fine"), now: 2) == [.speak("How are you? Ok!", turn: 1)])
         #expect(m.state == .streaming)
+    }
+
+    @Test func aTextDeadlineAsksForOneWakeAndTheWakeSpeaks() {
+        var m = streaming()  // max_buffer_delay_ms 1000 (the default)
+        #expect(m.onTextFrame(text("one two "), now: 2) == [])
+        #expect(m.onTextFrame(text("three "), now: 2.3) == [.scheduleWake(at: 3)])
+        #expect(m.onTextFrame(text("four "), now: 2.5) == [])  // the same deadline: no second timer
+        #expect(m.onWake(now: 2.9) == [.scheduleWake(at: 3)])  // came early: asks again
+        #expect(m.onWake(now: 3) == [.speak("one two three four", turn: 1)])
+        #expect(m.onWake(now: 4) == [])
+    }
+
+    @Test func zeroBufferDelaySpeaksEachGroupOfThreeWordsAtOnce() {
+        var m = makeMachine()
+        _ = m.onTextFrame(config("{\"max_buffer_delay_ms\":0}"), now: 1)
+        _ = m.onTurnStarted(turn: 1, now: 1)
+        #expect(m.onTextFrame(text("one two "), now: 2) == [])
+        #expect(m.onTextFrame(text("three fo"), now: 2) == [.speak("one two three", turn: 1)])
+    }
+
+    @Test func aWakeAfterTheFlushDoesNothing() {
+        var m = streaming()
+        _ = m.onTextFrame(text("one two three "), now: 2)
+        _ = m.onTextFrame(flush, now: 2.1)
+        #expect(m.onWake(now: 3) == [])
+        #expect(m.state == .draining)
     }
 
     @Test func textOverTheTurnLimitIsRefusedAndNotKept() {
         var m = streaming()  // 60 characters per turn
-        #expect(m.onTextFrame(text("Twenty characters. X"), now: 2) == [.speak("Twenty characters.", turn: 1)])
+        #expect(m.onTextFrame(text("Twenty chars here. X"), now: 2) == [.speak("Twenty chars here.", turn: 1)])
         #expect(m.onTextFrame(text(String(repeating: "y", count: 35)), now: 2) == [])
         #expect(errorCode(m.onTextFrame(text("sixsix"), now: 2)) == .invalidText)
         #expect(m.onTextFrame(text("five."), now: 2) == [])
@@ -172,8 +199,8 @@ private func draining(window: Int = 8) -> SessionMachine {
 
     @Test func flushSpeaksTheTailAndDrains() {
         var m = streaming()
-        _ = m.onTextFrame(text("One. Two"), now: 2)
-        #expect(m.onTextFrame(flush, now: 3) == [.speak("Two", turn: 1), .finishTurn(turn: 1)])
+        _ = m.onTextFrame(text("One two three. Four"), now: 2)
+        #expect(m.onTextFrame(flush, now: 3) == [.speak("Four", turn: 1), .finishTurn(turn: 1)])
         #expect(m.state == .draining)
     }
 

@@ -12,15 +12,16 @@ import Testing
     @Test func wordsOneByOneAreSpokenPerSentenceThenFinal() throws {
         let fixture = try EngineServiceFixture { $0.apiKeys = ["secret"] }
         defer { fixture.stop() }
-        let first = try TinyModel.frames("Hello world.")
+        let first = try TinyModel.frames("Hello big world.")
         let second = try TinyModel.frames("The river was calm today")
         #expect(first.count >= 6 && first.count <= 8 && second.count >= 6 && second.count <= 8)
 
         let client = try fixture.connect()
-        try client.config("\"format\":\"pcm_f32\",\(Self.deterministic)")
+        // Sentences alone decide here: the buffer delay (README, "Live text") is out of the way.
+        try client.config("\"format\":\"pcm_f32\",\"max_buffer_delay_ms\":10000,\(Self.deterministic)")
         let id = try client.expectAccepted()
-        for word in ["Hello ", "world. ", "The ", "river "] { try client.text(word) }
-        // "Hello world." is complete: all its frames come before the rest of the text is sent.
+        for word in ["Hello ", "big ", "world. ", "The ", "river "] { try client.text(word) }
+        // "Hello big world." is complete: all its frames come before the rest of the text is sent.
         for (k, want) in first.enumerated() {
             guard case .audio(let bytes) = try client.next() else { Issue.record("frame \(k): not binary audio"); return }
             #expect(bytes.count == 1920 * 4)

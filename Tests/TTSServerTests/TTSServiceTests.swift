@@ -37,7 +37,7 @@ import Testing
         try client.config("\"format\":\"pcm\",\"voice\":\"marius\",\"seed\":5")
         let id = try client.expectAccepted()
         #expect(id.count == 32)
-        for word in ["Hello ", "there. ", "How "] { try client.text(word) }
+        for word in ["Hello ", "there ", "friend. ", "How "] { try client.text(word) }
         // The first sentence is complete: its audio comes before any flush.
         let frame = try pcmFrame()
         for _ in 0..<2 { #expect(try client.next() == .audio(frame)) }
@@ -46,7 +46,7 @@ import Testing
         let turn = try client.collectTurn()
         #expect(turn.requestID == id)
         #expect(turn.audio.count == 2 && turn.audio.allSatisfy { $0.count == 1920 * 2 })
-        #expect(engine.calls.withLock { $0 } == ["start 1.1", "speak 1.1 Hello there.", "speak 1.1 How are you", "finish 1.1"])
+        #expect(engine.calls.withLock { $0 } == ["start 1.1", "speak 1.1 Hello there friend.", "speak 1.1 How are you", "finish 1.1"])
 
         // The session goes on: a second turn, JSON audio at 16 kHz.
         try client.config("\"format\":\"pcm_f32\",\"binary\":false,\"sample_rate\":16000")
