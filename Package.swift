@@ -6,7 +6,7 @@
 //
 //   pocket-tts (PocketTTSCLI)   the command line: thin
 //     TTSServer      libwebsockets event loop, protocols, sessions, encoders, /metrics -> TTSEngine,
-//                    AudioIO, PocketTTS, COpus, COpusEnc, CWebSockets, swift-log, Yams,
+//                    AudioIO, PocketTTS, Kernels (Precision), COpus, COpusEnc, CWebSockets, swift-log, Yams,
 //                    swift-metrics + swift-prometheus
 //       TTSEngine    producer/consumer threads, streams, the voice library -> PocketTTS, ModelHub,
 //                    AudioIO, Kernels, swift-crypto
@@ -74,7 +74,7 @@ let package = Package(
         .target(
             name: "TTSServer",
             dependencies: [
-                "TTSEngine", "PocketTTS", "AudioIO", "COpus", "COpusEnc", "CWebSockets",
+                "TTSEngine", "PocketTTS", "Kernels", "AudioIO", "COpus", "COpusEnc", "CWebSockets",
                 .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -90,7 +90,7 @@ let package = Package(
         ),
 
         // MARK: Benchmarks (Benchmarks/README.md)
-        .executableTarget(name: "kernel-bench", dependencies: ["PocketTTS", "Kernels", "TTSEngine"], path: "Benchmarks/KernelBench"),
+        .executableTarget(name: "kernel-bench", dependencies: ["PocketTTS", "Kernels", "TTSEngine", "AudioIO"], path: "Benchmarks/KernelBench"),
         // Speed of the engine on full-size random weights (Benchmarks/run.sh); not a test.
         .executableTarget(
             name: "PocketTTSBench",

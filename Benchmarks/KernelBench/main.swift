@@ -1,5 +1,5 @@
 // kernel-bench: FlowLM's linear layers and steps at full size, old and new paths side by side.
-// Usage: kernel-bench [linears] [flowlm] [ttfa] [split] [--reps N]   (release build; see Benchmarks/README.md)
+// Usage: kernel-bench [linears] [flowlm] [ttfa] [split] [quality] [--reps N]   (release build; see Benchmarks/README.md)
 import Foundation
 import Kernels
 import PocketTTS
@@ -33,10 +33,18 @@ func summary(_ samples: [Sample]) -> String {
 
 let arguments = CommandLine.arguments.dropFirst()
 let reps = arguments.firstIndex(of: "--reps").flatMap { Int(arguments[arguments.index(after: $0)]) } ?? 9
-let parts = Set(arguments.filter { ["linears", "flowlm", "ttfa", "split"].contains($0) })
+let parts = Set(arguments.filter { ["linears", "flowlm", "ttfa", "split", "quality"].contains($0) })
 let runAll = parts.isEmpty
 BLAS.setThreadCount(1)
-print("AVX-512: \(SkinnyLinear.hasAVX512), AVX-512 BF16: \(SkinnyLinear.hasAVX512BF16), BLAS threads 1, reps \(reps)")
+print("AVX-512: \(SkinnyLinear.hasAVX512), AVX-512 BF16: \(SkinnyLinear.hasAVX512BF16), AVX-512 VNNI: \(SkinnyLinear.hasAVX512VNNI), "
+      + "BLAS threads 1, reps \(reps), load average \(loadAverageText())")
+
+/// The 1, 5 and 15-minute load averages.
+func loadAverageText() -> String {
+    var loads = [Double](repeating: 0, count: 3)
+    guard getloadavg(&loads, 3) == 3 else { return "?" }
+    return loads.map { String(format: "%.2f", $0) }.joined(separator: " ")
+}
 
 // MARK: Linear layers: the 24 transformer matrices of FlowLM (6 layers × in_proj, out_proj, FFN)
 
@@ -44,11 +52,13 @@ func benchmarkLinears(reps: Int) {
     let shapes: [(out: Int, in: Int)] = [(3072, 1024), (1024, 1024), (4096, 1024), (1024, 4096)]
     var f32: [[Float]] = []
     var bf16: [[UInt16]] = []
+    var int8: [Int8Weights] = []
     for layer in 0..<6 {
         for (index, shape) in shapes.enumerated() {
             let w = Tensor.random([shape.out * shape.in], seed: UInt64(10 * layer + index), in: -0.03...0.03).data
             bf16.append(w.map { FloatConversion.bfloat16(from: $0) })
             f32.append(bf16.last!.map { FloatConversion.float(fromBFloat16: $0) })
+            int8.append(Int8Weights(quantizing: .bfloat16(bf16.last!), outFeatures: shape.out, inFeatures: shape.in))
         }
     }
     let megabytes = Double(f32.reduce(0) { $0 + $1.count }) * 4 / 1e6
@@ -89,6 +99,18 @@ func benchmarkLinears(reps: Int) {
             }
         }
     }
+    /// The reduced precisions' kernels: bfloat16 products, int8.
+    func reduced(_ rows: Int, _ precision: Precision, path: SkinnyLinear.Path = .automatic) -> () -> Void {
+        pass { i, n, k, yp in
+            x.withUnsafeBufferPointer { xp in
+                if precision == .int8 {
+                    _ = SkinnyLinear.forwardInt8(xp.baseAddress!, rows: rows, weight: int8[i], bias: nil, into: yp, path: path)
+                } else {
+                    bf16[i].withUnsafeBufferPointer { _ = SkinnyLinear.forwardBF16(xp.baseAddress!, rows: rows, inFeatures: k, weight: $0.baseAddress!, outFeatures: n, bias: nil, into: yp, path: path) }
+                }
+            }
+        }
+    }
     /// bf16 widened per call into blocks of `bytes`, one sgemm per block (Linear's large-row path).
     func widened(_ rows: Int, bytes: Int) -> () -> Void {
         pass { i, n, k, yp in
@@ -109,9 +131,11 @@ func benchmarkLinears(reps: Int) {
 
     for rows in [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 128] {
         var variants: [(String, () -> Void)] = [("OpenBLAS f32", blas(rows)), ("CKernels f32", skinny(rows, bfloat16: false)),
-                                                ("CKernels bf16", skinny(rows, bfloat16: true))]
+                                                ("CKernels bf16", skinny(rows, bfloat16: true)),
+                                                ("CKernels bf16 products", reduced(rows, .bf16)), ("CKernels int8", reduced(rows, .int8))]
         if rows == 1 || rows == 8 {
-            variants += [("CKernels bf16 scalar", skinny(rows, bfloat16: true, path: .scalar))]
+            variants += [("CKernels bf16 scalar", skinny(rows, bfloat16: true, path: .scalar)),
+                         ("bf16 products scalar", reduced(rows, .bf16, path: .scalar)), ("int8 scalar", reduced(rows, .int8, path: .scalar))]
         }
         if rows >= 8 { variants += [("bf16 widen 1M+sgemm", widened(rows, bytes: 1 << 20))] }
         if rows == 32 || rows == 128 {
@@ -122,12 +146,12 @@ func benchmarkLinears(reps: Int) {
             for (v, variant) in variants.enumerated() { samples[v].append(measure(variant.1)) }
         }
         for (v, variant) in variants.enumerated() {
-            print("rows \(String(format: "%2d", rows))  \(variant.0.padding(toLength: 22, withPad: " ", startingAt: 0))  \(summary(samples[v]))")
+            print("rows \(String(format: "%3d", rows))  \(variant.0.padding(toLength: 24, withPad: " ", startingAt: 0))  \(summary(samples[v]))")
         }
     }
 }
 
-// MARK: FlowLM steps for B streams, f32 and bf16 weights (the same bf16-rounded values)
+// MARK: FlowLM steps for B streams: exact on f32 and bf16 weights (the same bf16-rounded values), bf16, int8
 
 func benchmarkFlowLM(reps: Int) throws {
     let config = try PocketTTSConfig.b6369a24()
@@ -136,11 +160,19 @@ func benchmarkFlowLM(reps: Int) throws {
     defer { try? FileManager.default.removeItem(at: url) }
     try RandomWeights.write(config: config, seed: 1, dtype: .bfloat16, to: url)
     let file = try SafetensorsFile(contentsOf: url)
-    let models = [
-        ("f32", try FlowLM(weights: WeightReader(file: file, keepBFloat16: false).scoped("flow_lm."), dimensions: dims)),
-        ("bf16", try FlowLM(weights: WeightReader(file: file, keepBFloat16: true).scoped("flow_lm."), dimensions: dims)),
-    ]
+    var models: [(String, FlowLM)] = []
+    for (name, keepBFloat16, precision) in [("f32", false, Precision.exact), ("exact", true, .exact), ("bf16", true, .bf16),
+                                            ("int8", true, .int8)] {
+        var model: FlowLM?
+        let load = measure {
+            model = try! FlowLM(weights: WeightReader(file: file, keepBFloat16: keepBFloat16).scoped("flow_lm."), dimensions: dims,
+                                precision: precision)
+        }
+        print(String(format: "\(name): FlowLM loaded in %.0f ms", load.wall))
+        models.append((name, model!))
+    }
     print("\nFlowLM step (1 LSD step), B streams after a 125-row voice + 43-token prompt; ms per batched step (min / median)")
+    print("f32 / exact: f32 arithmetic on f32 / bf16 weights; bf16: bfloat16 products; int8: int8 weights and activations")
     var rng = SplitMix64(seed: 7)
     let tokens = (0..<43).map { _ in Int.random(in: 0..<4000, using: &rng) }
     let conditioning = Tensor.random([125, dims.modelDim], seed: 3)
@@ -183,7 +215,7 @@ func benchmarkFlowLM(reps: Int) throws {
                 if i >= 3 { samples.append(s) }
             }
             let median = samples.map(\.cpu).sorted()[samples.count / 2]
-            print("\(name.padding(toLength: 4, withPad: " ", startingAt: 0)) B=\(streams)  \(summary(samples))   "
+            print("\(name.padding(toLength: 5, withPad: " ", startingAt: 0)) B=\(streams)  \(summary(samples))   "
                   + String(format: "(%.2f ms cpu per stream-step)", median / Double(streams)))
         }
     }
@@ -193,3 +225,4 @@ if runAll || parts.contains("linears") { benchmarkLinears(reps: reps) }
 if runAll || parts.contains("flowlm") { try benchmarkFlowLM(reps: reps) }
 if runAll || parts.contains("ttfa") { try benchmarkTTFA(reps: reps) }
 if runAll || parts.contains("split") { benchmarkSplit(reps: reps) }
+if runAll || parts.contains("quality") { try measureQuality() }

@@ -17,6 +17,7 @@ static void query_cpu_features(void) {
         && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma")) {
         features |= CK_FEATURE_AVX512;
         if (__builtin_cpu_supports("avx512bf16")) features |= CK_FEATURE_AVX512_BF16;
+        if (__builtin_cpu_supports("avx512vnni")) features |= CK_FEATURE_AVX512_VNNI;
     }
 #endif
     features_cached = features;

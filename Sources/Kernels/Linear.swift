@@ -1,6 +1,7 @@
 // Linear: y = x·Wᵀ + b over rows. Up to 63 rows: CKernels (AVX-512, weights read once per
 // call; from 16 rows the outputs split over two threads, LinearWorker.swift); more: OpenBLAS
-// sgemm. Weights in f32 or bfloat16 (Linear+BFloat16.swift).
+// sgemm. Weights in f32 or bfloat16 (Linear+BFloat16.swift); the reduced precisions bf16 and
+// int8 run CKernels at every row count (Linear+Precision.swift).
 
 /// A fully connected layer with torch's weight layout.
 public struct Linear: Sendable {
@@ -10,22 +11,30 @@ public struct Linear: Sendable {
         /// bfloat16 bits, each the top half of a Float32 (the official checkpoint's dtype): the
         /// same values as `.float32` of the widened bits, with half the memory and traffic.
         case bfloat16([UInt16])
+        /// int8 with one scale per output row (`Precision.int8` only).
+        case int8(Int8Weights)
     }
 
     public let inFeatures: Int
     public let outFeatures: Int
     public let weights: Weights  // [outFeatures, inFeatures]
     public let bias: [Float]?  // [outFeatures]
+    /// The arithmetic of `forward`: `.exact` keeps f32 or bfloat16 weights, `.bf16` bfloat16
+    /// ones, `.int8` int8 ones.
+    public let precision: Precision
 
-    public init(weights: Weights, bias: [Float]? = nil, inFeatures: Int, outFeatures: Int) {
+    /// The weights are stored as `precision` needs them: `.bf16` rounds f32 weights to bfloat16
+    /// (nearest even), `.int8` quantizes f32 or bfloat16 ones (`Int8Weights`); `.exact` keeps them.
+    public init(weights: Weights, bias: [Float]? = nil, inFeatures: Int, outFeatures: Int, precision: Precision = .exact) {
         precondition(inFeatures > 0 && outFeatures > 0, "Linear: empty dimensions")
         precondition(weights.count == inFeatures * outFeatures,
                      "Linear: weight has \(weights.count) elements, expected \(outFeatures)×\(inFeatures)")
         precondition(bias.map { $0.count == outFeatures } ?? true, "Linear: bias must have \(outFeatures) elements")
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures
-        self.weights = weights
+        self.weights = weights.stored(for: precision, outFeatures: outFeatures, inFeatures: inFeatures)
         self.bias = bias
+        self.precision = precision
     }
 
     public init(weight: [Float], bias: [Float]? = nil, inFeatures: Int, outFeatures: Int) {
@@ -39,11 +48,13 @@ public struct Linear: Sendable {
         self.init(weight: weight.data, bias: bias?.data, inFeatures: weight.shape[1], outFeatures: weight.shape[0])
     }
 
-    /// The weight values [out, in] as Float32 (a widened copy when stored as bfloat16).
+    /// The weight values [out, in] as Float32 (a widened copy when stored as bfloat16, the
+    /// dequantized values when int8).
     public var weight: [Float] {
         switch weights {
         case .float32(let w): w
         case .bfloat16(let bits): Linear.widen(bits)
+        case .int8(let q): q.dequantized
         }
     }
 
@@ -64,9 +75,10 @@ public struct Linear: Sendable {
         rows < sgemmMinimumRows && SkinnyLinear.hasAVX512
     }
 
-    /// y[rows, out] = x[rows, in]·Wᵀ + b, or y += x·Wᵀ + b when `accumulate`.
+    /// y[rows, out] = x[rows, in]·Wᵀ + b, or y += x·Wᵀ + b when `accumulate`, in `precision`.
     /// Rows of x and y are contiguous; y must not overlap x. Allocation-free, except that
-    /// bfloat16 weights on the BLAS path widen into a temporary block (prompts).
+    /// bfloat16 weights on the BLAS path widen into a temporary block (prompts), as do the
+    /// reduced precisions' activations past 64 KB (CKernels).
     public func forward(
         _ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>, accumulate: Bool = false
     ) {
@@ -83,6 +95,12 @@ public struct Linear: Sendable {
                     blas(x, rows: rows, weight: w.baseAddress!, outputs: 0..<outFeatures, beta: beta, into: y)
                 }
             }
+        case .bfloat16(let bits) where precision == .bf16:
+            bits.withUnsafeBufferPointer { w in
+                bf16(x, rows: rows, weight: w.baseAddress!, into: y, accumulate: accumulate)
+            }
+        case .int8(let q):
+            int8(x, rows: rows, weight: q, into: y, accumulate: accumulate)
         case .bfloat16(let bits):
             bits.withUnsafeBufferPointer { w in
                 if ckernels {
@@ -163,6 +181,7 @@ extension Linear.Weights {
         switch self {
         case .float32(let w): w.count
         case .bfloat16(let w): w.count
+        case .int8(let q): q.values.count
         }
     }
 }

@@ -1,10 +1,12 @@
-// SkinnyLinear: the only file that imports CKernels. y = x·Wᵀ (+ b) for few rows.
+// SkinnyLinear: the only file that imports CKernels. y = x·Wᵀ (+ b) for few rows, in f32 and
+// in the reduced precisions (bf16, int8).
 import CKernels
 
 /// Linear layers for a few rows (one per concurrent stream): each weight is read once per
 /// tile of up to 8 rows (OpenBLAS sgemm re-packs the whole weight matrix on every call, sgemv
 /// reads it once per row). AVX-512 code with f32 or bfloat16 weights when the CPU has it
-/// (checked at run time), portable C otherwise.
+/// (checked at run time), portable C otherwise; likewise the reduced precisions (`forwardBF16`
+/// with AVX512-BF16, `forwardInt8` with AVX512-VNNI).
 public enum SkinnyLinear {
     /// The implementation to run: the best one the CPU supports, or a forced one (tests,
     /// benchmarks). A forced `.avx512` on a CPU without it runs `.scalar`.
@@ -15,9 +17,12 @@ public enum SkinnyLinear {
     /// The CPU (and OS) support the AVX-512 kernels (F, BW, VL, FMA).
     public static let hasAVX512: Bool = ck_cpu_features() & UInt32(CK_FEATURE_AVX512) != 0
 
-    /// The CPU has AVX-512 BF16 (informational: the kernels keep activations in f32, which
-    /// `vdpbf16ps` would round to bfloat16, so they do not use it).
-    public static let hasAVX512BF16: Bool = ck_cpu_features() & UInt32(CK_FEATURE_AVX512_BF16) != 0
+    /// The CPU has AVX-512 and its BF16 extension: `forwardBF16` runs `vdpbf16ps` (the f32
+    /// kernels do not use it).
+    public static let hasAVX512BF16: Bool = hasAVX512 && ck_cpu_features() & UInt32(CK_FEATURE_AVX512_BF16) != 0
+
+    /// The CPU has AVX-512 and its VNNI extension: `forwardInt8` runs `vpdpbusd`.
+    public static let hasAVX512VNNI: Bool = hasAVX512 && ck_cpu_features() & UInt32(CK_FEATURE_AVX512_VNNI) != 0
 
     /// y[rows, out] = x[rows, in]·Wᵀ + bias (y += … when `accumulate`), W: [out, in] f32.
     /// Rows are contiguous; y must not overlap x, W or bias. Returns the path that ran.
@@ -46,6 +51,70 @@ public enum SkinnyLinear {
                                            bias, y, accumulate ? 1 : 0, path.c))
     }
 
+    /// `Precision.bf16`: y[rows, out] = bf16(x)·Wᵀ + bias (y += … when `accumulate`), W: [out, in]
+    /// bfloat16 bits. The activations are rounded to bfloat16 (nearest even), each product of two
+    /// bfloat16 is exact and added to an f32 sum (AVX512-BF16 `vdpbf16ps`; `.scalar`, or a CPU
+    /// without it: portable C summing in the same order). Otherwise as `forward`.
+    @discardableResult
+    public static func forwardBF16(
+        _ x: UnsafePointer<Float>, rows: Int, inFeatures: Int, weight: UnsafePointer<UInt16>, outFeatures: Int,
+        bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>, accumulate: Bool = false,
+        outputs: Range<Int>? = nil, path: Path = .automatic
+    ) -> Path {
+        let range = checked(rows: rows, inFeatures: inFeatures, outFeatures: outFeatures, outputs: outputs)
+        return Path(ck_linear_bf16dot_outputs(x, rows, inFeatures, weight, outFeatures, range.lowerBound, range.count,
+                                              bias, y, accumulate ? 1 : 0, path.c))
+    }
+
+    /// `Precision.int8`: y[rows, out] = x·Wᵀ + bias (y += … when `accumulate`) with W quantized
+    /// (`Int8Weights`) and each row of x quantized the same way per call (m = max |x[r, :]|,
+    /// q = round_even(x · 127 / m)); y = (Σ q_x · q_w) · (m / 127 · scales[n]) + bias, the integer
+    /// sums exact (AVX512-VNNI `vpdpbusd`; `.scalar`, or a CPU without it: portable C, the same
+    /// outputs bit for bit). Otherwise as `forward`.
+    @discardableResult
+    public static func forwardInt8(
+        _ x: UnsafePointer<Float>, rows: Int, weight: Int8Weights, bias: UnsafePointer<Float>?,
+        into y: UnsafeMutablePointer<Float>, accumulate: Bool = false, outputs: Range<Int>? = nil,
+        path: Path = .automatic
+    ) -> Path {
+        let (k, n) = (weight.inFeatures, weight.outFeatures)
+        let range = checked(rows: rows, inFeatures: k, outFeatures: n, outputs: outputs)
+        return weight.values.withUnsafeBufferPointer { q in
+            weight.scales.withUnsafeBufferPointer { scales in
+                weight.sums.withUnsafeBufferPointer { sums in
+                    Path(ck_linear_int8dot_outputs(x, rows, k, q.baseAddress!, scales.baseAddress!, sums.baseAddress!, n,
+                                                   range.lowerBound, range.count, bias, y, accumulate ? 1 : 0, path.c))
+                }
+            }
+        }
+    }
+
+    /// Int8 quantization of a matrix [out, in] (`Int8Weights`): values, scales [out] and row sums
+    /// [out] of the quantized values.
+    static func quantize(
+        float32 weight: UnsafeBufferPointer<Float>, outFeatures: Int, inFeatures: Int,
+        into values: UnsafeMutableBufferPointer<Int8>, scales: UnsafeMutableBufferPointer<Float>,
+        sums: UnsafeMutableBufferPointer<Int32>
+    ) {
+        precondition(weight.count == outFeatures * inFeatures && values.count == weight.count
+                     && scales.count == outFeatures && sums.count == outFeatures, "SkinnyLinear.quantize: sizes")
+        if weight.isEmpty { return }
+        ck_quantize_int8_f32(weight.baseAddress!, outFeatures, inFeatures, values.baseAddress!, scales.baseAddress!,
+                             sums.baseAddress!)
+    }
+
+    static func quantize(
+        bfloat16 weight: UnsafeBufferPointer<UInt16>, outFeatures: Int, inFeatures: Int,
+        into values: UnsafeMutableBufferPointer<Int8>, scales: UnsafeMutableBufferPointer<Float>,
+        sums: UnsafeMutableBufferPointer<Int32>
+    ) {
+        precondition(weight.count == outFeatures * inFeatures && values.count == weight.count
+                     && scales.count == outFeatures && sums.count == outFeatures, "SkinnyLinear.quantize: sizes")
+        if weight.isEmpty { return }
+        ck_quantize_int8_bf16(weight.baseAddress!, outFeatures, inFeatures, values.baseAddress!, scales.baseAddress!,
+                              sums.baseAddress!)
+    }
+
     private static func checked(rows: Int, inFeatures: Int, outFeatures: Int, outputs: Range<Int>?) -> Range<Int> {
         precondition(rows >= 0 && inFeatures >= 0 && outFeatures >= 0, "SkinnyLinear: negative dimension")
         let range = outputs ?? 0..<outFeatures
@@ -61,6 +130,17 @@ public enum SkinnyLinear {
     ) -> Path {
         precondition(count >= 0, "SkinnyLinear: negative count")
         return Path(ck_bf16_to_f32(source, destination, count, path.c))
+    }
+
+    /// destination[i] = source[i] rounded to bfloat16 bits, to nearest even (subnormals to a zero
+    /// of the same sign, NaN stays NaN): what `forwardBF16` does to its activations.
+    @discardableResult
+    public static func round(
+        _ source: UnsafePointer<Float>, toBFloat16 destination: UnsafeMutablePointer<UInt16>, count: Int,
+        path: Path = .automatic
+    ) -> Path {
+        precondition(count >= 0, "SkinnyLinear: negative count")
+        return Path(ck_f32_to_bf16(source, destination, count, path.c))
     }
 }
 

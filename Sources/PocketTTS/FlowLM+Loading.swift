@@ -4,7 +4,10 @@ extension FlowLM {
     /// Loads every FlowLM tensor from `weights`, a view whose keys are relative to `flow_lm.`
     /// (`reader.scoped("flow_lm.")`). Fails naming any missing or mis-shaped tensor; call
     /// `finish()` on the root reader afterwards to reject unused ones.
-    public init(weights w: WeightReader, dimensions dims: FlowLMDimensions) throws {
+    ///
+    /// `precision` is the arithmetic of the transformer's and the flow net's linear layers (the
+    /// 85 M weights each step reads); the small input, EOS and speaker projections stay exact.
+    public init(weights w: WeightReader, dimensions dims: FlowLMDimensions, precision: Precision = .exact) throws {
         try dims.validate()
         let (d, l) = (dims.modelDim, dims.latentDim)
         self.dimensions = dims
@@ -14,61 +17,63 @@ extension FlowLM {
         normalization = LatentNormalization(mean: try w.floats("emb_mean", shape: [l]),
                                             std: try w.floats("emb_std", shape: [l]))
         let layers = try (0..<dims.layerCount).map { i in
-            try Self.transformerLayer(w.scoped("transformer.layers.\(i)."), dims)
+            try Self.transformerLayer(w.scoped("transformer.layers.\(i)."), dims, precision)
         }
         transformer = FlowTransformer(layers: layers, headCount: dims.headCount, maxPeriod: dims.maxPeriod)
         outNorm = try Self.layerNorm(w, "out_norm", dim: d, eps: 1e-5)
         outEOS = try Self.linear(w, "out_eos", out: 1, in: d)
-        flowHead = try Self.flowHead(w.scoped("flow_net."), dims)
+        flowHead = try Self.flowHead(w.scoped("flow_net."), dims, precision)
         speakerProjection = Linear(weights: try w.linearWeights("speaker_proj_weight", shape: [d, dims.speakerDim]),
                                    inFeatures: dims.speakerDim, outFeatures: d)
     }
 
-    static func transformerLayer(_ w: WeightReader, _ dims: FlowLMDimensions) throws -> FlowTransformerLayer {
+    static func transformerLayer(_ w: WeightReader, _ dims: FlowLMDimensions, _ p: Precision) throws -> FlowTransformerLayer {
         let (d, f) = (dims.modelDim, dims.feedForwardDim)
         return FlowTransformerLayer(
             norm1: try layerNorm(w, "norm1", dim: d, eps: 1e-5),
-            inProjection: try linear(w, "self_attn.in_proj", out: 3 * d, in: d, bias: false),
-            outProjection: try linear(w, "self_attn.out_proj", out: d, in: d, bias: false),
+            inProjection: try linear(w, "self_attn.in_proj", out: 3 * d, in: d, bias: false, precision: p),
+            outProjection: try linear(w, "self_attn.out_proj", out: d, in: d, bias: false, precision: p),
             norm2: try layerNorm(w, "norm2", dim: d, eps: 1e-5),
-            linear1: try linear(w, "linear1", out: f, in: d, bias: false),
-            linear2: try linear(w, "linear2", out: d, in: f, bias: false))
+            linear1: try linear(w, "linear1", out: f, in: d, bias: false, precision: p),
+            linear2: try linear(w, "linear2", out: d, in: f, bias: false, precision: p))
     }
 
-    static func flowHead(_ w: WeightReader, _ dims: FlowLMDimensions) throws -> FlowHead {
+    static func flowHead(_ w: WeightReader, _ dims: FlowLMDimensions, _ p: Precision) throws -> FlowHead {
         let (d, l, n, fq) = (dims.modelDim, dims.latentDim, dims.flowDim, dims.timeFrequencyDim)
         let embedders = try (0..<2).map { i in
             let e = w.scoped("time_embed.\(i).")
             return TimestepEmbedder(
                 frequencies: try e.floats("freqs", shape: [fq / 2]),
-                linear1: try linear(e, "mlp.0", out: n, in: fq),
-                linear2: try linear(e, "mlp.2", out: n, in: n),
+                linear1: try linear(e, "mlp.0", out: n, in: fq, precision: p),
+                linear2: try linear(e, "mlp.2", out: n, in: n, precision: p),
                 norm: RMSNormUnbiased(dim: n, eps: 1e-5, alpha: try e.floats("mlp.3.alpha", shape: [n])))
         }
         let blocks = try (0..<dims.flowDepth).map { i in
             let b = w.scoped("res_blocks.\(i).")
             return FlowResBlock(
                 inNorm: try layerNorm(b, "in_ln", dim: n, eps: 1e-6),
-                linear1: try linear(b, "mlp.0", out: n, in: n),
-                linear2: try linear(b, "mlp.2", out: n, in: n),
-                modulation: try linear(b, "adaLN_modulation.1", out: 3 * n, in: n))
+                linear1: try linear(b, "mlp.0", out: n, in: n, precision: p),
+                linear2: try linear(b, "mlp.2", out: n, in: n, precision: p),
+                modulation: try linear(b, "adaLN_modulation.1", out: 3 * n, in: n, precision: p))
         }
         let final = FlowFinalLayer(
             norm: LayerNorm(dim: n, eps: 1e-6),
-            linear: try linear(w, "final_layer.linear", out: l, in: n),
-            modulation: try linear(w, "final_layer.adaLN_modulation.1", out: 2 * n, in: n))
+            linear: try linear(w, "final_layer.linear", out: l, in: n, precision: p),
+            modulation: try linear(w, "final_layer.adaLN_modulation.1", out: 2 * n, in: n, precision: p))
         return FlowHead(
             timeEmbedders: embedders,
-            conditionEmbedding: try linear(w, "cond_embed", out: n, in: d),
-            inputProjection: try linear(w, "input_proj", out: n, in: l),
+            conditionEmbedding: try linear(w, "cond_embed", out: n, in: d, precision: p),
+            inputProjection: try linear(w, "input_proj", out: n, in: l, precision: p),
             blocks: blocks, finalLayer: final)
     }
 
-    /// `<name>.weight` [out, in] (bfloat16 when the file stores it so) and, when `bias`,
-    /// `<name>.bias` [out].
-    static func linear(_ w: WeightReader, _ name: String, out: Int, in inFeatures: Int, bias: Bool = true) throws -> Linear {
+    /// `<name>.weight` [out, in] (bfloat16 when the file stores it so; converted as `precision`
+    /// needs) and, when `bias`, `<name>.bias` [out].
+    static func linear(_ w: WeightReader, _ name: String, out: Int, in inFeatures: Int, bias: Bool = true,
+                       precision: Precision = .exact) throws -> Linear {
         Linear(weights: try w.linearWeights("\(name).weight", shape: [out, inFeatures]),
-               bias: bias ? try w.floats("\(name).bias", shape: [out]) : nil, inFeatures: inFeatures, outFeatures: out)
+               bias: bias ? try w.floats("\(name).bias", shape: [out]) : nil, inFeatures: inFeatures, outFeatures: out,
+               precision: precision)
     }
 
     /// `<name>.weight`, `<name>.bias` [dim].

@@ -26,13 +26,14 @@ public struct TTSModel: Sendable {
     public let tokenizer: Tokenizer
 
     /// Builds the model from a checkpoint's tensors (keys as `TTSModel.state_dict()`). Strict:
-    /// fails naming any missing, mis-shaped or unused tensor.
-    public init(config: PocketTTSConfig, tensors: [String: Tensor], tokenizer: Tokenizer) throws {
+    /// fails naming any missing, mis-shaped or unused tensor. `precision`: FlowLM's linear
+    /// layers (`FlowLM.init`); Mimi is always exact.
+    public init(config: PocketTTSConfig, tensors: [String: Tensor], tokenizer: Tokenizer, precision: Precision = .exact) throws {
         let reader = WeightReader(tensors: tensors)
-        try self.init(config: config, weights: reader, tokenizer: tokenizer)
+        try self.init(config: config, weights: reader, tokenizer: tokenizer, precision: precision)
     }
 
-    init(config: PocketTTSConfig, weights: WeightReader, tokenizer: Tokenizer) throws {
+    init(config: PocketTTSConfig, weights: WeightReader, tokenizer: Tokenizer, precision: Precision = .exact) throws {
         let dimensions = try FlowLMDimensions(config: config)
         // The reference asserts n_bins == vocab size (SentencePieceTokenizer); a smaller
         // tokenizer is accepted only by `demo` (its ids stay inside the table).
@@ -41,7 +42,7 @@ public struct TTSModel: Sendable {
                 vocabularySize: tokenizer.vocabularySize, binCount: dimensions.vocabularySize)
         }
         self.config = config
-        self.flowLM = try FlowLM(weights: weights.scoped("flow_lm."), dimensions: dimensions)
+        self.flowLM = try FlowLM(weights: weights.scoped("flow_lm."), dimensions: dimensions, precision: precision)
         self.mimi = try Mimi(config: config.mimi, weights: weights.scoped("mimi."))
         self.tokenizer = tokenizer
         try weights.finish()
@@ -57,26 +58,29 @@ public struct TTSModel: Sendable {
     /// Loads a safetensors checkpoint (bf16, f16 or f32; computed in f32). FlowLM's linear
     /// weights stay bfloat16 in memory when the file is bf16 (`keepBFloat16`, the default:
     /// the same values, half the memory traffic); everything else is decoded to f32.
+    /// `precision`: the arithmetic of FlowLM's linear layers (`FlowLM.init`), `.exact` by
+    /// default; `.int8` quantizes them here, from the values in the file.
     public static func load(
-        config: PocketTTSConfig, weightsPath: String, tokenizerPath: String, keepBFloat16: Bool = true
+        config: PocketTTSConfig, weightsPath: String, tokenizerPath: String, keepBFloat16: Bool = true,
+        precision: Precision = .exact
     ) throws -> TTSModel {
         let tokenizer = try Tokenizer(modelPath: tokenizerPath)
         let file = try SafetensorsFile(contentsOf: URL(fileURLWithPath: weightsPath))
         return try TTSModel(config: config, weights: WeightReader(file: file, keepBFloat16: keepBFloat16),
-                            tokenizer: tokenizer)
+                            tokenizer: tokenizer, precision: precision)
     }
 
     /// Seeded random weights of the configured architecture (`make-random-weights` values):
     /// the real model's speed and shapes, but the audio is noise. The tokenizer may have fewer
-    /// pieces than the table (e.g. the small test tokenizer), never more.
-    public static func demo(config: PocketTTSConfig, seed: UInt64, tokenizer: Tokenizer) throws -> TTSModel {
+    /// pieces than the table (e.g. the small test tokenizer), never more. `precision` as in `load`.
+    public static func demo(config: PocketTTSConfig, seed: UInt64, tokenizer: Tokenizer, precision: Precision = .exact) throws -> TTSModel {
         let bins = config.flowLM.lookupTable.binCount
         guard tokenizer.vocabularySize <= bins else {
             throw TTSModelError.tokenizerMismatch(vocabularySize: tokenizer.vocabularySize, binCount: bins)
         }
         let weights = WeightReader(tensors: RandomWeights.tensors(for: config, seed: seed))
         let dimensions = try FlowLMDimensions(config: config)
-        let flowLM = try FlowLM(weights: weights.scoped("flow_lm."), dimensions: dimensions)
+        let flowLM = try FlowLM(weights: weights.scoped("flow_lm."), dimensions: dimensions, precision: precision)
         let mimi = try Mimi(config: config.mimi, weights: weights.scoped("mimi."))
         try weights.finish()
         return TTSModel(config: config, flowLM: flowLM, mimi: mimi, tokenizer: tokenizer)

@@ -57,6 +57,8 @@ struct Generate: ParsableCommand {
     var trailingSilence = 0.2
 
     @OptionGroup var normalization: NormalizationOptions
+    @Option(help: precisionHelp)
+    var precision: Precision = .exact
 
     mutating func validate() throws {
         guard temperature >= 0 else { throw ValidationError("--temperature must be >= 0") }
@@ -71,7 +73,7 @@ struct Generate: ParsableCommand {
         if text == "-" { text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) }
         text = try normalization.apply(to: text)
         let started = ContinuousClock.now
-        let tts = try model.load()
+        let tts = try model.load(precision: precision)
         let voice = try voiceOptions.load(model: tts, files: model.files)
         let loaded = ContinuousClock.now
         Log.info("model and voice ready in \(format(loaded - started))")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Kernels
 import ModelHub
 import PocketTTS
 import TTSEngine
@@ -19,7 +20,11 @@ struct ModelOptions: ParsableArguments {
     /// The architecture: `--config`, or the built-in b6369a24.
     func config() throws -> PocketTTSConfig { try files.modelConfig() }
 
-    func load() throws -> TTSModel {
+    /// The model, FlowLM's linear layers in `precision`.
+    func load(precision: Precision = .exact) throws -> TTSModel {
+        if !precision.isAccelerated {
+            Log.warning("precision \(precision): this CPU lacks the AVX-512 extension it uses; portable C runs it, slower than exact")
+        }
         let config = try config()
         if demo {
             let tokenizerPath = try files.resolveTokenizer(config: config)
@@ -29,7 +34,8 @@ struct ModelOptions: ParsableArguments {
                 The pipeline and its speed are real; the audio is NOISE, not speech.
                 ************************************************************************
                 """)
-            return try TTSModel.demo(config: config, seed: demoSeed, tokenizer: try Tokenizer(modelPath: tokenizerPath))
+            return try TTSModel.demo(config: config, seed: demoSeed, tokenizer: try Tokenizer(modelPath: tokenizerPath),
+                                     precision: precision)
         }
         let resolved: ResolvedModelFiles
         if let weights = files.weights, let tokenizer = files.tokenizer {
@@ -47,10 +53,18 @@ struct ModelOptions: ParsableArguments {
                 weights: files.weights, tokenizer: files.tokenizer, allowDownload: !files.noDownload,
                 client: files.client(), progress: bar?.handler)
         }
-        Log.info("loading weights \(resolved.weights.path)")
-        return try TTSModel.load(config: config, weightsPath: resolved.weights.path, tokenizerPath: resolved.tokenizer.path)
+        Log.info("loading weights \(resolved.weights.path) (precision \(precision))")
+        return try TTSModel.load(config: config, weightsPath: resolved.weights.path, tokenizerPath: resolved.tokenizer.path,
+                                 precision: precision)
     }
 }
+
+extension Precision: ExpressibleByArgument {}
+
+/// `--precision` help: the choices and what they cost.
+let precisionHelp = ArgumentHelp(
+    "Arithmetic of FlowLM's linear layers: exact (f32, the reference's results), bf16 (bfloat16 products, AVX512-BF16) or int8 (int8 weights and activations, AVX512-VNNI).",
+    valueName: "exact|bf16|int8")
 
 /// A voice: a name (a voice of `--voices-dir`, else a predefined one, downloaded), a
 /// voice-state `.safetensors` file, or an audio file to clone.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import Kernels
 import Logging
 import ModelHub
 import PocketTTS
@@ -43,6 +44,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Turns generated at once (engine streams).")
     var maxStreams: Int?
 
+    @Option(help: ArgumentHelp(precisionHelp.abstract + " Default: the settings' precision (exact).", valueName: "exact|bf16|int8"))
+    var precision: Precision?
+
     @Option(help: "Seconds turns in progress get to finish on SIGINT/SIGTERM.")
     var shutdownGrace = 3.0
 
@@ -76,7 +80,7 @@ struct Serve: ParsableCommand {
 
         let engine: Engine
         do {
-            let ttsModel = try model.load()
+            let ttsModel = try model.load(precision: config.precision)
             let (library, usable, fixedVoices, defaultVoice) = try loadVoices(model: ttsModel, config: config, logger: logger)
             engine = Engine(model: ttsModel, configuration: EngineConfiguration(maxStreams: config.maxStreams))
             engine.start()
@@ -105,6 +109,7 @@ struct Serve: ParsableCommand {
         if !apiKeys.isEmpty { flags["api_keys"] = apiKeys.joined(separator: ",") }
         if let maxSessions { flags["max_sessions"] = String(maxSessions) }
         if let maxStreams { flags["max_streams"] = String(maxStreams) }
+        if let precision { flags["precision"] = precision.rawValue }
         let file = serverConfig ?? (FileManager.default.fileExists(atPath: ServerConfig.defaultFilePath) ? ServerConfig.defaultFilePath : nil)
         do {
             return try ServerConfig.load(filePath: file, flags: flags)

@@ -7,6 +7,7 @@
 // `POCKET_TTS_*` variables of other components are left alone. `api_keys` is a list in YAML and
 // comma-separated elsewhere; `pronunciations` is a mapping in YAML and YAML or JSON text elsewhere.
 import Foundation
+import Kernels
 import PocketTTS
 import Yams
 
@@ -83,6 +84,8 @@ public struct ServerConfig: Equatable, Sendable {
     public var normalize = true
     /// Pronunciations for every turn (words and /patterns/); a turn's own win over them.
     public var pronunciations = Pronunciations()
+    /// Arithmetic of FlowLM's linear layers, applied when the model loads.
+    public var precision = Precision.exact
 
     public init() {}
 
@@ -232,6 +235,13 @@ public struct ServerConfig: Equatable, Sendable {
                 throw .invalidValue(key: "pronunciations", value: value, expected: "a mapping of words (or /patterns/) to spoken forms (\(error))",
                                     source: source)
             }
+        },
+        Key(name: "precision", expected: "one of \(Precision.allCases.map(\.rawValue).joined(separator: ", "))") { config, value, source throws(ServerConfigError) in
+            guard let precision = Precision(rawValue: value.trimmingCharacters(in: .whitespaces)) else {
+                throw .invalidValue(key: "precision", value: value,
+                                    expected: "one of \(Precision.allCases.map(\.rawValue).joined(separator: ", "))", source: source)
+            }
+            config.precision = precision
         },
     ]
 

@@ -12,6 +12,13 @@ struct LinearWorkerTests {
                 (layer.bias ?? []).withUnsafeBufferPointer { b in
                     let bias = layer.bias == nil ? nil : b.baseAddress
                     switch layer.weights {
+                    case .bfloat16(let w) where layer.precision == .bf16:
+                        SkinnyLinear.forwardBF16(xp.baseAddress!, rows: rows, inFeatures: layer.inFeatures, weight: w,
+                                                 outFeatures: layer.outFeatures, bias: bias, into: yp.baseAddress!,
+                                                 accumulate: accumulate)
+                    case .int8(let q):
+                        SkinnyLinear.forwardInt8(xp.baseAddress!, rows: rows, weight: q, bias: bias, into: yp.baseAddress!,
+                                                 accumulate: accumulate)
                     case .float32(let w):
                         SkinnyLinear.forward(xp.baseAddress!, rows: rows, inFeatures: layer.inFeatures, weight: w,
                                              outFeatures: layer.outFeatures, bias: bias, into: yp.baseAddress!,
@@ -32,7 +39,9 @@ struct LinearWorkerTests {
         let bits = raw.map { UInt16($0.bitPattern >> 16) }
         let bias = randomArray(outF, seed: seed + 1)
         return [Linear(weights: .float32(raw), bias: bias, inFeatures: inF, outFeatures: outF),
-                Linear(weights: .bfloat16(bits), bias: nil, inFeatures: inF, outFeatures: outF)]
+                Linear(weights: .bfloat16(bits), bias: nil, inFeatures: inF, outFeatures: outF),
+                Linear(weights: .bfloat16(bits), bias: bias, inFeatures: inF, outFeatures: outF, precision: .bf16),
+                Linear(weights: .float32(raw), bias: bias, inFeatures: inF, outFeatures: outF, precision: .int8)]
     }
 
     @Test(arguments: [16, 17, 43])

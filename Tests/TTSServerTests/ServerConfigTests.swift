@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 import Testing
 @testable import TTSServer
 
@@ -109,5 +110,18 @@ private func configError(_ body: () throws -> Void) -> ServerConfigError? {
         }
         let empty = try temporaryFile("# nothing\n")
         #expect(try ServerConfig.load(filePath: empty, environment: [:]) == ServerConfig())
+    }
+
+    @Test func precisionFromEachLayer() throws {
+        #expect(ServerConfig().precision == .exact)
+        let path = try temporaryFile("precision: int8\n")
+        #expect(try ServerConfig.load(filePath: path, environment: [:]).precision == .int8)
+        #expect(try ServerConfig.load(filePath: path, environment: ["POCKET_TTS_PRECISION": "bf16"]).precision == .bf16)
+        #expect(try ServerConfig.load(filePath: path, environment: [:], flags: ["precision": "exact"]).precision == .exact)
+        guard case .invalidValue(key: "precision", value: "fp16", let expected, source: "--precision")?
+                = configError({ _ = try ServerConfig.load(filePath: nil, environment: [:], flags: ["precision": "fp16"]) }) else {
+            Issue.record("unknown precision accepted"); return
+        }
+        #expect(expected == "one of exact, bf16, int8")
     }
 }

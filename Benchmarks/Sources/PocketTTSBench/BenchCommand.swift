@@ -58,12 +58,18 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Engine consumer (Mimi decoder) threads (the engine's default is 2).")
     var consumerThreads = EngineConfiguration().consumerThreads
 
+    @Option(help: "Arithmetic of FlowLM's linear layers: exact, bf16 or int8.")
+    var precision = "exact"
+
     func run() throws {
         let streamCounts = streams.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !streamCounts.isEmpty, streamCounts.allSatisfy({ $0 >= 1 }) else {
             throw ValidationError("--streams: positive counts, comma-separated")
         }
         guard consumerThreads >= 1 else { throw ValidationError("--consumer-threads: at least 1") }
+        guard let precision = Precision(rawValue: self.precision) else {
+            throw ValidationError("--precision: one of \(Precision.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         let engineConfiguration = EngineConfiguration(maxStreams: max(16, streamCounts.max()!), blasThreads: blasThreads,
                                                       consumerThreads: consumerThreads)
         BLAS.setThreadCount(blasThreads)  // as Engine.start() does, for the runs before it too
@@ -73,7 +79,7 @@ struct BenchCommand: ParsableCommand {
         log("loading \(weights)...")
         let modelConfig = try config.map { try PocketTTSConfig(contentsOf: URL(fileURLWithPath: $0)) } ?? PocketTTSConfig.b6369a24()
         let (loadSeconds, model) = try timed {
-            try TTSModel.load(config: modelConfig, weightsPath: weights, tokenizerPath: tokenizer)
+            try TTSModel.load(config: modelConfig, weightsPath: weights, tokenizerPath: tokenizer, precision: precision)
         }
         let chunks = try model.chunks(for: Self.text)
         guard chunks.count == 1 else { throw BenchError.unexpectedText("\(chunks.count) chunks, expected 1") }
@@ -108,7 +114,7 @@ struct BenchCommand: ParsableCommand {
         }
 
         let result: [String: Any] = [
-            "implementation": "PocketTTS-Swift (float32 compute), random bf16 weights from \((weights as NSString).lastPathComponent), "
+            "implementation": "PocketTTS-Swift (precision \(precision)), random bf16 weights from \((weights as NSString).lastPathComponent), "
                 + "temperature 0.7, lsd steps 1, EOS disabled, through TTSEngine.Engine (producer + \(engineConfiguration.consumerThreads) consumer thread(s))",
             "machine": ["cpus": ProcessInfo.processInfo.activeProcessorCount, "platform": platformDescription(),
                         "blas_threads": BLAS.threadCount, "load_average_before": loadBefore,
@@ -117,6 +123,7 @@ struct BenchCommand: ParsableCommand {
                        "prefill_slice_tokens": engineConfiguration.prefillSliceTokens,
                        "consumer_threads": engineConfiguration.consumerThreads],
             "model_load_s": rounded(loadSeconds, 3),
+            "precision": precision.rawValue,
             "text": Self.text,
             "text_tokens": tokens.count,
             "a_time_to_first_audio": ttfa,

@@ -16,9 +16,11 @@ extern "C" {
 enum {
     /// AVX-512 F + BW + VL (and FMA): the AVX-512 linear kernels.
     CK_FEATURE_AVX512 = 1u << 0,
-    /// AVX-512 BF16 (reported for information; the kernels keep activations in f32 and do
-    /// not need it).
+    /// AVX-512 BF16 (`vdpbf16ps`): the bfloat16-products kernel (ck_linear_bf16dot_outputs).
+    /// The f32-activation kernels do not need it.
     CK_FEATURE_AVX512_BF16 = 1u << 1,
+    /// AVX-512 VNNI (`vpdpbusd`): the int8 kernel (ck_linear_int8dot_outputs).
+    CK_FEATURE_AVX512_VNNI = 1u << 2,
 };
 
 /// The features of the running CPU (and OS: zmm state enabled), queried on the first call
@@ -56,6 +58,38 @@ ck_path ck_linear_bf16_outputs(const float *x, size_t rows, size_t in, const uin
 
 /// dst[i] = the f32 value of the bfloat16 bits src[i] (exact), i < count.
 ck_path ck_bf16_to_f32(const uint16_t *src, float *dst, size_t count, ck_path path);
+
+// MARK: Reduced-precision products (linear_bf16.c, linear_int8.c)
+//
+// Both take f32 activations and write f32 outputs like the kernels above, for outputs
+// first ..< first + count (disjoint ranges may run on different threads at once). Their AVX-512
+// code needs one more extension (BF16, VNNI); without it the portable C code runs the same
+// arithmetic (bfloat16: the same products and sums, in the same order; int8: the same integers,
+// bit for bit). CK_PATH_AVX512 names that code; forced on a CPU without it, the C code runs.
+
+/// dst[i] = x[i] rounded to bfloat16 bits, to nearest even, as `vcvtneps2bf16` does
+/// (subnormals become zero of the same sign, NaNs stay NaN), i < count.
+ck_path ck_f32_to_bf16(const float *src, uint16_t *dst, size_t count, ck_path path);
+
+/// y[r, n] (+)= Σ_k bf16(x[r, k]) · w[n, k] + bias[n]: the activations rounded to bfloat16 as
+/// ck_f32_to_bf16 does, exact products of two bfloat16, summed in f32 (AVX512-BF16 `vdpbf16ps`).
+/// w: bfloat16 bits [out, in]; the rest as ck_linear_f32.
+ck_path ck_linear_bf16dot_outputs(const float *x, size_t rows, size_t in, const uint16_t *w, size_t out, size_t first,
+                                  size_t count, const float *bias, float *y, int accumulate, ck_path path);
+
+/// Symmetric int8 quantization of the rows of a matrix [out, in] (f32 or bfloat16 bits): for
+/// each row n, m = max_k |w[n, k]|, q[n, k] = round_even(w[n, k] · (127 / m)) in -127...127,
+/// scales[n] = m / 127, sums[n] = Σ_k q[n, k] (a row of zeros: scale 0, q 0).
+void ck_quantize_int8_f32(const float *w, size_t out, size_t in, int8_t *q, float *scales, int32_t *sums);
+void ck_quantize_int8_bf16(const uint16_t *w, size_t out, size_t in, int8_t *q, float *scales, int32_t *sums);
+
+/// y[r, n] (+)= (float)(Σ_k qx[r, k] · q[n, k]) · (sx[r] · scales[n]) + bias[n], where each row
+/// of x is quantized per call as ck_quantize_int8_f32 quantizes a weight row (qx, sx) and
+/// q, scales, sums come from ck_quantize_int8_*. The integer sums are exact (AVX512-VNNI
+/// `vpdpbusd` on qx + 128 as unsigned bytes, less 128 · sums[n]).
+ck_path ck_linear_int8dot_outputs(const float *x, size_t rows, size_t in, const int8_t *q, const float *scales,
+                                  const int32_t *sums, size_t out, size_t first, size_t count, const float *bias,
+                                  float *y, int accumulate, ck_path path);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,32 @@
+// Precision: the arithmetic of the reduced-precision linear layers (one setting: exact, bf16, int8).
+
+/// How a `Linear` layer multiplies, chosen at load (`Linear(weights:…, precision:)`; for the
+/// model: `TTSModel.load(…, precision:)`, the CLI's `--precision`, the server's `precision` key).
+/// The faster paths need AVX-512 BF16 (`bf16`) or AVX-512 VNNI (`int8`); other CPUs run portable C
+/// with the same arithmetic, correct but slower than `exact` (`isAccelerated`).
+public enum Precision: String, Sendable, Equatable, CaseIterable, CustomStringConvertible {
+    /// f32 activations, products and sums, on the weights as loaded (bfloat16 weights widened
+    /// exactly): the reference's arithmetic, up to summation order. The parity tests run on it.
+    case exact
+    /// Activations rounded to bfloat16 (nearest even) per call, bfloat16 weights (f32 weights are
+    /// rounded once, at load); exact products summed in f32: AVX512-BF16 `vdpbf16ps`, twice the
+    /// products of an f32 FMA per instruction (but issued at half an FMA's rate on Intel Xeons
+    /// up to Emerald Rapids, where it gains nothing: Benchmarks/README.md).
+    case bf16
+    /// int8 weights with one scale per output (symmetric, quantized at load from the weights as
+    /// loaded) and int8 activations with one scale per row (per call); exact int32 sums, one f32
+    /// scaling per output: AVX512-VNNI `vpdpbusd`, a quarter of the weight bytes of f32.
+    case int8
+
+    public var description: String { rawValue }
+
+    /// The CPU runs this precision's AVX-512 kernels (always true for `exact`, whose portable
+    /// path is OpenBLAS).
+    public var isAccelerated: Bool {
+        switch self {
+        case .exact: true
+        case .bf16: SkinnyLinear.hasAVX512BF16
+        case .int8: SkinnyLinear.hasAVX512VNNI
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import Kernels
+import Testing
+@testable import PocketTTS
+
+/// FlowLM loaded in each precision: which layers take it, and steps that stay close to the
+/// exact path's (the tiny bf16 fixture; speed and full-size quality: Benchmarks/).
+@Suite struct FlowLMPrecisionTests {
+    typealias S = FlowLMTestSupport
+
+    static func flowLM(_ precision: Precision) throws -> FlowLM {
+        let file = try SafetensorsFile(contentsOf: try BFloat16WeightsTests.url("tiny_weights_bf16"))
+        return try FlowLM(weights: WeightReader(file: file).scoped("flow_lm."), dimensions: S.tiny, precision: precision)
+    }
+
+    /// 10 log10(Σ b² / Σ (a − b)²).
+    static func snr(_ a: [Float], _ b: [Float]) -> Double {
+        let signal = b.reduce(0.0) { $0 + Double($1) * Double($1) }
+        let noise = zip(a, b).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }
+        return 10 * log10(signal / noise)
+    }
+
+    @Test(arguments: Precision.allCases)
+    func transformerAndFlowNetTakeThePrecision(precision: Precision) throws {
+        let m = try Self.flowLM(precision)
+        let small = [m.inputLinear, m.outEOS, m.speakerProjection]
+        let large = BFloat16WeightsTests.linears(m).filter { layer in !small.contains { $0.weights == layer.weights } }
+        #expect(large.count == 4 + 4 * S.tiny.layerCount + 4 + 3 * S.tiny.flowDepth)
+        #expect(large.allSatisfy { $0.precision == precision })
+        #expect(small.allSatisfy { $0.precision == .exact && BFloat16WeightsTests.isBFloat16($0) })
+    }
+
+    /// A prompt, then steps of B = 1, 3 and 9 streams fed the exact path's latents (teacher
+    /// forcing), against the exact path.
+    @Test(arguments: [(Precision.bf16, 40.0), (.int8, 30.0)])
+    func stepsStayCloseToTheExactPath(precision: Precision, minimumSNR: Double) throws {
+        let (fast, exact) = (try Self.flowLM(precision), try Self.flowLM(.exact))
+        let tokens = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3, 2, 3]
+        var (voiceA, voiceB) = (fast.makeState(capacity: 64), exact.makeState(capacity: 64))
+        try fast.prompt(textTokens: tokens, state: &voiceA)
+        try exact.prompt(textTokens: tokens, state: &voiceB)
+        let sampling = FlowLMSampling(temperature: 0.7, eosThreshold: 1e9)
+        for streams in [1, 3, 9] {
+            var statesA = [FlowLM.State](repeating: voiceA, count: streams)
+            var statesB = [FlowLM.State](repeating: voiceB, count: streams)
+            var generatorsA = (0..<streams).map { SplitMix64(seed: UInt64($0)) }
+            var generatorsB = generatorsA
+            var (workspaceA, workspaceB) = (FlowLM.Workspace(), FlowLM.Workspace())
+            var latents = [[Float]](repeating: [Float](repeating: .nan, count: S.tiny.latentDim), count: streams)
+            var (got, want) = ([Float](), [Float]())
+            for _ in 0..<4 {
+                let a = fast.stepBatch(latents: latents, states: &statesA, generators: &generatorsA, sampling: sampling,
+                                       workspace: &workspaceA)
+                let b = exact.stepBatch(latents: latents, states: &statesB, generators: &generatorsB, sampling: sampling,
+                                        workspace: &workspaceB)
+                got += a.flatMap(\.latent)
+                want += b.flatMap(\.latent)
+                latents = b.map(\.latent)
+            }
+            #expect(got.allSatisfy { $0.isFinite })
+            let snr = Self.snr(got, want)
+            #expect(snr > minimumSNR, "\(precision), B = \(streams): latent SNR \(snr) dB")
+        }
+    }
+
+    @Test func modelLoadPassesThePrecision() throws {
+        let url = RandomWeightsTests.temporaryURL()
+        defer { try? FileManager.default.removeItem(at: url) }
+        let config = try TTSModelTests.tinyConfig()
+        try RandomWeights.write(config: config, seed: 3, dtype: .bfloat16, to: url, metadata: [:])
+        let model = try TTSModel.load(config: config, weightsPath: url.path, tokenizerPath: try TTSModelTests.tokenizerPath(),
+                                      precision: .int8)
+        #expect(model.flowLM.transformer.layers.allSatisfy { $0.linear1.precision == .int8 })
+        #expect(model.flowLM.flowHead.blocks.allSatisfy { $0.modulation.precision == .int8 })
+        let demo = try TTSModel.demo(config: config, seed: 3, tokenizer: model.tokenizer, precision: .bf16)
+        #expect(demo.flowLM.transformer.layers.allSatisfy { $0.inProjection.precision == .bf16 })
+    }
+}
