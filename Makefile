@@ -1,6 +1,7 @@
 # The two commands of the README:
 #   make run   install deps, release build, start the service with the default model
-#   make test  install deps, build, run every test, then a short fuzz of the service
+#   make test  install deps, build, run every test (Swift, a short fuzz of the service, then the
+#              Python client's tests if python3 is there)
 # Hardening (README "Limits and failure behaviour"):
 #   make fuzz      1,000,000 fuzzed messages against a release server on the tiny test model
 #   make soak      SESSIONS sessions speak/cancel/drop/reconnect for MINUTES minutes
@@ -28,6 +29,7 @@ test: deps
 	$(SWIFT) test --skip-build
 	$(SWIFT) build --product pocket-tts
 	$(PYTHON) Tests/fuzz/fuzz.py --binary .build/debug/pocket-tts --messages 20000 --time-limit 120
+	bash Scripts/python-tests.sh
 
 fuzz: release
 	$(PYTHON) Tests/fuzz/fuzz.py --binary $(BIN) --messages $(FUZZ_MESSAGES) --rounds 50 --verbose

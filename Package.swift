@@ -18,7 +18,7 @@
 //         AudioIO    audio files and resampling -> CSndFile, CSoxr
 //   C: COpenBLAS COpus COpusEnc COpusFile CWebSockets CSndFile CSoxr (system libraries),
 //      CSentencePiece (extern "C" over libsentencepiece), CKernels (AVX-512 kernels)
-//   Benchmarks/: pocket-tts-bench and kernel-bench (speed, not tests)
+//   Benchmarks/: engine-bench and kernel-bench (speed, not tests); pocket-tts-bench is the Python client's
 import PackageDescription
 
 let package = Package(
@@ -26,7 +26,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "pocket-tts", targets: ["PocketTTSCLI"]),
-        .executable(name: "pocket-tts-bench", targets: ["PocketTTSBench"]),
+        .executable(name: "engine-bench", targets: ["PocketTTSBench"]),
         .library(name: "PocketTTS", targets: ["PocketTTS"]),
     ],
     dependencies: [

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes Benchmarks/RESULTS.md from one run's two JSON documents (`pocket-tts-bench` and
+"""Writes Benchmarks/RESULTS.md from one run's two JSON documents (`engine-bench` and
 `reference_bench.py`), with the machine (lscpu), the load average, the date, the git commit and
 the issue's speed targets. Run by Benchmarks/run.sh; standard library only.
 
@@ -217,7 +217,7 @@ def main() -> None:
     swift, ref = json.loads(args.swift.read_text()), json.loads(args.reference.read_text())
 
     lines = ["# Benchmark results", "",
-             "Written by `Benchmarks/run.sh` (Swift `pocket-tts-bench` and `reference_bench.py`, same run, same "
+             "Written by `Benchmarks/run.sh` (Swift `engine-bench` and `reference_bench.py`, same run, same "
              "machine, same random bf16 weights, sentence and voice); see Benchmarks/README.md for what each figure "
              "measures." + (f" This run: {args.title}." if args.title else ""),
              "Times: reference / Swift (above 1×: Swift faster). Speed factors: Swift / reference.", ""]

@@ -27,7 +27,7 @@ log() { echo "run.sh: $*" >&2; }
 
 log "building release binaries..."
 swift build -c release --product pocket-tts >&2
-swift build -c release --product pocket-tts-bench >&2
+swift build -c release --product engine-bench >&2
 BIN=$(swift build -c release --show-bin-path)
 
 # Shared assets (tokenizer, speech sample) and the weights, exactly as reference_bench.py finds them.
@@ -52,7 +52,7 @@ log "reference bench (about a minute)..."
     --tokenizer "$TOKENIZER" --speech "$SPEECH" --repeats "$REPEATS" > Benchmarks/results/reference.json.tmp
 
 log "Swift bench..."
-"$BIN/pocket-tts-bench" --weights "$WEIGHTS" --tokenizer "$TOKENIZER" --speech "$SPEECH" --config "$CONFIG" \
+"$BIN/engine-bench" --weights "$WEIGHTS" --tokenizer "$TOKENIZER" --speech "$SPEECH" --config "$CONFIG" \
     --workdir "$WORKDIR" --repeats "$REPEATS" > Benchmarks/results/swift.json.tmp
 
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)

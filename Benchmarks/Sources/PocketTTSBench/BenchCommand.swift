@@ -11,7 +11,7 @@ import TTSEngine
 @main
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "pocket-tts-bench",
+        commandName: "engine-bench",
         abstract: "Speed of the Swift engine on full-size weights (time to first audio, real-time factor, voice encoding, per-step costs, concurrent streams).")
 
     /// The reference script's `TEXT_43`.

@@ -1,0 +1,263 @@
+#!/usr/bin/env python3
+"""Server-level benchmark: `pocket-tts-bench` through the real WebSocket service on the full-size
+b6369a24 model with random bf16 weights, for 1, 2, 4, 8, 12 and 16 concurrent sessions, in each
+style and format asked; optionally the reference's HTTP server (`POST /tts`) in the same run for
+the single-session figures (right after ours, agent style, PCM/WAV). Run it through `Benchmarks/server_bench.sh`, which builds the release
+binary and the client's virtual environment first.
+
+    Benchmarks/server_bench.sh [--sessions 1,2,4,8,12,16] [--styles agent,caption,poisson]
+        [--formats pcm,opus] [--reference] [--out Benchmarks/results/server]
+
+Every run: the same three-sentence text, temperature 0.7, EOS disabled (threshold 1e9) so every
+sentence runs to its frame budget and every turn has the same length, a 300 ms playout buffer.
+Writes one JSON (and PNG, with matplotlib) per run and SUMMARY.md, a table of them all.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "Scripts" / "reference"))
+from fullsize_common import DEFAULT_CONFIG, DEFAULT_SPEECH, DEFAULT_TOKENIZER, ensure_binary, ensure_random_weights, log  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_ready(url: str, process: subprocess.Popen, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server exited with {process.returncode} before it was ready")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"{url} not ready after {timeout} s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def start_service(binary: Path, weights: Path, tokenizer: Path, voice: Path, max_streams: int, log_file: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    settings = log_file.with_name("server.yaml")
+    settings.write_text("")  # the built-in defaults, not Configs/server.yaml
+    command = [str(binary), "serve", "--no-download", "--weights", str(weights), "--tokenizer", str(tokenizer),
+               "--voice", str(voice), "--server-config", str(settings), "--host", "127.0.0.1", "--port", str(port),
+               "--max-streams", str(max_streams), "--max-sessions", str(max_streams * 2), "--log-level", "warning"]
+    log("$ " + " ".join(command))
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("POCKET_TTS_")}
+    process = subprocess.Popen(command, cwd=REPO, env=environment, stdout=log_file.open("wb"), stderr=subprocess.STDOUT)
+    wait_ready(f"http://127.0.0.1:{port}/ready", process, timeout=300)
+    return process, f"ws://127.0.0.1:{port}/tts/ws"
+
+
+def start_reference(python: str, workdir: Path, binary: Path, log_file: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    command = [python, str(REPO / "Benchmarks" / "reference_server.py"), "--port", str(port),
+               "--workdir", str(workdir), "--binary", str(binary)]
+    log("$ " + " ".join(command))
+    process = subprocess.Popen(command, cwd=REPO, stdout=log_file.open("wb"), stderr=subprocess.STDOUT)
+    wait_ready(f"http://127.0.0.1:{port}/health", process, timeout=600)
+    return process, f"http://127.0.0.1:{port}/tts"
+
+
+def reference_python(given: str | None) -> str | None:
+    candidates = [given, "/opt/ref-venv/bin/python", str(REPO / ".build" / "ref-venv" / "bin" / "python")]
+    return next((c for c in candidates if c and Path(c).exists()), None)
+
+
+class CPUMeter:
+    """Cores used during a run (Linux /proc): by the server, by the bench client, and by everything
+    else on the machine (other processes competing for the cores). The load average cannot tell:
+    it lags by a minute and counts the server's own threads."""
+
+    TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+    def __init__(self, server_pid: int):
+        self.server_pid = server_pid
+
+    def _read(self) -> tuple[float, float, float, float] | None:
+        try:
+            fields = Path("/proc/stat").read_text().split("\n")[0].split()[1:]
+            busy = sum(int(value) for i, value in enumerate(fields[:8]) if i not in (3, 4))  # not idle, iowait
+            stat = Path(f"/proc/{self.server_pid}/stat").read_text().rsplit(")", 1)[1].split()
+            server = int(stat[11]) + int(stat[12])  # utime, stime
+        except (OSError, ValueError, IndexError):
+            return None
+        children = os.times()
+        return time.monotonic(), busy / self.TICKS, server / self.TICKS, children.children_user + children.children_system
+
+    def __enter__(self) -> "CPUMeter":
+        self.start = self._read()
+        self.cores: dict | None = None
+        return self
+
+    def __exit__(self, *exc) -> None:
+        end = self._read()
+        if self.start is None or end is None or end[0] <= self.start[0]:
+            return
+        wall, busy, server, client = (b - a for a, b in zip(self.start, end))
+        self.cores = {"server": server / wall, "bench_client": client / wall,
+                      "others": max(0.0, busy - server - client) / wall}
+
+
+def bench(url: str, name: str, out: Path, arguments: list[str], plot: bool, server_pid: int | None = None) -> dict | None:
+    command = [sys.executable, "-m", "pocket_tts_client.bench", "--url", url, "--json", str(out / f"{name}.json"),
+               "--eos-threshold", "1e9", *arguments]
+    if plot:
+        command += ["--plot", str(out / f"{name}.png")]
+    log("$ pocket-tts-bench " + " ".join(command[3:]))
+    with CPUMeter(server_pid or 0) as meter:
+        result = subprocess.run(command, cwd=REPO, stdout=subprocess.PIPE, text=True)
+    print(result.stdout, file=sys.stderr, flush=True)
+    if meter.cores:
+        log("cores used: " + ", ".join(f"{key} {value:.2f}" for key, value in meter.cores.items()))
+    path = out / f"{name}.json"
+    if not path.exists():
+        return None
+    doc = json.loads(path.read_text())
+    doc["cores_used"] = meter.cores
+    path.write_text(json.dumps(doc, indent=1) + "\n")
+    return doc
+
+
+def cell(stats: dict | None, key: str, digits: int = 0) -> str:
+    return "-" if not stats else f"{stats[key]:.{digits}f}"
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
+def cores_cell(cores: dict | None) -> str:
+    if not cores:
+        return "-"
+    return f"{cores['server']:.2f} / {cores['bench_client']:.2f} / {cores['others']:.2f}"
+
+
+def summary_table(rows: list[tuple[str, dict]]) -> str:
+    lines = ["| server | style | format | sessions | ok | first audio p50 / p90 / p99 ms | x real time min / p50 "
+             "| turns with underruns | stall p99 ms | max gap p99 ms | cores: server / client / others |",
+             "|---|---|---|--:|--:|---|---|--:|--:|--:|--:|"]
+    for server, doc in rows:
+        s, counts, settings = doc["summary"], doc["counts"], doc["settings"]
+        first = s["first_audio_ms"]
+        lines.append(
+            f"| {server} | {settings['style']} | {settings['format'] if settings['url'].startswith('ws') else 'wav'} "
+            f"| {settings['sessions']} | {counts['ok']}/{counts['turns']} "
+            f"| {cell(first, 'p50')} / {cell(first, 'p90')} / {cell(first, 'p99')} "
+            f"| {cell(s['x_real_time'], 'min', 2)} / {cell(s['x_real_time'], 'p50', 2)} "
+            f"| {counts['turns_with_underruns']} | {cell(s['stall_ms'], 'p99')} | {cell(s['max_gap_ms'], 'p99')} "
+            f"| {cores_cell(doc.get('cores_used'))} |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sessions", default="1,2,4,8,12,16")
+    parser.add_argument("--styles", default="agent,caption,poisson")
+    parser.add_argument("--formats", default="pcm,opus")
+    parser.add_argument("--buffer-ms", default="300")
+    parser.add_argument("--wps", default="3", help="caption style: words per second")
+    parser.add_argument("--arrival-mean-ms", default="500", help="poisson style: mean interval between sessions")
+    parser.add_argument("--reference", action="store_true", help="also the reference's POST /tts, 1 session")
+    parser.add_argument("--reference-python", default=os.environ.get("REFERENCE_PYTHON"),
+                        help="python with pocket-tts==1.1.1 (default: /opt/ref-venv, then .build/ref-venv)")
+    parser.add_argument("--out", type=Path, default=REPO / "Benchmarks" / "results" / "server")
+    parser.add_argument("--workdir", type=Path, default=Path(os.environ.get("WORKDIR", "/tmp/pocket-tts-bench")))
+    parser.add_argument("--binary", type=Path)
+    parser.add_argument("--tokenizer", type=Path, default=DEFAULT_TOKENIZER)
+    parser.add_argument("--voice", type=Path, default=DEFAULT_SPEECH)
+    args = parser.parse_args()
+
+    sessions = [int(n) for n in args.sessions.split(",")]
+    binary = ensure_binary(args.binary)
+    weights = ensure_random_weights(binary, DEFAULT_CONFIG.resolve(), args.workdir / "random_bf16_seed0.safetensors", 0, "bf16")
+    args.out.mkdir(parents=True, exist_ok=True)
+    try:
+        import matplotlib  # noqa: F401
+        plot = True
+    except ImportError:
+        plot = False
+        log("matplotlib missing: no plots")
+
+    rows: list[tuple[str, dict]] = []
+    common = ["--buffer-ms", args.buffer_ms]
+    servers: list[subprocess.Popen] = []
+    try:
+        process, url = start_service(binary, weights, args.tokenizer, args.voice, max(sessions), args.out / "service.log")
+        servers.append(process)
+        reference_url = None
+        if args.reference:
+            python = reference_python(args.reference_python)
+            if python is None:
+                log("no Python with pocket-tts==1.1.1: the reference is skipped (see Benchmarks/reference_server.py)")
+            else:
+                process, reference_url = start_reference(python, args.workdir, binary, args.out / "reference.log")
+                servers.append(process)
+        bench(url, "warmup", args.out, ["--sessions", "1", "--text", "Warm up."], plot=False)
+        if reference_url:
+            bench(reference_url, "warmup", args.out, ["--sessions", "1", "--text", "Warm up."], plot=False)
+        for style in args.styles.split(","):
+            for audio_format in args.formats.split(","):
+                for count in sessions:
+                    extra = {"caption": ["--wps", args.wps], "poisson": ["--arrival-mean-ms", args.arrival_mean_ms]}.get(style, [])
+                    doc = bench(url, f"swift_{style}_{audio_format}_{count}", args.out,
+                                ["--sessions", str(count), "--style", style, "--format", audio_format, *common, *extra],
+                                plot, servers[0].pid)
+                    if doc:
+                        rows.append(("swift", doc))
+                    if reference_url and count == 1 and style == "agent" and audio_format == "pcm":
+                        # Right after our single session, under the same load: the reference's.
+                        doc = bench(reference_url, "reference_agent_wav_1", args.out, ["--sessions", "1", *common], plot,
+                                    servers[1].pid)
+                        if doc:
+                            rows.append(("reference", doc))
+    finally:
+        for process in servers:
+            stop(process)
+        (args.out / "warmup.json").unlink(missing_ok=True)
+
+    table = summary_table(rows)
+    (args.out / "SUMMARY.md").write_text(
+        "# Server benchmark (`Benchmarks/server_bench.sh`)\n\n"
+        f"{time.strftime('%Y-%m-%d %H:%M')}, {cpu_model()}, {os.cpu_count()} CPUs; full-size random bf16 weights, EOS disabled, "
+        f"buffer {args.buffer_ms} ms. One JSON (+ PNG) per row in this directory. Cores: CPU time / wall time "
+        f"during the run of the server, the bench client and every other process on the machine.\n\n{table}\n")
+    print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
