@@ -35,6 +35,9 @@ public struct PromptTokenCounter: TokenCounting {
 public enum TokenCap {
     /// Fewest words a chunk should have (Pocket TTS garbles one- and two-word prompts).
     public static let minimumWords = 3
+    /// Characters a token covers at most, as far as the cutting rules look: a text of more than
+    /// `cap * charactersPerToken` characters is treated as over a cap of `cap` tokens.
+    public static let charactersPerToken = 32
 
     /// Marks that end a clause when whitespace follows them (sentence marks too: in a text
     /// over the cap they may be abbreviations, but they are still the best places to cut).
@@ -148,8 +151,9 @@ public enum TokenCap {
             return wordEnd
         }
         // No usable word end: the longest prefix of characters within the cap (a token covers
-        // a few characters at most: the search looks no further than 32 per token).
-        let positions = Array(text.indices.dropFirst().prefix(cap * 32)) + (text.count <= cap * 32 ? [text.endIndex] : [])
+        // a few characters at most: the search looks no further than `charactersPerToken` each).
+        let reach = cap * charactersPerToken
+        let positions = Array(text.indices.dropFirst().prefix(reach)) + (text.count <= reach ? [text.endIndex] : [])
         return lastFitting(positions, limit: cap, tokens: tokens)?.end ?? text.startIndex + 1
     }
 

@@ -21,6 +21,11 @@ public struct SentenceSegmenter: Sendable, Equatable {
     private(set) var sentenceEnds: [Int] = []
     /// Every boundary candidate before this index of `pending` has been decided.
     private var scanFrom = 0
+    /// Whether the sentence being scanned has a letter or digit in `pending[its start..<wordScan]`:
+    /// each character is looked at once, so text with no word in it costs linear time, not
+    /// quadratic (". " repeated 10,000 times once stalled the event loop for seconds).
+    private var sentenceHasWord = false
+    private var wordScan = 0
 
     public init() {}
 
@@ -67,7 +72,7 @@ public struct SentenceSegmenter: Sendable, Equatable {
                 let isSingleDot = scalar == "." && runEnd == i + 1
                 if pending[end].properties.isWhitespace || sawCJK,
                    !(isSingleDot && isAbbreviation(before: i, from: sentenceStart)),
-                   Self.hasWord(pending[sentenceStart..<end]) {
+                   sentenceHasWord(from: sentenceStart, to: end) {
                     sentenceEnds.append(end)
                     sentenceStart = end
                 }
@@ -76,7 +81,7 @@ public struct SentenceSegmenter: Sendable, Equatable {
                 var end = i + 1
                 while end < pending.count, pending[end] != "\n", pending[end].properties.isWhitespace { end += 1 }
                 guard end < pending.count else { break scanning }  // a second line break may follow
-                if pending[end] == "\n", Self.hasWord(pending[sentenceStart..<i]) {
+                if pending[end] == "\n", sentenceHasWord(from: sentenceStart, to: i) {
                     sentenceEnds.append(i)
                     sentenceStart = i
                 }
@@ -95,6 +100,22 @@ public struct SentenceSegmenter: Sendable, Equatable {
         pending.removeFirst(count)
         sentenceEnds = sentenceEnds.compactMap { $0 > count ? $0 - count : nil }
         scanFrom = max(0, scanFrom - count)
+        sentenceHasWord = false  // the sentence may have lost its words: look again from its start
+        wordScan = 0
+    }
+
+    /// Whether `pending[start..<end]` has a letter or digit, for the sentence starting at
+    /// `start`; calls for one sentence come with growing `end`s. Scans each character once.
+    private mutating func sentenceHasWord(from start: Int, to end: Int) -> Bool {
+        if wordScan < start {
+            wordScan = start
+            sentenceHasWord = false
+        }
+        while !sentenceHasWord, wordScan < end {
+            sentenceHasWord = Self.isWordScalar(pending[wordScan])
+            wordScan += 1
+        }
+        return sentenceHasWord
     }
 
     // MARK: Rules
@@ -131,8 +152,10 @@ public struct SentenceSegmenter: Sendable, Equatable {
         return Self.abbreviations.contains(Self.string(word).lowercased())
     }
 
-    private static func hasWord(_ text: ArraySlice<Unicode.Scalar>) -> Bool {
-        text.contains { $0.properties.isAlphabetic || $0.properties.numericType != nil }
+    private static func hasWord(_ text: ArraySlice<Unicode.Scalar>) -> Bool { text.contains(where: isWordScalar) }
+
+    private static func isWordScalar(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.properties.isAlphabetic || scalar.properties.numericType != nil
     }
 
     private static func trimmed(_ text: ArraySlice<Unicode.Scalar>) -> String {

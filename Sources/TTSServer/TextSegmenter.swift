@@ -98,8 +98,16 @@ public struct TextSegmenter: Sendable {
             return end  // rule 1
         }
         // Rule 2. Only the first maxTokens + 1 words can matter (a word is a token at least),
-        // so a long text costs each cut a pass over that much, not over the whole buffer.
-        let window = Self.prefix(pending, words: rules.maxTokens + 1)
+        // and only so many characters (`TokenCap.charactersPerToken` per token at most), so a
+        // long text costs each cut a pass over that much, not over the whole buffer: the buffer
+        // never grows past one window, whatever the text (no words, no spaces) and its pieces.
+        let window = Self.prefix(pending, words: rules.maxTokens + 1,
+                                 characters: (rules.maxTokens + 1) * TokenCap.charactersPerToken)
+        if !window.contains(where: TokenCap.isWordCharacter) {
+            // No letter or digit: nothing to speak (`pack` drops it) and nothing to count; a
+            // full window of it goes, so such text never piles up.
+            return window.count < pending.count ? window.endIndex : nil
+        }
         if window.count < pending.count || exceedsCap(window) {
             return TokenCap.cut(window, cap: rules.maxTokens, counter: counter)
         }
@@ -148,11 +156,14 @@ public struct TextSegmenter: Sendable {
         return since + rules.maxBufferDelay
     }
 
-    /// `text` up to the space after its `count`-th word (all of it if it has fewer).
-    private static func prefix(_ text: ArraySlice<Unicode.Scalar>, words count: Int) -> ArraySlice<Unicode.Scalar> {
+    /// `text` up to the space after its `count`-th word, and at most `characters` long (all of
+    /// it if it is shorter and has fewer words).
+    private static func prefix(_ text: ArraySlice<Unicode.Scalar>, words count: Int, characters: Int)
+        -> ArraySlice<Unicode.Scalar> {
         var seen = 0
         var runHasWord = false
         for i in text.indices {
+            if i - text.startIndex == characters { return text[..<i] }
             if text[i].properties.isWhitespace {
                 if runHasWord {
                     seen += 1
