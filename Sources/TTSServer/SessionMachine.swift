@@ -181,7 +181,8 @@ public struct SessionMachine: Sendable {
         turnCount += 1
         let start = TurnStart(turn: turnCount, requestID: makeRequestID(), config: config)
         let rules = TextSegmenter.Rules(maxBufferDelay: Double(config.maxBufferDelayMs) / 1000, maxTokens: config.maxTokens)
-        turn = Turn(start: start, segmenter: TextSegmenter(rules: rules, counter: configuration.tokenCounter))
+        turn = Turn(start: start, segmenter: TextSegmenter(rules: rules, counter: configuration.tokenCounter,
+                                                           normalizer: config.textNormalizer))
         cancelled = false
         state = .streaming
         return [.startTurn(start)]

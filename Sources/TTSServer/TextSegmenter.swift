@@ -45,6 +45,9 @@ public struct TextSegmenter: Sendable {
 
     public let rules: Rules
     private let counter: any TokenCounting
+    /// The turn's normalizer: no chunk ends inside what it reads as one expression ("May 1st,
+    /// 2024", "$4.50", a pronunciation), since each chunk is normalized on its own. nil: cut anywhere.
+    private let normalizer: TextNormalizer?
     /// The unreleased text and its complete sentences.
     private var text = SentenceSegmenter()
     /// Where each received piece starts in `text.pending`, and when it arrived. [pieces]
@@ -54,9 +57,10 @@ public struct TextSegmenter: Sendable {
     /// When rule 3 next releases text; nil: not before more text comes.
     public private(set) var deadline: Double?
 
-    public init(rules: Rules, counter: any TokenCounting) {
+    public init(rules: Rules, counter: any TokenCounting, normalizer: TextNormalizer? = nil) {
         self.rules = rules
         self.counter = counter
+        self.normalizer = normalizer
     }
 
     /// The text held back, as received.
@@ -90,8 +94,15 @@ public struct TextSegmenter: Sendable {
 
     // MARK: Rules
 
-    /// Where the next chunk ends in `text.pending`, or nil if nothing is due.
+    /// Where the next chunk ends in `text.pending`, or nil if nothing is due: the rules' cut,
+    /// moved out of any expression it would split.
     private func nextCut(now: Double) -> Int? {
+        guard let end = candidateCut(now: now) else { return nil }
+        return outsideExpressions(end)
+    }
+
+    /// Where the rules cut next, ignoring expressions.
+    private func candidateCut(now: Double) -> Int? {
         let pending = text.pending[...]
         if chunkCount == 0, let end = firstChunkEnd() { return end }  // rule 1, first chunk
         if chunkCount > 0, let end = text.sentenceEnds.last, words(before: end) >= rules.minimumWords {
@@ -147,6 +158,23 @@ public struct TextSegmenter: Sendable {
         }
         if let end = TokenCap.wordEnds(pending).last, words(before: end) >= rules.minimumWords { return end }
         return nil
+    }
+
+    /// `end`, or the start of the expression it falls inside (the end of it when its start
+    /// leaves too few words before and it is all here). Looks at the text around `end` only.
+    private func outsideExpressions(_ end: Int) -> Int {
+        let pending = text.pending
+        guard let normalizer, end > 0, end < pending.count else { return end }
+        let reach = 64
+        var start = max(0, end - reach)
+        while start > 0, !pending[start - 1].properties.isWhitespace { start -= 1 }  // from a word start
+        let stop = min(pending.count, end + reach)
+        let around = normalizer.normalize(TokenCap.string(pending[start..<stop]))
+        guard let expression = around.expressions.first(where: { $0.contains(end - start) && $0.lowerBound != end - start })
+        else { return end }
+        let (before, after) = (start + expression.lowerBound, start + expression.upperBound)
+        if before > 0, words(before: before) >= rules.minimumWords { return before }
+        return after < stop || stop == pending.count ? after : end
     }
 
     private func nextDeadline() -> Double? {

@@ -53,3 +53,21 @@ final class CountingTokens: TokenCounting {
         #expect(counter.characters.load(ordering: .relaxed) <= 51 * 5 * text.count)
     }
 }
+
+/// Each chunk is normalized on its own, so no chunk may end inside what the normalizer reads
+/// as one expression (issue 13: "never split inside a normalized expression").
+@Suite struct TextSegmenterExpressionTests {
+    private func segmenter(normalize: Bool) -> TextSegmenter {
+        TextSegmenter(rules: .init(maxBufferDelay: 1, maxTokens: 50), counter: FakeTokens(),
+                      normalizer: normalize ? TextNormalizer() : nil)
+    }
+
+    @Test func theFirstClauseDoesNotEndInsideADate() {
+        let text = "We met on May 1st, 2024 at the harbour and then we left together. "
+        var plain = segmenter(normalize: false)
+        #expect(plain.append(text, now: 0).first == "We met on May 1st,")  // the clause rule alone
+        var normalizing = segmenter(normalize: true)
+        let chunks = normalizing.append(text, now: 0) + normalizing.flush()
+        #expect(chunks == ["We met on", "May 1st, 2024 at the harbour and then we left together."])
+    }
+}
