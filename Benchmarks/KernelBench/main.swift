@@ -31,6 +31,7 @@ func summary(_ samples: [Sample]) -> String {
     return "cpu " + stats(samples.map(\.cpu)) + "   wall " + stats(samples.map(\.wall))
 }
 
+if let note = BLAS.useKernelsForThisCPU() { print(note) }  // as `pocket-tts` does
 let arguments = CommandLine.arguments.dropFirst()
 let reps = arguments.firstIndex(of: "--reps").flatMap { Int(arguments[arguments.index(after: $0)]) } ?? 9
 let parts = Set(arguments.filter { ["linears", "flowlm", "ttfa", "split", "quality"].contains($0) })

@@ -1,5 +1,7 @@
 // BLAS: the only file that imports COpenBLAS. Row-major single-precision wrappers.
+import CKernels
 import COpenBLAS
+import Foundation
 
 /// Thin row-major wrappers over OpenBLAS `cblas_sgemm` / `cblas_sgemv`.
 ///
@@ -48,6 +50,34 @@ public enum BLAS {
     public static func setThreadCount(_ count: Int) {
         precondition(count >= 1, "BLAS.setThreadCount: count must be >= 1")
         openblas_set_num_threads(Int32(count))
+    }
+
+    /// The kernels OpenBLAS runs: its name for the CPU core ("SkylakeX", "Haswell", "Prescott").
+    public static var coreName: String { String(cString: openblas_get_corename()) }
+
+    /// The core OpenBLAS should run instead of the one it picked, or nil. Debian's OpenBLAS
+    /// 0.3.21 does not know newer AVX-512 CPUs (Intel Sapphire and Emerald Rapids) and falls
+    /// back to its SSE3 `Prescott` kernels: measured on an Emerald Rapids VM, a Mimi frame takes
+    /// 35 ms with them and 14 ms with the `SkylakeX` (AVX-512) ones, a 7 s voice encode 2.9 s
+    /// and 1.1 s (Benchmarks/README.md). A core the user forces (OPENBLAS_CORETYPE) is kept.
+    public static func preferredCore(current: String, forced: String?, cpuHasAVX512: Bool) -> String? {
+        guard forced?.isEmpty ?? true, cpuHasAVX512, current.lowercased() == "prescott" else { return nil }
+        return "SkylakeX"
+    }
+
+    /// Switches OpenBLAS to `preferredCore` when there is one, and says so (nil: nothing to do).
+    /// Re-runs OpenBLAS's core selection: call it first thing in `main`, before any BLAS call
+    /// and before any other thread starts. Programs only; tests keep the library's choice.
+    @discardableResult
+    public static func useKernelsForThisCPU() -> String? {
+        let before = coreName
+        let cpuHasAVX512 = ck_cpu_features() & UInt32(CK_FEATURE_AVX512) != 0
+        guard let core = preferredCore(current: before, forced: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"],
+                                       cpuHasAVX512: cpuHasAVX512) else { return nil }
+        setenv("OPENBLAS_CORETYPE", core, 1)
+        gotoblas_dynamic_quit()
+        gotoblas_dynamic_init()
+        return "OpenBLAS: \(coreName) kernels (it picked \(before) for this AVX-512 CPU)"
     }
 
     static func cblasSgemm(

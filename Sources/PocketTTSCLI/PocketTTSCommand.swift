@@ -1,4 +1,8 @@
 import ArgumentParser
+import Kernels
+
+/// What `BLAS.useKernelsForThisCPU` changed (nil: nothing), first thing in `main`; `serve` logs it.
+let openBLASNote = BLAS.useKernelsForThisCPU()
 
 /// `pocket-tts`: the command line. Thin: every subcommand parses flags and calls into the
 /// libraries; no model or protocol logic lives here.
@@ -17,4 +21,10 @@ struct PocketTTSCommand: ParsableCommand {
             Serve.self,
         ]
     )
+
+    /// Picks OpenBLAS's kernels for this CPU before anything runs, then parses and runs.
+    static func main() {
+        _ = openBLASNote
+        main(nil)
+    }
 }

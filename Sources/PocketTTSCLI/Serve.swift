@@ -91,6 +91,7 @@ struct Serve: ParsableCommand {
             service.stop()
             throw error
         }
+        if let openBLASNote { logger.info("\(openBLASNote)") }
         logger.info("ready on ws://\(config.host):\(service.port ?? config.port)/tts/ws (default voice '\(service.defaultVoice)')")
 
         stopSignal.wait()

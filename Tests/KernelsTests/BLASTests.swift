@@ -69,4 +69,16 @@ struct BLASTests {
         BLAS.setThreadCount(before)
         #expect(BLAS.threadCount == before)
     }
+
+    /// Only a CPU with AVX-512 that OpenBLAS gave its SSE3 fallback gets other kernels, and a
+    /// core the user forced is kept.
+    @Test func prescottOnAnAVX512CPUIsReplacedBySkylakeX() {
+        #expect(BLAS.preferredCore(current: "Prescott", forced: nil, cpuHasAVX512: true) == "SkylakeX")
+        #expect(BLAS.preferredCore(current: "Prescott", forced: "", cpuHasAVX512: true) == "SkylakeX")
+        #expect(BLAS.preferredCore(current: "Prescott", forced: "Haswell", cpuHasAVX512: true) == nil)
+        #expect(BLAS.preferredCore(current: "Prescott", forced: nil, cpuHasAVX512: false) == nil)
+        #expect(BLAS.preferredCore(current: "Zen", forced: nil, cpuHasAVX512: true) == nil)
+        #expect(BLAS.preferredCore(current: "SkylakeX", forced: nil, cpuHasAVX512: true) == nil)
+        #expect(!BLAS.coreName.isEmpty)
+    }
 }

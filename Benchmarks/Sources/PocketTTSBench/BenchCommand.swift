@@ -19,6 +19,12 @@ struct BenchCommand: ParsableCommand {
         + "laughing and shouting as the colours rose high above the tall trees."
     static let noEOSThreshold: Float = 1e9
 
+    /// OpenBLAS's kernels as `pocket-tts` picks them, then parse and run.
+    static func main() {
+        if let note = BLAS.useKernelsForThisCPU() { FileHandle.standardError.write(Data("engine-bench: \(note)\n".utf8)) }
+        main(nil)
+    }
+
     @Option(help: "Weights (.safetensors), e.g. from `pocket-tts make-random-weights --dtype bf16`.")
     var weights: String
 
