@@ -11,9 +11,24 @@ import Foundation
 /// The worker waits on a condition variable while idle (no polling). It serves one caller at a
 /// time: a caller that finds it busy (another thread's prompt) runs every piece itself, so
 /// nothing ever waits for a job that is not its own.
+///
+/// Results never depend on who runs what: a job's pieces are fixed by its caller (boundaries
+/// from the sizes alone), and each piece computes its outputs with the same code whichever
+/// thread runs it and whatever else runs beside it. Tests force different shares of the
+/// pieces (`scoped`, `pieceHook`) and compare bit for bit.
 public final class LinearWorker: @unchecked Sendable {  // all state behind `condition`
     /// The process-wide worker (its thread starts on first use and never ends).
     public static let shared = LinearWorker()
+
+    /// The worker the kernels use: `shared`, or in tests one set for a scope.
+    public static var current: LinearWorker { scoped ?? shared }
+    /// Test hook: replaces `shared` for the task's scope (`$scoped.withValue`).
+    @TaskLocal static var scoped: LinearWorker?
+
+    /// Test hook: called before each piece with the piece and whether the worker thread runs it.
+    private let pieceHook: (@Sendable (_ piece: Int, _ onWorker: Bool) -> Void)?
+    /// False: every piece runs on the caller (a test's one-thread reference).
+    private let usesThread: Bool
 
     private let condition = NSCondition()
     private var started = false
@@ -23,7 +38,10 @@ public final class LinearWorker: @unchecked Sendable {  // all state behind `con
     private var count = 0  // pieces in the job
     private var workerRunning = false  // the worker is running a piece of the job
 
-    init() {}
+    init(usesThread: Bool = true, pieceHook: (@Sendable (_ piece: Int, _ onWorker: Bool) -> Void)? = nil) {
+        self.usesThread = usesThread
+        self.pieceHook = pieceHook
+    }
 
     /// Runs body(0), …, body(count − 1), each once, on the calling thread and the worker
     /// thread (or all on the calling thread when the worker is busy), in any order; returns
@@ -31,9 +49,12 @@ public final class LinearWorker: @unchecked Sendable {  // all state behind `con
     public func parallelFor(_ count: Int, _ body: (Int) -> Void) {
         precondition(count >= 0, "LinearWorker: negative count")
         condition.lock()
-        if busy || count < 2 {
+        if busy || count < 2 || !usesThread {
             condition.unlock()
-            for i in 0..<count { body(i) }
+            for i in 0..<count {
+                pieceHook?(i, false)
+                body(i)
+            }
             return
         }
         busy = true
@@ -50,6 +71,7 @@ public final class LinearWorker: @unchecked Sendable {  // all state behind `con
                 let i = next
                 next += 1
                 condition.unlock()
+                pieceHook?(i, false)
                 body(i)
                 condition.lock()
             }
@@ -71,6 +93,7 @@ public final class LinearWorker: @unchecked Sendable {  // all state behind `con
                     let i = next
                     next += 1
                     condition.unlock()
+                    pieceHook?(i, true)
                     work(i)
                     condition.lock()
                 }
@@ -105,6 +128,6 @@ extension Linear {
             return
         }
         let n = outFeatures
-        LinearWorker.shared.parallelFor((n + block - 1) / block) { i in body(i * block..<min(n, (i + 1) * block)) }
+        LinearWorker.current.parallelFor((n + block - 1) / block) { i in body(i * block..<min(n, (i + 1) * block)) }
     }
 }

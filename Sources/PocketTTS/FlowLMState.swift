@@ -120,3 +120,18 @@ final class ScratchStorage: @unchecked Sendable {
 
     deinit { base.deallocate() }
 }
+
+extension FlowLM {
+    /// Bytes one stream's state takes at most: KV caches of `positions` positions (voice,
+    /// prompt and frames of one chunk) and the scratch of a prompt call of `promptRows` rows
+    /// over them. What an engine budgets per stream.
+    public func stateBytes(positions: Int, promptRows: Int) -> Int {
+        let (d, f, l) = (dimensions.modelDim, dimensions.feedForwardDim, dimensions.latentDim)
+        let cache = dimensions.layerCount * 2 * positions * d
+        let scratch = FlowTransformer.Buffers.floatCount(
+            rows: promptRows, scoreCount: FlowTransformer.scoreCount(rows: promptRows, keys: positions),
+            modelDim: d, feedForwardDim: f)
+            + l + d + FlowHead.floatCount(rows: 1, flowDim: flowHead.flowDim, latentDim: l, frequencyDim: flowHead.frequencyDim)
+        return (cache + scratch) * MemoryLayout<Float>.size
+    }
+}

@@ -77,7 +77,7 @@ public struct FlowTransformer: Sendable {
     /// (T = `rowsPerStream`), at absolute positions cache.length..<cache.length+T of
     /// `streams[b]`, whose caches must have room for them (`KVCache.ensureRoom`). Appends the
     /// new keys/values and advances each cache's length by T. `buffers.scores` must hold
-    /// T·(length+T) floats for the longest stream. Allocation-free.
+    /// `scoreCount(rows: T, keys: length + T)` floats for the longest stream. Allocation-free.
     /// pocket_tts `StreamingTransformer.forward` + `increment_steps`.
     func forward(streams: UnsafeMutableBufferPointer<FlowLM.State>, rowsPerStream T: Int, buffers: Buffers) {
         let d = modelDim
@@ -101,12 +101,13 @@ public struct FlowTransformer: Sendable {
         for b in 0..<streams.count { streams[b].cache.length += T }
     }
 
-    /// Head pieces of a prompt's attention (each with its own score matrix).
+    /// Head pieces of a prompt's attention (each with its own score row).
     static let attentionPieces = 4
 
-    /// Floats of `Buffers.scores` for `rows` queries (rows per stream) over `keys` keys.
+    /// Floats of `Buffers.scores` for `rows` queries (rows per stream) over `keys` keys: one
+    /// score row per head piece (queries are attended one at a time).
     static func scoreCount(rows: Int, keys: Int) -> Int {
-        (Linear.splitsOutputs(rows: rows) ? attentionPieces : 1) * rows * keys
+        (Linear.splitsOutputs(rows: rows) ? attentionPieces : 1) * keys
     }
 
     /// GELU in place on [rows, feedForwardDim]; prompts share the rows out with the linear
@@ -118,7 +119,7 @@ public struct FlowTransformer: Sendable {
             return
         }
         let pieces = 8
-        LinearWorker.shared.parallelFor(pieces) { i in
+        LinearWorker.current.parallelFor(pieces) { i in
             let (start, end) = (rows * i / pieces, rows * (i + 1) / pieces)
             Activation.gelu(hidden + start * f, count: (end - start) * f)
         }
@@ -141,19 +142,19 @@ public struct FlowTransformer: Sendable {
                 (keys + (start + t) * d).update(from: qkv + t * 3 * d + d, count: d)
                 (values + (start + t) * d).update(from: qkv + t * 3 * d + 2 * d, count: d)
             }
-            guard Linear.splitsOutputs(rows: T) else {
-                attention.forward(queries: qkv, queryCount: T, queryStart: start,
-                                  keys: keys, values: values, keyCount: start + T, keyStart: 0,
-                                  into: output, scratch: scores, queryRowStride: 3 * d)
-                return
-            }
-            // Prompts: the heads in pieces on two threads, each piece its own score matrix.
-            let (H, pieces) = (attention.heads, FlowTransformer.attentionPieces)
-            LinearWorker.shared.parallelFor(pieces) { i in
-                attention.forward(queries: qkv, queryCount: T, queryStart: start,
-                                  keys: keys, values: values, keyCount: start + T, keyStart: 0,
-                                  into: output, scratch: scores + i * T * (start + T), queryRowStride: 3 * d,
-                                  heads: H * i / pieces..<H * (i + 1) / pieces)
+            // Prompts: the heads in pieces on two threads, each piece its own score row.
+            let H = attention.heads
+            let pieces = Linear.splitsOutputs(rows: T) ? FlowTransformer.attentionPieces : 1
+            LinearWorker.current.parallelFor(pieces) { i in
+                let heads = H * i / pieces..<H * (i + 1) / pieces
+                // Query by query, each over its own visible keys: the arithmetic of a single
+                // step at that position, so a prompt gives the same values however it is sliced.
+                for t in 0..<T {
+                    attention.forward(queries: qkv + t * 3 * d, queryCount: 1, queryStart: start + t,
+                                      keys: keys, values: values, keyCount: start + t + 1, keyStart: 0,
+                                      into: output + t * d, scratch: scores + i * (start + T), queryRowStride: 3 * d,
+                                      heads: heads)
+                }
             }
         }
     }

@@ -33,8 +33,12 @@ public struct GeneratedFrame: Sendable, Equatable {
 ///     stream.enqueue(chunks)
 ///     stream.finish()
 ///     while stream.beginNextChunk() {
-///         try flowLM.prompt(textTokens: Array(stream.takePromptSlice()), state: &stream.state)
-///         guard stream.promptSliceDone() else { continue }  // a chunk of no frames
+///         var more = true
+///         while more && stream.isPrompting {
+///             try flowLM.prompt(textTokens: Array(stream.takePromptSlice(limit: 48)), state: &stream.state)
+///             more = stream.promptSliceDone()
+///         }
+///         guard more else { continue }  // a chunk of no frames
 ///         while stream.isStepping {
 ///             let step = flowLM.step(latent: stream.latent, state: &stream.state, ..., using: &stream.rng)
 ///             let result = stream.record(latent: step.latent, eosLogit: step.eosLogit)
@@ -58,6 +62,13 @@ public struct GenerationStream: Sendable {
         /// The chunk is over (by EOS or by the length limit): the stream is idle again.
         public var endsChunk: Bool
     }
+
+    /// Most prompt tokens fed in one FlowLM call (a llama.cpp-style micro-batch): a chunk's
+    /// prompt goes in slices of at most this many rows, so one call stays within a few tens of
+    /// milliseconds and its scratch small, whatever the chunk. Below `Linear.sgemmMinimumRows`:
+    /// every prompt row then takes the arithmetic of a single step (CKernels linears, attention
+    /// query by query), so the values do not depend on how a prompt is sliced.
+    public static let promptSliceRows = 48
 
     public let options: GenerationOptions
     /// The prefilled voice; each chunk starts from a copy.

@@ -12,7 +12,7 @@ extension TTSModel {
 
     /// Generates speech for `text` in the voice `voice`, calling `onFrame` as each frame is
     /// decoded. Per chunk (see `GenerationStream`): a copy of the voice state, the chunk's
-    /// tokens as one prompt, steps from BOS until EOS + frames-after-EOS or the length limit,
+    /// tokens as a prompt (in slices of `GenerationStream.promptSliceRows`), steps from BOS until EOS + frames-after-EOS or the length limit,
     /// each frame decoded at once from a Mimi decoder state fresh for the chunk.
     public func generate(
         text: String, voice: FlowLM.State, options: GenerationOptions = GenerationOptions(),
@@ -25,8 +25,13 @@ extension TTSModel {
         let latentDim = flowLM.dimensions.latentDim
         var decoderInput: [Float] = []  // [1, ldim] de-normalised
         while stream.beginNextChunk() {
-            try flowLM.prompt(textTokens: Array(stream.takePromptSlice()), state: &stream.state)
-            guard stream.promptSliceDone() else { continue }  // a chunk of no frames
+            var more = true
+            while more && stream.isPrompting {
+                let slice = stream.takePromptSlice(limit: GenerationStream.promptSliceRows)
+                try flowLM.prompt(textTokens: Array(slice), state: &stream.state)
+                more = stream.promptSliceDone()
+            }
+            guard more else { continue }  // a chunk of no frames
             var decoder = mimi.decoder.makeState()
             while stream.isStepping {
                 let step = flowLM.step(latent: stream.latent, state: &stream.state, sampling: options.sampling,

@@ -10,25 +10,36 @@ enum ProducerCommand: Sendable {
 }
 
 /// The hand-off from API callers (any thread) to the producer thread, and the table of open
-/// streams behind admission (`maxStreams`) and the API's errors. Posting never blocks; the
+/// streams behind admission (`maxStreams`, the memory budget), the chunk cap and the API's errors. Posting never blocks; the
 /// queue is bounded by the callers: at most `maxStreams` streams, each posting its own text.
 /// The producer sleeps in `take` while it has nothing to do; `wake()` (a consumer freeing
 /// room in a full frame queue) ends that sleep without a command.
 final class CommandInbox: @unchecked Sendable {  // all state behind `condition`
     private struct Entry {
         let options: GenerationOptions
+        /// Most tokens of one chunk: the engine's cap, or the stream's lower `tokenCap`.
+        let tokenCap: Int
+        /// The stream's share of the memory budget (`Engine.streamBytes`).
+        let bytes: Int
         var finishing = false
     }
 
     private let condition = NSCondition()
     private let maxStreams: Int
+    private let maxChunkTokens: Int
+    private let memoryBudget: Int?
+    private var reservedBytes = 0  // of the open streams
     private var commands: [ProducerCommand] = []
     private var woken = false
     private var stopped = false
     private var streams: [StreamID: Entry] = [:]
     private var nextID: UInt64 = 1
 
-    init(maxStreams: Int) { self.maxStreams = maxStreams }
+    init(_ configuration: EngineConfiguration) {
+        maxStreams = configuration.maxStreams
+        maxChunkTokens = configuration.maxChunkTokens
+        memoryBudget = configuration.memoryBudget
+    }
 
     private func locked<R>(_ body: () throws(EngineError) -> R) throws(EngineError) -> R {
         condition.lock()
@@ -43,16 +54,21 @@ final class CommandInbox: @unchecked Sendable {  // all state behind `condition`
 
     // MARK: API side
 
-    /// Admits a stream (or throws `.atCapacity` / `.stopped`) and queues its opening.
+    /// Admits a stream taking `bytes` of the memory budget (or throws `.atCapacity` when
+    /// `maxStreams` are open or the budget has no room for it, `.stopped`) and queues its opening.
     /// `prepare` runs under the lock with the new id before the command is posted (it opens
     /// the stream's frame queue: lock order inbox → hand-off, never the reverse).
-    func open(voice: FlowLM.State, options: GenerationOptions, prepare: (StreamID) -> Void) throws(EngineError) -> StreamID {
+    func open(voice: FlowLM.State, options: GenerationOptions, bytes: Int = 0,
+              prepare: (StreamID) -> Void) throws(EngineError) -> StreamID {
         try locked { () throws(EngineError) -> StreamID in
             if stopped { throw .stopped }
             if streams.count >= maxStreams { throw .atCapacity }
+            if let memoryBudget, reservedBytes + bytes > memoryBudget { throw .atCapacity }
             let id = StreamID(rawValue: nextID)
             nextID += 1
-            streams[id] = Entry(options: options)
+            reservedBytes += bytes
+            streams[id] = Entry(options: options, tokenCap: min(options.tokenCap ?? maxChunkTokens, maxChunkTokens),
+                                bytes: bytes)
             prepare(id)
             post(.open(id, voice: voice, options: options))
             return id
@@ -69,11 +85,22 @@ final class CommandInbox: @unchecked Sendable {  // all state behind `condition`
         }
     }
 
+    /// Bytes of the memory budget the open streams hold.
+    var reservedMemory: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return reservedBytes
+    }
+
+    /// Queues the chunks, or none of them: throws `.chunkTooLong` if one is above the stream's cap.
     func enqueue(_ chunks: [TextChunk], to id: StreamID) throws(EngineError) {
         try locked { () throws(EngineError) in
             if stopped { throw .stopped }
             guard let entry = streams[id] else { throw .unknownStream }
             if entry.finishing { throw .streamFinished }
+            if let long = chunks.first(where: { $0.tokens.count > entry.tokenCap }) {
+                throw .chunkTooLong(tokens: long.tokens.count, cap: entry.tokenCap)
+            }
             if !chunks.isEmpty { post(.enqueue(id, chunks)) }
         }
     }
@@ -94,7 +121,8 @@ final class CommandInbox: @unchecked Sendable {  // all state behind `condition`
     func cancel(_ id: StreamID) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        guard !stopped, streams.removeValue(forKey: id) != nil else { return false }
+        guard !stopped, let entry = streams.removeValue(forKey: id) else { return false }
+        reservedBytes -= entry.bytes
         post(.cancel(id))
         return true
     }
@@ -102,7 +130,7 @@ final class CommandInbox: @unchecked Sendable {  // all state behind `condition`
     /// The stream ended (finished or failed): its slot is free.
     func release(_ id: StreamID) {
         condition.lock()
-        streams.removeValue(forKey: id)
+        if let entry = streams.removeValue(forKey: id) { reservedBytes -= entry.bytes }
         condition.unlock()
     }
 
@@ -117,6 +145,7 @@ final class CommandInbox: @unchecked Sendable {  // all state behind `condition`
         condition.lock()
         stopped = true
         streams.removeAll()
+        reservedBytes = 0
         commands.removeAll()
         condition.signal()
         condition.unlock()

@@ -3,8 +3,13 @@ import PocketTTS
 /// One consumer thread's work: the Mimi decoder for the open streams pinned to it (see
 /// `FrameHandOff`). Each pass takes every queued item of each of those streams at once
 /// (freeing their queues, so the producer refills them while this pass decodes), then,
-/// stream by stream, decodes each run of (up to `maxRun`) frames of one chunk in one
-/// `MimiDecoder.forward` call and hands the frames to the sink.
+/// stream by stream, decodes the frames of one chunk in fixed runs (`runEnds`: frame 0 alone,
+/// then pairs 1–2, 3–4, …) one `MimiDecoder.forward` call each, and hands them to the sink.
+///
+/// Runs are fixed by frame index, not by what happens to be queued: Mimi's result for a frame
+/// depends (to float rounding) on the frames decoded with it, so runs made of whatever had
+/// arrived would make the audio depend on timing. A frame that starts a pair waits for the
+/// next (one producer step), or for its chunk's end.
 ///
 /// Streams are decoded one after another, not batched across streams: `MimiDecoder.forward`
 /// takes one state, and its convolutions and ring-buffer attention are per-stream anyway.
@@ -18,10 +23,13 @@ final class Consumer: @unchecked Sendable {
     private let inbox: CommandInbox
     private let handOff: FrameHandOff
     private let index: Int  // which of the hand-off's consumers this is
-    /// Frames decoded in one call at most: more rows per matrix product, but the first frame
-    /// of a run waits for the last, so a backlog is decoded in short runs.
-    static let maxRun = 4
+    /// Whether a run ends with the frame of this index within its chunk: frame 0 alone (first
+    /// audio without waiting), then pairs (1, 2), (3, 4), … (`MimiDecoder.framesPerCall`: more
+    /// frames per call are decoded two at a time anyway).
+    static func runEnds(at index: Int) -> Bool { index % 2 == 0 }
     private var states: [StreamID: MimiDecoder.State] = [:]  // the current chunk's decoder state, per stream
+    /// A frame waiting for the rest of its run, per stream (taken in an earlier pass).
+    private var waiting: [StreamID: [GeneratedFrame]] = [:]
 
     // Decode scratch, reused every pass.
     private var latents: [Float] = []  // [T, latentDim] de-normalised
@@ -40,10 +48,14 @@ final class Consumer: @unchecked Sendable {
     func run() {
         while let batch = handOff.take(consumer: index) {
             if batch.freedRoom { inbox.wake() }
-            for id in batch.cancelled { states[id] = nil }
+            for id in batch.cancelled {
+                states[id] = nil
+                waiting[id] = nil
+            }
             for stream in batch.streams { deliver(stream.items, of: stream.id, to: stream.sink) }
         }
         states.removeAll()
+        waiting.removeAll()
     }
 
     /// Makes one sink call for the stream inside the delivery guard; false (no call) if the
@@ -56,19 +68,23 @@ final class Consumer: @unchecked Sendable {
     }
 
     private func deliver(_ items: [HandOffItem], of id: StreamID, to sink: any StreamSink) {
-        var run: [GeneratedFrame] = []  // consecutive frames of one chunk
+        var run = waiting.removeValue(forKey: id) ?? []  // consecutive frames of one chunk
         for item in items {
-            if case .frame(let frame) = item, run.isEmpty || (run[0].chunk == frame.chunk && run.count < Self.maxRun) {
+            if case .frame(let frame) = item {
                 run.append(frame)
+                if Self.runEnds(at: frame.index) {
+                    guard decode(run, of: id, to: sink) else { return }
+                    run.removeAll()
+                }
                 continue
             }
-            if !run.isEmpty {
+            if !run.isEmpty {  // the chunk ended within a run
                 guard decode(run, of: id, to: sink) else { return }
                 run.removeAll()
             }
             switch item {
-            case .frame(let frame):
-                run.append(frame)  // the previous run was full: the next one starts
+            case .frame:
+                break  // handled above
             case .endOfChunk(let chunk):
                 states[id] = nil  // the next chunk starts from a fresh decoder state
                 guard call(id, { sink.streamDidFinishChunk(id, chunk: chunk) }) else { return }
@@ -89,7 +105,7 @@ final class Consumer: @unchecked Sendable {
                 return
             }
         }
-        if !run.isEmpty { _ = decode(run, of: id, to: sink) }
+        if !run.isEmpty { waiting[id] = run }  // the rest of its run comes in a later pass
     }
 
     /// Decodes frames of one chunk (T ≥ 1) in one call and delivers them in order; false (and

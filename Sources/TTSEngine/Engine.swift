@@ -21,13 +21,14 @@ public final class Engine: Sendable {
     private let handOff: FrameHandOff  // producer → consumers
     private let threads = PipelineThreads()
 
-    /// An engine for `model`; nothing runs before `start()`. An invalid configuration is a
-    /// programmer error (see `EngineConfiguration.validate`).
+    /// An engine for `model`; nothing runs before `start()`. A configuration that
+    /// `Engine.validate` rejects is a programmer error: callers with settings from outside (a
+    /// server's config) call `validate` first, for a typed error.
     public init(model: TTSModel, configuration: EngineConfiguration = .init()) {
-        do { try configuration.validate() } catch { preconditionFailure("Engine: \(error)") }
+        do { try Self.validate(configuration, for: model) } catch { preconditionFailure("Engine: \(error)") }
         self.model = model
         self.configuration = configuration
-        self.inbox = CommandInbox(maxStreams: configuration.maxStreams)
+        self.inbox = CommandInbox(configuration)
         self.handOff = FrameHandOff(capacity: configuration.maxQueuedFrames, consumers: configuration.consumerThreads)
     }
 
@@ -64,17 +65,49 @@ public final class Engine: Sendable {
         threads.join()
     }
 
+    /// Throws `.invalidConfiguration` for settings out of range, and `.overMemoryBudget` when
+    /// `maxStreams` streams (each budgeted with `budgetVoicePositions` voice positions and a
+    /// chunk of `maxChunkTokens` tokens: `streamBytes`) do not fit `memoryBudget`.
+    public static func validate(_ configuration: EngineConfiguration, for model: TTSModel) throws(EngineError) {
+        try configuration.validate()
+        guard let budget = configuration.memoryBudget else { return }
+        let perStream = streamBytes(model: model, configuration: configuration,
+                                    voicePositions: configuration.budgetVoicePositions, maxFrames: nil)
+        let (needed, overflow) = perStream.multipliedReportingOverflow(by: configuration.maxStreams)
+        if overflow || needed > budget {
+            throw .overMemoryBudget(maxStreams: configuration.maxStreams, perStream: perStream,
+                                    needed: overflow ? .max : needed, budget: budget)
+        }
+    }
+
+    /// Bytes one stream's FlowLM state takes at most: the KV caches of one chunk (a copy of a
+    /// voice of `voicePositions` positions, `maxChunkTokens` prompt tokens and the chunk's frames:
+    /// `maxFrames`, else `TextChunk.maxGenerationFrames` of the cap) and the scratch of a
+    /// prompt call of `maxPromptRows` rows. The prefilled voice itself is shared, not counted;
+    /// nor is the Mimi decoder's state, small and of fixed size.
+    public static func streamBytes(model: TTSModel, configuration: EngineConfiguration, voicePositions: Int,
+                                   maxFrames: Int?) -> Int {
+        let tokens = configuration.maxChunkTokens
+        let frames = maxFrames ?? TextChunk.maxGenerationFrames(tokenCount: tokens, frameRate: model.config.mimi.frameRate)
+        return model.flowLM.stateBytes(positions: voicePositions + tokens + frames,
+                                       promptRows: min(configuration.maxPromptRows, tokens))
+    }
+
     /// Opens a stream in `voice` (a prefilled voice state; each chunk starts from a copy).
-    /// Throws `.atCapacity`, `.stopped`, or `.invalidOptions`.
+    /// Throws `.atCapacity` (`maxStreams` open, or no room in the memory budget for this voice
+    /// and frame limit), `.stopped`, or `.invalidOptions`.
     public func openStream(voice: FlowLM.State, options: GenerationOptions, sink: any StreamSink) throws(EngineError) -> StreamID {
         do { try options.validate() } catch { throw .invalidOptions(error.description) }
-        return try inbox.open(voice: voice, options: options) { id in handOff.open(id, sink: sink) }
+        let bytes = Self.streamBytes(model: model, configuration: configuration, voicePositions: voice.length,
+                                     maxFrames: options.maxFrames)
+        return try inbox.open(voice: voice, options: options, bytes: bytes) { id in handOff.open(id, sink: sink) }
     }
 
     /// Appends text to the stream: split into chunks (`TextChunk.chunks`, the stream's
     /// `maxTokens` and `tokenCap`), spoken after everything queued before. Throws `.invalidText` for empty or
-    /// whitespace-only text, `.unknownStream`, `.streamFinished` after `finish`, `.stopped`.
-    /// Tokenizes on the calling thread.
+    /// whitespace-only text, `.chunkTooLong` for a chunk above the stream's cap (the engine's
+    /// `maxChunkTokens` or the stream's lower `tokenCap`; nothing of the text is queued),
+    /// `.unknownStream`, `.streamFinished` after `finish`, `.stopped`. Tokenizes on the calling thread.
     public func enqueue(text: String, to id: StreamID) throws(EngineError) {
         let options = try inbox.options(of: id)
         let chunks: [TextChunk]
@@ -87,7 +120,7 @@ public final class Engine: Sendable {
         try enqueue(chunks: chunks, to: id)
     }
 
-    /// Appends prepared chunks (as `enqueue(text:to:)` after chunking).
+    /// Appends prepared chunks (as `enqueue(text:to:)` after chunking; the same cap).
     func enqueue(chunks: [TextChunk], to id: StreamID) throws(EngineError) {
         try inbox.enqueue(chunks, to: id)
     }
@@ -112,6 +145,9 @@ public final class Engine: Sendable {
 
     /// Streams opened and not yet finished, failed or cancelled.
     public var activeStreamCount: Int { inbox.openCount }
+
+    /// Bytes of `configuration.memoryBudget` the open streams hold (`streamBytes` each).
+    public var reservedMemory: Int { inbox.reservedMemory }
 }
 
 /// The engine's threads: started once, joined once.

@@ -26,14 +26,36 @@ public struct EngineConfiguration: Sendable, Equatable {
     /// waits on back-pressure (every queue full) both cores decode. More consumers than cores
     /// only add switching.
     public var consumerThreads: Int
+    /// Most prompt tokens in one FlowLM call, whether or not other streams are stepping (a
+    /// llama.cpp-style micro-batch): a prompt longer than this goes in several calls, one per
+    /// tick, so no chunk holds the producer for long. The default is `TTSModel.generate`'s.
+    public var maxPromptRows: Int
+    /// Hard cap on a chunk's tokens for every stream: `enqueue` rejects a chunk above it (or
+    /// above the stream's own `tokenCap`, if lower) with `.chunkTooLong`. It bounds a stream's
+    /// KV cache: one chunk's tokens and frames (`TextChunk.maxGenerationFrames`) at a time.
+    public var maxChunkTokens: Int
+    /// Bytes the streams' FlowLM states may take together, or nil for no limit. Checked when
+    /// the engine is made (`Engine.validate`: `maxStreams` streams of `budgetVoicePositions`
+    /// voice positions, each with a chunk of `maxChunkTokens` tokens, must fit) and when a
+    /// stream opens (its own voice and frame limit: `.atCapacity` when it does not fit beside
+    /// the open ones). See `Engine.streamBytes`.
+    public var memoryBudget: Int?
+    /// Voice prompt positions a stream is budgeted with when the engine is made: 30 s of voice
+    /// audio (the reference's truncation) at 12.5 frames per second.
+    public var budgetVoicePositions: Int
 
     public init(maxStreams: Int = 16, maxQueuedFrames: Int = 8, prefillSliceTokens: Int = 16, blasThreads: Int = 1,
-                consumerThreads: Int = 2) {
+                consumerThreads: Int = 2, maxPromptRows: Int = GenerationStream.promptSliceRows,
+                maxChunkTokens: Int = TextChunk.defaultTokenCap, memoryBudget: Int? = nil, budgetVoicePositions: Int = 375) {
         self.maxStreams = maxStreams
         self.maxQueuedFrames = maxQueuedFrames
         self.prefillSliceTokens = prefillSliceTokens
         self.blasThreads = blasThreads
         self.consumerThreads = consumerThreads
+        self.maxPromptRows = maxPromptRows
+        self.maxChunkTokens = maxChunkTokens
+        self.memoryBudget = memoryBudget
+        self.budgetVoicePositions = budgetVoicePositions
     }
 
     func validate() throws(EngineError) {
@@ -48,6 +70,21 @@ public struct EngineConfiguration: Sendable, Equatable {
         guard consumerThreads >= 1 else {
             throw .invalidConfiguration("consumer threads must be >= 1, got \(consumerThreads)")
         }
+        guard maxPromptRows >= 1 else { throw .invalidConfiguration("max prompt rows must be >= 1, got \(maxPromptRows)") }
+        guard maxChunkTokens >= 1 else {
+            throw .invalidConfiguration("max chunk tokens must be >= 1, got \(maxChunkTokens)")
+        }
+        if let memoryBudget, memoryBudget < 0 {
+            throw .invalidConfiguration("memory budget must be >= 0 bytes, got \(memoryBudget)")
+        }
+        guard budgetVoicePositions >= 0 else {
+            throw .invalidConfiguration("budget voice positions must be >= 0, got \(budgetVoicePositions)")
+        }
+    }
+
+    private static func megabytes(_ bytes: Int) -> String {
+        let mb = Double(bytes) / 1_048_576
+        return mb < 10 ? "\((mb * 10).rounded() / 10) MB" : "\(Int(mb.rounded())) MB"
     }
 }
 
@@ -68,6 +105,12 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
     case invalidOptions(String)
     /// An `EngineConfiguration` out of range.
     case invalidConfiguration(String)
+    /// A chunk of `tokens` tokens, above the stream's cap (`EngineConfiguration.maxChunkTokens`,
+    /// or the stream's lower `tokenCap`); nothing of that `enqueue` is queued.
+    case chunkTooLong(tokens: Int, cap: Int)
+    /// `maxStreams` streams would need `needed` bytes of state (`perStream` each), more than
+    /// the configured `EngineConfiguration.memoryBudget`.
+    case overMemoryBudget(maxStreams: Int, perStream: Int, needed: Int, budget: Int)
 
     public var description: String {
         switch self {
@@ -78,6 +121,15 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
         case .streamFinished: "the stream was finished: no more text accepted"
         case .invalidOptions(let why): "invalid generation options: \(why)"
         case .invalidConfiguration(let why): "invalid engine configuration: \(why)"
+        case .chunkTooLong(let tokens, let cap): "a text chunk of \(tokens) tokens is above the cap of \(cap) tokens"
+        case .overMemoryBudget(let streams, let perStream, let needed, let budget):
+            "\(streams) streams need \(Self.megabytes(needed)) of state (\(Self.megabytes(perStream)) each), more than "
+                + "the engine's memory budget of \(Self.megabytes(budget)): lower the max streams or raise the budget"
         }
+    }
+
+    private static func megabytes(_ bytes: Int) -> String {
+        let mb = Double(bytes) / 1_048_576
+        return mb < 10 ? "\((mb * 10).rounded() / 10) MB" : "\(Int(mb.rounded())) MB"
     }
 }

@@ -2,8 +2,8 @@ import PocketTTS
 
 /// The producer thread's work: FlowLM for every open stream, each a `GenerationStream` (the
 /// chunk rules `TTSModel.generate` follows too). Each tick it applies the API's commands,
-/// feeds prompt tokens (`promptSlices`: whole prompts when no stream is stepping, else at
-/// most `prefillSliceTokens`), then runs one latent step for every stepping stream with room
+/// feeds prompt tokens (`promptSlices`: at most `maxPromptRows` per call, and while a stream
+/// is stepping at most `prefillSliceTokens` in all), then runs one latent step for every stepping stream with room
 /// in its frame queue, all together through `FlowLM.stepBatch` (one call per distinct
 /// `FlowLMSampling`). Used only on the producer thread once started.
 final class Producer: @unchecked Sendable {
@@ -15,6 +15,7 @@ final class Producer: @unchecked Sendable {
 
     private let flowLM: FlowLM
     private let sliceTokens: Int
+    private let maxPromptRows: Int
     private let inbox: CommandInbox
     private let handOff: FrameHandOff
     private let emptyState: FlowLM.State  // owns no storage: stands in for moved-out states
@@ -31,6 +32,7 @@ final class Producer: @unchecked Sendable {
     init(flowLM: FlowLM, configuration: EngineConfiguration, inbox: CommandInbox, handOff: FrameHandOff) {
         self.flowLM = flowLM
         self.sliceTokens = configuration.prefillSliceTokens
+        self.maxPromptRows = configuration.maxPromptRows
         self.inbox = inbox
         self.handOff = handOff
         self.emptyState = flowLM.makeState(capacity: 0)
@@ -53,17 +55,18 @@ final class Producer: @unchecked Sendable {
     }
 
     /// How many prompt tokens each prompting stream feeds this tick, oldest first (`tokensLeft`
-    /// lists what each still has to feed; streams past the result's end wait). While some
-    /// stream is stepping, `sliceTokens` in all: a new chunk delays the running streams' next
-    /// step by one slice at most. With nothing to stall, whole prompts (one pass over the
-    /// weights: first audio sooner). Slicing gives the state of one call: positions continue
-    /// from the cache length.
-    static func promptSlices(tokensLeft: [Int], anyStepping: Bool, sliceTokens: Int) -> [Int] {
+    /// lists what each still has to feed; streams past the result's end wait). Never more than
+    /// `maxRows` in one call (a micro-batch: no prompt holds the producer for long, whatever the
+    /// chunk). While some stream is stepping, `sliceTokens` in all: a new chunk delays the
+    /// running streams' next step by one slice at most. With nothing to stall, up to `maxRows`
+    /// for every prompting stream (first audio sooner). Slicing gives the values of one call
+    /// (`GenerationStream.promptSliceRows`): positions continue from the cache length.
+    static func promptSlices(tokensLeft: [Int], anyStepping: Bool, sliceTokens: Int, maxRows: Int) -> [Int] {
         var budget = anyStepping ? sliceTokens : Int.max
         var slices: [Int] = []
         for left in tokensLeft {
             if budget == 0 { break }
-            let n = min(left, budget)
+            let n = min(left, budget, maxRows)
             slices.append(n)
             budget -= n
         }
@@ -116,7 +119,7 @@ final class Producer: @unchecked Sendable {
         let prompting = streams.indices.filter { streams[$0].generation.isPrompting && !ended.contains(streams[$0].id) }
         let slices = Self.promptSlices(tokensLeft: prompting.map { streams[$0].generation.promptTokensLeft },
                                        anyStepping: streams.contains { $0.generation.isStepping },
-                                       sliceTokens: sliceTokens)
+                                       sliceTokens: sliceTokens, maxRows: maxPromptRows)
         for (i, n) in zip(prompting, slices) {
             let tokens = Array(streams[i].generation.takePromptSlice(limit: n))
             do {

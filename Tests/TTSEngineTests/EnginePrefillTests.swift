@@ -15,10 +15,37 @@ import Testing
     }
 
     @Test func promptSlicesAreWholeAloneAndShareTheBudgetBesideSteppingStreams() {
-        #expect(Producer.promptSlices(tokensLeft: [30, 7], anyStepping: false, sliceTokens: 4) == [30, 7])
-        #expect(Producer.promptSlices(tokensLeft: [3, 7, 2], anyStepping: true, sliceTokens: 4) == [3, 1])
-        #expect(Producer.promptSlices(tokensLeft: [9], anyStepping: true, sliceTokens: 4) == [4])
-        #expect(Producer.promptSlices(tokensLeft: [], anyStepping: true, sliceTokens: 4) == [])
+        #expect(Producer.promptSlices(tokensLeft: [30, 7], anyStepping: false, sliceTokens: 4, maxRows: 48) == [30, 7])
+        #expect(Producer.promptSlices(tokensLeft: [3, 7, 2], anyStepping: true, sliceTokens: 4, maxRows: 48) == [3, 1])
+        #expect(Producer.promptSlices(tokensLeft: [9], anyStepping: true, sliceTokens: 4, maxRows: 48) == [4])
+        #expect(Producer.promptSlices(tokensLeft: [], anyStepping: true, sliceTokens: 4, maxRows: 48) == [])
+    }
+
+    /// No call takes more than `maxRows` tokens, with or without stepping streams.
+    @Test func noPromptCallExceedsTheRowLimit() {
+        #expect(Producer.promptSlices(tokensLeft: [5000, 70], anyStepping: false, sliceTokens: 16, maxRows: 48) == [48, 48])
+        #expect(Producer.promptSlices(tokensLeft: [5000], anyStepping: true, sliceTokens: 64, maxRows: 48) == [48])
+        #expect(Producer.promptSlices(tokensLeft: [30, 9], anyStepping: true, sliceTokens: 64, maxRows: 20) == [20, 9])
+    }
+
+    /// A lone stream with a long chunk: prompted in calls of at most `maxPromptRows` tokens, one
+    /// per tick, then it steps.
+    @Test func aLongPromptGoesInMicroBatches() throws {
+        let text = Fixture.texts[1]
+        let n = try Self.tokenCount(text)
+        let rows = 3
+        #expect(n > 2 * rows)
+        let harness = try ProducerHarness(EngineConfiguration(prefillSliceTokens: 2, maxPromptRows: rows))
+        let id = try harness.speak(text, options: EngineLifecycleTests.fixed(3, seed: 4))
+        var phases: [GenerationStream.Phase?] = []
+        repeat {
+            harness.tick()
+            phases.append(harness.phase(of: id))
+        } while harness.phase(of: id).map { if case .prompting = $0 { true } else { false } } == true
+        let calls = (n + rows - 1) / rows
+        let expected: [GenerationStream.Phase?] = (1..<calls).map { .prompting(fed: $0 * rows) }
+            + [.stepping(step: 1, eosStep: nil)]
+        #expect(phases == expected)
     }
 
     /// A lone stream's chunk is prompted in one call even with a 2-token slice: its first tick

@@ -11,7 +11,7 @@ final class ProducerHarness {
     let producer: Producer
 
     init(_ configuration: EngineConfiguration) throws {
-        inbox = CommandInbox(maxStreams: configuration.maxStreams)
+        inbox = CommandInbox(configuration)
         handOff = FrameHandOff(capacity: configuration.maxQueuedFrames)
         producer = Producer(flowLM: try Fixture.model().flowLM, configuration: configuration, inbox: inbox,
                             handOff: handOff)
