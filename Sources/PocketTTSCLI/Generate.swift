@@ -89,7 +89,7 @@ struct Generate: ParsableCommand {
         // Through the engine, as the service runs it: FlowLM on the producer thread, Mimi on the
         // consumer threads, so the two overlap. Frames reach `collector` on one consumer thread
         // (a stream is pinned to one).
-        let engine = Engine(model: tts)
+        let engine = Engine(model: tts, configuration: EngineConfiguration(maxChunkTokens: max(maxTokens, maxTokensPerChunk)))
         engine.start()
         defer { engine.stop() }
         let collector = FrameCollector(output: output)

@@ -82,7 +82,11 @@ struct Serve: ParsableCommand {
         do {
             let ttsModel = try model.load(precision: config.precision)
             let (library, usable, fixedVoices, defaultVoice) = try loadVoices(model: ttsModel, config: config, logger: logger)
-            engine = Engine(model: ttsModel, configuration: EngineConfiguration(maxStreams: config.maxStreams))
+            let engineConfiguration = EngineConfiguration(
+                maxStreams: config.maxStreams, maxChunkTokens: config.maxTokensPerChunk,
+                memoryBudget: config.engineMemoryBudgetMB > 0 ? config.engineMemoryBudgetMB << 20 : nil)
+            try Engine.validate(engineConfiguration, for: ttsModel)  // e.g. max_streams beyond the budget
+            engine = Engine(model: ttsModel, configuration: engineConfiguration)
             engine.start()
             let adapter = EngineSpeechAdapter(engine: engine, library: library, fixedVoices: fixedVoices, libraryVoices: usable,
                                               opusBitrate: config.opusBitrate)

@@ -7,10 +7,16 @@ import PocketTTS
 /// Mimi decoder, each for the streams pinned to it, and hand each frame to its stream's sink
 /// as soon as it is decoded. The producer and `TTSModel.generate` drive the same
 /// `GenerationStream`, so for the same voice, options (seed) and text a stream produces the
-/// frames of `generate`: alone, the same chunk decisions, latents and EOS logits bit for bit
-/// and the audio to float rounding (the consumer decodes runs of frames in one Mimi call);
-/// beside other streams all values to float rounding (batched steps and sliced prompts sum in
-/// another order).
+/// frames of `generate`: the same chunk decisions, latents and EOS logits bit for bit, alone
+/// or beside other streams (prompt slices and batched steps give every row the arithmetic of
+/// one step, with AVX-512; with OpenBLAS alone, to float rounding), and the audio to float
+/// rounding (the consumer decodes frames in fixed pairs, `generate` one by one). Nothing
+/// depends on timing: the same stream gives the same audio bit for bit however busy the
+/// engine or the machine.
+///
+/// Bounded whatever the callers do: chunks above `maxChunkTokens` are refused at `enqueue`,
+/// no prompt call takes more than `maxPromptRows` tokens, a stream's KV caches hold one chunk
+/// at a time, and `memoryBudget` (if set) bounds the states of all streams together.
 ///
 /// Every method may be called from any thread, and none blocks on generation except `stop()`
 /// (and `cancel`, for the one sink call it may wait for).

@@ -94,6 +94,11 @@ public final class EngineSpeechAdapter: SpeechEngine {
             try engine.enqueue(text: text, to: open.id)
         } catch .unknownStream, .streamFinished, .invalidText {
             // The stream ended (its sink reported why), or nothing speakable: nothing to do.
+        } catch .chunkTooLong(let tokens, let cap) {
+            // The segmenter caps chunks; the engine's own cap caught one it let through.
+            logger.error("engine rejected a chunk of \(tokens) tokens (cap \(cap))")
+            cancelTurn(key)
+            open.sink.events.report(.failed("text chunk of \(tokens) tokens above the engine's cap of \(cap)"), for: key)
         } catch {
             cancelTurn(key)
             open.sink.events.report(.failed("\(error)"), for: key)

@@ -65,6 +65,11 @@ public struct ServerConfig: Equatable, Sendable {
     /// Hard cap on the tokens of every chunk handed to the engine; upper bound of a config's
     /// `max_tokens` (PocketTTS's `TextChunk.defaultTokenCap`).
     public var maxTokensPerChunk = 100
+    /// Megabytes the engine's streams may take for their FlowLM state (`max_streams` × the worst
+    /// case of one stream: a 30 s voice, a chunk of `max_tokens_per_chunk` tokens and its frames);
+    /// checked at start. 1024 fits the full-size model at 8 streams (about 50 MB each) with room
+    /// for longer chunks; 0: no limit.
+    public var engineMemoryBudgetMB = 1024
     /// Default `max_buffer_delay_ms` of a turn.
     public var maxBufferDelayMs = TurnConfig.defaultMaxBufferDelayMs
     public var idleTimeoutSeconds = 60.0
@@ -207,6 +212,7 @@ public struct ServerConfig: Equatable, Sendable {
         integer("max_turn_text_chars", \.maxTurnTextCharacters, 1...100_000_000),
         integer("max_lsd_decode_steps", \.maxLSDDecodeSteps, 1...1000),
         integer("max_tokens_per_chunk", \.maxTokensPerChunk, 1...10_000),
+        integer("engine_memory_budget_mb", \.engineMemoryBudgetMB, 0...1_000_000),
         integer("max_buffer_delay_ms", \.maxBufferDelayMs, TurnConfig.maxBufferDelayRange),
         seconds("idle_timeout_seconds", \.idleTimeoutSeconds),
         seconds("ping_keepalive_seconds", \.pingKeepaliveSeconds),

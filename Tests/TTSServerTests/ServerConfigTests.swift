@@ -27,6 +27,7 @@ private func configError(_ body: () throws -> Void) -> ServerConfigError? {
         let c = try ServerConfig.load(filePath: nil, environment: [:])
         #expect(c.host == "127.0.0.1" && c.port == 8000 && c.apiKeys.isEmpty && c.opusBitrate == 64000)
         #expect(c.protocolSettings == ProtocolSettings())
+        #expect(c.engineMemoryBudgetMB == 1024)
     }
 
     @Test func fileOverridesDefaults() throws {
@@ -36,6 +37,7 @@ private func configError(_ body: () throws -> Void) -> ServerConfigError? {
             api_keys: [alpha, " beta "]
             idle_timeout_seconds: 2.5
             max_tokens_per_chunk: 80
+            engine_memory_budget_mb: 300
             default_voice:   # empty: the default stays
             """)
         let c = try ServerConfig.load(filePath: path, environment: [:])
@@ -43,6 +45,7 @@ private func configError(_ body: () throws -> Void) -> ServerConfigError? {
         #expect(c.apiKeys == ["alpha", "beta"])
         #expect(c.idleTimeoutSeconds == 2.5)
         #expect(c.protocolSettings.maxTokensPerChunk == 80)
+        #expect(c.engineMemoryBudgetMB == 300)
         #expect(c.defaultVoice == "alba")
     }
 
