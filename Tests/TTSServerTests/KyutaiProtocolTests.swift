@@ -18,7 +18,8 @@ final class KyutaiTestClient {
 
     /// `raw`: audio comes as plain binary frames (`Pcm`, `OggOpus`), not msgpack.
     init(port: Int, query: String, headers: [String: String] = ["kyutai-api-key": "secret"], raw: Bool = false) throws {
-        let (response, client) = try TestWebSocket.connect(port: port, path: "/api/tts_streaming?\(query)", headers: headers)
+        let (response, client) = try TestWebSocket.connect(port: port, path: "/api/tts_streaming?\(query)", headers: headers,
+                                                             timeoutSeconds: 10)  // a debug build, tests in parallel
         guard response.status == 101, let client else { throw TestClientError.malformed("status \(response.status)") }
         webSocket = client
         self.raw = raw
@@ -63,7 +64,7 @@ final class KyutaiTestClient {
     }
 }
 
-@Suite struct KyutaiProtocolTests {
+@Suite(.serialized) struct KyutaiProtocolTests {
     @Test func wordsOneByOneThenEosGetReadyFramesAndTheClose() throws {
         let fixture = try EngineServiceFixture { $0.apiKeys = ["secret"] }
         defer { fixture.stop() }
