@@ -394,7 +394,7 @@ class Worker:
     async def run_one(self) -> None:
         scenario = self.rng.choices(
             ["ping_flood", "cancel_storm", "wrong_messages", "mutated", "turn", "abrupt", "closing_frame", "kyutai", "deepgram"],
-            [3, 2, 4, 2, self.turn_weight, 1, 1, self.turn_weight, self.turn_weight])[0]
+            [3, 2, 4, 2, self.turn_weight, 1, 1, self.turn_weight / 2, self.turn_weight / 2])[0]
         self.stats.scenarios[scenario] += 1
         started = time.monotonic()
         try:

@@ -7,7 +7,7 @@ import json
 import os
 import struct
 
-from harness import Closed, RawWebSocket, frame, text_frame
+from harness import VOICE, Closed, RawWebSocket, frame, text_frame
 
 KYUTAI_FORMATS = ["OggOpus", "OggOpusMessagePack", "Pcm", "PcmMessagePack"]
 WORDS = ["Hello", "big", "world.", "The", "river", "was", "calm", "today.", "😀", "3.14", "", "x" * 300, "é\u0301"]
@@ -75,7 +75,7 @@ async def kyutai(worker) -> None:
     """One utterance: Ready, words (msgpack or text frames, with junk the server ignores), then
     Eos (audio, close 1000), a hostile message (Error, close 1008), or the client leaving."""
     rng = worker.rng
-    query = f"voice={rng.choice(['alba', 'expresso/alba.wav'])}&format={rng.choice(KYUTAI_FORMATS)}"
+    query = f"voice={rng.choice([VOICE, f'expresso/{VOICE}.wav'])}&format={rng.choice(KYUTAI_FORMATS)}"
     query += rng.choice(["", "&cfg_alpha=1.5", "&temperature=0", "&temperature=hot", "&seed=-3", "&seed=7&top_k=5"])
     ws = await RawWebSocket.connect(worker.port, "/api/tts_streaming?" + query)
     try:
@@ -130,8 +130,8 @@ def deepgram_junk(rng) -> str:
 async def deepgram(worker) -> None:
     """Warnings for junk (counted), then Speak/Flush turns with Clear barge-ins, then Close."""
     rng = worker.rng
-    query = rng.choice(["model=aura-2-alba-en", "model=alba&encoding=mulaw&sample_rate=8000", "model=aura-zeus-en",
-                        "encoding=alaw&sample_rate=16000", "model=alba&container=wav&sample_rate=48000", ""])
+    query = rng.choice([f"model=aura-2-{VOICE}-en", f"model={VOICE}&encoding=mulaw&sample_rate=8000", "model=aura-zeus-en",
+                        "encoding=alaw&sample_rate=16000", f"model={VOICE}&container=wav&sample_rate=48000", ""])
     ws = await RawWebSocket.connect(worker.port, "/v1/speak?" + query)
     try:
         events = []
@@ -153,8 +153,8 @@ async def deepgram(worker) -> None:
         warnings = sum(1 for m in events if m["type"] == "Warning" and m["code"] != "UNKNOWN_MODEL")
         if warnings != len(junk):
             raise worker.failure(f"deepgram: {len(junk)} junk messages, {warnings} warnings: {events[-3:]}")
-        for _ in range(rng.randint(1, 3)):
-            words = [rng.choice(WORDS[:8]) for _ in range(rng.randint(1, 6))]
+        for _ in range(rng.randint(1, 2)):
+            words = [rng.choice(WORDS[:8]) for _ in range(rng.randint(1, 4))]
             await ws.send(b"".join(text_frame(json.dumps({"type": "Speak", "text": w})) for w in words)
                           + text_frame('{"type":"Flush"}'))
             worker.stats.messages += len(words) + 1
