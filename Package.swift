@@ -16,7 +16,7 @@
 //                    nothing about the model -> COpenBLAS, CKernels
 //         ModelHub   Hugging Face cache, download, checksums, progress -> swift-crypto, Yams
 //         AudioIO    audio files and resampling -> CSndFile, CSoxr
-//   C: COpenBLAS COpus COpusEnc COpusFile CWebSockets CSndFile CSoxr (system libraries),
+//   C: COpenBLAS COpus COpusEnc COpusFile CWebSockets CMsgPack CSndFile CSoxr (system libraries),
 //      CSentencePiece (extern "C" over libsentencepiece), CKernels (AVX-512 kernels)
 //   Benchmarks/: engine-bench and kernel-bench (speed, not tests); pocket-tts-bench is the Python client's
 import PackageDescription
@@ -46,6 +46,7 @@ let package = Package(
         .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
         .systemLibrary(name: "COpusEnc", pkgConfig: "libopusenc", providers: [.apt(["libopusenc-dev"])]),
         .systemLibrary(name: "COpusFile", pkgConfig: "opusfile", providers: [.apt(["libopusfile-dev"])]),
+        .systemLibrary(name: "CMsgPack", pkgConfig: "msgpack", providers: [.apt(["libmsgpack-dev"])]),
         // SentencePiece is C++: a small target exposing a plain extern "C" API.
         .target(
             name: "CSentencePiece",
@@ -74,7 +75,7 @@ let package = Package(
         .target(
             name: "TTSServer",
             dependencies: [
-                "TTSEngine", "PocketTTS", "Kernels", "AudioIO", "COpus", "COpusEnc", "CWebSockets",
+                "TTSEngine", "PocketTTS", "Kernels", "AudioIO", "COpus", "COpusEnc", "CWebSockets", "CMsgPack",
                 .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -152,6 +152,12 @@ public struct SessionMachine: Sendable {
         } catch {
             return [send(.error(error))]
         }
+        return onMessage(message, now: now)
+    }
+
+    /// A client message already parsed: what another wire protocol's adapter hands on.
+    public mutating func onMessage(_ message: ClientMessage, now: Double) -> [Action] {
+        guard state != .closed else { return [] }
         let before = state
         let actions: [Action]
         switch message {

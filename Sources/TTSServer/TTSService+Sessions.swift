@@ -7,13 +7,16 @@ import Logging
 final class Session {
     let connection: WebSocketConnection
     var machine: SessionMachine
+    /// The wire protocol of the connection's path (WireAdapter.swift).
+    var adapter: any WireAdapter
     var logger: Logger
     /// The open turn's timings.
     var timings: TurnTimings?
 
-    init(connection: WebSocketConnection, machine: SessionMachine, logger: Logger) {
+    init(connection: WebSocketConnection, machine: SessionMachine, adapter: any WireAdapter, logger: Logger) {
         self.connection = connection
         self.machine = machine
+        self.adapter = adapter
         self.logger = logger
     }
 }
@@ -59,39 +62,75 @@ extension TTSService {
             connection.close(code: SessionMachine.CloseCode.goingAway, reason: "server shutting down")
             return
         }
+        let kind = WireProtocolKind(path: connection.request.path, nativePath: options.path) ?? .native
+        logger[metadataKey: "protocol"] = "\(kind.rawValue)"
+        var settings = config
+        settings.defaultVoice = defaultVoice
+        var configuration = settings.sessionConfiguration(voices: engine.voices, tokenCounter: engine.tokenCounter)
+        var adapter = kind.adapterType.init(
+            request: connection.request, context: WireContext(settings: configuration.protocolSettings, voices: configuration.voices))
+        /// Refuses the session in the protocol's own words.
+        func refuse(_ reason: String) {
+            metrics.errors(.atCapacity).increment()
+            for case .send(let frame) in adapter.outgoing(.error(.atCapacity), state: .closed) { connection.send(frame) }
+            connection.close(code: 1013, reason: reason)
+        }
         guard sessions.count < config.maxSessions else {
             logger.notice("session refused: \(sessions.count) sessions open (max_sessions)")
-            metrics.errors(.atCapacity).increment()
-            connection.send(ServerMessage.error(.atCapacity).webSocketMessage)
-            connection.close(code: 1013, reason: "at capacity: \(config.maxSessions) sessions open")
+            refuse("at capacity: \(config.maxSessions) sessions open")
             return
         }
         let peer = connection.request.peer
         let fromPeer = config.maxSessionsPerAddress > 0 ? sessions.values.count { $0.connection.request.peer == peer } : 0
         guard config.maxSessionsPerAddress == 0 || fromPeer < config.maxSessionsPerAddress else {
             logger.notice("session refused: \(fromPeer) sessions open from \(peer) (max_sessions_per_address)")
-            metrics.errors(.atCapacity).increment()
-            connection.send(ServerMessage.error(.atCapacity).webSocketMessage)
-            connection.close(code: 1013, reason: "at capacity: \(fromPeer) sessions open from this address")
+            refuse("at capacity: \(fromPeer) sessions open from this address")
             return
         }
-        var settings = config
-        settings.defaultVoice = defaultVoice
-        let configuration = settings.sessionConfiguration(voices: engine.voices, tokenCounter: engine.tokenCounter)
+        if let idleTimeout = adapter.idleTimeout { configuration.idleTimeout = idleTimeout }
         let machine = SessionMachine(configuration: configuration,
                                      random: SystemRandomNumberGenerator(), now: clock())
-        sessions[connection.id] = Session(connection: connection, machine: machine, logger: logger)
+        let session = Session(connection: connection, machine: machine, adapter: adapter, logger: logger)
+        sessions[connection.id] = session
         metrics.sessions.set(Double(sessions.count))
         metrics.sessionsOpened.increment()
         logger.info("session opened", metadata: ["sessions": "\(sessions.count)"])
+        if let interval = adapter.pingInterval { schedulePing(every: interval, for: connection) }
+        carryOut(session.adapter.open(state: session.machine.state), in: session)
+    }
+
+    /// WebSocket pings every `interval` seconds while the session lasts.
+    private func schedulePing(every interval: Double, for connection: WebSocketConnection) {
+        server.schedule(after: interval) { [weak self] in  // runs on the loop
+            guard let self, sessions[connection.id]?.connection === connection else { return }
+            connection.ping()
+            schedulePing(every: interval, for: connection)
+        }
+    }
+
+    /// Carries out an adapter's steps in order, each with the machine's state as it is then.
+    func carryOut(_ steps: [WireStep], in session: Session) {
+        for step in steps {
+            switch step {
+            case .machine(let message):
+                perform(session.machine.onMessage(message, now: clock()), in: session)
+            case .machineFrame(.text(let text)):
+                perform(session.machine.onTextFrame(text, now: clock()), in: session)
+            case .machineFrame(.binary):
+                perform(session.machine.onBinaryFrame(now: clock()), in: session)
+            case .send(let frame):
+                write(frame, in: session)
+            case .close(let code, let reason):
+                perform(session.machine.closing(nil, code: code, reason: reason), in: session)
+            case .resume:
+                carryOut(session.adapter.resume(state: session.machine.state), in: session)
+            }
+        }
     }
 
     func onMessage(_ connection: WebSocketConnection, _ message: WebSocketMessage) {
         guard let session = sessions[connection.id] else { return }
-        switch message {
-        case .text(let text): perform(session.machine.onTextFrame(text, now: clock()), in: session)
-        case .binary: perform(session.machine.onBinaryFrame(now: clock()), in: session)
-        }
+        carryOut(session.adapter.receive(message, state: session.machine.state), in: session)
     }
 
     func onWritten(_ connection: WebSocketConnection) {
@@ -259,7 +298,12 @@ extension TTSService {
         case .configAccepted, .pong:
             break
         }
-        if session.connection.send(message.webSocketMessage) == .outboxFull {
+        carryOut(session.adapter.outgoing(message, state: session.machine.state), in: session)
+    }
+
+    /// Writes one frame; a client whose outbox is full is closed.
+    private func write(_ frame: WebSocketMessage, in session: Session) {
+        if session.connection.send(frame) == .outboxFull {
             metrics.slowClientCloses.increment()
             session.logger.warning("closing a client that does not read: outbox full")
             perform(session.machine.closing(nil, code: SessionMachine.CloseCode.policyViolation,

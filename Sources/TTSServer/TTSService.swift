@@ -63,7 +63,7 @@ public final class TTSService: @unchecked Sendable {
         let serverConfiguration = WebSocketServer.Configuration(
             host: config.host, port: config.port, maxMessageBytes: config.maxMessageBytes,
             maxRequestBodyBytes: 65536, outboxCapacity: config.sendWindow + 64, pauseReadingLevel: config.sendWindow + 32,
-            customHeaderNames: ["x-api-key"], closeTimeoutSeconds: options.closeTimeoutSeconds)
+            customHeaderNames: ["x-api-key", "kyutai-api-key"], closeTimeoutSeconds: options.closeTimeoutSeconds)
         server = WebSocketServer(configuration: serverConfiguration, handlers: target.handlers)
         target.service = self  // before `start`: no handler runs before this
     }
@@ -160,8 +160,9 @@ public final class TTSService: @unchecked Sendable {
 
     /// nil lets the upgrade through; otherwise the HTTP refusal (404, 401, 503).
     func checkUpgrade(_ request: HTTPRequest) -> HTTPResponse? {
-        guard request.path == options.path else { return .notFound }
-        let decision = authenticator.check(request)
+        guard let kind = WireProtocolKind(path: request.path, nativePath: options.path) else { return .notFound }
+        let credentials = kind.adapterType.credentials(request)
+        let decision = authenticator.check(authorization: credentials.authorization, apiKey: credentials.apiKey)
         guard decision == .allowed else {
             logger.notice("upgrade refused: \(decision)", metadata: ["peer": "\(request.peer)"])
             return Authenticator.unauthorized(decision)
@@ -170,7 +171,7 @@ public final class TTSService: @unchecked Sendable {
             return HTTPResponse(status: 503, text: shuttingDown ? "shutting down\n" : "loading the model\n",
                                 headers: ["Retry-After": "5"])
         }
-        return nil
+        return kind.adapterType.refusal(request)
     }
 
     // MARK: Timers and shutdown (loop thread)

@@ -53,6 +53,13 @@ public final class WebSocketConnection: Sendable, CustomStringConvertible {
         enqueue(.close(code: code, reason: reason))
     }
 
+    /// Sends a WebSocket ping (the peer's pong is handled by libwebsockets). Never refused for
+    /// a full outbox: it is control traffic.
+    @discardableResult
+    public func ping() -> WebSocketSendResult {
+        enqueue(.ping)
+    }
+
     /// Items waiting in the outbox (a measure of how far the client lags).
     public var pendingCount: Int { outbox.count }
 
@@ -71,6 +78,7 @@ final class WebSocketOutbox: Sendable {
     enum Item: Sendable, Equatable {
         case message(WebSocketMessage)
         case close(code: UInt16, reason: String)
+        case ping
     }
 
     private struct State {

@@ -530,6 +530,8 @@ private final class EventLoop: @unchecked Sendable {
             guard write(wsi, text.utf8, LWS_WRITE_TEXT) else { return -1 }
         case .message(.binary(let bytes)):
             guard write(wsi, bytes, LWS_WRITE_BINARY) else { return -1 }
+        case .ping:
+            guard write(wsi, [UInt8](), LWS_WRITE_PING) else { return -1 }
         case .close(let code, let reason):
             if socket.input.closing() { lws_rx_flow_control(wsi, 1) }  // the peer's close must be read
             setCloseReason(wsi, code: code, reason: reason)

@@ -132,9 +132,9 @@ final class TestWebSocket {
     let socket: TestSocket
 
     /// Performs the handshake; returns the server's answer and, on 101, the client.
-    static func connect(port: Int, path: String, headers: [String: String] = [:], receiveBufferBytes: Int32? = nil) throws
-        -> (response: TestHTTPResponse, client: TestWebSocket?) {
-        let socket = try TestSocket(port: port, receiveBufferBytes: receiveBufferBytes)
+    static func connect(port: Int, path: String, headers: [String: String] = [:], receiveBufferBytes: Int32? = nil,
+                        timeoutSeconds: Int = 2) throws -> (response: TestHTTPResponse, client: TestWebSocket?) {
+        let socket = try TestSocket(port: port, timeoutSeconds: timeoutSeconds, receiveBufferBytes: receiveBufferBytes)
         let key = Data((0..<16).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
         var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         request += "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n"

@@ -10,7 +10,8 @@ wrong messages (text before config, binary frames, unknown types, out-of-range a
 configs, hostile voice names, over-long text), randomly mutated frames, deep nesting, invalid
 UTF-8, protocol violations (reserved bits, bad opcodes, oversized and lying frames), real turns
 with extreme settings and hostile text that end in final, cancel, close or a TCP reset, and
-abrupt disconnects. Every batch ends with a ping whose pong proves the server handled it all.
+abrupt disconnects. Kyutai (/api/tts_streaming, msgpack) and Deepgram (/v1/speak) sessions
+play their own scenarios (Tests/fuzz/protocols.py). Every batch ends with a ping whose pong proves the server handled it all.
 
 Pass: the server process never dies; every message gets its documented reply (or close) within
 --deadline seconds; a normal turn works after every round; `pocket_tts_sessions` returns to 0.
@@ -27,6 +28,7 @@ from collections import Counter
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import VOICE, Closed, RawWebSocket, Server, frame, metric_at, text_frame  # noqa: E402
+import protocols  # noqa: E402  (Kyutai's /api/tts_streaming and Deepgram's /v1/speak)
 
 PING = json.dumps({"type": "ping"})
 CANCEL = json.dumps({"type": "cancel"})
@@ -135,6 +137,9 @@ class Worker:
         self.rng = rng
         self.stats = stats
         self.deadline = deadline
+
+    def failure(self, text: str) -> "Failure":
+        return Failure(text)
 
     async def connect(self) -> RawWebSocket:
         return await RawWebSocket.connect(self.port)
@@ -388,8 +393,8 @@ class Worker:
 
     async def run_one(self) -> None:
         scenario = self.rng.choices(
-            ["ping_flood", "cancel_storm", "wrong_messages", "mutated", "turn", "abrupt", "closing_frame"],
-            [3, 2, 4, 2, self.turn_weight, 1, 1])[0]
+            ["ping_flood", "cancel_storm", "wrong_messages", "mutated", "turn", "abrupt", "closing_frame", "kyutai", "deepgram"],
+            [3, 2, 4, 2, self.turn_weight, 1, 1, self.turn_weight / 2, self.turn_weight / 2])[0]
         self.stats.scenarios[scenario] += 1
         started = time.monotonic()
         try:
@@ -400,6 +405,9 @@ class Worker:
     async def run_scenario(self, scenario: str) -> None:
         if scenario == "abrupt":
             await self.abrupt()
+            return
+        if scenario in ("kyutai", "deepgram"):
+            await getattr(protocols, scenario)(self)
             return
         ws = await self.connect()
         try:

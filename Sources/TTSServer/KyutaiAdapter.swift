@@ -1,0 +1,164 @@
+// KyutaiAdapter.swift: Kyutai moshi-server's TTS protocol, `GET /api/tts_streaming`, as
+// Kyutai's unmute and delayed-streams-modeling clients speak it. One utterance per connection:
+//
+//   ?voice=alba&format=PcmMessagePack   (auth: header kyutai-api-key or ?auth_id=)
+//   server: {"type":"Ready"}                      the turn is open
+//   client: {"type":"Text","text":"Hello"}        one word per message (a text frame is one too)
+//   client: {"type":"Eos"}                        (or the binary frame 0x00): no more words
+//   server: one 80 ms frame per message, in `format`, then closes the socket (end of utterance)
+//   server: {"type":"Error","message":"..."} and close, on any failure (clients read it as busy)
+//
+// Messages are msgpack maps (MessagePack.swift); the words go through the turn's live-text
+// segmenter like any text. The server pings every 10 s and closes a client silent for 30 s.
+
+public struct KyutaiAdapter: WireAdapter {
+    /// The audio framings of `format`.
+    public enum Format: String, Sendable, CaseIterable {
+        /// Binary Ogg Opus pages, header pages first (Kyutai's default).
+        case oggOpus = "OggOpus"
+        /// {"type":"OggOpus","data":<bin>}
+        case oggOpusMessagePack = "OggOpusMessagePack"
+        /// Binary f32le frames of 1920 samples.
+        case pcm = "Pcm"
+        /// {"type":"Audio","pcm":[1920 floats]}
+        case pcmMessagePack = "PcmMessagePack"
+    }
+
+    /// The turn, or why the session cannot have one.
+    let turn: Result<TurnConfig, ProtocolError>
+    let format: Format
+    let limits: MessagePackLimits
+    let maxTextCharacters: Int
+
+    public init(request: HTTPRequest, context: WireContext) {
+        limits = MessagePackLimits()  // the socket's max_message_bytes bounds a message first
+        maxTextCharacters = context.settings.maxTextMessageCharacters
+        let formatName = request.query["format"] ?? Format.oggOpus.rawValue
+        format = Format(rawValue: formatName) ?? .oggOpus
+        guard Format(rawValue: formatName) != nil else {
+            let names = Format.allCases.map(\.rawValue).joined(separator: ", ")
+            turn = .failure(.invalidConfig(key: "format", reason: "must be one of \(names) (got \"\(formatName.prefix(32))\")"))
+            return
+        }
+        guard let voice = Self.voice(request.query["voice"] ?? context.settings.defaultVoice, in: context.voices) else {
+            turn = .failure(.unknownVoice(String((request.query["voice"] ?? "").prefix(128))))
+            return
+        }
+        let data: [String: JSONValue] = [
+            "voice": .string(voice), "binary": .bool(true), "sample_rate": .integer(24000),
+            "format": .string(format == .oggOpus || format == .oggOpusMessagePack ? "ogg" : "pcm_f32"),
+        ]
+        // Clients also send cfg_alpha, top_k, max_seq_len...: accepted; these two are applied when valid.
+        var options: [String: JSONValue] = [:]
+        if let temperature = request.query["temperature"].flatMap(Double.init) { options["temperature"] = .number(temperature) }
+        if let seed = request.query["seed"].flatMap(Int64.init) { options["seed"] = .integer(seed) }
+        if let config = try? TurnConfig.parse(data.merging(options) { $1 }, settings: context.settings) {
+            turn = .success(config)
+        } else {
+            do throws(ProtocolError) {
+                turn = .success(try TurnConfig.parse(data, settings: context.settings))
+            } catch {
+                turn = .failure(error)
+            }
+        }
+    }
+
+    /// A voice by name, or by a Kyutai voice path's file name ("expresso/alba.wav" is "alba").
+    static func voice(_ name: String, in voices: Set<String>) -> String? {
+        if voices.contains(name) { return name }
+        let file = name.split(separator: "/").last.map(String.init) ?? name
+        let stem = file.split(separator: ".").first.map(String.init) ?? file
+        return voices.contains(stem) ? stem : nil
+    }
+
+    public static func credentials(_ request: HTTPRequest) -> (authorization: String?, apiKey: String?) {
+        (request.header("authorization"), request.header("kyutai-api-key") ?? request.query["auth_id"] ?? request.header("x-api-key"))
+    }
+
+    public var idleTimeout: Double? { 30 }
+    public var pingInterval: Double? { 10 }
+
+    public mutating func open(state: SessionMachine.State) -> [WireStep] {
+        switch turn {
+        case .success(let config): [.machine(.config(config))]
+        case .failure(let error): failing(error)
+        }
+    }
+
+    public mutating func receive(_ message: WebSocketMessage, state: SessionMachine.State) -> [WireStep] {
+        switch message {
+        case .text(let text): return words(text, state: state)
+        case .binary([0]): return endOfStream(state: state)
+        case .binary(let bytes):
+            let value: MessagePackValue
+            do {
+                value = try MessagePack.decode(bytes, limits: limits)
+            } catch {
+                return failing(.invalidJSON(detail: "\(error)"))
+            }
+            switch value["type"]?.stringValue {
+            case "Text":
+                guard let text = value["text"]?.stringValue else { return failing(.invalidText(reason: "Text needs a string \"text\"")) }
+                return words(text, state: state)
+            case "Eos": return endOfStream(state: state)
+            case "Voice": return []  // a voice embedding of Kyutai's model: not one of ours, ignored
+            case let type?: return failing(.unknownType(String(type.prefix(64))))
+            case nil: return failing(.notAMessageObject)
+            }
+        }
+    }
+
+    public mutating func outgoing(_ message: ServerMessage, state: SessionMachine.State) -> [WireStep] {
+        switch message {
+        case .configAccepted:
+            return [.send(.binary(MessagePack.encode(.map([(.string("type"), .string("Ready"))]))))]
+        case .binaryAudio(let payload), .jsonAudio(let payload, _, _):
+            return [.send(audio(payload))]
+        case .final:
+            return [.close(code: SessionMachine.CloseCode.normal, reason: "end of utterance")]
+        case .error(let error):
+            return failing(error)
+        case .pong:
+            return []
+        }
+    }
+
+    /// The words of one message, with a space after them: message boundaries are word boundaries.
+    private func words(_ text: String, state: SessionMachine.State) -> [WireStep] {
+        guard state == .streaming else { return [] }  // after Eos: nothing more is spoken
+        guard text.unicodeScalars.count <= maxTextCharacters else {
+            return failing(.invalidText(reason: "more than \(maxTextCharacters) characters in one message"))
+        }
+        guard !text.isEmpty else { return [] }
+        return [.machine(.text(text.last!.isWhitespace ? text : text + " "))]
+    }
+
+    private func endOfStream(state: SessionMachine.State) -> [WireStep] {
+        state == .streaming ? [.machine(.flush)] : []
+    }
+
+    private func audio(_ payload: [UInt8]) -> WebSocketMessage {
+        switch format {
+        case .oggOpus, .pcm:
+            return .binary(payload)
+        case .oggOpusMessagePack:
+            return .binary(MessagePack.encode(.map([(.string("type"), .string("OggOpus")), (.string("data"), .binary(payload))])))
+        case .pcmMessagePack:
+            let samples = stride(from: 0, to: payload.count - 3, by: 4).map { i in
+                MessagePackValue.float(Float(bitPattern: (0..<4).reduce(UInt32(0)) { $0 | UInt32(payload[i + $1]) << (8 * $1) }))
+            }
+            return .binary(MessagePack.encode(.map([(.string("type"), .string("Audio")), (.string("pcm"), .array(samples))])))
+        }
+    }
+
+    /// `{"type":"Error","message":…}`, then close.
+    private func failing(_ error: ProtocolError) -> [WireStep] {
+        let code: UInt16 = switch error {
+        case .atCapacity: 1013
+        case .internalError: 1011
+        default: SessionMachine.CloseCode.policyViolation
+        }
+        let message = MessagePack.encode(.map([(.string("type"), .string("Error")), (.string("message"), .string(error.message))]))
+        return [.send(.binary(message)), .close(code: code, reason: String(error.code.rawValue))]
+    }
+}

@@ -1,0 +1,111 @@
+// WireAdapter.swift: the WebSocket protocols the service speaks, each a thin adapter over the
+// one `SessionMachine`. An adapter turns its client's frames into the machine's messages
+// (`ClientMessage`) and the machine's messages (`ServerMessage`) into its frames; the machine
+// keeps every rule (turns, the live-text segmenter, limits, idle timeout, queued audio), the
+// glue (TTSService+Sessions.swift) keeps the socket, the engine and the metrics.
+//
+//   path                    adapter            protocol
+//   /tts/ws (configurable)  NativeAdapter      our JSON protocol (README "Protocol")
+//   /api/tts_streaming      KyutaiAdapter      Kyutai moshi-server TTS, msgpack
+//   /v1/speak               DeepgramAdapter    Deepgram's streaming TTS
+//
+// A new protocol is one type conforming to `WireAdapter` and one line in `WireProtocolKind`.
+
+/// What an adapter asks the glue to do, in order.
+public enum WireStep: Equatable, Sendable {
+    /// Hand this message to the session machine.
+    case machine(ClientMessage)
+    /// Hand this native text frame to the machine to parse (`SessionMachine.onTextFrame`).
+    case machineFrame(WebSocketMessage)
+    /// Write this frame to the client.
+    case send(WebSocketMessage)
+    /// Close the session (the machine cancels its turn) with this status.
+    case close(code: UInt16, reason: String)
+    /// Call the adapter's `resume` now, with the machine's state as it is then.
+    case resume
+}
+
+/// One session's protocol adapter. Values live on the event-loop thread, one per connection.
+public protocol WireAdapter {
+    /// Builds the adapter for an accepted upgrade.
+    init(request: HTTPRequest, context: WireContext)
+    /// The key the request carries, as `Authenticator.check(authorization:apiKey:)` reads it.
+    static func credentials(_ request: HTTPRequest) -> (authorization: String?, apiKey: String?)
+    /// A refusal of the upgrade (e.g. a bad query) before any 101, or nil.
+    static func refusal(_ request: HTTPRequest) -> HTTPResponse?
+    /// Seconds without client messages or engine events before the session closes, if the
+    /// protocol fixes it (otherwise the server's `idle_timeout`).
+    var idleTimeout: Double? { get }
+    /// Seconds between WebSocket pings the server sends, if the protocol wants them.
+    var pingInterval: Double? { get }
+    /// Right after the session opens.
+    mutating func open(state: SessionMachine.State) -> [WireStep]
+    /// A message from the client.
+    mutating func receive(_ message: WebSocketMessage, state: SessionMachine.State) -> [WireStep]
+    /// A message of the machine's for the client; `state` is the machine's after sending it.
+    mutating func outgoing(_ message: ServerMessage, state: SessionMachine.State) -> [WireStep]
+    /// Work the adapter held back (see `WireStep.resume`).
+    mutating func resume(state: SessionMachine.State) -> [WireStep]
+}
+
+extension WireAdapter {
+    public static func credentials(_ request: HTTPRequest) -> (authorization: String?, apiKey: String?) {
+        (request.header("authorization"), request.header("x-api-key"))
+    }
+    public static func refusal(_ request: HTTPRequest) -> HTTPResponse? { nil }
+    public var idleTimeout: Double? { nil }
+    public var pingInterval: Double? { nil }
+    public mutating func open(state: SessionMachine.State) -> [WireStep] { [] }
+    public mutating func resume(state: SessionMachine.State) -> [WireStep] { [] }
+}
+
+/// What an adapter may read of the server when a session opens.
+public struct WireContext: Sendable {
+    public var settings: ProtocolSettings
+    /// Voices a turn may name.
+    public var voices: Set<String>
+
+    public init(settings: ProtocolSettings, voices: Set<String>) {
+        self.settings = settings
+        self.voices = voices
+    }
+}
+
+/// The protocols, by WebSocket path.
+public enum WireProtocolKind: String, Sendable, CaseIterable {
+    case native, kyutai, deepgram
+
+    public static let kyutaiPath = "/api/tts_streaming"
+    public static let deepgramPath = "/v1/speak"
+
+    /// The protocol served at `path`; `nativePath` is the service's configured one.
+    public init?(path: String, nativePath: String) {
+        switch path {
+        case nativePath: self = .native
+        case Self.kyutaiPath: self = .kyutai
+        case Self.deepgramPath: self = .deepgram
+        default: return nil
+        }
+    }
+
+    public var adapterType: any WireAdapter.Type {
+        switch self {
+        case .native: NativeAdapter.self
+        case .kyutai: KyutaiAdapter.self
+        case .deepgram: DeepgramAdapter.self
+        }
+    }
+}
+
+/// Our own protocol: frames go to the machine as they are, its messages come out as they are.
+public struct NativeAdapter: WireAdapter {
+    public init(request: HTTPRequest, context: WireContext) {}
+
+    public mutating func receive(_ message: WebSocketMessage, state: SessionMachine.State) -> [WireStep] {
+        [.machineFrame(message)]
+    }
+
+    public mutating func outgoing(_ message: ServerMessage, state: SessionMachine.State) -> [WireStep] {
+        [.send(message.webSocketMessage)]
+    }
+}

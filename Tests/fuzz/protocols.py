@@ -1,0 +1,176 @@
+"""Fuzz scenarios for the other WebSocket protocols on the port: Kyutai's /api/tts_streaming
+(msgpack) and Deepgram's /v1/speak (JSON). Used by fuzz.py; standard library only, so msgpack
+is written here by hand (a few lines: the client side of a test, not the server's codec).
+"""
+import asyncio
+import json
+import os
+import struct
+
+from harness import VOICE, Closed, RawWebSocket, frame, text_frame
+
+KYUTAI_FORMATS = ["OggOpus", "OggOpusMessagePack", "Pcm", "PcmMessagePack"]
+WORDS = ["Hello", "big", "world.", "The", "river", "was", "calm", "today.", "😀", "3.14", "", "x" * 300, "é\u0301"]
+
+
+def pack(value) -> bytes:
+    """msgpack for None, bool, int, float, str, bytes, list and dict (enough for a client)."""
+    if value is None:
+        return b"\xc0"
+    if isinstance(value, bool):
+        return b"\xc3" if value else b"\xc2"
+    if isinstance(value, int):
+        return b"\xd3" + struct.pack(">q", value) if value < 0 else b"\xcf" + struct.pack(">Q", value)
+    if isinstance(value, float):
+        return b"\xcb" + struct.pack(">d", value)
+    if isinstance(value, str):
+        data = value.encode()
+        return b"\xdb" + struct.pack(">I", len(data)) + data
+    if isinstance(value, bytes):
+        return b"\xc6" + struct.pack(">I", len(value)) + value
+    if isinstance(value, list):
+        return b"\xdd" + struct.pack(">I", len(value)) + b"".join(pack(v) for v in value)
+    return b"\xdf" + struct.pack(">I", len(value)) + b"".join(pack(k) + pack(v) for k, v in value.items())
+
+
+def msgpack_type(payload: bytes) -> str | None:
+    """The "type" of a server message: every one starts with the fixmap key "type" and a fixstr."""
+    prefix = b"\xa4type"
+    at = payload.find(prefix)
+    if at < 0 or at + 5 >= len(payload):
+        return None
+    length = payload[at + 5] & 0x1F
+    return payload[at + 6:at + 6 + length].decode(errors="replace")
+
+
+def hostile_msgpack(rng) -> bytes:
+    """One message the server must answer with an Error and a close."""
+    return rng.choice([
+        b"\xc1", b"\x81\xa4", b"\xdd\xff\xff\xff\xff", b"\xdf\x7f\xff\xff\xff\x00", b"\xdb\xff\xff\xff\xf0abc",
+        b"\x91" * 40 + b"\x01",  # nesting deeper than the bound
+        pack({"type": "Dance"}), pack({"text": "no type"}), pack([1, 2, 3]), pack({"type": "Text", "text": 5}),
+        pack({"type": "Text", "text": "x" * 10_001}), os.urandom(rng.randint(2, 64)) + b"\xc1",
+    ])
+
+
+async def expect_close(worker, ws: RawWebSocket, codes: set, what: str, allow=("binary",)) -> list:
+    """Messages until the server's close; its code must be in `codes`."""
+    seen = []
+    while True:
+        try:
+            kind, payload = await ws.receive(worker.deadline)
+        except Closed as closed:
+            worker.stats.closes[closed.code] += 1
+            if closed.code not in codes:
+                raise worker.failure(f"{what}: closed with {closed.code} {closed.reason!r}, expected {codes} after {seen[-3:]}")
+            return seen
+        except asyncio.TimeoutError:
+            raise worker.failure(f"{what}: not closed within {worker.deadline} s")
+        if kind not in allow:
+            raise worker.failure(f"{what}: unexpected {kind} {str(payload)[:100]}")
+        seen.append(msgpack_type(payload) if kind == "binary" else payload)
+
+
+async def kyutai(worker) -> None:
+    """One utterance: Ready, words (msgpack or text frames, with junk the server ignores), then
+    Eos (audio, close 1000), a hostile message (Error, close 1008), or the client leaving."""
+    rng = worker.rng
+    query = f"voice={rng.choice([VOICE, f'expresso/{VOICE}.wav'])}&format={rng.choice(KYUTAI_FORMATS)}"
+    query += rng.choice(["", "&cfg_alpha=1.5", "&temperature=0", "&temperature=hot", "&seed=-3", "&seed=7&top_k=5"])
+    ws = await RawWebSocket.connect(worker.port, "/api/tts_streaming?" + query)
+    try:
+        kind, payload = await ws.receive(worker.deadline)
+        if kind != "binary" or msgpack_type(payload) not in ("Ready", "Error"):
+            raise worker.failure(f"kyutai {query}: first message {payload[:60]!r}")
+        if msgpack_type(payload) == "Error":  # at capacity
+            worker.stats.turns["kyutai_busy"] += 1
+            await expect_close(worker, ws, {1013}, "kyutai at capacity")
+            return
+        frames = []
+        for _ in range(rng.randint(1, 12)):
+            word = rng.choice(WORDS)
+            choice = rng.randrange(5)
+            if choice == 0:
+                frames.append(text_frame(word))
+            elif choice == 1:
+                frames.append(frame(2, pack({"type": "Voice", "embeddings": [0.5] * rng.randint(0, 64), "shape": [1, 8]})))
+            else:
+                frames.append(frame(2, pack({"type": "Text", "text": word})))
+        worker.stats.messages += len(frames) + 1
+        ending = rng.choices(["eos", "hostile", "leave"], [5, 3, 1])[0]
+        worker.stats.turns["kyutai_" + ending] += 1
+        if ending == "eos":
+            eos = frame(2, b"\x00") if rng.random() < 0.5 else frame(2, pack({"type": "Eos"}))
+            await ws.send(b"".join(frames) + eos)
+            seen = await expect_close(worker, ws, {1000}, f"kyutai {query}")
+            if "Error" in seen:
+                raise worker.failure(f"kyutai {query}: an Error in a valid utterance")
+        elif ending == "hostile":
+            await ws.send(b"".join(frames) + frame(2, hostile_msgpack(rng)))
+            seen = await expect_close(worker, ws, {1008}, f"kyutai {query} hostile")
+            if not seen or seen[-1] != "Error":
+                raise worker.failure(f"kyutai {query}: no Error before the close ({seen[-3:]})")
+        else:
+            await ws.send(b"".join(frames))
+            await asyncio.sleep(rng.random() * 0.2)
+            ws.abort(reset=rng.random() < 0.5)
+    finally:
+        ws.abort(reset=False)
+
+
+def deepgram_junk(rng) -> str:
+    """A message answered by exactly one Warning (the session goes on)."""
+    return rng.choice([
+        "{", "[]", "null", '{"type":"Speak"}', '{"type":"Speak","text":5}', '{"type":"speak","text":"hi"}',
+        json.dumps({"type": "Speak", "text": "x" * 10_001}), json.dumps({"type": "x" * 3000}), '{"type":"Dance"}',
+        '{"type":' * 40,
+    ])
+
+
+async def deepgram(worker) -> None:
+    """Warnings for junk (counted), then Speak/Flush turns with Clear barge-ins, then Close."""
+    rng = worker.rng
+    query = rng.choice([f"model=aura-2-{VOICE}-en", f"model={VOICE}&encoding=mulaw&sample_rate=8000", "model=aura-zeus-en",
+                        "encoding=alaw&sample_rate=16000", f"model={VOICE}&container=wav&sample_rate=48000", ""])
+    ws = await RawWebSocket.connect(worker.port, "/v1/speak?" + query)
+    try:
+        events = []
+
+        async def event() -> dict:
+            while True:
+                kind, payload = await ws.receive(worker.deadline)
+                if kind == "text":
+                    return json.loads(payload)
+
+        first = await event()
+        if first["type"] != "Metadata":
+            raise worker.failure(f"deepgram {query}: first {first}")
+        junk = [deepgram_junk(rng) for _ in range(rng.randint(0, 20))]
+        await ws.send(b"".join(text_frame(j) for j in junk) + text_frame('{"type":"Flush"}'))
+        worker.stats.messages += len(junk) + 1
+        while (message := await event())["type"] != "Flushed":
+            events.append(message)
+        warnings = sum(1 for m in events if m["type"] == "Warning" and m["code"] != "UNKNOWN_MODEL")
+        if warnings != len(junk):
+            raise worker.failure(f"deepgram: {len(junk)} junk messages, {warnings} warnings: {events[-3:]}")
+        for _ in range(rng.randint(1, 2)):
+            words = [rng.choice(WORDS[:8]) for _ in range(rng.randint(1, 4))]
+            await ws.send(b"".join(text_frame(json.dumps({"type": "Speak", "text": w})) for w in words)
+                          + text_frame('{"type":"Flush"}'))
+            worker.stats.messages += len(words) + 1
+            if rng.random() < 0.3:
+                await asyncio.sleep(rng.random() * 0.1)
+                await ws.send(text_frame('{"type":"Clear"}'))
+                worker.stats.messages += 1
+                wanted = {"Cleared"}
+            else:
+                wanted = {"Flushed"}
+            while (message := await event())["type"] not in wanted:
+                if message["type"] not in ("Flushed", "Warning"):
+                    raise worker.failure(f"deepgram: unexpected {message}")
+        worker.stats.turns["deepgram"] += 1
+        await ws.send(text_frame('{"type":"Close"}'))
+        worker.stats.messages += 1
+        await expect_close(worker, ws, {1000}, "deepgram close", allow=("binary", "text"))
+    finally:
+        ws.abort(reset=False)
