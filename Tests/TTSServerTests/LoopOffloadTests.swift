@@ -74,7 +74,7 @@ import TTSEngine
         let client = try TTSTestClient.connect(port: try #require(service.port))
         try client.config("\"temperature\":0,\"max_tokens\":4")
         _ = try client.expectAccepted()
-        try client.text("one two three four five six seven eight nine ten eleven twelve.")
+        try client.text("the quiet river runs past the old mill")
         try client.flush()
         _ = try client.collectTurn()
         let spoken = recording.chunks.withLock { $0 }
