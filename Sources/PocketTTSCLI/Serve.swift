@@ -16,6 +16,7 @@ struct Serve: ParsableCommand {
         discussion: """
             Listens at once (/health answers, /ready says 503) and loads the model; then /ready answers 200.
             SIGINT or SIGTERM: stop accepting sessions, let turns in progress finish (--shutdown-grace), exit 0.
+            SIGHUP: read the voices directory again (voices are resolved at start, never per turn).
             """)
 
     @OptionGroup var model: ModelOptions
@@ -79,18 +80,21 @@ struct Serve: ParsableCommand {
         defer { signals.forEach { $0.cancel() } }
 
         let engine: Engine
+        var reloadSignal: (any DispatchSourceSignal)?
+        defer { reloadSignal?.cancel() }
         do {
             let ttsModel = try model.load(precision: config.precision)
-            let (library, usable, fixedVoices, defaultVoice) = try loadVoices(model: ttsModel, config: config, logger: logger)
+            let (registry, defaultVoice) = try loadVoices(model: ttsModel, config: config, logger: logger)
             let engineConfiguration = EngineConfiguration(
                 maxStreams: config.maxStreams, maxChunkTokens: config.maxTokensPerChunk,
                 memoryBudget: config.engineMemoryBudgetMB > 0 ? config.engineMemoryBudgetMB << 20 : nil)
             try Engine.validate(engineConfiguration, for: ttsModel)  // e.g. max_streams beyond the budget
             engine = Engine(model: ttsModel, configuration: engineConfiguration)
             engine.start()
-            let adapter = EngineSpeechAdapter(engine: engine, library: library, fixedVoices: fixedVoices, libraryVoices: usable,
-                                              opusBitrate: config.opusBitrate)
+            let adapter = EngineSpeechAdapter(engine: engine, voices: registry, opusBitrate: config.opusBitrate,
+                                              maxQueuedSpeech: config.maxQueuedSpeech)
             service.attach(engine: adapter, defaultVoice: defaultVoice)
+            reloadSignal = reloadVoicesOnHangUp(registry, logger: logger)
         } catch {
             service.stop()
             throw error
@@ -123,18 +127,21 @@ struct Serve: ParsableCommand {
         }
     }
 
-    /// The voices: the directory's (a `VoiceLibrary`, loaded and cached now), the predefined
-    /// voices already in the Hugging Face cache and the default voice (states kept in memory).
-    /// Sessions resolve voices on the event-loop thread, so nothing is left to download or
-    /// encode at the first turn; only the default voice may be downloaded, here.
+    /// The voices, resolved now into the registry's table (sessions look them up without I/O):
+    /// the directory's, the predefined voices already in the Hugging Face cache and the default
+    /// voice. Only the default voice may be downloaded, here. A voice that fails is logged and
+    /// not offered; at most `max_voices`.
     private func loadVoices(model ttsModel: TTSModel, config: ServerConfig, logger: Logger) throws
-        -> (library: VoiceLibrary, usable: Set<String>, fixed: [String: FlowLM.State], defaultVoice: String) {
+        -> (registry: VoiceRegistry, defaultVoice: String) {
         var isDirectory: ObjCBool = false
         let hasDirectory = FileManager.default.fileExists(atPath: config.voicesDirectory, isDirectory: &isDirectory) && isDirectory.boolValue
         if voicesDir != nil, !hasDirectory { throw ValidationError("--voices-dir '\(config.voicesDirectory)' is not a directory") }
+        // No cache: the table holds the states, and a reload reuses those of unchanged files.
         let library = try VoiceLibrary(model: ttsModel, configuration: VoiceLibrary.Configuration(
-            directory: hasDirectory ? config.voicesDirectory : nil))
-        let usable = EngineSpeechAdapter.loadableVoices(in: library, logger: logger)
+            directory: hasDirectory ? config.voicesDirectory : nil, maxCachedVoices: 0))
+        let registry = VoiceRegistry(library: library, maxVoices: config.maxVoices)
+        EngineSpeechAdapter.log(registry.reload(), logger: logger)
+        let usable = registry.table.names
 
         let client = model.files.client()
         let spec = voice ?? config.defaultVoice
@@ -162,7 +169,28 @@ struct Serve: ParsableCommand {
             guard let file = try? cached.resolve(name) else { continue }
             do { fixed[name] = try library.voice(fromFile: file.path) } catch { logger.warning("voice \(name) not usable: \(error)") }
         }
-        logger.info("voices: \(usable.union(fixed.keys).sorted().joined(separator: ", ")); default '\(defaultVoice)'")
-        return (library, usable, fixed, defaultVoice)
+        for (name, state) in fixed.sorted(by: { $0.key < $1.key }) {  // given voices win over the directory's
+            do { try registry.update { table throws(VoiceLibraryError) in try table.adding(name: name, state: state, origin: .fixed) } } catch {
+                guard name != defaultVoice else { throw ValidationError("default voice '\(name)': \(error)") }
+                logger.warning("voice \(name) not offered: \(error)")
+            }
+        }
+        let offered = registry.table.names
+        logger.info("voices: \(offered.sorted().joined(separator: ", ")); default '\(defaultVoice)'")
+        return (registry, defaultVoice)
+    }
+
+    /// On SIGHUP, reloads the voices on a global queue (never the event loop) and logs what
+    /// changed; the new table is swapped in atomically.
+    private func reloadVoicesOnHangUp(_ registry: VoiceRegistry, logger: Logger) -> any DispatchSourceSignal {
+        signal(SIGHUP, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        source.setEventHandler {
+            logger.info("SIGHUP: reloading the voices")
+            EngineSpeechAdapter.log(registry.reload(), logger: logger)
+            logger.info("voices: \(registry.table.names.sorted().joined(separator: ", "))")
+        }
+        source.resume()
+        return source
     }
 }

@@ -131,14 +131,15 @@ public final class VoiceLibrary: @unchecked Sendable {
 
     /// A voice by name: a directory voice or a fallback (predefined) voice.
     public func voice(named name: String) throws(VoiceLibraryError) -> FlowLM.State {
+        try voice(fromFile: try file(named: name))
+    }
+
+    /// The file behind a voice name: the directory's, else the fallback's (which may download).
+    public func file(named name: String) throws(VoiceLibraryError) -> String {
         let fallback = configuration.fallback.flatMap { $0.names.contains(name) ? $0 : nil }
-        if let path = directoryFile(named: name, rescan: fallback == nil) {
-            return try voice(fromFile: path)
-        }
+        if let path = directoryFile(named: name, rescan: fallback == nil) { return path }
         guard let fallback else { throw .unknownVoice(name: name, available: names) }
-        let url: URL
-        do { url = try fallback.resolve(name) } catch { throw .voiceUnavailable(name: name, reason: "\(error)") }
-        return try voice(fromFile: url.path)
+        do { return try fallback.resolve(name).path } catch { throw .voiceUnavailable(name: name, reason: "\(error)") }
     }
 
     /// A voice from a voice-state `.safetensors` file or an audio file (`audioExtensions`).

@@ -26,6 +26,8 @@ public enum VoiceLibraryError: Error, Equatable, CustomStringConvertible {
     case invalidVoiceState(path: String, tensor: String?, reason: String)
     /// The model failed to encode the audio (e.g. the resampler rejected its rate).
     case encodingFailed(source: String, reason: String)
+    /// A voice table already holds `limit` voices (`VoiceTable.maxVoices`).
+    case tooManyVoices(name: String, limit: Int)
 
     public var description: String {
         switch self {
@@ -46,6 +48,7 @@ public enum VoiceLibraryError: Error, Equatable, CustomStringConvertible {
         case .invalidVoiceState(let path, let tensor, let reason):
             "voice state '\(path)'" + (tensor.map { ", tensor '\($0)'" } ?? "") + ": \(reason)"
         case .encodingFailed(let source, let reason): "\(source): voice encoding failed: \(reason)"
+        case .tooManyVoices(let name, let limit): "voice '\(name)': \(limit) voices are loaded already, the most allowed"
         }
     }
 

@@ -1,4 +1,8 @@
-// EngineSpeechAdapter.swift: `SpeechEngine` over TTSEngine's `Engine` and `VoiceLibrary`.
+// EngineSpeechAdapter.swift: `SpeechEngine` over TTSEngine's `Engine` and a `VoiceRegistry`.
+//
+// Nothing slow runs on the caller's (event-loop) thread: voices are looked up in the registry's
+// table (resolved beforehand), and text is tokenized and handed to the engine by a serial
+// worker (`SpeechWorkQueue`), a turn's chunks and finish in order; a cancel acts at once.
 //
 // One engine stream per turn. Each turn's `StreamSink` owns the turn's `AudioEncoder` and runs
 // it on the turn's consumer thread (the engine thread that decodes its audio; turns may be on
@@ -12,45 +16,58 @@ import TTSEngine
 
 public final class EngineSpeechAdapter: SpeechEngine {
     public let engine: Engine
-    /// Named voices from a directory and the predefined fallback; nil for none.
-    public let library: VoiceLibrary?
-    /// Voices given by state (e.g. `serve --voice FILE`), by name; they win over the library.
-    public let fixedVoices: [String: FlowLM.State]
-    /// The library's voices that loaded: the only library names offered to clients.
-    public let libraryVoices: Set<String>
+    /// The voices offered: an immutable table, looked up without I/O; reload and uploads swap it.
+    public let voiceRegistry: VoiceRegistry
     /// Bits per second of `opus` and `ogg` audio.
     public let opusBitrate: Int
     private let logger = Logger(label: "pocket-tts.engine")
     /// Open turns' streams and sinks.
     private let streams = Mutex<[TurnKey: OpenStream]>([:])
+    /// Tokenizing and handing text to the engine, off the event-loop thread, in order.
+    private let work: SpeechWorkQueue
+    /// Text → the engine (`Engine.enqueue(text:to:)`: tokenizes); runs on `work`.
+    private let enqueueText: @Sendable (String, StreamID) throws(EngineError) -> Void
 
-    /// `libraryVoices`: the library's names known to load (e.g. loaded at start by the
-    /// caller); nil loads every library voice now, on this thread, and keeps those that load.
-    public init(engine: Engine, library: VoiceLibrary? = nil, fixedVoices: [String: FlowLM.State] = [:],
-                libraryVoices: Set<String>? = nil, opusBitrate: Int = defaultOpusBitrate) {
-        self.engine = engine
-        self.library = library
-        self.fixedVoices = fixedVoices
-        self.libraryVoices = libraryVoices ?? library.map { Self.loadableVoices(in: $0, logger: Logger(label: "pocket-tts.engine")) } ?? []
-        self.opusBitrate = opusBitrate
+    /// Serves the voices of `voices` (resolved beforehand: see `VoiceRegistry.reload`).
+    /// `maxQueuedSpeech` bounds the chunks and finishes waiting to be tokenized, all turns
+    /// together; a turn whose chunk finds the queue full fails.
+    public convenience init(engine: Engine, voices: VoiceRegistry, opusBitrate: Int = defaultOpusBitrate,
+                            maxQueuedSpeech: Int = ServerConfig().maxQueuedSpeech) {
+        self.init(engine: engine, voices: voices, opusBitrate: opusBitrate, maxQueuedSpeech: maxQueuedSpeech) {
+            (text: String, id: StreamID) throws(EngineError) in try engine.enqueue(text: text, to: id)
+        }
     }
 
-    /// The voices a config may name: the fixed ones and the library's that loaded. A voice that
-    /// failed to load is not offered (a config naming it gets `unknown_voice`).
-    public var voices: Set<String> { Set(fixedVoices.keys).union(libraryVoices) }
+    /// `enqueueText` replaces the engine's text step (tests: a slow tokenizer).
+    init(engine: Engine, voices: VoiceRegistry, opusBitrate: Int, maxQueuedSpeech: Int,
+         enqueueText: @escaping @Sendable (String, StreamID) throws(EngineError) -> Void) {
+        self.engine = engine
+        voiceRegistry = voices
+        self.opusBitrate = opusBitrate
+        work = SpeechWorkQueue(capacity: max(1, maxQueuedSpeech))
+        self.enqueueText = enqueueText
+    }
 
-    /// Loads each of the library's voices; returns the names that loaded, logging the others.
-    public static func loadableVoices(in library: VoiceLibrary, logger: Logger) -> Set<String> {
-        var usable: Set<String> = []
-        for name in library.names {
-            do {
-                _ = try library.voice(named: name)
-                usable.insert(name)
-            } catch {
-                logger.warning("voice \(name) not usable: \(error)")
-            }
-        }
-        return usable
+    /// Voices given by state (`fixedVoices`, which win) and every voice of `library`, loaded
+    /// now on this thread (a voice that fails is logged and not offered).
+    public convenience init(engine: Engine, library: VoiceLibrary? = nil, fixedVoices: [String: FlowLM.State] = [:],
+                            opusBitrate: Int = defaultOpusBitrate) {
+        let registry = VoiceRegistry(library: library, fixed: fixedVoices)
+        Self.log(registry.reload(), logger: Logger(label: "pocket-tts.engine"))
+        self.init(engine: engine, voices: registry, opusBitrate: opusBitrate)
+    }
+
+    /// The voices a config may name: those of the current table. A voice that failed to load
+    /// is not offered (a config naming it gets `unknown_voice`).
+    public var voices: Set<String> { voiceRegistry.table.names }
+
+    /// The library's voices that loaded.
+    public var libraryVoices: Set<String> { voiceRegistry.table.names { if case .loaded = $0 { true } else { false } } }
+
+    /// Logs a reload: the voices loaded, and each failure as a warning.
+    public static func log(_ report: VoiceReloadReport, logger: Logger) {
+        for (name, error) in report.failures { logger.warning("voice \(name) not usable: \(error)") }
+        if !report.loaded.isEmpty { logger.info("voices loaded: \(report.loaded.joined(separator: ", "))") }
     }
 
     public var tokenCounter: any TokenCounting { PromptTokenCounter(tokenizer: engine.model.tokenizer) }
@@ -58,8 +75,7 @@ public final class EngineSpeechAdapter: SpeechEngine {
     /// Turns with an open stream.
     public var openTurnCount: Int { streams.withLock { $0.count } }
 
-    /// Resolves the voice (a cached state, or a file read on this thread on a cache miss), makes
-    /// the encoder, opens the stream.
+    /// Looks the voice up in the table (no I/O), makes the encoder, opens the stream.
     public func startTurn(_ start: TurnStart, key: TurnKey, events: any SpeechEngineEvents) throws(ProtocolError) {
         let config = start.config
         let voice = try voiceState(named: config.voice)
@@ -88,26 +104,28 @@ public final class EngineSpeechAdapter: SpeechEngine {
         streams.withLock { $0[key] = OpenStream(id: id, sink: sink) }
     }
 
+    /// Queues the chunk for the worker, which tokenizes it and hands it to the engine.
     public func speak(_ text: String, key: TurnKey) {
-        guard let open = streams.withLock({ $0[key] }) else { return }
-        do {
-            try engine.enqueue(text: text, to: open.id)
-        } catch .unknownStream, .streamFinished, .invalidText {
-            // The stream ended (its sink reported why), or nothing speakable: nothing to do.
-        } catch .chunkTooLong(let tokens, let cap) {
-            // The segmenter caps chunks; the engine's own cap caught one it let through.
-            logger.error("engine rejected a chunk of \(tokens) tokens (cap \(cap))")
-            cancelTurn(key)
-            open.sink.events.report(.failed("text chunk of \(tokens) tokens above the engine's cap of \(cap)"), for: key)
-        } catch {
-            cancelTurn(key)
-            open.sink.events.report(.failed("\(error)"), for: key)
+        submit(key) { [self] open in
+            do throws(EngineError) {
+                try enqueueText(text, open.id)
+            } catch .unknownStream, .streamFinished, .invalidText {
+                // The stream ended (its sink reported why), or nothing speakable: nothing to do.
+            } catch .chunkTooLong(let tokens, let cap) {
+                // The segmenter caps chunks; the engine's own cap caught one it let through.
+                logger.error("engine rejected a chunk of \(tokens) tokens (cap \(cap))")
+                cancelTurn(key)
+                open.sink.events.report(.failed("text chunk of \(tokens) tokens above the engine's cap of \(cap)"), for: key)
+            } catch {
+                cancelTurn(key)
+                open.sink.events.report(.failed("\(error)"), for: key)
+            }
         }
     }
 
+    /// Queued behind the turn's chunks.
     public func finishTurn(_ key: TurnKey) {
-        guard let open = streams.withLock({ $0[key] }) else { return }
-        engine.finish(open.id)
+        submit(key) { [engine] open in engine.finish(open.id) }
     }
 
     public func cancelTurn(_ key: TurnKey) {
@@ -120,21 +138,28 @@ public final class EngineSpeechAdapter: SpeechEngine {
     /// Called by a sink once its stream has ended.
     fileprivate func forget(_ key: TurnKey) { streams.withLock { _ = $0.removeValue(forKey: key) } }
 
-    private func voiceState(named name: String) throws(ProtocolError) -> FlowLM.State {
-        if let state = fixedVoices[name] { return state }
-        guard let library, libraryVoices.contains(name) else { throw .unknownVoice(name) }
-        do {
-            return try library.voice(named: name)
-        } catch .unknownVoice {
-            throw .unknownVoice(name)
-        } catch {
-            logger.error("voice \(name) could not be loaded: \(error)")
-            throw .internalError(detail: "voice \(name) could not be loaded")  // no server paths to clients
+    /// Runs `step` on the worker with the turn's stream, unless the turn has ended or was
+    /// cancelled by then. A full queue fails the turn.
+    private func submit(_ key: TurnKey, _ step: @escaping @Sendable (OpenStream) -> Void) {
+        guard let open = streams.withLock({ $0[key] }) else { return }
+        let queued = work.submit { [weak self] in
+            guard let open = self?.streams.withLock({ $0[key] }) else { return }
+            step(open)
         }
+        guard !queued else { return }
+        logger.warning("speech queue full (\(work.capacity) chunks): turn \(key) fails")
+        cancelTurn(key)
+        open.sink.events.report(.failed("speech queue full"), for: key)
+    }
+
+    /// A table lookup: no I/O.
+    private func voiceState(named name: String) throws(ProtocolError) -> FlowLM.State {
+        guard let state = voiceRegistry.table.state(named: name) else { throw .unknownVoice(name) }
+        return state
     }
 }
 
-private struct OpenStream {
+private struct OpenStream: Sendable {
     var id: StreamID
     var sink: TurnSink
 }

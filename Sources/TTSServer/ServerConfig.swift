@@ -91,6 +91,12 @@ public struct ServerConfig: Equatable, Sendable {
     public var pronunciations = Pronunciations()
     /// Arithmetic of FlowLM's linear layers, applied when the model loads.
     public var precision = Precision.exact
+    /// Voices offered at once (directory, predefined and added ones); each holds a prefilled
+    /// state of a few MB. Voices beyond it are not loaded (logged).
+    public var maxVoices = 32
+    /// Chunks (and turn ends) waiting to be tokenized, all sessions together; a turn whose
+    /// chunk finds the queue full fails.
+    public var maxQueuedSpeech = 1024
 
     public init() {}
 
@@ -249,6 +255,8 @@ public struct ServerConfig: Equatable, Sendable {
             }
             config.precision = precision
         },
+        integer("max_voices", \.maxVoices, 1...10_000),
+        integer("max_queued_speech", \.maxQueuedSpeech, 1...1_000_000),
     ]
 
     private static func string(_ name: String, _ path: WritableKeyPath<ServerConfig, String> & Sendable) -> Key {

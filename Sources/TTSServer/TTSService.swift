@@ -209,8 +209,11 @@ public final class TTSService: @unchecked Sendable {
         }
     }
 
-    /// Runs `work` on the loop thread (engine reports).
-    func post(_ work: @escaping @Sendable () -> Void) { server.post(work) }
+    /// Runs `work` on the loop thread (engine reports); `file` and `line` name it in debug
+    /// builds' slow-work reports.
+    func post(_ work: @escaping @Sendable () -> Void, file: String = #fileID, line: Int = #line) {
+        server.post(work, file: file, line: line)
+    }
 }
 
 /// The server's handlers, forwarding to the service. The server is made in the service's init,

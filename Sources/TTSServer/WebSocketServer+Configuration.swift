@@ -85,6 +85,9 @@ extension WebSocketServer {
         public var written: @Sendable (WebSocketConnection) -> Void = { _ in }
         /// The connection is gone (either side closed it, or the server stopped).
         public var close: @Sendable (WebSocketConnection) -> Void = { _ in }
+        /// Debug builds: loop-thread work that took more than 1 ms, what it was and its
+        /// seconds. By default a (rate-limited) warning.
+        public var slowWork: @Sendable (_ what: String, _ seconds: Double) -> Void = LoopWorkCheck.logWarning
 
         public init() {}
     }

@@ -24,11 +24,14 @@ public final class WebSocketServer {
     private var thread: pthread_t?
     /// Work for the loop thread; open while the loop runs.
     private let mailbox: LoopMailbox
+    /// Debug builds: flags loop-thread work longer than 1 ms.
+    private let workCheck: LoopWorkCheck
 
     public init(configuration: Configuration = Configuration(), handlers: Handlers) {
         self.configuration = configuration
         self.handlers = handlers
         mailbox = LoopMailbox(capacity: configuration.mailboxCapacity)
+        workCheck = LoopWorkCheck(report: handlers.slowWork)
     }
 
     deinit {
@@ -41,7 +44,7 @@ public final class WebSocketServer {
     public func start() throws(WebSocketServerError) {
         guard loop == nil else { throw .alreadyRunning }
         lws_set_log_level(LLL_ERR | (configuration.logLibraryWarnings ? LLL_WARN : 0), nil)
-        let loop = EventLoop(configuration: configuration, handlers: handlers, mailbox: mailbox)
+        let loop = EventLoop(configuration: configuration, handlers: handlers, mailbox: mailbox, workCheck: workCheck)
         let host = configuration.host
         let ipv4 = host.contains(".") || host.isEmpty || host == "*"
 
@@ -100,17 +103,19 @@ public final class WebSocketServer {
     /// Runs `work` on the event-loop thread soon. Callable from any thread, handlers included;
     /// returns false (and drops `work`) when the server is not running. From another thread,
     /// waits while `mailboxCapacity` posts are pending (back-pressure: see LoopMailbox).
+    /// `file` and `line` name the work in debug builds' slow-work reports.
     @discardableResult
-    public func post(_ work: @escaping @Sendable () -> Void) -> Bool {
-        mailbox.post(.run(work))
+    public func post(_ work: @escaping @Sendable () -> Void, file: String = #fileID, line: Int = #line) -> Bool {
+        mailbox.post(.run(workCheck.wrap(work, as: "work posted at \(file):\(line)")))
     }
 
     /// Runs `work` on the event-loop thread once `seconds` have passed (a libwebsockets
     /// scheduler timer: no thread sleeps). Callable from any thread; false when not running.
     /// Timers still pending when the server stops never fire.
     @discardableResult
-    public func schedule(after seconds: Double, _ work: @escaping @Sendable () -> Void) -> Bool {
-        mailbox.post(.timer(seconds: max(0, seconds), work))
+    public func schedule(after seconds: Double, file: String = #fileID, line: Int = #line,
+                         _ work: @escaping @Sendable () -> Void) -> Bool {
+        mailbox.post(.timer(seconds: max(0, seconds), workCheck.wrap(work, as: "timer set at \(file):\(line)")))
     }
 }
 
@@ -174,6 +179,7 @@ private final class EventLoop: @unchecked Sendable {
     let stopRequested = Atomic<Bool>(false)
     let waker = LoopWaker()
     let mailbox: LoopMailbox
+    let workCheck: LoopWorkCheck
     var context: OpaquePointer?
     // C memory that must outlive the context.
     let protocols: UnsafeMutablePointer<lws_protocols>  // [2]: ours, then the terminator
@@ -187,10 +193,12 @@ private final class EventLoop: @unchecked Sendable {
     private let pre = cws_lws_pre()
     private static let httpChunkBytes = 16384
 
-    init(configuration: WebSocketServer.Configuration, handlers: WebSocketServer.Handlers, mailbox: LoopMailbox) {
+    init(configuration: WebSocketServer.Configuration, handlers: WebSocketServer.Handlers, mailbox: LoopMailbox,
+         workCheck: LoopWorkCheck) {
         self.configuration = configuration
         self.handlers = handlers
         self.mailbox = mailbox
+        self.workCheck = workCheck
         let host = configuration.host
         iface = ["", "*", "0.0.0.0", "::"].contains(host) ? nil : strdup(host)
         protocolName = strdup("tts")
@@ -200,7 +208,11 @@ private final class EventLoop: @unchecked Sendable {
         protocols[0].callback = { wsi, reason, user, input, length in
             guard let wsi, let context = lws_get_context(wsi), let raw = lws_context_user(context) else { return 0 }
             let loop = Unmanaged<EventLoop>.fromOpaque(raw).takeUnretainedValue()
-            return loop.handle(wsi, reason, user, input, length)
+            // Posted work (in EVENT_WAIT_CANCELLED) and timers are measured item by item.
+            if reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED { return loop.handle(wsi, reason, user, input, length) }
+            return loop.workCheck.measure("libwebsockets callback \(reasonName(reason))") {
+                loop.handle(wsi, reason, user, input, length)
+            }
         }
         protocols[0].rx_buffer_size = 65536
     }
@@ -567,19 +579,16 @@ private final class EventLoop: @unchecked Sendable {
     }
 }
 
-/// Whether binding `host:port` fails with EADDRINUSE (to name a listen failure).
-private func addressInUse(host: String, port: Int) -> Bool {
-    var hints = addrinfo()
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST
-    hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-    var found: UnsafeMutablePointer<addrinfo>?
-    let node = ["", "*"].contains(host) ? "0.0.0.0" : host
-    guard getaddrinfo(node, String(port), &hints, &found) == 0, let address = found else { return false }
-    defer { freeaddrinfo(found) }
-    let fd = socket(address.pointee.ai_family, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { return false }
-    defer { close(fd) }
-    var yes: Int32 = 1
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-    return bind(fd, address.pointee.ai_addr, address.pointee.ai_addrlen) != 0 && errno == EADDRINUSE
+/// A callback reason, for slow-work reports.
+private func reasonName(_ reason: lws_callback_reasons) -> String {
+    switch reason {
+    case LWS_CALLBACK_HTTP: "HTTP (a request)"
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION: "HTTP_BODY_COMPLETION (a request with a body)"
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: "HTTP_CONFIRM_UPGRADE (an upgrade)"
+    case LWS_CALLBACK_ESTABLISHED: "ESTABLISHED (a session opened)"
+    case LWS_CALLBACK_RECEIVE: "RECEIVE (a client message)"
+    case LWS_CALLBACK_SERVER_WRITEABLE: "SERVER_WRITEABLE (a write)"
+    case LWS_CALLBACK_CLOSED: "CLOSED (a session closed)"
+    default: "\(reason.rawValue)"
+    }
 }

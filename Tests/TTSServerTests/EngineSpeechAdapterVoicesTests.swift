@@ -28,7 +28,9 @@ import TTSEngine
         #expect(adapter.voices == ["alba", "good"])
         #expect(adapter.libraryVoices == ["good"])
         // Given by the caller (serve loads the voices once, at start):
-        let given = EngineSpeechAdapter(engine: engine, library: library, libraryVoices: ["good"])
+        let registry = VoiceRegistry(library: library)
+        #expect(registry.reload().loaded == ["good"])
+        let given = EngineSpeechAdapter(engine: engine, voices: registry)
         #expect(given.voices == ["good"])
     }
 
