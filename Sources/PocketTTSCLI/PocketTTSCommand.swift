@@ -15,6 +15,7 @@ struct PocketTTSCommand: ParsableCommand {
             Tokenize.self,
             Normalize.self,
             Serve.self,
+            Say.self,
         ]
     )
 }
