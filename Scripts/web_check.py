@@ -187,12 +187,15 @@ def main() -> int:
     failed = False
     for result in results:
         first = result.get("firstAudioMs")
-        ok = result["state"] == "done" and isinstance(first, (int, float)) and result.get("audioSeconds", 0) > 0
+        # Played: the received audio (decoded, for Opus) was handed to Web Audio.
+        ok = (result["state"] == "done" and isinstance(first, (int, float)) and result.get("audioSeconds", 0) > 0
+              and result.get("scheduledSeconds", 0) > 0)
         failed |= not ok
         rtf = result.get("rtf")
         print(f"web-check {result['format']}: {'ok' if ok else 'FAILED'}: state {result['state']}, "
               f"first audio {first if first is None else f'{first:.1f}'} ms (page shows {result['shownFirstAudioMs']}), "
               f"rtf {rtf if rtf is None else f'{rtf:.3f}'}, {result.get('audioSeconds', 0):.2f} s of audio, "
+              f"{result.get('scheduledSeconds', 0):.2f} s played (AudioContext {result.get('audioContext')}), "
               f"status '{result['status']}'")
     print(f"web-check: screenshot {args.screenshot.relative_to(REPO) if args.screenshot.is_relative_to(REPO) else args.screenshot}, "
           f"results {args.json}")

@@ -32,6 +32,9 @@ struct Say: ParsableCommand {
     @Option(help: "Sample rate in Hz.")
     var sampleRate = 24000
 
+    @Option(help: "Sampling temperature; default: the server's (0.7). 0 is deterministic.")
+    var temperature: Double?
+
     @Option(help: "Write the audio here (.wav: a WAV file, pcm or pcm_f32 only; otherwise the stream's bytes).")
     var output: String?
 
@@ -52,7 +55,7 @@ struct Say: ParsableCommand {
         let key = apiKey ?? ProcessInfo.processInfo.environment["POCKET_TTS_API_KEY"]
         let client = try SpeechClient(url: url, apiKey: key, timeout: timeout)
         defer { client.close() }
-        let settings = SpeechSettings(voice: voice, format: audioFormat, sampleRate: sampleRate)
+        let settings = SpeechSettings(voice: voice, format: audioFormat, sampleRate: sampleRate, temperature: temperature)
         let report = try client.speak(spoken, settings: settings) { try sinks.write($0) }
         try sinks.finish()
         printReport(report, format: audioFormat)

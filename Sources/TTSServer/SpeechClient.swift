@@ -28,17 +28,21 @@ public struct SpeechSettings: Sendable, Equatable {
     public var voice: String?
     public var format: AudioFormat
     public var sampleRate: Int
+    /// nil: the server's default (0.7); 0 is deterministic.
+    public var temperature: Double?
 
-    public init(voice: String? = nil, format: AudioFormat = .pcm, sampleRate: Int = 24000) {
+    public init(voice: String? = nil, format: AudioFormat = .pcm, sampleRate: Int = 24000, temperature: Double? = nil) {
         self.voice = voice
         self.format = format
         self.sampleRate = sampleRate
+        self.temperature = temperature
     }
 
     /// The `config` message, binary audio frames.
     var configMessage: String {
         var fields = ["\"format\":\(jsonQuoted(format.rawValue))", "\"sample_rate\":\(sampleRate)", "\"binary\":true"]
         if let voice { fields.insert("\"voice\":\(jsonQuoted(voice))", at: 0) }
+        if let temperature, temperature.isFinite { fields.append("\"temperature\":\(temperature)") }
         return "{\"type\":\"config\",\"data\":{\(fields.joined(separator: ","))}}"
     }
 }

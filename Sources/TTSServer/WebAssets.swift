@@ -18,7 +18,7 @@ enum WebAssets {
 //
 // For scripts (Scripts/web_check.py): ?text=...&voice=...&format=pcm|opus&api_key=...&autostart=1
 // starts a turn on load; when it ends, <body data-state="done"> (or "error") and
-// window.pocketTTSResult = {firstAudioMs, rtf, audioSeconds, messages}.
+// window.pocketTTSResult = {firstAudioMs, rtf, audioSeconds, scheduledSeconds, messages, ...}.
 "use strict";
 
 const SAMPLE_RATE = 24000;
@@ -61,6 +61,7 @@ function play(samples, sampleRate) {
   const start = Math.max(turn.playAt, audio.currentTime + 0.05);
   source.start(start);
   turn.playAt = start + buffer.duration;
+  turn.scheduledSeconds += buffer.duration;
   turn.sources.push(source);
   source.onended = () => turn && (turn.sources = turn.sources.filter((s) => s !== source));
 }
@@ -111,16 +112,23 @@ function onAudio(current, bytes) {
 function finish(current, state) {
   if (turn !== current || current.state !== "running") return;
   current.state = state;
-  if (current.decoder && current.decoder.state === "configured") current.decoder.flush().catch(() => {});
   if (current.socket.readyState <= WebSocket.OPEN) current.socket.close(1000);
   $("speak").disabled = false;
   $("stop").disabled = true;
   const rtf = current.audioSeconds ? (current.lastAudioAt - current.flushedAt) / 1000 / current.audioSeconds : null;
-  window.pocketTTSResult = {
-    firstAudioMs: current.firstAudioMs, rtf, audioSeconds: current.audioSeconds, messages: current.messages,
-    error: current.error || null,
+  const publish = () => {
+    window.pocketTTSResult = {
+      firstAudioMs: current.firstAudioMs, rtf, audioSeconds: current.audioSeconds, messages: current.messages,
+      scheduledSeconds: current.scheduledSeconds, audioContext: audio.state, error: current.error || null,
+    };
+    document.body.dataset.state = state;
   };
-  document.body.dataset.state = state;
+  // Opus: the decoder's last output comes after its flush.
+  if (current.decoder && current.decoder.state === "configured" && state === "done") {
+    current.decoder.flush().then(publish, publish);
+  } else {
+    publish();
+  }
 }
 
 function fail(current, message) {
@@ -138,7 +146,7 @@ async function speak() {
   const current = {
     state: "running", socket: new WebSocket(scheme + "//" + location.host + "/tts/ws" + keyQuery()),
     decoder: null, sources: [], playAt: 0, flushedAt: 0, lastAudioAt: 0,
-    firstAudioMs: null, audioSeconds: 0, messages: 0, error: null,
+    firstAudioMs: null, audioSeconds: 0, scheduledSeconds: 0, messages: 0, error: null,
   };
   turn = current;
   document.body.dataset.state = "running";
