@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make web-check`: the page at `/` in headless Chromium against `pocket-tts serve` on the tiny
 # fixture model (.build/debug/pocket-tts, or $POCKET_TTS_BIN): a turn in PCM and one in Opus
-# complete, the page's own time to first audio is read back, Benchmarks/web-page.png is saved
+# complete, the page's own time to first audio is read back, Benchmarks/web-page.png is saved, and
+# a long turn is stopped with the Stop button (the server counts it cancelled)
 # (Scripts/web_check.py). Skipped, with a message, without chromium or python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."

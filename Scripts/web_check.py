@@ -5,7 +5,8 @@ Starts `pocket-tts serve` on the tiny fixture model with an API key (or uses --u
 http://HOST:PORT/?text=...&format=F&api_key=...&autostart=1 in headless Chromium over the
 DevTools protocol, waits for the page to finish the turn, reads back the page's own measured
 time to first audio (window.pocketTTSResult and the #first-audio element), and saves a
-screenshot under Benchmarks/. Exit 0 only when every format asked for completed a turn.
+screenshot under Benchmarks/; then stops a long turn with the Stop button and checks that the
+server counted it cancelled. Exit 0 only when every turn did what it should.
 """
 from __future__ import annotations
 
@@ -131,8 +132,46 @@ async def run_turn(devtools: DevTools, base: str, text: str, audio_format: str, 
     return result
 
 
+def cancelled_turns(base: str) -> float:
+    """pocket_tts_turns_total{outcome="cancelled"} from /metrics."""
+    request = urllib.request.Request(base + "/metrics", headers={"X-API-Key": API_KEY})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        for line in response.read().decode().splitlines():
+            if line.startswith('pocket_tts_turns_total{outcome="cancelled"}'):
+                return float(line.split()[-1])
+    return 0.0
+
+
+async def stop_turn(devtools: DevTools, base: str, text: str, timeout: float) -> dict:
+    """A long turn, stopped with the Stop button once audio plays: the server counts it cancelled."""
+    before = cancelled_turns(base)
+    query = urllib.parse.urlencode({"text": text, "format": "pcm", "api_key": API_KEY, "autostart": "1"})
+    await devtools.call("Page.navigate", url=f"{base}/?{query}")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if await devtools.evaluate("document.getElementById('first-audio').textContent") not in ("–", None):
+            break
+        await asyncio.sleep(0.05)
+    await devtools.evaluate("document.getElementById('stop').click()")
+    state = None
+    while time.monotonic() < deadline:
+        state = await devtools.evaluate("document.body.dataset.state")
+        if state != "running":
+            break
+        await asyncio.sleep(0.05)
+    result = json.loads(await devtools.evaluate("JSON.stringify(window.pocketTTSResult || {})"))
+    counted = before
+    while time.monotonic() < deadline and counted == before:
+        counted = cancelled_turns(base)
+        await asyncio.sleep(0.1)
+    result.update(format="stop", state=state, cancelledOnServer=counted - before,
+                  status=await devtools.evaluate("document.getElementById('status').textContent"),
+                  shownFirstAudioMs=await devtools.evaluate("document.getElementById('first-audio').textContent"))
+    return result
+
+
 async def check(chromium: str, base: str, formats: list[str], text: str, screenshot: Path, timeout: float) -> list[dict]:
-    with tempfile.TemporaryDirectory(prefix="web-check-chromium-") as profile:
+    with tempfile.TemporaryDirectory(prefix="web-check-chromium-", ignore_cleanup_errors=True) as profile:
         browser, target = start_chromium(chromium, Path(profile))
         try:
             async with websockets.connect(target, max_size=None) as connection:
@@ -142,6 +181,7 @@ async def check(chromium: str, base: str, formats: list[str], text: str, screens
                 for index, audio_format in enumerate(formats):
                     shot = screenshot if index == 0 else None
                     results.append(await run_turn(devtools, base, text, audio_format, shot, timeout))
+                results.append(await stop_turn(devtools, base, " ".join([text] * 8), timeout))
                 return results
         finally:
             browser.terminate()
@@ -187,6 +227,13 @@ def main() -> int:
     failed = False
     for result in results:
         first = result.get("firstAudioMs")
+        if result["format"] == "stop":
+            ok = result["state"] == "stopped" and result.get("cancelledOnServer") == 1
+            failed |= not ok
+            print(f"web-check stop: {'ok' if ok else 'FAILED'}: state {result['state']} after "
+                  f"{result.get('audioSeconds', 0):.2f} s of audio, turns cancelled on the server: "
+                  f"{result.get('cancelledOnServer')}")
+            continue
         # Played: the received audio (decoded, for Opus) was handed to Web Audio.
         ok = (result["state"] == "done" and isinstance(first, (int, float)) and result.get("audioSeconds", 0) > 0
               and result.get("scheduledSeconds", 0) > 0)

@@ -107,7 +107,7 @@ public final class WebSocketClient {
         }
         if let failure = state.failure {
             destroy()
-            throw .connectFailed(failure)
+            throw .connectFailed("\(target.host):\(target.port): \(failure)")
         }
     }
 
