@@ -6,6 +6,9 @@
 #   make fuzz      1,000,000 fuzzed messages against a release server on the tiny test model
 #   make soak      SESSIONS sessions speak/cancel/drop/reconnect for MINUTES minutes
 #   make sanitize  the server and engine tests under ThreadSanitizer, then AddressSanitizer
+# The web page (Clients/web, compiled in as Sources/TTSServer/WebAssets.swift):
+#   make web-assets  regenerate WebAssets.swift after editing Clients/web
+#   make web-check   the page in headless Chromium against the tiny model (skips without chromium)
 SWIFT ?= swift
 PYTHON ?= python3
 BIN = .build/release/pocket-tts
@@ -13,7 +16,7 @@ SESSIONS ?= 8
 MINUTES ?= 30
 FUZZ_MESSAGES ?= 1000000
 
-.PHONY: deps build release test run clean fuzz soak sanitize
+.PHONY: deps build release test run clean fuzz soak sanitize web-assets web-check
 
 deps:
 	bash Scripts/install-deps.sh
@@ -46,6 +49,13 @@ sanitize: deps
 
 run: release
 	bash Scripts/run.sh $(BIN)
+
+web-assets:
+	$(PYTHON) Scripts/embed-web.py
+
+web-check: deps
+	$(SWIFT) build --product pocket-tts
+	bash Scripts/web-check.sh
 
 clean:
 	rm -rf .build

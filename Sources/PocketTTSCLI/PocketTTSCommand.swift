@@ -19,6 +19,7 @@ struct PocketTTSCommand: ParsableCommand {
             Tokenize.self,
             Normalize.self,
             Serve.self,
+            Say.self,
         ]
     )
 

@@ -1,6 +1,7 @@
 // Authenticator.swift: API-key checks on HTTP and WebSocket upgrade requests. A key comes as
-// `Authorization: Bearer <key>` or `X-API-Key: <key>`. With no keys configured every request
-// is let in.
+// `Authorization: Bearer <key>` or `X-API-Key: <key>`, or, for browsers (which cannot set
+// headers on a WebSocket), as the query parameter `?api_key=<key>`. With no keys configured
+// every request is let in and the parameter is ignored.
 
 public struct Authenticator: Sendable {
     public enum Decision: Equatable, Sendable {
@@ -13,6 +14,8 @@ public struct Authenticator: Sendable {
 
     /// The request headers the keys come in (lower-case): the WebSocket server must collect them.
     public static let headerNames = ["authorization", "x-api-key"]
+    /// The query parameter browsers send the key in (README, "Web page").
+    public static let queryParameterName = "api_key"
 
     private let keys: [[UInt8]]
 
@@ -24,11 +27,12 @@ public struct Authenticator: Sendable {
     public var isOpen: Bool { keys.isEmpty }
 
     public func check(_ request: HTTPRequest) -> Decision {
-        check(authorization: request.header("authorization"), apiKey: request.header("x-api-key"))
+        check(authorization: request.header("authorization"), apiKey: request.header("x-api-key"),
+              queryKey: request.query[Self.queryParameterName])
     }
 
-    /// Allowed when either header carries a configured key.
-    public func check(authorization: String?, apiKey: String?) -> Decision {
+    /// Allowed when either header or the query parameter carries a configured key.
+    public func check(authorization: String?, apiKey: String?, queryKey: String? = nil) -> Decision {
         if isOpen { return .allowed }
         var candidates: [String] = []
         if let authorization {
@@ -40,6 +44,7 @@ public struct Authenticator: Sendable {
             }
         }
         if let apiKey { candidates.append(Substring(apiKey).trimmingWhitespace()) }
+        if let queryKey { candidates.append(Substring(queryKey).trimmingWhitespace()) }
         if candidates.isEmpty { return .missingKey }
         return candidates.contains(where: isKnown) ? .allowed : .invalidKey
     }
@@ -47,7 +52,7 @@ public struct Authenticator: Sendable {
     /// The 401 answer for a refused request.
     public static func unauthorized(_ decision: Decision) -> HTTPResponse {
         let text = decision == .missingKey
-            ? "missing API key: send \"Authorization: Bearer <key>\" or \"X-API-Key: <key>\"\n"
+            ? "missing API key: send \"Authorization: Bearer <key>\", \"X-API-Key: <key>\" or ?api_key=<key>\n"
             : "invalid API key\n"
         return HTTPResponse(status: 401, text: text, headers: ["WWW-Authenticate": "Bearer"])
     }

@@ -154,7 +154,7 @@ public final class TTSService: @unchecked Sendable {
             }
             return HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", text: metrics.render())
         default:
-            return .notFound
+            return answerWebPage(request) ?? .notFound  // TTSService+WebPage.swift
         }
     }
 

@@ -50,3 +50,23 @@ private func request(_ headers: [String: String]) -> HTTPRequest {
         #expect(Authenticator.unauthorized(.invalidKey).status == 401)
     }
 }
+
+@Suite struct AuthenticatorQueryKeyTests {
+    private func upgrade(query: [String: String], headers: [String: String] = [:]) -> HTTPRequest {
+        HTTPRequest(method: "GET", path: "/tts/ws", query: query, headers: headers, isWebSocketUpgrade: true)
+    }
+
+    @Test func browsersSendTheKeyAsApiKeyParameter() {
+        let auth = Authenticator(apiKeys: ["secret-1"])
+        #expect(auth.check(upgrade(query: ["api_key": "secret-1"])) == .allowed)
+        #expect(auth.check(upgrade(query: ["api_key": "secret-2"])) == .invalidKey)
+        #expect(auth.check(upgrade(query: ["api_key": ""])) == .invalidKey)
+        #expect(auth.check(upgrade(query: ["key": "secret-1"])) == .missingKey)  // only `api_key` counts
+        // A right key anywhere lets the request in, as with the two headers.
+        #expect(auth.check(upgrade(query: ["api_key": "secret-1"], headers: ["x-api-key": "wrong"])) == .allowed)
+    }
+
+    @Test func theParameterIsIgnoredWithoutConfiguredKeys() {
+        #expect(Authenticator(apiKeys: []).check(upgrade(query: ["api_key": "anything"])) == .allowed)
+    }
+}
