@@ -162,7 +162,8 @@ public final class TTSService: @unchecked Sendable {
     func checkUpgrade(_ request: HTTPRequest) -> HTTPResponse? {
         guard let kind = WireProtocolKind(path: request.path, nativePath: options.path) else { return .notFound }
         let credentials = kind.adapterType.credentials(request)
-        let decision = authenticator.check(authorization: credentials.authorization, apiKey: credentials.apiKey)
+        let decision = authenticator.check(authorization: credentials.authorization, apiKey: credentials.apiKey,
+                                           queryKey: request.query[Authenticator.queryParameterName])  // browsers
         guard decision == .allowed else {
             logger.notice("upgrade refused: \(decision)", metadata: ["peer": "\(request.peer)"])
             return Authenticator.unauthorized(decision)
