@@ -20,6 +20,8 @@ public final class EngineSpeechAdapter: SpeechEngine {
     public let libraryVoices: Set<String>
     /// Bits per second of `opus` and `ogg` audio.
     public let opusBitrate: Int
+    /// Voices cloned from clients' uploads (issue 12), offered under their content ids.
+    public let uploads = UploadedVoices()
     private let logger = Logger(label: "pocket-tts.engine")
     /// Open turns' streams and sinks.
     private let streams = Mutex<[TurnKey: OpenStream]>([:])
@@ -37,7 +39,7 @@ public final class EngineSpeechAdapter: SpeechEngine {
 
     /// The voices a config may name: the fixed ones and the library's that loaded. A voice that
     /// failed to load is not offered (a config naming it gets `unknown_voice`).
-    public var voices: Set<String> { Set(fixedVoices.keys).union(libraryVoices) }
+    public var voices: Set<String> { Set(fixedVoices.keys).union(libraryVoices).union(uploads.ids) }
 
     /// Loads each of the library's voices; returns the names that loaded, logging the others.
     public static func loadableVoices(in library: VoiceLibrary, logger: Logger) -> Set<String> {
@@ -117,6 +119,7 @@ public final class EngineSpeechAdapter: SpeechEngine {
 
     private func voiceState(named name: String) throws(ProtocolError) -> FlowLM.State {
         if let state = fixedVoices[name] { return state }
+        if let state = uploads.state(name) { return state }
         guard let library, libraryVoices.contains(name) else { throw .unknownVoice(name) }
         do {
             return try library.voice(named: name)

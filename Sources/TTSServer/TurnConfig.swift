@@ -20,6 +20,8 @@ public enum AudioFormat: String, Sendable, CaseIterable {
     case alaw
     /// A WAV stream (16-bit PCM) whose header declares an unknown length.
     case wav
+    /// A constant-bit-rate MP3 stream (LAME).
+    case mp3
 }
 
 /// Server-side bounds and defaults for what clients may ask.
