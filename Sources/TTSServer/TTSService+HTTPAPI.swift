@@ -60,12 +60,13 @@ extension TTSService {
 
     /// Where a served voice comes from.
     func voiceSource(_ name: String) -> String {
-        guard let adapter = engine as? EngineSpeechAdapter else { return "server" }
-        if adapter.uploads.ids.contains(name) { return "upload" }
-        if adapter.libraryVoices.contains(name), adapter.library?.names.contains(name) == true,
-           !PredefinedVoiceNames.all.contains(name) { return "directory" }
+        let adapter = engine as? EngineSpeechAdapter
+        if adapter?.uploads.ids.contains(name) == true { return "upload" }
+        if adapter?.libraryVoices.contains(name) == true, adapter?.fixedVoices[name] == nil {
+            return PredefinedVoiceNames.all.contains(name) && adapter?.library?.configuration.directory == nil ? "predefined" : "directory"
+        }
         if PredefinedVoiceNames.all.contains(name) { return "predefined" }
-        return adapter.fixedVoices[name] != nil ? "file" : "directory"
+        return "file"
     }
 
     // MARK: POST /tts (the reference's form API)
