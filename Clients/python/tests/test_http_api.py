@@ -56,7 +56,7 @@ def test_openai_errors_are_openai_errors(server):
 
 
 def test_openai_needs_the_servers_key(start_server):
-    keyed = start_server("--api-keys", "sesame")
+    keyed = start_server("--api-key", "sesame")
     wrong = openai.OpenAI(base_url=http_base(keyed) + "/v1", api_key="nope", max_retries=0)
     with pytest.raises(openai.AuthenticationError):
         wrong.audio.speech.create(model="tts-1", voice="alloy", input=TEXT)
