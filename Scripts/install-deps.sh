@@ -13,6 +13,7 @@ PACKAGES=(
   libsoxr-dev          # resampling voice prompts and output audio (engine, server)
   libopusenc-dev       # Ogg Opus pages (server)
   libopusfile-dev      # decoding Ogg Opus in tests
+  libmp3lame-dev       # MP3 for OpenAI's POST /v1/audio/speech (its default format) (server)
   python3              # the protocol fuzzer and the soak (Tests/fuzz, standard library only)
 )
 

@@ -24,6 +24,7 @@ public final class HTTPResponseStream: Sendable, CustomStringConvertible {
         var started = false
         var ended = false          // `end` or `whole` queued
         var closed = false         // the client is gone, or the response has been written
+        var aborted = false
         var wakeRequested = false
     }
 
@@ -84,9 +85,13 @@ public final class HTTPResponseStream: Sendable, CustomStringConvertible {
     public func abort() -> Bool {
         enqueue(.abort) { state in
             state.ended = true
+            state.aborted = true
             return true
         }
     }
+
+    /// `abort` was called: the loop drops the connection even if the client reads nothing more.
+    var isAborted: Bool { state.withLock { $0.aborted } }
 
     /// True once `start` or `respond` has been called.
     public var isStarted: Bool { state.withLock { $0.started } }

@@ -83,6 +83,7 @@ extension TTSService {
         guard let session = httpSpeeches.removeValue(forKey: stream.id | (1 << 63)) else { return }
         session.logger.info("client left before the end of the audio")
         performHTTP(session.machine.onPeerClosed(now: clock()), in: session)
+        signalIfDrained()
     }
 
     func onHTTPEngine(_ event: SessionMachine.EngineEvent, key: TurnKey) {
@@ -153,6 +154,7 @@ extension TTSService {
                 "ttfa_ms": "\(session.firstAudio.map { Int(($0 - session.started) * 1000) } ?? -1)",
             ])
             httpSpeeches[session.id] = nil
+            signalIfDrained()
         case .error(let error):
             metrics.errors(error.code).increment()
             session.logger.notice("request refused: \(error)")
@@ -163,9 +165,18 @@ extension TTSService {
                                                     error.key))
                 _ = session.machine.onPeerClosed(now: clock())
                 httpSpeeches[session.id] = nil
+                signalIfDrained()
             }
         case .configAccepted, .pong:
             break
+        }
+    }
+
+    /// Cuts every HTTP speech in progress (shutdown after the grace period).
+    func cutHTTPSpeeches(reason: String) {
+        for session in Array(httpSpeeches.values) {
+            performHTTP(session.machine.onShutdown(now: clock()), in: session)
+            end(session, cut: reason)
         }
     }
 
@@ -173,6 +184,7 @@ extension TTSService {
     /// (the client sees the chunked body end without its last chunk).
     private func end(_ session: HTTPSpeechSession, cut reason: String) {
         guard httpSpeeches.removeValue(forKey: session.id) != nil else { return }
+        defer { signalIfDrained() }
         session.logger.notice("speech stopped: \(reason)")
         if !session.stream.isStarted {
             session.stream.respond(session.output.error(500, reason, "internal_error", nil))

@@ -201,13 +201,14 @@ public final class TTSService: @unchecked Sendable {
             guard let self else { return }
             let now = clock()
             for session in Array(sessions.values) { perform(session.machine.onShutdown(now: now), in: session) }
+            cutHTTPSpeeches(reason: "server shutting down")
         }
         signalIfDrained()
     }
 
     /// Wakes `shutdown` once the last session is gone.
     func signalIfDrained() {
-        guard shuttingDown, sessions.isEmpty else { return }
+        guard shuttingDown, sessions.isEmpty, httpSpeeches.isEmpty else { return }
         drained.withLock { semaphore in
             semaphore?.signal()
             semaphore = nil

@@ -316,7 +316,11 @@ private final class EventLoop: @unchecked Sendable {
             runPosted()
             for socketKey in waker.takeReady() {  // only the sockets with something new to send
                 if let stream = sockets[socketKey]?.stream {
-                    if stream.takeWakeRequest() { lws_callback_on_writable(OpaquePointer(bitPattern: socketKey)) }
+                    if stream.isAborted {  // also when the client has stopped reading
+                        lws_set_timeout(OpaquePointer(bitPattern: socketKey), PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC)
+                    } else if stream.takeWakeRequest() {
+                        lws_callback_on_writable(OpaquePointer(bitPattern: socketKey))
+                    }
                     continue
                 }
                 guard let socket = sockets[socketKey], let connection = socket.connection,
