@@ -57,8 +57,9 @@ extension TTSService {
         }
         var settings = config
         settings.defaultVoice = defaultVoice
-        let machine = SessionMachine(configuration: settings.sessionConfiguration(voices: engine.voices, tokenCounter: engine.tokenCounter),
-                                     random: SystemRandomNumberGenerator(), now: clock())
+        var configuration = settings.sessionConfiguration(voices: engine.voices, tokenCounter: engine.tokenCounter)
+        configuration.protocolSettings.extraFormats = [.mp3]
+        let machine = SessionMachine(configuration: configuration, random: SystemRandomNumberGenerator(), now: clock())
         var logger = self.logger
         logger[metadataKey: "http"] = "\(stream.id)"
         logger[metadataKey: "peer"] = "\(peer)"
