@@ -47,6 +47,7 @@ let package = Package(
         .systemLibrary(name: "COpusEnc", pkgConfig: "libopusenc", providers: [.apt(["libopusenc-dev"])]),
         .systemLibrary(name: "COpusFile", pkgConfig: "opusfile", providers: [.apt(["libopusfile-dev"])]),
         .systemLibrary(name: "CMsgPack", pkgConfig: "msgpack", providers: [.apt(["libmsgpack-dev"])]),
+        .systemLibrary(name: "CLame", pkgConfig: "lame", providers: [.apt(["libmp3lame-dev"])]),
         // SentencePiece is C++: a small target exposing a plain extern "C" API.
         .target(
             name: "CSentencePiece",
@@ -75,7 +76,7 @@ let package = Package(
         .target(
             name: "TTSServer",
             dependencies: [
-                "TTSEngine", "PocketTTS", "Kernels", "AudioIO", "COpus", "COpusEnc", "CWebSockets", "CMsgPack",
+                "TTSEngine", "PocketTTS", "Kernels", "AudioIO", "COpus", "COpusEnc", "CWebSockets", "CMsgPack", "CLame",
                 .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -14,6 +14,7 @@ PACKAGES=(
   libopusenc-dev       # Ogg Opus pages (server)
   libopusfile-dev      # decoding Ogg Opus in tests
   libmsgpack-dev       # msgpack-c: Kyutai's /api/tts_streaming messages (server)
+  libmp3lame-dev       # MP3 for OpenAI's POST /v1/audio/speech (its default format) (server)
   python3              # the protocol fuzzer and the soak (Tests/fuzz, standard library only)
 )
 

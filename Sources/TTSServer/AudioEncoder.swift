@@ -10,6 +10,7 @@ public enum AudioEncoderError: Error, Equatable, CustomStringConvertible {
     case resampler(ResamplerError)
     case opus(OpusError)
     case oggOpus(OggOpusError)
+    case mp3(String)
 
     public var description: String {
         switch self {
@@ -17,6 +18,7 @@ public enum AudioEncoderError: Error, Equatable, CustomStringConvertible {
         case .resampler(let error): "\(error)"
         case .opus(let error): "\(error)"
         case .oggOpus(let error): "\(error)"
+        case .mp3(let detail): "mp3: \(detail)"
         }
     }
 }
@@ -52,6 +54,7 @@ public func makeAudioEncoder(format: AudioFormat, sampleRate: Int, opusBitrate: 
     case .pcm: return try PCM16Encoder(sampleRate: sampleRate)
     case .pcmF32: return try PCMFloatEncoder(sampleRate: sampleRate)
     case .wav: return try WAVEncoder(sampleRate: sampleRate)
+    case .mp3: return try MP3Encoder(sampleRate: sampleRate)
     case .mulaw: return try G711Encoder(law: .muLaw, sampleRate: sampleRate)
     case .alaw: return try G711Encoder(law: .aLaw, sampleRate: sampleRate)
     case .opus: return try OpusPacketEncoder(sampleRate: sampleRate, bitsPerSecond: opusBitrate)

@@ -20,6 +20,8 @@ public final class EngineSpeechAdapter: SpeechEngine {
     public let voiceRegistry: VoiceRegistry
     /// Bits per second of `opus` and `ogg` audio.
     public let opusBitrate: Int
+    /// Voices cloned from clients' uploads (issue 12), offered under their content ids.
+    public let uploads = UploadedVoices()
     private let logger = Logger(label: "pocket-tts.engine")
     /// Open turns' streams and sinks.
     private let streams = Mutex<[TurnKey: OpenStream]>([:])
@@ -59,7 +61,7 @@ public final class EngineSpeechAdapter: SpeechEngine {
 
     /// The voices a config may name: those of the current table. A voice that failed to load
     /// is not offered (a config naming it gets `unknown_voice`).
-    public var voices: Set<String> { voiceRegistry.table.names }
+    public var voices: Set<String> { voiceRegistry.table.names.union(uploads.ids) }
 
     /// The library's voices that loaded.
     public var libraryVoices: Set<String> { voiceRegistry.table.names { if case .loaded = $0 { true } else { false } } }
@@ -154,7 +156,7 @@ public final class EngineSpeechAdapter: SpeechEngine {
 
     /// A table lookup: no I/O.
     private func voiceState(named name: String) throws(ProtocolError) -> FlowLM.State {
-        guard let state = voiceRegistry.table.state(named: name) else { throw .unknownVoice(name) }
+        guard let state = voiceRegistry.table.state(named: name) ?? uploads.state(name) else { throw .unknownVoice(name) }
         return state
     }
 }

@@ -18,6 +18,9 @@ public struct HTTPRequest: Sendable, Equatable {
     public var isWebSocketUpgrade: Bool
     /// The peer's address, e.g. "127.0.0.1".
     public var peer: String
+    /// The fields and files of a `multipart/form-data` or `application/x-www-form-urlencoded`
+    /// body, parsed by libwebsockets as it arrives (then `body` stays empty); nil for other bodies.
+    public var form: HTTPForm?
 
     public init(
         method: String, path: String, query: [String: String] = [:], headers: [String: String] = [:],
@@ -35,6 +38,29 @@ public struct HTTPRequest: Sendable, Equatable {
     /// The value of a header, by case-insensitive name.
     public func header(_ name: String) -> String? {
         headers[name.lowercased()]
+    }
+}
+
+/// A parsed HTML form: the fields the server was told to keep
+/// (`WebSocketServer.Configuration.formFieldNames`), and every uploaded file, by field name.
+public struct HTTPForm: Sendable, Equatable {
+    public var fields: [String: String]
+    public var files: [String: HTTPFormFile]
+
+    public init(fields: [String: String] = [:], files: [String: HTTPFormFile] = [:]) {
+        self.fields = fields
+        self.files = files
+    }
+}
+
+/// One uploaded file of a multipart form. `filename` is the client's: never use it as a path.
+public struct HTTPFormFile: Sendable, Equatable {
+    public var filename: String
+    public var bytes: [UInt8]
+
+    public init(filename: String, bytes: [UInt8]) {
+        self.filename = filename
+        self.bytes = bytes
     }
 }
 

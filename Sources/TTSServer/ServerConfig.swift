@@ -89,6 +89,12 @@ public struct ServerConfig: Equatable, Sendable {
     public var normalize = true
     /// Pronunciations for every turn (words and /patterns/); a turn's own win over them.
     public var pronunciations = Pronunciations()
+    /// Largest voice upload (`POST /v1/voices`, `voice_wav` of `POST /tts`), in bytes.
+    public var maxVoiceUploadBytes = 10 << 20
+    /// Longest voice upload, in seconds of audio.
+    public var maxVoiceUploadSeconds = 60.0
+    /// OpenAI's voice names (`alloy`, ...) to this server's voices (`POST /v1/audio/speech`).
+    public var openAIVoices = ServerConfig.defaultOpenAIVoices
     /// Arithmetic of FlowLM's linear layers, applied when the model loads.
     public var precision = Precision.exact
     /// Voices offered at once (directory, predefined and added ones); each holds a prefilled
@@ -99,6 +105,12 @@ public struct ServerConfig: Equatable, Sendable {
     public var maxQueuedSpeech = 1024
 
     public init() {}
+
+    /// OpenAI's voice names, each to a predefined voice (an unserved one means the default voice).
+    public static let defaultOpenAIVoices = [
+        "alloy": "alba", "ash": "marius", "ballad": "javert", "coral": "jean", "echo": "fantine", "fable": "cosette",
+        "nova": "eponine", "onyx": "azelma", "sage": "alba", "shimmer": "cosette", "verse": "marius",
+    ]
 
     /// The file read when none is named.
     public static let defaultFilePath = "Configs/server.yaml"
@@ -247,6 +259,22 @@ public struct ServerConfig: Equatable, Sendable {
                 throw .invalidValue(key: "pronunciations", value: value, expected: "a mapping of words (or /patterns/) to spoken forms (\(error))",
                                     source: source)
             }
+        },
+        integer("max_voice_upload_bytes", \.maxVoiceUploadBytes, 1024...(1 << 30)),
+        seconds("max_voice_upload_seconds", \.maxVoiceUploadSeconds),
+        Key(name: "openai_voices", expected: "a mapping of OpenAI voice names to server voices", isMapping: true) {
+            config, value, source throws(ServerConfigError) in
+            guard let node = try? Yams.compose(yaml: value), let mapping = node.mapping else {
+                throw .invalidValue(key: "openai_voices", value: value, expected: "a mapping of OpenAI voice names to server voices", source: source)
+            }
+            var table: [String: String] = [:]
+            for (name, voice) in mapping {
+                guard let name = name.string, let voice = voice.string, !voice.isEmpty else {
+                    throw .invalidValue(key: "openai_voices", value: value, expected: "names mapped to voice names", source: source)
+                }
+                table[name] = voice
+            }
+            config.openAIVoices = table
         },
         Key(name: "precision", expected: "one of \(Precision.allCases.map(\.rawValue).joined(separator: ", "))") { config, value, source throws(ServerConfigError) in
             guard let precision = Precision(rawValue: value.trimmingCharacters(in: .whitespaces)) else {

@@ -45,6 +45,8 @@ public final class TTSService: @unchecked Sendable {
 
     // Loop-thread state.
     var sessions: [UInt64: Session] = [:]
+    /// HTTP speech requests in progress, by engine session key (TTSService+HTTPSpeech.swift).
+    var httpSpeeches: [UInt64: HTTPSpeechSession] = [:]
     var shuttingDown = false
 
     /// `engine` may come later (`attach`): until then /ready answers 503 and upgrades are refused.
@@ -60,10 +62,14 @@ public final class TTSService: @unchecked Sendable {
         engineSlot.withLock { $0 = (engine, config.defaultVoice) }
 
         let target = HandlerTarget()
-        let serverConfiguration = WebSocketServer.Configuration(
+        var serverConfiguration = WebSocketServer.Configuration(
             host: config.host, port: config.port, maxMessageBytes: config.maxMessageBytes,
-            maxRequestBodyBytes: 65536, outboxCapacity: config.sendWindow + 64, pauseReadingLevel: config.sendWindow + 32,
+            maxRequestBodyBytes: max(65536, config.maxVoiceUploadBytes + 65536), outboxCapacity: config.sendWindow + 64,
+            pauseReadingLevel: config.sendWindow + 32,
             customHeaderNames: ["x-api-key", "kyutai-api-key"], closeTimeoutSeconds: options.closeTimeoutSeconds)
+        serverConfiguration.formFieldNames = Self.formFieldNames
+        serverConfiguration.formPaths = Self.formPaths
+        serverConfiguration.maxFormFieldBytes = config.maxTurnTextCharacters * 4 + 4096
         server = WebSocketServer(configuration: serverConfiguration, handlers: target.handlers)
         target.service = self  // before `start`: no handler runs before this
     }
@@ -135,6 +141,7 @@ public final class TTSService: @unchecked Sendable {
     var isReady: Bool { engine != nil && !shuttingDown }
 
     func answer(_ request: HTTPRequest) -> HTTPResponse {
+        if let response = answerAPI(request) { return response }  // TTSService+HTTPAPI.swift
         guard request.method == "GET" || request.method == "HEAD" else {
             return HTTPResponse(status: 405, text: "method not allowed\n", headers: ["Allow": "GET, HEAD"])
         }
@@ -197,13 +204,14 @@ public final class TTSService: @unchecked Sendable {
             guard let self else { return }
             let now = clock()
             for session in Array(sessions.values) { perform(session.machine.onShutdown(now: now), in: session) }
+            cutHTTPSpeeches(reason: "server shutting down")
         }
         signalIfDrained()
     }
 
     /// Wakes `shutdown` once the last session is gone.
     func signalIfDrained() {
-        guard shuttingDown, sessions.isEmpty else { return }
+        guard shuttingDown, sessions.isEmpty, httpSpeeches.isEmpty else { return }
         drained.withLock { semaphore in
             semaphore?.signal()
             semaphore = nil
@@ -231,6 +239,9 @@ private final class HandlerTarget: @unchecked Sendable {
             guard let service else { return HTTPResponse(status: 503, text: "stopping\n") }
             return service.checkUpgrade(request)
         }
+        handlers.stream = { [self] request, stream in service?.takeStream(request, stream) ?? false }
+        handlers.streamWritten = { [self] stream in service?.onStreamWritten(stream) }
+        handlers.streamClosed = { [self] stream in service?.onStreamClosed(stream) }
         handlers.open = { [self] connection in service?.onOpen(connection) }
         handlers.message = { [self] connection, message in service?.onMessage(connection, message) }
         handlers.written = { [self] connection in service?.onWritten(connection) }

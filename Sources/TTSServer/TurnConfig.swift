@@ -20,6 +20,8 @@ public enum AudioFormat: String, Sendable, CaseIterable {
     case alaw
     /// A WAV stream (16-bit PCM) whose header declares an unknown length.
     case wav
+    /// A constant-bit-rate MP3 stream (LAME).
+    case mp3
 }
 
 /// Server-side bounds and defaults for what clients may ask.
@@ -42,6 +44,12 @@ public struct ProtocolSettings: Sendable, Equatable {
     public var normalize: Bool
     /// The server's pronunciations, under each turn's own.
     public var pronunciations: Pronunciations
+    /// Formats a config may name besides the native ones: `mp3` for the HTTP API only (the
+    /// WebSocket protocol does not offer it).
+    public var extraFormats: Set<AudioFormat> = []
+
+    /// The formats of the native protocol.
+    public static let nativeFormats = AudioFormat.allCases.filter { $0 != .mp3 }
 
     public init(
         defaultVoice: String = "alba", maxTextMessageCharacters: Int = 10_000,
@@ -116,8 +124,10 @@ public struct TurnConfig: Sendable, Equatable {
             config.voice = voice
         }
         if let format = try reader.string("format") {
-            guard let value = AudioFormat(rawValue: format) else {
-                let names = AudioFormat.allCases.map(\.rawValue).joined(separator: ", ")
+            guard let value = AudioFormat(rawValue: format),
+                  ProtocolSettings.nativeFormats.contains(value) || settings.extraFormats.contains(value) else {
+                let names = (ProtocolSettings.nativeFormats + settings.extraFormats.sorted { $0.rawValue < $1.rawValue })
+                    .map(\.rawValue).joined(separator: ", ")
                 throw .invalidConfig(key: "format", reason: "must be one of \(names) (got \"\(String(format.unicodeScalars.prefix(32)))\")")
             }
             config.format = value

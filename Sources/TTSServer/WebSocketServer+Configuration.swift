@@ -46,6 +46,12 @@ extension WebSocketServer {
         public var pauseReadingLevel: Int
         /// Headers libwebsockets does not know by name, to copy into `HTTPRequest.headers`.
         public var customHeaderNames: [String]
+        /// Paths whose form bodies are parsed into `HTTPRequest.form`; other bodies stay raw.
+        public var formPaths: Set<String> = []
+        /// Form fields (not files) kept from form bodies (`HTTPRequest.form`); others are dropped.
+        public var formFieldNames: [String] = []
+        /// Bytes of kept form fields per request.
+        public var maxFormFieldBytes = 1 << 20
         /// libwebsockets logs errors only unless this is set.
         public var logLibraryWarnings: Bool
         /// Seconds from a close being queued until the socket is dropped, whatever the peer
@@ -81,6 +87,13 @@ extension WebSocketServer {
         public var upgrade: @Sendable (HTTPRequest) -> HTTPResponse? = { _ in nil }
         public var open: @Sendable (WebSocketConnection) -> Void = { _ in }
         public var message: @Sendable (WebSocketConnection, WebSocketMessage) -> Void = { _, _ in }
+        /// Takes a request whose answer may stream: return true and write the response to the
+        /// stream (from any thread), or false to have `http` answer it.
+        public var stream: @Sendable (HTTPRequest, HTTPResponseStream) -> Bool = { _, _ in false }
+        /// An item of a stream has been written (read `pendingCount` for the rest).
+        public var streamWritten: @Sendable (HTTPResponseStream) -> Void = { _ in }
+        /// The stream's response is complete, or its client has gone.
+        public var streamClosed: @Sendable (HTTPResponseStream) -> Void = { _ in }
         /// A queued message has been written to the socket (read `pendingCount` for the rest).
         public var written: @Sendable (WebSocketConnection) -> Void = { _ in }
         /// The connection is gone (either side closed it, or the server stopped).

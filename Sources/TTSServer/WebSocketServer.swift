@@ -166,6 +166,8 @@ private final class Socket {
     var fragmentsAreBinary = false
     var closeDeadlineSet = false          // a queued close must complete within closeTimeoutSeconds
     var input: WebSocketInputGate         // messages held while the outbox is too full for replies
+    var form: FormReader?                 // form body being parsed (lws_spa)
+    var stream: HTTPResponseStream?       // streamed response being written
     var discarding = false                // an oversized message is being read and dropped
 
     init(pauseLevel: Int) { input = WebSocketInputGate(pauseLevel: pauseLevel) }
@@ -285,7 +287,10 @@ private final class EventLoop: @unchecked Sendable {
             return onHTTPRequest(wsi, key)
         case LWS_CALLBACK_HTTP_BODY:
             if let socket = sockets[key], socket.httpRequest != nil, let input {
-                if socket.httpRequest!.body.count + length > configuration.maxRequestBodyBytes {
+                if let form = socket.form {
+                    form.process(input, length)
+                    socket.bodyOverflow = socket.bodyOverflow || form.overflow
+                } else if socket.httpRequest!.body.count + length > configuration.maxRequestBodyBytes {
                     socket.bodyOverflow = true
                 } else {
                     socket.httpRequest!.body.append(contentsOf: UnsafeRawBufferPointer(start: input, count: length))
@@ -293,11 +298,22 @@ private final class EventLoop: @unchecked Sendable {
             }
             return 0
         case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-            guard let socket = sockets[key], let request = socket.httpRequest else { return 0 }
+            guard let socket = sockets[key], var request = socket.httpRequest else { return 0 }
             socket.httpRequest = nil
-            let tooLarge = HTTPResponse(status: 413, text: "request body too large\n")
-            return respond(wsi, key, socket.bodyOverflow ? tooLarge : handlers.http(request), head: false)
+            if socket.bodyOverflow {
+                socket.form = nil
+                return respond(wsi, key, HTTPResponse(status: 413, text: "request body too large\n"), head: false)
+            }
+            if let form = socket.form {
+                socket.form = nil
+                guard let parsed = form.finish() else {
+                    return respond(wsi, key, HTTPResponse(status: 400, text: "malformed form body\n"), head: false)
+                }
+                request.form = parsed
+            }
+            return dispatch(wsi, key, request)
         case LWS_CALLBACK_HTTP_WRITEABLE:
+            if sockets[key]?.stream != nil { return writeStreamItem(wsi, key) }
             guard sockets[key]?.response != nil else { break }
             return writeResponseChunk(wsi, key)
         case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
@@ -311,6 +327,14 @@ private final class EventLoop: @unchecked Sendable {
         case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
             runPosted()
             for socketKey in waker.takeReady() {  // only the sockets with something new to send
+                if let stream = sockets[socketKey]?.stream {
+                    if stream.isAborted {  // also when the client has stopped reading
+                        lws_set_timeout(OpaquePointer(bitPattern: socketKey), PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC)
+                    } else if stream.takeWakeRequest() {
+                        lws_callback_on_writable(OpaquePointer(bitPattern: socketKey))
+                    }
+                    continue
+                }
                 guard let socket = sockets[socketKey], let connection = socket.connection,
                       connection.outbox.takeWakeRequest() else { continue }
                 lws_callback_on_writable(OpaquePointer(bitPattern: socketKey))
@@ -323,9 +347,15 @@ private final class EventLoop: @unchecked Sendable {
             }
             return 0
         case LWS_CALLBACK_CLOSED, LWS_CALLBACK_CLOSED_HTTP, LWS_CALLBACK_WSI_DESTROY:
-            if let socket = sockets.removeValue(forKey: key), let connection = socket.connection {
-                connection.outbox.shutDown()
-                handlers.close(connection)
+            if let socket = sockets.removeValue(forKey: key) {
+                if let connection = socket.connection {
+                    connection.outbox.shutDown()
+                    handlers.close(connection)
+                }
+                if let stream = socket.stream {  // the client left before the response's end
+                    stream.markClosed()
+                    handlers.streamClosed(stream)
+                }
             }
             return 0
         default:
@@ -342,9 +372,59 @@ private final class EventLoop: @unchecked Sendable {
         if let declared = request.header("content-length").flatMap(Int.init), declared > 0 {
             socket.httpRequest = request  // answered at LWS_CALLBACK_HTTP_BODY_COMPLETION
             socket.bodyOverflow = declared > configuration.maxRequestBodyBytes
+            if !socket.bodyOverflow, configuration.formPaths.contains(request.path), FormReader.isForm(request.header("content-type")) {
+                socket.form = FormReader(wsi, fieldNames: configuration.formFieldNames,
+                                         fieldBytes: min(declared, configuration.maxFormFieldBytes) + 1,
+                                         limit: configuration.maxRequestBodyBytes)
+            }
             return 0
         }
-        return respond(wsi, key, handlers.http(request), head: request.method == "HEAD")
+        if request.method == "HEAD" { return respond(wsi, key, handlers.http(request), head: true) }
+        return dispatch(wsi, key, request)
+    }
+
+    /// Offers a complete request to the `stream` handler, else answers it with `http`.
+    private func dispatch(_ wsi: OpaquePointer, _ key: UInt, _ request: HTTPRequest) -> Int32 {
+        let socket = self.socket(key)
+        let waker = self.waker
+        let stream = HTTPResponseStream(id: nextConnectionID, request: request, wake: { waker.wake(socket: key) })
+        nextConnectionID += 1
+        socket.stream = stream
+        if handlers.stream(request, stream) { return 0 }  // its items wake the loop
+        socket.stream = nil
+        return respond(wsi, key, handlers.http(request), head: false)
+    }
+
+    /// One item of a streamed response per writeable callback: the head, a chunk (chunked
+    /// transfer encoding), the end, or a whole response.
+    private func writeStreamItem(_ wsi: OpaquePointer, _ key: UInt) -> Int32 {
+        guard let socket = sockets[key], let stream = socket.stream, let item = stream.next() else { return 0 }
+        switch item {
+        case .head(let status, let contentType, let headers):
+            var headers = headers
+            headers["Transfer-Encoding"] = "chunked"
+            let head = HTTPResponse(status: status, contentType: contentType, body: [], headers: headers)
+            guard writeHeaders(wsi, head, contentLength: UInt64.max) else { return -1 }  // no length: Connection: close
+        case .chunk(let bytes):
+            let size = Array((String(bytes.count, radix: 16) + "\r\n").utf8)
+            guard write(wsi, size + bytes + [13, 10], LWS_WRITE_HTTP) else { return -1 }
+        case .end:
+            socket.stream = nil
+            stream.markClosed()
+            handlers.streamClosed(stream)
+            guard write(wsi, Array("0\r\n\r\n".utf8), LWS_WRITE_HTTP_FINAL) else { return -1 }
+            return lws_http_transaction_completed(wsi) != 0 ? -1 : 0
+        case .whole(let response):
+            socket.stream = nil
+            stream.markClosed()
+            handlers.streamClosed(stream)
+            return respond(wsi, key, response, head: false)
+        case .abort:
+            return -1  // LWS_CALLBACK_CLOSED_HTTP reports the stream closed
+        }
+        handlers.streamWritten(stream)
+        if stream.hasPending { lws_callback_on_writable(wsi) }
+        return 0
     }
 
     /// Writes the headers now and the body from LWS_CALLBACK_HTTP_WRITEABLE.
@@ -373,7 +453,8 @@ private final class EventLoop: @unchecked Sendable {
         return lws_http_transaction_completed(wsi) != 0 ? -1 : 0
     }
 
-    private func writeHeaders(_ wsi: OpaquePointer, _ response: HTTPResponse) -> Bool {
+    /// `contentLength` UInt64.max: none (libwebsockets then adds `Connection: close`).
+    private func writeHeaders(_ wsi: OpaquePointer, _ response: HTTPResponse, contentLength: UInt64? = nil) -> Bool {
         let extra = response.headers.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count + 8 }
         var buffer = [UInt8](repeating: 0, count: pre + 512 + response.contentType.utf8.count + extra)
         return buffer.withUnsafeMutableBufferPointer { buffer in
@@ -381,7 +462,7 @@ private final class EventLoop: @unchecked Sendable {
             let end = buffer.baseAddress! + buffer.count - 1
             var p: UnsafeMutablePointer<UInt8>? = start
             guard lws_add_http_common_headers(wsi, UInt32(clamping: response.status), response.contentType,
-                                              UInt64(response.body.count), &p, end) == 0 else { return false }
+                                              contentLength ?? UInt64(response.body.count), &p, end) == 0 else { return false }
             for (name, value) in response.headers {
                 let cName = Array((name.hasSuffix(":") ? name : name + ":").utf8) + [0]
                 let cValue = Array(value.utf8)
@@ -590,5 +671,89 @@ private func reasonName(_ reason: lws_callback_reasons) -> String {
     case LWS_CALLBACK_SERVER_WRITEABLE: "SERVER_WRITEABLE (a write)"
     case LWS_CALLBACK_CLOSED: "CLOSED (a session closed)"
     default: "\(reason.rawValue)"
+    }
+}
+
+/// A form body parsed as it arrives by libwebsockets' `lws_spa` (urlencoded and multipart):
+/// fields named in `fieldNames` are kept (up to `fieldBytes`), uploaded files are collected
+/// through the spa's file callback (up to `limit` bytes in all).
+private final class FormReader {
+    private let fieldNames: [String]
+    private let cNames: UnsafeMutablePointer<UnsafePointer<CChar>?>
+    private var spa: OpaquePointer?
+    private var files: [String: HTTPFormFile] = [:]
+    private var fileBytes = 0
+    private let limit: Int
+    private(set) var overflow = false
+    private var failed = false
+
+    static func isForm(_ contentType: String?) -> Bool {
+        guard let type = contentType?.lowercased() else { return false }
+        return type.hasPrefix("multipart/form-data") || type.hasPrefix("application/x-www-form-urlencoded")
+    }
+
+    init(_ wsi: OpaquePointer, fieldNames: [String], fieldBytes: Int, limit: Int) {
+        self.fieldNames = fieldNames
+        self.limit = limit
+        cNames = .allocate(capacity: max(1, fieldNames.count))
+        for (i, name) in fieldNames.enumerated() { cNames[i] = UnsafePointer(strdup(name)) }
+        var info = lws_spa_create_info_t()
+        info.param_names = UnsafePointer(cNames)
+        info.count_params = Int32(fieldNames.count)
+        info.max_storage = Int32(clamping: max(512, fieldBytes))
+        info.opt_data = Unmanaged.passUnretained(self).toOpaque()
+        info.opt_cb = { data, name, filename, buffer, length, state in
+            guard let data else { return -1 }
+            let reader = Unmanaged<FormReader>.fromOpaque(data).takeUnretainedValue()
+            return reader.onFile(name: name.map { String(cString: $0) } ?? "", filename: filename.map { String(cString: $0) } ?? "",
+                                 buffer, Int(length), state)
+        }
+        spa = lws_spa_create_via_info(wsi, &info)
+        failed = spa == nil
+    }
+
+    deinit {
+        if let spa { lws_spa_destroy(spa) }
+        for i in fieldNames.indices { free(UnsafeMutablePointer(mutating: cNames[i])) }
+        cNames.deallocate()
+    }
+
+    func process(_ input: UnsafeMutableRawPointer, _ length: Int) {
+        guard let spa, !failed, !overflow else { return }
+        if lws_spa_process(spa, input.assumingMemoryBound(to: CChar.self), Int32(length)) != 0 { failed = true }
+    }
+
+    /// The form, or nil if the body was malformed.
+    func finish() -> HTTPForm? {
+        guard let spa, !failed else { return nil }
+        lws_spa_finalize(spa)
+        guard !failed else { return nil }
+        var fields: [String: String] = [:]
+        for (i, name) in fieldNames.enumerated() {
+            guard let value = lws_spa_get_string(spa, Int32(i)) else { continue }
+            let length = Int(lws_spa_get_length(spa, Int32(i)))
+            fields[name] = String(decoding: UnsafeRawBufferPointer(start: value, count: length), as: UTF8.self)
+        }
+        return HTTPForm(fields: fields, files: files)
+    }
+
+    private func onFile(name: String, filename: String, _ buffer: UnsafeMutablePointer<CChar>?, _ length: Int,
+                        _ state: lws_spa_fileupload_states) -> Int32 {
+        switch state {
+        case LWS_UFS_OPEN:
+            files[name] = HTTPFormFile(filename: filename, bytes: [])
+        case LWS_UFS_CONTENT, LWS_UFS_FINAL_CONTENT:
+            guard let buffer, length > 0 else { return 0 }
+            fileBytes += length
+            guard fileBytes <= limit else {
+                overflow = true
+                return -1
+            }
+            files[name, default: HTTPFormFile(filename: filename, bytes: [])].bytes
+                .append(contentsOf: UnsafeRawBufferPointer(start: buffer, count: length))
+        default:
+            break
+        }
+        return 0
     }
 }

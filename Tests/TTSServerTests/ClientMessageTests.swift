@@ -92,9 +92,12 @@ private func error(_ body: () throws -> Void) -> ProtocolError? {
     }
 
     @Test func everyFormatName() throws {
-        for format in AudioFormat.allCases {
+        for format in ProtocolSettings.nativeFormats {  // mp3 is the HTTP API's only
             #expect(try config("{\"format\":\"\(format.rawValue)\"}").format == format)
         }
+        var http = ProtocolSettings()
+        http.extraFormats = [.mp3]
+        #expect(try TurnConfig.parse(["format": .string("mp3")], settings: http).format == .mp3)
         #expect(AudioFormat(rawValue: "pcm_f32") == .pcmF32)
     }
 

@@ -1,0 +1,83 @@
+"""The HTTP API of the live server with real third-party clients: the `openai` package's
+streaming speech call, and this package's `post_tts` / `pocket-tts-bench` against `POST /tts`."""
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from pocket_tts_client import bench, post_tts
+
+openai = pytest.importorskip("openai")
+
+TEXT = "Hello world. How are you today? The river was calm."
+
+
+def http_base(server) -> str:
+    return f"http://127.0.0.1:{server.port}"
+
+
+def test_openai_streams_mp3_by_default(server):
+    client = openai.OpenAI(base_url=http_base(server) + "/v1", api_key="unused")
+    pieces = []
+    with client.audio.speech.with_streaming_response.create(model="tts-1", voice="alloy", input=TEXT,
+                                                            instructions="Speak calmly.") as response:
+        assert response.headers["content-type"] == "audio/mpeg"
+        assert response.headers["x-ignored-parameters"] == "instructions"
+        for piece in response.iter_bytes():
+            pieces.append(piece)
+    audio = b"".join(pieces)
+    assert audio[0] == 0xFF and audio[1] & 0xE0 == 0xE0  # an MPEG frame first: no ID3 tag
+    assert b"ID3" not in audio and b"Xing" not in audio
+
+
+@pytest.mark.parametrize("response_format,check", [
+    ("pcm", lambda audio: len(audio) % 3840 == 0 and len(audio) > 0),
+    ("wav", lambda audio: audio[:4] == b"RIFF" and (len(audio) - 44) % 3840 == 0),
+    ("opus", lambda audio: audio[:4] == b"OggS"),
+])
+def test_openai_formats(server, response_format, check):
+    client = openai.OpenAI(base_url=http_base(server) + "/v1", api_key="unused")
+    with client.audio.speech.with_streaming_response.create(
+            model="anything", voice="voice_state", input=TEXT, response_format=response_format) as response:
+        audio = response.read()
+    assert check(audio)
+
+
+def test_openai_errors_are_openai_errors(server):
+    client = openai.OpenAI(base_url=http_base(server) + "/v1", api_key="unused")
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.audio.speech.create(model="tts-1", voice="alloy", input=TEXT, response_format="aac")
+    assert caught.value.body["param"] == "response_format"
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.audio.speech.create(model="tts-1", voice="alloy", input=TEXT, speed=2.0)
+    assert caught.value.body["param"] == "speed"
+
+
+def test_openai_needs_the_servers_key(start_server):
+    keyed = start_server("--api-key", "sesame")
+    wrong = openai.OpenAI(base_url=http_base(keyed) + "/v1", api_key="nope", max_retries=0)
+    with pytest.raises(openai.AuthenticationError):
+        wrong.audio.speech.create(model="tts-1", voice="alloy", input=TEXT)
+    right = openai.OpenAI(base_url=http_base(keyed) + "/v1", api_key="sesame")
+    with right.audio.speech.with_streaming_response.create(model="tts-1", voice="alloy", input=TEXT,
+                                                           response_format="pcm") as response:
+        assert len(response.read()) > 0
+    assert [model.id for model in right.models.list()] == ["pocket-tts", "tts-1"]
+
+
+def test_post_tts_client_against_ours(server):
+    async def run():
+        return [audio async for audio in post_tts(http_base(server) + "/tts", TEXT)]
+    pieces = asyncio.run(run())
+    assert pieces and sum(piece.seconds for piece in pieces) > 0
+
+
+def test_bench_speaks_post_tts(server, tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    code = bench.main(["--url", http_base(server) + "/tts", "--sessions", "1", "--turns", "1", "--json", str(out)])
+    capsys.readouterr()
+    assert code == 0
+    turns = json.loads(out.read_text())["turns"]
+    assert turns and all(turn["error"] is None and turn["messages"] > 0 for turn in turns)

@@ -1,0 +1,76 @@
+// HTTPSpeech.swift: what an HTTP speech endpoint (the reference's `POST /tts`, OpenAI's
+// `POST /v1/audio/speech`) asks of the speech path, and how its answer is written. Each
+// endpoint only translates its request into a native turn (config, text, flush) and the
+// turn's audio into its response body; the session machine, engine path, limits and
+// capacity are those of `/tts/ws` (TTSService+HTTPSpeech.swift).
+import Foundation
+
+/// One utterance asked over HTTP, as the native protocol's config and text.
+struct HTTPSpeechPlan: Sendable, Equatable {
+    var text: String
+    var voice: String
+    /// The engine's encoder for the body (one continuous encoder per response).
+    var format: AudioFormat
+    var sampleRate: Int = engineSampleRate
+
+    /// The native `config` message for this plan (validated by `TurnConfig.parse` like any).
+    var configMessage: String {
+        "{\"type\":\"config\",\"data\":{\"voice\":\(jsonQuoted(voice)),\"format\":\(jsonQuoted(format.rawValue)),"
+            + "\"sample_rate\":\(sampleRate),\"binary\":true}}"
+    }
+
+    /// The text as native `text` messages of at most `piece` Unicode scalars each.
+    func textMessages(piece: Int = 2000) -> [String] {
+        let scalars = Array(text.unicodeScalars)
+        return stride(from: 0, to: scalars.count, by: piece).map { start in
+            var part = String.UnicodeScalarView()
+            part.append(contentsOf: scalars[start..<min(scalars.count, start + piece)])
+            return "{\"type\":\"text\",\"data\":{\"text\":\(jsonQuoted(String(part)))}}"
+        }
+    }
+}
+
+/// How an endpoint's response is written: its head, the body framing of each audio payload,
+/// and its error shape.
+struct HTTPSpeechOutput: Sendable {
+    enum Framing: Sendable {
+        /// The encoder's bytes as they are.
+        case raw
+        /// OpenAI's server-sent events: `speech.audio.delta` with base64 audio, then `speech.audio.done`.
+        case openAIEvents
+    }
+
+    var contentType: String
+    var headers: [String: String] = [:]
+    var framing: Framing = .raw
+    /// The answer to a request refused before any audio.
+    var error: @Sendable (_ status: Int, _ message: String, _ code: String, _ param: String?) -> HTTPResponse
+
+    func body(_ payload: [UInt8]) -> [UInt8] {
+        switch framing {
+        case .raw:
+            return payload
+        case .openAIEvents:
+            let event = "{\"type\":\"speech.audio.delta\",\"audio\":\"\(Data(payload).base64EncodedString())\"}"
+            return Array("data: \(event)\n\n".utf8)
+        }
+    }
+
+    /// Bytes after the last audio.
+    var trailer: [UInt8] {
+        switch framing {
+        case .raw: []
+        case .openAIEvents:
+            Array("data: {\"type\":\"speech.audio.done\",\"usage\":{\"input_tokens\":0,\"output_tokens\":0,\"total_tokens\":0}}\n\n".utf8)
+        }
+    }
+
+    /// The HTTP status for a session error.
+    static func status(of error: ProtocolError) -> Int {
+        switch error.code {
+        case .atCapacity: 503
+        case .internalError: 500
+        default: 400
+        }
+    }
+}

@@ -1,0 +1,147 @@
+// OpenAIAPI.swift: OpenAI's `POST /v1/audio/speech` as chat front-ends, agent frameworks and
+// home-automation integrations call it: JSON `model` (any), `input`, `voice`, `response_format`
+// (mp3 by default), `speed`, `instructions`, `stream_format` (audio or sse); errors as OpenAI's
+// error object; `Authorization: Bearer` with the server's keys.
+extension TTSService {
+    /// `response_format` to the engine's encoder and the body's content type.
+    static let openAIFormats: [String: (format: AudioFormat, contentType: String)] = [
+        "mp3": (.mp3, "audio/mpeg"), "wav": (.wav, "audio/wav"), "pcm": (.pcm, "audio/pcm"), "opus": (.ogg, "audio/opus"),
+    ]
+
+    static func openAIError(_ status: Int, _ message: String, type: String = "invalid_request_error",
+                            param: String? = nil, code: String? = nil) -> HTTPResponse {
+        let body = "{\"error\":{\"message\":\(jsonQuoted(message)),\"type\":\(jsonQuoted(type)),"
+            + "\"param\":\(param.map(jsonQuoted) ?? "null"),\"code\":\(code.map(jsonQuoted) ?? "null")}}"
+        return HTTPResponse(status: status, contentType: "application/json", text: body)
+    }
+
+    /// 401 in OpenAI's shape for a request without a valid key; nil when allowed.
+    func openAIAuthorization(_ request: HTTPRequest) -> HTTPResponse? {
+        let decision = authenticator.check(request)
+        guard decision != .allowed else { return nil }
+        var response = Self.openAIError(401, decision == .missingKey
+            ? "You didn't provide an API key: send it as \"Authorization: Bearer <key>\"." : "Incorrect API key provided.",
+            code: "invalid_api_key")
+        response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+    }
+
+    func openAISpeech(_ request: HTTPRequest, _ stream: HTTPResponseStream) {
+        if let refusal = openAIAuthorization(request) {
+            stream.respond(refusal)
+            return
+        }
+        do throws(OpenAIRequestError) {
+            let (plan, output) = try openAIPlan(request)
+            logger.debug("openai speech", metadata: ["model": "\(openAIModel(request))"])
+            startSpeech(plan, output: output, stream: stream)
+        } catch {
+            stream.respond(Self.openAIError(400, error.message, param: error.param))
+        }
+    }
+
+    struct OpenAIRequestError: Error {
+        var message: String
+        var param: String?
+    }
+
+    private func openAIModel(_ request: HTTPRequest) -> String {
+        guard case .object(let body)? = try? JSONValue.parse(String(decoding: request.body, as: UTF8.self)),
+              case .string(let model)? = body["model"] else { return "" }
+        return model
+    }
+
+    /// The request's plan and output, or the parameter at fault.
+    func openAIPlan(_ request: HTTPRequest) throws(OpenAIRequestError) -> (HTTPSpeechPlan, HTTPSpeechOutput) {
+        let limits = JSONLimits(maxDepth: config.maxJSONDepth, maxBytes: max(config.maxMessageBytes, config.maxTurnTextCharacters * 8))
+        guard case .object(let body)? = try? JSONValue.parse(String(decoding: request.body, as: UTF8.self), limits: limits) else {
+            throw OpenAIRequestError(message: "the body must be a JSON object")
+        }
+        guard case .string(let input)? = body["input"], !input.allSatisfy(\.isWhitespace) else {
+            throw OpenAIRequestError(message: "input must be a non-empty string", param: "input")
+        }
+        guard input.unicodeScalars.count <= config.maxTurnTextCharacters else {
+            throw OpenAIRequestError(message: "input is longer than \(config.maxTurnTextCharacters) characters", param: "input")
+        }
+        let voice = try openAIVoice(body["voice"])
+        var formatName = "mp3"
+        if let value = body["response_format"], value != .null {
+            guard case .string(let name) = value else {
+                throw OpenAIRequestError(message: "response_format must be a string", param: "response_format")
+            }
+            formatName = name
+        }
+        if formatName == "aac" || formatName == "flac" {
+            throw OpenAIRequestError(message: "response_format \(formatName) is not supported by this server: use mp3, wav, pcm or opus",
+                                     param: "response_format")
+        }
+        guard let (format, contentType) = Self.openAIFormats[formatName] else {
+            throw OpenAIRequestError(message: "response_format must be one of mp3, wav, pcm, opus (got \(formatName))",
+                                     param: "response_format")
+        }
+        var streamFormat = "audio"
+        if let value = body["stream_format"], value != .null {
+            guard case .string(let name) = value, ["audio", "sse"].contains(name) else {
+                throw OpenAIRequestError(message: "stream_format must be audio or sse", param: "stream_format")
+            }
+            streamFormat = name
+        }
+        if streamFormat == "sse", formatName == "mp3" {
+            throw OpenAIRequestError(message: "stream_format sse is not supported with response_format mp3: use pcm, wav or opus",
+                                     param: "stream_format")
+        }
+        try checkSpeed(body["speed"])
+        var headers: [String: String] = [:]
+        if case .string(let instructions)? = body["instructions"], !instructions.isEmpty {
+            headers["X-Ignored-Parameters"] = "instructions"
+        }
+        let output = HTTPSpeechOutput(
+            contentType: streamFormat == "sse" ? "text/event-stream" : contentType, headers: headers,
+            framing: streamFormat == "sse" ? .openAIEvents : .raw,
+            error: { status, message, code, param in
+                Self.openAIError(status, message, type: status >= 500 ? "server_error" : "invalid_request_error",
+                                 param: param ?? (code == "unknown_voice" ? "voice" : nil), code: code)
+            })
+        return (HTTPSpeechPlan(text: input, voice: voice, format: format), output)
+    }
+
+    /// A served voice, or an OpenAI name through `config.openAIVoices` (its voice if served,
+    /// else the default voice). `voice` may be a name or `{"id": name}`.
+    private func openAIVoice(_ value: JSONValue?) throws(OpenAIRequestError) -> String {
+        var name: String?
+        switch value {
+        case .string(let text)?: name = text
+        case .object(let object)?: if case .string(let id)? = object["id"] { name = id }
+        default: break
+        }
+        let served = engine?.voices ?? []
+        guard let name else {
+            throw OpenAIRequestError(message: "voice must be one of " + validVoices(served), param: "voice")
+        }
+        if served.contains(name) { return name }
+        if let mapped = config.openAIVoices[name.lowercased()] { return served.contains(mapped) ? mapped : defaultVoice }
+        throw OpenAIRequestError(message: "voice \(name) is not available: use one of " + validVoices(served), param: "voice")
+    }
+
+    private func validVoices(_ served: Set<String>) -> String {
+        (served.sorted() + config.openAIVoices.keys.sorted()).joined(separator: ", ")
+    }
+
+    /// `speed` must be 0.25-4.0; this server speaks at 1.0 only and says so (README).
+    private func checkSpeed(_ value: JSONValue?) throws(OpenAIRequestError) {
+        let speed: Double
+        switch value {
+        case nil, .null?: return
+        case .integer(let number)?: speed = Double(number)
+        case .number(let number)?: speed = number
+        default: throw OpenAIRequestError(message: "speed must be a number from 0.25 to 4.0", param: "speed")
+        }
+        guard (0.25...4.0).contains(speed) else {
+            throw OpenAIRequestError(message: "speed must be from 0.25 to 4.0 (got \(speed))", param: "speed")
+        }
+        guard speed == 1 else {
+            throw OpenAIRequestError(message: "speed \(speed) is not supported by this server: it speaks at speed 1.0 only",
+                                     param: "speed")
+        }
+    }
+}

@@ -1,0 +1,201 @@
+// TTSService+HTTPAPI.swift: the HTTP endpoints beside the WebSocket, on the same port and loop.
+//
+//   POST /tts                 the reference's `pocket-tts serve` form API: a chunked WAV stream
+//   POST /v1/audio/speech     OpenAI's speech API (OpenAIAPI.swift)
+//   GET  /v1/models, /v1/audio/models, /v1/audio/voices, /voices
+//   POST /v1/voices           a voice cloned from uploaded audio -> {"voice_id"}
+//   DELETE /v1/voices/{id}
+//
+// Speech goes through `startSpeech` (the native session rules and engine path); uploads are
+// decoded and encoded on a worker queue, never on the event loop.
+import Dispatch
+import Foundation
+import TTSEngine
+
+extension TTSService {
+    /// Form fields the server keeps from form bodies (files are always kept).
+    static let formFieldNames = ["text", "voice_url", "voice", "name"]
+    /// Paths whose form bodies are parsed (multipart or urlencoded).
+    static let formPaths: Set<String> = ["/tts", "/v1/voices"]
+
+    /// Takes the requests whose answer streams or comes later (loop thread).
+    func takeStream(_ request: HTTPRequest, _ stream: HTTPResponseStream) -> Bool {
+        switch (request.method, request.path) {
+        case ("POST", "/tts"):
+            referenceTTS(request, stream)
+        case ("POST", "/v1/audio/speech"):
+            openAISpeech(request, stream)
+        case ("POST", "/v1/voices"):
+            uploadVoice(request, stream)
+        case ("DELETE", let path) where path.hasPrefix("/v1/voices/"):
+            stream.respond(deleteVoice(String(path.dropFirst("/v1/voices/".count)), request))
+        default:
+            return false
+        }
+        return true
+    }
+
+    /// The GET endpoints of the HTTP API; nil for other requests.
+    func answerAPI(_ request: HTTPRequest) -> HTTPResponse? {
+        guard request.method == "GET" || request.method == "HEAD" else { return nil }
+        let paths = ["/v1/models", "/v1/audio/models", "/v1/audio/voices", "/voices"]
+        guard paths.contains(request.path) else { return nil }
+        if let refusal = openAIAuthorization(request) { return refusal }
+        let voices = engine.map { Array($0.voices).sorted() } ?? []
+        let body: String
+        switch request.path {
+        case "/v1/models":
+            body = "{\"object\":\"list\",\"data\":[{\"id\":\"pocket-tts\",\"object\":\"model\",\"created\":0,\"owned_by\":\"kyutai\"},"
+                + "{\"id\":\"tts-1\",\"object\":\"model\",\"created\":0,\"owned_by\":\"pocket-tts\"}]}"
+        case "/v1/audio/models":
+            body = "{\"models\":[{\"id\":\"pocket-tts\"},{\"id\":\"tts-1\"}]}"
+        case "/v1/audio/voices":
+            body = "{\"voices\":[" + voices.map { "{\"id\":\(jsonQuoted($0)),\"name\":\(jsonQuoted($0))}" }.joined(separator: ",") + "]}"
+        default:
+            body = "{\"default\":\(jsonQuoted(defaultVoice)),\"voices\":["
+                + voices.map { "{\"id\":\(jsonQuoted($0)),\"source\":\(jsonQuoted(voiceSource($0)))}" }.joined(separator: ",") + "]}"
+        }
+        return HTTPResponse(status: 200, contentType: "application/json", text: body)
+    }
+
+    /// Where a served voice comes from.
+    func voiceSource(_ name: String) -> String {
+        let adapter = engine as? EngineSpeechAdapter
+        if adapter?.uploads.ids.contains(name) == true { return "upload" }
+        if adapter?.libraryVoices.contains(name) == true, adapter?.fixedVoices[name] == nil {
+            return PredefinedVoiceNames.all.contains(name) && adapter?.library?.configuration.directory == nil ? "predefined" : "directory"
+        }
+        if PredefinedVoiceNames.all.contains(name) { return "predefined" }
+        return "file"
+    }
+
+    // MARK: POST /tts (the reference's form API)
+
+    private func referenceTTS(_ request: HTTPRequest, _ stream: HTTPResponseStream) {
+        let output = HTTPSpeechOutput(
+            contentType: "audio/wav", headers: ["Content-Disposition": "attachment; filename=generated_speech.wav"],
+            error: { status, message, _, _ in Self.detail(status, message) })
+        if let refusal = apiKeyRefusal(request) {
+            stream.respond(refusal)
+            return
+        }
+        let form = request.form ?? HTTPForm()
+        guard let text = form.fields["text"] else {
+            return stream.answer(HTTPResponse(status: 422, contentType: "application/json",
+                text: "{\"detail\":[{\"type\":\"missing\",\"loc\":[\"body\",\"text\"],\"msg\":\"Field required\",\"input\":null}]}"))
+        }
+        guard !text.allSatisfy(\.isWhitespace) else {
+            stream.respond(Self.detail(400, "Text cannot be empty"))
+            return
+        }
+        let voiceURL = form.fields["voice_url"].flatMap { $0.isEmpty ? nil : $0 }
+        let upload = form.files["voice_wav"].flatMap { $0.bytes.isEmpty && $0.filename.isEmpty ? nil : $0 }
+        if voiceURL != nil, upload != nil {
+            return stream.answer(Self.detail(400, "Cannot provide both voice_url and voice_wav"))
+        }
+        var plan = HTTPSpeechPlan(text: text, voice: defaultVoice, format: .wav)
+        if let voiceURL {
+            guard let voice = servedVoice(forURL: voiceURL) else {
+                return stream.answer(Self.detail(400, "voice_url \(voiceURL) is not available on this server: use one of "
+                    + (engine.map { $0.voices.sorted().joined(separator: ", ") } ?? "")))
+            }
+            plan.voice = voice
+        }
+        guard let upload else { return startSpeech(plan, output: output, stream: stream) }
+        let base = plan
+        cloneVoice(upload.bytes, stream: stream, refuse: { Self.detail(400, $0) }) { [self] id, isNew in
+            var plan = base
+            plan.voice = id
+            startSpeech(plan, output: output, stream: stream)  // the engine copied the state at startTurn
+            if isNew { (engine as? EngineSpeechAdapter)?.uploads.remove(id) }
+        }
+    }
+
+    /// A predefined name, a served voice's name, or the `hf://` address of a predefined voice.
+    private func servedVoice(forURL url: String) -> String? {
+        guard let voices = engine?.voices else { return nil }
+        if voices.contains(url) { return url }
+        if url.hasPrefix("hf://") {
+            let file = url.split(separator: "/").last.map(String.init) ?? ""
+            let name = String(file.prefix { $0 != "." && $0 != "@" })
+            if PredefinedVoiceNames.all.contains(name), voices.contains(name) { return name }
+        }
+        return nil
+    }
+
+    static func detail(_ status: Int, _ message: String) -> HTTPResponse {
+        HTTPResponse(status: status, contentType: "application/json", text: "{\"detail\":\(jsonQuoted(message))}")
+    }
+
+    /// 401 for a request without a valid key, in the reference's shape.
+    private func apiKeyRefusal(_ request: HTTPRequest) -> HTTPResponse? {
+        let decision = authenticator.check(request)
+        guard decision != .allowed else { return nil }
+        return HTTPResponse(status: 401, contentType: "application/json",
+                            text: "{\"detail\":\(jsonQuoted(decision == .missingKey ? "Not authenticated" : "Invalid API key"))}",
+                            headers: ["WWW-Authenticate": "Bearer"])
+    }
+
+    // MARK: Voices
+
+    /// Clones `bytes` on a worker; `then` runs on the loop with the voice id and whether it is new.
+    func cloneVoice(_ bytes: [UInt8], stream: HTTPResponseStream, refuse: @escaping @Sendable (String) -> HTTPResponse,
+                    then: @escaping @Sendable (String, Bool) -> Void) {
+        guard let adapter = engine as? EngineSpeechAdapter, let library = adapter.library else {
+            return stream.answer(refuse("voice cloning is not available on this server"))
+        }
+        let maxBytes = config.maxVoiceUploadBytes
+        let maxSeconds = config.maxVoiceUploadSeconds
+        DispatchQueue.global(qos: .userInitiated).async { [weak self] in
+            let known = adapter.uploads.ids
+            let result: Result<String, UploadedVoices.UploadError>
+            do throws(UploadedVoices.UploadError) {
+                result = .success(try adapter.uploads.add(audio: bytes, maxBytes: maxBytes, maxSeconds: maxSeconds, library: library))
+            } catch {
+                result = .failure(error)
+            }
+            self?.post {
+                switch result {
+                case .success(let id): then(id, !known.contains(id))
+                case .failure(let error): stream.respond(refuse(error.description))
+                }
+            }
+        }
+    }
+
+    private func uploadVoice(_ request: HTTPRequest, _ stream: HTTPResponseStream) {
+        if let refusal = openAIAuthorization(request) {
+            stream.respond(refusal)
+            return
+        }
+        guard let file = request.form?.files["audio"] ?? request.form?.files["file"] ?? request.form?.files.values.first else {
+            return stream.answer(Self.openAIError(400, "send the audio as a multipart/form-data file field \"audio\"",
+                                                   param: "audio"))
+        }
+        let refuse: @Sendable (String) -> HTTPResponse = { Self.openAIError(400, $0, param: "audio") }
+        cloneVoice(file.bytes, stream: stream, refuse: refuse) { [weak self] id, _ in
+            self?.logger.info("voice uploaded", metadata: ["voice_id": "\(id)", "bytes": "\(file.bytes.count)"])
+            stream.respond(HTTPResponse(status: 201, contentType: "application/json",
+                                        text: "{\"voice_id\":\(jsonQuoted(id)),\"id\":\(jsonQuoted(id))}"))
+        }
+    }
+
+    private func deleteVoice(_ id: String, _ request: HTTPRequest) -> HTTPResponse {
+        if let refusal = openAIAuthorization(request) { return refusal }
+        guard let adapter = engine as? EngineSpeechAdapter, adapter.uploads.remove(id) else {
+            return Self.openAIError(404, "no uploaded voice \(id)", type: "not_found_error", param: "voice_id")
+        }
+        logger.info("voice deleted", metadata: ["voice_id": "\(id)"])
+        return HTTPResponse(status: 200, contentType: "application/json", text: "{\"voice_id\":\(jsonQuoted(id)),\"deleted\":true}")
+    }
+}
+
+/// The predefined voices' names (ModelHub's `PredefinedVoices`, not imported by the server).
+enum PredefinedVoiceNames {
+    static let all: Set<String> = ["alba", "marius", "javert", "jean", "fantine", "cosette", "eponine", "azelma"]
+}
+
+extension HTTPResponseStream {
+    /// `respond` for a handler that ends with it.
+    func answer(_ response: HTTPResponse) { respond(response) }
+}

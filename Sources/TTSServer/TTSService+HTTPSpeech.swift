@@ -1,0 +1,196 @@
+// TTSService+HTTPSpeech.swift: the glue of HTTP speech requests on the event-loop thread. A
+// request becomes a `SessionMachine` fed the native config, text and flush; the machine's
+// actions go to the same engine path as a WebSocket session's, and its audio to the
+// request's `HTTPResponseStream`: the head before the first audio, one chunk per payload, the
+// end at `final`. An error before any audio is an HTTP error; after it, the stream is cut.
+import Logging
+
+/// One HTTP speech request, owned by the event-loop thread.
+final class HTTPSpeechSession {
+    /// The engine's session key: the stream's id with the top bit set (never a WebSocket id).
+    let id: UInt64
+    let stream: HTTPResponseStream
+    let output: HTTPSpeechOutput
+    var machine: SessionMachine
+    var logger: Logger
+    var started: Double
+    var firstAudio: Double?
+    var audioBytes = 0
+
+    init(stream: HTTPResponseStream, output: HTTPSpeechOutput, machine: SessionMachine, logger: Logger, now: Double) {
+        id = stream.id | (1 << 63)
+        self.stream = stream
+        self.output = output
+        self.machine = machine
+        self.logger = logger
+        started = now
+    }
+}
+
+/// Posts engine reports for HTTP sessions to the service's event loop.
+private final class HTTPEngineRelay: SpeechEngineEvents, Sendable {
+    private weak let service: TTSService?
+
+    init(service: TTSService) { self.service = service }
+
+    func report(_ event: SessionMachine.EngineEvent, for key: TurnKey) {
+        service?.post { [weak service] in service?.onHTTPEngine(event, key: key) }
+    }
+}
+
+extension TTSService {
+    /// Starts speaking `plan` into `stream` (loop thread). Refusals (not ready, capacity, a bad
+    /// voice or format) are answered at once in the endpoint's error shape.
+    func startSpeech(_ plan: HTTPSpeechPlan, output: HTTPSpeechOutput, stream: HTTPResponseStream) {
+        let request = stream.request
+        guard !shuttingDown, let engine else {
+            stream.respond(output.error(503, shuttingDown ? "the server is shutting down" : "the model is loading", "unavailable", nil))
+            return
+        }
+        let peer = request.peer
+        let open = sessions.count + httpSpeeches.count
+        let fromPeer = sessions.values.count { $0.connection.request.peer == peer } + httpSpeeches.values.count { $0.stream.request.peer == peer }
+        guard open < config.maxSessions, config.maxSessionsPerAddress == 0 || fromPeer < config.maxSessionsPerAddress else {
+            metrics.errors(.atCapacity).increment()
+            stream.respond(output.error(503, ProtocolError.atCapacity.message, "at_capacity", nil))
+            return
+        }
+        var settings = config
+        settings.defaultVoice = defaultVoice
+        var configuration = settings.sessionConfiguration(voices: engine.voices, tokenCounter: engine.tokenCounter)
+        configuration.protocolSettings.extraFormats = [.mp3]
+        let machine = SessionMachine(configuration: configuration, random: SystemRandomNumberGenerator(), now: clock())
+        var logger = self.logger
+        logger[metadataKey: "http"] = "\(stream.id)"
+        logger[metadataKey: "peer"] = "\(peer)"
+        let session = HTTPSpeechSession(stream: stream, output: output, machine: machine, logger: logger, now: clock())
+        httpSpeeches[session.id] = session
+        logger.info("speech request", metadata: ["path": "\(request.path)", "voice": "\(plan.voice)", "format": "\(plan.format.rawValue)",
+                                                 "characters": "\(plan.text.unicodeScalars.count)"])
+        for message in [plan.configMessage] + plan.textMessages() + ["{\"type\":\"flush\"}"] {
+            guard httpSpeeches[session.id] != nil else { return }  // refused on the way
+            performHTTP(session.machine.onTextFrame(message, now: clock()), in: session)
+        }
+    }
+
+    // MARK: Stream events (loop thread)
+
+    func onStreamWritten(_ stream: HTTPResponseStream) {
+        guard let session = httpSpeeches[stream.id | (1 << 63)] else { return }
+        performHTTP(session.machine.onOutboxLevel(pending: stream.pendingCount, now: clock()), in: session)
+    }
+
+    func onStreamClosed(_ stream: HTTPResponseStream) {
+        guard let session = httpSpeeches.removeValue(forKey: stream.id | (1 << 63)) else { return }
+        session.logger.info("client left before the end of the audio")
+        performHTTP(session.machine.onPeerClosed(now: clock()), in: session)
+        signalIfDrained()
+    }
+
+    func onHTTPEngine(_ event: SessionMachine.EngineEvent, key: TurnKey) {
+        guard let session = httpSpeeches[key.session] else { return }
+        if case .failed(let detail) = event { session.logger.error("turn failed: \(detail)") }
+        performHTTP(session.machine.onEngine(event, turn: key.turn, now: clock()), in: session)
+    }
+
+    // MARK: Actions
+
+    private func performHTTP(_ actions: [SessionMachine.Action], in session: HTTPSpeechSession) {
+        for action in actions { performHTTP(action, in: session) }
+    }
+
+    private func performHTTP(_ action: SessionMachine.Action, in session: HTTPSpeechSession) {
+        let key = { (turn: Int) in TurnKey(session: session.id, turn: turn) }
+        switch action {
+        case .send(let message):
+            send(message, in: session)
+        case .startTurn(let start):
+            do throws(ProtocolError) {
+                guard let engine else { throw .internalError(detail: "no engine") }
+                try engine.startTurn(start, key: key(start.turn), events: HTTPEngineRelay(service: self))
+            } catch {
+                metrics.turns(.rejected).increment()
+                performHTTP(session.machine.onTurnRejected(turn: start.turn, error: error, now: clock()), in: session)
+                return
+            }
+            performHTTP(session.machine.onTurnStarted(turn: start.turn, now: clock()), in: session)
+        case .speak(let text, let turn):
+            engine?.speak(session.machine.spokenText(text, turn: turn), key: key(turn))
+        case .scheduleWake(let time):
+            let id = session.id
+            server.schedule(after: max(0, time - clock())) { [weak self] in
+                guard let self, let session = httpSpeeches[id] else { return }
+                performHTTP(session.machine.onWake(now: clock()), in: session)
+            }
+        case .finishTurn(let turn):
+            engine?.finishTurn(key(turn))
+        case .cancelTurn(let turn):
+            engine?.cancelTurn(key(turn))
+        case .close(_, let reason):
+            end(session, cut: reason)
+        }
+    }
+
+    private func send(_ message: ServerMessage, in session: HTTPSpeechSession) {
+        let stream = session.stream
+        switch message {
+        case .binaryAudio(let payload), .jsonAudio(let payload, _, _):
+            if !stream.isStarted {
+                stream.start(status: 200, contentType: session.output.contentType, headers: session.output.headers)
+                session.firstAudio = clock()
+                metrics.timeToFirstAudio.recordSeconds(clock() - session.started)
+            }
+            metrics.audioMessagesSent.increment()
+            session.audioBytes += payload.count
+            stream.write(session.output.body(payload))
+        case .final:
+            if !stream.isStarted {  // no audio at all (e.g. only punctuation): an empty body
+                stream.start(status: 200, contentType: session.output.contentType, headers: session.output.headers)
+            }
+            stream.write(session.output.trailer)
+            stream.finish()
+            metrics.turns(.completed).increment()
+            session.logger.info("speech completed", metadata: [
+                "bytes": "\(session.audioBytes)",
+                "ttfa_ms": "\(session.firstAudio.map { Int(($0 - session.started) * 1000) } ?? -1)",
+            ])
+            httpSpeeches[session.id] = nil
+            signalIfDrained()
+        case .error(let error):
+            metrics.errors(error.code).increment()
+            session.logger.notice("request refused: \(error)")
+            if stream.isStarted {
+                end(session, cut: error.message)
+            } else {
+                stream.respond(session.output.error(HTTPSpeechOutput.status(of: error), error.message, error.code.rawValue,
+                                                    error.key))
+                _ = session.machine.onPeerClosed(now: clock())
+                httpSpeeches[session.id] = nil
+                signalIfDrained()
+            }
+        case .configAccepted, .pong:
+            break
+        }
+    }
+
+    /// Cuts every HTTP speech in progress (shutdown after the grace period).
+    func cutHTTPSpeeches(reason: String) {
+        for session in Array(httpSpeeches.values) {
+            performHTTP(session.machine.onShutdown(now: clock()), in: session)
+            end(session, cut: reason)
+        }
+    }
+
+    /// Ends a session that cannot go on: an error response before any audio, else a cut stream
+    /// (the client sees the chunked body end without its last chunk).
+    private func end(_ session: HTTPSpeechSession, cut reason: String) {
+        guard httpSpeeches.removeValue(forKey: session.id) != nil else { return }
+        defer { signalIfDrained() }
+        session.logger.notice("speech stopped: \(reason)")
+        if !session.stream.isStarted {
+            session.stream.respond(session.output.error(500, reason, "internal_error", nil))
+        } else {
+            session.stream.abort()
+        }
+    }
+}
