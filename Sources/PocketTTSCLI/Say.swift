@@ -85,7 +85,7 @@ struct Say: ParsableCommand {
         case .pcmF32: Double(report.audioBytes) / 4 / rate
         case .mulaw, .alaw: Double(report.audioBytes) / rate
         case .opus: Double(report.audioMessages) * 0.08
-        case .ogg, .wav: nil
+        case .ogg, .wav, .mp3: nil
         }
     }
 }

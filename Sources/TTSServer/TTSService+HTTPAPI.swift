@@ -62,11 +62,13 @@ extension TTSService {
     func voiceSource(_ name: String) -> String {
         let adapter = engine as? EngineSpeechAdapter
         if adapter?.uploads.ids.contains(name) == true { return "upload" }
-        if adapter?.libraryVoices.contains(name) == true, adapter?.fixedVoices[name] == nil {
-            return PredefinedVoiceNames.all.contains(name) && adapter?.library?.configuration.directory == nil ? "predefined" : "directory"
+        switch adapter?.voiceRegistry.table.entries[name]?.origin {
+        case .loaded?:
+            let fromDirectory = adapter?.voiceRegistry.library?.configuration.directory != nil
+            return PredefinedVoiceNames.all.contains(name) && !fromDirectory ? "predefined" : "directory"
+        case .added?: return "upload"
+        default: return PredefinedVoiceNames.all.contains(name) ? "predefined" : "file"
         }
-        if PredefinedVoiceNames.all.contains(name) { return "predefined" }
-        return "file"
     }
 
     // MARK: POST /tts (the reference's form API)
@@ -141,7 +143,7 @@ extension TTSService {
     /// Clones `bytes` on a worker; `then` runs on the loop with the voice id and whether it is new.
     func cloneVoice(_ bytes: [UInt8], stream: HTTPResponseStream, refuse: @escaping @Sendable (String) -> HTTPResponse,
                     then: @escaping @Sendable (String, Bool) -> Void) {
-        guard let adapter = engine as? EngineSpeechAdapter, let library = adapter.library else {
+        guard let adapter = engine as? EngineSpeechAdapter, let library = adapter.voiceRegistry.library else {
             return stream.answer(refuse("voice cloning is not available on this server"))
         }
         let maxBytes = config.maxVoiceUploadBytes
