@@ -84,7 +84,7 @@ def start_server(binary: str, port: int) -> subprocess.Popen:
     if not tokenizer.exists():
         tokenizer = ROOT / "Tests/PocketTTSTests/Fixtures/tokenizer/test_tokenizer.model"
     command = [binary, "serve", "--demo", "--no-download", "--tokenizer", str(tokenizer.resolve()),
-               "--host", "127.0.0.1", "--port", str(port)]
+               "--host", "127.0.0.1", "--port", str(port), "--log-level", "info"]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, bufsize=1)
     ready = threading.Event()
 
