@@ -83,8 +83,11 @@ def start_server(binary: str, port: int) -> subprocess.Popen:
     tokenizer = ROOT / "../shared/assets/tokenizer.model"
     if not tokenizer.exists():
         tokenizer = ROOT / "Tests/PocketTTSTests/Fixtures/tokenizer/test_tokenizer.model"
-    command = [binary, "serve", "--demo", "--no-download", "--tokenizer", str(tokenizer.resolve()),
-               "--host", "127.0.0.1", "--port", str(port)]
+    voice = ROOT / "../shared/assets/speech_48k.wav"
+    if not voice.exists():
+        voice = ROOT / "Tests/PocketTTSTests/Fixtures/reference/voice.wav"
+    command = [binary, "serve", "--demo", "--no-download", "--tokenizer", str(tokenizer.resolve()), "--voice", str(voice.resolve()),
+               "--host", "127.0.0.1", "--port", str(port), "--log-level", "info"]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, bufsize=1)
     ready = threading.Event()
 
