@@ -19,6 +19,7 @@ struct Serve: ParsableCommand {
             """)
 
     @OptionGroup var model: ModelOptions
+    @OptionGroup var fallback: DemoFallbackOptions
 
     @Option(help: "Server settings YAML (default: Configs/server.yaml when it exists). See that file for every key.")
     var serverConfig: String?
@@ -54,6 +55,7 @@ struct Serve: ParsableCommand {
     var logLevel = "info"
 
     func run() throws {
+        if fallback.demoFallback { return try decidingDemoFallback(defaultVoice: try loadSettings().defaultVoice).run() }
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw ValidationError("--log-level '\(logLevel)': expected one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -84,8 +86,9 @@ struct Serve: ParsableCommand {
             let (library, usable, fixedVoices, defaultVoice) = try loadVoices(model: ttsModel, config: config, logger: logger)
             engine = Engine(model: ttsModel, configuration: EngineConfiguration(maxStreams: config.maxStreams))
             engine.start()
+            let aliases = model.demo ? demoVoiceAliases(offered: usable.union(fixedVoices.keys), defaultVoice: defaultVoice) : [:]
             let adapter = EngineSpeechAdapter(engine: engine, library: library, fixedVoices: fixedVoices, libraryVoices: usable,
-                                              opusBitrate: config.opusBitrate)
+                                              opusBitrate: config.opusBitrate, voiceAliases: aliases)
             service.attach(engine: adapter, defaultVoice: defaultVoice)
         } catch {
             service.stop()
@@ -101,7 +104,7 @@ struct Serve: ParsableCommand {
     }
 
     /// Defaults < YAML < environment < flags.
-    private func loadSettings() throws -> ServerConfig {
+    func loadSettings() throws -> ServerConfig {
         var flags: [String: String] = [:]
         if let host { flags["host"] = host }
         if let port { flags["port"] = String(port) }

@@ -20,6 +20,10 @@ public final class EngineSpeechAdapter: SpeechEngine {
     public let libraryVoices: Set<String>
     /// Bits per second of `opus` and `ogg` audio.
     public let opusBitrate: Int
+    /// Names that stand for another voice (demo mode: the predefined names for the demo voice;
+    /// see `DemoVoiceAliases`). Each alias's first use is logged.
+    public let voiceAliases: [String: String]
+    private let usedAliases = Mutex<Set<String>>([])
     private let logger = Logger(label: "pocket-tts.engine")
     /// Open turns' streams and sinks.
     private let streams = Mutex<[TurnKey: OpenStream]>([:])
@@ -27,17 +31,20 @@ public final class EngineSpeechAdapter: SpeechEngine {
     /// `libraryVoices`: the library's names known to load (e.g. loaded at start by the
     /// caller); nil loads every library voice now, on this thread, and keeps those that load.
     public init(engine: Engine, library: VoiceLibrary? = nil, fixedVoices: [String: FlowLM.State] = [:],
-                libraryVoices: Set<String>? = nil, opusBitrate: Int = defaultOpusBitrate) {
+                libraryVoices: Set<String>? = nil, opusBitrate: Int = defaultOpusBitrate,
+                voiceAliases: [String: String] = [:]) {
         self.engine = engine
         self.library = library
         self.fixedVoices = fixedVoices
         self.libraryVoices = libraryVoices ?? library.map { Self.loadableVoices(in: $0, logger: Logger(label: "pocket-tts.engine")) } ?? []
         self.opusBitrate = opusBitrate
+        let offered = Set(fixedVoices.keys).union(self.libraryVoices)
+        self.voiceAliases = voiceAliases.filter { offered.contains($0.value) && !offered.contains($0.key) }
     }
 
     /// The voices a config may name: the fixed ones and the library's that loaded. A voice that
     /// failed to load is not offered (a config naming it gets `unknown_voice`).
-    public var voices: Set<String> { Set(fixedVoices.keys).union(libraryVoices) }
+    public var voices: Set<String> { Set(fixedVoices.keys).union(libraryVoices).union(voiceAliases.keys) }
 
     /// Loads each of the library's voices; returns the names that loaded, logging the others.
     public static func loadableVoices(in library: VoiceLibrary, logger: Logger) -> Set<String> {
@@ -116,6 +123,12 @@ public final class EngineSpeechAdapter: SpeechEngine {
     fileprivate func forget(_ key: TurnKey) { streams.withLock { _ = $0.removeValue(forKey: key) } }
 
     private func voiceState(named name: String) throws(ProtocolError) -> FlowLM.State {
+        if let target = voiceAliases[name] {
+            if usedAliases.withLock({ $0.insert(name).inserted }) {
+                logger.notice("voice '\(name)' is an alias of the demo voice '\(target)' (demo mode: random weights)")
+            }
+            return try voiceState(named: target)
+        }
         if let state = fixedVoices[name] { return state }
         guard let library, libraryVoices.contains(name) else { throw .unknownVoice(name) }
         do {
