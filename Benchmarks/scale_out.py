@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import signal
 import shutil
 import subprocess
 import sys
@@ -110,6 +111,7 @@ def main() -> int:
     parser.add_argument("--formats", default="pcm")
     parser.add_argument("--instances", type=int, default=2)
     parser.add_argument("--buffer-ms", default="300")
+    parser.add_argument("--text", help="the text of every turn (default: the bench's three sentences)")
     parser.add_argument("--demo", action="store_true", help="--demo weights instead of the full-size random bf16 file")
     parser.add_argument("--no-single", action="store_true", help="skip the one-instance comparison runs")
     parser.add_argument("--out", type=Path, default=REPO / "Benchmarks" / "results" / "scale_out")
@@ -118,6 +120,7 @@ def main() -> int:
     parser.add_argument("--tokenizer", type=Path, default=DEFAULT_TOKENIZER)
     parser.add_argument("--voice", type=Path, default=DEFAULT_SPEECH)
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers (finally) on SIGTERM too
 
     sessions = [int(n) for n in args.sessions.split(",")]
     binary = ensure_binary(args.binary)
@@ -163,7 +166,8 @@ def main() -> int:
         for style in args.styles.split(","):
             for audio_format in args.formats.split(","):
                 for count in sessions:
-                    extra = ["--sessions", str(count), "--style", style, "--format", audio_format, "--buffer-ms", args.buffer_ms]
+                    extra = ["--sessions", str(count), "--style", style, "--format", audio_format, "--buffer-ms", args.buffer_ms,
+                             *(["--text", args.text] if args.text else [])]
                     before = [sessions_opened(port) for port in ports]
                     doc = run(f"ws://127.0.0.1:{listen}/tts/ws", f"nginx{args.instances}_{style}_{audio_format}_{count}", extra, every)
                     spread = [sessions_opened(port) - b for port, b in zip(ports, before)]

@@ -35,9 +35,9 @@ import TTSEngine
         let adapter = EngineSpeechAdapter(engine: engine, fixedVoices: ["demo": voice], voiceAliases: aliases)
         let service = try startService(engine: adapter)
         defer { service.stop() }
-        let client = try TTSTestClient.connect(port: try #require(service.port))
         var turns: [[UInt8]] = []
         for name in ["alba", "demo"] {
+            let client = try TTSTestClient.connect(port: try #require(service.port))
             try client.config("\"voice\":\"\(name)\",\"temperature\":0")
             _ = try client.expectAccepted()
             try client.text("Hi.")
@@ -46,6 +46,7 @@ import TTSEngine
         }
         #expect(!turns[0].isEmpty)
         #expect(turns[0] == turns[1])  // same voice state, temperature 0
+        let client = try TTSTestClient.connect(port: try #require(service.port))
         try client.config("\"voice\":\"nobody\"")
         #expect(try client.next() == .error(code: "unknown_voice", message: "unknown voice \"nobody\""))
     }
