@@ -9,14 +9,24 @@
 # The web page (Clients/web, compiled in as Sources/TTSServer/WebAssets.swift):
 #   make web-assets  regenerate WebAssets.swift after editing Clients/web
 #   make web-check   the page in headless Chromium against the tiny model (skips without chromium)
+# Benchmarks (Benchmarks/README.md):
+#   make bench      engine vs reference (Benchmarks/run.sh -> RESULTS.md), then the server bench
+#                   (Benchmarks/server_bench.sh: BENCH_SESSIONS x BENCH_STYLES x BENCH_FORMATS, and
+#                   the reference's HTTP server for the single-session figures); an hour or more
+#   make scale-out  two instances behind nginx (Benchmarks/scale_out.sh)
 SWIFT ?= swift
 PYTHON ?= python3
 BIN = .build/release/pocket-tts
 SESSIONS ?= 8
 MINUTES ?= 30
 FUZZ_MESSAGES ?= 1000000
+BENCH_SESSIONS ?= 1,2,4,8,12,16
+BENCH_STYLES ?= agent,caption,poisson
+BENCH_FORMATS ?= pcm,opus
+BENCH_REPEATS ?= 5
+BENCH_OUT ?= Benchmarks/results/server
 
-.PHONY: deps build release test run clean fuzz soak sanitize web-assets web-check
+.PHONY: deps build release test run clean fuzz soak sanitize web-assets web-check bench scale-out
 
 deps:
 	bash Scripts/install-deps.sh
@@ -46,6 +56,15 @@ sanitize: deps
 	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build/asan
 	LSAN_OPTIONS=suppressions=$(CURDIR)/Scripts/lsan-suppressions.txt \
 		$(SWIFT) test --skip-build --sanitize=address --scratch-path .build/asan --filter 'TTSServerTests|TTSEngineTests'
+
+bench: deps
+	bash Benchmarks/run.sh --repeats $(BENCH_REPEATS)
+	bash Benchmarks/server_bench.sh --sessions $(BENCH_SESSIONS) --styles $(BENCH_STYLES) \
+		--formats $(BENCH_FORMATS) --reference --out $(BENCH_OUT)
+
+scale-out: deps
+	bash Scripts/install-deps.sh --bench
+	bash Benchmarks/scale_out.sh
 
 run: release
 	bash Scripts/run.sh $(BIN)

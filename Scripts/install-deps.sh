@@ -17,6 +17,10 @@ PACKAGES=(
   libmp3lame-dev       # MP3 for OpenAI's POST /v1/audio/speech (its default format) (server)
   python3              # the protocol fuzzer and the soak (Tests/fuzz, standard library only)
 )
+# `install-deps.sh --bench`: also what Benchmarks/scale_out.sh needs (not the service itself).
+if [ "${1:-}" = "--bench" ]; then
+  PACKAGES+=(nginx-light) # the load balancer of Benchmarks/scale_out.sh (Configs/nginx.conf)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

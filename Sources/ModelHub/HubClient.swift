@@ -126,6 +126,9 @@ public struct HubClient: Sendable {
         return headers
     }
 
+    /// HEAD only, for `probe`.
+    func checkMetadata(_ file: HubURL) throws(ModelFilesError) { _ = try metadata(file, url: resolveURL(file)) }
+
     /// HEAD, mapping error statuses to errors.
     private func metadata(_ file: HubURL, url: URL) throws(ModelFilesError) -> HTTPResponseHead {
         let head = try HTTPTransfer.head(url, headers: requestHeaders, timeout: timeout).get()

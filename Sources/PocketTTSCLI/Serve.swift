@@ -20,6 +20,7 @@ struct Serve: ParsableCommand {
             """)
 
     @OptionGroup var model: ModelOptions
+    @OptionGroup var fallback: DemoFallbackOptions
 
     @Option(help: "Server settings YAML (default: Configs/server.yaml when it exists). See that file for every key.")
     var serverConfig: String?
@@ -55,6 +56,7 @@ struct Serve: ParsableCommand {
     var logLevel = "info"
 
     func run() throws {
+        if fallback.demoFallback { return try decidingDemoFallback(defaultVoice: try loadSettings().defaultVoice).run() }
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw ValidationError("--log-level '\(logLevel)': expected one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -91,8 +93,9 @@ struct Serve: ParsableCommand {
             try Engine.validate(engineConfiguration, for: ttsModel)  // e.g. max_streams beyond the budget
             engine = Engine(model: ttsModel, configuration: engineConfiguration)
             engine.start()
+            let aliases = model.demo ? demoVoiceAliases(offered: registry.table.names, defaultVoice: defaultVoice) : [:]
             let adapter = EngineSpeechAdapter(engine: engine, voices: registry, opusBitrate: config.opusBitrate,
-                                              maxQueuedSpeech: config.maxQueuedSpeech)
+                                              maxQueuedSpeech: config.maxQueuedSpeech, voiceAliases: aliases)
             service.attach(engine: adapter, defaultVoice: defaultVoice)
             reloadSignal = reloadVoicesOnHangUp(registry, logger: logger)
         } catch {
@@ -110,7 +113,7 @@ struct Serve: ParsableCommand {
     }
 
     /// Defaults < YAML < environment < flags.
-    private func loadSettings() throws -> ServerConfig {
+    func loadSettings() throws -> ServerConfig {
         var flags: [String: String] = [:]
         if let host { flags["host"] = host }
         if let port { flags["port"] = String(port) }

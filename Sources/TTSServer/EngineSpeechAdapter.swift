@@ -22,6 +22,10 @@ public final class EngineSpeechAdapter: SpeechEngine {
     public let opusBitrate: Int
     /// Voices cloned from clients' uploads (issue 12), offered under their content ids.
     public let uploads = UploadedVoices()
+    /// Names that stand for another voice (demo mode: the predefined names for the demo voice;
+    /// see `DemoVoiceAliases`). Each alias's first use is logged.
+    public let voiceAliases: [String: String]
+    private let usedAliases = Mutex<Set<String>>([])
     private let logger = Logger(label: "pocket-tts.engine")
     /// Open turns' streams and sinks.
     private let streams = Mutex<[TurnKey: OpenStream]>([:])
@@ -32,22 +36,26 @@ public final class EngineSpeechAdapter: SpeechEngine {
 
     /// Serves the voices of `voices` (resolved beforehand: see `VoiceRegistry.reload`).
     /// `maxQueuedSpeech` bounds the chunks and finishes waiting to be tokenized, all turns
-    /// together; a turn whose chunk finds the queue full fails.
+    /// together; a turn whose chunk finds the queue full fails. `voiceAliases`: names that stand
+    /// for another voice (demo mode), offered when their target is and they name no voice.
     public convenience init(engine: Engine, voices: VoiceRegistry, opusBitrate: Int = defaultOpusBitrate,
-                            maxQueuedSpeech: Int = ServerConfig().maxQueuedSpeech) {
-        self.init(engine: engine, voices: voices, opusBitrate: opusBitrate, maxQueuedSpeech: maxQueuedSpeech) {
+                            maxQueuedSpeech: Int = ServerConfig().maxQueuedSpeech, voiceAliases: [String: String] = [:]) {
+        self.init(engine: engine, voices: voices, opusBitrate: opusBitrate, maxQueuedSpeech: maxQueuedSpeech,
+                  voiceAliases: voiceAliases) {
             (text: String, id: StreamID) throws(EngineError) in try engine.enqueue(text: text, to: id)
         }
     }
 
     /// `enqueueText` replaces the engine's text step (tests: a slow tokenizer).
-    init(engine: Engine, voices: VoiceRegistry, opusBitrate: Int, maxQueuedSpeech: Int,
+    init(engine: Engine, voices: VoiceRegistry, opusBitrate: Int, maxQueuedSpeech: Int, voiceAliases: [String: String] = [:],
          enqueueText: @escaping @Sendable (String, StreamID) throws(EngineError) -> Void) {
         self.engine = engine
         voiceRegistry = voices
         self.opusBitrate = opusBitrate
         work = SpeechWorkQueue(capacity: max(1, maxQueuedSpeech))
         self.enqueueText = enqueueText
+        let offered = voices.table.names
+        self.voiceAliases = voiceAliases.filter { offered.contains($0.value) && !offered.contains($0.key) }
     }
 
     /// Voices given by state (`fixedVoices`, which win) and every voice of `library`, loaded
@@ -61,7 +69,7 @@ public final class EngineSpeechAdapter: SpeechEngine {
 
     /// The voices a config may name: those of the current table. A voice that failed to load
     /// is not offered (a config naming it gets `unknown_voice`).
-    public var voices: Set<String> { voiceRegistry.table.names.union(uploads.ids) }
+    public var voices: Set<String> { voiceRegistry.table.names.union(uploads.ids).union(voiceAliases.keys) }
 
     /// The library's voices that loaded.
     public var libraryVoices: Set<String> { voiceRegistry.table.names { if case .loaded = $0 { true } else { false } } }
@@ -156,6 +164,12 @@ public final class EngineSpeechAdapter: SpeechEngine {
 
     /// A table lookup: no I/O.
     private func voiceState(named name: String) throws(ProtocolError) -> FlowLM.State {
+        if let target = voiceAliases[name] {
+            if usedAliases.withLock({ $0.insert(name).inserted }) {
+                logger.notice("voice '\(name)' is an alias of the demo voice '\(target)' (demo mode: random weights)")
+            }
+            return try voiceState(named: target)
+        }
         guard let state = voiceRegistry.table.state(named: name) ?? uploads.state(name) else { throw .unknownVoice(name) }
         return state
     }
