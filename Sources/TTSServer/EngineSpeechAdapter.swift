@@ -61,10 +61,10 @@ public final class EngineSpeechAdapter: SpeechEngine {
     /// Voices given by state (`fixedVoices`, which win) and every voice of `library`, loaded
     /// now on this thread (a voice that fails is logged and not offered).
     public convenience init(engine: Engine, library: VoiceLibrary? = nil, fixedVoices: [String: FlowLM.State] = [:],
-                            opusBitrate: Int = defaultOpusBitrate) {
+                            opusBitrate: Int = defaultOpusBitrate, voiceAliases: [String: String] = [:]) {
         let registry = VoiceRegistry(library: library, fixed: fixedVoices)
         Self.log(registry.reload(), logger: Logger(label: "pocket-tts.engine"))
-        self.init(engine: engine, voices: registry, opusBitrate: opusBitrate)
+        self.init(engine: engine, voices: registry, opusBitrate: opusBitrate, voiceAliases: voiceAliases)
     }
 
     /// The voices a config may name: those of the current table. A voice that failed to load
