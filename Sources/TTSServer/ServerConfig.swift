@@ -84,8 +84,9 @@ public struct ServerConfig: Equatable, Sendable {
     public var normalize = true
     /// Pronunciations for every turn (words and /patterns/); a turn's own win over them.
     public var pronunciations = Pronunciations()
-    /// Arithmetic of FlowLM's linear layers, applied when the model loads.
-    public var precision = Precision.exact
+    /// Arithmetic of FlowLM's linear layers, applied when the model loads (default
+    /// `Precision.recommended`: int8 on CPUs with AVX512-VNNI, else exact).
+    public var precision = Precision.recommended
 
     public init() {}
 
