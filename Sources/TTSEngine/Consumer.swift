@@ -6,26 +6,29 @@ import PocketTTS
 /// stream by stream, decodes each run of (up to `maxRun`) frames of one chunk in one
 /// `MimiDecoder.forward` call and hands the frames to the sink.
 ///
-/// Streams are decoded one after another, not batched across streams: `MimiDecoder.forward`
-/// takes one state, and its convolutions and ring-buffer attention are per-stream anyway.
-/// The engine runs one `Consumer` per consumer thread; they share the (read-only) weights and
+/// With several streams ready, each pass decodes the next frame of every one of them together
+/// (`deliverBatched`, `MimiDecoder.forwardBatch`: the transformer reads its weights once for all
+/// streams; each stream's state stays its own); a stream with nothing ready is not in the
+/// batch, and its frames wait for no one: they go in the next take. The engine runs one `Consumer` per consumer thread; they share the (read-only) weights and
 /// nothing else. Used only on its own thread once started. Every sink call is made inside the
 /// hand-off's delivery guard (`beginDelivery` … `endDelivery`), which is what lets
 /// `Engine.cancel` promise that no call starts after it returns.
 final class Consumer: @unchecked Sendable {
-    private let normalization: LatentNormalization  // FlowLM's emb_std, emb_mean
-    private let decoder: MimiDecoder
-    private let inbox: CommandInbox
-    private let handOff: FrameHandOff
+    let normalization: LatentNormalization  // FlowLM's emb_std, emb_mean
+    let decoder: MimiDecoder
+    let inbox: CommandInbox
+    let handOff: FrameHandOff
     private let index: Int  // which of the hand-off's consumers this is
     /// Frames decoded in one call at most: more rows per matrix product, but the first frame
     /// of a run waits for the last, so a backlog is decoded in short runs.
     static let maxRun = 4
-    private var states: [StreamID: MimiDecoder.State] = [:]  // the current chunk's decoder state, per stream
+    var states: [StreamID: MimiDecoder.State] = [:]  // the current chunk's decoder state, per stream
+
+    var batchScratch = MimiDecoder.BatchScratch()  // decodeBatch's
 
     // Decode scratch, reused every pass.
-    private var latents: [Float] = []  // [T, latentDim] de-normalised
-    private var audio: [Float] = []  // [T · frameLength]
+    var latents: [Float] = []  // [T, latentDim] de-normalised
+    var audio: [Float] = []  // [T · frameLength]
 
     init(model: TTSModel, inbox: CommandInbox, handOff: FrameHandOff, index: Int) {
         precondition((0..<handOff.consumers).contains(index), "Consumer: no consumer \(index)")
@@ -41,14 +44,19 @@ final class Consumer: @unchecked Sendable {
         while let batch = handOff.take(consumer: index) {
             if batch.freedRoom { inbox.wake() }
             for id in batch.cancelled { states[id] = nil }
-            for stream in batch.streams { deliver(stream.items, of: stream.id, to: stream.sink) }
+            if batch.streams.count == 1 {
+                let stream = batch.streams[0]
+                deliver(stream.items, of: stream.id, to: stream.sink)
+            } else if !batch.streams.isEmpty {
+                deliverBatched(batch.streams)
+            }
         }
         states.removeAll()
     }
 
     /// Makes one sink call for the stream inside the delivery guard; false (no call) if the
     /// stream is no longer open. `closing`: the stream's last call, which closes it.
-    private func call(_ id: StreamID, closing: Bool = false, _ body: () -> Void) -> Bool {
+    func call(_ id: StreamID, closing: Bool = false, _ body: () -> Void) -> Bool {
         guard handOff.beginDelivery(id, consumer: index, closing: closing) else { return false }
         body()
         handOff.endDelivery(consumer: index)
@@ -66,30 +74,40 @@ final class Consumer: @unchecked Sendable {
                 guard decode(run, of: id, to: sink) else { return }
                 run.removeAll()
             }
-            switch item {
-            case .frame(let frame):
+            if case .frame(let frame) = item {
                 run.append(frame)  // the previous run was full: the next one starts
-            case .endOfChunk(let chunk):
-                states[id] = nil  // the next chunk starts from a fresh decoder state
-                guard call(id, { sink.streamDidFinishChunk(id, chunk: chunk) }) else { return }
-            case .finished:
-                states[id] = nil
-                // The slot is released before the call, so the sink may open a new stream.
-                _ = call(id, closing: true) {
-                    inbox.release(id)
-                    sink.streamDidFinish(id)
-                }
-                return
-            case .failed(let error):
-                states[id] = nil
-                _ = call(id, closing: true) {
-                    inbox.release(id)
-                    sink.stream(id, didFail: error)
-                }
+            } else if !control(item, of: id, to: sink) {
                 return
             }
         }
         if !run.isEmpty { _ = decode(run, of: id, to: sink) }
+    }
+
+    /// Applies an item other than a frame; false once the stream is closed (its last call made,
+    /// or no call possible).
+    func control(_ item: HandOffItem, of id: StreamID, to sink: any StreamSink) -> Bool {
+        switch item {
+        case .frame:
+            preconditionFailure("Consumer: a frame is not a control item")
+        case .endOfChunk(let chunk):
+            states[id] = nil  // the next chunk starts from a fresh decoder state
+            return call(id, { sink.streamDidFinishChunk(id, chunk: chunk) })
+        case .finished:
+            states[id] = nil
+            // The slot is released before the call, so the sink may open a new stream.
+            _ = call(id, closing: true) {
+                inbox.release(id)
+                sink.streamDidFinish(id)
+            }
+            return false
+        case .failed(let error):
+            states[id] = nil
+            _ = call(id, closing: true) {
+                inbox.release(id)
+                sink.stream(id, didFail: error)
+            }
+            return false
+        }
     }
 
     /// Decodes frames of one chunk (T ≥ 1) in one call and delivers them in order; false (and
