@@ -158,7 +158,7 @@ def run_swift(args, binary: Path, weights: Path, voice: Path) -> dict:
            "--temperature", "0", "--eos-threshold", "1e9", "--lsd-decode-steps", str(args.lsd_decode_steps),
            "--max-tokens", str(args.max_tokens), "--max-frames", str(args.frames),
            "--output-path", str(out_wav), "--sample-format", "f32", "--dump-latents", str(dump),
-           "--trailing-silence", "0", "--no-download"]
+           "--trailing-silence", "0", "--no-download", "--precision", "exact"]
     log("$ " + " ".join(cmd))
     watch = Stopwatch()
     proc = subprocess.run(cmd, stderr=subprocess.PIPE, text=True)

@@ -57,8 +57,8 @@ struct Generate: ParsableCommand {
     var trailingSilence = 0.2
 
     @OptionGroup var normalization: NormalizationOptions
-    @Option(help: precisionHelp)
-    var precision: Precision = .exact
+    @Option(help: ArgumentHelp(precisionHelp.abstract + " Default: int8 where the CPU has AVX512-VNNI, else exact; exact for the reference's output.", valueName: "exact|bf16|int8"))
+    var precision: Precision = .recommended
 
     mutating func validate() throws {
         guard temperature >= 0 else { throw ValidationError("--temperature must be >= 0") }

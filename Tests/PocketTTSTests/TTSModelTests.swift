@@ -20,7 +20,7 @@ import Testing
     init() throws {
         model = try TTSModel.load(
             config: try Self.tinyConfig(), weightsPath: try Self.url("tiny_weights", "safetensors").path,
-            tokenizerPath: try Self.tokenizerPath())
+            tokenizerPath: try Self.tokenizerPath(), precision: .exact)  // parity: the exact path
         e2e = try SafetensorsFile(contentsOf: try Self.url("e2e", "safetensors"))
         let data = try Data(contentsOf: try Self.url("manifest", "json"))
         manifest = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])

@@ -15,7 +15,7 @@ enum Fixture {
     private static let loaded = Result { () throws -> (TTSModel, FlowLM.State) in
         let config = try PocketTTSConfig(contentsOf: directory.appendingPathComponent("reference/tiny.yaml"))
         let model = try TTSModel.load(config: config, weightsPath: path("reference/tiny_weights.safetensors"),
-                                      tokenizerPath: path("tokenizer/test_tokenizer.model"))
+                                      tokenizerPath: path("tokenizer/test_tokenizer.model"), precision: .exact)  // parity: the exact path
         return (model, try model.voiceState(file: path("reference/voice_state.safetensors")))
     }
 

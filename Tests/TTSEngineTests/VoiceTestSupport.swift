@@ -18,7 +18,7 @@ enum VoiceFixtures {
         let config = try PocketTTSConfig(contentsOf: URL(fileURLWithPath: reference("tiny.yaml")))
         return try TTSModel.load(
             config: config, weightsPath: reference("tiny_weights.safetensors"),
-            tokenizerPath: directory.appendingPathComponent("tokenizer/test_tokenizer.model").path)
+            tokenizerPath: directory.appendingPathComponent("tokenizer/test_tokenizer.model").path, precision: .exact)
     }
 }
 

@@ -16,7 +16,7 @@ enum TinyModel {
         let model = try TTSModel.load(
             config: try PocketTTSConfig(contentsOf: reference.appendingPathComponent("tiny.yaml")),
             weightsPath: reference.appendingPathComponent("tiny_weights.safetensors").path,
-            tokenizerPath: fixtures.appendingPathComponent("tokenizer/test_tokenizer.model").path)
+            tokenizerPath: fixtures.appendingPathComponent("tokenizer/test_tokenizer.model").path, precision: .exact)
         let voice = try model.voiceState(file: reference.appendingPathComponent("voice_state.safetensors").path)
         return (model, voice)
     }

@@ -116,7 +116,8 @@ private func configError(_ body: () throws -> Void) -> ServerConfigError? {
     }
 
     @Test func precisionFromEachLayer() throws {
-        #expect(ServerConfig().precision == .exact)
+        #expect(ServerConfig().precision == Precision.recommended)
+        #expect(Precision.recommended == (Precision.int8.isAccelerated ? .int8 : .exact))
         let path = try temporaryFile("precision: int8\n")
         #expect(try ServerConfig.load(filePath: path, environment: [:]).precision == .int8)
         #expect(try ServerConfig.load(filePath: path, environment: ["POCKET_TTS_PRECISION": "bf16"]).precision == .bf16)

@@ -64,8 +64,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Engine consumer (Mimi decoder) threads (the engine's default is 2).")
     var consumerThreads = EngineConfiguration().consumerThreads
 
-    @Option(help: "Arithmetic of FlowLM's linear layers: exact, bf16 or int8.")
-    var precision = "exact"
+    @Option(help: "Arithmetic of FlowLM's linear layers: exact, bf16 or int8 (default: the service's, Precision.recommended).")
+    var precision = Precision.recommended.rawValue
 
     func run() throws {
         let streamCounts = streams.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }

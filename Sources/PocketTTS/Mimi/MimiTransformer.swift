@@ -294,10 +294,21 @@ public struct MimiTransformer: StreamingModule {
         layer l: Int, qkv: UnsafeMutablePointer<Float>, rows n: Int, start: Int,
         into out: UnsafeMutablePointer<Float>, buffers b: Buffers
     ) {
-        let (d, cap) = (dModel, b.capacity)
-        let keys = b.keys + l * cap * d
-        let values = b.values + l * cap * d
-        let positions = b.positions + l * cap
+        attendRing(layer: l, qkv: qkv, rows: n, start: start, into: out, keys: b.keys, values: b.values,
+                   positions: b.positions, capacity: b.capacity, scores: b.scores)
+    }
+
+    /// `attendRing` on a state's ring buffers given as pointers ([layers, capacity, d] keys and
+    /// values, [layers, capacity] positions) and a scores scratch of rows · capacity.
+    func attendRing(
+        layer l: Int, qkv: UnsafeMutablePointer<Float>, rows n: Int, start: Int, into out: UnsafeMutablePointer<Float>,
+        keys allKeys: UnsafeMutablePointer<Float>, values allValues: UnsafeMutablePointer<Float>,
+        positions allPositions: UnsafeMutablePointer<Int>, capacity cap: Int, scores: UnsafeMutablePointer<Float>
+    ) {
+        let d = dModel
+        let keys = allKeys + l * cap * d
+        let values = allValues + l * cap * d
+        let positions = allPositions + l * cap
         for t in 0..<n {
             let slot = (start + t) % cap
             (keys + slot * d).update(from: qkv + t * 3 * d + d, count: d)
@@ -306,12 +317,12 @@ public struct MimiTransformer: StreamingModule {
         }
         attention.forward(
             queries: qkv, queryCount: n, queryStart: start, keys: keys, values: values,
-            keyPositions: positions, keyCount: cap, into: out, scratch: b.scores,
+            keyPositions: positions, keyCount: cap, into: out, scratch: scores,
             queryRowStride: 3 * d)
     }
 
     /// x[T, d] += scale ⊙ update[T, d] (LayerScale then residual add); update is overwritten.
-    private func addScaled(
+    func addScaled(
         _ scale: [Float], _ update: UnsafeMutablePointer<Float>, into x: UnsafeMutablePointer<Float>, rows T: Int
     ) {
         let d = dModel
