@@ -24,6 +24,7 @@ public enum BLAS {
     ) {
         precondition(m >= 0 && n >= 0 && k >= 0, "sgemm: negative dimension")
         if m == 0 || n == 0 { return }
+        _ = singleThreadedByDefault
         cblasSgemm(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
     }
 
@@ -40,17 +41,28 @@ public enum BLAS {
     ) {
         precondition(m >= 0 && n >= 0, "sgemv: negative dimension")
         if m == 0 || n == 0 { return }
+        _ = singleThreadedByDefault
         cblasSgemv(transpose, m, n, alpha, a, lda, x, beta, y)
     }
 
     /// Number of threads OpenBLAS uses for one call.
-    public static var threadCount: Int { Int(openblas_get_num_threads()) }
+    public static var threadCount: Int {
+        _ = singleThreadedByDefault
+        return Int(openblas_get_num_threads())
+    }
 
     /// Sets the number of threads OpenBLAS uses for one call (process-wide).
     public static func setThreadCount(_ count: Int) {
         precondition(count >= 1, "BLAS.setThreadCount: count must be >= 1")
+        _ = singleThreadedByDefault
         openblas_set_num_threads(Int32(count))
     }
+
+    /// One thread per call until someone asks for more, set once before the first call:
+    /// OpenBLAS picks other kernels (and so other roundings) for one thread than for several,
+    /// so a process-wide count that changed midway (an engine starting while a voice is being
+    /// encoded) gave the same input slightly different results (up to 6e-7 in a voice state).
+    private static let singleThreadedByDefault: Void = openblas_set_num_threads(1)
 
     /// The kernels OpenBLAS runs: its name for the CPU core ("SkylakeX", "Haswell", "Prescott").
     public static var coreName: String { String(cString: openblas_get_corename()) }
