@@ -16,6 +16,10 @@ import TTSEngine
 
 public final class EngineSpeechAdapter: SpeechEngine {
     public let engine: Engine
+    /// The smallest chunk cap a stream gets: preparing a chunk for the prompt adds a few tokens
+    /// to what the segmenter counted, so a `max_tokens` of 1 or 2 could never be met (a fuzzed
+    /// config got `internal_error` for a 1-character chunk). Chunks stay as the segmenter cut them.
+    static let minimumStreamTokenCap = 16
     /// The voices offered: an immutable table, looked up without I/O; reload and uploads swap it.
     public let voiceRegistry: VoiceRegistry
     /// Bits per second of `opus` and `ogg` audio.
@@ -98,7 +102,7 @@ public final class EngineSpeechAdapter: SpeechEngine {
         let options = GenerationOptions(
             sampling: FlowLMSampling(temperature: config.temperature, lsdSteps: config.lsdDecodeSteps,
                                      noiseClamp: config.noiseClamp, eosThreshold: config.eosThreshold),
-            maxTokens: config.maxTokens, tokenCap: config.maxTokens, seed: config.seed ?? 0)
+            maxTokens: config.maxTokens, tokenCap: max(config.maxTokens, Self.minimumStreamTokenCap), seed: config.seed ?? 0)
         let sink = TurnSink(key: key, encoder: encoder, events: events, sampleRate: Double(engine.model.sampleRate),
                             adapter: self)
         let id: StreamID

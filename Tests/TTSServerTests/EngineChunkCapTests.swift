@@ -31,4 +31,26 @@ import TTSEngine
         try client.config("\"voice\":\"alba\"")
         _ = try client.expectAccepted()  // the session takes a new turn
     }
+
+    /// `max_tokens` 1: the segmenter cuts single characters, which the prompt makes 2 to 4
+    /// tokens; the stream's cap has a floor, so the turn is spoken, not failed (found by the fuzz).
+    @Test func theSmallestMaxTokensStillSpeaks() throws {
+        let (model, voice) = try TinyModel.load()
+        let engine = Engine(model: model, configuration: EngineConfiguration(maxStreams: 1))
+        engine.start()
+        defer { engine.stop() }
+        let service = try startService(engine: EngineSpeechAdapter(engine: engine, fixedVoices: ["alba": voice]))
+        defer { service.stop() }
+        let client = try TTSTestClient.connect(port: try #require(service.port))
+        try client.config("\"voice\":\"alba\",\"max_tokens\":1")
+        _ = try client.expectAccepted()
+        try client.text("Hi there, friend.")
+        try client.flush()
+        var message = try client.next()
+        while case .audio = message { message = try client.next() }
+        guard case .event("final", _) = message else {
+            Issue.record("expected final, got \(message)")
+            return
+        }
+    }
 }
