@@ -19,8 +19,7 @@ public final class HTTPResponseStream: Sendable, CustomStringConvertible {
     }
 
     private struct State {
-        var items: [Item] = []
-        var head = 0
+        var items = PendingQueue<Item>()
         var started = false
         var ended = false          // `end` or `whole` queued
         var closed = false         // the client is gone, or the response has been written
@@ -100,7 +99,7 @@ public final class HTTPResponseStream: Sendable, CustomStringConvertible {
     public var isClosed: Bool { state.withLock { $0.closed } }
 
     /// Items queued and not yet written (a measure of how far the client lags).
-    public var pendingCount: Int { state.withLock { $0.items.count - $0.head } }
+    public var pendingCount: Int { state.withLock { $0.items.count } }
 
     private func enqueue(_ item: Item, _ allowed: (inout State) -> Bool) -> Bool {
         let needsWake: Bool? = state.withLock { state in
@@ -127,25 +126,17 @@ public final class HTTPResponseStream: Sendable, CustomStringConvertible {
     /// The oldest item not yet written.
     func next() -> Item? {
         state.withLock { state in
-            guard state.head < state.items.count else { return nil }
-            let item = state.items[state.head]
-            state.head += 1
-            if state.head == state.items.count {
-                state.items.removeAll(keepingCapacity: true)
-                state.head = 0
-            }
-            return item
+            state.items.popFirst()
         }
     }
 
-    var hasPending: Bool { state.withLock { $0.head < $0.items.count } }
+    var hasPending: Bool { state.withLock { !$0.items.isEmpty } }
 
     /// The response is complete or the client is gone: refuse more.
     func markClosed() {
         state.withLock { state in
             state.closed = true
             state.items.removeAll()
-            state.head = 0
         }
     }
 }

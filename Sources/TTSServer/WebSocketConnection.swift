@@ -82,8 +82,7 @@ final class WebSocketOutbox: Sendable {
     }
 
     private struct State {
-        var items: [Item] = []
-        var head = 0            // items[head...] are pending
+        var items = PendingQueue<Item>()
         var closing = false     // a close is queued or the connection is gone: refuse more
         var wakeRequested = false
     }
@@ -96,13 +95,13 @@ final class WebSocketOutbox: Sendable {
         self.capacity = capacity
     }
 
-    var count: Int { state.withLock { $0.items.count - $0.head } }
+    var count: Int { state.withLock { $0.items.count } }
 
     /// Queues `item`. `needsWake` is true when the loop has not been asked to look yet.
     func enqueue(_ item: Item) -> (result: WebSocketSendResult, needsWake: Bool) {
         state.withLock { state in
             if state.closing { return (.closed, false) }
-            if case .message = item, state.items.count - state.head >= capacity { return (.outboxFull, false) }
+            if case .message = item, state.items.count >= capacity { return (.outboxFull, false) }
             if case .close = item { state.closing = true }
             state.items.append(item)
             let needsWake = !state.wakeRequested
@@ -122,21 +121,11 @@ final class WebSocketOutbox: Sendable {
     /// Loop side: the oldest pending item.
     func next() -> Item? {
         state.withLock { state in
-            guard state.head < state.items.count else { return nil }
-            let item = state.items[state.head]
-            state.head += 1
-            if state.head == state.items.count {
-                state.items.removeAll(keepingCapacity: true)
-                state.head = 0
-            } else if state.head >= 64 && state.head * 2 >= state.items.count {
-                state.items.removeFirst(state.head)
-                state.head = 0
-            }
-            return item
+            state.items.popFirst()
         }
     }
 
-    var isEmpty: Bool { state.withLock { $0.head == $0.items.count } }
+    var isEmpty: Bool { state.withLock { $0.items.isEmpty } }
 
     /// A close is queued (or the connection is gone).
     var isClosing: Bool { state.withLock { $0.closing } }
@@ -146,7 +135,6 @@ final class WebSocketOutbox: Sendable {
         state.withLock { state in
             state.closing = true
             state.items.removeAll()
-            state.head = 0
         }
     }
 }
