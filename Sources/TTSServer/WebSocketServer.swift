@@ -155,7 +155,7 @@ final class LoopWaker: Sendable {
 }
 
 /// State of one socket on the loop thread.
-private final class Socket {
+final class Socket {
     var connection: WebSocketConnection?  // set once upgraded
     var upgradeRequest: HTTPRequest?      // accepted upgrade, until ESTABLISHED
     var httpRequest: HTTPRequest?         // request whose body is being read
@@ -175,7 +175,7 @@ private final class Socket {
 
 /// Everything the loop thread owns. Handed to that thread once by `start`; after that only
 /// `stopRequested` and `waker` are touched from elsewhere, and both are synchronized.
-private final class EventLoop: @unchecked Sendable {
+final class EventLoop: @unchecked Sendable {
     let configuration: WebSocketServer.Configuration
     let handlers: WebSocketServer.Handlers
     let stopRequested = Atomic<Bool>(false)
@@ -188,12 +188,12 @@ private final class EventLoop: @unchecked Sendable {
     let protocolName: UnsafeMutablePointer<CChar>
     let iface: UnsafeMutablePointer<CChar>?
     // Loop-thread state.
-    private var sockets: [UInt: Socket] = [:]  // by wsi address
-    private var nextConnectionID: UInt64 = 1
+    var sockets: [UInt: Socket] = [:]  // by wsi address
+    var nextConnectionID: UInt64 = 1
     /// Scheduled timers by address; each fires once and is freed.
     private var timers: [UInt: (timer: UnsafeMutablePointer<cws_timer>, work: @Sendable () -> Void)] = [:]
-    private let pre = cws_lws_pre()
-    private static let httpChunkBytes = 16384
+    let pre = cws_lws_pre()
+    static let httpChunkBytes = 16384
 
     init(configuration: WebSocketServer.Configuration, handlers: WebSocketServer.Handlers, mailbox: LoopMailbox,
          workCheck: LoopWorkCheck) {
@@ -364,175 +364,6 @@ private final class EventLoop: @unchecked Sendable {
         return lws_callback_http_dummy(wsi, reason, user, input, length)
     }
 
-    // MARK: HTTP
-
-    private func onHTTPRequest(_ wsi: OpaquePointer, _ key: UInt) -> Int32 {
-        let request = readRequest(wsi, isWebSocketUpgrade: false)
-        let socket = self.socket(key)
-        if let declared = request.header("content-length").flatMap(Int.init), declared > 0 {
-            socket.httpRequest = request  // answered at LWS_CALLBACK_HTTP_BODY_COMPLETION
-            socket.bodyOverflow = declared > configuration.maxRequestBodyBytes
-            if !socket.bodyOverflow, configuration.formPaths.contains(request.path), FormReader.isForm(request.header("content-type")) {
-                socket.form = FormReader(wsi, fieldNames: configuration.formFieldNames,
-                                         fieldBytes: min(declared, configuration.maxFormFieldBytes) + 1,
-                                         limit: configuration.maxRequestBodyBytes)
-            }
-            return 0
-        }
-        if request.method == "HEAD" { return respond(wsi, key, handlers.http(request), head: true) }
-        return dispatch(wsi, key, request)
-    }
-
-    /// Offers a complete request to the `stream` handler, else answers it with `http`.
-    private func dispatch(_ wsi: OpaquePointer, _ key: UInt, _ request: HTTPRequest) -> Int32 {
-        let socket = self.socket(key)
-        let waker = self.waker
-        let stream = HTTPResponseStream(id: nextConnectionID, request: request, wake: { waker.wake(socket: key) })
-        nextConnectionID += 1
-        socket.stream = stream
-        if handlers.stream(request, stream) { return 0 }  // its items wake the loop
-        socket.stream = nil
-        return respond(wsi, key, handlers.http(request), head: false)
-    }
-
-    /// One item of a streamed response per writeable callback: the head, a chunk (chunked
-    /// transfer encoding), the end, or a whole response.
-    private func writeStreamItem(_ wsi: OpaquePointer, _ key: UInt) -> Int32 {
-        guard let socket = sockets[key], let stream = socket.stream, let item = stream.next() else { return 0 }
-        switch item {
-        case .head(let status, let contentType, let headers):
-            var headers = headers
-            headers["Transfer-Encoding"] = "chunked"
-            let head = HTTPResponse(status: status, contentType: contentType, body: [], headers: headers)
-            guard writeHeaders(wsi, head, contentLength: UInt64.max) else { return -1 }  // no length: Connection: close
-        case .chunk(let bytes):
-            let size = Array((String(bytes.count, radix: 16) + "\r\n").utf8)
-            guard write(wsi, size + bytes + [13, 10], LWS_WRITE_HTTP) else { return -1 }
-        case .end:
-            socket.stream = nil
-            stream.markClosed()
-            handlers.streamClosed(stream)
-            guard write(wsi, Array("0\r\n\r\n".utf8), LWS_WRITE_HTTP_FINAL) else { return -1 }
-            return lws_http_transaction_completed(wsi) != 0 ? -1 : 0
-        case .whole(let response):
-            socket.stream = nil
-            stream.markClosed()
-            handlers.streamClosed(stream)
-            return respond(wsi, key, response, head: false)
-        case .abort:
-            return -1  // LWS_CALLBACK_CLOSED_HTTP reports the stream closed
-        }
-        handlers.streamWritten(stream)
-        if stream.hasPending { lws_callback_on_writable(wsi) }
-        return 0
-    }
-
-    /// Writes the headers now and the body from LWS_CALLBACK_HTTP_WRITEABLE.
-    private func respond(_ wsi: OpaquePointer, _ key: UInt, _ response: HTTPResponse, head: Bool) -> Int32 {
-        guard writeHeaders(wsi, response) else { return -1 }
-        if response.body.isEmpty || head { return lws_http_transaction_completed(wsi) != 0 ? -1 : 0 }
-        let socket = self.socket(key)
-        socket.response = response
-        socket.responseSent = 0
-        lws_callback_on_writable(wsi)
-        return 0
-    }
-
-    private func writeResponseChunk(_ wsi: OpaquePointer, _ key: UInt) -> Int32 {
-        guard let socket = sockets[key], let response = socket.response else { return 0 }
-        let count = min(Self.httpChunkBytes, response.body.count - socket.responseSent)
-        let isLast = socket.responseSent + count == response.body.count
-        let chunk = response.body[socket.responseSent..<(socket.responseSent + count)]
-        guard write(wsi, chunk, isLast ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) else { return -1 }
-        socket.responseSent += count
-        guard isLast else {
-            lws_callback_on_writable(wsi)
-            return 0
-        }
-        socket.response = nil
-        return lws_http_transaction_completed(wsi) != 0 ? -1 : 0
-    }
-
-    /// `contentLength` UInt64.max: none (libwebsockets then adds `Connection: close`).
-    private func writeHeaders(_ wsi: OpaquePointer, _ response: HTTPResponse, contentLength: UInt64? = nil) -> Bool {
-        let extra = response.headers.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count + 8 }
-        var buffer = [UInt8](repeating: 0, count: pre + 512 + response.contentType.utf8.count + extra)
-        return buffer.withUnsafeMutableBufferPointer { buffer in
-            let start = buffer.baseAddress! + pre
-            let end = buffer.baseAddress! + buffer.count - 1
-            var p: UnsafeMutablePointer<UInt8>? = start
-            guard lws_add_http_common_headers(wsi, UInt32(clamping: response.status), response.contentType,
-                                              contentLength ?? UInt64(response.body.count), &p, end) == 0 else { return false }
-            for (name, value) in response.headers {
-                let cName = Array((name.hasSuffix(":") ? name : name + ":").utf8) + [0]
-                let cValue = Array(value.utf8)
-                guard lws_add_http_header_by_name(wsi, cName, cValue, Int32(cValue.count), &p, end) == 0
-                else { return false }
-            }
-            return lws_finalize_write_http_header(wsi, start, &p, end) == 0
-        }
-    }
-
-    /// `lws_write` with LWS_PRE bytes of headroom in front of a copy of `payload`.
-    private func write(_ wsi: OpaquePointer, _ payload: some Collection<UInt8>, _ mode: lws_write_protocol) -> Bool {
-        var frame = [UInt8](repeating: 0, count: pre + payload.count)
-        frame.replaceSubrange(pre..., with: payload)
-        let written = frame.withUnsafeMutableBufferPointer { buffer in
-            lws_write(wsi, buffer.baseAddress! + pre, payload.count, mode)
-        }
-        return written >= 0
-    }
-
-    private func readRequest(_ wsi: OpaquePointer, isWebSocketUpgrade: Bool) -> HTTPRequest {
-        var uri: UnsafeMutablePointer<CChar>?
-        var uriLength: Int32 = 0
-        let method = lws_http_get_uri_and_method(wsi, &uri, &uriLength)
-        let methods = ["GET", "POST", "OPTIONS", "PUT", "PATCH", "DELETE", "CONNECT", "HEAD"]
-        let path = uri.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: Int(uriLength)), as: UTF8.self) }
-        var request = HTTPRequest(
-            method: methods.indices.contains(Int(method)) ? methods[Int(method)] : "GET", path: path ?? "/",
-            isWebSocketUpgrade: isWebSocketUpgrade)
-
-        var index: Int32 = 0
-        while case let length = lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, index), length > 0 {
-            let argument = copyString(capacity: Int(length) + 1) {
-                lws_hdr_copy_fragment(wsi, $0, $1, WSI_TOKEN_HTTP_URI_ARGS, index)
-            }
-            let parts = argument.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            request.query[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
-            index += 1
-        }
-        for raw in 0..<WSI_TOKEN_COUNT.rawValue {
-            let token = lws_token_indexes(rawValue: raw)
-            guard let cName = lws_token_to_string(token) else { continue }
-            let name = String(cString: cName)
-            guard name.count > 1, name.hasSuffix(":"), !name.hasPrefix(":") else { continue }  // not a method or pseudo-header
-            let length = lws_hdr_total_length(wsi, token)
-            guard length > 0 else { continue }
-            request.headers[String(name.dropLast()).lowercased()] = copyString(capacity: Int(length) + 64) {
-                lws_hdr_copy(wsi, $0, $1, token)
-            }
-        }
-        for name in configuration.customHeaderNames {
-            let cName = name.lowercased() + ":"
-            let length = lws_hdr_custom_length(wsi, cName, Int32(cName.utf8.count))
-            guard length >= 0 else { continue }
-            request.headers[name.lowercased()] = copyString(capacity: Int(length) + 1) {
-                lws_hdr_custom_copy(wsi, $0, $1, cName, Int32(cName.utf8.count))
-            }
-        }
-        request.peer = copyString(capacity: 128) { lws_get_peer_simple(wsi, $0, Int($1)) == nil ? -1 : 0 }
-        return request
-    }
-
-    /// Runs `copy(buffer, capacity)` (negative result: failure) and reads a C string back.
-    private func copyString(capacity: Int, _ copy: (UnsafeMutablePointer<CChar>, Int32) -> Int32) -> String {
-        var buffer = [CChar](repeating: 0, count: capacity)
-        let status = buffer.withUnsafeMutableBufferPointer { copy($0.baseAddress!, Int32(capacity)) }
-        guard status >= 0 else { return "" }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
     // MARK: WebSocket
 
     private func onUpgradeRequest(_ wsi: OpaquePointer, _ key: UInt, _ input: UnsafeMutableRawPointer?) -> Int32 {
@@ -652,7 +483,7 @@ private final class EventLoop: @unchecked Sendable {
         }
     }
 
-    private func socket(_ key: UInt) -> Socket {
+    func socket(_ key: UInt) -> Socket {
         if let socket = sockets[key] { return socket }
         let socket = Socket(pauseLevel: configuration.pauseReadingLevel)
         sockets[key] = socket
@@ -671,89 +502,5 @@ private func reasonName(_ reason: lws_callback_reasons) -> String {
     case LWS_CALLBACK_SERVER_WRITEABLE: "SERVER_WRITEABLE (a write)"
     case LWS_CALLBACK_CLOSED: "CLOSED (a session closed)"
     default: "\(reason.rawValue)"
-    }
-}
-
-/// A form body parsed as it arrives by libwebsockets' `lws_spa` (urlencoded and multipart):
-/// fields named in `fieldNames` are kept (up to `fieldBytes`), uploaded files are collected
-/// through the spa's file callback (up to `limit` bytes in all).
-private final class FormReader {
-    private let fieldNames: [String]
-    private let cNames: UnsafeMutablePointer<UnsafePointer<CChar>?>
-    private var spa: OpaquePointer?
-    private var files: [String: HTTPFormFile] = [:]
-    private var fileBytes = 0
-    private let limit: Int
-    private(set) var overflow = false
-    private var failed = false
-
-    static func isForm(_ contentType: String?) -> Bool {
-        guard let type = contentType?.lowercased() else { return false }
-        return type.hasPrefix("multipart/form-data") || type.hasPrefix("application/x-www-form-urlencoded")
-    }
-
-    init(_ wsi: OpaquePointer, fieldNames: [String], fieldBytes: Int, limit: Int) {
-        self.fieldNames = fieldNames
-        self.limit = limit
-        cNames = .allocate(capacity: max(1, fieldNames.count))
-        for (i, name) in fieldNames.enumerated() { cNames[i] = UnsafePointer(strdup(name)) }
-        var info = lws_spa_create_info_t()
-        info.param_names = UnsafePointer(cNames)
-        info.count_params = Int32(fieldNames.count)
-        info.max_storage = Int32(clamping: max(512, fieldBytes))
-        info.opt_data = Unmanaged.passUnretained(self).toOpaque()
-        info.opt_cb = { data, name, filename, buffer, length, state in
-            guard let data else { return -1 }
-            let reader = Unmanaged<FormReader>.fromOpaque(data).takeUnretainedValue()
-            return reader.onFile(name: name.map { String(cString: $0) } ?? "", filename: filename.map { String(cString: $0) } ?? "",
-                                 buffer, Int(length), state)
-        }
-        spa = lws_spa_create_via_info(wsi, &info)
-        failed = spa == nil
-    }
-
-    deinit {
-        if let spa { lws_spa_destroy(spa) }
-        for i in fieldNames.indices { free(UnsafeMutablePointer(mutating: cNames[i])) }
-        cNames.deallocate()
-    }
-
-    func process(_ input: UnsafeMutableRawPointer, _ length: Int) {
-        guard let spa, !failed, !overflow else { return }
-        if lws_spa_process(spa, input.assumingMemoryBound(to: CChar.self), Int32(length)) != 0 { failed = true }
-    }
-
-    /// The form, or nil if the body was malformed.
-    func finish() -> HTTPForm? {
-        guard let spa, !failed else { return nil }
-        lws_spa_finalize(spa)
-        guard !failed else { return nil }
-        var fields: [String: String] = [:]
-        for (i, name) in fieldNames.enumerated() {
-            guard let value = lws_spa_get_string(spa, Int32(i)) else { continue }
-            let length = Int(lws_spa_get_length(spa, Int32(i)))
-            fields[name] = String(decoding: UnsafeRawBufferPointer(start: value, count: length), as: UTF8.self)
-        }
-        return HTTPForm(fields: fields, files: files)
-    }
-
-    private func onFile(name: String, filename: String, _ buffer: UnsafeMutablePointer<CChar>?, _ length: Int,
-                        _ state: lws_spa_fileupload_states) -> Int32 {
-        switch state {
-        case LWS_UFS_OPEN:
-            files[name] = HTTPFormFile(filename: filename, bytes: [])
-        case LWS_UFS_CONTENT, LWS_UFS_FINAL_CONTENT:
-            guard let buffer, length > 0 else { return 0 }
-            fileBytes += length
-            guard fileBytes <= limit else {
-                overflow = true
-                return -1
-            }
-            files[name, default: HTTPFormFile(filename: filename, bytes: [])].bytes
-                .append(contentsOf: UnsafeRawBufferPointer(start: buffer, count: length))
-        default:
-            break
-        }
-        return 0
     }
 }

@@ -1,0 +1,177 @@
+// WebSocketServer+HTTP.swift: part of the libwebsockets wrapper (see WebSocketServer.swift, the file that owns the
+// loop); split out by feature to keep files short.
+import CWebSockets
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// HTTP requests on the loop thread: reading a request and its body, dispatching it, writing
+/// a response whole or streamed.
+extension EventLoop {
+    func onHTTPRequest(_ wsi: OpaquePointer, _ key: UInt) -> Int32 {
+        let request = readRequest(wsi, isWebSocketUpgrade: false)
+        let socket = self.socket(key)
+        if let declared = request.header("content-length").flatMap(Int.init), declared > 0 {
+            socket.httpRequest = request  // answered at LWS_CALLBACK_HTTP_BODY_COMPLETION
+            socket.bodyOverflow = declared > configuration.maxRequestBodyBytes
+            if !socket.bodyOverflow, configuration.formPaths.contains(request.path), FormReader.isForm(request.header("content-type")) {
+                socket.form = FormReader(wsi, fieldNames: configuration.formFieldNames,
+                                         fieldBytes: min(declared, configuration.maxFormFieldBytes) + 1,
+                                         limit: configuration.maxRequestBodyBytes)
+            }
+            return 0
+        }
+        if request.method == "HEAD" { return respond(wsi, key, handlers.http(request), head: true) }
+        return dispatch(wsi, key, request)
+    }
+
+    /// Offers a complete request to the `stream` handler, else answers it with `http`.
+    func dispatch(_ wsi: OpaquePointer, _ key: UInt, _ request: HTTPRequest) -> Int32 {
+        let socket = self.socket(key)
+        let waker = self.waker
+        let stream = HTTPResponseStream(id: nextConnectionID, request: request, wake: { waker.wake(socket: key) })
+        nextConnectionID += 1
+        socket.stream = stream
+        if handlers.stream(request, stream) { return 0 }  // its items wake the loop
+        socket.stream = nil
+        return respond(wsi, key, handlers.http(request), head: false)
+    }
+
+    /// One item of a streamed response per writeable callback: the head, a chunk (chunked
+    /// transfer encoding), the end, or a whole response.
+    func writeStreamItem(_ wsi: OpaquePointer, _ key: UInt) -> Int32 {
+        guard let socket = sockets[key], let stream = socket.stream, let item = stream.next() else { return 0 }
+        switch item {
+        case .head(let status, let contentType, let headers):
+            var headers = headers
+            headers["Transfer-Encoding"] = "chunked"
+            let head = HTTPResponse(status: status, contentType: contentType, body: [], headers: headers)
+            guard writeHeaders(wsi, head, contentLength: UInt64.max) else { return -1 }  // no length: Connection: close
+        case .chunk(let bytes):
+            let size = Array((String(bytes.count, radix: 16) + "\r\n").utf8)
+            guard write(wsi, size + bytes + [13, 10], LWS_WRITE_HTTP) else { return -1 }
+        case .end:
+            socket.stream = nil
+            stream.markClosed()
+            handlers.streamClosed(stream)
+            guard write(wsi, Array("0\r\n\r\n".utf8), LWS_WRITE_HTTP_FINAL) else { return -1 }
+            return lws_http_transaction_completed(wsi) != 0 ? -1 : 0
+        case .whole(let response):
+            socket.stream = nil
+            stream.markClosed()
+            handlers.streamClosed(stream)
+            return respond(wsi, key, response, head: false)
+        case .abort:
+            return -1  // LWS_CALLBACK_CLOSED_HTTP reports the stream closed
+        }
+        handlers.streamWritten(stream)
+        if stream.hasPending { lws_callback_on_writable(wsi) }
+        return 0
+    }
+
+    /// Writes the headers now and the body from LWS_CALLBACK_HTTP_WRITEABLE.
+    func respond(_ wsi: OpaquePointer, _ key: UInt, _ response: HTTPResponse, head: Bool) -> Int32 {
+        guard writeHeaders(wsi, response) else { return -1 }
+        if response.body.isEmpty || head { return lws_http_transaction_completed(wsi) != 0 ? -1 : 0 }
+        let socket = self.socket(key)
+        socket.response = response
+        socket.responseSent = 0
+        lws_callback_on_writable(wsi)
+        return 0
+    }
+
+    func writeResponseChunk(_ wsi: OpaquePointer, _ key: UInt) -> Int32 {
+        guard let socket = sockets[key], let response = socket.response else { return 0 }
+        let count = min(Self.httpChunkBytes, response.body.count - socket.responseSent)
+        let isLast = socket.responseSent + count == response.body.count
+        let chunk = response.body[socket.responseSent..<(socket.responseSent + count)]
+        guard write(wsi, chunk, isLast ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) else { return -1 }
+        socket.responseSent += count
+        guard isLast else {
+            lws_callback_on_writable(wsi)
+            return 0
+        }
+        socket.response = nil
+        return lws_http_transaction_completed(wsi) != 0 ? -1 : 0
+    }
+
+    /// `contentLength` UInt64.max: none (libwebsockets then adds `Connection: close`).
+    func writeHeaders(_ wsi: OpaquePointer, _ response: HTTPResponse, contentLength: UInt64? = nil) -> Bool {
+        let extra = response.headers.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count + 8 }
+        var buffer = [UInt8](repeating: 0, count: pre + 512 + response.contentType.utf8.count + extra)
+        return buffer.withUnsafeMutableBufferPointer { buffer in
+            let start = buffer.baseAddress! + pre
+            let end = buffer.baseAddress! + buffer.count - 1
+            var p: UnsafeMutablePointer<UInt8>? = start
+            guard lws_add_http_common_headers(wsi, UInt32(clamping: response.status), response.contentType,
+                                              contentLength ?? UInt64(response.body.count), &p, end) == 0 else { return false }
+            for (name, value) in response.headers {
+                let cName = Array((name.hasSuffix(":") ? name : name + ":").utf8) + [0]
+                let cValue = Array(value.utf8)
+                guard lws_add_http_header_by_name(wsi, cName, cValue, Int32(cValue.count), &p, end) == 0
+                else { return false }
+            }
+            return lws_finalize_write_http_header(wsi, start, &p, end) == 0
+        }
+    }
+
+    /// `lws_write` with LWS_PRE bytes of headroom in front of a copy of `payload`.
+    func write(_ wsi: OpaquePointer, _ payload: some Collection<UInt8>, _ mode: lws_write_protocol) -> Bool {
+        var frame = [UInt8](repeating: 0, count: pre + payload.count)
+        frame.replaceSubrange(pre..., with: payload)
+        let written = frame.withUnsafeMutableBufferPointer { buffer in
+            lws_write(wsi, buffer.baseAddress! + pre, payload.count, mode)
+        }
+        return written >= 0
+    }
+
+    func readRequest(_ wsi: OpaquePointer, isWebSocketUpgrade: Bool) -> HTTPRequest {
+        var uri: UnsafeMutablePointer<CChar>?
+        var uriLength: Int32 = 0
+        let method = lws_http_get_uri_and_method(wsi, &uri, &uriLength)
+        let methods = ["GET", "POST", "OPTIONS", "PUT", "PATCH", "DELETE", "CONNECT", "HEAD"]
+        let path = uri.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: Int(uriLength)), as: UTF8.self) }
+        var request = HTTPRequest(
+            method: methods.indices.contains(Int(method)) ? methods[Int(method)] : "GET", path: path ?? "/",
+            isWebSocketUpgrade: isWebSocketUpgrade)
+
+        var index: Int32 = 0
+        while case let length = lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, index), length > 0 {
+            let argument = copyString(capacity: Int(length) + 1) {
+                lws_hdr_copy_fragment(wsi, $0, $1, WSI_TOKEN_HTTP_URI_ARGS, index)
+            }
+            let parts = argument.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            request.query[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+            index += 1
+        }
+        for raw in 0..<WSI_TOKEN_COUNT.rawValue {
+            let token = lws_token_indexes(rawValue: raw)
+            guard let cName = lws_token_to_string(token) else { continue }
+            let name = String(cString: cName)
+            guard name.count > 1, name.hasSuffix(":"), !name.hasPrefix(":") else { continue }  // not a method or pseudo-header
+            let length = lws_hdr_total_length(wsi, token)
+            guard length > 0 else { continue }
+            request.headers[String(name.dropLast()).lowercased()] = copyString(capacity: Int(length) + 64) {
+                lws_hdr_copy(wsi, $0, $1, token)
+            }
+        }
+        for name in configuration.customHeaderNames {
+            let cName = name.lowercased() + ":"
+            let length = lws_hdr_custom_length(wsi, cName, Int32(cName.utf8.count))
+            guard length >= 0 else { continue }
+            request.headers[name.lowercased()] = copyString(capacity: Int(length) + 1) {
+                lws_hdr_custom_copy(wsi, $0, $1, cName, Int32(cName.utf8.count))
+            }
+        }
+        request.peer = copyString(capacity: 128) { lws_get_peer_simple(wsi, $0, Int($1)) == nil ? -1 : 0 }
+        return request
+    }
+
+    /// Runs `copy(buffer, capacity)` (negative result: failure) and reads a C string back.
+    func copyString(capacity: Int, _ copy: (UnsafeMutablePointer<CChar>, Int32) -> Int32) -> String {
+        var buffer = [CChar](repeating: 0, count: capacity)
+        let status = buffer.withUnsafeMutableBufferPointer { copy($0.baseAddress!, Int32(capacity)) }
+        guard status >= 0 else { return "" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
