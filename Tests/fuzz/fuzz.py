@@ -27,7 +27,7 @@ import time
 from collections import Counter
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import VOICE, Closed, RawWebSocket, Server, frame, metric_at, text_frame  # noqa: E402
+from harness import VOICE, Closed, RawWebSocket, Server, finish, frame, metric_at, text_frame  # noqa: E402
 import protocols  # noqa: E402  (Kyutai's /api/tts_streaming and Deepgram's /v1/speak)
 
 PING = json.dumps({"type": "ping"})
@@ -521,16 +521,7 @@ def main() -> int:
     print(f"  closes received: {dict(stats.closes)}")
     if server:
         print(f"  server RSS: {rss_before / 2**20:.0f} MB before, {rss_after / 2**20:.0f} MB after")
-        status = server.stop()
-        if failure is None and status != 0:
-            failure = f"the server exited with {status} on SIGTERM"
-    if failure:
-        print(f"FAIL: {failure}")
-        if server:
-            print("server log (tail):\n" + server.log_tail())
-        return 1
-    print("PASS")
-    return 0
+    return finish(server, [failure] if failure else [])
 
 
 if __name__ == "__main__":

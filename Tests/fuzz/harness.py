@@ -124,6 +124,22 @@ class Server:
         return self.process.returncode
 
 
+def finish(server: "Server | None", failures: list[str]) -> int:
+    """Stops the server (a non-zero exit on SIGTERM is a failure too), prints PASS or FAIL with
+    the server log's tail, and returns the process exit status."""
+    if server:
+        status = server.stop()
+        if status != 0:
+            failures.append(f"the server exited with {status} on SIGTERM")
+    if failures:
+        print("FAIL: " + "\n  ".join(failures[:10]))
+        if server:
+            print("server log (tail):\n" + server.log_tail())
+        return 1
+    print("PASS")
+    return 0
+
+
 class Closed(Exception):
     """The server closed the connection: `code` from its close frame, None for EOF or reset."""
 

@@ -22,7 +22,7 @@ import time
 from collections import Counter
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import VOICE, Closed, RawWebSocket, Server, metric_at, text_frame  # noqa: E402
+from harness import VOICE, Closed, RawWebSocket, Server, finish, metric_at, text_frame  # noqa: E402
 
 SENTENCES = ["Hello there, this is a soak test.", "The quick brown fox jumps over the lazy dog.",
              "How are you doing today?", "Numbers like 3.14 and 42 are spoken too.", "One more sentence, then we stop."]
@@ -199,16 +199,7 @@ def main() -> int:
     if server:
         print(f"  server RSS: {rss_start / 2**20:.1f} MB at start, {soak.rss_at_warm / 2**20:.1f} MB after {args.warmup:.0f} s warm-up, "
               f"{rss_end / 2**20:.1f} MB at the end: {growth:+.0f} bytes per turn over {turns_after_warm} turns")
-        status = server.stop()
-        if status != 0:
-            soak.failures.append(f"the server exited with {status} on SIGTERM")
-    if soak.failures:
-        print("FAIL: " + "\n  ".join(soak.failures[:10]))
-        if server:
-            print("server log (tail):\n" + server.log_tail())
-        return 1
-    print("PASS")
-    return 0
+    return finish(server, soak.failures)
 
 
 if __name__ == "__main__":
