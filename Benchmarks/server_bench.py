@@ -21,6 +21,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -48,7 +49,7 @@ def wait_ready(url: str, process: subprocess.Popen, timeout: float) -> None:
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
-        time.sleep(0.2)
+        time.sleep(0.05)
     raise SystemExit(f"{url} not ready after {timeout} s")
 
 
@@ -62,18 +63,39 @@ def stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def start_service(binary: Path, weights: Path, tokenizer: Path, voice: Path, max_streams: int, log_file: Path) -> tuple[subprocess.Popen, str]:
+def rss_mb(pid: int) -> float | None:
+    """Resident memory of a process (VmRSS), MB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def start_service(binary: Path, weights: Path, tokenizer: Path, voice: Path, max_streams: int,
+                  log_file: Path) -> tuple[subprocess.Popen, str, dict]:
+    """Starts the service; returns it, its URL and its start-up figures: seconds from spawn to a 200
+    from /ready (weights from the page cache, the voice file encoded at start) and idle RSS."""
     port = free_port()
     settings = log_file.with_name("server.yaml")
-    settings.write_text("")  # the built-in defaults, not Configs/server.yaml
+    # The built-in defaults (not Configs/server.yaml), except the per-address cap: every bench
+    # session comes from 127.0.0.1.
+    settings.write_text("max_sessions_per_address: 0\n")
     command = [str(binary), "serve", "--no-download", "--weights", str(weights), "--tokenizer", str(tokenizer),
                "--voice", str(voice), "--server-config", str(settings), "--host", "127.0.0.1", "--port", str(port),
                "--max-streams", str(max_streams), "--max-sessions", str(max_streams * 2), "--log-level", "warning"]
     log("$ " + " ".join(command))
     environment = {key: value for key, value in os.environ.items() if not key.startswith("POCKET_TTS_")}
+    spawned = time.monotonic()
     process = subprocess.Popen(command, cwd=REPO, env=environment, stdout=log_file.open("wb"), stderr=subprocess.STDOUT)
     wait_ready(f"http://127.0.0.1:{port}/ready", process, timeout=300)
-    return process, f"ws://127.0.0.1:{port}/tts/ws"
+    startup = {"ready_s": time.monotonic() - spawned}
+    time.sleep(1)
+    startup["idle_rss_mb"] = rss_mb(process.pid)
+    log(f"service ready {startup['ready_s']:.2f} s after start; idle RSS {startup['idle_rss_mb']:.0f} MB")
+    return process, f"ws://127.0.0.1:{port}/tts/ws", startup
 
 
 def start_reference(python: str, workdir: Path, binary: Path, log_file: Path) -> tuple[subprocess.Popen, str]:
@@ -100,6 +122,14 @@ class CPUMeter:
 
     def __init__(self, server_pid: int):
         self.server_pid = server_pid
+        self.peak_rss_mb: float | None = None
+        self._done = threading.Event()
+
+    def _sample_rss(self) -> None:
+        while not self._done.wait(0.1):
+            value = rss_mb(self.server_pid)
+            if value is not None:
+                self.peak_rss_mb = max(self.peak_rss_mb or 0.0, value)
 
     def _read(self) -> tuple[float, float, float, float] | None:
         try:
@@ -115,9 +145,13 @@ class CPUMeter:
     def __enter__(self) -> "CPUMeter":
         self.start = self._read()
         self.cores: dict | None = None
+        self._sampler = threading.Thread(target=self._sample_rss, daemon=True)
+        self._sampler.start()
         return self
 
     def __exit__(self, *exc) -> None:
+        self._done.set()
+        self._sampler.join()
         end = self._read()
         if self.start is None or end is None or end[0] <= self.start[0]:
             return
@@ -142,6 +176,7 @@ def bench(url: str, name: str, out: Path, arguments: list[str], plot: bool, serv
         return None
     doc = json.loads(path.read_text())
     doc["cores_used"] = meter.cores
+    doc["server_peak_rss_mb"] = meter.peak_rss_mb
     path.write_text(json.dumps(doc, indent=1) + "\n")
     return doc
 
@@ -168,8 +203,8 @@ def cores_cell(cores: dict | None) -> str:
 
 def summary_table(rows: list[tuple[str, dict]]) -> str:
     lines = ["| server | style | format | sessions | ok | first audio p50 / p90 / p99 ms | x real time min / p50 "
-             "| turns with underruns | stall p99 ms | max gap p99 ms | cores: server / client / others |",
-             "|---|---|---|--:|--:|---|---|--:|--:|--:|--:|"]
+             "| turns with underruns | stall p99 ms | max gap p99 ms | cores: server / client / others | server peak RSS MB |",
+             "|---|---|---|--:|--:|---|---|--:|--:|--:|--:|--:|"]
     for server, doc in rows:
         s, counts, settings = doc["summary"], doc["counts"], doc["settings"]
         first = s["first_audio_ms"]
@@ -179,7 +214,7 @@ def summary_table(rows: list[tuple[str, dict]]) -> str:
             f"| {cell(first, 'p50')} / {cell(first, 'p90')} / {cell(first, 'p99')} "
             f"| {cell(s['x_real_time'], 'min', 2)} / {cell(s['x_real_time'], 'p50', 2)} "
             f"| {counts['turns_with_underruns']} | {cell(s['stall_ms'], 'p99')} | {cell(s['max_gap_ms'], 'p99')} "
-            f"| {cores_cell(doc.get('cores_used'))} |")
+            f"| {cores_cell(doc.get('cores_used'))} | {cell(doc, 'server_peak_rss_mb') if doc.get('server_peak_rss_mb') else '-'} |")
     return "\n".join(lines)
 
 
@@ -216,7 +251,7 @@ def main() -> int:
     common = ["--buffer-ms", args.buffer_ms]
     servers: list[subprocess.Popen] = []
     try:
-        process, url = start_service(binary, weights, args.tokenizer, args.voice, max(sessions), args.out / "service.log")
+        process, url, startup = start_service(binary, weights, args.tokenizer, args.voice, max(sessions), args.out / "service.log")
         servers.append(process)
         reference_url = None
         if args.reference:
@@ -254,7 +289,10 @@ def main() -> int:
         "# Server benchmark (`Benchmarks/server_bench.sh`)\n\n"
         f"{time.strftime('%Y-%m-%d %H:%M')}, {cpu_model()}, {os.cpu_count()} CPUs; full-size random bf16 weights, EOS disabled, "
         f"buffer {args.buffer_ms} ms. One JSON (+ PNG) per row in this directory. Cores: CPU time / wall time "
-        f"during the run of the server, the bench client and every other process on the machine.\n\n{table}\n")
+        f"during the run of the server, the bench client and every other process on the machine.\n\n"
+        f"Service start (`serve` with `--max-streams {max(sessions)}`, weights in the page cache, the voice file encoded at start): "
+        f"`/ready` answered 200 after {startup['ready_s']:.2f} s; idle RSS {startup['idle_rss_mb']:.0f} MB. "
+        f"Server peak RSS: the largest VmRSS sampled every 100 ms during the row's run.\n\n{table}\n")
     print(table)
     return 0
 
