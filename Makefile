@@ -10,9 +10,9 @@
 #   make web-assets  regenerate WebAssets.swift after editing Clients/web
 #   make web-check   the page in headless Chromium against the tiny model (skips without chromium)
 # Benchmarks (Benchmarks/README.md):
-#   make bench      engine vs reference (Benchmarks/run.sh -> RESULTS.md), then the server bench
-#                   (Benchmarks/server_bench.sh: BENCH_SESSIONS x BENCH_STYLES x BENCH_FORMATS, and
-#                   the reference's HTTP server for the single-session figures); an hour or more
+#   make bench      the server bench (Benchmarks/server_bench.sh: BENCH_SESSIONS x BENCH_STYLES x
+#                   BENCH_FORMATS, and the reference's HTTP server for the single-session figures),
+#                   then engine vs reference (Benchmarks/run.sh), both in RESULTS.md; an hour or more
 #   make scale-out  two instances behind nginx (Benchmarks/scale_out.sh)
 SWIFT ?= swift
 PYTHON ?= python3
@@ -58,9 +58,9 @@ sanitize: deps
 		$(SWIFT) test --skip-build --sanitize=address --scratch-path .build/asan --filter 'TTSServerTests|TTSEngineTests'
 
 bench: deps
-	bash Benchmarks/run.sh --repeats $(BENCH_REPEATS)
 	bash Benchmarks/server_bench.sh --sessions $(BENCH_SESSIONS) --styles $(BENCH_STYLES) \
 		--formats $(BENCH_FORMATS) --reference --out $(BENCH_OUT)
+	bash Benchmarks/run.sh --repeats $(BENCH_REPEATS) --include $(BENCH_OUT)/SUMMARY.md
 
 scale-out: deps
 	bash Scripts/install-deps.sh --bench

@@ -213,6 +213,9 @@ def main() -> None:
     parser.add_argument("--title", default="", help="what this run is (e.g. 'after the skinny GEMM merge')")
     parser.add_argument("--before", type=Path, help="an earlier RESULTS.md kept as a 'Before' section")
     parser.add_argument("--before-title", default="an earlier run")
+    parser.add_argument("--include", type=Path, action="append", default=[],
+                        help="another benchmark's markdown summary (e.g. results/server/SUMMARY.md), appended as a "
+                             "section with its headings one level down; repeatable")
     args = parser.parse_args()
     swift, ref = json.loads(args.swift.read_text()), json.loads(args.reference.read_text())
 
@@ -222,6 +225,8 @@ def main() -> None:
              "measures." + (f" This run: {args.title}." if args.title else ""),
              "Times: reference / Swift (above 1×: Swift faster). Speed factors: Swift / reference.", ""]
     lines += report(swift, ref, args.load_before, args.load_after)
+    for path in args.include:
+        lines += [""] + [("#" + line) if line.startswith("#") else line for line in path.read_text().splitlines()]
     if args.before:
         lines += ["", f"{BEFORE_HEADING}: {args.before_title}", ""] + previous_body(args.before)
     print(re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).rstrip() + "\n")

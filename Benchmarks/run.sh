@@ -5,6 +5,7 @@
 # Benchmarks/results/). See Benchmarks/README.md.
 #
 #   Benchmarks/run.sh [--title TEXT] [--before OLD_RESULTS.md --before-title TEXT] [--repeats N]
+#                     [--include SUMMARY.md]...  (other benchmarks' summaries, appended as sections)
 #
 # Environment: WORKDIR (default /tmp/pocket-tts-bench), PYTHON (default /opt/ref-venv/bin/python).
 set -euo pipefail
@@ -17,7 +18,7 @@ REPEATS=5
 FORMAT_ARGS=()
 while [ $# -gt 0 ]; do
     case "$1" in
-        --title|--before|--before-title) FORMAT_ARGS+=("$1" "$2"); shift 2 ;;
+        --title|--before|--before-title|--include) FORMAT_ARGS+=("$1" "$2"); shift 2 ;;
         --repeats) REPEATS=$2; shift 2 ;;
         *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
     esac
