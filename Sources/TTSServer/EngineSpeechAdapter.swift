@@ -163,7 +163,7 @@ public final class EngineSpeechAdapter: SpeechEngine {
         guard !queued else { return }
         logger.warning("speech queue full (\(work.capacity) chunks): turn \(key) fails")
         cancelTurn(key)
-        open.sink.events.report(.failed("speech queue full"), for: key)
+        open.sink.events.report(.overloaded("speech queue full"), for: key)
     }
 
     /// A table lookup: no I/O.

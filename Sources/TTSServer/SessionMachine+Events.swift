@@ -38,6 +38,9 @@ extension SessionMachine {
         case .failed(let detail):
             endTurn()
             return [send(.error(.internalError(detail: detail)))]
+        case .overloaded:
+            endTurn()
+            return [send(.error(.atCapacity))]
         }
     }
 

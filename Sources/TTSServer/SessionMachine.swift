@@ -85,7 +85,10 @@ public struct SessionMachine: Sendable {
         case audio([UInt8])
         /// The turn's last audio has been reported.
         case turnDone
+        /// The engine failed the turn (`internal_error`).
         case failed(String)
+        /// The turn was dropped because a shared bound was full (`at_capacity`: retry later).
+        case overloaded(String)
     }
 
     /// WebSocket close statuses the machine uses.

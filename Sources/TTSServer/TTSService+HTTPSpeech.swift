@@ -90,6 +90,7 @@ extension TTSService {
     func onHTTPEngine(_ event: SessionMachine.EngineEvent, key: TurnKey) {
         guard let session = httpSpeeches[key.session] else { return }
         if case .failed(let detail) = event { session.logger.error("turn failed: \(detail)") }
+        if case .overloaded(let detail) = event { session.logger.warning("turn dropped: \(detail)") }
         performHTTP(session.machine.onEngine(event, turn: key.turn, now: clock()), in: session)
     }
 

@@ -170,6 +170,12 @@ extension TTSService {
                 metrics.turns(.failed).increment()
                 session.timings = nil
             }
+        case .overloaded(let detail):
+            if isOpenTurn {
+                session.logger.warning("turn dropped: \(detail)", metadata: ["turn": "\(key.turn)"])
+                metrics.turns(.rejected).increment()
+                session.timings = nil
+            }
         }
         perform(session.machine.onEngine(event, turn: key.turn, now: now), in: session)
     }

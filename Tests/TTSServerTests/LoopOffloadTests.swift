@@ -31,14 +31,14 @@ import TTSEngine
     }
 
     /// A real engine over the tiny model, voice "alba", its text step `slow`.
-    private func makeAdapter() throws -> (Engine, SlowTextStep, EngineSpeechAdapter) {
+    private func makeAdapter(maxQueuedSpeech: Int = 64) throws -> (Engine, SlowTextStep, EngineSpeechAdapter) {
         let (model, voice) = try TinyModel.load()
         let engine = Engine(model: model, configuration: EngineConfiguration(maxStreams: 2))
         engine.start()
         let slow = SlowTextStep(engine: engine)
         let adapter = EngineSpeechAdapter(
             engine: engine, voices: VoiceRegistry(library: nil, fixed: ["alba": voice]), opusBitrate: defaultOpusBitrate,
-            maxQueuedSpeech: 64) { (text: String, id: StreamID) throws(EngineError) in try slow.step(text, id) }
+            maxQueuedSpeech: maxQueuedSpeech) { (text: String, id: StreamID) throws(EngineError) in try slow.step(text, id) }
         return (engine, slow, adapter)
     }
 
@@ -110,6 +110,32 @@ import TTSEngine
         try client.flush()
         #expect(try !client.collectTurn().audio.isEmpty)
         #expect(slow.texts.withLock { $0 } == [first, "Next."])
+    }
+
+    @Test func aFullSpeechQueueDropsTheTurnWithAtCapacity() throws {
+        let (engine, slow, adapter) = try makeAdapter(maxQueuedSpeech: 2)
+        defer { engine.stop() }
+        defer { slow.releaseAll() }
+        let service = try startService(engine: adapter)
+        defer { service.stop() }
+        let client = try TTSTestClient.connect(port: try #require(service.port))
+        try client.config("\"temperature\":0,\"max_tokens\":4")
+        _ = try client.expectAccepted()
+        try client.text("one two three four five six seven eight nine ten eleven twelve.")
+        try client.flush()  // the first chunk holds the worker; two queue; the next finds it full
+        var codes: [String] = []
+        for _ in 0..<20 {
+            guard case .error(let code, _)? = try? client.next() else { continue }
+            codes.append(code)
+            break
+        }
+        #expect(codes == ["at_capacity"])
+        slow.releaseAll()
+        try client.send("{\"type\":\"ping\"}")
+        // The session goes on (the flush may have come after the turn ended: invalid_type).
+        var answers: [TTSTestClient.Message] = []
+        while answers.last != .pong, answers.count < 5 { answers.append(try client.next()) }
+        #expect(answers.last == .pong)
     }
 
     /// A voices directory with one good voice state and one broken file.

@@ -323,6 +323,12 @@ private func draining(window: Int = 8) -> SessionMachine {
         #expect(m.state == .awaitingConfig && m.queuedAudio == 0)
     }
 
+    @Test func aFullSharedQueueEndsTheTurnWithAtCapacity() {
+        var m = streaming()
+        #expect(m.onEngine(.overloaded("speech queue full"), turn: 1, now: 3) == [.send(.error(.atCapacity))])
+        #expect(m.state == .awaitingConfig && m.queuedAudio == 0)
+    }
+
     @Test func slowClientIsClosed() {
         var m = streaming(window: 1, maxQueued: 3)
         for i in 0..<4 { _ = m.onEngine(.audio([UInt8(i)]), turn: 1, now: 2) }  // 1 sent, 3 queued
