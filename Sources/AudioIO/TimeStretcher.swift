@@ -40,6 +40,8 @@ public final class TimeStretcher {
     private let state: RubberBandState
     /// Output samples still to drop at the start (librubberband's start delay).
     private var delay: Int
+    /// Output made while the start padding went in, for the first `process` to trim.
+    private var early: [Float] = []
     private var samplesIn = 0
     private var samplesOut = 0
     private var finished = false
@@ -61,8 +63,7 @@ public final class TimeStretcher {
         // then drop the delay from the output (rubberband-c.h, getPreferredStartPad).
         delay = Int(rubberband_get_start_delay(state))
         let pad = [Float](repeating: 0, count: Int(rubberband_get_preferred_start_pad(state)))
-        var ignored: [Float] = []
-        feed(pad, final: false, into: &ignored)
+        feed(pad, final: false, into: &early)
     }
 
     deinit { rubberband_delete(state) }
@@ -71,9 +72,12 @@ public final class TimeStretcher {
     public func process(_ input: [Float]) -> [Float] {
         precondition(!finished, "TimeStretcher.process after flush")
         samplesIn += input.count
-        var output: [Float] = []
+        var output = early
+        early = []
         feed(input, final: false, into: &output)
-        return trimmed(output)
+        let ready = trimmed(output)
+        samplesOut += ready.count
+        return ready
     }
 
     /// Ends the stream: returns the rest, so that the whole output is `round(input / speed)`
@@ -81,7 +85,8 @@ public final class TimeStretcher {
     public func flush() -> [Float] {
         guard !finished else { return [] }
         finished = true
-        var output: [Float] = []
+        var output = early
+        early = []
         feed([], final: true, into: &output)
         // After the final block librubberband drains everything; it never takes more than a
         // few calls, the bound only guards against a library that keeps reporting 0.
@@ -134,12 +139,10 @@ public final class TimeStretcher {
         return true
     }
 
-    /// Drops what is left of the start delay from `output`; counts the rest as sent.
+    /// `output` without what is left of the start delay.
     private func trimmed(_ output: [Float]) -> [Float] {
         let dropped = min(delay, output.count)
         delay -= dropped
-        let rest = dropped == 0 ? output : Array(output[dropped...])
-        if !finished { samplesOut += rest.count }
-        return rest
+        return dropped == 0 ? output : Array(output[dropped...])
     }
 }

@@ -52,4 +52,19 @@ import Testing
         guard case .error(let code, let message) = try client.next() else { Issue.record("no error for speed 5"); return }
         #expect(code == "invalid_config" && message.contains("speed"))
     }
+
+    /// Kyutai's query takes `speed` too (ours; applied when valid, like `temperature`).
+    @Test func kyutaiQuerySpeedStretchesTheUtterance() throws {
+        let fixture = try EngineServiceFixture { $0.apiKeys = ["secret"] }
+        defer { fixture.stop() }
+        let samples = try TinyModel.frames("Hello big world.").reduce(0) { $0 + $1.count }
+        let client = try KyutaiTestClient(port: fixture.port, query: "voice=alba&format=PcmMessagePack&temperature=0&speed=2")
+        #expect(try client.next() == .ready)
+        for word in ["Hello", "big", "world."] { try client.text(word) }
+        try client.eos()
+        let (messages, code) = try client.untilClose()
+        #expect(code == 1000)
+        let received = messages.reduce(0) { total, message in if case .audio(let pcm) = message { total + pcm.count } else { total } }
+        #expect(received == samples / 2)
+    }
 }
