@@ -15,8 +15,8 @@
 //           Kernels  tensors and math (BLAS, skinny GEMM, vector ELU, AVX-512 linear); knows
 //                    nothing about the model -> COpenBLAS, CKernels
 //         ModelHub   Hugging Face cache, download, checksums, progress -> swift-crypto, Yams
-//         AudioIO    audio files and resampling -> CSndFile, CSoxr
-//   C: COpenBLAS COpus COpusEnc COpusFile CWebSockets CMsgPack CSndFile CSoxr (system libraries),
+//         AudioIO    audio files, resampling, time stretching -> CSndFile, CSoxr, CRubberBand
+//   C: COpenBLAS COpus COpusEnc COpusFile CWebSockets CMsgPack CSndFile CSoxr CLame CRubberBand (system libraries),
 //      CSentencePiece (extern "C" over libsentencepiece), CKernels (AVX-512 kernels)
 //   Benchmarks/: engine-bench and kernel-bench (speed, not tests); pocket-tts-bench is the Python client's
 import PackageDescription
@@ -48,6 +48,7 @@ let package = Package(
         .systemLibrary(name: "COpusFile", pkgConfig: "opusfile", providers: [.apt(["libopusfile-dev"])]),
         .systemLibrary(name: "CMsgPack", pkgConfig: "msgpack", providers: [.apt(["libmsgpack-dev"])]),
         .systemLibrary(name: "CLame", pkgConfig: "lame", providers: [.apt(["libmp3lame-dev"])]),
+        .systemLibrary(name: "CRubberBand", pkgConfig: "rubberband", providers: [.apt(["librubberband-dev"])]),
         // SentencePiece is C++: a small target exposing a plain extern "C" API.
         .target(
             name: "CSentencePiece",
@@ -66,7 +67,7 @@ let package = Package(
             name: "ModelHub",
             dependencies: [.product(name: "Crypto", package: "swift-crypto"), .product(name: "Yams", package: "Yams")]
         ),
-        .target(name: "AudioIO", dependencies: ["CSndFile", "CSoxr"]),
+        .target(name: "AudioIO", dependencies: ["CSndFile", "CSoxr", "CRubberBand"]),
         .target(
             name: "TTSEngine",
             dependencies: [

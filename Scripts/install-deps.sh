@@ -15,6 +15,7 @@ PACKAGES=(
   libopusfile-dev      # decoding Ogg Opus in tests
   libmsgpack-dev       # msgpack-c: Kyutai's /api/tts_streaming messages (server)
   libmp3lame-dev       # MP3 for OpenAI's POST /v1/audio/speech (its default format) (server)
+  librubberband-dev    # time-stretching at the same pitch: OpenAI's `speed`, the config's `speed` (server)
   python3              # the protocol fuzzer and the soak (Tests/fuzz, standard library only)
 )
 # `install-deps.sh --bench`: also what Benchmarks/scale_out.sh needs (not the service itself).

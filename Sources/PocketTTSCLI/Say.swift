@@ -35,6 +35,9 @@ struct Say: ParsableCommand {
     @Option(help: "Sampling temperature; default: the server's (0.7). 0 is deterministic.")
     var temperature: Double?
 
+    @Option(help: "Playback speed, 0.25-4.0 (time-stretched at the same pitch); default 1.")
+    var speed: Double?
+
     @Option(help: "Write the audio here (.wav: a WAV file, pcm or pcm_f32 only; otherwise the stream's bytes).")
     var output: String?
 
@@ -55,7 +58,8 @@ struct Say: ParsableCommand {
         let key = apiKey ?? ProcessInfo.processInfo.environment["POCKET_TTS_API_KEY"]
         let client = try SpeechClient(url: url, apiKey: key, timeout: timeout)
         defer { client.close() }
-        let settings = SpeechSettings(voice: voice, format: audioFormat, sampleRate: sampleRate, temperature: temperature)
+        let settings = SpeechSettings(voice: voice, format: audioFormat, sampleRate: sampleRate, temperature: temperature,
+                                      speed: speed)
         let report = try client.speak(spoken, settings: settings) { try sinks.write($0) }
         try sinks.finish()
         printReport(report, format: audioFormat)
@@ -85,7 +89,7 @@ struct Say: ParsableCommand {
         case .pcmF32: Double(report.audioBytes) / 4 / rate
         case .mulaw, .alaw: Double(report.audioBytes) / rate
         case .opus: Double(report.audioMessages) * 0.08
-        case .ogg, .wav, .mp3: nil
+        case .ogg, .wav, .mp3, .flac: nil
         }
     }
 }

@@ -11,6 +11,8 @@ public enum AudioEncoderError: Error, Equatable, CustomStringConvertible {
     case opus(OpusError)
     case oggOpus(OggOpusError)
     case mp3(String)
+    case flac(String)
+    case timeStretch(TimeStretcherError)
 
     public var description: String {
         switch self {
@@ -19,6 +21,8 @@ public enum AudioEncoderError: Error, Equatable, CustomStringConvertible {
         case .opus(let error): "\(error)"
         case .oggOpus(let error): "\(error)"
         case .mp3(let detail): "mp3: \(detail)"
+        case .flac(let detail): "flac: \(detail)"
+        case .timeStretch(let error): "\(error)"
         }
     }
 }
@@ -45,8 +49,15 @@ public let engineSampleRate = 24000
 public let defaultOpusBitrate = 64000
 
 /// The encoder for `format` at `sampleRate`. `opusBitrate`: bits per second for `opus` and
-/// `ogg`, nil to let libopus choose.
-public func makeAudioEncoder(format: AudioFormat, sampleRate: Int, opusBitrate: Int? = defaultOpusBitrate) throws(AudioEncoderError) -> any AudioEncoder {
+/// `ogg`, nil to let libopus choose. `speed` other than 1: the audio is time-stretched first
+/// (`StretchingEncoder`); at 1 the encoder gets the engine's samples untouched.
+public func makeAudioEncoder(format: AudioFormat, sampleRate: Int, opusBitrate: Int? = defaultOpusBitrate,
+                             speed: Double = 1) throws(AudioEncoderError) -> any AudioEncoder {
+    let encoder = try makeAudioEncoder(format: format, sampleRate: sampleRate, opusBitrate: opusBitrate)
+    return speed == 1 ? encoder : try StretchingEncoder(encoder, speed: speed)
+}
+
+private func makeAudioEncoder(format: AudioFormat, sampleRate: Int, opusBitrate: Int?) throws(AudioEncoderError) -> any AudioEncoder {
     guard TurnConfig.sampleRateRange.contains(sampleRate) else {
         throw .unsupportedSampleRate(format: format, sampleRate: sampleRate)
     }
@@ -59,6 +70,7 @@ public func makeAudioEncoder(format: AudioFormat, sampleRate: Int, opusBitrate: 
     case .alaw: return try G711Encoder(law: .aLaw, sampleRate: sampleRate)
     case .opus: return try OpusPacketEncoder(sampleRate: sampleRate, bitsPerSecond: opusBitrate)
     case .ogg: return try OggOpusEncoder(sampleRate: sampleRate, bitsPerSecond: opusBitrate)
+    case .flac: return try FLACEncoder(sampleRate: sampleRate)
     }
 }
 

@@ -95,7 +95,10 @@ public final class EngineSpeechAdapter: SpeechEngine {
         let voice = try voiceState(named: config.voice)
         let encoder: any AudioEncoder
         do {
-            encoder = try makeAudioEncoder(format: config.format, sampleRate: config.sampleRate, opusBitrate: opusBitrate)
+            encoder = try makeAudioEncoder(format: config.format, sampleRate: config.sampleRate, opusBitrate: opusBitrate,
+                                           speed: config.speed)
+        } catch .timeStretch(let error) {
+            throw .invalidConfig(key: "speed", reason: "\(error)")
         } catch {
             throw .invalidConfig(key: "format", reason: "\(error)")
         }
@@ -103,8 +106,8 @@ public final class EngineSpeechAdapter: SpeechEngine {
             sampling: FlowLMSampling(temperature: config.temperature, lsdSteps: config.lsdDecodeSteps,
                                      noiseClamp: config.noiseClamp, eosThreshold: config.eosThreshold),
             maxTokens: config.maxTokens, tokenCap: max(config.maxTokens, Self.minimumStreamTokenCap), seed: config.seed ?? 0)
-        let sink = TurnSink(key: key, encoder: encoder, events: events, sampleRate: Double(engine.model.sampleRate),
-                            adapter: self)
+        let sink = TurnSink(key: key, encoder: encoder, events: events,
+                            samplesPerSecond: Double(engine.model.sampleRate) * config.speed, adapter: self)
         let id: StreamID
         do {
             id = try engine.openStream(voice: voice, options: options, sink: sink)
@@ -191,16 +194,17 @@ private final class TurnSink: StreamSink, @unchecked Sendable {
     let key: TurnKey
     let events: any SpeechEngineEvents
     private let encoder: any AudioEncoder
-    private let sampleRate: Double
+    /// Engine samples per second of audio sent: the rate times the turn's speed.
+    private let samplesPerSecond: Double
     private weak let adapter: EngineSpeechAdapter?
     private var failed = false  // the stream's consumer thread only
 
-    init(key: TurnKey, encoder: any AudioEncoder, events: any SpeechEngineEvents, sampleRate: Double,
+    init(key: TurnKey, encoder: any AudioEncoder, events: any SpeechEngineEvents, samplesPerSecond: Double,
          adapter: EngineSpeechAdapter) {
         self.key = key
         self.encoder = encoder
         self.events = events
-        self.sampleRate = sampleRate
+        self.samplesPerSecond = samplesPerSecond
         self.adapter = adapter
     }
 
@@ -208,7 +212,7 @@ private final class TurnSink: StreamSink, @unchecked Sendable {
         guard !failed else { return }
         do {
             let payloads = try encoder.encode(frame.audio)
-            events.reportAudio(payloads, seconds: Double(frame.audio.count) / sampleRate, for: key)
+            events.reportAudio(payloads, seconds: Double(frame.audio.count) / samplesPerSecond, for: key)
         } catch {
             fail("audio encoder: \(error)")
         }

@@ -12,11 +12,13 @@ struct HTTPSpeechPlan: Sendable, Equatable {
     /// The engine's encoder for the body (one continuous encoder per response).
     var format: AudioFormat
     var sampleRate: Int = engineSampleRate
+    /// Playback speed (time-stretched at the same pitch); 1: the engine's audio as it is.
+    var speed: Double = 1
 
     /// The native `config` message for this plan (validated by `TurnConfig.parse` like any).
     var configMessage: String {
         "{\"type\":\"config\",\"data\":{\"voice\":\(jsonQuoted(voice)),\"format\":\(jsonQuoted(format.rawValue)),"
-            + "\"sample_rate\":\(sampleRate),\"binary\":true}}"
+            + "\"sample_rate\":\(sampleRate),\"speed\":\(speed),\"binary\":true}}"
     }
 
     /// The text as native `text` messages of at most `piece` Unicode scalars each.

@@ -48,10 +48,11 @@ public struct KyutaiAdapter: WireAdapter {
             "voice": .string(voice), "binary": .bool(true), "sample_rate": .integer(24000),
             "format": .string(format == .oggOpus || format == .oggOpusMessagePack ? "ogg" : "pcm_f32"),
         ]
-        // Clients also send cfg_alpha, top_k, max_seq_len...: accepted; these two are applied when valid.
+        // Clients also send cfg_alpha, top_k, max_seq_len...: accepted; these three are applied when valid.
         var options: [String: JSONValue] = [:]
         if let temperature = request.query["temperature"].flatMap(Double.init) { options["temperature"] = .number(temperature) }
         if let seed = request.query["seed"].flatMap(Int64.init) { options["seed"] = .integer(seed) }
+        if let speed = request.query["speed"].flatMap(Double.init) { options["speed"] = .number(speed) }
         if let config = try? TurnConfig.parse(data.merging(options) { $1 }, settings: context.settings) {
             turn = .success(config)
         } else {

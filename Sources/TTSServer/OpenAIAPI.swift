@@ -6,6 +6,7 @@ extension TTSService {
     /// `response_format` to the engine's encoder and the body's content type.
     static let openAIFormats: [String: (format: AudioFormat, contentType: String)] = [
         "mp3": (.mp3, "audio/mpeg"), "wav": (.wav, "audio/wav"), "pcm": (.pcm, "audio/pcm"), "opus": (.ogg, "audio/opus"),
+        "flac": (.flac, "audio/flac"),
     ]
 
     static func openAIError(_ status: Int, _ message: String, type: String = "invalid_request_error",
@@ -71,12 +72,12 @@ extension TTSService {
             }
             formatName = name
         }
-        if formatName == "aac" || formatName == "flac" {
-            throw OpenAIRequestError(message: "response_format \(formatName) is not supported by this server: use mp3, wav, pcm or opus",
+        if formatName == "aac" {
+            throw OpenAIRequestError(message: "response_format aac is not supported by this server: use mp3, opus, flac, wav or pcm",
                                      param: "response_format")
         }
         guard let (format, contentType) = Self.openAIFormats[formatName] else {
-            throw OpenAIRequestError(message: "response_format must be one of mp3, wav, pcm, opus (got \(formatName))",
+            throw OpenAIRequestError(message: "response_format must be one of mp3, opus, flac, wav, pcm (got \(formatName))",
                                      param: "response_format")
         }
         var streamFormat = "audio"
@@ -90,7 +91,7 @@ extension TTSService {
             throw OpenAIRequestError(message: "stream_format sse is not supported with response_format mp3: use pcm, wav or opus",
                                      param: "stream_format")
         }
-        try checkSpeed(body["speed"])
+        let speed = try openAISpeed(body["speed"])
         var headers: [String: String] = [:]
         if case .string(let instructions)? = body["instructions"], !instructions.isEmpty {
             headers["X-Ignored-Parameters"] = "instructions"
@@ -102,7 +103,7 @@ extension TTSService {
                 Self.openAIError(status, message, type: status >= 500 ? "server_error" : "invalid_request_error",
                                  param: param ?? (code == "unknown_voice" ? "voice" : nil), code: code)
             })
-        return (HTTPSpeechPlan(text: input, voice: voice, format: format), output)
+        return (HTTPSpeechPlan(text: input, voice: voice, format: format, speed: speed), output)
     }
 
     /// A served voice, or an OpenAI name through `config.openAIVoices` (its voice if served,
@@ -127,21 +128,18 @@ extension TTSService {
         (served.sorted() + config.openAIVoices.keys.sorted()).joined(separator: ", ")
     }
 
-    /// `speed` must be 0.25-4.0; this server speaks at 1.0 only and says so (README).
-    private func checkSpeed(_ value: JSONValue?) throws(OpenAIRequestError) {
+    /// `speed`, 0.25-4.0 (1 when absent): the audio is time-stretched at the same pitch.
+    private func openAISpeed(_ value: JSONValue?) throws(OpenAIRequestError) -> Double {
         let speed: Double
         switch value {
-        case nil, .null?: return
+        case nil, .null?: return 1
         case .integer(let number)?: speed = Double(number)
         case .number(let number)?: speed = number
         default: throw OpenAIRequestError(message: "speed must be a number from 0.25 to 4.0", param: "speed")
         }
-        guard (0.25...4.0).contains(speed) else {
+        guard TurnConfig.speedRange.contains(speed) else {
             throw OpenAIRequestError(message: "speed must be from 0.25 to 4.0 (got \(speed))", param: "speed")
         }
-        guard speed == 1 else {
-            throw OpenAIRequestError(message: "speed \(speed) is not supported by this server: it speaks at speed 1.0 only",
-                                     param: "speed")
-        }
+        return speed
     }
 }

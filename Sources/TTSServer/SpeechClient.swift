@@ -30,12 +30,16 @@ public struct SpeechSettings: Sendable, Equatable {
     public var sampleRate: Int
     /// nil: the server's default (0.7); 0 is deterministic.
     public var temperature: Double?
+    /// nil: 1 (the engine's pace); 0.25-4.0, time-stretched at the same pitch.
+    public var speed: Double?
 
-    public init(voice: String? = nil, format: AudioFormat = .pcm, sampleRate: Int = 24000, temperature: Double? = nil) {
+    public init(voice: String? = nil, format: AudioFormat = .pcm, sampleRate: Int = 24000, temperature: Double? = nil,
+                speed: Double? = nil) {
         self.voice = voice
         self.format = format
         self.sampleRate = sampleRate
         self.temperature = temperature
+        self.speed = speed
     }
 
     /// The `config` message, binary audio frames.
@@ -43,6 +47,7 @@ public struct SpeechSettings: Sendable, Equatable {
         var fields = ["\"format\":\(jsonQuoted(format.rawValue))", "\"sample_rate\":\(sampleRate)", "\"binary\":true"]
         if let voice { fields.insert("\"voice\":\(jsonQuoted(voice))", at: 0) }
         if let temperature, temperature.isFinite { fields.append("\"temperature\":\(temperature)") }
+        if let speed, speed.isFinite { fields.append("\"speed\":\(speed)") }
         return "{\"type\":\"config\",\"data\":{\(fields.joined(separator: ","))}}"
     }
 }

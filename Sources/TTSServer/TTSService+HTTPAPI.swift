@@ -14,7 +14,7 @@ import TTSEngine
 
 extension TTSService {
     /// Form fields the server keeps from form bodies (files are always kept).
-    static let formFieldNames = ["text", "voice_url", "voice", "name"]
+    static let formFieldNames = ["text", "voice_url", "voice", "name", "speed"]
     /// Paths whose form bodies are parsed (multipart or urlencoded).
     static let formPaths: Set<String> = ["/tts", "/v1/voices"]
 
@@ -96,6 +96,12 @@ extension TTSService {
             return stream.answer(Self.detail(400, "Cannot provide both voice_url and voice_wav"))
         }
         var plan = HTTPSpeechPlan(text: text, voice: defaultVoice, format: .wav)
+        if let speed = form.fields["speed"].flatMap({ $0.isEmpty ? nil : $0 }) {  // ours, not the reference's
+            guard let value = Double(speed), TurnConfig.speedRange.contains(value) else {
+                return stream.answer(Self.detail(400, "speed must be a number from 0.25 to 4.0 (got \(speed.prefix(32)))"))
+            }
+            plan.speed = value
+        }
         if let voiceURL {
             guard let voice = servedVoice(forURL: voiceURL) else {
                 return stream.answer(Self.detail(400, "voice_url \(voiceURL) is not available on this server: use one of "

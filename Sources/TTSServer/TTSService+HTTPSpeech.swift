@@ -58,7 +58,7 @@ extension TTSService {
         var settings = config
         settings.defaultVoice = defaultVoice
         var configuration = settings.sessionConfiguration(voices: engine.voices, tokenCounter: engine.tokenCounter)
-        configuration.protocolSettings.extraFormats = [.mp3]
+        configuration.protocolSettings.extraFormats = [.mp3, .flac]
         let machine = SessionMachine(configuration: configuration, random: SystemRandomNumberGenerator(), now: clock())
         var logger = self.logger
         logger[metadataKey: "http"] = "\(stream.id)"
@@ -66,7 +66,7 @@ extension TTSService {
         let session = HTTPSpeechSession(stream: stream, output: output, machine: machine, logger: logger, now: clock())
         httpSpeeches[session.id] = session
         logger.info("speech request", metadata: ["path": "\(request.path)", "voice": "\(plan.voice)", "format": "\(plan.format.rawValue)",
-                                                 "characters": "\(plan.text.unicodeScalars.count)"])
+                                                 "speed": "\(plan.speed)", "characters": "\(plan.text.unicodeScalars.count)"])
         for message in [plan.configMessage] + plan.textMessages() + ["{\"type\":\"flush\"}"] {
             guard httpSpeeches[session.id] != nil else { return }  // refused on the way
             performHTTP(session.machine.onTextFrame(message, now: clock()), in: session)

@@ -2,6 +2,7 @@
 // `{"type":"config"}` message. Unknown keys are ignored (clients send `pauses`,
 // `language`); a known key with a bad value is an `.invalidConfig` naming it; `null` means
 // "the default".
+import AudioIO
 import PocketTTS
 
 /// How audio is sent back.
@@ -22,6 +23,8 @@ public enum AudioFormat: String, Sendable, CaseIterable {
     case wav
     /// A constant-bit-rate MP3 stream (LAME).
     case mp3
+    /// A FLAC stream (libsndfile), 16-bit, whose header declares an unknown length.
+    case flac
 }
 
 /// Server-side bounds and defaults for what clients may ask.
@@ -44,12 +47,12 @@ public struct ProtocolSettings: Sendable, Equatable {
     public var normalize: Bool
     /// The server's pronunciations, under each turn's own.
     public var pronunciations: Pronunciations
-    /// Formats a config may name besides the native ones: `mp3` for the HTTP API only (the
-    /// WebSocket protocol does not offer it).
+    /// Formats a config may name besides the native ones: `mp3` and `flac` for the HTTP API
+    /// only (the WebSocket protocol does not offer them).
     public var extraFormats: Set<AudioFormat> = []
 
     /// The formats of the native protocol.
-    public static let nativeFormats = AudioFormat.allCases.filter { $0 != .mp3 }
+    public static let nativeFormats = AudioFormat.allCases.filter { $0 != .mp3 && $0 != .flac }
 
     public init(
         defaultVoice: String = "alba", maxTextMessageCharacters: Int = 10_000,
@@ -78,6 +81,8 @@ public struct TurnConfig: Sendable, Equatable {
     /// Milliseconds text may wait for a sentence end before it is spoken (README, "Live text").
     public static let defaultMaxBufferDelayMs = 1000
     public static let maxBufferDelayRange = 0...10_000
+    /// `speed` values a config may ask (OpenAI's range).
+    public static let speedRange = TimeStretcher.speedRange
 
     public var voice: String
     public var sampleRate: Int = 24000
@@ -107,6 +112,9 @@ public struct TurnConfig: Sendable, Equatable {
     /// Milliseconds buffered text waits for a sentence end before it is spoken anyway
     /// (`TextSegmenter`); 0: every group of 3 whole words is spoken as soon as it is complete.
     public var maxBufferDelayMs: Int = TurnConfig.defaultMaxBufferDelayMs
+    /// Playback speed, 0.25-4.0 (OpenAI's range): the audio is time-stretched at the same
+    /// pitch (`TimeStretcher`); 1 leaves it untouched.
+    public var speed: Double = 1
 
     public init(voice: String) {
         self.voice = voice
@@ -141,6 +149,9 @@ public struct TurnConfig: Sendable, Equatable {
         if let binary = try reader.bool("binary") { config.binary = binary }
         if let temperature = try reader.number("temperature", where: { $0 >= 0 }, expected: "a number >= 0") {
             config.temperature = Float(temperature)
+        }
+        if let speed = try reader.number("speed", where: { speedRange.contains($0) }, expected: "a number from 0.25 to 4.0") {
+            config.speed = speed
         }
         if let steps = try reader.integer("lsd_decode_steps", in: 1...Int64(settings.maxLSDDecodeSteps)) {
             config.lsdDecodeSteps = Int(steps)

@@ -68,14 +68,14 @@ private func error(_ body: () throws -> Void) -> ProtocolError? {
         #expect(try config("{}") == expected)
         #expect(expected.sampleRate == 24000 && expected.format == .pcm && expected.binary)
         #expect(expected.temperature == 0.7 && expected.lsdDecodeSteps == 1 && expected.eosThreshold == -4.0)
-        #expect(expected.noiseClamp == nil && expected.seed == nil && expected.maxTokens == 50)
+        #expect(expected.noiseClamp == nil && expected.seed == nil && expected.maxTokens == 50 && expected.speed == 1)
     }
 
     @Test func configAllKeys() throws {
         let c = try config("""
             {"voice":"marius","sample_rate":16000,"format":"opus","binary":false,"temperature":0,
              "lsd_decode_steps":4,"eos_threshold":-2.5,"noise_clamp":3,"seed":12345,"max_tokens":100,
-             "max_buffer_delay_ms":250,"normalize":true,"pauses":[1],"language":"en"}
+             "max_buffer_delay_ms":250,"normalize":true,"speed":1.25,"pauses":[1],"language":"en"}
             """)
         var expected = TurnConfig(voice: "marius")
         expected.sampleRate = 16000
@@ -88,6 +88,7 @@ private func error(_ body: () throws -> Void) -> ProtocolError? {
         expected.seed = 12345
         expected.maxTokens = 100
         expected.maxBufferDelayMs = 250
+        expected.speed = 1.25
         #expect(c == expected)
     }
 
@@ -96,8 +97,9 @@ private func error(_ body: () throws -> Void) -> ProtocolError? {
             #expect(try config("{\"format\":\"\(format.rawValue)\"}").format == format)
         }
         var http = ProtocolSettings()
-        http.extraFormats = [.mp3]
+        http.extraFormats = [.mp3, .flac]
         #expect(try TurnConfig.parse(["format": .string("mp3")], settings: http).format == .mp3)
+        #expect(try TurnConfig.parse(["format": .string("flac")], settings: http).format == .flac)
         #expect(AudioFormat(rawValue: "pcm_f32") == .pcmF32)
     }
 
@@ -113,7 +115,7 @@ private func error(_ body: () throws -> Void) -> ProtocolError? {
         ("lsd_decode_steps", "1.5"), ("eos_threshold", "\"x\""), ("noise_clamp", "0"), ("noise_clamp", "-1"),
         ("seed", "-1"), ("seed", "1.5"), ("seed", "\"7\""), ("max_tokens", "0"), ("max_tokens", "101"),
         ("temperature", "1e300"), ("max_buffer_delay_ms", "-1"), ("max_buffer_delay_ms", "10001"),
-        ("max_buffer_delay_ms", "0.5"),
+        ("max_buffer_delay_ms", "0.5"), ("format", "\"flac\""), ("speed", "0.2"), ("speed", "4.5"), ("speed", "\"fast\""),
     ])
     func invalidConfigNamesTheKey(key: String, value: String) {
         let e = error { _ = try config("{\"\(key)\":\(value)}") }

@@ -125,7 +125,7 @@ import TTSEngine
             ("{\"input\":\"Hi.\",\"voice\":\"alba\",\"response_format\":\"aac\"}", "response_format"),
             ("{\"input\":\"Hi.\",\"voice\":\"alba\",\"stream_format\":\"sse\"}", "stream_format"),  // sse with mp3
             ("{\"input\":\"Hi.\",\"voice\":\"alba\",\"speed\":4.5}", "speed"),
-            ("{\"input\":\"Hi.\",\"voice\":\"alba\",\"speed\":2}", "speed"),
+            ("{\"input\":\"Hi.\",\"voice\":\"alba\",\"speed\":\"2\"}", "speed"),
             ("{\"input\":\"Hi.\",\"voice\":\"nobody\"}", "voice"),
             ("{\"input\":\"\",\"voice\":\"alba\"}", "input"),
         ] {

@@ -65,6 +65,7 @@ def extreme_config(rng: random.Random) -> dict:
             "noise_clamp": rng.choice([None, 1e-30, 0.5, 1e30]),
             "seed": rng.choice([0, 2**63 - 1, rng.randrange(2**63)]),
             "max_tokens": rng.choice([1, 50, 100]),  # 100: the server's max_tokens_per_chunk
+            "speed": rng.choice([0.25, 1, 1.7, 4]),
             "unknown_key": rng.choice([None, [1, 2], {"a": "b"}])}
     for key in rng.sample(list(data), rng.randrange(0, 4)):
         if key != "voice":
@@ -79,7 +80,7 @@ def invalid_config(rng: random.Random) -> tuple[dict, str]:
         ("sample_rate", "24000"), ("seed", -1), ("seed", 1e300), ("seed", 2**64), ("max_tokens", 0), ("max_tokens", 10**20),
         ("lsd_decode_steps", 0), ("lsd_decode_steps", 10**9), ("temperature", -1), ("temperature", 1e300), ("temperature", "hot"),
         ("eos_threshold", 1e300), ("noise_clamp", 0), ("noise_clamp", -1), ("noise_clamp", 1e-300), ("format", "mp3"),
-        ("format", "x" * 5000), ("format", 3), ("binary", "yes"), ("voice", ""), ("voice", "v" * 129), ("voice", 5),
+        ("speed", 0.2), ("speed", 4.01), ("speed", 1e300), ("speed", "fast"), ("format", "flac"), ("format", "x" * 5000), ("format", 3), ("binary", "yes"), ("voice", ""), ("voice", "v" * 129), ("voice", 5),
         ("voice", rng.choice(HOSTILE_VOICES)),
     ])
     data = {"voice": VOICE, key: value}

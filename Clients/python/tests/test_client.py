@@ -58,6 +58,14 @@ def test_turn_yields_whole_frames_of_pcm(server, reference_pcm):
     assert np.sqrt(np.mean(samples ** 2)) > 0.01  # not silence
 
 
+@pytest.mark.parametrize("speed", [0.5, 2.0])
+def test_speed_stretches_the_turn(server, reference_pcm, speed):
+    """`speed` (a config key): the same audio time-stretched, round(samples / speed) of them."""
+    samples, _ = speak(server.url, speed=speed)
+    assert len(samples) == round(len(reference_pcm) / speed)
+    assert np.sqrt(np.mean(samples ** 2)) > 0.01
+
+
 def test_sample_rate_keeps_the_duration(server, reference_pcm):
     samples, turn = speak(server.url, sample_rate=16000)
     assert len(samples) == len(reference_pcm) * 2 // 3

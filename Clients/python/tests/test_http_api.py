@@ -36,6 +36,7 @@ def test_openai_streams_mp3_by_default(server):
     ("pcm", lambda audio: len(audio) % 3840 == 0 and len(audio) > 0),
     ("wav", lambda audio: audio[:4] == b"RIFF" and (len(audio) - 44) % 3840 == 0),
     ("opus", lambda audio: audio[:4] == b"OggS"),
+    ("flac", lambda audio: audio[:4] == b"fLaC" and audio.find(b"fLaC", 4) == -1),
 ])
 def test_openai_formats(server, response_format, check):
     client = openai.OpenAI(base_url=http_base(server) + "/v1", api_key="unused")
@@ -51,8 +52,17 @@ def test_openai_errors_are_openai_errors(server):
         client.audio.speech.create(model="tts-1", voice="alloy", input=TEXT, response_format="aac")
     assert caught.value.body["param"] == "response_format"
     with pytest.raises(openai.BadRequestError) as caught:
-        client.audio.speech.create(model="tts-1", voice="alloy", input=TEXT, speed=2.0)
+        client.audio.speech.create(model="tts-1", voice="alloy", input=TEXT, speed=4.5)
     assert caught.value.body["param"] == "speed"
+
+
+@pytest.mark.parametrize("speed", [0.25, 1.5, 4.0])
+def test_openai_speed_is_honoured(server, speed):
+    """The engine makes whole 80 ms frames (1920 samples); speed s gives round(k * 1920 / s)."""
+    client = openai.OpenAI(base_url=http_base(server) + "/v1", api_key="unused")
+    audio = client.audio.speech.create(model="tts-1", voice="alloy", input=TEXT, speed=speed, response_format="pcm").read()
+    frames = len(audio) / 2 * speed / 1920
+    assert len(audio) > 0 and abs(frames - round(frames)) * 1920 / speed < 1
 
 
 def test_openai_needs_the_servers_key(start_server):
