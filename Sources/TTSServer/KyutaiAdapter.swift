@@ -81,7 +81,7 @@ public struct KyutaiAdapter: WireAdapter {
     public mutating func open(state: SessionMachine.State) -> [WireStep] {
         switch turn {
         case .success(let config): [.machine(.config(config))]
-        case .failure(let error): failing(error)
+        case .failure(let error): refusing(error)
         }
     }
 
@@ -94,16 +94,16 @@ public struct KyutaiAdapter: WireAdapter {
             do {
                 value = try MessagePack.decode(bytes, limits: limits)
             } catch {
-                return failing(.invalidJSON(detail: "\(error)"))
+                return refusing(.invalidJSON(detail: "\(error)"))
             }
             switch value["type"]?.stringValue {
             case "Text":
-                guard let text = value["text"]?.stringValue else { return failing(.invalidText(reason: "Text needs a string \"text\"")) }
+                guard let text = value["text"]?.stringValue else { return refusing(.invalidText(reason: "Text needs a string \"text\"")) }
                 return words(text, state: state)
             case "Eos": return endOfStream(state: state)
             case "Voice": return []  // a voice embedding of Kyutai's model: not one of ours, ignored
-            case let type?: return failing(.unknownType(String(type.prefix(64))))
-            case nil: return failing(.notAMessageObject)
+            case let type?: return refusing(.unknownType(String(type.prefix(64))))
+            case nil: return refusing(.notAMessageObject)
             }
         }
     }
@@ -127,7 +127,7 @@ public struct KyutaiAdapter: WireAdapter {
     private func words(_ text: String, state: SessionMachine.State) -> [WireStep] {
         guard state == .streaming else { return [] }  // after Eos: nothing more is spoken
         guard text.unicodeScalars.count <= maxTextCharacters else {
-            return failing(.invalidText(reason: "more than \(maxTextCharacters) characters in one message"))
+            return refusing(.invalidText(reason: "more than \(maxTextCharacters) characters in one message"))
         }
         guard !text.isEmpty else { return [] }
         return [.machine(.text(text.last!.isWhitespace ? text : text + " "))]
@@ -149,6 +149,12 @@ public struct KyutaiAdapter: WireAdapter {
             }
             return .binary(MessagePack.encode(.map([(.string("type"), .string("Audio")), (.string("pcm"), .array(samples))])))
         }
+    }
+
+    /// An error of the adapter's own (not the machine's, which the glue counts as it sends
+    /// it): reported to the metrics, then `failing`.
+    private func refusing(_ error: ProtocolError) -> [WireStep] {
+        [.report(error)] + failing(error)
     }
 
     /// `{"type":"Error","message":…}`, then close.

@@ -23,6 +23,9 @@ public enum WireStep: Equatable, Sendable {
     case close(code: UInt16, reason: String)
     /// Call the adapter's `resume` now, with the machine's state as it is then.
     case resume
+    /// An error the adapter answered itself (its own frames follow): counted and logged as
+    /// the machine's errors are (`pocket_tts_errors_total{code,protocol}`).
+    case report(ProtocolError)
 }
 
 /// One session's protocol adapter. Values live on the event-loop thread, one per connection.
