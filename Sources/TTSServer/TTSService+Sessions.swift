@@ -80,7 +80,9 @@ extension TTSService {
         settings.defaultVoice = defaultVoice
         var configuration = settings.sessionConfiguration(voices: engine.voices, tokenCounter: engine.tokenCounter)
         var adapter = kind.adapterType.init(
-            request: connection.request, context: WireContext(settings: configuration.protocolSettings, voices: configuration.voices))
+            request: connection.request,
+            context: WireContext(settings: configuration.protocolSettings, voices: configuration.voices,
+                                 maxVoiceMessageBytes: config.kyutaiMaxVoiceMessageBytes))
         /// Refuses the session in the protocol's own words.
         func refuse(_ reason: String) {
             metrics.errors(.atCapacity, ProtocolLabel(kind)).increment()

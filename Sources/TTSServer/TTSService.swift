@@ -67,6 +67,9 @@ public final class TTSService: @unchecked Sendable {
             maxRequestBodyBytes: max(65536, config.maxVoiceUploadBytes + 65536), outboxCapacity: config.sendWindow + 64,
             pauseReadingLevel: config.sendWindow + 32,
             customHeaderNames: ["x-api-key", "kyutai-api-key"], closeTimeoutSeconds: options.closeTimeoutSeconds)
+        serverConfiguration.maxMessageBytesByPath = [
+            WireProtocolKind.kyutaiPath: max(config.maxMessageBytes, config.kyutaiMaxVoiceMessageBytes),
+        ]
         serverConfiguration.formFieldNames = Self.formFieldNames
         serverConfiguration.formPaths = Self.formPaths
         serverConfiguration.maxFormFieldBytes = config.maxTurnTextCharacters * 4 + 4096

@@ -169,8 +169,12 @@ private final class Socket {
     var form: FormReader?                 // form body being parsed (lws_spa)
     var stream: HTTPResponseStream?       // streamed response being written
     var discarding = false                // an oversized message is being read and dropped
+    var maxMessageBytes: Int              // the bound of a message on this socket (by its path)
 
-    init(pauseLevel: Int) { input = WebSocketInputGate(pauseLevel: pauseLevel) }
+    init(pauseLevel: Int, maxMessageBytes: Int) {
+        input = WebSocketInputGate(pauseLevel: pauseLevel)
+        self.maxMessageBytes = maxMessageBytes
+    }
 }
 
 /// Everything the loop thread owns. Handed to that thread once by `start`; after that only
@@ -554,6 +558,7 @@ private final class EventLoop: @unchecked Sendable {
         let socket = self.socket(key)
         let request = socket.upgradeRequest ?? readRequest(wsi, isWebSocketUpgrade: true)
         socket.upgradeRequest = nil
+        socket.maxMessageBytes = configuration.maxMessageBytesByPath[request.path] ?? configuration.maxMessageBytes
         let waker = self.waker
         let connection = WebSocketConnection(
             id: nextConnectionID, request: request, outboxCapacity: configuration.outboxCapacity,
@@ -578,7 +583,7 @@ private final class EventLoop: @unchecked Sendable {
             socket.fragments.removeAll(keepingCapacity: true)
             socket.fragmentsAreBinary = lws_frame_is_binary(wsi) != 0
         }
-        if socket.fragments.count + length > configuration.maxMessageBytes {
+        if socket.fragments.count + length > socket.maxMessageBytes {
             socket.fragments = []
             if isMessageEnd {
                 closeOversized(socket, connection)
@@ -602,7 +607,7 @@ private final class EventLoop: @unchecked Sendable {
 
     private func closeOversized(_ socket: Socket, _ connection: WebSocketConnection) {
         socket.discarding = false
-        connection.close(code: 1009, reason: "message exceeds \(configuration.maxMessageBytes) bytes")
+        connection.close(code: 1009, reason: "message exceeds \(socket.maxMessageBytes) bytes")
     }
 
     /// After a write: hands on held messages while the outbox has room, then reads again.
@@ -654,7 +659,7 @@ private final class EventLoop: @unchecked Sendable {
 
     private func socket(_ key: UInt) -> Socket {
         if let socket = sockets[key] { return socket }
-        let socket = Socket(pauseLevel: configuration.pauseReadingLevel)
+        let socket = Socket(pauseLevel: configuration.pauseReadingLevel, maxMessageBytes: configuration.maxMessageBytes)
         sockets[key] = socket
         return socket
     }

@@ -67,10 +67,14 @@ public struct WireContext: Sendable {
     public var settings: ProtocolSettings
     /// Voices a turn may name.
     public var voices: Set<String>
+    /// Largest Kyutai `Voice` message (`kyutai_max_voice_message_bytes`); every other message
+    /// keeps `settings.jsonLimits.maxBytes` (`max_message_bytes`).
+    public var maxVoiceMessageBytes: Int
 
-    public init(settings: ProtocolSettings, voices: Set<String>) {
+    public init(settings: ProtocolSettings, voices: Set<String>, maxVoiceMessageBytes: Int = 4 << 20) {
         self.settings = settings
         self.voices = voices
+        self.maxVoiceMessageBytes = maxVoiceMessageBytes
     }
 }
 
