@@ -97,6 +97,9 @@ public struct ServerConfig: Equatable, Sendable {
     public var maxVoiceUploadBytes = 10 << 20
     /// Longest voice upload, in seconds of audio.
     public var maxVoiceUploadSeconds = 60.0
+    /// Uploaded voices (`POST /v1/voices`) are also written to `voices_dir` as
+    /// `<voice_id>.safetensors`, offered again after a restart or reload; DELETE removes the file.
+    public var persistUploadedVoices = false
     /// OpenAI's voice names (`alloy`, ...) to this server's voices (`POST /v1/audio/speech`).
     public var openAIVoices = ServerConfig.defaultOpenAIVoices
     /// Arithmetic of FlowLM's linear layers, applied when the model loads (default
@@ -249,6 +252,13 @@ public struct ServerConfig: Equatable, Sendable {
                 throw .invalidValue(key: "metrics_access", value: value, expected: "open, api_key or off", source: source)
             }
             config.metricsAccess = access
+        },
+        Key(name: "persist_uploaded_voices", expected: "true or false") { config, value, source throws(ServerConfigError) in
+            switch value.trimmingCharacters(in: .whitespaces).lowercased() {
+            case "true", "yes", "on", "1": config.persistUploadedVoices = true
+            case "false", "no", "off", "0": config.persistUploadedVoices = false
+            default: throw .invalidValue(key: "persist_uploaded_voices", value: value, expected: "true or false", source: source)
+            }
         },
         Key(name: "normalize", expected: "true or false") { config, value, source throws(ServerConfigError) in
             switch value.trimmingCharacters(in: .whitespaces).lowercased() {
