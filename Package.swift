@@ -57,6 +57,9 @@ let package = Package(
 
         // Plain C kernels Swift cannot express (AVX-512 intrinsics), dispatched at run time.
         .target(name: "CKernels"),
+        // Plain C: an interposed `recv` that sees the mask bit of client frames, which
+        // libwebsockets keeps private (FrameMaskGuard.swift).
+        .target(name: "CFrameGuard", linkerSettings: [.linkedLibrary("dl")]),
 
         // MARK: Swift targets
         .target(name: "Kernels", dependencies: ["COpenBLAS", "CKernels"]),
@@ -76,7 +79,7 @@ let package = Package(
         .target(
             name: "TTSServer",
             dependencies: [
-                "TTSEngine", "PocketTTS", "Kernels", "AudioIO", "COpus", "COpusEnc", "CWebSockets", "CMsgPack", "CLame",
+                "TTSEngine", "PocketTTS", "Kernels", "AudioIO", "COpus", "COpusEnc", "CWebSockets", "CMsgPack", "CLame", "CFrameGuard",
                 .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -193,6 +193,8 @@ private final class EventLoop: @unchecked Sendable {
     let iface: UnsafeMutablePointer<CChar>?
     // Loop-thread state.
     private var sockets: [UInt: Socket] = [:]  // by wsi address
+    /// Descriptors whose client frames FrameMaskGuard tracks, by wsi address.
+    private var maskGuarded: [UInt: Int32] = [:]
     private var nextConnectionID: UInt64 = 1
     /// Scheduled timers by address; each fires once and is freed.
     private var timers: [UInt: (timer: UnsafeMutablePointer<cws_timer>, work: @Sendable () -> Void)] = [:]
@@ -287,7 +289,15 @@ private final class EventLoop: @unchecked Sendable {
                 _ input: UnsafeMutableRawPointer?, _ length: Int) -> Int32 {
         let key = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(wsi)))
         switch reason {
+        case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+            let descriptor = lws_get_socket_fd(wsi)  // before any byte is read from it
+            if descriptor >= 0 {
+                FrameMaskGuard.register(descriptor)
+                maskGuarded[key] = descriptor
+            }
         case LWS_CALLBACK_HTTP:
+            // A plain request before any upgrade: the tracker would not find where frames start.
+            if let descriptor = maskGuarded.removeValue(forKey: key) { FrameMaskGuard.unregister(descriptor) }
             return onHTTPRequest(wsi, key)
         case LWS_CALLBACK_HTTP_BODY:
             if let socket = sockets[key], socket.httpRequest != nil, let input {
@@ -351,6 +361,7 @@ private final class EventLoop: @unchecked Sendable {
             }
             return 0
         case LWS_CALLBACK_CLOSED, LWS_CALLBACK_CLOSED_HTTP, LWS_CALLBACK_WSI_DESTROY:
+            if let descriptor = maskGuarded.removeValue(forKey: key) { FrameMaskGuard.unregister(descriptor) }
             if let socket = sockets.removeValue(forKey: key) {
                 if let connection = socket.connection {
                     connection.outbox.shutDown()
@@ -579,6 +590,10 @@ private final class EventLoop: @unchecked Sendable {
             return 0
         }
         if connection.outbox.isClosing { return 0 }  // closing: nothing more is handed on
+        if let descriptor = maskGuarded[key], FrameMaskGuard.receivedUnmaskedFrame(descriptor) {
+            connection.close(code: 1002, reason: "client frames must be masked")  // RFC 6455 5.1
+            return 0
+        }
         if lws_is_first_fragment(wsi) != 0 {
             socket.fragments.removeAll(keepingCapacity: true)
             socket.fragmentsAreBinary = lws_frame_is_binary(wsi) != 0
