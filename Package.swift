@@ -6,8 +6,8 @@
 //
 //   pocket-tts (PocketTTSCLI)   the command line: thin
 //     TTSServer      libwebsockets event loop, protocols, sessions, encoders, /metrics -> TTSEngine,
-//                    AudioIO, PocketTTS, Kernels (Precision), COpus, COpusEnc, CWebSockets, swift-log, Yams,
-//                    swift-metrics + swift-prometheus
+//                    AudioIO, PocketTTS, Kernels (Precision), COpus, COpusEnc, CWebSockets, CFrameGuard,
+//                    swift-log, Yams, swift-metrics + swift-prometheus
 //       TTSEngine    producer/consumer threads, streams, the voice library -> PocketTTS, ModelHub,
 //                    AudioIO, Kernels, swift-crypto
 //         PocketTTS  the model: config, weights, tokenizer, text, FlowLM, Mimi, voice states;
@@ -17,7 +17,8 @@
 //         ModelHub   Hugging Face cache, download, checksums, progress -> swift-crypto, Yams
 //         AudioIO    audio files and resampling -> CSndFile, CSoxr
 //   C: COpenBLAS COpus COpusEnc COpusFile CWebSockets CMsgPack CSndFile CSoxr (system libraries),
-//      CSentencePiece (extern "C" over libsentencepiece), CKernels (AVX-512 kernels)
+//      CSentencePiece (extern "C" over libsentencepiece), CKernels (AVX-512 kernels),
+//      CFrameGuard (an interposed recv that sees client frames' mask bit)
 //   Benchmarks/: engine-bench and kernel-bench (speed, not tests); pocket-tts-bench is the Python client's
 import PackageDescription
 

@@ -113,10 +113,14 @@ int frame_guard_unmasked(int fd) {
 typedef ssize_t (*recv_function)(int, void *, size_t, int);
 static _Atomic(recv_function) libc_recv;
 
+// Under ThreadSanitizer or AddressSanitizer their runtime (linked into the executable) defines
+// `recv` weakly, which this one replaces: calling their interceptor keeps what they check.
+extern ssize_t __interceptor_recv(int, void *, size_t, int) __attribute__((weak));
+
 ssize_t recv(int fd, void *buffer, size_t length, int flags) {
     recv_function real = atomic_load_explicit(&libc_recv, memory_order_acquire);
     if (!real) {
-        real = (recv_function)dlsym(RTLD_NEXT, "recv");
+        real = __interceptor_recv ? __interceptor_recv : (recv_function)dlsym(RTLD_NEXT, "recv");
         atomic_store_explicit(&libc_recv, real, memory_order_release);
     }
     // recv is recvfrom without an address (POSIX): the fallback if the lookup ever failed.
