@@ -6,8 +6,8 @@
 //
 //   pocket-tts (PocketTTSCLI)   the command line: thin
 //     TTSServer      libwebsockets event loop, protocols, sessions, encoders, /metrics -> TTSEngine,
-//                    AudioIO, PocketTTS, Kernels (Precision), COpus, COpusEnc, CWebSockets, swift-log, Yams,
-//                    swift-metrics + swift-prometheus
+//                    AudioIO, PocketTTS, Kernels (Precision), COpus, COpusEnc, CWebSockets, CFrameGuard,
+//                    swift-log, Yams, swift-metrics + swift-prometheus
 //       TTSEngine    producer/consumer threads, streams, the voice library -> PocketTTS, ModelHub,
 //                    AudioIO, Kernels, swift-crypto
 //         PocketTTS  the model: config, weights, tokenizer, text, FlowLM, Mimi, voice states;
@@ -17,7 +17,8 @@
 //         ModelHub   Hugging Face cache, download, checksums, progress -> swift-crypto, Yams
 //         AudioIO    audio files, resampling, time stretching -> CSndFile, CSoxr, CRubberBand
 //   C: COpenBLAS COpus COpusEnc COpusFile CWebSockets CMsgPack CSndFile CSoxr CLame CRubberBand (system libraries),
-//      CSentencePiece (extern "C" over libsentencepiece), CKernels (AVX-512 kernels)
+//      CSentencePiece (extern "C" over libsentencepiece), CKernels (AVX-512 kernels),
+//      CFrameGuard (an interposed recv that sees client frames' mask bit)
 //   Benchmarks/: engine-bench and kernel-bench (speed, not tests); pocket-tts-bench is the Python client's
 import PackageDescription
 
@@ -58,6 +59,9 @@ let package = Package(
 
         // Plain C kernels Swift cannot express (AVX-512 intrinsics), dispatched at run time.
         .target(name: "CKernels"),
+        // Plain C: an interposed `recv` that sees the mask bit of client frames, which
+        // libwebsockets keeps private (FrameMaskGuard.swift).
+        .target(name: "CFrameGuard", linkerSettings: [.linkedLibrary("dl")]),
 
         // MARK: Swift targets
         .target(name: "Kernels", dependencies: ["COpenBLAS", "CKernels"]),
@@ -77,7 +81,7 @@ let package = Package(
         .target(
             name: "TTSServer",
             dependencies: [
-                "TTSEngine", "PocketTTS", "Kernels", "AudioIO", "COpus", "COpusEnc", "CWebSockets", "CMsgPack", "CLame",
+                "TTSEngine", "PocketTTS", "Kernels", "AudioIO", "COpus", "COpusEnc", "CWebSockets", "CMsgPack", "CLame", "CFrameGuard",
                 .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -98,10 +98,9 @@ def start_instance(binary: Path, model: list[str], tokenizer: Path, voice: Path,
 
 def sessions_opened(port: int) -> int:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as answer:
-        for line in answer.read().decode().splitlines():
-            if line.startswith("pocket_tts_sessions_opened_total"):
-                return int(float(line.split()[-1]))
-    return 0
+        lines = answer.read().decode().splitlines()
+    # One series per protocol: pocket_tts_sessions_opened_total{protocol="native"}.
+    return int(sum(float(line.split()[-1]) for line in lines if line.startswith("pocket_tts_sessions_opened_total")))
 
 
 def main() -> int:

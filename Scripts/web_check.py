@@ -136,10 +136,9 @@ def cancelled_turns(base: str) -> float:
     """pocket_tts_turns_total{outcome="cancelled"} from /metrics."""
     request = urllib.request.Request(base + "/metrics", headers={"X-API-Key": API_KEY})
     with urllib.request.urlopen(request, timeout=5) as response:
-        for line in response.read().decode().splitlines():
-            if line.startswith('pocket_tts_turns_total{outcome="cancelled"}'):
-                return float(line.split()[-1])
-    return 0.0
+        lines = response.read().decode().splitlines()
+    # One series per protocol: pocket_tts_turns_total{outcome="cancelled",protocol="native"}.
+    return sum(float(line.split()[-1]) for line in lines if line.startswith('pocket_tts_turns_total{outcome="cancelled"'))
 
 
 async def stop_turn(devtools: DevTools, base: str, text: str, timeout: float) -> dict:

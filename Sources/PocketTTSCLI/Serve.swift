@@ -137,6 +137,10 @@ struct Serve: ParsableCommand {
     private func loadVoices(model ttsModel: TTSModel, config: ServerConfig, logger: Logger) throws
         -> (registry: VoiceRegistry, defaultVoice: String) {
         var isDirectory: ObjCBool = false
+        if config.persistUploadedVoices, voicesDir == nil, !FileManager.default.fileExists(atPath: config.voicesDirectory) {
+            // Uploads are persisted there (persist_uploaded_voices): made now, so that the library watches it.
+            try FileManager.default.createDirectory(atPath: config.voicesDirectory, withIntermediateDirectories: true)
+        }
         let hasDirectory = FileManager.default.fileExists(atPath: config.voicesDirectory, isDirectory: &isDirectory) && isDirectory.boolValue
         if voicesDir != nil, !hasDirectory { throw ValidationError("--voices-dir '\(config.voicesDirectory)' is not a directory") }
         // No cache: the table holds the states, and a reload reuses those of unchanged files.

@@ -3,6 +3,13 @@
 // the bytes go to a temporary file named by us (never by the client) for libsndfile, and are
 // encoded by the voice library. Registration is kept small and apart so that it can move into
 // the voice library's snapshot of served voices.
+//
+// Persistence (the server's `persist_uploaded_voices`): a voice added with a `persistIn`
+// directory (the voices directory) is also written to the voices directory as `<id>.safetensors` (a voice state,
+// as `export-voice` writes it), through a hidden temporary file renamed into place, so a reader
+// never sees half a file. The directory then offers it after a restart or a reload, as any
+// voice file. The file name is the content id, never anything the client sent; `remove` deletes
+// it. Files count against `capacity` with the voices in memory.
 import AudioIO
 import Crypto
 import Foundation
@@ -26,6 +33,8 @@ public final class UploadedVoices: Sendable {
         case empty
         case tooLarge(bytes: Int, limit: Int)
         case voice(VoiceLibraryError)
+        /// Persisting was asked for and the file could not be written.
+        case notSaved(String)
 
         public var description: String {
             switch self {
@@ -33,6 +42,7 @@ public final class UploadedVoices: Sendable {
             case .empty: "the audio file is empty"
             case .tooLarge(let bytes, let limit): "the audio file has \(bytes) bytes; at most \(limit) are accepted"
             case .voice(let error): Self.clientDescription(error)
+            case .notSaved: "the voice could not be saved on the server"
             }
         }
 
@@ -54,14 +64,40 @@ public final class UploadedVoices: Sendable {
         idPrefix + SHA256.hash(data: bytes).prefix(8).map { String(format: "%02x", $0) }.joined()
     }
 
-    /// Encodes `bytes` (any format libsndfile reads) into a voice and keeps it. Slow (reads and
-    /// encodes audio): never on the event-loop thread. The same bytes give the same id, encoded once.
-    public func add(audio bytes: [UInt8], maxBytes: Int, maxSeconds: Double, library: VoiceLibrary) throws(UploadError) -> String {
+    /// True for what `id(of:)` makes: the prefix and 16 lowercase hex digits.
+    public static func isID(_ text: String) -> Bool {
+        guard text.hasPrefix(idPrefix) else { return false }
+        let hex = text.utf8.dropFirst(idPrefix.utf8.count)
+        return hex.count == 16 && hex.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    }
+
+    /// The file of a persisted voice `id` in `directory`.
+    public static func file(of id: String, in directory: String) -> String {
+        URL(fileURLWithPath: directory).appendingPathComponent(id + ".safetensors").path
+    }
+
+    /// Ids of the voices persisted in `directory` (listed now: not on the event-loop thread).
+    public static func persistedIDs(in directory: String) -> Set<String> {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return Set(names.compactMap { name in
+            guard name.hasSuffix(".safetensors") else { return nil }
+            let id = String(name.dropLast(".safetensors".count))
+            return isID(id) ? id : nil
+        })
+    }
+
+    /// Encodes `bytes` (any format libsndfile reads) into a voice and keeps it; with a
+    /// `persistIn` directory, also as a file there. Slow (reads and encodes audio, writes the
+    /// file): never on the event-loop thread. The same bytes give the same id, encoded once.
+    public func add(audio bytes: [UInt8], maxBytes: Int, maxSeconds: Double, library: VoiceLibrary,
+                    persistIn directory: String? = nil) throws(UploadError) -> String {
         guard !bytes.isEmpty else { throw .empty }
         guard bytes.count <= maxBytes else { throw .tooLarge(bytes: bytes.count, limit: maxBytes) }
         let id = Self.id(of: bytes)
-        if states.withLock({ $0[id] != nil }) { return id }
-        guard states.withLock({ $0.count < capacity }) else { throw .full(capacity: capacity) }
+        let persisted = directory.map(Self.persistedIDs(in:)) ?? []
+        let kept = states.withLock { Set($0.keys) }.union(persisted)
+        if states.withLock({ $0[id] != nil }), directory == nil || persisted.contains(id) { return id }
+        guard kept.contains(id) || kept.count < capacity else { throw .full(capacity: capacity) }
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("pocket-tts-\(UUID().uuidString).wav").path
         guard FileManager.default.createFile(atPath: path, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) else {
             throw .voice(.encodingFailed(source: "upload", reason: "cannot write a temporary file"))
@@ -72,6 +108,7 @@ public final class UploadedVoices: Sendable {
         }
         let state: FlowLM.State
         do { state = try library.voice(fromFile: path) } catch { throw .voice(error) }
+        if let directory, !persisted.contains(id) { try Self.write(state, id: id, into: directory, model: library.model) }
         try states.withLock { states throws(UploadError) in
             guard states[id] != nil || states.count < capacity else { throw .full(capacity: capacity) }
             states[id] = state
@@ -79,10 +116,32 @@ public final class UploadedVoices: Sendable {
         return id
     }
 
-    /// Forgets a voice; false if there was none with that id.
+    /// Writes `state` as `<id>.safetensors` in `directory`: a hidden temporary file (which
+    /// directory listings skip), renamed into place.
+    private static func write(_ state: FlowLM.State, id: String, into directory: String, model: TTSModel) throws(UploadError) {
+        let final = file(of: id, in: directory)
+        let temporary = URL(fileURLWithPath: directory).appendingPathComponent(".\(id).\(UUID().uuidString).tmp").path
+        do {
+            try model.exportVoice(state, to: temporary)
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw .notSaved("\(error)")
+        }
+        guard rename(temporary, final) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw .notSaved("rename to \(final): \(reason)")
+        }
+    }
+
+    /// Forgets a voice, and deletes its file in `persistedIn` if there is one; false if there
+    /// was neither. With a directory it deletes a file: never on the event-loop thread.
     @discardableResult
-    public func remove(_ id: String) -> Bool {
-        states.withLock { $0.removeValue(forKey: id) != nil }
+    public func remove(_ id: String, persistedIn directory: String? = nil) -> Bool {
+        let inMemory = states.withLock { $0.removeValue(forKey: id) != nil }
+        guard let directory, Self.isID(id) else { return inMemory }
+        let onDisk = (try? FileManager.default.removeItem(atPath: Self.file(of: id, in: directory))) != nil
+        return inMemory || onDisk
     }
 
     public func state(_ id: String) -> FlowLM.State? { states.withLock { $0[id] } }

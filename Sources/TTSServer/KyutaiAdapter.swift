@@ -10,6 +10,15 @@
 //
 // Messages are msgpack maps (MessagePack.swift); the words go through the turn's live-text
 // segmenter like any text. The server pings every 10 s and closes a client silent for 30 s.
+//
+// `{"type":"Voice","embeddings":[f32…],"shape":[…]}` (unmute sends one before the first Text) is
+// accepted and ignored, at any time and whatever its content, without a reply: it carries a
+// speaker embedding of Kyutai's DSM TTS, which is not a Pocket voice state (a Pocket voice is a
+// FlowLM prompt prefilled from audio), so the `voice` query names the voice. Such a message is
+// large (a [1, 125, 1024] embedding is 0.6 MB as f32, 1.2 MB as Python's f64), so this path has
+// its own message bound, `kyutai_max_voice_message_bytes` (4 MB); any other message above
+// `max_message_bytes` is closed with 1009, as on every path. A Voice is checked by
+// `MessagePackLimits` (size, depth, elements) and only its "type" is converted.
 
 public struct KyutaiAdapter: WireAdapter {
     /// The audio framings of `format`.
@@ -28,10 +37,16 @@ public struct KyutaiAdapter: WireAdapter {
     let turn: Result<TurnConfig, ProtocolError>
     let format: Format
     let limits: MessagePackLimits
+    /// The bounds of a message larger than `limits.maxBytes`: only a Voice may be.
+    let voiceLimits: MessagePackLimits
     let maxTextCharacters: Int
 
     public init(request: HTTPRequest, context: WireContext) {
-        limits = MessagePackLimits()  // the socket's max_message_bytes bounds a message first
+        let maxBytes = context.settings.jsonLimits.maxBytes  // max_message_bytes
+        limits = MessagePackLimits(maxBytes: maxBytes)
+        // Every element takes at least 5 bytes in an embedding of floats (f32).
+        let maxVoiceBytes = max(maxBytes, context.maxVoiceMessageBytes)
+        voiceLimits = MessagePackLimits(maxBytes: maxVoiceBytes, maxElements: max(limits.maxElements, maxVoiceBytes / 5))
         maxTextCharacters = context.settings.maxTextMessageCharacters
         let formatName = request.query["format"] ?? Format.oggOpus.rawValue
         format = Format(rawValue: formatName) ?? .oggOpus
@@ -82,29 +97,33 @@ public struct KyutaiAdapter: WireAdapter {
     public mutating func open(state: SessionMachine.State) -> [WireStep] {
         switch turn {
         case .success(let config): [.machine(.config(config))]
-        case .failure(let error): failing(error)
+        case .failure(let error): refusing(error)
         }
     }
 
     public mutating func receive(_ message: WebSocketMessage, state: SessionMachine.State) -> [WireStep] {
         switch message {
-        case .text(let text): return words(text, state: state)
+        case .text(let text):
+            guard text.utf8.count <= limits.maxBytes else { return tooLarge() }
+            return words(text, state: state)
         case .binary([0]): return endOfStream(state: state)
         case .binary(let bytes):
+            let isLarge = bytes.count > limits.maxBytes
             let value: MessagePackValue
             do {
-                value = try MessagePack.decode(bytes, limits: limits)
+                value = try MessagePack.decode(bytes, limits: isLarge ? voiceLimits : limits, keys: isLarge ? ["type"] : nil)
             } catch {
-                return failing(.invalidJSON(detail: "\(error)"))
+                return refusing(.invalidJSON(detail: "\(error)"))
             }
+            if isLarge, value["type"]?.stringValue != "Voice" { return tooLarge() }
             switch value["type"]?.stringValue {
             case "Text":
-                guard let text = value["text"]?.stringValue else { return failing(.invalidText(reason: "Text needs a string \"text\"")) }
+                guard let text = value["text"]?.stringValue else { return refusing(.invalidText(reason: "Text needs a string \"text\"")) }
                 return words(text, state: state)
             case "Eos": return endOfStream(state: state)
-            case "Voice": return []  // a voice embedding of Kyutai's model: not one of ours, ignored
-            case let type?: return failing(.unknownType(String(type.prefix(64))))
-            case nil: return failing(.notAMessageObject)
+            case "Voice": return []  // a speaker embedding of Kyutai's model, not a Pocket voice: ignored
+            case let type?: return refusing(.unknownType(String(type.prefix(64))))
+            case nil: return refusing(.notAMessageObject)
             }
         }
     }
@@ -128,7 +147,7 @@ public struct KyutaiAdapter: WireAdapter {
     private func words(_ text: String, state: SessionMachine.State) -> [WireStep] {
         guard state == .streaming else { return [] }  // after Eos: nothing more is spoken
         guard text.unicodeScalars.count <= maxTextCharacters else {
-            return failing(.invalidText(reason: "more than \(maxTextCharacters) characters in one message"))
+            return refusing(.invalidText(reason: "more than \(maxTextCharacters) characters in one message"))
         }
         guard !text.isEmpty else { return [] }
         return [.machine(.text(text.last!.isWhitespace ? text : text + " "))]
@@ -150,6 +169,17 @@ public struct KyutaiAdapter: WireAdapter {
             }
             return .binary(MessagePack.encode(.map([(.string("type"), .string("Audio")), (.string("pcm"), .array(samples))])))
         }
+    }
+
+    /// A message other than a Voice above `max_message_bytes`: closed as the socket closes one.
+    private func tooLarge() -> [WireStep] {
+        [.close(code: 1009, reason: "message exceeds \(limits.maxBytes) bytes")]
+    }
+
+    /// An error of the adapter's own (not the machine's, which the glue counts as it sends
+    /// it): reported to the metrics, then `failing`.
+    private func refusing(_ error: ProtocolError) -> [WireStep] {
+        [.report(error)] + failing(error)
     }
 
     /// `{"type":"Error","message":…}`, then close.

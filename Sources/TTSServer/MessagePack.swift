@@ -63,8 +63,10 @@ public enum MessagePackError: Error, Equatable, Sendable, CustomStringConvertibl
 }
 
 public enum MessagePack {
-    /// Decodes exactly one value filling `bytes`, after `limits.check`.
-    public static func decode(_ bytes: [UInt8], limits: MessagePackLimits = MessagePackLimits()) throws(MessagePackError) -> MessagePackValue {
+    /// Decodes exactly one value filling `bytes`, after `limits.check`. With `keys`, a map's
+    /// values under other keys come back as `.null` (they are checked, not converted).
+    public static func decode(_ bytes: [UInt8], limits: MessagePackLimits = MessagePackLimits(),
+                              keys: Set<String>? = nil) throws(MessagePackError) -> MessagePackValue {
         try limits.check(bytes)
         var unpacked = msgpack_unpacked()
         msgpack_unpacked_init(&unpacked)
@@ -77,7 +79,16 @@ public enum MessagePack {
         }
         guard status == MSGPACK_UNPACK_SUCCESS else { throw .malformed("msgpack-c status \(status.rawValue)") }
         guard offset == bytes.count else { throw .malformed("\(bytes.count - offset) bytes after the value") }
-        return value(of: unpacked.data)
+        guard let keys else { return value(of: unpacked.data) }
+        // A map's other values stay msgpack-c's: a large embedding costs no Swift values.
+        guard unpacked.data.type == MSGPACK_OBJECT_MAP else { return value(of: unpacked.data) }
+        let map = unpacked.data.via.map
+        let pairs = UnsafeBufferPointer(start: map.ptr, count: Int(map.size))
+        return .map(pairs.map { pair in
+            let key = value(of: pair.key)
+            guard let name = key.stringValue, keys.contains(name) else { return (key, .null) }
+            return (key, value(of: pair.val))
+        })
     }
 
     /// The msgpack bytes of `value` (floats as float32, doubles as float64).

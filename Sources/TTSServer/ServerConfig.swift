@@ -81,6 +81,10 @@ public struct ServerConfig: Equatable, Sendable {
     public var sendWindow = 8
     /// Largest client frame accepted.
     public var maxMessageBytes = 65536
+    /// Largest Kyutai `Voice` message (`/api/tts_streaming`): a voice embedding in msgpack,
+    /// e.g. [1, 125, 1024] floats (0.6 MB as f32, 1.2 MB as Python's f64); other messages on
+    /// that path keep `max_message_bytes`.
+    public var kyutaiMaxVoiceMessageBytes = 4 << 20
     /// Arrays and objects a client's JSON message may nest (checked before parsing).
     public var maxJSONDepth = 32
     /// Who may read `/metrics`.
@@ -93,6 +97,9 @@ public struct ServerConfig: Equatable, Sendable {
     public var maxVoiceUploadBytes = 10 << 20
     /// Longest voice upload, in seconds of audio.
     public var maxVoiceUploadSeconds = 60.0
+    /// Uploaded voices (`POST /v1/voices`) are also written to `voices_dir` as
+    /// `<voice_id>.safetensors`, offered again after a restart or reload; DELETE removes the file.
+    public var persistUploadedVoices = false
     /// OpenAI's voice names (`alloy`, ...) to this server's voices (`POST /v1/audio/speech`).
     public var openAIVoices = ServerConfig.defaultOpenAIVoices
     /// Arithmetic of FlowLM's linear layers, applied when the model loads (default
@@ -238,12 +245,20 @@ public struct ServerConfig: Equatable, Sendable {
         integer("max_queued_audio", \.maxQueuedAudio, 1...1_000_000),
         integer("send_window", \.sendWindow, 1...10_000),
         integer("max_message_bytes", \.maxMessageBytes, 1024...(64 << 20)),
+        integer("kyutai_max_voice_message_bytes", \.kyutaiMaxVoiceMessageBytes, 1024...(64 << 20)),
         integer("max_json_depth", \.maxJSONDepth, 1...JSONLimits.depthCeiling),
         Key(name: "metrics_access", expected: "open, api_key or off") { config, value, source throws(ServerConfigError) in
             guard let access = MetricsAccess(rawValue: value.trimmingCharacters(in: .whitespaces)) else {
                 throw .invalidValue(key: "metrics_access", value: value, expected: "open, api_key or off", source: source)
             }
             config.metricsAccess = access
+        },
+        Key(name: "persist_uploaded_voices", expected: "true or false") { config, value, source throws(ServerConfigError) in
+            switch value.trimmingCharacters(in: .whitespaces).lowercased() {
+            case "true", "yes", "on", "1": config.persistUploadedVoices = true
+            case "false", "no", "off", "0": config.persistUploadedVoices = false
+            default: throw .invalidValue(key: "persist_uploaded_voices", value: value, expected: "true or false", source: source)
+            }
         },
         Key(name: "normalize", expected: "true or false") { config, value, source throws(ServerConfigError) in
             switch value.trimmingCharacters(in: .whitespaces).lowercased() {

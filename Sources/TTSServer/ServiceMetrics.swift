@@ -5,34 +5,81 @@
 // global `MetricsSystem`: one process may run several services (the tests do), each with its
 // own /metrics. Every metric is safe to update from any thread; counters and the gauge are
 // atomics (no lock on the per-frame path), the histograms take their own lock once per turn.
+//
+// Sessions, turns, errors, slow-client closes and time to first audio carry a `protocol` label
+// (`ProtocolLabel`: native, kyutai, deepgram, http_tts, openai), one series per protocol made up
+// front; the audio counters and the real-time factor are the engine's, for all protocols at once.
 import CoreMetrics
 import Prometheus
 
-/// The service's counters, gauge and histograms, in one Prometheus registry.
+/// The protocol a session or request speaks, as the metrics label it (`protocol="..."`).
+public enum ProtocolLabel: String, Sendable, CaseIterable {
+    case native, kyutai, deepgram
+    /// `POST /tts`, the reference server's form API.
+    case httpTTS = "http_tts"
+    /// `POST /v1/audio/speech`.
+    case openai
+
+    public init(_ kind: WireProtocolKind) {
+        switch kind {
+        case .native: self = .native
+        case .kyutai: self = .kyutai
+        case .deepgram: self = .deepgram
+        }
+    }
+
+    /// The label of an HTTP speech request by its path.
+    public init(httpPath path: String) {
+        self = path == "/v1/audio/speech" ? .openai : .httpTTS
+    }
+}
+
+/// The service's counters, gauges and histograms, in one Prometheus registry.
 public final class ServiceMetrics: Sendable {
     /// What /metrics renders.
     public let registry: PrometheusCollectorRegistry
-    /// WebSocket sessions open now (`pocket_tts_sessions`).
-    public let sessions: Meter
-    public let sessionsOpened: CoreMetrics.Counter
-    /// Audio messages handed to client sockets (one per 80 ms frame, except `ogg` pages).
-    public let audioMessagesSent: CoreMetrics.Counter
     /// 80 ms frames the engine decoded for live turns.
     public let audioFrames: CoreMetrics.Counter
     public let audioSeconds: FloatingPointCounter
-    /// From a turn's first sentence handed to the engine to its first audio message sent.
-    public let timeToFirstAudio: CoreMetrics.Timer
+    /// Audio messages handed to clients (one per 80 ms frame, except `ogg` pages).
+    public let audioMessagesSent: CoreMetrics.Counter
     /// Per completed turn: wall time from the first sentence to the last audio decoded, over
     /// the audio's duration (< 1 is faster than real time).
     public let realTimeFactor: Recorder
     /// After a flush, audio decoded later than a client playing in real time would need it.
     public let underruns: CoreMetrics.Counter
-    /// Sessions closed because the client did not read its audio.
-    public let slowClientCloses: CoreMetrics.Counter
-    /// One series per wire code and per outcome, made up front: every series shows from the
-    /// start (at 0), and counting one is a dictionary read, not a registry lookup.
-    private let errorCounters: [ProtocolError.Code: CoreMetrics.Counter]
-    private let turnCounters: [TurnOutcome: CoreMetrics.Counter]
+    /// The series of each protocol.
+    private let byProtocol: [ProtocolLabel: ProtocolSeries]
+
+    /// One protocol's series. Every wire code and outcome is made up front: every series shows
+    /// from the start (at 0), and counting one is a dictionary read, not a registry lookup.
+    struct ProtocolSeries: Sendable {
+        /// Sessions (WebSocket) or speech requests (HTTP) open now (`pocket_tts_sessions`).
+        let sessions: Meter
+        let sessionsOpened: CoreMetrics.Counter
+        /// From a turn's first sentence handed to the engine to its first audio message sent.
+        let timeToFirstAudio: CoreMetrics.Timer
+        /// Sessions closed because the client did not read its audio.
+        let slowClientCloses: CoreMetrics.Counter
+        let errors: [ProtocolError.Code: CoreMetrics.Counter]
+        let turns: [TurnOutcome: CoreMetrics.Counter]
+
+        init(_ label: ProtocolLabel, factory: PrometheusMetricsFactory) {
+            let dimension = ("protocol", label.rawValue)
+            sessions = Meter(label: "pocket_tts_sessions", dimensions: [dimension], factory: factory)
+            sessionsOpened = CoreMetrics.Counter(label: "pocket_tts_sessions_opened_total", dimensions: [dimension], factory: factory)
+            timeToFirstAudio = CoreMetrics.Timer(label: "pocket_tts_time_to_first_audio_seconds", dimensions: [dimension], factory: factory)
+            slowClientCloses = CoreMetrics.Counter(label: "pocket_tts_slow_client_closes_total", dimensions: [dimension], factory: factory)
+            errors = Dictionary(uniqueKeysWithValues: ProtocolError.Code.allCases.map { code in
+                (code, CoreMetrics.Counter(label: "pocket_tts_errors_total", dimensions: [("code", code.rawValue), dimension],
+                                           factory: factory))
+            })
+            turns = Dictionary(uniqueKeysWithValues: TurnOutcome.allCases.map { outcome in
+                (outcome, CoreMetrics.Counter(label: "pocket_tts_turns_total", dimensions: [("outcome", outcome.rawValue), dimension],
+                                              factory: factory))
+            })
+        }
+    }
 
     /// Histogram bounds (upper bounds; `+Inf` is implied).
     static let timeToFirstAudioBuckets: [Duration] = [
@@ -47,31 +94,38 @@ public final class ServiceMetrics: Sendable {
         factory.durationHistogramBuckets = ["pocket_tts_time_to_first_audio_seconds": Self.timeToFirstAudioBuckets]
         factory.valueHistogramBuckets = ["pocket_tts_real_time_factor": Self.realTimeFactorBuckets]
 
-        sessions = Meter(label: "pocket_tts_sessions", factory: factory)
-        sessionsOpened = CoreMetrics.Counter(label: "pocket_tts_sessions_opened_total", factory: factory)
         audioMessagesSent = CoreMetrics.Counter(label: "pocket_tts_audio_messages_sent_total", factory: factory)
         audioFrames = CoreMetrics.Counter(label: "pocket_tts_audio_frames_total", factory: factory)
         audioSeconds = FloatingPointCounter(label: "pocket_tts_audio_seconds_total", factory: factory)
-        timeToFirstAudio = CoreMetrics.Timer(label: "pocket_tts_time_to_first_audio_seconds", factory: factory)
         realTimeFactor = Recorder(label: "pocket_tts_real_time_factor", aggregate: true, factory: factory)
         underruns = CoreMetrics.Counter(label: "pocket_tts_underruns_total", factory: factory)
-        slowClientCloses = CoreMetrics.Counter(label: "pocket_tts_slow_client_closes_total", factory: factory)
-        errorCounters = Dictionary(uniqueKeysWithValues: ProtocolError.Code.allCases.map { code in
-            (code, CoreMetrics.Counter(label: "pocket_tts_errors_total", dimensions: [("code", code.rawValue)], factory: factory))
-        })
-        turnCounters = Dictionary(uniqueKeysWithValues: TurnOutcome.allCases.map { outcome in
-            (outcome, CoreMetrics.Counter(label: "pocket_tts_turns_total", dimensions: [("outcome", outcome.rawValue)], factory: factory))
-        })
+        byProtocol = Dictionary(uniqueKeysWithValues: ProtocolLabel.allCases.map { ($0, ProtocolSeries($0, factory: factory)) })
     }
 
-    /// Error messages sent to clients, by wire code (`pocket_tts_errors_total{code}`).
-    public func errors(_ code: ProtocolError.Code) -> CoreMetrics.Counter {
-        errorCounters[code]!  // every case is made in init
+    private func series(_ label: ProtocolLabel) -> ProtocolSeries {
+        byProtocol[label]!  // every case is made in init
     }
 
-    /// Turns ended, by outcome (`pocket_tts_turns_total{outcome}`).
-    public func turns(_ outcome: TurnOutcome) -> CoreMetrics.Counter {
-        turnCounters[outcome]!  // every case is made in init
+    /// Sessions open now (`pocket_tts_sessions{protocol}`).
+    public func sessions(_ label: ProtocolLabel) -> Meter { series(label).sessions }
+
+    /// Sessions opened (`pocket_tts_sessions_opened_total{protocol}`).
+    public func sessionsOpened(_ label: ProtocolLabel) -> CoreMetrics.Counter { series(label).sessionsOpened }
+
+    /// `pocket_tts_time_to_first_audio_seconds{protocol}`.
+    public func timeToFirstAudio(_ label: ProtocolLabel) -> CoreMetrics.Timer { series(label).timeToFirstAudio }
+
+    /// `pocket_tts_slow_client_closes_total{protocol}`.
+    public func slowClientCloses(_ label: ProtocolLabel) -> CoreMetrics.Counter { series(label).slowClientCloses }
+
+    /// Error messages sent to clients, by wire code (`pocket_tts_errors_total{code,protocol}`).
+    public func errors(_ code: ProtocolError.Code, _ label: ProtocolLabel) -> CoreMetrics.Counter {
+        series(label).errors[code]!  // every case is made in init
+    }
+
+    /// Turns ended, by outcome (`pocket_tts_turns_total{outcome,protocol}`).
+    public func turns(_ outcome: TurnOutcome, _ label: ProtocolLabel) -> CoreMetrics.Counter {
+        series(label).turns[outcome]!  // every case is made in init
     }
 
     /// Every series in the Prometheus text format 0.0.4.

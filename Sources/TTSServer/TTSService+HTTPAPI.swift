@@ -28,7 +28,7 @@ extension TTSService {
         case ("POST", "/v1/voices"):
             uploadVoice(request, stream)
         case ("DELETE", let path) where path.hasPrefix("/v1/voices/"):
-            stream.respond(deleteVoice(String(path.dropFirst("/v1/voices/".count)), request))
+            deleteVoice(String(path.dropFirst("/v1/voices/".count)), request, stream)
         default:
             return false
         }
@@ -61,7 +61,7 @@ extension TTSService {
     /// Where a served voice comes from.
     func voiceSource(_ name: String) -> String {
         let adapter = engine as? EngineSpeechAdapter
-        if adapter?.uploads.ids.contains(name) == true { return "upload" }
+        if adapter?.uploads.ids.contains(name) == true || UploadedVoices.isID(name) { return "upload" }
         switch adapter?.voiceRegistry.table.entries[name]?.origin {
         case .loaded?:
             let fromDirectory = adapter?.voiceRegistry.library?.configuration.directory != nil
@@ -146,26 +146,38 @@ extension TTSService {
 
     // MARK: Voices
 
+    /// Where uploaded voices are persisted: the voices directory when `persist_uploaded_voices`.
+    var uploadDirectory: String? {
+        guard config.persistUploadedVoices else { return nil }
+        return (engine as? EngineSpeechAdapter)?.voiceRegistry.library?.configuration.directory
+    }
+
     /// Clones `bytes` on a worker; `then` runs on the loop with the voice id and whether it is new.
-    func cloneVoice(_ bytes: [UInt8], stream: HTTPResponseStream, refuse: @escaping @Sendable (String) -> HTTPResponse,
-                    then: @escaping @Sendable (String, Bool) -> Void) {
+    /// `persist`: kept in the voices directory too, when the server persists uploads.
+    func cloneVoice(_ bytes: [UInt8], stream: HTTPResponseStream, persist: Bool = false,
+                    refuse: @escaping @Sendable (String) -> HTTPResponse, then: @escaping @Sendable (String, Bool) -> Void) {
         guard let adapter = engine as? EngineSpeechAdapter, let library = adapter.voiceRegistry.library else {
             return stream.answer(refuse("voice cloning is not available on this server"))
         }
         let maxBytes = config.maxVoiceUploadBytes
         let maxSeconds = config.maxVoiceUploadSeconds
+        let directory = persist ? uploadDirectory : nil
+        let logger = self.logger
         DispatchQueue.global(qos: .userInitiated).async { [weak self] in
             let known = adapter.uploads.ids
             let result: Result<String, UploadedVoices.UploadError>
             do throws(UploadedVoices.UploadError) {
-                result = .success(try adapter.uploads.add(audio: bytes, maxBytes: maxBytes, maxSeconds: maxSeconds, library: library))
+                result = .success(try adapter.uploads.add(audio: bytes, maxBytes: maxBytes, maxSeconds: maxSeconds, library: library,
+                                                          persistIn: directory))
             } catch {
                 result = .failure(error)
             }
             self?.post {
                 switch result {
                 case .success(let id): then(id, !known.contains(id))
-                case .failure(let error): stream.respond(refuse(error.description))
+                case .failure(let error):
+                    if case .notSaved(let reason) = error { logger.error("uploaded voice not saved: \(reason)") }
+                    stream.respond(refuse(error.description))
                 }
             }
         }
@@ -181,20 +193,36 @@ extension TTSService {
                                                    param: "audio"))
         }
         let refuse: @Sendable (String) -> HTTPResponse = { Self.openAIError(400, $0, param: "audio") }
-        cloneVoice(file.bytes, stream: stream, refuse: refuse) { [weak self] id, _ in
+        cloneVoice(file.bytes, stream: stream, persist: true, refuse: refuse) { [weak self] id, _ in
             self?.logger.info("voice uploaded", metadata: ["voice_id": "\(id)", "bytes": "\(file.bytes.count)"])
             stream.respond(HTTPResponse(status: 201, contentType: "application/json",
                                         text: "{\"voice_id\":\(jsonQuoted(id)),\"id\":\(jsonQuoted(id))}"))
         }
     }
 
-    private func deleteVoice(_ id: String, _ request: HTTPRequest) -> HTTPResponse {
-        if let refusal = openAIAuthorization(request) { return refusal }
-        guard let adapter = engine as? EngineSpeechAdapter, adapter.uploads.remove(id) else {
-            return Self.openAIError(404, "no uploaded voice \(id)", type: "not_found_error", param: "voice_id")
+    /// Forgets an uploaded voice, and deletes its file when uploads are persisted (on a worker:
+    /// a file operation), which also takes it out of the voices offered from the directory.
+    private func deleteVoice(_ id: String, _ request: HTTPRequest, _ stream: HTTPResponseStream) {
+        if let refusal = openAIAuthorization(request) { return stream.answer(refusal) }
+        let notFound = Self.openAIError(404, "no uploaded voice \(id)", type: "not_found_error", param: "voice_id")
+        guard let adapter = engine as? EngineSpeechAdapter else { return stream.answer(notFound) }
+        let directory = uploadDirectory
+        let logger = self.logger
+        DispatchQueue.global(qos: .userInitiated).async { [weak self] in
+            let removed = adapter.uploads.remove(id, persistedIn: directory)
+            if removed, let directory {
+                let file = UploadedVoices.file(of: id, in: directory)
+                try? adapter.voiceRegistry.update { table in
+                    table.entries[id]?.origin == .loaded(path: file) ? table.removing(name: id) : table
+                }
+            }
+            self?.post {
+                guard removed else { return stream.answer(notFound) }
+                logger.info("voice deleted", metadata: ["voice_id": "\(id)"])
+                stream.respond(HTTPResponse(status: 200, contentType: "application/json",
+                                            text: "{\"voice_id\":\(jsonQuoted(id)),\"deleted\":true}"))
+            }
         }
-        logger.info("voice deleted", metadata: ["voice_id": "\(id)"])
-        return HTTPResponse(status: 200, contentType: "application/json", text: "{\"voice_id\":\(jsonQuoted(id)),\"deleted\":true}")
     }
 }
 

@@ -11,6 +11,8 @@ final class HTTPSpeechSession {
     let id: UInt64
     let stream: HTTPResponseStream
     let output: HTTPSpeechOutput
+    /// The protocol the metrics count it under (`http_tts` or `openai`, by path).
+    let label: ProtocolLabel
     var machine: SessionMachine
     var logger: Logger
     var started: Double
@@ -21,6 +23,7 @@ final class HTTPSpeechSession {
         id = stream.id | (1 << 63)
         self.stream = stream
         self.output = output
+        label = ProtocolLabel(httpPath: stream.request.path)
         self.machine = machine
         self.logger = logger
         started = now
@@ -51,7 +54,7 @@ extension TTSService {
         let open = sessions.count + httpSpeeches.count
         let fromPeer = sessions.values.count { $0.connection.request.peer == peer } + httpSpeeches.values.count { $0.stream.request.peer == peer }
         guard open < config.maxSessions, config.maxSessionsPerAddress == 0 || fromPeer < config.maxSessionsPerAddress else {
-            metrics.errors(.atCapacity).increment()
+            metrics.errors(.atCapacity, ProtocolLabel(httpPath: request.path)).increment()
             stream.respond(output.error(503, ProtocolError.atCapacity.message, "at_capacity", nil))
             return
         }
@@ -65,6 +68,7 @@ extension TTSService {
         logger[metadataKey: "peer"] = "\(peer)"
         let session = HTTPSpeechSession(stream: stream, output: output, machine: machine, logger: logger, now: clock())
         httpSpeeches[session.id] = session
+        metrics.sessionsOpened(session.label).increment()
         logger.info("speech request", metadata: ["path": "\(request.path)", "voice": "\(plan.voice)", "format": "\(plan.format.rawValue)",
                                                  "speed": "\(plan.speed)", "characters": "\(plan.text.unicodeScalars.count)"])
         for message in [plan.configMessage] + plan.textMessages() + ["{\"type\":\"flush\"}"] {
@@ -110,7 +114,7 @@ extension TTSService {
                 guard let engine else { throw .internalError(detail: "no engine") }
                 try engine.startTurn(start, key: key(start.turn), events: HTTPEngineRelay(service: self))
             } catch {
-                metrics.turns(.rejected).increment()
+                metrics.turns(.rejected, session.label).increment()
                 performHTTP(session.machine.onTurnRejected(turn: start.turn, error: error, now: clock()), in: session)
                 return
             }
@@ -139,7 +143,7 @@ extension TTSService {
             if !stream.isStarted {
                 stream.start(status: 200, contentType: session.output.contentType, headers: session.output.headers)
                 session.firstAudio = clock()
-                metrics.timeToFirstAudio.recordSeconds(clock() - session.started)
+                metrics.timeToFirstAudio(session.label).recordSeconds(clock() - session.started)
             }
             metrics.audioMessagesSent.increment()
             session.audioBytes += payload.count
@@ -150,7 +154,7 @@ extension TTSService {
             }
             stream.write(session.output.trailer)
             stream.finish()
-            metrics.turns(.completed).increment()
+            metrics.turns(.completed, session.label).increment()
             session.logger.info("speech completed", metadata: [
                 "bytes": "\(session.audioBytes)",
                 "ttfa_ms": "\(session.firstAudio.map { Int(($0 - session.started) * 1000) } ?? -1)",
@@ -158,7 +162,7 @@ extension TTSService {
             httpSpeeches[session.id] = nil
             signalIfDrained()
         case .error(let error):
-            metrics.errors(error.code).increment()
+            metrics.errors(error.code, session.label).increment()
             session.logger.notice("request refused: \(error)")
             if stream.isStarted {
                 end(session, cut: error.message)

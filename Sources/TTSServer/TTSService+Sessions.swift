@@ -9,14 +9,17 @@ final class Session {
     var machine: SessionMachine
     /// The wire protocol of the connection's path (WireAdapter.swift).
     var adapter: any WireAdapter
+    /// The protocol the metrics count it under.
+    let label: ProtocolLabel
     var logger: Logger
     /// The open turn's timings.
     var timings: TurnTimings?
 
-    init(connection: WebSocketConnection, machine: SessionMachine, adapter: any WireAdapter, logger: Logger) {
+    init(connection: WebSocketConnection, machine: SessionMachine, adapter: any WireAdapter, label: ProtocolLabel, logger: Logger) {
         self.connection = connection
         self.machine = machine
         self.adapter = adapter
+        self.label = label
         self.logger = logger
     }
 }
@@ -52,6 +55,15 @@ extension TTSService {
     /// Underruns are counted past this lateness, in seconds (scheduling jitter is not one).
     static let underrunTolerance = 0.02
 
+    /// Sets `pocket_tts_sessions{protocol}` to the sessions and speech requests open now
+    /// (called whenever either table changes).
+    func refreshSessionGauges() {
+        var open = Dictionary(uniqueKeysWithValues: ProtocolLabel.allCases.map { ($0, 0) })
+        for session in sessions.values { open[session.label, default: 0] += 1 }
+        for speech in httpSpeeches.values { open[speech.label, default: 0] += 1 }
+        for (label, count) in open { metrics.sessions(label).set(Double(count)) }
+    }
+
     // MARK: Socket events
 
     func onOpen(_ connection: WebSocketConnection) {
@@ -68,10 +80,12 @@ extension TTSService {
         settings.defaultVoice = defaultVoice
         var configuration = settings.sessionConfiguration(voices: engine.voices, tokenCounter: engine.tokenCounter)
         var adapter = kind.adapterType.init(
-            request: connection.request, context: WireContext(settings: configuration.protocolSettings, voices: configuration.voices))
+            request: connection.request,
+            context: WireContext(settings: configuration.protocolSettings, voices: configuration.voices,
+                                 maxVoiceMessageBytes: config.kyutaiMaxVoiceMessageBytes))
         /// Refuses the session in the protocol's own words.
         func refuse(_ reason: String) {
-            metrics.errors(.atCapacity).increment()
+            metrics.errors(.atCapacity, ProtocolLabel(kind)).increment()
             for case .send(let frame) in adapter.outgoing(.error(.atCapacity), state: .closed) { connection.send(frame) }
             connection.close(code: 1013, reason: reason)
         }
@@ -90,10 +104,9 @@ extension TTSService {
         if let idleTimeout = adapter.idleTimeout { configuration.idleTimeout = idleTimeout }
         let machine = SessionMachine(configuration: configuration,
                                      random: SystemRandomNumberGenerator(), now: clock())
-        let session = Session(connection: connection, machine: machine, adapter: adapter, logger: logger)
+        let session = Session(connection: connection, machine: machine, adapter: adapter, label: ProtocolLabel(kind), logger: logger)
         sessions[connection.id] = session
-        metrics.sessions.set(Double(sessions.count))
-        metrics.sessionsOpened.increment()
+        metrics.sessionsOpened(session.label).increment()
         logger.info("session opened", metadata: ["sessions": "\(sessions.count)"])
         if let interval = adapter.pingInterval { schedulePing(every: interval, for: connection) }
         carryOut(session.adapter.open(state: session.machine.state), in: session)
@@ -124,6 +137,9 @@ extension TTSService {
                 perform(session.machine.closing(nil, code: code, reason: reason), in: session)
             case .resume:
                 carryOut(session.adapter.resume(state: session.machine.state), in: session)
+            case .report(let error):
+                metrics.errors(error.code, session.label).increment()
+                session.logger.notice("client error: \(error)")
             }
         }
     }
@@ -141,7 +157,6 @@ extension TTSService {
     func onClose(_ connection: WebSocketConnection) {
         guard let session = sessions.removeValue(forKey: connection.id) else { return }
         perform(session.machine.onPeerClosed(now: clock()), in: session)
-        metrics.sessions.set(Double(sessions.count))
         session.logger.info("session closed", metadata: ["sessions": "\(sessions.count)"])
         signalIfDrained()
     }
@@ -167,13 +182,13 @@ extension TTSService {
         case .failed(let detail):
             if isOpenTurn {
                 session.logger.error("turn failed: \(detail)", metadata: ["turn": "\(key.turn)"])
-                metrics.turns(.failed).increment()
+                metrics.turns(.failed, session.label).increment()
                 session.timings = nil
             }
         case .overloaded(let detail):
             if isOpenTurn {
                 session.logger.warning("turn dropped: \(detail)", metadata: ["turn": "\(key.turn)"])
-                metrics.turns(.rejected).increment()
+                metrics.turns(.rejected, session.label).increment()
                 session.timings = nil
             }
         }
@@ -187,7 +202,7 @@ extension TTSService {
         for payload in payloads {
             perform(session.machine.onEngine(.audio(payload), turn: key.turn, now: now), in: session)
             if session.machine.state == .closed {  // the only way audio closes a session: its queue overflowed
-                metrics.slowClientCloses.increment()
+                metrics.slowClientCloses(session.label).increment()
                 session.logger.warning("closing a client that does not read its audio")
                 return
             }
@@ -245,7 +260,7 @@ extension TTSService {
         case .cancelTurn(let turn):
             engine?.cancelTurn(TurnKey(session: id, turn: turn))
             if session.timings?.turn == turn {
-                metrics.turns(.cancelled).increment()
+                metrics.turns(.cancelled, session.label).increment()
                 session.logger.info("turn cancelled", metadata: ["turn": "\(turn)"])
                 session.timings = nil
             }
@@ -267,7 +282,7 @@ extension TTSService {
         } catch {
             metadata["error"] = "\(error)"
             session.logger.notice("turn rejected", metadata: metadata)
-            metrics.turns(.rejected).increment()
+            metrics.turns(.rejected, session.label).increment()
             perform(session.machine.onTurnRejected(turn: start.turn, error: error, now: clock()), in: session)
             return
         }
@@ -283,11 +298,11 @@ extension TTSService {
             metrics.audioMessagesSent.increment()
             if var timings = session.timings, timings.firstAudioSent == nil {
                 timings.firstAudioSent = now
-                if let first = timings.firstSpeak { metrics.timeToFirstAudio.recordSeconds(now - first) }
+                if let first = timings.firstSpeak { metrics.timeToFirstAudio(session.label).recordSeconds(now - first) }
                 session.timings = timings
             }
         case .error(let error):
-            metrics.errors(error.code).increment()
+            metrics.errors(error.code, session.label).increment()
             session.logger.notice("client error: \(error)")
         case .final:
             if let timings = session.timings {
@@ -299,7 +314,7 @@ extension TTSService {
                     "ttfa_ms": "\(timings.firstAudioSent.flatMap { a in timings.firstSpeak.map { Int((a - $0) * 1000) } } ?? -1)",
                 ])
             }
-            metrics.turns(.completed).increment()
+            metrics.turns(.completed, session.label).increment()
             session.timings = nil
         case .configAccepted, .pong:
             break
@@ -310,7 +325,7 @@ extension TTSService {
     /// Writes one frame; a client whose outbox is full is closed.
     private func write(_ frame: WebSocketMessage, in session: Session) {
         if session.connection.send(frame) == .outboxFull {
-            metrics.slowClientCloses.increment()
+            metrics.slowClientCloses(session.label).increment()
             session.logger.warning("closing a client that does not read: outbox full")
             perform(session.machine.closing(nil, code: SessionMachine.CloseCode.policyViolation,
                                             reason: "client too slow: outbox full"), in: session)

@@ -44,9 +44,9 @@ public final class TTSService: @unchecked Sendable {
     let server: WebSocketServer
 
     // Loop-thread state.
-    var sessions: [UInt64: Session] = [:]
+    var sessions: [UInt64: Session] = [:] { didSet { refreshSessionGauges() } }
     /// HTTP speech requests in progress, by engine session key (TTSService+HTTPSpeech.swift).
-    var httpSpeeches: [UInt64: HTTPSpeechSession] = [:]
+    var httpSpeeches: [UInt64: HTTPSpeechSession] = [:] { didSet { refreshSessionGauges() } }
     var shuttingDown = false
 
     /// `engine` may come later (`attach`): until then /ready answers 503 and upgrades are refused.
@@ -67,6 +67,9 @@ public final class TTSService: @unchecked Sendable {
             maxRequestBodyBytes: max(65536, config.maxVoiceUploadBytes + 65536), outboxCapacity: config.sendWindow + 64,
             pauseReadingLevel: config.sendWindow + 32,
             customHeaderNames: ["x-api-key", "kyutai-api-key"], closeTimeoutSeconds: options.closeTimeoutSeconds)
+        serverConfiguration.maxMessageBytesByPath = [
+            WireProtocolKind.kyutaiPath: max(config.maxMessageBytes, config.kyutaiMaxVoiceMessageBytes),
+        ]
         serverConfiguration.formFieldNames = Self.formFieldNames
         serverConfiguration.formPaths = Self.formPaths
         serverConfiguration.maxFormFieldBytes = config.maxTurnTextCharacters * 4 + 4096

@@ -31,6 +31,9 @@ extension WebSocketServer {
         /// A reassembled WebSocket message larger than this closes the connection with 1009
         /// (once the client has sent all of it, read and dropped, or after `drainTimeoutSeconds`).
         public var maxMessageBytes: Int
+        /// Paths (the upgrade request's, without the query) whose messages may be larger than
+        /// `maxMessageBytes`, with their own bound (Kyutai's `Voice` message).
+        public var maxMessageBytesByPath: [String: Int] = [:]
         /// Seconds an oversized message may take to arrive (being dropped) before the socket is.
         public var drainTimeoutSeconds: Double
         /// Posts (engine reports, work from other threads) pending for the loop before posters on

@@ -169,8 +169,12 @@ final class Socket {
     var form: FormReader?                 // form body being parsed (lws_spa)
     var stream: HTTPResponseStream?       // streamed response being written
     var discarding = false                // an oversized message is being read and dropped
+    var maxMessageBytes: Int              // the bound of a message on this socket (by its path)
 
-    init(pauseLevel: Int) { input = WebSocketInputGate(pauseLevel: pauseLevel) }
+    init(pauseLevel: Int, maxMessageBytes: Int) {
+        input = WebSocketInputGate(pauseLevel: pauseLevel)
+        self.maxMessageBytes = maxMessageBytes
+    }
 }
 
 /// Everything the loop thread owns. Handed to that thread once by `start`; after that only
@@ -189,6 +193,8 @@ final class EventLoop: @unchecked Sendable {
     let iface: UnsafeMutablePointer<CChar>?
     // Loop-thread state.
     var sockets: [UInt: Socket] = [:]  // by wsi address
+    /// Descriptors whose client frames FrameMaskGuard tracks, by wsi address.
+    private var maskGuarded: [UInt: Int32] = [:]
     var nextConnectionID: UInt64 = 1
     /// Scheduled timers by address; each fires once and is freed.
     private var timers: [UInt: (timer: UnsafeMutablePointer<cws_timer>, work: @Sendable () -> Void)] = [:]
@@ -283,7 +289,15 @@ final class EventLoop: @unchecked Sendable {
                 _ input: UnsafeMutableRawPointer?, _ length: Int) -> Int32 {
         let key = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(wsi)))
         switch reason {
+        case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+            let descriptor = lws_get_socket_fd(wsi)  // before any byte is read from it
+            if descriptor >= 0 {
+                FrameMaskGuard.register(descriptor)
+                maskGuarded[key] = descriptor
+            }
         case LWS_CALLBACK_HTTP:
+            // A plain request before any upgrade: the tracker would not find where frames start.
+            if let descriptor = maskGuarded.removeValue(forKey: key) { FrameMaskGuard.unregister(descriptor) }
             return onHTTPRequest(wsi, key)
         case LWS_CALLBACK_HTTP_BODY:
             if let socket = sockets[key], socket.httpRequest != nil, let input {
@@ -347,6 +361,7 @@ final class EventLoop: @unchecked Sendable {
             }
             return 0
         case LWS_CALLBACK_CLOSED, LWS_CALLBACK_CLOSED_HTTP, LWS_CALLBACK_WSI_DESTROY:
+            if let descriptor = maskGuarded.removeValue(forKey: key) { FrameMaskGuard.unregister(descriptor) }
             if let socket = sockets.removeValue(forKey: key) {
                 if let connection = socket.connection {
                     connection.outbox.shutDown()
@@ -385,6 +400,7 @@ final class EventLoop: @unchecked Sendable {
         let socket = self.socket(key)
         let request = socket.upgradeRequest ?? readRequest(wsi, isWebSocketUpgrade: true)
         socket.upgradeRequest = nil
+        socket.maxMessageBytes = configuration.maxMessageBytesByPath[request.path] ?? configuration.maxMessageBytes
         let waker = self.waker
         let connection = WebSocketConnection(
             id: nextConnectionID, request: request, outboxCapacity: configuration.outboxCapacity,
@@ -405,11 +421,15 @@ final class EventLoop: @unchecked Sendable {
             return 0
         }
         if connection.outbox.isClosing { return 0 }  // closing: nothing more is handed on
+        if let descriptor = maskGuarded[key], FrameMaskGuard.receivedUnmaskedFrame(descriptor) {
+            connection.close(code: 1002, reason: "client frames must be masked")  // RFC 6455 5.1
+            return 0
+        }
         if lws_is_first_fragment(wsi) != 0 {
             socket.fragments.removeAll(keepingCapacity: true)
             socket.fragmentsAreBinary = lws_frame_is_binary(wsi) != 0
         }
-        if socket.fragments.count + length > configuration.maxMessageBytes {
+        if socket.fragments.count + length > socket.maxMessageBytes {
             socket.fragments = []
             if isMessageEnd {
                 closeOversized(socket, connection)
@@ -433,7 +453,7 @@ final class EventLoop: @unchecked Sendable {
 
     private func closeOversized(_ socket: Socket, _ connection: WebSocketConnection) {
         socket.discarding = false
-        connection.close(code: 1009, reason: "message exceeds \(configuration.maxMessageBytes) bytes")
+        connection.close(code: 1009, reason: "message exceeds \(socket.maxMessageBytes) bytes")
     }
 
     /// After a write: hands on held messages while the outbox has room, then reads again.
@@ -485,7 +505,7 @@ final class EventLoop: @unchecked Sendable {
 
     func socket(_ key: UInt) -> Socket {
         if let socket = sockets[key] { return socket }
-        let socket = Socket(pauseLevel: configuration.pauseReadingLevel)
+        let socket = Socket(pauseLevel: configuration.pauseReadingLevel, maxMessageBytes: configuration.maxMessageBytes)
         sockets[key] = socket
         return socket
     }

@@ -23,6 +23,9 @@ public enum WireStep: Equatable, Sendable {
     case close(code: UInt16, reason: String)
     /// Call the adapter's `resume` now, with the machine's state as it is then.
     case resume
+    /// An error the adapter answered itself (its own frames follow): counted and logged as
+    /// the machine's errors are (`pocket_tts_errors_total{code,protocol}`).
+    case report(ProtocolError)
 }
 
 /// One session's protocol adapter. Values live on the event-loop thread, one per connection.
@@ -64,10 +67,14 @@ public struct WireContext: Sendable {
     public var settings: ProtocolSettings
     /// Voices a turn may name.
     public var voices: Set<String>
+    /// Largest Kyutai `Voice` message (`kyutai_max_voice_message_bytes`); every other message
+    /// keeps `settings.jsonLimits.maxBytes` (`max_message_bytes`).
+    public var maxVoiceMessageBytes: Int
 
-    public init(settings: ProtocolSettings, voices: Set<String>) {
+    public init(settings: ProtocolSettings, voices: Set<String>, maxVoiceMessageBytes: Int = 4 << 20) {
         self.settings = settings
         self.voices = voices
+        self.maxVoiceMessageBytes = maxVoiceMessageBytes
     }
 }
 

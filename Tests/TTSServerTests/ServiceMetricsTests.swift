@@ -7,31 +7,40 @@ import Testing
 @Suite struct ServiceMetricsTests {
     @Test func rendersCountersGaugesAndLabelsInPrometheusText() {
         let metrics = ServiceMetrics()
-        metrics.sessions.set(3.0)
-        metrics.sessions.decrement()
-        metrics.errors(.parseError).increment()
-        metrics.errors(.parseError).increment(by: 2)
+        metrics.sessions(.native).set(3.0)
+        metrics.sessions(.native).decrement()
+        metrics.errors(.parseError, .native).increment()
+        metrics.errors(.parseError, .native).increment(by: 2)
         metrics.audioSeconds.increment(by: 0.5)
-        #expect(metrics.errors(.parseError) === metrics.errors(.parseError))
+        #expect(metrics.errors(.parseError, .native) === metrics.errors(.parseError, .native))
         let lines = metrics.render().split(separator: "\n").map(String.init)
         #expect(lines.contains("# TYPE pocket_tts_sessions gauge"))
-        #expect(lines.contains("pocket_tts_sessions 2.0"))
+        #expect(lines.contains("pocket_tts_sessions{protocol=\"native\"} 2.0"))
         #expect(lines.contains("# TYPE pocket_tts_errors_total counter"))
-        #expect(lines.contains("pocket_tts_errors_total{code=\"parse_error\"} 3"))
+        #expect(lines.contains("pocket_tts_errors_total{code=\"parse_error\",protocol=\"native\"} 3"))
         #expect(lines.contains("pocket_tts_audio_seconds_total 0.5"))
-        // Every code and outcome is a series from the start, at 0.
-        for code in ProtocolError.Code.allCases {
-            #expect(lines.contains("pocket_tts_errors_total{code=\"\(code.rawValue)\"} \(code == .parseError ? 3 : 0)"))
+        // Every code, outcome and protocol is a series from the start, at 0.
+        for label in ProtocolLabel.allCases {
+            let native = label == .native
+            for code in ProtocolError.Code.allCases {
+                #expect(lines.contains(
+                    "pocket_tts_errors_total{code=\"\(code.rawValue)\",protocol=\"\(label.rawValue)\"} \(native && code == .parseError ? 3 : 0)"))
+            }
+            for outcome in TurnOutcome.allCases {
+                #expect(lines.contains("pocket_tts_turns_total{outcome=\"\(outcome.rawValue)\",protocol=\"\(label.rawValue)\"} 0"))
+            }
+            #expect(lines.contains("pocket_tts_sessions{protocol=\"\(label.rawValue)\"} \(native ? "2.0" : "0.0")"))
+            #expect(lines.contains("pocket_tts_sessions_opened_total{protocol=\"\(label.rawValue)\"} 0"))
+            #expect(lines.contains("pocket_tts_slow_client_closes_total{protocol=\"\(label.rawValue)\"} 0"))
+            #expect(lines.contains("pocket_tts_time_to_first_audio_seconds_count{protocol=\"\(label.rawValue)\"} 0"))
         }
-        for outcome in TurnOutcome.allCases {
-            #expect(lines.contains("pocket_tts_turns_total{outcome=\"\(outcome.rawValue)\"} 0"))
-        }
+        #expect(Set(ProtocolLabel.allCases.map(\.rawValue)) == ["native", "kyutai", "deepgram", "http_tts", "openai"])
     }
 
     @Test func histogramBucketsAreCumulativeWithSumAndCount() {
         let metrics = ServiceMetrics()
         for value in [0.05, 0.1, 0.3, 0.7, 2] { metrics.realTimeFactor.record(value) }
-        for seconds in [0.02, 0.12, 3] { metrics.timeToFirstAudio.recordSeconds(seconds) }
+        for seconds in [0.02, 0.12, 3] { metrics.timeToFirstAudio(.kyutai).recordSeconds(seconds) }
         let text = metrics.render()
         let lines = text.split(separator: "\n").map(String.init)
         #expect(lines.contains("# TYPE pocket_tts_real_time_factor histogram"))
@@ -42,10 +51,11 @@ import Testing
         #expect(lines.contains("pocket_tts_real_time_factor_count 5"))
         #expect(abs((metricValue(text, "pocket_tts_real_time_factor_sum") ?? 0) - 3.15) < 1e-12)
         #expect(lines.contains("# TYPE pocket_tts_time_to_first_audio_seconds histogram"))
-        #expect(lines.contains("pocket_tts_time_to_first_audio_seconds_bucket{le=\"0.025\"} 1"))
-        #expect(lines.contains("pocket_tts_time_to_first_audio_seconds_bucket{le=\"0.15\"} 2"))
-        #expect(lines.contains("pocket_tts_time_to_first_audio_seconds_bucket{le=\"5.0\"} 3"))
-        #expect(lines.contains("pocket_tts_time_to_first_audio_seconds_count 3"))
+        #expect(lines.contains("pocket_tts_time_to_first_audio_seconds_bucket{protocol=\"kyutai\",le=\"0.025\"} 1"))
+        #expect(lines.contains("pocket_tts_time_to_first_audio_seconds_bucket{protocol=\"kyutai\",le=\"0.15\"} 2"))
+        #expect(lines.contains("pocket_tts_time_to_first_audio_seconds_bucket{protocol=\"kyutai\",le=\"5.0\"} 3"))
+        #expect(lines.contains("pocket_tts_time_to_first_audio_seconds_count{protocol=\"kyutai\"} 3"))
+        #expect(lines.contains("pocket_tts_time_to_first_audio_seconds_count{protocol=\"native\"} 0"))
         #expect(abs((metricValue(text, "pocket_tts_time_to_first_audio_seconds_sum") ?? 0) - 3.14) < 1e-9)
     }
 
@@ -69,7 +79,7 @@ import Testing
         let first = ServiceMetrics()
         let second = ServiceMetrics()
         first.audioFrames.increment()
-        first.turns(.completed).increment()
+        first.turns(.completed, .deepgram).increment()
         #expect(first.value("pocket_tts_audio_frames_total") == 1)
         #expect(second.value("pocket_tts_audio_frames_total") == 0)
         #expect(first.turnCount(.completed) == 1 && second.turnCount(.completed) == 0)
@@ -82,7 +92,15 @@ extension ServiceMetrics {
     /// The value of one series as /metrics shows it, e.g. `pocket_tts_audio_frames_total` (tests).
     func value(_ series: String) -> Double? { metricValue(render(), series) }
 
-    func turnCount(_ outcome: TurnOutcome) -> Double? { value("pocket_tts_turns_total{outcome=\"\(outcome.rawValue)\"}") }
+    /// Turns of every protocol, or of `label`'s.
+    func turnCount(_ outcome: TurnOutcome, _ label: ProtocolLabel? = nil) -> Double? {
+        value("pocket_tts_turns_total{outcome=\"\(outcome.rawValue)\"\(label.map { ",protocol=\"\($0.rawValue)\"" } ?? "")}")
+    }
 
-    func errorCount(_ code: ProtocolError.Code) -> Double? { value("pocket_tts_errors_total{code=\"\(code.rawValue)\"}") }
+    func errorCount(_ code: ProtocolError.Code, _ label: ProtocolLabel? = nil) -> Double? {
+        value("pocket_tts_errors_total{code=\"\(code.rawValue)\"\(label.map { ",protocol=\"\($0.rawValue)\"" } ?? "")}")
+    }
+
+    /// A per-protocol series, e.g. `pocket_tts_sessions` of `.kyutai`.
+    func value(_ name: String, _ label: ProtocolLabel) -> Double? { value("\(name){protocol=\"\(label.rawValue)\"}") }
 }

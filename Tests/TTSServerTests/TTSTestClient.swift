@@ -113,10 +113,23 @@ func eventually(_ seconds: Double = 2, _ condition: () -> Bool) -> Bool {
     return condition()
 }
 
-/// The value of one series in /metrics text, e.g. `pocket_tts_errors_total{code="parse_error"}`.
+/// The value of one series in /metrics text, e.g. `pocket_tts_errors_total{code="parse_error"}`:
+/// the sum of every series of that name whose labels include the given ones (so
+/// `pocket_tts_sessions` adds up all protocols), or nil when none matches.
 func metricValue(_ text: String, _ series: String) -> Double? {
-    for line in text.split(separator: "\n") where line.hasPrefix(series + " ") {
-        return Double(line.dropFirst(series.count + 1))
+    let (name, labels) = seriesParts(series)
+    var total: Double?
+    for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+        guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else { continue }
+        let (lineName, lineLabels) = seriesParts(String(line[..<space]))
+        if lineName == name, labels.isSubset(of: lineLabels) { total = (total ?? 0) + value }
     }
-    return nil
+    return total
+}
+
+/// `name{a="1",b="2"}` as its name and its `a="1"` parts.
+private func seriesParts(_ series: String) -> (name: String, labels: Set<String>) {
+    guard let brace = series.firstIndex(of: "{") else { return (series, []) }
+    let inner = series[series.index(after: brace)...].dropLast()  // the closing brace
+    return (String(series[..<brace]), Set(inner.split(separator: ",").map(String.init)))
 }

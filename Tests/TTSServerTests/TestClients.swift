@@ -146,7 +146,7 @@ final class TestWebSocket {
         return (response, TestWebSocket(socket: socket))
     }
 
-    private init(socket: TestSocket) { self.socket = socket }
+    init(socket: TestSocket) { self.socket = socket }
 
     func send(opcode: UInt8, _ payload: [UInt8], fin: Bool = true) throws {
         try socket.send(Self.frame(opcode: opcode, payload, fin: fin))

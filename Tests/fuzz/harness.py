@@ -38,12 +38,29 @@ def http_get(port: int, path: str) -> tuple[int, str]:
 
 
 def metric_at(port: int, series: str) -> float | None:
-    """The value of one /metrics series, e.g. `pocket_tts_sessions`."""
+    """The value of one /metrics series, e.g. `pocket_tts_sessions`: the sum of every series of
+    that name whose labels include the given ones (all protocols), or None when none matches."""
     _, text = http_get(port, "/metrics")
+    return metric_sum(text, series)
+
+
+def series_parts(series: str) -> tuple[str, set[str]]:
+    """`name{a="1",b="2"}` as its name and its `a="1"` parts."""
+    name, _, labels = series.partition("{")
+    return name, set(filter(None, labels.rstrip("}").split(",")))
+
+
+def metric_sum(text: str, series: str) -> float | None:
+    name, labels = series_parts(series)
+    total = None
     for line in text.splitlines():
-        if line.startswith(series + " "):
-            return float(line.split()[-1])
-    return None
+        if line.startswith("#") or " " not in line:
+            continue
+        key, _, value = line.rpartition(" ")
+        line_name, line_labels = series_parts(key)
+        if line_name == name and labels <= line_labels:
+            total = (total or 0.0) + float(value)
+    return total
 
 
 class Server:

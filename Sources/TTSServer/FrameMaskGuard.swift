@@ -1,0 +1,53 @@
+// FrameMaskGuard.swift: the one file importing CFrameGuard. RFC 6455 (5.1): a server must close
+// the connection when a client frame is not masked. libwebsockets 4.1 reads the mask bit into
+// a private field and accepts such frames, so CFrameGuard interposes `recv` (libwebsockets reads
+// its sockets with `recv(fd, buf, len, 0)`) and tracks the frame headers of the sockets the
+// server registers:
+//
+//   accepted (SERVER_NEW_CLIENT_INSTANTIATED)   register: the tracker reads the HTTP request up
+//                                               to its blank line, then frame headers (FIN and
+//                                               opcode, mask bit and length, extended length,
+//                                               masking key; payloads skipped), across reads
+//   a plain HTTP request first (keep-alive)     unregister: the upgrade would not start where
+//                                               the tracker expects, so that socket is not checked
+//   RECEIVE                                     a flagged socket is closed with 1002
+//   closed                                      unregister
+//
+// Frames pipelined right after the upgrade request (in the same read) are tracked from the
+// request's end, as libwebsockets parses them. Only the event-loop thread's reads of registered
+// descriptors are tracked; every other `recv` goes straight to libc's. The server has no TLS
+// (a TLS socket's bytes would be records, not frames: it must not be registered).
+//
+// The executable must export `recv` for the shared libwebsockets to call it instead of libc's:
+// the linker does so because libwebsockets, linked in, references it (`nm -D` shows it);
+// `isActive` checks it at run time.
+import CFrameGuard
+
+enum FrameMaskGuard {
+    /// True when libwebsockets' reads go through the guard.
+    static var isActive: Bool { frame_guard_is_active() != 0 }
+
+    /// Tracks `descriptor` from its first byte; only the calling (loop) thread's reads count.
+    static func register(_ descriptor: Int32) { frame_guard_register(descriptor) }
+
+    static func unregister(_ descriptor: Int32) { frame_guard_unregister(descriptor) }
+
+    /// True once a registered descriptor has received an unmasked frame.
+    static func receivedUnmaskedFrame(_ descriptor: Int32) -> Bool { frame_guard_unmasked(descriptor) != 0 }
+}
+
+/// The frame-header tracker alone, over bytes given to it (tests).
+struct FrameMaskTracker {
+    private var tracker = frame_tracker()
+
+    init() { frame_tracker_init(&tracker) }
+
+    mutating func feed(_ bytes: ArraySlice<UInt8>) {
+        bytes.withUnsafeBufferPointer { frame_tracker_feed(&tracker, $0.baseAddress, $0.count) }
+    }
+
+    /// A frame had its mask bit 0.
+    var sawUnmaskedFrame: Bool { tracker.unmasked != 0 }
+    /// Between frames (not inside a request, a header or a payload).
+    var isAtFrameStart: Bool { tracker.state == UInt8(FRAME_TRACKER_OPCODE) }
+}
