@@ -20,12 +20,14 @@ func profileFlowLM(arguments: ArraySlice<String>) throws {
     let file = try SafetensorsFile(contentsOf: url)
     let model = try FlowLM(weights: WeightReader(file: file, keepBFloat16: true).scoped("flow_lm."), dimensions: dims,
                            precision: precision)
-    var voice = model.makeState(capacity: 125 + 43 + steps + 8)
+    var voice = model.makeState(capacity: 125 + 43 + 8)
     try model.prompt(conditioning: Tensor.random([125, dims.modelDim], seed: 3), state: &voice)
     var rng = SplitMix64(seed: 7)
     try model.prompt(textTokens: (0..<43).map { _ in Int.random(in: 0..<4000, using: &rng) }, state: &voice)
     let sampling = FlowLMSampling(temperature: 0.7, lsdSteps: 1, eosThreshold: 1e9)
     var states = [FlowLM.State](repeating: voice, count: streams)
+    // Each its own caches now (a grown copy), not on the first step's write (copy on write).
+    for i in states.indices { states[i].reserveCapacity(voice.length + steps + 16) }
     var generators = (0..<streams).map { SplitMix64(seed: UInt64($0)) }
     var latents = [Float](repeating: .nan, count: streams * dims.latentDim)
     var logits = [Float](repeating: 0, count: streams)

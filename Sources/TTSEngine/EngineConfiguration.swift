@@ -48,6 +48,10 @@ public struct EngineConfiguration: Sendable, Equatable {
     /// so the new stream's prompt and first frames go first (`ProducerSchedule`). It stays
     /// ahead by more than this, so its listener hears no gap.
     public var aheadLimitSeconds: Double = 1.5
+    /// Most rows of one FlowLM call that prompts several streams together (their slices of equal
+    /// length, in the reduced precisions: `FlowLM.promptsBatchAcrossStreams`). Bounds that call's
+    /// scratch (about 40 KB a row at full size) and how long it holds the producer.
+    public var maxBatchedPromptRows = 4 * GenerationStream.promptSliceRows
 
     public init(maxStreams: Int = 16, maxQueuedFrames: Int = 8, prefillSliceTokens: Int = 16, blasThreads: Int = 1,
                 consumerThreads: Int = 2, maxPromptRows: Int = GenerationStream.promptSliceRows,

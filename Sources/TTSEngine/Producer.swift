@@ -20,6 +20,7 @@ final class Producer: @unchecked Sendable {
     private let flowLM: FlowLM
     private let sliceTokens: Int
     private let maxPromptRows: Int
+    private let maxBatchedPromptRows: Int
     private let aheadLimit: Double  // seconds (EngineConfiguration.aheadLimitSeconds)
     private let frameSeconds: Double  // audio per frame
     private let inbox: CommandInbox
@@ -42,6 +43,7 @@ final class Producer: @unchecked Sendable {
         self.frameSeconds = frameSeconds
         self.sliceTokens = configuration.prefillSliceTokens
         self.maxPromptRows = configuration.maxPromptRows
+        self.maxBatchedPromptRows = configuration.maxBatchedPromptRows
         self.inbox = inbox
         self.handOff = handOff
         self.emptyState = flowLM.makeState(capacity: 0)
@@ -144,22 +146,52 @@ final class Producer: @unchecked Sendable {
     }
 
     /// Feeds this tick's prompt slices (`promptSlices`) to `prompting` (stream indices, in
-    /// order), one FlowLM call per stream.
+    /// order): streams with slices of the same length together in one FlowLM call where that
+    /// gives each the values of its own call (`FlowLM.promptsBatchAcrossStreams`), at most
+    /// `maxBatchedPromptRows` rows a call; otherwise one call per stream.
     private func prompt(_ prompting: [Int], anyStepping: Bool, ended: inout [StreamID]) {
         let slices = Self.promptSlices(tokensLeft: prompting.map { streams[$0].generation.promptTokensLeft },
                                        anyStepping: anyStepping, sliceTokens: sliceTokens, maxRows: maxPromptRows)
+        var groups: [(rows: Int, members: [Int])] = []
         for (i, n) in zip(prompting, slices) {
-            let tokens = Array(streams[i].generation.takePromptSlice(limit: n))
-            do {
-                try flowLM.prompt(textTokens: tokens, state: &streams[i].generation.state)
-            } catch {
-                handOff.push(.failed(error), for: streams[i].id)  // only this stream fails
-                ended.append(streams[i].id)
-                continue
+            if flowLM.promptsBatchAcrossStreams, n > 0,
+               let g = groups.firstIndex(where: { $0.rows == n && ($0.members.count + 1) * n <= maxBatchedPromptRows }) {
+                groups[g].members.append(i)
+            } else {
+                groups.append((n, [i]))
             }
-            if !streams[i].generation.promptSliceDone() {  // a chunk of no frames
-                handOff.push(.endOfChunk(streams[i].generation.chunkNumber), for: streams[i].id)
+        }
+        for group in groups {
+            let tokens = group.members.map { Array(streams[$0].generation.takePromptSlice(limit: group.rows)) }
+            var errors: [FlowLMError?] = Array(repeating: nil, count: group.members.count)
+            if group.members.count > 1, (try? promptTogether(group.members, tokens: tokens)) != nil {
+                // done: every stream has its slice
+            } else {  // alone (or, after a bad token, each alone: only its stream fails)
+                for (k, i) in group.members.enumerated() {
+                    do { try flowLM.prompt(textTokens: tokens[k], state: &streams[i].generation.state) } catch { errors[k] = error }
+                }
             }
+            for (k, i) in group.members.enumerated() {
+                if let error = errors[k] {
+                    handOff.push(.failed(error), for: streams[i].id)  // only this stream fails
+                    ended.append(streams[i].id)
+                } else if !streams[i].generation.promptSliceDone() {  // a chunk of no frames
+                    handOff.push(.endOfChunk(streams[i].generation.chunkNumber), for: streams[i].id)
+                }
+            }
+        }
+    }
+
+    /// One FlowLM call feeding `tokens[k]` (equal lengths) to stream `members[k]`; throws, with
+    /// no state changed, on a token out of range.
+    private func promptTogether(_ members: [Int], tokens: [[Int]]) throws(FlowLMError) {
+        let B = members.count
+        if batchStates.count < B { batchStates += Array(repeating: emptyState, count: B - batchStates.count) }
+        for (k, i) in members.enumerated() { swap(&batchStates[k], &streams[i].generation.state) }  // moves
+        defer { for (k, i) in members.enumerated() { swap(&batchStates[k], &streams[i].generation.state) } }
+        try batchStates.withUnsafeMutableBufferPointer { (states) throws(FlowLMError) in
+            try flowLM.prompt(textTokens: tokens, states: UnsafeMutableBufferPointer(rebasing: states[0..<B]),
+                              workspace: &workspace)
         }
     }
 
