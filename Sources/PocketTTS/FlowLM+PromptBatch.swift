@@ -7,7 +7,7 @@ extension FlowLM {
     /// row alone at every row count (int8: exact integer sums per row; bf16: the same sums in the
     /// same order). `exact` runs OpenBLAS sgemm from 64 rows, whose sums depend on the call, so
     /// its prompts stay one stream per call.
-    public var promptsBatchAcrossStreams: Bool { transformer.usesOneQueryAttention }
+    public var promptsBatchAcrossStreams: Bool { transformer.layers[0].inProjection.precision != .exact }
 
     /// Feeds T text tokens to each of B streams in one transformer pass (rows of all streams in
     /// every linear layer; attention per stream against its own cache): `tokens[b]` to
