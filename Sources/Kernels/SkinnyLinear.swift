@@ -1,5 +1,5 @@
 // SkinnyLinear: the only file that imports CKernels. y = x·Wᵀ (+ b) for few rows, in f32 and
-// in the reduced precisions (bf16, int8).
+// in the reduced precisions (bf16, int8); also the one-query attention kernel (Attention+OneQuery.swift).
 import CKernels
 
 /// Linear layers for a few rows (one per concurrent stream): each weight is read once per
@@ -120,6 +120,19 @@ public enum SkinnyLinear {
         let range = outputs ?? 0..<outFeatures
         precondition(range.lowerBound >= 0 && range.upperBound <= outFeatures, "SkinnyLinear: outputs \(range) of \(outFeatures)")
         return range
+    }
+
+    /// Attention of one query over keys 0 ..< keyCount, all visible (`Attention.forwardOneQuery`):
+    /// heads `heads` of query [H, D] into output [H, D]; keys/values rows `keyRowStride` apart;
+    /// scratch: keyCount · heads.count floats.
+    @discardableResult
+    static func attendOne(
+        query: UnsafePointer<Float>, heads: Range<Int>, headDim: Int, keys: UnsafePointer<Float>,
+        values: UnsafePointer<Float>, keyCount: Int, keyRowStride: Int, scale: Float,
+        scratch: UnsafeMutablePointer<Float>, into output: UnsafeMutablePointer<Float>, path: Path = .automatic
+    ) -> Path {
+        Path(ck_attend_one(query, heads.lowerBound, heads.count, headDim, keys, values, keyCount, keyRowStride, scale,
+                           scratch, output, path.c))
     }
 
     /// destination[i] = the Float32 value of the bfloat16 bits source[i] (exact).

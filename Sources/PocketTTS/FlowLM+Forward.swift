@@ -36,7 +36,7 @@ extension FlowLM {
             streams[b].cache.ensureRoom(for: 1)
             maxCapacity = max(maxCapacity, streams[b].cache.capacity)
         }
-        let buffers = prepare(&workspace, rows: B, streams: B, scoreCount: maxCapacity)
+        let buffers = prepare(&workspace, rows: B, streams: B, scoreCount: transformer.scoreCount(rows: 1, keys: maxCapacity))
         // sequence = where(isnan(sequence), bos_emb, sequence); input_ = input_linear(sequence)
         bosEmbedding.withUnsafeBufferPointer { bos in
             for b in 0..<B {
@@ -73,7 +73,7 @@ extension FlowLM {
         swap(&workspace, &state.workspace)
         defer { swap(&workspace, &state.workspace) }
         let buffers = prepare(&workspace, rows: count, streams: 1,
-                              scoreCount: FlowTransformer.scoreCount(rows: count, keys: state.cache.length + count))
+                              scoreCount: transformer.scoreCount(rows: count, keys: state.cache.length + count))
         fill(buffers.transformer.x)
         withUnsafeMutablePointer(to: &state) { s in
             transformer.forward(streams: UnsafeMutableBufferPointer(start: s, count: 1), rowsPerStream: count,

@@ -129,7 +129,7 @@ extension FlowLM {
         let (d, f, l) = (dimensions.modelDim, dimensions.feedForwardDim, dimensions.latentDim)
         let cache = dimensions.layerCount * 2 * positions * d
         let scratch = FlowTransformer.Buffers.floatCount(
-            rows: promptRows, scoreCount: FlowTransformer.scoreCount(rows: promptRows, keys: positions),
+            rows: promptRows, scoreCount: transformer.scoreCount(rows: promptRows, keys: positions),
             modelDim: d, feedForwardDim: f)
             + l + d + FlowHead.floatCount(rows: 1, flowDim: flowHead.flowDim, latentDim: l, frequencyDim: flowHead.frequencyDim)
         return (cache + scratch) * MemoryLayout<Float>.size

@@ -36,6 +36,9 @@ public struct FlowTransformer: Sendable {
     public let attention: Attention
     public let modelDim: Int
     public let feedForwardDim: Int
+    /// Steps and prompts attend with `Attention.forwardOneQuery` (the cache read once per row for
+    /// all heads): in the reduced precisions. `Precision.exact` keeps the BLAS form, bit for bit.
+    public let usesOneQueryAttention: Bool
 
     public init(layers: [FlowTransformerLayer], headCount: Int, maxPeriod: Double) {
         precondition(!layers.isEmpty, "FlowTransformer: no layers")
@@ -48,6 +51,7 @@ public struct FlowTransformer: Sendable {
         self.feedForwardDim = layers[0].linear1.outFeatures
         self.rope = RoPE(headDim: d / headCount, maxPeriod: maxPeriod)
         self.attention = Attention(heads: headCount, headDim: d / headCount)
+        self.usesOneQueryAttention = layers[0].inProjection.precision != .exact
     }
 
     /// Scratch pointers of one forward call over R rows (all streams together).
@@ -105,9 +109,15 @@ public struct FlowTransformer: Sendable {
     static let attentionPieces = 4
 
     /// Floats of `Buffers.scores` for `rows` queries (rows per stream) over `keys` keys: one
-    /// score row per head piece (queries are attended one at a time).
-    static func scoreCount(rows: Int, keys: Int) -> Int {
-        (Linear.splitsOutputs(rows: rows) ? attentionPieces : 1) * keys
+    /// score row per head piece (queries are attended one at a time), of every head with
+    /// `usesOneQueryAttention`.
+    func scoreCount(rows: Int, keys: Int) -> Int {
+        (Linear.splitsOutputs(rows: rows) ? FlowTransformer.attentionPieces : 1) * scoresPerPiece(keys: keys)
+    }
+
+    /// Floats of one head piece's scores over `keys` keys.
+    private func scoresPerPiece(keys: Int) -> Int {
+        usesOneQueryAttention ? Attention.oneQueryScratchCount(keyCount: keys, headCount: attention.heads) : keys
     }
 
     /// GELU in place on [rows, feedForwardDim]; prompts share the rows out with the linear
@@ -149,11 +159,16 @@ public struct FlowTransformer: Sendable {
                 let heads = H * i / pieces..<H * (i + 1) / pieces
                 // Query by query, each over its own visible keys: the arithmetic of a single
                 // step at that position, so a prompt gives the same values however it is sliced.
+                let scratch = scores + i * scoresPerPiece(keys: start + T)
                 for t in 0..<T {
-                    attention.forward(queries: qkv + t * 3 * d, queryCount: 1, queryStart: start + t,
-                                      keys: keys, values: values, keyCount: start + t + 1, keyStart: 0,
-                                      into: output + t * d, scratch: scores + i * (start + T), queryRowStride: 3 * d,
-                                      heads: heads)
+                    if usesOneQueryAttention {
+                        attention.forwardOneQuery(query: qkv + t * 3 * d, keys: keys, values: values, keyCount: start + t + 1,
+                                                  into: output + t * d, scratch: scratch, heads: heads)
+                    } else {
+                        attention.forward(queries: qkv + t * 3 * d, queryCount: 1, queryStart: start + t,
+                                          keys: keys, values: values, keyCount: start + t + 1, keyStart: 0,
+                                          into: output + t * d, scratch: scratch, queryRowStride: 3 * d, heads: heads)
+                    }
                 }
             }
         }

@@ -49,7 +49,8 @@ public final class Engine: Sendable {
     /// (16 rows or more) share their linear layers with Kernels' `LinearWorker` thread instead,
     /// which sleeps otherwise.
     public func start() {
-        let producer = Producer(flowLM: model.flowLM, configuration: configuration, inbox: inbox, handOff: handOff)
+        let producer = Producer(flowLM: model.flowLM, configuration: configuration, inbox: inbox, handOff: handOff,
+                                frameSeconds: 1 / model.config.mimi.frameRate)
         let consumers = (0..<configuration.consumerThreads).map {
             Consumer(model: model, inbox: inbox, handOff: handOff, index: $0)
         }

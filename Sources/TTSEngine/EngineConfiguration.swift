@@ -43,6 +43,15 @@ public struct EngineConfiguration: Sendable, Equatable {
     /// Voice prompt positions a stream is budgeted with when the engine is made: 30 s of voice
     /// audio (the reference's truncation) at 12.5 frames per second.
     public var budgetVoicePositions: Int
+    /// Seconds of audio a stream may be ahead of real-time playback (from its first frame) and
+    /// still step while a new stream awaits its first audio; a stream further ahead waits a tick
+    /// so the new stream's prompt and first frames go first (`ProducerSchedule`). It stays
+    /// ahead by more than this, so its listener hears no gap.
+    public var aheadLimitSeconds: Double = 1.5
+    /// Most rows of one FlowLM call that prompts several streams together (their slices of equal
+    /// length, in the reduced precisions: `FlowLM.promptsBatchAcrossStreams`). Bounds that call's
+    /// scratch (about 40 KB a row at full size) and how long it holds the producer.
+    public var maxBatchedPromptRows = 4 * GenerationStream.promptSliceRows
 
     public init(maxStreams: Int = 16, maxQueuedFrames: Int = 8, prefillSliceTokens: Int = 16, blasThreads: Int = 1,
                 consumerThreads: Int = 2, maxPromptRows: Int = GenerationStream.promptSliceRows,

@@ -1,3 +1,4 @@
+import Foundation
 import PocketTTS
 
 /// The producer thread's work: FlowLM for every open stream, each a `GenerationStream` (the
@@ -5,17 +6,23 @@ import PocketTTS
 /// feeds prompt tokens (`promptSlices`: at most `maxPromptRows` per call, and while a stream
 /// is stepping at most `prefillSliceTokens` in all), then runs one latent step for every stepping stream with room
 /// in its frame queue, all together through `FlowLM.stepBatch` (one call per distinct
-/// `FlowLMSampling`). Used only on the producer thread once started.
+/// `FlowLMSampling`). Which streams go first is `ProducerSchedule`'s: new streams' prompts and
+/// first frames before streams far ahead of real time. Used only on the producer thread once started.
 final class Producer: @unchecked Sendable {
     /// One open stream as the producer sees it.
     struct Stream {
         let id: StreamID
         var generation: GenerationStream
+        var frames = 0  // frames made so far, all chunks
+        var firstFrameTime: Double?  // `now` of the tick that made the first frame
     }
 
     private let flowLM: FlowLM
     private let sliceTokens: Int
     private let maxPromptRows: Int
+    private let maxBatchedPromptRows: Int
+    private let aheadLimit: Double  // seconds (EngineConfiguration.aheadLimitSeconds)
+    private let frameSeconds: Double  // audio per frame
     private let inbox: CommandInbox
     private let handOff: FrameHandOff
     private let emptyState: FlowLM.State  // owns no storage: stands in for moved-out states
@@ -29,10 +36,14 @@ final class Producer: @unchecked Sendable {
     private var batchLatents: [Float] = []  // [B, latentDim] inputs, then outputs (in place)
     private var batchLogits: [Float] = []  // [B]
 
-    init(flowLM: FlowLM, configuration: EngineConfiguration, inbox: CommandInbox, handOff: FrameHandOff) {
+    init(flowLM: FlowLM, configuration: EngineConfiguration, inbox: CommandInbox, handOff: FrameHandOff,
+         frameSeconds: Double = 0.08) {
         self.flowLM = flowLM
+        self.aheadLimit = configuration.aheadLimitSeconds
+        self.frameSeconds = frameSeconds
         self.sliceTokens = configuration.prefillSliceTokens
         self.maxPromptRows = configuration.maxPromptRows
+        self.maxBatchedPromptRows = configuration.maxBatchedPromptRows
         self.inbox = inbox
         self.handOff = handOff
         self.emptyState = flowLM.makeState(capacity: 0)
@@ -40,7 +51,7 @@ final class Producer: @unchecked Sendable {
 
     /// The thread body: returns once the inbox is stopped, with every state freed.
     func run() {
-        while let commands = inbox.take(idle: !hasWork) { tick(applying: commands) }
+        while let commands = inbox.take(idle: !hasWork) { tick(applying: commands, now: Producer.monotonicSeconds()) }
         streams.removeAll()
         handOff.shutDown()
     }
@@ -75,16 +86,36 @@ final class Producer: @unchecked Sendable {
 
     // MARK: One tick
 
-    /// Applies the commands, then advances every stream once.
-    func tick(applying commands: [ProducerCommand]) {
+    /// Seconds on a monotonic clock (the producer thread's `now`).
+    static func monotonicSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
+
+    /// Applies the commands, then advances every stream once (`ProducerSchedule`), `now` in
+    /// seconds on a monotonic clock.
+    func tick(applying commands: [ProducerCommand], now: Double = Producer.monotonicSeconds()) {
         for command in commands { apply(command) }
         var ended: [StreamID] = []
         advanceIdleStreams(ended: &ended)
-        prompt(ended: &ended)
-        step()
+        let before = schedule(now: now, ended: ended)
+        prompt(before.prompting, anyStepping: !before.stepping.isEmpty, ended: &ended)
+        step(schedule(now: now, ended: ended).stepping, now: now)  // with the streams whose prompt just ended
         // A chunk that just ended may be followed at once (next tick's prompt, or the end).
         advanceIdleStreams(ended: &ended)
         if !ended.isEmpty { streams.removeAll { ended.contains($0.id) } }
+    }
+
+    /// Where the open streams stand (`ProducerSchedule`), streams that `ended` left out.
+    private func schedule(now: Double, ended: [StreamID]) -> ProducerSchedule {
+        ProducerSchedule(streams: streams.map { s in
+            let open = !ended.contains(s.id)
+            return ProducerSchedule.Stream(
+                isPrompting: open && s.generation.isPrompting, isStepping: open && s.generation.isStepping,
+                lead: ProducerSchedule.lead(frames: s.frames, frameSeconds: frameSeconds, firstFrameTime: s.firstFrameTime,
+                                            now: now))
+        }, aheadLimit: aheadLimit)
     }
 
     private func apply(_ command: ProducerCommand) {
@@ -114,32 +145,62 @@ final class Producer: @unchecked Sendable {
         }
     }
 
-    /// Feeds this tick's prompt slices (`promptSlices`), one FlowLM call per stream.
-    private func prompt(ended: inout [StreamID]) {
-        let prompting = streams.indices.filter { streams[$0].generation.isPrompting && !ended.contains(streams[$0].id) }
+    /// Feeds this tick's prompt slices (`promptSlices`) to `prompting` (stream indices, in
+    /// order): streams with slices of the same length together in one FlowLM call where that
+    /// gives each the values of its own call (`FlowLM.promptsBatchAcrossStreams`), at most
+    /// `maxBatchedPromptRows` rows a call; otherwise one call per stream.
+    private func prompt(_ prompting: [Int], anyStepping: Bool, ended: inout [StreamID]) {
         let slices = Self.promptSlices(tokensLeft: prompting.map { streams[$0].generation.promptTokensLeft },
-                                       anyStepping: streams.contains { $0.generation.isStepping },
-                                       sliceTokens: sliceTokens, maxRows: maxPromptRows)
+                                       anyStepping: anyStepping, sliceTokens: sliceTokens, maxRows: maxPromptRows)
+        var groups: [(rows: Int, members: [Int])] = []
         for (i, n) in zip(prompting, slices) {
-            let tokens = Array(streams[i].generation.takePromptSlice(limit: n))
-            do {
-                try flowLM.prompt(textTokens: tokens, state: &streams[i].generation.state)
-            } catch {
-                handOff.push(.failed(error), for: streams[i].id)  // only this stream fails
-                ended.append(streams[i].id)
-                continue
+            if flowLM.promptsBatchAcrossStreams, n > 0,
+               let g = groups.firstIndex(where: { $0.rows == n && ($0.members.count + 1) * n <= maxBatchedPromptRows }) {
+                groups[g].members.append(i)
+            } else {
+                groups.append((n, [i]))
             }
-            if !streams[i].generation.promptSliceDone() {  // a chunk of no frames
-                handOff.push(.endOfChunk(streams[i].generation.chunkNumber), for: streams[i].id)
+        }
+        for group in groups {
+            let tokens = group.members.map { Array(streams[$0].generation.takePromptSlice(limit: group.rows)) }
+            var errors: [FlowLMError?] = Array(repeating: nil, count: group.members.count)
+            if group.members.count > 1, (try? promptTogether(group.members, tokens: tokens)) != nil {
+                // done: every stream has its slice
+            } else {  // alone (or, after a bad token, each alone: only its stream fails)
+                for (k, i) in group.members.enumerated() {
+                    do { try flowLM.prompt(textTokens: tokens[k], state: &streams[i].generation.state) } catch { errors[k] = error }
+                }
+            }
+            for (k, i) in group.members.enumerated() {
+                if let error = errors[k] {
+                    handOff.push(.failed(error), for: streams[i].id)  // only this stream fails
+                    ended.append(streams[i].id)
+                } else if !streams[i].generation.promptSliceDone() {  // a chunk of no frames
+                    handOff.push(.endOfChunk(streams[i].generation.chunkNumber), for: streams[i].id)
+                }
             }
         }
     }
 
-    /// One latent step for every stepping stream with room in its frame queue (back-pressure:
-    /// a full stream is skipped this tick, the others go on), grouped by sampling settings.
-    private func step() {
+    /// One FlowLM call feeding `tokens[k]` (equal lengths) to stream `members[k]`; throws, with
+    /// no state changed, on a token out of range.
+    private func promptTogether(_ members: [Int], tokens: [[Int]]) throws(FlowLMError) {
+        let B = members.count
+        if batchStates.count < B { batchStates += Array(repeating: emptyState, count: B - batchStates.count) }
+        for (k, i) in members.enumerated() { swap(&batchStates[k], &streams[i].generation.state) }  // moves
+        defer { for (k, i) in members.enumerated() { swap(&batchStates[k], &streams[i].generation.state) } }
+        try batchStates.withUnsafeMutableBufferPointer { (states) throws(FlowLMError) in
+            try flowLM.prompt(textTokens: tokens, states: UnsafeMutableBufferPointer(rebasing: states[0..<B]),
+                              workspace: &workspace)
+        }
+    }
+
+    /// One latent step for each of `candidates` (stepping stream indices) with room in its frame
+    /// queue (back-pressure: a full stream is skipped this tick, the others go on), grouped by
+    /// sampling settings.
+    private func step(_ candidates: [Int], now: Double) {
         var groups: [(sampling: FlowLMSampling, members: [Int])] = []
-        for i in streams.indices where streams[i].generation.isStepping && handOff.hasRoom(streams[i].id) {
+        for i in candidates.sorted() where handOff.hasRoom(streams[i].id) {
             let sampling = streams[i].generation.options.sampling
             if let g = groups.firstIndex(where: { $0.sampling == sampling }) {
                 groups[g].members.append(i)
@@ -147,10 +208,10 @@ final class Producer: @unchecked Sendable {
                 groups.append((sampling, [i]))
             }
         }
-        for group in groups { stepBatch(group.members, sampling: group.sampling) }
+        for group in groups { stepBatch(group.members, sampling: group.sampling, now: now) }
     }
 
-    private func stepBatch(_ members: [Int], sampling: FlowLMSampling) {
+    private func stepBatch(_ members: [Int], sampling: FlowLMSampling, now: Double) {
         let (B, l) = (members.count, flowLM.dimensions.latentDim)
         if batchStates.count < B { batchStates += Array(repeating: emptyState, count: B - batchStates.count) }
         batchGenerators.removeAll(keepingCapacity: true)
@@ -181,7 +242,11 @@ final class Producer: @unchecked Sendable {
                                              eosLogit: batchLogits[k])
             }
             let id = streams[i].id
-            if let frame = result.frame { handOff.push(.frame(frame), for: id) }
+            if let frame = result.frame {
+                if streams[i].firstFrameTime == nil { streams[i].firstFrameTime = now }
+                streams[i].frames += 1
+                handOff.push(.frame(frame), for: id)
+            }
             if result.endsChunk { handOff.push(.endOfChunk(streams[i].generation.chunkNumber), for: id) }
         }
     }

@@ -28,6 +28,9 @@ final class ProducerHarness {
     /// One producer tick, with the commands posted since the last.
     func tick() { producer.tick(applying: inbox.take(idle: false) ?? []) }
 
+    /// One producer tick at the given time (seconds) rather than the clock's.
+    func tick(now: Double) { producer.tick(applying: inbox.take(idle: false) ?? [], now: now) }
+
     /// Ticks until the producer has nothing to do (every stream full, waiting or ended).
     func runUntilIdle() {
         repeat { tick() } while producer.hasWork

@@ -67,6 +67,15 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Arithmetic of FlowLM's linear layers: exact, bf16 or int8 (default: the service's, Precision.recommended).")
     var precision = Precision.recommended.rawValue
 
+    @Option(help: "(e): milliseconds between the starts of successive streams (0: all at once).")
+    var staggerMs = 0.0
+
+    @Option(help: "Engine: seconds a stream may be ahead of real time and still step while a new stream awaits its first audio (default: the engine's).")
+    var aheadLimit = EngineConfiguration().aheadLimitSeconds
+
+    @Flag(help: "Run only the voice encoding (for the voice) and (e).")
+    var onlyConcurrent = false
+
     func run() throws {
         let streamCounts = streams.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !streamCounts.isEmpty, streamCounts.allSatisfy({ $0 >= 1 }) else {
@@ -76,8 +85,9 @@ struct BenchCommand: ParsableCommand {
         guard let precision = Precision(rawValue: self.precision) else {
             throw ValidationError("--precision: one of \(Precision.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        let engineConfiguration = EngineConfiguration(maxStreams: max(16, streamCounts.max()!), blasThreads: blasThreads,
+        var engineConfiguration = EngineConfiguration(maxStreams: max(16, streamCounts.max()!), blasThreads: blasThreads,
                                                       consumerThreads: consumerThreads)
+        engineConfiguration.aheadLimitSeconds = aheadLimit
         BLAS.setThreadCount(blasThreads)  // as Engine.start() does, for the runs before it too
         let loadBefore = loadAverage()
         let sampling = FlowLMSampling(temperature: 0.7, lsdSteps: 1, eosThreshold: Self.noEOSThreshold)
@@ -100,19 +110,23 @@ struct BenchCommand: ParsableCommand {
         engine.start()
         defer { engine.stop() }
         let runs = EngineBench(engine: engine, voice: voice, text: Self.text, sampling: sampling,
-                               frameLength: model.frameLength, sampleRate: model.sampleRate)
+                               frameLength: model.frameLength, sampleRate: model.sampleRate, staggerSeconds: staggerMs / 1000)
         log("warm-up...")
         _ = try runs.run(streams: 1, frames: 4, seed: 1)
 
-        log("(a) time to first audio...")
-        let ttfa = try runs.timeToFirstAudio(repeats: repeats, frames: ttfaFrames)
-        log("(b) real-time factor, \(rtfFrames) frames...")
-        let rtf = try runs.realTimeFactor(frames: rtfFrames)
-        log("(d) isolated FlowLM steps and Mimi decodes...")
-        let isolated = try bench.isolatedSteps(voice: voice, steps: stepFrames)
-        let batched = try bench.batchedSteps(voice: voice, batchSizes: streamCounts, steps: 16)
-        log("(f) text prompt...")
-        let prompt = try bench.textPrompt(voice: voice, repeats: repeats)
+        var (ttfa, rtf, isolated, prompt): ([String: Any], [String: Any], [String: Any], [String: Any]) = ([:], [:], [:], [:])
+        var batched: [[String: Any]] = []
+        if !onlyConcurrent {
+            log("(a) time to first audio...")
+            ttfa = try runs.timeToFirstAudio(repeats: repeats, frames: ttfaFrames)
+            log("(b) real-time factor, \(rtfFrames) frames...")
+            rtf = try runs.realTimeFactor(frames: rtfFrames)
+            log("(d) isolated FlowLM steps and Mimi decodes...")
+            isolated = try bench.isolatedSteps(voice: voice, steps: stepFrames)
+            batched = try bench.batchedSteps(voice: voice, batchSizes: streamCounts, steps: 16)
+            log("(f) text prompt...")
+            prompt = try bench.textPrompt(voice: voice, repeats: repeats)
+        }
         var concurrent: [[String: Any]] = []
         for count in streamCounts {
             log("(e) \(count) concurrent stream(s) of \(rtfFrames) frames...")
@@ -127,7 +141,8 @@ struct BenchCommand: ParsableCommand {
                         "load_average_after": loadAverage()],
             "engine": ["max_queued_frames": engineConfiguration.maxQueuedFrames,
                        "prefill_slice_tokens": engineConfiguration.prefillSliceTokens,
-                       "consumer_threads": engineConfiguration.consumerThreads],
+                       "consumer_threads": engineConfiguration.consumerThreads,
+                       "ahead_limit_s": engineConfiguration.aheadLimitSeconds, "stagger_ms": staggerMs],
             "model_load_s": rounded(loadSeconds, 3),
             "precision": precision.rawValue,
             "text": Self.text,

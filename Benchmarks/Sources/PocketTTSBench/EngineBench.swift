@@ -1,3 +1,4 @@
+import Foundation
 import PocketTTS
 import TTSEngine
 
@@ -10,6 +11,7 @@ struct EngineBench {
     let sampling: FlowLMSampling
     let frameLength: Int  // samples per frame (1920)
     let sampleRate: Int  // 24000
+    var staggerSeconds = 0.0  // (e): between the starts of successive streams
     let recorder = StreamRecorder()
 
     /// Opens `count` streams at once, then enqueues the text to each (stamping its start just
@@ -27,15 +29,28 @@ struct EngineBench {
     }
 
     private func unmeasuredRun(streams count: Int, frames: Int, seed: UInt64) throws -> [StreamRecorder.Record] {
-        let ids = try (0..<count).map { i in
+        let open = { (i: Int) in
             try engine.openStream(
                 voice: voice, options: GenerationOptions(sampling: sampling, maxFrames: frames, seed: seed + UInt64(i)),
                 sink: recorder)
         }
-        for id in ids {
+        let speak = { (id: StreamID) in
             recorder.markStart(id)
             try engine.enqueue(text: text, to: id)
             engine.finish(id)
+        }
+        var ids: [StreamID] = []
+        if staggerSeconds > 0 {  // each opened and started `staggerSeconds` after the one before
+            let begin = now()
+            for i in 0..<count {
+                let wait = begin + Double(i) * staggerSeconds - now()
+                if wait > 0 { Thread.sleep(forTimeInterval: wait) }
+                ids.append(try open(i))
+                try speak(ids[i])
+            }
+        } else {
+            ids = try (0..<count).map(open)
+            for id in ids { try speak(id) }
         }
         let records = try recorder.wait(for: ids, timeout: 60 + Double(count * frames))
         for record in records where record.frameTimes.count != frames || record.samples != frames * frameLength {
