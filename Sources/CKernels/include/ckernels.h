@@ -91,6 +91,43 @@ ck_path ck_linear_int8dot_outputs(const float *x, size_t rows, size_t in, const 
                                   const int32_t *sums, size_t out, size_t first, size_t count, const float *bias,
                                   float *y, int accumulate, ck_path path);
 
+
+// MARK: GEMM with bfloat16 products over many columns (gemm_bf16.c): Mimi's convolutions and
+// transformer linears under Precision.bf16 / .int8.
+//
+// Words are pairs of bfloat16 (k = 2i in the low half, 2i + 1 in the high). Weights are packed
+// once into panels of 8 rows [ceil(M / 8)][ceil(K / 2)][8]; activations per call into
+// [ceil(K / 2)][ldp], rounded to bfloat16 to nearest even as ck_f32_to_bf16. Each output is a
+// sum from zero over k in a fixed order of exact bfloat16 products in f32 (vdpbf16ps), + bias,
+// + C when accumulating: the same bits whatever N and whichever columns share the call. The
+// portable C code (CPUs without AVX512-BF16) does the same arithmetic.
+
+/// Words of packed weights for an [m, k] matrix.
+size_t ck_gemm_bf16_weight_words(size_t m, size_t k);
+
+/// Packs W[m, k], element (row, kk) at w[row · row_stride + kk · k_stride] (row-major: k_stride 1;
+/// a transposed [k, m] matrix: row_stride 1, k_stride m), into `panels` (ck_gemm_bf16_weight_words).
+void ck_gemm_bf16_pack_weights(const float *w, size_t m, size_t k, size_t row_stride, size_t k_stride,
+                               uint32_t *panels);
+
+/// The smallest ldp for n columns (n rounded up to 16; the tiles read whole vectors).
+size_t ck_gemm_bf16_activation_stride(size_t n);
+
+/// Packs X[k, n] for ck_gemm_bf16 into packed[ceil(k / 2)][ldp] (columns 0 ..< n; point
+/// `packed` at a column offset to put several inputs side by side). Row r = c · taps + t,
+/// column j reads x[c · channel_stride + t · tap_stride + j · column_stride]: an im2col of a
+/// conv over [C, L] (taps K, channel_stride L, tap_stride dilation, column_stride 1), a plain
+/// [k, n] matrix (taps 1, channel_stride n, column_stride 1), or rows [n, k] (taps 1,
+/// channel_stride 1, column_stride k).
+ck_path ck_gemm_bf16_pack_activations(const float *x, size_t k, size_t n, size_t taps, size_t channel_stride,
+                                      size_t tap_stride, size_t column_stride, uint32_t *packed, size_t ldp,
+                                      ck_path path);
+
+/// C[row, j] = Σ_k W[row, k] · X[k, j] (+ bias[row]) (C[row, j] + that when `accumulate`) for
+/// row < m, j < n; C row-major with rows ldc apart; bias may be NULL.
+ck_path ck_gemm_bf16(const uint32_t *panels, size_t m, size_t k, const uint32_t *packed, size_t n, size_t ldp,
+                     const float *bias, float *c, size_t ldc, int accumulate, ck_path path);
+
 #ifdef __cplusplus
 }
 #endif

@@ -18,17 +18,24 @@ public enum ConvPaddingMode: String, Sendable {
 public struct StreamingConv1d: StreamingModule {
     public let conv: Conv1d  // <prefix>.conv.weight [Cout, Cin/groups, K], <prefix>.conv.bias [Cout]
     public let paddingMode: ConvPaddingMode
+    /// The weights [Cout, Cin·K] as bfloat16 panels when the conv runs with bfloat16 products
+    /// (`Precision.bf16` / `.int8`, groups 1); nil: the exact path.
+    public let panels: BFloat16Panels?
 
     public struct State: Sendable {
         var previous: [Float]  // [Cin, historyLength]: conv input kept from the last call
         var isFirst = true  // no call yet (replicate mode pads from the first sample)
         var input: [Float] = []  // scratch [Cin, historyLength + T]
         var columns: [Float] = []  // scratch for the conv kernel (im2col)
+        var packed: [UInt32] = []  // scratch [Cin·K / 2, Tout]: bfloat16 im2col (`panels`)
     }
 
-    public init(conv: Conv1d, paddingMode: ConvPaddingMode = .constant) {
+    /// `precision` other than `.exact` multiplies with bfloat16 products (`BFloat16Panels`).
+    public init(conv: Conv1d, paddingMode: ConvPaddingMode = .constant, precision: Precision = .exact) {
         self.conv = conv
         self.paddingMode = paddingMode
+        panels = precision == .exact || conv.groups != 1 ? nil
+            : BFloat16Panels(weights: conv.weight, rows: conv.outChannels, depth: conv.inChannels * conv.kernelSize)
     }
 
     public var inChannels: Int { conv.inChannels }
@@ -56,6 +63,11 @@ public struct StreamingConv1d: StreamingModule {
         let L = P + T
         state.input.reserveScratch(C * L)
         state.columns.reserveScratch(max(1, conv.scratchCount(inputLength: L)))
+        if panels != nil {
+            let Tout = conv.outputLength(inputLength: L)
+            state.packed.reserveScratch(BFloat16GEMM.wordCount(depth: C * conv.kernelSize,
+                                                               stride: BFloat16GEMM.stride(columns: Tout)))
+        }
         let replicateFirst = paddingMode == .replicate && state.isFirst
         withPointers(&state.input, &state.previous, &state.columns) { buffer, previous, columns in
             // buffer[c] = history[c] ++ f(x[c])   (torch.cat([previous, x], -1))
@@ -70,7 +82,13 @@ public struct StreamingConv1d: StreamingModule {
                     row.update(from: previous + c * P, count: P)
                 }
             }
-            convolve(buffer, length: L, into: y, columns: columns)
+            if let panels {
+                state.packed.withUnsafeMutableBufferPointer { packed in
+                    convolveBFloat16(panels, buffer, length: L, into: y, packed: packed.baseAddress!)
+                }
+            } else {
+                convolve(buffer, length: L, into: y, columns: columns)
+            }
             // previous = last P samples of the conv input.
             for c in 0..<C where P > 0 {
                 (previous + c * P).update(from: buffer + c * L + T, count: P)
@@ -110,6 +128,21 @@ public struct StreamingConv1d: StreamingModule {
         }
     }
 
+    /// y = conv(x[Cin, L]) with bfloat16 products: im2col packed straight from x, one GEMM with the bias.
+    private func convolveBFloat16(
+        _ panels: BFloat16Panels, _ x: UnsafePointer<Float>, length L: Int, into y: UnsafeMutablePointer<Float>,
+        packed: UnsafeMutablePointer<UInt32>
+    ) {
+        let Tout = conv.outputLength(inputLength: L)
+        let (K, S, Dl, Cin) = (conv.kernelSize, conv.stride, conv.dilation, conv.inChannels)
+        let ldp = BFloat16GEMM.stride(columns: Tout)
+        BFloat16GEMM.pack(x, depth: Cin * K, columns: Tout, taps: K, channelStride: L, tapStride: Dl, columnStride: S,
+                          into: packed, stride: ldp)
+        withOptionalPointer(conv.bias) { bias in
+            panels.multiply(packed, columns: Tout, stride: ldp, bias: bias, into: y, ldc: Tout)
+        }
+    }
+
     /// [Cin, T] -> [Cout, T / stride], T a positive multiple of the stride.
     public func step(_ x: Tensor, state: inout State) -> Tensor {
         precondition(x.rank == 2 && x.shape[0] == inChannels, "StreamingConv1d: input \(x.shape), expected [\(inChannels), T]")
@@ -129,15 +162,25 @@ public struct StreamingConv1d: StreamingModule {
 /// added to its head; its own tail is kept for the next call; T · stride samples come out.
 public struct StreamingConvTranspose1d: StreamingModule {
     public let convTranspose: ConvTranspose1d  // <prefix>.convtr.weight [Cin, Cout/groups, K], <prefix>.convtr.bias [Cout]
+    /// Wᵀ [Cout·K, Cin] as bfloat16 panels when the conv runs with bfloat16 products
+    /// (`Precision.bf16` / `.int8`, groups 1); nil: the exact path.
+    public let panels: BFloat16Panels?
 
     public struct State: Sendable {
         var partial: [Float]  // [Cout, overlapLength]: tail of the last call's output, minus bias
         var full: [Float] = []  // scratch [Cout, (T − 1)·stride + K]
         var columns: [Float] = []  // scratch for the kernel (col2im)
+        var packed: [UInt32] = []  // scratch [Cin / 2, T]: bfloat16 input (`panels`)
     }
 
-    public init(convTranspose: ConvTranspose1d) {
+    /// `precision` other than `.exact` multiplies with bfloat16 products (`BFloat16Panels`).
+    public init(convTranspose: ConvTranspose1d, precision: Precision = .exact) {
         self.convTranspose = convTranspose
+        let c = convTranspose
+        panels = precision == .exact || c.groups != 1 ? nil : c.weight.withUnsafeBufferPointer {
+            BFloat16Panels(weights: $0.baseAddress!, rows: c.outChannels * c.kernelSize, depth: c.inChannels,
+                           rowStride: 1, depthStride: c.outChannels * c.kernelSize)
+        }
     }
 
     public var inChannels: Int { convTranspose.inChannels }
@@ -165,9 +208,21 @@ public struct StreamingConvTranspose1d: StreamingModule {
         let Lo = Lf - P  // == T·stride
         state.full.reserveScratch(C * Lf)
         state.columns.reserveScratch(max(1, convTranspose.scratchCount(inputLength: T)))
+        if panels != nil {
+            state.packed.reserveScratch(BFloat16GEMM.wordCount(depth: inChannels, stride: BFloat16GEMM.stride(columns: T)))
+        }
         let bias = convTranspose.bias
         withPointers(&state.full, &state.partial, &state.columns) { full, partial, columns in
-            transposeConvolve(x, length: T, into: full, columns: columns)
+            if let panels {
+                state.packed.withUnsafeMutableBufferPointer { packed in
+                    let ldp = BFloat16GEMM.stride(columns: T)
+                    BFloat16GEMM.pack(x, depth: inChannels, columns: T, channelStride: T, into: packed.baseAddress!, stride: ldp)
+                    panels.multiply(packed.baseAddress!, columns: T, stride: ldp, bias: nil, into: columns, ldc: T)
+                }
+                col2im(columns, length: T, into: full)
+            } else {
+                transposeConvolve(x, length: T, into: full, columns: columns)
+            }
             for c in 0..<C {
                 let row = full + c * Lf
                 let kept = partial + c * P
@@ -185,18 +240,23 @@ public struct StreamingConvTranspose1d: StreamingModule {
     private func transposeConvolve(
         _ x: UnsafePointer<Float>, length T: Int, into full: UnsafeMutablePointer<Float>, columns: UnsafeMutablePointer<Float>
     ) {
-        let (K, S, Cin, Cout) = (convTranspose.kernelSize, convTranspose.stride, inChannels, outChannels)
+        let (K, Cin, Cout) = (convTranspose.kernelSize, inChannels, outChannels)
         guard convTranspose.groups == 1, T <= SkinnyGEMM.maxColumns else {
             convTranspose.forward(x, length: T, into: full, scratch: columns)
             return
         }
-        let Lf = convTranspose.outputLength(inputLength: T)
         // columns[(co·K + k), t] = Σ_ci w[ci, co, k] · x[ci, t]
         convTranspose.weight.withUnsafeBufferPointer { w in
             SkinnyGEMM.multiply(transposeA: true, m: Cout * K, n: T, k: Cin, a: w.baseAddress!, lda: Cout * K,
                                 b: x, ldb: T, c: columns, ldc: T)
         }
-        // col2im: full[co, t·S + k] = bias[co] + Σ columns[(co·K + k), t]
+        col2im(columns, length: T, into: full)
+    }
+
+    /// full[co, t·S + k] = bias[co] + Σ columns[(co·K + k), t], from columns[Cout·K, T].
+    private func col2im(_ columns: UnsafePointer<Float>, length T: Int, into full: UnsafeMutablePointer<Float>) {
+        let (K, S, Cout) = (convTranspose.kernelSize, convTranspose.stride, outChannels)
+        let Lf = convTranspose.outputLength(inputLength: T)
         for co in 0..<Cout {
             let row = full + co * Lf
             row.update(repeating: convTranspose.bias?[co] ?? 0, count: Lf)
