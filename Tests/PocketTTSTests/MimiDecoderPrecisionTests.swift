@@ -2,8 +2,9 @@ import Kernels
 import Testing
 @testable import PocketTTS
 
-/// The Mimi decoder with bfloat16 products (`Precision.bf16` / `.int8`): close to exact, streaming
-/// equal to one pass bit for bit, and `exact` untouched by the option.
+/// The Mimi decoder under `Precision.bf16` / `.int8` (`PackedWeights`: bfloat16 products for the
+/// layers that see 16 steps per frame, f32 for the wider ones): close to exact, streaming equal
+/// to one pass, and `exact` untouched by the option.
 @Suite struct MimiDecoderPrecisionTests {
     typealias S = MimiTestSupport
 
@@ -14,8 +15,8 @@ import Testing
         return mimi
     }
 
-    /// Every transformer linear and SEANet conv of the decoder gets panels; the encoder and the
-    /// exact decoder none.
+    /// Every transformer linear and SEANet conv of the decoder gets packed weights (bfloat16 up to
+    /// 16 steps per frame, f32 beyond); the encoder and the exact decoder none.
     @Test func fastPrecisionsPackTheDecoderOnly() throws {
         let exact = try Self.mimi(.exact)
         #expect(exact.decoder.transformer.layers.allSatisfy { $0.panels == nil })
@@ -28,6 +29,11 @@ import Testing
                 stage.upsample.panels != nil && stage.residuals.allSatisfy { $0.conv1.panels != nil && $0.conv2.panels != nil }
             })
             #expect(m.decoder.upsample.panels == nil)  // depthwise: exact loop
+            #expect(m.decoder.transformer.layers[0].panels?.linear1.products == .bfloat16)
+            #expect(m.decoder.seanet.inputConv.panels?.products == .bfloat16)
+            #expect(m.decoder.seanet.stages[0].upsample.panels?.products == .bfloat16)
+            #expect(m.decoder.seanet.stages[0].residuals[0].conv1.panels?.products == .float32)
+            #expect(m.decoder.seanet.outputConv.panels?.products == .float32)
             #expect(m.encoder.seanet.inputConv.panels == nil && m.encoder.transformer.layers.allSatisfy { $0.panels == nil })
         }
     }
@@ -44,9 +50,9 @@ import Testing
         #expect(try S.randomMimi().decoder.decode(frames: latents).data.map(\.bitPattern) == want.data.map(\.bitPattern))
     }
 
-    /// Streaming frame by frame, in pairs or all at once gives the same bits (every conv and
-    /// linear column is computed alone).
-    @Test func streamingEqualsOnePassBitForBit() throws {
+    /// Streaming in calls of 1 or 2 frames equals one pass up to float rounding (the transposed
+    /// convs add the previous call's overlap tail in another order, as on the exact path).
+    @Test func streamingEqualsOnePass() throws {
         let decoder = try Self.mimi(.bf16).decoder
         let latents = Tensor.random([5, decoder.latentDimension], seed: 9)
         let whole = decoder.decode(frames: latents)
@@ -55,6 +61,6 @@ import Testing
         for (start, count) in [(0, 1), (1, 2), (3, 1), (4, 1)] {
             parts += decoder.step(S.rows(latents, start, count), state: &state).data
         }
-        #expect(parts.map(\.bitPattern) == whole.data.map(\.bitPattern))
+        #expect(S.scaledError(Tensor(shape: whole.shape, data: parts), whole) <= 1e-5)
     }
 }

@@ -128,6 +128,21 @@ ck_path ck_gemm_bf16_pack_activations(const float *x, size_t k, size_t n, size_t
 ck_path ck_gemm_bf16(const uint32_t *panels, size_t m, size_t k, const uint32_t *packed, size_t n, size_t ldp,
                      const float *bias, float *c, size_t ldc, int accumulate, ck_path path);
 
+// MARK: The f32 twin (gemm_f32.c): the same layouts with f32 values, one fused multiply-add
+// chain per output from zero over k in order (+ bias, + C): batch-invariant the same way. For
+// wide, compute-bound layers, where this CPU's f32 FMAs outrun vdpbf16ps.
+
+/// Floats of packed weights for an [m, k] matrix: panels [ceil(m / 8)][k][8].
+size_t ck_gemm_f32_weight_words(size_t m, size_t k);
+/// As ck_gemm_bf16_pack_weights, without rounding.
+void ck_gemm_f32_pack_weights(const float *w, size_t m, size_t k, size_t row_stride, size_t k_stride, float *panels);
+/// As ck_gemm_bf16_pack_activations into packed[k][ldp] f32, without rounding.
+void ck_gemm_f32_pack_activations(const float *x, size_t k, size_t n, size_t taps, size_t channel_stride,
+                                  size_t tap_stride, size_t column_stride, float *packed, size_t ldp);
+/// As ck_gemm_bf16 in f32 (fmaf in the portable code).
+ck_path ck_gemm_f32(const float *panels, size_t m, size_t k, const float *packed, size_t n, size_t ldp,
+                    const float *bias, float *c, size_t ldc, int accumulate, ck_path path);
+
 #ifdef __cplusplus
 }
 #endif

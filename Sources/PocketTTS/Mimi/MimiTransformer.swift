@@ -14,19 +14,20 @@ public struct MimiTransformerLayer: Sendable {
     public let linear1: Linear  // linear1.weight [ffn, d]
     public let linear2: Linear  // linear2.weight [d, ffn]
     public let layerScale2: [Float]  // layer_scale_2.scale [d]
-    /// The four projections as bfloat16 panels when they run with bfloat16 products
-    /// (`Precision.bf16` / `.int8`); nil: the exact path.
+    /// The four projections packed for `PackedWeights` (the decoder under `Precision.bf16` /
+    /// `.int8`); nil: the exact path.
     public let panels: Panels?
 
-    /// `BFloat16Panels` of in_proj, out_proj, linear1, linear2.
+    /// `PackedWeights` of in_proj, out_proj, linear1, linear2.
     public struct Panels: Sendable {
-        public let inProjection, outProjection, linear1, linear2: BFloat16Panels
+        public let inProjection, outProjection, linear1, linear2: PackedWeights
     }
 
-    /// `precision` other than `.exact` multiplies with bfloat16 products (`BFloat16Panels`).
+    /// `products` non-nil: the projections multiply with `PackedWeights` of that kind (nil: exact).
     public init(
         norm1: LayerNorm, inProjection: Linear, outProjection: Linear, layerScale1: [Float],
-        norm2: LayerNorm, linear1: Linear, linear2: Linear, layerScale2: [Float], precision: Precision = .exact
+        norm2: LayerNorm, linear1: Linear, linear2: Linear, layerScale2: [Float],
+        products: PackedWeights.Products? = nil
     ) {
         let d = norm1.dim
         precondition(inProjection.inFeatures == d && inProjection.outFeatures == 3 * d, "MimiTransformerLayer: in_proj shape")
@@ -44,10 +45,11 @@ public struct MimiTransformerLayer: Sendable {
         self.linear1 = linear1
         self.linear2 = linear2
         self.layerScale2 = layerScale2
-        func packed(_ l: Linear) -> BFloat16Panels { BFloat16Panels(weights: l.weight, rows: l.outFeatures, depth: l.inFeatures) }
-        panels = precision == .exact ? nil
-            : Panels(inProjection: packed(inProjection), outProjection: packed(outProjection), linear1: packed(linear1),
-                     linear2: packed(linear2))
+        panels = products.map { p in
+            func packed(_ l: Linear) -> PackedWeights { PackedWeights(p, weights: l.weight, rows: l.outFeatures, depth: l.inFeatures) }
+            return Panels(inProjection: packed(inProjection), outProjection: packed(outProjection), linear1: packed(linear1),
+                          linear2: packed(linear2))
+        }
     }
 
     public var dModel: Int { norm1.dim }
@@ -106,7 +108,7 @@ public struct MimiTransformer: StreamingModule {
         var scores: [Float] = []  // scratch [chunk, keys]
         var product: [Float] = []  // scratch [max(3d, ffn), T]: W·xᵀ before transposing
         var inputT: [Float] = []  // scratch [max(d, ffn), T]: xᵀ
-        var packed: [UInt32] = []  // scratch [max(d, ffn) / 2, T]: bfloat16 xᵀ (`MimiTransformerLayer.panels`)
+        var packed: [UInt32] = []  // scratch [max(d, ffn) (/ 2), T]: packed xᵀ (`MimiTransformerLayer.panels`)
     }
 
     /// A fresh stream with a ring of `capacity` slots per layer (the reference: context).
@@ -222,11 +224,9 @@ public struct MimiTransformer: StreamingModule {
         state.attended.reserveScratch(T * d)
         state.hidden.reserveScratch(T * ffn)
         let few = T <= SkinnyGEMM.maxColumns
-        let bfloat16 = layers[0].panels != nil
-        state.product.reserveScratch(few || bfloat16 ? T * max(3 * d, ffn) : 1)
-        if bfloat16 {
-            state.packed.reserveScratch(BFloat16GEMM.wordCount(depth: max(d, ffn), stride: BFloat16GEMM.stride(columns: T)))
-        }
+        let packed = layers[0].panels != nil
+        state.product.reserveScratch(few || packed ? T * max(3 * d, ffn) : 1)
+        if packed { state.packed.reserveScratch(max(d, ffn) * PackedWeights.stride(columns: T)) }
         state.inputT.reserveScratch(few ? T * max(d, ffn) : 1)
         switch mode {
         case .whole: state.scores.reserveScratch(Self.queryBlock * (Self.queryBlock + context))
@@ -296,14 +296,14 @@ public struct MimiTransformer: StreamingModule {
     /// y[T, out] = x[T, in]·Wᵀ. For a few rows (a frame is 16) it computes (W·xᵀ)ᵀ with
     /// `SkinnyGEMM` (2.3 → 1.4 ms per layer at 16 rows, weights from DRAM).
     private func project(
-        _ linear: Linear, _ panels: BFloat16Panels?, _ x: UnsafePointer<Float>, rows T: Int,
+        _ linear: Linear, _ panels: PackedWeights?, _ x: UnsafePointer<Float>, rows T: Int,
         into y: UnsafeMutablePointer<Float>, buffers b: Buffers
     ) {
         if let panels {
-            // bfloat16 products: (W·xᵀ)ᵀ, xᵀ packed straight from the rows.
+            // (W·xᵀ)ᵀ, xᵀ packed straight from the rows.
             let (n, k) = (linear.outFeatures, linear.inFeatures)
-            let ldp = BFloat16GEMM.stride(columns: T)
-            BFloat16GEMM.pack(x, depth: k, columns: T, channelStride: 1, columnStride: k, into: b.packed, stride: ldp)
+            let ldp = PackedWeights.stride(columns: T)
+            panels.pack(x, columns: T, channelStride: 1, columnStride: k, into: b.packed, stride: ldp)
             panels.multiply(b.packed, columns: T, stride: ldp, bias: nil, into: b.product, ldc: T)
             transpose(b.product, rows: n, columns: T, into: y)
             return

@@ -18,24 +18,26 @@ public enum ConvPaddingMode: String, Sendable {
 public struct StreamingConv1d: StreamingModule {
     public let conv: Conv1d  // <prefix>.conv.weight [Cout, Cin/groups, K], <prefix>.conv.bias [Cout]
     public let paddingMode: ConvPaddingMode
-    /// The weights [Cout, Cin·K] as bfloat16 panels when the conv runs with bfloat16 products
-    /// (`Precision.bf16` / `.int8`, groups 1); nil: the exact path.
-    public let panels: BFloat16Panels?
+    /// The weights [Cout, Cin·K] packed for `PackedWeights` (the decoder under `Precision.bf16` /
+    /// `.int8`, groups 1); nil: the exact path.
+    public let panels: PackedWeights?
 
     public struct State: Sendable {
         var previous: [Float]  // [Cin, historyLength]: conv input kept from the last call
         var isFirst = true  // no call yet (replicate mode pads from the first sample)
         var input: [Float] = []  // scratch [Cin, historyLength + T]
         var columns: [Float] = []  // scratch for the conv kernel (im2col)
-        var packed: [UInt32] = []  // scratch [Cin·K / 2, Tout]: bfloat16 im2col (`panels`)
+        var packed: [UInt32] = []  // scratch: the packed im2col (`panels`)
     }
 
-    /// `precision` other than `.exact` multiplies with bfloat16 products (`BFloat16Panels`).
-    public init(conv: Conv1d, paddingMode: ConvPaddingMode = .constant, precision: Precision = .exact) {
+    /// `products` non-nil: multiply with `PackedWeights` of that kind (nil: the exact path).
+    public init(conv: Conv1d, paddingMode: ConvPaddingMode = .constant, products: PackedWeights.Products? = nil) {
         self.conv = conv
         self.paddingMode = paddingMode
-        panels = precision == .exact || conv.groups != 1 ? nil
-            : BFloat16Panels(weights: conv.weight, rows: conv.outChannels, depth: conv.inChannels * conv.kernelSize)
+        panels = products.flatMap { p in
+            conv.groups != 1 ? nil
+                : PackedWeights(p, weights: conv.weight, rows: conv.outChannels, depth: conv.inChannels * conv.kernelSize)
+        }
     }
 
     public var inChannels: Int { conv.inChannels }
@@ -63,10 +65,8 @@ public struct StreamingConv1d: StreamingModule {
         let L = P + T
         state.input.reserveScratch(C * L)
         state.columns.reserveScratch(max(1, conv.scratchCount(inputLength: L)))
-        if panels != nil {
-            let Tout = conv.outputLength(inputLength: L)
-            state.packed.reserveScratch(BFloat16GEMM.wordCount(depth: C * conv.kernelSize,
-                                                               stride: BFloat16GEMM.stride(columns: Tout)))
+        if let panels {
+            state.packed.reserveScratch(panels.activationWords(stride: PackedWeights.stride(columns: L / stride)))
         }
         let replicateFirst = paddingMode == .replicate && state.isFirst
         withPointers(&state.input, &state.previous, &state.columns) { buffer, previous, columns in
@@ -84,7 +84,7 @@ public struct StreamingConv1d: StreamingModule {
             }
             if let panels {
                 state.packed.withUnsafeMutableBufferPointer { packed in
-                    convolveBFloat16(panels, buffer, length: L, into: y, packed: packed.baseAddress!)
+                    convolvePacked(panels, buffer, length: L, into: y, packed: packed.baseAddress!)
                 }
             } else {
                 convolve(buffer, length: L, into: y, columns: columns)
@@ -128,16 +128,16 @@ public struct StreamingConv1d: StreamingModule {
         }
     }
 
-    /// y = conv(x[Cin, L]) with bfloat16 products: im2col packed straight from x, one GEMM with the bias.
-    private func convolveBFloat16(
-        _ panels: BFloat16Panels, _ x: UnsafePointer<Float>, length L: Int, into y: UnsafeMutablePointer<Float>,
+    /// y = conv(x[Cin, L]) with `PackedWeights`: im2col packed straight from x, one GEMM with the bias.
+    private func convolvePacked(
+        _ panels: PackedWeights, _ x: UnsafePointer<Float>, length L: Int, into y: UnsafeMutablePointer<Float>,
         packed: UnsafeMutablePointer<UInt32>
     ) {
         let Tout = conv.outputLength(inputLength: L)
         let (K, S, Dl, Cin) = (conv.kernelSize, conv.stride, conv.dilation, conv.inChannels)
-        let ldp = BFloat16GEMM.stride(columns: Tout)
-        BFloat16GEMM.pack(x, depth: Cin * K, columns: Tout, taps: K, channelStride: L, tapStride: Dl, columnStride: S,
-                          into: packed, stride: ldp)
+        let ldp = PackedWeights.stride(columns: Tout)
+        precondition(panels.depth == Cin * K, "StreamingConv1d: packed weights")
+        panels.pack(x, columns: Tout, taps: K, channelStride: L, tapStride: Dl, columnStride: S, into: packed, stride: ldp)
         withOptionalPointer(conv.bias) { bias in
             panels.multiply(packed, columns: Tout, stride: ldp, bias: bias, into: y, ldc: Tout)
         }
@@ -162,24 +162,26 @@ public struct StreamingConv1d: StreamingModule {
 /// added to its head; its own tail is kept for the next call; T · stride samples come out.
 public struct StreamingConvTranspose1d: StreamingModule {
     public let convTranspose: ConvTranspose1d  // <prefix>.convtr.weight [Cin, Cout/groups, K], <prefix>.convtr.bias [Cout]
-    /// Wᵀ [Cout·K, Cin] as bfloat16 panels when the conv runs with bfloat16 products
-    /// (`Precision.bf16` / `.int8`, groups 1); nil: the exact path.
-    public let panels: BFloat16Panels?
+    /// Wᵀ [Cout·K, Cin] packed for `PackedWeights` (the decoder under `Precision.bf16` / `.int8`,
+    /// groups 1); nil: the exact path.
+    public let panels: PackedWeights?
 
     public struct State: Sendable {
         var partial: [Float]  // [Cout, overlapLength]: tail of the last call's output, minus bias
         var full: [Float] = []  // scratch [Cout, (T − 1)·stride + K]
         var columns: [Float] = []  // scratch for the kernel (col2im)
-        var packed: [UInt32] = []  // scratch [Cin / 2, T]: bfloat16 input (`panels`)
+        var packed: [UInt32] = []  // scratch: the packed input (`panels`)
     }
 
-    /// `precision` other than `.exact` multiplies with bfloat16 products (`BFloat16Panels`).
-    public init(convTranspose: ConvTranspose1d, precision: Precision = .exact) {
+    /// `products` non-nil: multiply with `PackedWeights` of that kind (nil: the exact path).
+    public init(convTranspose: ConvTranspose1d, products: PackedWeights.Products? = nil) {
         self.convTranspose = convTranspose
         let c = convTranspose
-        panels = precision == .exact || c.groups != 1 ? nil : c.weight.withUnsafeBufferPointer {
-            BFloat16Panels(weights: $0.baseAddress!, rows: c.outChannels * c.kernelSize, depth: c.inChannels,
-                           rowStride: 1, depthStride: c.outChannels * c.kernelSize)
+        panels = products.flatMap { p in
+            c.groups != 1 ? nil : c.weight.withUnsafeBufferPointer {
+                PackedWeights(p, weights: $0.baseAddress!, rows: c.outChannels * c.kernelSize, depth: c.inChannels,
+                              rowStride: 1, depthStride: c.outChannels * c.kernelSize)
+            }
         }
     }
 
@@ -208,15 +210,13 @@ public struct StreamingConvTranspose1d: StreamingModule {
         let Lo = Lf - P  // == T·stride
         state.full.reserveScratch(C * Lf)
         state.columns.reserveScratch(max(1, convTranspose.scratchCount(inputLength: T)))
-        if panels != nil {
-            state.packed.reserveScratch(BFloat16GEMM.wordCount(depth: inChannels, stride: BFloat16GEMM.stride(columns: T)))
-        }
+        if let panels { state.packed.reserveScratch(panels.activationWords(stride: PackedWeights.stride(columns: T))) }
         let bias = convTranspose.bias
         withPointers(&state.full, &state.partial, &state.columns) { full, partial, columns in
             if let panels {
                 state.packed.withUnsafeMutableBufferPointer { packed in
-                    let ldp = BFloat16GEMM.stride(columns: T)
-                    BFloat16GEMM.pack(x, depth: inChannels, columns: T, channelStride: T, into: packed.baseAddress!, stride: ldp)
+                    let ldp = PackedWeights.stride(columns: T)
+                    panels.pack(x, columns: T, channelStride: T, into: packed.baseAddress!, stride: ldp)
                     panels.multiply(packed.baseAddress!, columns: T, stride: ldp, bias: nil, into: columns, ldc: T)
                 }
                 col2im(columns, length: T, into: full)
