@@ -63,4 +63,39 @@ import Testing
         }
         #expect(S.scaledError(Tensor(shape: whole.shape, data: parts), whole) <= 1e-5)
     }
+
+    /// Decoded one frame per call, a stream's audio is the same bits alone as batched
+    /// (`forwardBatch`) with 0, 1, 2 or 3 other streams at other positions (the ring of the
+    /// last has wrapped): each transformer row is computed as alone.
+    @Test(arguments: [1, 2, 3, 4])
+    func batchedFramesAreBitForBitTheStreamAlone(streams: Int) throws {
+        let decoder = try Self.mimi(.int8).decoder
+        let (n, latentDim) = (decoder.frameLength, decoder.latentDimension)
+        func frameByFrame(_ latents: Tensor, _ state: inout MimiDecoder.State) -> [Float] {
+            (0..<latents.shape[0]).flatMap { decoder.step(S.rows(latents, $0, 1), state: &state).data }
+        }
+        var alone: [MimiDecoder.State] = []
+        for (s, frames) in [0, 3, 7, 25].prefix(streams).enumerated() {
+            var state = decoder.makeState()
+            if frames > 0 { _ = frameByFrame(Tensor.random([frames, latentDim], seed: UInt64(20 + s)), &state) }
+            alone.append(state)
+        }
+        var batched = alone
+        var scratch = MimiDecoder.BatchScratch()
+        for round in 0..<3 {
+            let latents = Tensor.random([streams, latentDim], seed: UInt64(40 + round))
+            var audio = [Float](repeating: .nan, count: streams * n)
+            latents.data.withUnsafeBufferPointer { x in
+                audio.withUnsafeMutableBufferPointer { y in
+                    batched.withUnsafeMutableBufferPointer { states in
+                        decoder.forwardBatch(latents: x.baseAddress!, into: y.baseAddress!, states: states, scratch: &scratch)
+                    }
+                }
+            }
+            for s in 0..<streams {
+                let want = frameByFrame(S.rows(latents, s, 1), &alone[s])
+                #expect(audio[s * n..<(s + 1) * n].map(\.bitPattern) == want.map(\.bitPattern), "round \(round), stream \(s)")
+            }
+        }
+    }
 }
