@@ -17,7 +17,8 @@ import Testing
 
     /// Every transformer linear and SEANet conv of the decoder gets packed weights (bfloat16 up to
     /// 16 steps per frame, f32 beyond); the encoder and the exact decoder none.
-    @Test func fastPrecisionsPackTheDecoderOnly() throws {
+    @Test(.enabled(if: SkinnyLinear.hasAVX512BF16, "the packing follows the CPU"))
+    func fastPrecisionsPackTheDecoderOnly() throws {
         let exact = try Self.mimi(.exact)
         #expect(exact.decoder.transformer.layers.allSatisfy { $0.panels == nil })
         #expect(exact.decoder.seanet.inputConv.panels == nil)
@@ -46,7 +47,7 @@ import Testing
         let want = exact.decoder.decode(frames: latents)
         let got = fast.decoder.decode(frames: latents)
         let error = S.scaledError(got, want)
-        #expect(error > 0 && error <= 2e-2, "scaled error \(error)")
+        #expect(error <= 2e-2, "scaled error \(error)")
         #expect(try S.randomMimi().decoder.decode(frames: latents).data.map(\.bitPattern) == want.data.map(\.bitPattern))
     }
 
@@ -67,7 +68,7 @@ import Testing
     /// Decoded one frame per call, a stream's audio is the same bits alone as batched
     /// (`forwardBatch`) with 0, 1, 2 or 3 other streams at other positions (the ring of the
     /// last has wrapped): each transformer row is computed as alone.
-    @Test(arguments: [1, 2, 3, 4])
+    @Test(.enabled(if: SkinnyLinear.hasAVX512, "without AVX-512 the decoder stays exact"), arguments: [1, 2, 3, 4])
     func batchedFramesAreBitForBitTheStreamAlone(streams: Int) throws {
         let decoder = try Self.mimi(.int8).decoder
         let (n, latentDim) = (decoder.frameLength, decoder.latentDimension)

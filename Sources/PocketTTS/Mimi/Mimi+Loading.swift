@@ -41,9 +41,11 @@ extension Mimi {
     /// under `precision`: nil (exact) for `.exact`; else bfloat16 for narrow layers, whose weights
     /// stream from memory each frame (half the bytes), f32 for wide ones, which are compute-bound
     /// (this CPU issues vdpbf16ps at half the f32 FMA rate). Benchmarks/README.md, "Mimi profile".
+    /// Without AVX-512 the decoder stays exact (the packed kernels' portable C is slower than
+    /// OpenBLAS); without AVX512-BF16 every layer takes f32 products.
     static func products(_ precision: Precision, columnsPerFrame: Int) -> PackedWeights.Products? {
-        if precision == .exact { return nil }
-        return columnsPerFrame <= 16 ? .bfloat16 : .float32
+        if precision == .exact || !SkinnyLinear.hasAVX512 { return nil }
+        return columnsPerFrame <= 16 && PackedWeights.hasAcceleratedBFloat16 ? .bfloat16 : .float32
     }
 
     // MARK: SEANet (seanet.py)
