@@ -80,7 +80,7 @@ static inline float finish(float sum, const float *bias, size_t row, const float
 }
 
 static void gemm_scalar(const uint32_t *panels, size_t m, size_t k, const uint32_t *packed, size_t n, size_t ldp,
-                        const float *bias, float *c, size_t ldc, int accumulate) {
+                        const float *bias, float *c, size_t ldc, size_t cs, int accumulate) {
     size_t k2 = (k + 1) / 2;
     for (size_t row = 0; row < m; row++) {
         const uint32_t *w = panels + (row / PANEL) * k2 * PANEL + row % PANEL;
@@ -91,7 +91,7 @@ static void gemm_scalar(const uint32_t *panels, size_t m, size_t k, const uint32
                 sum = sum + widen_bf16(a >> 16) * widen_bf16(b >> 16);
                 sum = sum + widen_bf16(a) * widen_bf16(b);
             }
-            float *o = c + row * ldc + j;
+            float *o = c + row * ldc + j * cs;
             *o = finish(sum, bias, row, o, accumulate);
         }
     }
@@ -150,10 +150,28 @@ BF16 static void pack_rows_avx512(const float *x, size_t k, size_t n, size_t col
     }
 }
 
+/// 16 outputs of C at o, o + cs, o + 2·cs, ...: one vector when cs is 1, else a gather / scatter.
+BF16 INLINE __m512 load_c(const float *o, __mmask16 mask, size_t cs) {
+    if (cs == 1) return _mm512_maskz_loadu_ps(mask, o);
+    __m512i index = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                       _mm512_set1_epi32((int)cs));
+    return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), mask, index, o, 4);
+}
+
+BF16 INLINE void store_c(float *o, __mmask16 mask, size_t cs, __m512 v) {
+    if (cs == 1) {
+        _mm512_mask_storeu_ps(o, mask, v);
+        return;
+    }
+    __m512i index = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                       _mm512_set1_epi32((int)cs));
+    _mm512_mask_i32scatter_ps(o, mask, index, v, 4);
+}
+
 /// One tile: 8 rows (a panel) × NR vectors of 16 columns, over all k.
 #define TILE(NR)                                                                                              \
     BF16 static void tile##NR(const uint32_t *w, size_t k2, const uint32_t *x, size_t ldp, size_t row0,        \
-                              size_t rows, size_t cols, const float *bias, float *c, size_t ldc, int accumulate) { \
+                              size_t rows, size_t cols, const float *bias, float *c, size_t ldc, size_t cs, int accumulate) { \
         __m512 acc[PANEL][NR];                                                                                 \
         for (int r = 0; r < PANEL; r++)                                                                        \
             for (int v = 0; v < NR; v++) acc[r][v] = _mm512_setzero_ps();                                      \
@@ -171,10 +189,10 @@ BF16 static void pack_rows_avx512(const float *x, size_t k, size_t n, size_t col
             for (int v = 0; v < NR; v++) {                                                                     \
                 size_t left = cols - 16 * (size_t)v;                                                           \
                 __mmask16 mask = left >= 16 ? 0xFFFF : (__mmask16)((1u << left) - 1);                          \
-                float *o = c + r * ldc + 16 * v;                                                               \
+                float *o = c + r * ldc + 16 * v * cs;                                                               \
                 __m512 sum = bias ? _mm512_add_ps(acc[r][v], b) : acc[r][v];                                   \
-                if (accumulate) sum = _mm512_add_ps(_mm512_maskz_loadu_ps(mask, o), sum);                      \
-                _mm512_mask_storeu_ps(o, mask, sum);                                                           \
+                if (accumulate) sum = _mm512_add_ps(load_c(o, mask, cs), sum);                      \
+                store_c(o, mask, cs, sum);                                                           \
             }                                                                                                  \
         }                                                                                                      \
     }
@@ -185,7 +203,7 @@ TILE(2)
 #define COLUMN_BLOCK 256
 
 BF16 static void gemm_avx512(const uint32_t *panels, size_t m, size_t k, const uint32_t *packed, size_t n,
-                             size_t ldp, const float *bias, float *c, size_t ldc, int accumulate) {
+                             size_t ldp, const float *bias, float *c, size_t ldc, size_t cs, int accumulate) {
     size_t k2 = (k + 1) / 2;
     size_t panel_count = (m + PANEL - 1) / PANEL;
     for (size_t j0 = 0; j0 < n; j0 += COLUMN_BLOCK) {
@@ -197,9 +215,9 @@ BF16 static void gemm_avx512(const uint32_t *panels, size_t m, size_t k, const u
             size_t j = j0;
             for (; j + 16 < j1; j += 32) {
                 size_t cols = j1 - j < 32 ? j1 - j : 32;
-                tile2(w, k2, packed + j, ldp, row0, rows, cols, bias, c + row0 * ldc + j, ldc, accumulate);
+                tile2(w, k2, packed + j, ldp, row0, rows, cols, bias, c + row0 * ldc + j * cs, ldc, cs, accumulate);
             }
-            if (j < j1) tile1(w, k2, packed + j, ldp, row0, rows, j1 - j, bias, c + row0 * ldc + j, ldc, accumulate);
+            if (j < j1) tile1(w, k2, packed + j, ldp, row0, rows, j1 - j, bias, c + row0 * ldc + j * cs, ldc, cs, accumulate);
         }
     }
 }
@@ -237,14 +255,14 @@ ck_path ck_gemm_bf16_pack_activations(const float *x, size_t k, size_t n, size_t
 }
 
 ck_path ck_gemm_bf16(const uint32_t *panels, size_t m, size_t k, const uint32_t *packed, size_t n, size_t ldp,
-                     const float *bias, float *c, size_t ldc, int accumulate, ck_path path) {
+                     const float *bias, float *c, size_t ldc, size_t cs, int accumulate, ck_path path) {
     if (m == 0 || n == 0) return use_avx512_bf16(path) ? CK_PATH_AVX512 : CK_PATH_SCALAR;
 #if CK_HAVE_AVX512_CODE
     if (use_avx512_bf16(path)) {
-        gemm_avx512(panels, m, k, packed, n, ldp, bias, c, ldc, accumulate);
+        gemm_avx512(panels, m, k, packed, n, ldp, bias, c, ldc, cs, accumulate);
         return CK_PATH_AVX512;
     }
 #endif
-    gemm_scalar(panels, m, k, packed, n, ldp, bias, c, ldc, accumulate);
+    gemm_scalar(panels, m, k, packed, n, ldp, bias, c, ldc, cs, accumulate);
     return CK_PATH_SCALAR;
 }

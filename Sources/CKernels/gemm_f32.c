@@ -36,14 +36,14 @@ void ck_gemm_f32_pack_activations(const float *x, size_t k, size_t n, size_t tap
 }
 
 static void gemm_scalar(const float *panels, size_t m, size_t k, const float *packed, size_t n, size_t ldp,
-                        const float *bias, float *c, size_t ldc, int accumulate) {
+                        const float *bias, float *c, size_t ldc, size_t cs, int accumulate) {
     for (size_t row = 0; row < m; row++) {
         const float *w = panels + (row / PANEL) * k * PANEL + row % PANEL;
         for (size_t j = 0; j < n; j++) {
             float sum = 0;
             for (size_t i = 0; i < k; i++) sum = fmaf(w[i * PANEL], packed[i * ldp + j], sum);
             if (bias) sum = sum + bias[row];
-            float *o = c + row * ldc + j;
+            float *o = c + row * ldc + j * cs;
             *o = accumulate ? *o + sum : sum;
         }
     }
@@ -53,10 +53,29 @@ static void gemm_scalar(const float *panels, size_t m, size_t k, const float *pa
 #include <immintrin.h>
 
 #define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,fma")))
+#define INLINE static inline __attribute__((always_inline))
+
+/// 16 outputs of C at o, o + cs, o + 2·cs, ...: one vector when cs is 1, else a gather / scatter.
+AVX512 INLINE __m512 load_c(const float *o, __mmask16 mask, size_t cs) {
+    if (cs == 1) return _mm512_maskz_loadu_ps(mask, o);
+    __m512i index = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                       _mm512_set1_epi32((int)cs));
+    return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), mask, index, o, 4);
+}
+
+AVX512 INLINE void store_c(float *o, __mmask16 mask, size_t cs, __m512 v) {
+    if (cs == 1) {
+        _mm512_mask_storeu_ps(o, mask, v);
+        return;
+    }
+    __m512i index = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                       _mm512_set1_epi32((int)cs));
+    _mm512_mask_i32scatter_ps(o, mask, index, v, 4);
+}
 
 #define TILE(NR)                                                                                               \
     AVX512 static void tile##NR(const float *w, size_t k, const float *x, size_t ldp, size_t row0, size_t rows, \
-                                size_t cols, const float *bias, float *c, size_t ldc, int accumulate) {         \
+                                size_t cols, const float *bias, float *c, size_t ldc, size_t cs, int accumulate) {         \
         __m512 acc[PANEL][NR];                                                                                  \
         for (int r = 0; r < PANEL; r++)                                                                         \
             for (int v = 0; v < NR; v++) acc[r][v] = _mm512_setzero_ps();                                       \
@@ -74,10 +93,10 @@ static void gemm_scalar(const float *panels, size_t m, size_t k, const float *pa
             for (int v = 0; v < NR; v++) {                                                                      \
                 size_t left = cols - 16 * (size_t)v;                                                            \
                 __mmask16 mask = left >= 16 ? 0xFFFF : (__mmask16)((1u << left) - 1);                           \
-                float *o = c + r * ldc + 16 * v;                                                                \
+                float *o = c + r * ldc + 16 * v * cs;                                                                \
                 __m512 sum = bias ? _mm512_add_ps(acc[r][v], b) : acc[r][v];                                    \
-                if (accumulate) sum = _mm512_add_ps(_mm512_maskz_loadu_ps(mask, o), sum);                       \
-                _mm512_mask_storeu_ps(o, mask, sum);                                                            \
+                if (accumulate) sum = _mm512_add_ps(load_c(o, mask, cs), sum);                       \
+                store_c(o, mask, cs, sum);                                                            \
             }                                                                                                   \
         }                                                                                                       \
     }
@@ -87,7 +106,7 @@ TILE(3)
 #define COLUMN_BLOCK 240
 
 AVX512 static void gemm_avx512(const float *panels, size_t m, size_t k, const float *packed, size_t n, size_t ldp,
-                               const float *bias, float *c, size_t ldc, int accumulate) {
+                               const float *bias, float *c, size_t ldc, size_t cs, int accumulate) {
     size_t panel_count = (m + PANEL - 1) / PANEL;
     for (size_t j0 = 0; j0 < n; j0 += COLUMN_BLOCK) {
         size_t j1 = j0 + COLUMN_BLOCK < n ? j0 + COLUMN_BLOCK : n;
@@ -98,11 +117,11 @@ AVX512 static void gemm_avx512(const float *panels, size_t m, size_t k, const fl
             size_t j = j0;
             for (; j + 32 < j1; j += 48) {
                 size_t cols = j1 - j < 48 ? j1 - j : 48;
-                tile3(w, k, packed + j, ldp, row0, rows, cols, bias, c + row0 * ldc + j, ldc, accumulate);
+                tile3(w, k, packed + j, ldp, row0, rows, cols, bias, c + row0 * ldc + j * cs, ldc, cs, accumulate);
             }
             for (; j < j1; j += 16) {
                 size_t cols = j1 - j < 16 ? j1 - j : 16;
-                tile1(w, k, packed + j, ldp, row0, rows, cols, bias, c + row0 * ldc + j, ldc, accumulate);
+                tile1(w, k, packed + j, ldp, row0, rows, cols, bias, c + row0 * ldc + j * cs, ldc, cs, accumulate);
             }
         }
     }
@@ -110,13 +129,13 @@ AVX512 static void gemm_avx512(const float *panels, size_t m, size_t k, const fl
 #endif
 
 ck_path ck_gemm_f32(const float *panels, size_t m, size_t k, const float *packed, size_t n, size_t ldp,
-                    const float *bias, float *c, size_t ldc, int accumulate, ck_path path) {
+                    const float *bias, float *c, size_t ldc, size_t cs, int accumulate, ck_path path) {
 #if CK_HAVE_AVX512_CODE
     if (path != CK_PATH_SCALAR && (ck_cpu_features() & CK_FEATURE_AVX512)) {
-        if (m && n) gemm_avx512(panels, m, k, packed, n, ldp, bias, c, ldc, accumulate);
+        if (m && n) gemm_avx512(panels, m, k, packed, n, ldp, bias, c, ldc, cs, accumulate);
         return CK_PATH_AVX512;
     }
 #endif
-    gemm_scalar(panels, m, k, packed, n, ldp, bias, c, ldc, accumulate);
+    gemm_scalar(panels, m, k, packed, n, ldp, bias, c, ldc, cs, accumulate);
     return CK_PATH_SCALAR;
 }

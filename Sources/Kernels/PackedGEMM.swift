@@ -81,22 +81,24 @@ public struct PackedWeights: Sendable {
     }
 
     /// c[m, j] = Σ_k W[m, k] · X[k, j] + bias[m] (c[m, j] + that when `accumulate`), j < columns;
-    /// `packed` from `pack` with rows `stride` words apart; c rows `ldc` apart.
+    /// `packed` from `pack` with rows `stride` words apart; c[m, j] at c[m · ldc + j · columnStride]
+    /// (row-major: columnStride 1; the transpose [columns, rows]: ldc 1, columnStride rows).
     public func multiply(
         _ packed: UnsafePointer<UInt32>, columns: Int, stride: Int, bias: UnsafePointer<Float>?,
-        into c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false, path: SkinnyLinear.Path = .automatic
+        into c: UnsafeMutablePointer<Float>, ldc: Int, columnStride: Int = 1, accumulate: Bool = false,
+        path: SkinnyLinear.Path = .automatic
     ) {
-        precondition(stride >= columns && ldc >= columns, "PackedWeights: strides")
+        precondition(stride >= columns && columnStride >= 1, "PackedWeights: strides")
         words.withUnsafeBufferPointer { w in
             switch products {
             case .bfloat16:
-                _ = ck_gemm_bf16(w.baseAddress!, rows, depth, packed, columns, stride, bias, c, ldc, accumulate ? 1 : 0,
-                                 path.cPath)
+                _ = ck_gemm_bf16(w.baseAddress!, rows, depth, packed, columns, stride, bias, c, ldc, columnStride,
+                                 accumulate ? 1 : 0, path.cPath)
             case .float32:
                 w.withMemoryRebound(to: Float.self) { wf in
                     packed.withMemoryRebound(to: Float.self, capacity: depth * stride) { xf in
-                        _ = ck_gemm_f32(wf.baseAddress!, rows, depth, xf, columns, stride, bias, c, ldc, accumulate ? 1 : 0,
-                                        path.cPath)
+                        _ = ck_gemm_f32(wf.baseAddress!, rows, depth, xf, columns, stride, bias, c, ldc, columnStride,
+                                        accumulate ? 1 : 0, path.cPath)
                     }
                 }
             }

@@ -119,4 +119,30 @@ struct PackedGEMMTests {
             }
         }
     }
+
+    /// C stored transposed (ldc 1, columnStride m), accumulating and with a bias: the same bits
+    /// as the row-major C, transposed.
+    @Test(arguments: products, paths)
+    func transposedStoreMatchesRowMajor(products: Products, path: SkinnyLinear.Path) {
+        let (m, k, n) = (21, 40, 37)
+        let w = randomArray(m * k, seed: 11, in: -1...1)
+        let x = randomArray(k * n, seed: 12, in: -1...1)
+        let bias = randomArray(m, seed: 13)
+        let c0 = randomArray(m * n, seed: 14)
+        let want = Self.run(products, w: w, m: m, k: k, x: x, columns: n, channelStride: n, bias: bias, c0: c0, path: path)
+        let weights = PackedWeights(products, weights: w, rows: m, depth: k)
+        let ldp = PackedWeights.stride(columns: n)
+        var packed = [UInt32](repeating: 0, count: weights.activationWords(stride: ldp))
+        var c = (0..<(n * m)).map { c0[($0 % m) * n + $0 / m] }  // c0ᵀ [n, m]
+        x.withUnsafeBufferPointer { xp in
+            packed.withUnsafeMutableBufferPointer { p in
+                weights.pack(xp.baseAddress!, columns: n, channelStride: n, into: p.baseAddress!, stride: ldp, path: path)
+                c.withUnsafeMutableBufferPointer { cp in
+                    weights.multiply(p.baseAddress!, columns: n, stride: ldp, bias: bias, into: cp.baseAddress!, ldc: 1,
+                                     columnStride: m, accumulate: true, path: path)
+                }
+            }
+        }
+        #expect((0..<(n * m)).allSatisfy { c[$0].bitPattern == want[($0 % m) * n + $0 / m].bitPattern })
+    }
 }

@@ -124,9 +124,10 @@ ck_path ck_gemm_bf16_pack_activations(const float *x, size_t k, size_t n, size_t
                                       ck_path path);
 
 /// C[row, j] = Σ_k W[row, k] · X[k, j] (+ bias[row]) (C[row, j] + that when `accumulate`) for
-/// row < m, j < n; C row-major with rows ldc apart; bias may be NULL.
+/// row < m, j < n; C[row, j] at c[row · ldc + j · cs] (row-major: cs 1; transposed, [n, m]:
+/// ldc 1, cs m); bias may be NULL.
 ck_path ck_gemm_bf16(const uint32_t *panels, size_t m, size_t k, const uint32_t *packed, size_t n, size_t ldp,
-                     const float *bias, float *c, size_t ldc, int accumulate, ck_path path);
+                     const float *bias, float *c, size_t ldc, size_t cs, int accumulate, ck_path path);
 
 // MARK: The f32 twin (gemm_f32.c): the same layouts with f32 values, one fused multiply-add
 // chain per output from zero over k in order (+ bias, + C): batch-invariant the same way. For
@@ -141,7 +142,7 @@ void ck_gemm_f32_pack_activations(const float *x, size_t k, size_t n, size_t tap
                                   size_t tap_stride, size_t column_stride, float *packed, size_t ldp);
 /// As ck_gemm_bf16 in f32 (fmaf in the portable code).
 ck_path ck_gemm_f32(const float *panels, size_t m, size_t k, const float *packed, size_t n, size_t ldp,
-                    const float *bias, float *c, size_t ldc, int accumulate, ck_path path);
+                    const float *bias, float *c, size_t ldc, size_t cs, int accumulate, ck_path path);
 
 #ifdef __cplusplus
 }

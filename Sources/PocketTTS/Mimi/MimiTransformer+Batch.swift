@@ -10,7 +10,6 @@ extension MimiTransformer {
         var qkv: [Float] = []  // [B·T, 3d]
         var attended: [Float] = []  // [B·T, d]
         var hidden: [Float] = []  // [B·T, ffn]
-        var product: [Float] = []  // [max(3d, ffn), B·T]: W·xᵀ (packed weights)
         var packed: [UInt32] = []  // [max(d, ffn), B·T]: packed xᵀ (packed weights)
         public init() {}
     }
@@ -39,11 +38,10 @@ extension MimiTransformer {
         scratch.attended.reserveScratch(R * d)
         scratch.hidden.reserveScratch(R * ffn)
         let packedWeights = layers[0].panels != nil
-        scratch.product.reserveScratch(packedWeights ? R * max(3 * d, ffn) : 1)
         scratch.packed.reserveScratch(packedWeights ? max(d, ffn) * PackedWeights.stride(columns: R) : 1)
         for s in 0..<B { states[s].scores.reserveScratch(T * states[s].capacity) }
         withPointers(&scratch.stream, &scratch.normed, &scratch.qkv) { stream, normed, qkv in
-            withPointers(&scratch.attended, &scratch.hidden, &scratch.product) { attended, hidden, product in
+            withPointers(&scratch.attended, &scratch.hidden) { attended, hidden in
                 scratch.packed.withUnsafeMutableBufferPointer { packedBuffer in
                     let packed = packedBuffer.baseAddress!
                     /// y = x·Wᵀ: packed weights when the layer has them, else `project`.
@@ -52,8 +50,8 @@ extension MimiTransformer {
                         guard let panels else { return Self.project(linear, x, rows: R, into: y) }
                         let ldp = PackedWeights.stride(columns: R)
                         panels.pack(x, columns: R, channelStride: 1, columnStride: linear.inFeatures, into: packed, stride: ldp)
-                        panels.multiply(packed, columns: R, stride: ldp, bias: nil, into: product, ldc: R)
-                        transpose(product, rows: linear.outFeatures, columns: R, into: y)
+                        panels.multiply(packed, columns: R, stride: ldp, bias: nil, into: y, ldc: 1,
+                                        columnStride: linear.outFeatures)
                     }
                     if let inputProjection {
                         Self.project(inputProjection, x, rows: R, into: stream)

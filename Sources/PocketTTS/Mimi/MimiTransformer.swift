@@ -225,7 +225,7 @@ public struct MimiTransformer: StreamingModule {
         state.hidden.reserveScratch(T * ffn)
         let few = T <= SkinnyGEMM.maxColumns
         let packed = layers[0].panels != nil
-        state.product.reserveScratch(few || packed ? T * max(3 * d, ffn) : 1)
+        state.product.reserveScratch(few ? T * max(3 * d, ffn) : 1)
         if packed { state.packed.reserveScratch(max(d, ffn) * PackedWeights.stride(columns: T)) }
         state.inputT.reserveScratch(few ? T * max(d, ffn) : 1)
         switch mode {
@@ -300,12 +300,11 @@ public struct MimiTransformer: StreamingModule {
         into y: UnsafeMutablePointer<Float>, buffers b: Buffers
     ) {
         if let panels {
-            // (W·xᵀ)ᵀ, xᵀ packed straight from the rows.
+            // (W·xᵀ)ᵀ: xᵀ packed straight from the rows, the product stored transposed.
             let (n, k) = (linear.outFeatures, linear.inFeatures)
             let ldp = PackedWeights.stride(columns: T)
             panels.pack(x, columns: T, channelStride: 1, columnStride: k, into: b.packed, stride: ldp)
-            panels.multiply(b.packed, columns: T, stride: ldp, bias: nil, into: b.product, ldc: T)
-            transpose(b.product, rows: n, columns: T, into: y)
+            panels.multiply(b.packed, columns: T, stride: ldp, bias: nil, into: y, ldc: 1, columnStride: n)
             return
         }
         if T == 1 || T > SkinnyGEMM.maxColumns {
