@@ -26,7 +26,7 @@ struct QualityRun {
 /// Voice (the speech sample), the 43-token sentence, then `frames` FlowLM steps (temperature
 /// 0.7, 1 LSD step, the same noise seed for every path); step i's input is `inputs[i]` when
 /// given (teacher forcing), else the run's own previous latent. The latents are decoded by
-/// Mimi (always exact) frame by frame.
+/// the model's Mimi (in the model's precision) frame by frame.
 func qualityRun(model: TTSModel, voice: Audio, tokens: [Int], frames: Int, inputs: [[Float]]?, seed: UInt64 = 42) throws
     -> QualityRun {
     var state = try model.voiceState(audio: voice)
@@ -86,6 +86,10 @@ func measureQuality(frames: Int = 40) throws {
         let model = try TTSModel.load(config: config, weightsPath: url.path, tokenizerPath: tokenizer, precision: precision)
         report(precision.rawValue, try qualityRun(model: model, voice: voice, tokens: tokens, frames: frames, inputs: inputs),
                exact)
+        // Mimi alone: the exact path's latents decoded by this precision's Mimi decoder.
+        let audio = decodeFrameByFrame(model, exact.latents)
+        print(String(format: "%@ Mimi decoder alone (the exact latents): audio SNR %.1f dB", precision.rawValue,
+                     signalToNoise(audio, reference: exact.audio)))
     }
     // For scale: exact itself with other sampling noise (another latent of the same kind at
     // each step), teacher-forced the same way.
@@ -94,3 +98,15 @@ func measureQuality(frames: Int = 40) throws {
 }
 
 func rms(_ x: [Float]) -> Double { (x.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(x.count)).squareRoot() }
+
+/// The audio of `latents` (normalised, one per frame) decoded frame by frame from a fresh state.
+func decodeFrameByFrame(_ model: TTSModel, _ latents: [[Float]]) -> [Float] {
+    var decoder = model.mimi.decoder.makeState()
+    var audio: [Float] = []
+    for latent in latents {
+        var denormalized: [Float] = []
+        model.flowLM.normalization.denormalize(latent, appendingTo: &denormalized)
+        audio += model.mimi.decoder.step(Tensor(shape: [1, latent.count], data: denormalized), state: &decoder).data
+    }
+    return audio
+}

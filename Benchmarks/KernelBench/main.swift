@@ -1,5 +1,5 @@
 // kernel-bench: FlowLM's linear layers and steps at full size, old and new paths side by side.
-// Usage: kernel-bench [linears] [flowlm] [ttfa] [split] [quality] [profile] [--reps N]   (release build; see Benchmarks/README.md)
+// Usage: kernel-bench [linears] [flowlm] [ttfa] [split] [quality] [mimi] [profile] [--reps N]   (release build; see Benchmarks/README.md)
 import Foundation
 import Kernels
 import PocketTTS
@@ -34,7 +34,7 @@ func summary(_ samples: [Sample]) -> String {
 if let note = BLAS.useKernelsForThisCPU() { print(note) }  // as `pocket-tts` does
 let arguments = CommandLine.arguments.dropFirst()
 let reps = arguments.firstIndex(of: "--reps").flatMap { Int(arguments[arguments.index(after: $0)]) } ?? 9
-let parts = Set(arguments.filter { ["linears", "flowlm", "ttfa", "split", "quality", "profile"].contains($0) })
+let parts = Set(arguments.filter { ["linears", "flowlm", "ttfa", "split", "quality", "mimi", "profile"].contains($0) })
 let runAll = parts.isEmpty && !arguments.contains("profile")
 BLAS.setThreadCount(1)
 print("AVX-512: \(SkinnyLinear.hasAVX512), AVX-512 BF16: \(SkinnyLinear.hasAVX512BF16), AVX-512 VNNI: \(SkinnyLinear.hasAVX512VNNI), "
@@ -228,3 +228,4 @@ if runAll || parts.contains("ttfa") { try benchmarkTTFA(reps: reps) }
 if runAll || parts.contains("split") { benchmarkSplit(reps: reps) }
 if runAll || parts.contains("quality") { try measureQuality() }
 if parts.contains("profile") { try profileFlowLM(arguments: arguments) }
+if parts.contains("mimi") { try benchmarkMimi(reps: reps) }

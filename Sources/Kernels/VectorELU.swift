@@ -37,7 +37,10 @@ public enum VectorELU {
         // Below −87 the result is −1 in float anyway; keeps 2^k normal.
         var x = v.replacing(with: 0, where: .!(v .<= 0))
         x.replace(with: -87, where: x .< -87)
-        let k = (x * invLn2).rounded(.toNearestOrEven)
+        // Round to nearest even by adding and removing 1.5·2^23 (|x·invLn2| < 2^22): the same
+        // value as .rounded(.toNearestOrEven), which compiles to a libm rintf call per lane.
+        let magic: Float = 12_582_912
+        let k = ((x * invLn2) + magic) - magic
         let r = (x - k * ln2Hi) - k * ln2Lo
         // expm1(r) = r + r²/2 + ... + r⁸/8!
         var p = V(repeating: 1 / 40320)

@@ -27,7 +27,7 @@ public struct TTSModel: Sendable {
 
     /// Builds the model from a checkpoint's tensors (keys as `TTSModel.state_dict()`). Strict:
     /// fails naming any missing, mis-shaped or unused tensor. `precision`: FlowLM's linear
-    /// layers (`FlowLM.init`); Mimi is always exact.
+    /// layers (`FlowLM.init`) and of the Mimi decoder's linears and convolutions (`Mimi.init`).
     public init(config: PocketTTSConfig, tensors: [String: Tensor], tokenizer: Tokenizer, precision: Precision = .exact) throws {
         let reader = WeightReader(tensors: tensors)
         try self.init(config: config, weights: reader, tokenizer: tokenizer, precision: precision)
@@ -43,7 +43,7 @@ public struct TTSModel: Sendable {
         }
         self.config = config
         self.flowLM = try FlowLM(weights: weights.scoped("flow_lm."), dimensions: dimensions, precision: precision)
-        self.mimi = try Mimi(config: config.mimi, weights: weights.scoped("mimi."))
+        self.mimi = try Mimi(config: config.mimi, weights: weights.scoped("mimi."), precision: precision)
         self.tokenizer = tokenizer
         try weights.finish()
     }

@@ -11,29 +11,34 @@ import PocketTTS
 /// arrived would make the audio depend on timing. A frame that starts a pair waits for the
 /// next (one producer step), or for its chunk's end.
 ///
-/// Streams are decoded one after another, not batched across streams: `MimiDecoder.forward`
-/// takes one state, and its convolutions and ring-buffer attention are per-stream anyway.
+/// On the exact path streams are decoded one after another, not batched across streams: there
+/// a frame's audio would depend (to float rounding) on which streams share the pass. When the
+/// decoder computes every stream's rows exactly as alone (`MimiDecoder.isBatchInvariant`: the
+/// packed weights of `bf16` / `int8`), the consumer instead decodes one frame of every ready
+/// stream per pass in one `MimiDecoder.forwardBatch` (Consumer+Batch.swift), every stream one
+/// frame per call: the same audio, bit for bit, alone or batched.
 /// The engine runs one `Consumer` per consumer thread; they share the (read-only) weights and
 /// nothing else. Used only on its own thread once started. Every sink call is made inside the
 /// hand-off's delivery guard (`beginDelivery` … `endDelivery`), which is what lets
 /// `Engine.cancel` promise that no call starts after it returns.
 final class Consumer: @unchecked Sendable {
-    private let normalization: LatentNormalization  // FlowLM's emb_std, emb_mean
-    private let decoder: MimiDecoder
+    let normalization: LatentNormalization  // FlowLM's emb_std, emb_mean
+    let decoder: MimiDecoder
     private let inbox: CommandInbox
-    private let handOff: FrameHandOff
+    let handOff: FrameHandOff
     private let index: Int  // which of the hand-off's consumers this is
     /// Whether a run ends with the frame of this index within its chunk: frame 0 alone (first
     /// audio without waiting), then pairs (1, 2), (3, 4), … (`MimiDecoder.framesPerCall`: more
     /// frames per call are decoded two at a time anyway).
     static func runEnds(at index: Int) -> Bool { index % 2 == 0 }
-    private var states: [StreamID: MimiDecoder.State] = [:]  // the current chunk's decoder state, per stream
+    var states: [StreamID: MimiDecoder.State] = [:]  // the current chunk's decoder state, per stream
     /// A frame waiting for the rest of its run, per stream (taken in an earlier pass).
     private var waiting: [StreamID: [GeneratedFrame]] = [:]
 
     // Decode scratch, reused every pass.
-    private var latents: [Float] = []  // [T, latentDim] de-normalised
-    private var audio: [Float] = []  // [T · frameLength]
+    var latents: [Float] = []  // [T, latentDim] de-normalised
+    var audio: [Float] = []  // [T · frameLength]
+    var batchScratch = MimiDecoder.BatchScratch()  // decodeBatch's
 
     init(model: TTSModel, inbox: CommandInbox, handOff: FrameHandOff, index: Int) {
         precondition((0..<handOff.consumers).contains(index), "Consumer: no consumer \(index)")
@@ -52,7 +57,11 @@ final class Consumer: @unchecked Sendable {
                 states[id] = nil
                 waiting[id] = nil
             }
-            for stream in batch.streams { deliver(stream.items, of: stream.id, to: stream.sink) }
+            if decoder.isBatchInvariant {
+                deliverBatched(batch.streams)
+            } else {
+                for stream in batch.streams { deliver(stream.items, of: stream.id, to: stream.sink) }
+            }
         }
         states.removeAll()
         waiting.removeAll()
@@ -60,7 +69,7 @@ final class Consumer: @unchecked Sendable {
 
     /// Makes one sink call for the stream inside the delivery guard; false (no call) if the
     /// stream is no longer open. `closing`: the stream's last call, which closes it.
-    private func call(_ id: StreamID, closing: Bool = false, _ body: () -> Void) -> Bool {
+    func call(_ id: StreamID, closing: Bool = false, _ body: () -> Void) -> Bool {
         guard handOff.beginDelivery(id, consumer: index, closing: closing) else { return false }
         body()
         handOff.endDelivery(consumer: index)
@@ -82,30 +91,36 @@ final class Consumer: @unchecked Sendable {
                 guard decode(run, of: id, to: sink) else { return }
                 run.removeAll()
             }
-            switch item {
-            case .frame:
-                break  // handled above
-            case .endOfChunk(let chunk):
-                states[id] = nil  // the next chunk starts from a fresh decoder state
-                guard call(id, { sink.streamDidFinishChunk(id, chunk: chunk) }) else { return }
-            case .finished:
-                states[id] = nil
-                // The slot is released before the call, so the sink may open a new stream.
-                _ = call(id, closing: true) {
-                    inbox.release(id)
-                    sink.streamDidFinish(id)
-                }
-                return
-            case .failed(let error):
-                states[id] = nil
-                _ = call(id, closing: true) {
-                    inbox.release(id)
-                    sink.stream(id, didFail: error)
-                }
-                return
-            }
+            guard control(item, of: id, to: sink) else { return }
         }
         if !run.isEmpty { waiting[id] = run }  // the rest of its run comes in a later pass
+    }
+
+    /// Applies an item other than a frame; false once the stream is closed (its last call made,
+    /// or no call possible).
+    func control(_ item: HandOffItem, of id: StreamID, to sink: any StreamSink) -> Bool {
+        switch item {
+        case .frame:
+            preconditionFailure("Consumer: a frame is not a control item")
+        case .endOfChunk(let chunk):
+            states[id] = nil  // the next chunk starts from a fresh decoder state
+            return call(id, { sink.streamDidFinishChunk(id, chunk: chunk) })
+        case .finished:
+            states[id] = nil
+            // The slot is released before the call, so the sink may open a new stream.
+            _ = call(id, closing: true) {
+                inbox.release(id)
+                sink.streamDidFinish(id)
+            }
+            return false
+        case .failed(let error):
+            states[id] = nil
+            _ = call(id, closing: true) {
+                inbox.release(id)
+                sink.stream(id, didFail: error)
+            }
+            return false
+        }
     }
 
     /// Decodes frames of one chunk (T ≥ 1) in one call and delivers them in order; false (and

@@ -103,6 +103,58 @@ ck_path ck_attend_one(const float *q, size_t first, size_t heads, size_t head_di
                       const float *values, size_t key_count, size_t key_stride, float scale, float *scores,
                       float *out, ck_path path);
 
+// MARK: GEMM with bfloat16 products over many columns (gemm_bf16.c): Mimi's convolutions and
+// transformer linears under Precision.bf16 / .int8.
+//
+// Words are pairs of bfloat16 (k = 2i in the low half, 2i + 1 in the high). Weights are packed
+// once into panels of 8 rows [ceil(M / 8)][ceil(K / 2)][8]; activations per call into
+// [ceil(K / 2)][ldp], rounded to bfloat16 to nearest even as ck_f32_to_bf16. Each output is a
+// sum from zero over k in a fixed order of exact bfloat16 products in f32 (vdpbf16ps), + bias,
+// + C when accumulating: the same bits whatever N and whichever columns share the call. The
+// portable C code (CPUs without AVX512-BF16) does the same arithmetic.
+
+/// Words of packed weights for an [m, k] matrix.
+size_t ck_gemm_bf16_weight_words(size_t m, size_t k);
+
+/// Packs W[m, k], element (row, kk) at w[row · row_stride + kk · k_stride] (row-major: k_stride 1;
+/// a transposed [k, m] matrix: row_stride 1, k_stride m), into `panels` (ck_gemm_bf16_weight_words).
+void ck_gemm_bf16_pack_weights(const float *w, size_t m, size_t k, size_t row_stride, size_t k_stride,
+                               uint32_t *panels);
+
+/// The smallest ldp for n columns (n rounded up to 16; the tiles read whole vectors).
+size_t ck_gemm_bf16_activation_stride(size_t n);
+
+/// Packs X[k, n] for ck_gemm_bf16 into packed[ceil(k / 2)][ldp] (columns 0 ..< n; point
+/// `packed` at a column offset to put several inputs side by side). Row r = c · taps + t,
+/// column j reads x[c · channel_stride + t · tap_stride + j · column_stride]: an im2col of a
+/// conv over [C, L] (taps K, channel_stride L, tap_stride dilation, column_stride 1), a plain
+/// [k, n] matrix (taps 1, channel_stride n, column_stride 1), or rows [n, k] (taps 1,
+/// channel_stride 1, column_stride k).
+ck_path ck_gemm_bf16_pack_activations(const float *x, size_t k, size_t n, size_t taps, size_t channel_stride,
+                                      size_t tap_stride, size_t column_stride, uint32_t *packed, size_t ldp,
+                                      ck_path path);
+
+/// C[row, j] = Σ_k W[row, k] · X[k, j] (+ bias[row]) (C[row, j] + that when `accumulate`) for
+/// row < m, j < n; C[row, j] at c[row · ldc + j · cs] (row-major: cs 1; transposed, [n, m]:
+/// ldc 1, cs m); bias may be NULL.
+ck_path ck_gemm_bf16(const uint32_t *panels, size_t m, size_t k, const uint32_t *packed, size_t n, size_t ldp,
+                     const float *bias, float *c, size_t ldc, size_t cs, int accumulate, ck_path path);
+
+// MARK: The f32 twin (gemm_f32.c): the same layouts with f32 values, one fused multiply-add
+// chain per output from zero over k in order (+ bias, + C): batch-invariant the same way. For
+// wide, compute-bound layers, where this CPU's f32 FMAs outrun vdpbf16ps.
+
+/// Floats of packed weights for an [m, k] matrix: panels [ceil(m / 8)][k][8].
+size_t ck_gemm_f32_weight_words(size_t m, size_t k);
+/// As ck_gemm_bf16_pack_weights, without rounding.
+void ck_gemm_f32_pack_weights(const float *w, size_t m, size_t k, size_t row_stride, size_t k_stride, float *panels);
+/// As ck_gemm_bf16_pack_activations into packed[k][ldp] f32, without rounding.
+void ck_gemm_f32_pack_activations(const float *x, size_t k, size_t n, size_t taps, size_t channel_stride,
+                                  size_t tap_stride, size_t column_stride, float *packed, size_t ldp);
+/// As ck_gemm_bf16 in f32 (fmaf in the portable code).
+ck_path ck_gemm_f32(const float *panels, size_t m, size_t k, const float *packed, size_t n, size_t ldp,
+                    const float *bias, float *c, size_t ldc, size_t cs, int accumulate, ck_path path);
+
 #ifdef __cplusplus
 }
 #endif

@@ -7,8 +7,10 @@ extension Mimi {
     /// Loads the codec. `weights` is scoped at the Mimi module: pass `reader.scoped("mimi.")`
     /// for a full TTSModel checkpoint. Throws `MimiError` for an unsupported config and
     /// `WeightError` naming the first missing or mis-shaped tensor (unused ones are reported by
-    /// the reader's `finish()`).
-    public init(config: MimiConfig, weights: WeightReader) throws {
+    /// the reader's `finish()`). `precision` other than `.exact` runs the decoder's transformer
+    /// linears and SEANet convolutions with bfloat16 products (`BFloat16Panels`); the encoder
+    /// (voice prompts) stays exact.
+    public init(config: MimiConfig, weights: WeightReader, precision: Precision = .exact) throws {
         try config.checkSupportedByMimi()
         let stride = config.resampleStride
         let C = config.seanet.dimension
@@ -24,8 +26,10 @@ extension Mimi {
             paddingMode: .replicate)
         let decoder = MimiDecoder(
             outputProjection: outputProjection, upsample: upsample,
-            transformer: try Mimi.loadTransformer(t, weights.scoped("decoder_transformer.")),
-            seanet: try Mimi.loadSEANetDecoder(config.seanet, weights.scoped("decoder.")))
+            transformer: try Mimi.loadTransformer(t, weights.scoped("decoder_transformer."),
+                                                  products: Mimi.products(precision, columnsPerFrame: stride)),
+            seanet: try Mimi.loadSEANetDecoder(config.seanet, weights.scoped("decoder."), precision: precision,
+                                               columnsPerFrame: stride))
         let encoder = MimiEncoder(
             seanet: try Mimi.loadSEANetEncoder(config.seanet, weights.scoped("encoder.")),
             transformer: try Mimi.loadTransformer(t, weights.scoped("encoder_transformer.")),
@@ -33,29 +37,48 @@ extension Mimi {
         self.init(config: config, encoder: encoder, decoder: decoder)
     }
 
+    /// The products of a decoder layer that sees `columnsPerFrame` time steps per latent frame
+    /// under `precision`: nil (exact) for `.exact`; else bfloat16 for narrow layers, whose weights
+    /// stream from memory each frame (half the bytes), f32 for wide ones, which are compute-bound
+    /// (this CPU issues vdpbf16ps at half the f32 FMA rate). Benchmarks/README.md, "Mimi profile".
+    /// Without AVX-512 the decoder stays exact (the packed kernels' portable C is slower than
+    /// OpenBLAS); without AVX512-BF16 every layer takes f32 products.
+    static func products(_ precision: Precision, columnsPerFrame: Int) -> PackedWeights.Products? {
+        if precision == .exact || !SkinnyLinear.hasAVX512 { return nil }
+        return columnsPerFrame <= 16 && PackedWeights.hasAcceleratedBFloat16 ? .bfloat16 : .float32
+    }
+
     // MARK: SEANet (seanet.py)
 
     /// `SEANetDecoder`: model.0 conv; per ratio: ELU, convtr, residual blocks; ELU, conv.
-    static func loadSEANetDecoder(_ c: SEANetConfig, _ w: WeightReader) throws -> SEANetDecoder {
+    static func loadSEANetDecoder(
+        _ c: SEANetConfig, _ w: WeightReader, precision: Precision = .exact, columnsPerFrame: Int = 16
+    ) throws -> SEANetDecoder {
         var mult = 1 << c.ratios.count
-        let inputConv = try conv(w, "model.0", c.dimension, mult * c.filterCount, c.kernelSize, mode(c))
+        var columns = columnsPerFrame
+        let inputConv = try conv(w, "model.0", c.dimension, mult * c.filterCount, c.kernelSize, mode(c),
+                                 products: products(precision, columnsPerFrame: columns))
         var index = 1
         var stages: [SEANetDecoder.Stage] = []
         for ratio in c.ratios {
             let channels = mult * c.filterCount
             let upsample = StreamingConvTranspose1d(convTranspose: ConvTranspose1d(  // after the ELU at model.<index>
                 weight: try w.tensor("model.\(index + 1).convtr.weight", shape: [channels, channels / 2, 2 * ratio]),
-                bias: try w.tensor("model.\(index + 1).convtr.bias", shape: [channels / 2]), stride: ratio))
+                bias: try w.tensor("model.\(index + 1).convtr.bias", shape: [channels / 2]), stride: ratio),
+                products: products(precision, columnsPerFrame: columns))
+            columns *= ratio
             index += 2
             var residuals: [SEANetResidualBlock] = []
             for j in 0..<c.residualLayerCount {
-                residuals.append(try residual(w, "model.\(index)", channels / 2, dilation: pow(c.dilationBase, j), c))
+                residuals.append(try residual(w, "model.\(index)", channels / 2, dilation: pow(c.dilationBase, j), c,
+                                              products: products(precision, columnsPerFrame: columns)))
                 index += 1
             }
             stages.append(SEANetDecoder.Stage(upsample: upsample, residuals: residuals))
             mult /= 2
         }
-        let outputConv = try conv(w, "model.\(index + 1)", c.filterCount, c.channels, c.lastKernelSize, mode(c))
+        let outputConv = try conv(w, "model.\(index + 1)", c.filterCount, c.channels, c.lastKernelSize, mode(c),
+                                  products: products(precision, columnsPerFrame: columns))
         return SEANetDecoder(inputConv: inputConv, stages: stages, outputConv: outputConv)
     }
 
@@ -83,23 +106,25 @@ extension Mimi {
 
     /// `SEANetResnetBlock` at `<name>.`: block.1 conv [dim/compress, dim, k] (dilated), block.3 conv [dim, dim/compress, 1].
     static func residual(
-        _ w: WeightReader, _ name: String, _ dim: Int, dilation: Int, _ c: SEANetConfig
+        _ w: WeightReader, _ name: String, _ dim: Int, dilation: Int, _ c: SEANetConfig,
+        products: PackedWeights.Products? = nil
     ) throws -> SEANetResidualBlock {
         let hidden = dim / c.compress
         return SEANetResidualBlock(
-            conv1: try conv(w, "\(name).block.1", dim, hidden, c.residualKernelSize, mode(c), dilation: dilation),
-            conv2: try conv(w, "\(name).block.3", hidden, dim, 1, mode(c)))
+            conv1: try conv(w, "\(name).block.1", dim, hidden, c.residualKernelSize, mode(c), dilation: dilation,
+                            products: products),
+            conv2: try conv(w, "\(name).block.3", hidden, dim, 1, mode(c), products: products))
     }
 
     /// `StreamingConv1d` with bias at `<name>.conv.{weight,bias}`.
     static func conv(
         _ w: WeightReader, _ name: String, _ cin: Int, _ cout: Int, _ kernel: Int, _ mode: ConvPaddingMode,
-        stride: Int = 1, dilation: Int = 1
+        stride: Int = 1, dilation: Int = 1, products: PackedWeights.Products? = nil
     ) throws -> StreamingConv1d {
         StreamingConv1d(
             conv: Conv1d(weight: try w.tensor("\(name).conv.weight", shape: [cout, cin, kernel]),
                          bias: try w.tensor("\(name).conv.bias", shape: [cout]), stride: stride, dilation: dilation),
-            paddingMode: mode)
+            paddingMode: mode, products: products)
     }
 
     private static func mode(_ c: SEANetConfig) -> ConvPaddingMode {
@@ -113,7 +138,9 @@ extension Mimi {
     // MARK: Transformer (mimi_transformer.py)
 
     /// `ProjectedTransformer` at `w`: input_proj / output_projs.0 only where the widths differ.
-    static func loadTransformer(_ c: MimiTransformerConfig, _ w: WeightReader) throws -> MimiTransformer {
+    static func loadTransformer(
+        _ c: MimiTransformerConfig, _ w: WeightReader, products: PackedWeights.Products? = nil
+    ) throws -> MimiTransformer {
         let d = c.modelDimension
         let out = c.outputDimensions[0]
         let inputProjection = d == c.inputDimension ? nil
@@ -138,7 +165,7 @@ extension Mimi {
                 norm2: try norm("norm2"),
                 linear1: try linear("linear1", c.feedForwardDimension, d),
                 linear2: try linear("linear2", d, c.feedForwardDimension),
-                layerScale2: try l.floats("layer_scale_2.scale", shape: [d])))
+                layerScale2: try l.floats("layer_scale_2.scale", shape: [d]), products: products))
         }
         return MimiTransformer(inputProjection: inputProjection, layers: layers, outputProjection: outputProjection,
                                heads: c.headCount, context: c.context, maxPeriod: c.maxPeriod)

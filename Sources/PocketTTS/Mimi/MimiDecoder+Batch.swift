@@ -10,12 +10,17 @@ extension MimiDecoder {
         public init() {}
     }
 
+    /// Whether `forwardBatch` gives every stream the bits of `forward(latents:frames: 1, …)` alone
+    /// (its transformer has packed weights: the decoder under `Precision.bf16` / `.int8`).
+    public var isBatchInvariant: Bool { transformer.layers.allSatisfy { $0.panels != nil } }
+
     /// audio[B, frameLength] (mono) from latents[B, latentDim] (de-normalised): one frame of each
     /// of B = `states.count` streams, each at its own position. The transformer runs the 16 rows
     /// of every stream in one pass over its weights (`MimiTransformer.forwardBatch`); the
     /// quantizer projection, the upsampling and SEANet run per stream on its own state. Equal to
-    /// `forward(latents:frames: 1, …)` on each stream alone up to the summation order of the
-    /// transformer's matrix products (CKernels instead of OpenBLAS).
+    /// `forward(latents:frames: 1, …)` on each stream alone: bit for bit when `isBatchInvariant`,
+    /// else up to the summation order of the transformer's matrix products (CKernels instead of
+    /// OpenBLAS).
     public func forwardBatch(
         latents: UnsafePointer<Float>, into audio: UnsafeMutablePointer<Float>,
         states: UnsafeMutableBufferPointer<State>, scratch: inout BatchScratch

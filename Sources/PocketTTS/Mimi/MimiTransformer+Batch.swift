@@ -10,15 +10,18 @@ extension MimiTransformer {
         var qkv: [Float] = []  // [B·T, 3d]
         var attended: [Float] = []  // [B·T, d]
         var hidden: [Float] = []  // [B·T, ffn]
+        var packed: [UInt32] = []  // [max(d, ffn), B·T]: packed xᵀ (packed weights)
         public init() {}
     }
 
     /// y[B·T, out] from x[B·T, in]: the T rows of stream s at rows s·T..<(s+1)·T, one ring
     /// update per stream (chunk length T, at most each ring's capacity), B = `states.count`.
-    /// Equal to `forward(_:rows: T, …)` on each stream alone up to the summation order of the
-    /// matrix products: the rows of all streams share one pass over each weight matrix
-    /// (`SkinnyLinear`, the CKernels kernel, on the calling thread only); norms, RoPE and
-    /// attention run per stream on its own cache.
+    /// The rows of all streams share one pass over each weight matrix; norms, RoPE and attention
+    /// run per stream on its own cache. With packed weights (`MimiTransformerLayer.panels`: the
+    /// decoder under `Precision.bf16` / `.int8`) every row is computed exactly as by
+    /// `forward(_:rows: T, …)` on its stream alone, bit for bit; on the exact path equal up to the
+    /// summation order of the matrix products (`SkinnyLinear`, the CKernels kernel, on the
+    /// calling thread only).
     public func forwardBatch(
         _ x: UnsafePointer<Float>, rowsPerStream T: Int, into y: UnsafeMutablePointer<Float>,
         states: UnsafeMutableBufferPointer<State>, scratch: inout BatchScratch
@@ -34,33 +37,47 @@ extension MimiTransformer {
         scratch.qkv.reserveScratch(R * 3 * d)
         scratch.attended.reserveScratch(R * d)
         scratch.hidden.reserveScratch(R * ffn)
+        let packedWeights = layers[0].panels != nil
+        scratch.packed.reserveScratch(packedWeights ? max(d, ffn) * PackedWeights.stride(columns: R) : 1)
         for s in 0..<B { states[s].scores.reserveScratch(T * states[s].capacity) }
         withPointers(&scratch.stream, &scratch.normed, &scratch.qkv) { stream, normed, qkv in
             withPointers(&scratch.attended, &scratch.hidden) { attended, hidden in
-                if let inputProjection {
-                    Self.project(inputProjection, x, rows: R, into: stream)
-                } else {
-                    stream.update(from: x, count: R * d)
-                }
-                for l in layers.indices {
-                    let layer = layers[l]
-                    layer.norm1.forward(stream, rows: R, into: normed)
-                    Self.project(layer.inProjection, normed, rows: R, into: qkv)
-                    for s in 0..<B {
-                        attend(layer: l, qkv: qkv + s * T * 3 * d, rows: T, into: attended + s * T * d, state: &states[s])
+                scratch.packed.withUnsafeMutableBufferPointer { packedBuffer in
+                    let packed = packedBuffer.baseAddress!
+                    /// y = x·Wᵀ: packed weights when the layer has them, else `project`.
+                    func linear(_ linear: Linear, _ panels: PackedWeights?, _ x: UnsafePointer<Float>,
+                                into y: UnsafeMutablePointer<Float>) {
+                        guard let panels else { return Self.project(linear, x, rows: R, into: y) }
+                        let ldp = PackedWeights.stride(columns: R)
+                        panels.pack(x, columns: R, channelStride: 1, columnStride: linear.inFeatures, into: packed, stride: ldp)
+                        panels.multiply(packed, columns: R, stride: ldp, bias: nil, into: y, ldc: 1,
+                                        columnStride: linear.outFeatures)
                     }
-                    Self.project(layer.outProjection, attended, rows: R, into: normed)
-                    addScaled(layer.layerScale1, normed, into: stream, rows: R)
-                    layer.norm2.forward(stream, rows: R, into: normed)
-                    Self.project(layer.linear1, normed, rows: R, into: hidden)
-                    Activation.gelu(hidden, count: R * layer.feedForwardDimension)
-                    Self.project(layer.linear2, hidden, rows: R, into: normed)
-                    addScaled(layer.layerScale2, normed, into: stream, rows: R)
-                }
-                if let outputProjection {
-                    Self.project(outputProjection, stream, rows: R, into: y)
-                } else {
-                    y.update(from: stream, count: R * d)
+                    if let inputProjection {
+                        Self.project(inputProjection, x, rows: R, into: stream)
+                    } else {
+                        stream.update(from: x, count: R * d)
+                    }
+                    for l in layers.indices {
+                        let layer = layers[l]
+                        layer.norm1.forward(stream, rows: R, into: normed)
+                        linear(layer.inProjection, layer.panels?.inProjection, normed, into: qkv)
+                        for s in 0..<B {
+                            attend(layer: l, qkv: qkv + s * T * 3 * d, rows: T, into: attended + s * T * d, state: &states[s])
+                        }
+                        linear(layer.outProjection, layer.panels?.outProjection, attended, into: normed)
+                        addScaled(layer.layerScale1, normed, into: stream, rows: R)
+                        layer.norm2.forward(stream, rows: R, into: normed)
+                        linear(layer.linear1, layer.panels?.linear1, normed, into: hidden)
+                        Activation.gelu(hidden, count: R * layer.feedForwardDimension)
+                        linear(layer.linear2, layer.panels?.linear2, hidden, into: normed)
+                        addScaled(layer.layerScale2, normed, into: stream, rows: R)
+                    }
+                    if let outputProjection {
+                        Self.project(outputProjection, stream, rows: R, into: y)
+                    } else {
+                        y.update(from: stream, count: R * d)
+                    }
                 }
             }
         }

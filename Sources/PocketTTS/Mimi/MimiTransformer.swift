@@ -14,10 +14,20 @@ public struct MimiTransformerLayer: Sendable {
     public let linear1: Linear  // linear1.weight [ffn, d]
     public let linear2: Linear  // linear2.weight [d, ffn]
     public let layerScale2: [Float]  // layer_scale_2.scale [d]
+    /// The four projections packed for `PackedWeights` (the decoder under `Precision.bf16` /
+    /// `.int8`); nil: the exact path.
+    public let panels: Panels?
 
+    /// `PackedWeights` of in_proj, out_proj, linear1, linear2.
+    public struct Panels: Sendable {
+        public let inProjection, outProjection, linear1, linear2: PackedWeights
+    }
+
+    /// `products` non-nil: the projections multiply with `PackedWeights` of that kind (nil: exact).
     public init(
         norm1: LayerNorm, inProjection: Linear, outProjection: Linear, layerScale1: [Float],
-        norm2: LayerNorm, linear1: Linear, linear2: Linear, layerScale2: [Float]
+        norm2: LayerNorm, linear1: Linear, linear2: Linear, layerScale2: [Float],
+        products: PackedWeights.Products? = nil
     ) {
         let d = norm1.dim
         precondition(inProjection.inFeatures == d && inProjection.outFeatures == 3 * d, "MimiTransformerLayer: in_proj shape")
@@ -35,6 +45,11 @@ public struct MimiTransformerLayer: Sendable {
         self.linear1 = linear1
         self.linear2 = linear2
         self.layerScale2 = layerScale2
+        panels = products.map { p in
+            func packed(_ l: Linear) -> PackedWeights { PackedWeights(p, weights: l.weight, rows: l.outFeatures, depth: l.inFeatures) }
+            return Panels(inProjection: packed(inProjection), outProjection: packed(outProjection), linear1: packed(linear1),
+                          linear2: packed(linear2))
+        }
     }
 
     public var dModel: Int { norm1.dim }
@@ -93,6 +108,7 @@ public struct MimiTransformer: StreamingModule {
         var scores: [Float] = []  // scratch [chunk, keys]
         var product: [Float] = []  // scratch [max(3d, ffn), T]: W·xᵀ before transposing
         var inputT: [Float] = []  // scratch [max(d, ffn), T]: xᵀ
+        var packed: [UInt32] = []  // scratch [max(d, ffn) (/ 2), T]: packed xᵀ (`MimiTransformerLayer.panels`)
     }
 
     /// A fresh stream with a ring of `capacity` slots per layer (the reference: context).
@@ -169,6 +185,7 @@ public struct MimiTransformer: StreamingModule {
     /// The state's buffers as pointers, for the duration of one call.
     private struct Buffers {
         let stream, normed, qkv, attended, hidden, scores, product, inputT: UnsafeMutablePointer<Float>
+        let packed: UnsafeMutablePointer<UInt32>
         let keys, values: UnsafeMutablePointer<Float>  // [layers, capacity, d]
         let positions: UnsafeMutablePointer<Int>  // [layers, capacity]
         let capacity: Int
@@ -180,9 +197,13 @@ public struct MimiTransformer: StreamingModule {
                 withPointers(&state.keys, &state.values) { keys, values in
                     withPointers(&state.product, &state.inputT) { product, inputT in
                         state.slotPositions.withUnsafeMutableBufferPointer { positions in
-                            body(Buffers(stream: stream, normed: normed, qkv: qkv, attended: attended, hidden: hidden,
-                                         scores: scores, product: product, inputT: inputT, keys: keys, values: values,
-                                         positions: positions.baseAddress!, capacity: state.capacity))
+                            state.packed.reserveScratch(1)
+                            state.packed.withUnsafeMutableBufferPointer { packed in
+                                body(Buffers(stream: stream, normed: normed, qkv: qkv, attended: attended, hidden: hidden,
+                                             scores: scores, product: product, inputT: inputT, packed: packed.baseAddress!,
+                                             keys: keys, values: values, positions: positions.baseAddress!,
+                                             capacity: state.capacity))
+                            }
                         }
                     }
                 }
@@ -203,7 +224,9 @@ public struct MimiTransformer: StreamingModule {
         state.attended.reserveScratch(T * d)
         state.hidden.reserveScratch(T * ffn)
         let few = T <= SkinnyGEMM.maxColumns
+        let packed = layers[0].panels != nil
         state.product.reserveScratch(few ? T * max(3 * d, ffn) : 1)
+        if packed { state.packed.reserveScratch(max(d, ffn) * PackedWeights.stride(columns: T)) }
         state.inputT.reserveScratch(few ? T * max(d, ffn) : 1)
         switch mode {
         case .whole: state.scores.reserveScratch(Self.queryBlock * (Self.queryBlock + context))
@@ -234,7 +257,7 @@ public struct MimiTransformer: StreamingModule {
         let x = b.stream
         // _sa_block
         layer.norm1.forward(x, rows: T, into: b.normed)
-        project(layer.inProjection, b.normed, rows: T, into: b.qkv, buffers: b)
+        project(layer.inProjection, layer.panels?.inProjection, b.normed, rows: T, into: b.qkv, buffers: b)
         rope.apply(b.qkv, count: T, heads: attention.heads, offset: start, rowStride: 3 * d)
         rope.apply(b.qkv + d, count: T, heads: attention.heads, offset: start, rowStride: 3 * d)
         switch mode {
@@ -260,21 +283,30 @@ public struct MimiTransformer: StreamingModule {
                 c0 += n
             }
         }
-        project(layer.outProjection, b.attended, rows: T, into: b.normed, buffers: b)
+        project(layer.outProjection, layer.panels?.outProjection, b.attended, rows: T, into: b.normed, buffers: b)
         addScaled(layer.layerScale1, b.normed, into: x, rows: T)
         // _ff_block
         layer.norm2.forward(x, rows: T, into: b.normed)
-        project(layer.linear1, b.normed, rows: T, into: b.hidden, buffers: b)
+        project(layer.linear1, layer.panels?.linear1, b.normed, rows: T, into: b.hidden, buffers: b)
         Activation.gelu(b.hidden, count: T * layer.feedForwardDimension)
-        project(layer.linear2, b.hidden, rows: T, into: b.normed, buffers: b)
+        project(layer.linear2, layer.panels?.linear2, b.hidden, rows: T, into: b.normed, buffers: b)
         addScaled(layer.layerScale2, b.normed, into: x, rows: T)
     }
 
     /// y[T, out] = x[T, in]·Wᵀ. For a few rows (a frame is 16) it computes (W·xᵀ)ᵀ with
     /// `SkinnyGEMM` (2.3 → 1.4 ms per layer at 16 rows, weights from DRAM).
     private func project(
-        _ linear: Linear, _ x: UnsafePointer<Float>, rows T: Int, into y: UnsafeMutablePointer<Float>, buffers b: Buffers
+        _ linear: Linear, _ panels: PackedWeights?, _ x: UnsafePointer<Float>, rows T: Int,
+        into y: UnsafeMutablePointer<Float>, buffers b: Buffers
     ) {
+        if let panels {
+            // (W·xᵀ)ᵀ: xᵀ packed straight from the rows, the product stored transposed.
+            let (n, k) = (linear.outFeatures, linear.inFeatures)
+            let ldp = PackedWeights.stride(columns: T)
+            panels.pack(x, columns: T, channelStride: 1, columnStride: k, into: b.packed, stride: ldp)
+            panels.multiply(b.packed, columns: T, stride: ldp, bias: nil, into: y, ldc: 1, columnStride: n)
+            return
+        }
         if T == 1 || T > SkinnyGEMM.maxColumns {
             linear.forward(x, rows: T, into: y)
             return

@@ -9,6 +9,21 @@ extension Array where Element == Float {
     }
 }
 
+extension Array where Element == UInt32 {
+    /// As for Float buffers: grows (zeroed) only when it must.
+    @inline(__always)
+    mutating func reserveScratch(_ count: Int) {
+        if self.count < count { self = [UInt32](repeating: 0, count: count) }
+    }
+}
+
+/// Calls `body` with the base pointer of `array`, or nil when there is none.
+@inline(__always)
+func withOptionalPointer<R>(_ array: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+    guard let array else { return body(nil) }
+    return array.withUnsafeBufferPointer { body($0.baseAddress!) }
+}
+
 /// Calls `body` with mutable base pointers of two distinct buffers.
 @inline(__always)
 func withPointers<R>(

@@ -18,17 +18,26 @@ public enum ConvPaddingMode: String, Sendable {
 public struct StreamingConv1d: StreamingModule {
     public let conv: Conv1d  // <prefix>.conv.weight [Cout, Cin/groups, K], <prefix>.conv.bias [Cout]
     public let paddingMode: ConvPaddingMode
+    /// The weights [Cout, Cin·K] packed for `PackedWeights` (the decoder under `Precision.bf16` /
+    /// `.int8`, groups 1); nil: the exact path.
+    public let panels: PackedWeights?
 
     public struct State: Sendable {
         var previous: [Float]  // [Cin, historyLength]: conv input kept from the last call
         var isFirst = true  // no call yet (replicate mode pads from the first sample)
         var input: [Float] = []  // scratch [Cin, historyLength + T]
         var columns: [Float] = []  // scratch for the conv kernel (im2col)
+        var packed: [UInt32] = []  // scratch: the packed im2col (`panels`)
     }
 
-    public init(conv: Conv1d, paddingMode: ConvPaddingMode = .constant) {
+    /// `products` non-nil: multiply with `PackedWeights` of that kind (nil: the exact path).
+    public init(conv: Conv1d, paddingMode: ConvPaddingMode = .constant, products: PackedWeights.Products? = nil) {
         self.conv = conv
         self.paddingMode = paddingMode
+        panels = products.flatMap { p in
+            conv.groups != 1 ? nil
+                : PackedWeights(p, weights: conv.weight, rows: conv.outChannels, depth: conv.inChannels * conv.kernelSize)
+        }
     }
 
     public var inChannels: Int { conv.inChannels }
@@ -56,6 +65,9 @@ public struct StreamingConv1d: StreamingModule {
         let L = P + T
         state.input.reserveScratch(C * L)
         state.columns.reserveScratch(max(1, conv.scratchCount(inputLength: L)))
+        if let panels {
+            state.packed.reserveScratch(panels.activationWords(stride: PackedWeights.stride(columns: L / stride)))
+        }
         let replicateFirst = paddingMode == .replicate && state.isFirst
         withPointers(&state.input, &state.previous, &state.columns) { buffer, previous, columns in
             // buffer[c] = history[c] ++ f(x[c])   (torch.cat([previous, x], -1))
@@ -70,7 +82,13 @@ public struct StreamingConv1d: StreamingModule {
                     row.update(from: previous + c * P, count: P)
                 }
             }
-            convolve(buffer, length: L, into: y, columns: columns)
+            if let panels {
+                state.packed.withUnsafeMutableBufferPointer { packed in
+                    convolvePacked(panels, buffer, length: L, into: y, packed: packed.baseAddress!)
+                }
+            } else {
+                convolve(buffer, length: L, into: y, columns: columns)
+            }
             // previous = last P samples of the conv input.
             for c in 0..<C where P > 0 {
                 (previous + c * P).update(from: buffer + c * L + T, count: P)
@@ -110,6 +128,21 @@ public struct StreamingConv1d: StreamingModule {
         }
     }
 
+    /// y = conv(x[Cin, L]) with `PackedWeights`: im2col packed straight from x, one GEMM with the bias.
+    private func convolvePacked(
+        _ panels: PackedWeights, _ x: UnsafePointer<Float>, length L: Int, into y: UnsafeMutablePointer<Float>,
+        packed: UnsafeMutablePointer<UInt32>
+    ) {
+        let Tout = conv.outputLength(inputLength: L)
+        let (K, S, Dl, Cin) = (conv.kernelSize, conv.stride, conv.dilation, conv.inChannels)
+        let ldp = PackedWeights.stride(columns: Tout)
+        precondition(panels.depth == Cin * K, "StreamingConv1d: packed weights")
+        panels.pack(x, columns: Tout, taps: K, channelStride: L, tapStride: Dl, columnStride: S, into: packed, stride: ldp)
+        withOptionalPointer(conv.bias) { bias in
+            panels.multiply(packed, columns: Tout, stride: ldp, bias: bias, into: y, ldc: Tout)
+        }
+    }
+
     /// [Cin, T] -> [Cout, T / stride], T a positive multiple of the stride.
     public func step(_ x: Tensor, state: inout State) -> Tensor {
         precondition(x.rank == 2 && x.shape[0] == inChannels, "StreamingConv1d: input \(x.shape), expected [\(inChannels), T]")
@@ -129,15 +162,27 @@ public struct StreamingConv1d: StreamingModule {
 /// added to its head; its own tail is kept for the next call; T · stride samples come out.
 public struct StreamingConvTranspose1d: StreamingModule {
     public let convTranspose: ConvTranspose1d  // <prefix>.convtr.weight [Cin, Cout/groups, K], <prefix>.convtr.bias [Cout]
+    /// Wᵀ [Cout·K, Cin] packed for `PackedWeights` (the decoder under `Precision.bf16` / `.int8`,
+    /// groups 1); nil: the exact path.
+    public let panels: PackedWeights?
 
     public struct State: Sendable {
         var partial: [Float]  // [Cout, overlapLength]: tail of the last call's output, minus bias
         var full: [Float] = []  // scratch [Cout, (T − 1)·stride + K]
         var columns: [Float] = []  // scratch for the kernel (col2im)
+        var packed: [UInt32] = []  // scratch: the packed input (`panels`)
     }
 
-    public init(convTranspose: ConvTranspose1d) {
+    /// `products` non-nil: multiply with `PackedWeights` of that kind (nil: the exact path).
+    public init(convTranspose: ConvTranspose1d, products: PackedWeights.Products? = nil) {
         self.convTranspose = convTranspose
+        let c = convTranspose
+        panels = products.flatMap { p in
+            c.groups != 1 ? nil : c.weight.withUnsafeBufferPointer {
+                PackedWeights(p, weights: $0.baseAddress!, rows: c.outChannels * c.kernelSize, depth: c.inChannels,
+                              rowStride: 1, depthStride: c.outChannels * c.kernelSize)
+            }
+        }
     }
 
     public var inChannels: Int { convTranspose.inChannels }
@@ -165,9 +210,19 @@ public struct StreamingConvTranspose1d: StreamingModule {
         let Lo = Lf - P  // == T·stride
         state.full.reserveScratch(C * Lf)
         state.columns.reserveScratch(max(1, convTranspose.scratchCount(inputLength: T)))
+        if let panels { state.packed.reserveScratch(panels.activationWords(stride: PackedWeights.stride(columns: T))) }
         let bias = convTranspose.bias
         withPointers(&state.full, &state.partial, &state.columns) { full, partial, columns in
-            transposeConvolve(x, length: T, into: full, columns: columns)
+            if let panels {
+                state.packed.withUnsafeMutableBufferPointer { packed in
+                    let ldp = PackedWeights.stride(columns: T)
+                    panels.pack(x, columns: T, channelStride: T, into: packed.baseAddress!, stride: ldp)
+                    panels.multiply(packed.baseAddress!, columns: T, stride: ldp, bias: nil, into: columns, ldc: T)
+                }
+                col2im(columns, length: T, into: full)
+            } else {
+                transposeConvolve(x, length: T, into: full, columns: columns)
+            }
             for c in 0..<C {
                 let row = full + c * Lf
                 let kept = partial + c * P
@@ -185,18 +240,23 @@ public struct StreamingConvTranspose1d: StreamingModule {
     private func transposeConvolve(
         _ x: UnsafePointer<Float>, length T: Int, into full: UnsafeMutablePointer<Float>, columns: UnsafeMutablePointer<Float>
     ) {
-        let (K, S, Cin, Cout) = (convTranspose.kernelSize, convTranspose.stride, inChannels, outChannels)
+        let (K, Cin, Cout) = (convTranspose.kernelSize, inChannels, outChannels)
         guard convTranspose.groups == 1, T <= SkinnyGEMM.maxColumns else {
             convTranspose.forward(x, length: T, into: full, scratch: columns)
             return
         }
-        let Lf = convTranspose.outputLength(inputLength: T)
         // columns[(co·K + k), t] = Σ_ci w[ci, co, k] · x[ci, t]
         convTranspose.weight.withUnsafeBufferPointer { w in
             SkinnyGEMM.multiply(transposeA: true, m: Cout * K, n: T, k: Cin, a: w.baseAddress!, lda: Cout * K,
                                 b: x, ldb: T, c: columns, ldc: T)
         }
-        // col2im: full[co, t·S + k] = bias[co] + Σ columns[(co·K + k), t]
+        col2im(columns, length: T, into: full)
+    }
+
+    /// full[co, t·S + k] = bias[co] + Σ columns[(co·K + k), t], from columns[Cout·K, T].
+    private func col2im(_ columns: UnsafePointer<Float>, length T: Int, into full: UnsafeMutablePointer<Float>) {
+        let (K, S, Cout) = (convTranspose.kernelSize, convTranspose.stride, outChannels)
+        let Lf = convTranspose.outputLength(inputLength: T)
         for co in 0..<Cout {
             let row = full + co * Lf
             row.update(repeating: convTranspose.bias?[co] ?? 0, count: Lf)
