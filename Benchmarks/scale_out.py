@@ -29,7 +29,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "Benchmarks"))
 import server_bench  # noqa: E402
-from server_bench import CPUMeter, cpu_model, free_port, log, stop, summary_table, wait_ready  # noqa: E402
+from server_bench import CPUMeter, cpu_model, rss_mb, free_port, log, stop, summary_table, wait_ready  # noqa: E402
 from fullsize_common import DEFAULT_CONFIG, DEFAULT_SPEECH, DEFAULT_TOKENIZER, ensure_binary, ensure_random_weights  # noqa: E402
 
 
@@ -39,6 +39,11 @@ class GroupMeter(CPUMeter):
     def __init__(self, pids: list[int]):
         super().__init__(pids[0])
         self.pids = pids
+
+    def _rss_now(self) -> float | None:
+        """The instances' and nginx's resident memory together."""
+        values = [rss_mb(pid) for pid in self.pids]
+        return None if None in values else sum(values)
 
     def _read(self):
         total = 0.0
@@ -192,7 +197,8 @@ def main() -> int:
         f"{time.strftime('%Y-%m-%d %H:%M')}, {cpu_model()}, {os.cpu_count()} CPUs; {args.instances} instances behind nginx "
         f"(Configs/nginx.conf, least_conn) on loopback, {weights_text}, EOS disabled, buffer {args.buffer_ms} ms. "
         "The instances share the machine's cores. Cores: CPU time / wall time of the servers (instances + nginx), "
-        "the bench client and every other process.\n\n"
+        "the bench client and every other process. Server peak RSS: the largest sum of the servers' VmRSS "
+        "(instances + nginx) sampled every 100 ms during the row's run.\n\n"
         f"{table}\n\nSessions each instance received through nginx (least_conn):\n\n"
         + "".join(f"- {line}\n" for line in balance))
     print(table)

@@ -125,9 +125,12 @@ class CPUMeter:
         self.peak_rss_mb: float | None = None
         self._done = threading.Event()
 
+    def _rss_now(self) -> float | None:
+        return rss_mb(self.server_pid)
+
     def _sample_rss(self) -> None:
         while not self._done.wait(0.1):
-            value = rss_mb(self.server_pid)
+            value = self._rss_now()
             if value is not None:
                 self.peak_rss_mb = max(self.peak_rss_mb or 0.0, value)
 
