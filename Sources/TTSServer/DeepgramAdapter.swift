@@ -7,7 +7,9 @@
 //   client: {"type":"Flush"}  server: binary audio…, then {"type":"Flushed","sequence_id":N}
 //   client: {"type":"Clear"}  server: {"type":"Cleared","sequence_id":N} (audio stops at once)
 //   client: {"type":"Close"}  flushes, then the server closes
-//   server: {"type":"Warning","description":…,"code":…} for what it could not do; it goes on
+//   server: {"type":"Warning","description":…,"code":…,"warn_code":…,"warn_msg":…} for what it
+//           could not do; it goes on (the SDK reads description/code, LiveKit's plugin warn_msg)
+//   ?speed=0.7 (Deepgram's 0.7-1.5; ours 0.25-4.0): the turn's audio time-stretched
 //
 // A Speak opens a turn if none is open; a Flush ends it. Speak and Flush sent while a flushed
 // turn still plays wait here (in order) until its Flushed has gone out.
@@ -44,6 +46,7 @@ public struct DeepgramAdapter: WireAdapter {
         let format = Self.encodings[request.query["encoding"] ?? "linear16"] ?? .pcm
         config.format = format == .pcm && request.query["container"] == "wav" ? .wav : format
         config.sampleRate = request.query["sample_rate"].flatMap(Int.init) ?? (format == .pcm ? 24000 : 8000)
+        config.speed = request.query["speed"].flatMap(Double.init) ?? 1  // checked by `refusal`
         self.config = config
         maxTextCharacters = context.settings.maxTextMessageCharacters
         jsonLimits = context.settings.jsonLimits
@@ -67,6 +70,9 @@ public struct DeepgramAdapter: WireAdapter {
         } else if let rate = request.query["sample_rate"],
                   Int(rate).map({ !TurnConfig.sampleRateRange.contains($0) }) ?? true {
             problem = "sample_rate must be an integer in \(TurnConfig.sampleRateRange) (got \"\(rate.prefix(32))\")"
+        } else if let speed = request.query["speed"],
+                  Double(speed).map({ !TurnConfig.speedRange.contains($0) }) ?? true {
+            problem = "speed must be a number in \(TurnConfig.speedRange) (got \"\(speed.prefix(32))\")"
         } else if let container = request.query["container"], !["none", "wav"].contains(container) {
             problem = "container must be none or wav (got \"\(container.prefix(32))\")"
         } else if request.query["container"] == "wav", (request.query["encoding"] ?? "linear16") != "linear16" {
@@ -181,7 +187,9 @@ public struct DeepgramAdapter: WireAdapter {
     }
 
     private func warning(_ description: String, code: String) -> WireStep {
-        .send(.text("{\"type\":\"Warning\",\"description\":\(jsonQuoted(description)),\"code\":\(jsonQuoted(code))}"))
+        let description = jsonQuoted(description), code = jsonQuoted(code)
+        return .send(.text("{\"type\":\"Warning\",\"description\":\(description),\"code\":\(code),"
+            + "\"warn_code\":\(code),\"warn_msg\":\(description)}"))
     }
 
     /// A version 4 UUID from 128 random bits.

@@ -30,7 +30,7 @@ public enum ProtocolLabel: String, Sendable, CaseIterable {
 
     /// The label of an HTTP speech request by its path.
     public init(httpPath path: String) {
-        self = path == "/v1/audio/speech" ? .openai : .httpTTS
+        self = path == "/v1/audio/speech" ? .openai : path == "/v1/speak" ? .deepgram : .httpTTS
     }
 }
 

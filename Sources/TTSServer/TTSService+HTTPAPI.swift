@@ -2,6 +2,7 @@
 //
 //   POST /tts                 the reference's `pocket-tts serve` form API: a chunked WAV stream
 //   POST /v1/audio/speech     OpenAI's speech API (OpenAIAPI.swift)
+//   POST /v1/speak            Deepgram's REST speech API (DeepgramREST.swift)
 //   GET  /v1/models, /v1/audio/models, /v1/audio/voices, /voices
 //   POST /v1/voices           a voice cloned from uploaded audio -> {"voice_id"}
 //   DELETE /v1/voices/{id}
@@ -25,6 +26,8 @@ extension TTSService {
             referenceTTS(request, stream)
         case ("POST", "/v1/audio/speech"):
             openAISpeech(request, stream)
+        case ("POST", "/v1/speak"):
+            deepgramSpeak(request, stream)
         case ("POST", "/v1/voices"):
             uploadVoice(request, stream)
         case ("DELETE", let path) where path.hasPrefix("/v1/voices/"):

@@ -47,8 +47,12 @@ final class DeepgramTestClient {
             case "Flushed": return .flushed(object["sequence_id"] as? Int ?? -1)
             case "Cleared": return .cleared(object["sequence_id"] as? Int ?? -1)
             case "Warning":
-                guard object["description"] is String else { throw TestClientError.malformed(text) }
-                return .warning(code: object["code"] as? String ?? "")
+                // Deepgram's SDK reads description/code; LiveKit's plugin warn_msg (and warn_code).
+                guard let description = object["description"] as? String, object["warn_msg"] as? String == description,
+                      let code = object["code"] as? String, object["warn_code"] as? String == code else {
+                    throw TestClientError.malformed(text)
+                }
+                return .warning(code: code)
             default: throw TestClientError.malformed(text)
             }
         }
@@ -134,6 +138,10 @@ final class DeepgramTestClient {
         #expect(try TestWebSocket.connect(port: fixture.port, path: "/v1/speak", headers: ["Authorization": "Token wrong"]).response.status == 401)
         let bad = try TestWebSocket.connect(port: fixture.port, path: "/v1/speak?encoding=mp3", headers: ["Authorization": "Token secret"])
         #expect(bad.response.status == 400 && bad.response.text.contains("encoding"))
+        for speed in ["9", "0.1", "fast", "nan"] {  // the SDKs send ?speed= (Deepgram's 0.7-1.5)
+            let refused = try TestWebSocket.connect(port: fixture.port, path: "/v1/speak?speed=\(speed)", headers: ["Authorization": "Token secret"])
+            #expect(refused.response.status == 400 && refused.response.text.contains("speed"))
+        }
 
         let client = try DeepgramTestClient(port: fixture.port, query: "model=aura-2-zeus-en")
         #expect(try client.next() == .metadata(model: "aura-2-zeus-en"))
@@ -149,5 +157,23 @@ final class DeepgramTestClient {
         let last = try client.audio()
         #expect(last.then == .flushed(1) && !last.audio.isEmpty)
         #expect(try client.next() == .close(code: 1000))
+    }
+
+    @Test func speedQueryStretchesTheTurn() throws {
+        let fixture = try EngineServiceFixture()
+        defer { fixture.stop() }
+        var samples: [Double: Int] = [:]
+        for speed in [1, 1.5] {
+            let client = try DeepgramTestClient(port: fixture.port, query: "model=aura-2-alba-en&speed=\(speed)")
+            #expect(try client.next() == .metadata(model: "aura-2-alba-en"))
+            try client.speak("Hello there, how are you today?")
+            try client.send("Flush")
+            let turn = try client.audio()
+            #expect(turn.then == .flushed(0))
+            samples[speed] = turn.audio.reduce(0) { $0 + $1.count } / 2
+        }
+        // The engine makes whole frames of 1920 samples; speed 1.5 gives k * 1280 of them.
+        let normal = try #require(samples[1]), fast = try #require(samples[1.5])
+        #expect(normal >= 4 * 1920 && normal % 1920 == 0 && fast >= 4 * 1280 && fast % 1280 == 0 && fast < normal)
     }
 }
