@@ -4,7 +4,10 @@
 // time. The BLAS form (Attention.swift: one sgemv per head and per pass) strides through the
 // cache once per head. Every head's arithmetic is the same whichever heads a call covers, so
 // calls over disjoint head ranges (two threads) give the values of one call.
+// The cache is f32 (ck_attend_one) or bfloat16 bits (ck_attend_one_bf16, the FlowLM cache of the
+// reduced precisions), widened exactly to f32 as it is loaded: the same arithmetic after the load.
 #include <math.h>
+#include <string.h>
 #include "internal.h"
 
 #pragma STDC FP_CONTRACT OFF
@@ -27,13 +30,28 @@ static void softmax_columns(float *s, size_t keys, size_t H) {
 
 // MARK: Portable C (any CPU)
 
-static void attend_scalar(const float *q, size_t first, size_t H, size_t D, const float *keys, const float *values,
-                          size_t count, size_t stride, float scale, float *s, float *out) {
+/// Element i of a cache row: f32, or bfloat16 bits widened exactly.
+static inline float cache_at(const void *row, size_t i, int bf16) {
+    if (!bf16) return ((const float *)row)[i];
+    uint32_t bits = (uint32_t)((const uint16_t *)row)[i] << 16;
+    float f;
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+/// Address of element i of a cache (f32 or bfloat16 elements).
+static inline const void *cache_offset(const void *base, size_t i, int bf16) {
+    return bf16 ? (const void *)((const uint16_t *)base + i) : (const void *)((const float *)base + i);
+}
+
+static inline __attribute__((always_inline)) void attend_scalar(
+    const float *q, size_t first, size_t H, size_t D, const void *keys, const void *values, size_t count,
+    size_t stride, float scale, float *s, float *out, int bf16) {
     for (size_t j = 0; j < count; j++) {
-        const float *k = keys + j * stride + first * D;
+        const void *k = cache_offset(keys, j * stride + first * D, bf16);
         for (size_t h = 0; h < H; h++) {
             float dot = 0.0f;
-            for (size_t i = 0; i < D; i++) dot += q[(first + h) * D + i] * k[h * D + i];
+            for (size_t i = 0; i < D; i++) dot += q[(first + h) * D + i] * cache_at(k, h * D + i, bf16);
             s[j * H + h] = dot * scale;
         }
     }
@@ -42,9 +60,9 @@ static void attend_scalar(const float *q, size_t first, size_t H, size_t D, cons
         float *o = out + (first + h) * D;
         for (size_t i = 0; i < D; i++) o[i] = 0.0f;
         for (size_t j = 0; j < count; j++) {
-            const float *v = values + j * stride + (first + h) * D;
+            const void *v = cache_offset(values, j * stride + (first + h) * D, bf16);
             float p = s[j * H + h];
-            for (size_t i = 0; i < D; i++) o[i] += p * v[i];
+            for (size_t i = 0; i < D; i++) o[i] += p * cache_at(v, i, bf16);
         }
     }
 }
@@ -56,17 +74,29 @@ static void attend_scalar(const float *q, size_t first, size_t H, size_t D, cons
 
 #define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,fma")))
 
-AVX512 static void attend_avx512(const float *q, size_t first, size_t H, size_t D, const float *keys,
-                                 const float *values, size_t count, size_t stride, float scale, float *s, float *out) {
+/// 16 cache elements from p (f32, or bfloat16 bits widened exactly: the bits shifted up 16).
+AVX512 static inline __m512 load16(const void *p, int bf16) {
+    if (!bf16) return _mm512_loadu_ps(p);
+    __m512i wide = _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)p));
+    return _mm512_castsi512_ps(_mm512_slli_epi32(wide, 16));
+}
+
+AVX512 static inline __attribute__((always_inline)) void attend_avx512(
+    const float *q, size_t first, size_t H, size_t D, const void *keys, const void *values, size_t count,
+    size_t stride, float scale, float *s, float *out, int bf16) {
     size_t V = D / 16;  // vectors per head
+    size_t bytes = bf16 ? 2 : 4;  // per cache element
+    const char *K = keys, *Vs = values;
     for (size_t j = 0; j < count; j++) {
-        const float *k = keys + j * stride + first * D;
+        const char *k = K + (j * stride + first * D) * bytes;
         for (size_t h = 0; h < H; h++) {
-            const float *qh = q + (first + h) * D, *kh = k + h * D;
+            const float *qh = q + (first + h) * D;
+            const char *kh = k + h * D * bytes;
             if (j + 4 < count)  // the same head of a row ahead: H·D floats per row are more than the prefetcher sees
-                for (size_t i = 0; i < D; i += 16) _mm_prefetch((const char *)(kh + 4 * stride + i), _MM_HINT_T0);
-            __m512 acc = _mm512_mul_ps(_mm512_loadu_ps(qh), _mm512_loadu_ps(kh));
-            for (size_t v = 1; v < V; v++) acc = _mm512_fmadd_ps(_mm512_loadu_ps(qh + 16 * v), _mm512_loadu_ps(kh + 16 * v), acc);
+                for (size_t i = 0; i < D * bytes; i += 64) _mm_prefetch(kh + 4 * stride * bytes + i, _MM_HINT_T0);
+            __m512 acc = _mm512_mul_ps(_mm512_loadu_ps(qh), load16(kh, bf16));
+            for (size_t v = 1; v < V; v++)
+                acc = _mm512_fmadd_ps(_mm512_loadu_ps(qh + 16 * v), load16(kh + 16 * v * bytes, bf16), acc);
             s[j * H + h] = _mm512_reduce_add_ps(acc) * scale;
         }
     }
@@ -78,24 +108,36 @@ AVX512 static void attend_avx512(const float *q, size_t first, size_t H, size_t 
         __m512 acc[16];
         for (size_t a = 0; a < heads * V; a++) acc[a] = _mm512_setzero_ps();
         for (size_t j = 0; j < count; j++) {
-            const float *v = values + j * stride + (first + h0) * D;
+            const char *v = Vs + (j * stride + (first + h0) * D) * bytes;
             if (j + 4 < count)
-                for (size_t i = 0; i < heads * D; i += 16) _mm_prefetch((const char *)(v + 4 * stride + i), _MM_HINT_T0);
+                for (size_t i = 0; i < heads * D * bytes; i += 64) _mm_prefetch(v + 4 * stride * bytes + i, _MM_HINT_T0);
             for (size_t g = 0; g < heads; g++) {
                 __m512 p = _mm512_set1_ps(s[j * H + h0 + g]);
                 for (size_t i = 0; i < V; i++)
-                    acc[g * V + i] = _mm512_fmadd_ps(p, _mm512_loadu_ps(v + g * D + 16 * i), acc[g * V + i]);
+                    acc[g * V + i] = _mm512_fmadd_ps(p, load16(v + (g * D + 16 * i) * bytes, bf16), acc[g * V + i]);
             }
         }
         for (size_t g = 0; g < heads; g++)
             for (size_t i = 0; i < V; i++) _mm512_storeu_ps(out + (first + h0 + g) * D + 16 * i, acc[g * V + i]);
     }
 }
+
+AVX512 static void attend_avx512_f32(const float *q, size_t first, size_t H, size_t D, const void *keys,
+                                     const void *values, size_t count, size_t stride, float scale, float *s,
+                                     float *out) {
+    attend_avx512(q, first, H, D, keys, values, count, stride, scale, s, out, 0);
+}
+
+AVX512 static void attend_avx512_bf16(const float *q, size_t first, size_t H, size_t D, const void *keys,
+                                      const void *values, size_t count, size_t stride, float scale, float *s,
+                                      float *out) {
+    attend_avx512(q, first, H, D, keys, values, count, stride, scale, s, out, 1);
+}
 #endif
 
-ck_path ck_attend_one(const float *q, size_t first, size_t heads, size_t head_dim, const float *keys,
-                      const float *values, size_t key_count, size_t key_stride, float scale, float *scores,
-                      float *out, ck_path path) {
+static ck_path attend_one(const float *q, size_t first, size_t heads, size_t head_dim, const void *keys,
+                          const void *values, size_t key_count, size_t key_stride, float scale, float *scores,
+                          float *out, ck_path path, int bf16) {
     int avx512 = path != CK_PATH_SCALAR && (ck_cpu_features() & CK_FEATURE_AVX512) && head_dim % 16 == 0
                  && head_dim <= 256;
     if (heads == 0) return avx512 ? CK_PATH_AVX512 : CK_PATH_SCALAR;
@@ -105,10 +147,24 @@ ck_path ck_attend_one(const float *q, size_t first, size_t heads, size_t head_di
     }
 #if CK_HAVE_AVX512_CODE
     if (avx512) {
-        attend_avx512(q, first, heads, head_dim, keys, values, key_count, key_stride, scale, scores, out);
+        (bf16 ? attend_avx512_bf16 : attend_avx512_f32)(q, first, heads, head_dim, keys, values, key_count,
+                                                        key_stride, scale, scores, out);
         return CK_PATH_AVX512;
     }
 #endif
-    attend_scalar(q, first, heads, head_dim, keys, values, key_count, key_stride, scale, scores, out);
+    if (bf16) attend_scalar(q, first, heads, head_dim, keys, values, key_count, key_stride, scale, scores, out, 1);
+    else attend_scalar(q, first, heads, head_dim, keys, values, key_count, key_stride, scale, scores, out, 0);
     return CK_PATH_SCALAR;
+}
+
+ck_path ck_attend_one(const float *q, size_t first, size_t heads, size_t head_dim, const float *keys,
+                      const float *values, size_t key_count, size_t key_stride, float scale, float *scores,
+                      float *out, ck_path path) {
+    return attend_one(q, first, heads, head_dim, keys, values, key_count, key_stride, scale, scores, out, path, 0);
+}
+
+ck_path ck_attend_one_bf16(const float *q, size_t first, size_t heads, size_t head_dim, const uint16_t *keys,
+                           const uint16_t *values, size_t key_count, size_t key_stride, float scale, float *scores,
+                           float *out, ck_path path) {
+    return attend_one(q, first, heads, head_dim, keys, values, key_count, key_stride, scale, scores, out, path, 1);
 }

@@ -28,4 +28,23 @@ extension Attention {
                                keyCount: keyCount, keyRowStride: stride, scale: 1 / Float(headDim).squareRoot(),
                                scratch: scratch, into: output, path: path)
     }
+
+    /// `forwardOneQuery` over a bfloat16 cache (keys, values: bfloat16 bits, [keyCount, H, D]
+    /// rows `keyRowStride` elements apart), each element widened exactly to f32 as it is read:
+    /// the values of the f32 form on the widened cache, bit for bit. The FlowLM cache of the
+    /// reduced precisions.
+    public func forwardOneQuery(
+        query: UnsafePointer<Float>, keys: UnsafePointer<UInt16>, values: UnsafePointer<UInt16>, keyCount: Int,
+        into output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, keyRowStride: Int? = nil,
+        heads: Range<Int>? = nil, path: SkinnyLinear.Path = .automatic
+    ) {
+        precondition(window == nil, "Attention.forwardOneQuery: no window")
+        let range = heads ?? 0..<self.heads
+        precondition(range.lowerBound >= 0 && range.upperBound <= self.heads, "Attention: heads \(range) of \(self.heads)")
+        let stride = keyRowStride ?? self.heads * headDim
+        precondition(stride >= self.heads * headDim && keyCount >= 0, "Attention.forwardOneQuery: strides")
+        SkinnyLinear.attendOne(query: query, heads: range, headDim: headDim, keys: keys, values: values,
+                               keyCount: keyCount, keyRowStride: stride, scale: 1 / Float(headDim).squareRoot(),
+                               scratch: scratch, into: output, path: path)
+    }
 }

@@ -7,6 +7,9 @@
 /// For the Mimi decoder (`TTSModel.load(…, precision:)`), `bf16` and `int8` both select its fast
 /// path (`PackedWeights`: bfloat16 products for the layers that see 16 steps per frame, f32
 /// FMAs for the wider SEANet layers; ~83 dB audio SNR against exact); `exact` keeps OpenBLAS.
+/// For FlowLM's KV cache, `bf16` and `int8` both store keys and values as bfloat16 (rounded to
+/// nearest even as written, widened exactly as the one-query attention reads them: half the
+/// cache bytes); `exact` keeps them in f32.
 public enum Precision: String, Sendable, Equatable, CaseIterable, CustomStringConvertible {
     /// f32 activations, products and sums, on the weights as loaded (bfloat16 weights widened
     /// exactly): the reference's arithmetic, up to summation order. The parity tests run on it.

@@ -135,6 +135,18 @@ public enum SkinnyLinear {
                            scratch, output, path.c))
     }
 
+    /// `attendOne` over a bfloat16 cache (keys/values bfloat16 bits, rows `keyRowStride` elements
+    /// apart), each element widened exactly as it is loaded.
+    @discardableResult
+    public static func attendOne(
+        query: UnsafePointer<Float>, heads: Range<Int>, headDim: Int, keys: UnsafePointer<UInt16>,
+        values: UnsafePointer<UInt16>, keyCount: Int, keyRowStride: Int, scale: Float,
+        scratch: UnsafeMutablePointer<Float>, into output: UnsafeMutablePointer<Float>, path: Path = .automatic
+    ) -> Path {
+        Path(ck_attend_one_bf16(query, heads.lowerBound, heads.count, headDim, keys, values, keyCount, keyRowStride,
+                                scale, scratch, output, path.c))
+    }
+
     /// destination[i] = the Float32 value of the bfloat16 bits source[i] (exact).
     @discardableResult
     public static func widen(

@@ -20,7 +20,8 @@ public struct FlowLM: Sendable {
 
     /// A fresh stream whose caches hold `capacity` positions before growing.
     public func makeState(capacity: Int) -> State {
-        State(cache: KVCache(layerCount: dimensions.layerCount, rowSize: dimensions.modelDim, capacity: capacity),
+        State(cache: KVCache(layerCount: dimensions.layerCount, rowSize: dimensions.modelDim, capacity: capacity,
+                             element: transformer.cacheElement),
               workspace: Workspace())
     }
 

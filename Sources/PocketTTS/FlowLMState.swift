@@ -22,33 +22,59 @@ extension FlowLM {
 
     /// Per-layer key and value caches of one stream, positions 0..<length valid.
     public struct KVCache: Sendable {
+        /// How the cache stores a key or value: f32 (`Precision.exact`, bit for bit the
+        /// reference's arithmetic) or bfloat16 (the reduced precisions: rows rounded to nearest
+        /// even as written, widened exactly as attention reads them; half the bytes).
+        public enum Element: Sendable, Equatable {
+            case float32, bfloat16
+
+            /// Bytes of one stored key or value.
+            public var byteCount: Int { self == .float32 ? 4 : 2 }
+        }
+
+        /// Keys and values of one layer, each [capacity, heads, headDim] (valid rows 0..<length).
+        enum LayerRows {
+            case float32(keys: UnsafeMutablePointer<Float>, values: UnsafeMutablePointer<Float>)
+            case bfloat16(keys: UnsafeMutablePointer<UInt16>, values: UnsafeMutablePointer<UInt16>)
+        }
+
         public let layerCount: Int
         public let rowSize: Int  // heads · headDim
+        public let element: Element
         public private(set) var capacity: Int
         public internal(set) var length: Int
-        /// [layers, 2 (k, v), capacity, heads, headDim]; rows >= length are unspecified.
-        private var storage: [Float]
+        /// [layers, 2 (k, v), capacity, heads, headDim] of `element`: one of the two holds the
+        /// cache, the other is empty. Rows >= length are unspecified.
+        private var floats: [Float]
+        private var halves: [UInt16]  // bfloat16 bits
 
-        init(layerCount: Int, rowSize: Int, capacity: Int) {
+        init(layerCount: Int, rowSize: Int, capacity: Int, element: Element = .float32) {
             precondition(capacity >= 0, "KVCache: negative capacity")
             self.layerCount = layerCount
             self.rowSize = rowSize
+            self.element = element
             self.capacity = capacity
             self.length = 0
-            self.storage = [Float](repeating: 0, count: layerCount * 2 * capacity * rowSize)
+            let count = layerCount * 2 * capacity * rowSize
+            self.floats = element == .float32 ? [Float](repeating: 0, count: count) : []
+            self.halves = element == .bfloat16 ? [UInt16](repeating: 0, count: count) : []
         }
 
         /// Grows to at least `minimumCapacity` positions, keeping the valid rows.
         public mutating func reserveCapacity(_ minimumCapacity: Int) {
             if minimumCapacity <= capacity { return }
-            var grown = KVCache(layerCount: layerCount, rowSize: rowSize, capacity: minimumCapacity)
+            var grown = KVCache(layerCount: layerCount, rowSize: rowSize, capacity: minimumCapacity, element: element)
             grown.length = length
             for layer in 0..<layerCount {
                 for kv in 0..<2 {
                     let from = (layer * 2 + kv) * capacity * rowSize
                     let to = (layer * 2 + kv) * minimumCapacity * rowSize
-                    grown.storage.replaceSubrange(to..<to + length * rowSize,
-                                                  with: storage[from..<from + length * rowSize])
+                    switch element {
+                    case .float32:
+                        grown.floats.replaceSubrange(to..<to + length * rowSize, with: floats[from..<from + length * rowSize])
+                    case .bfloat16:
+                        grown.halves.replaceSubrange(to..<to + length * rowSize, with: halves[from..<from + length * rowSize])
+                    }
                 }
             }
             self = grown
@@ -62,29 +88,60 @@ extension FlowLM {
         }
 
         /// Keys and values of `layer`, each [capacity, heads, headDim] (valid rows 0..<length).
-        mutating func withLayer<R>(
-            _ layer: Int, _ body: (_ keys: UnsafeMutablePointer<Float>, _ values: UnsafeMutablePointer<Float>) -> R
-        ) -> R {
+        mutating func withLayer<R>(_ layer: Int, _ body: (LayerRows) -> R) -> R {
             precondition(layer >= 0 && layer < layerCount, "KVCache: layer \(layer) out of range")
-            let (cap, n) = (capacity, rowSize)
-            return storage.withUnsafeMutableBufferPointer { p in
-                let keys = p.baseAddress! + layer * 2 * cap * n
-                return body(keys, keys + cap * n)
+            let offset = layer * 2 * capacity * rowSize
+            let kvSize = capacity * rowSize
+            switch element {
+            case .float32:
+                return floats.withUnsafeMutableBufferPointer { p in
+                    let keys = p.baseAddress! + offset
+                    return body(.float32(keys: keys, values: keys + kvSize))
+                }
+            case .bfloat16:
+                return halves.withUnsafeMutableBufferPointer { p in
+                    let keys = p.baseAddress! + offset
+                    return body(.bfloat16(keys: keys, values: keys + kvSize))
+                }
             }
         }
 
-        /// Keys (kv 0) or values (kv 1) of `layer` for positions 0..<length.  // [length, H, D]
+        /// Keys (kv 0) or values (kv 1) of `layer` for positions 0..<length, as f32 (bfloat16
+        /// widened exactly).  // [length, H, D]
         public func rows(layer: Int, kv: Int) -> [Float] {
             precondition(layer >= 0 && layer < layerCount && (kv == 0 || kv == 1), "KVCache: bad layer/kv")
             let from = (layer * 2 + kv) * capacity * rowSize
-            return Array(storage[from..<from + length * rowSize])
+            let count = length * rowSize
+            switch element {
+            case .float32:
+                return Array(floats[from..<from + count])
+            case .bfloat16:
+                return [Float](unsafeUninitializedCapacity: count) { out, initialized in
+                    halves.withUnsafeBufferPointer { p in
+                        if count > 0 { _ = SkinnyLinear.widen(bfloat16: p.baseAddress! + from, into: out.baseAddress!, count: count) }
+                    }
+                    initialized = count
+                }
+            }
         }
 
-        /// Overwrites positions 0..<rows.count/rowSize of `layer`'s keys or values.
+        /// Overwrites positions 0..<rows.count/rowSize of `layer`'s keys or values (rounded to
+        /// bfloat16, nearest even, in a bfloat16 cache).
         mutating func setRows(layer: Int, kv: Int, _ rows: ArraySlice<Float>) {
             precondition(rows.count % rowSize == 0 && rows.count / rowSize <= capacity, "KVCache: rows do not fit")
             let from = (layer * 2 + kv) * capacity * rowSize
-            storage.replaceSubrange(from..<from + rows.count, with: rows)
+            switch element {
+            case .float32:
+                floats.replaceSubrange(from..<from + rows.count, with: rows)
+            case .bfloat16:
+                let count = rows.count
+                if count == 0 { return }
+                rows.withUnsafeBufferPointer { source in
+                    halves.withUnsafeMutableBufferPointer { p in
+                        _ = SkinnyLinear.round(source.baseAddress!, toBFloat16: p.baseAddress! + from, count: count)
+                    }
+                }
+            }
         }
     }
 
@@ -127,11 +184,11 @@ extension FlowLM {
     /// over them. What an engine budgets per stream.
     public func stateBytes(positions: Int, promptRows: Int) -> Int {
         let (d, f, l) = (dimensions.modelDim, dimensions.feedForwardDim, dimensions.latentDim)
-        let cache = dimensions.layerCount * 2 * positions * d
+        let cacheBytes = dimensions.layerCount * 2 * positions * d * transformer.cacheElement.byteCount
         let scratch = FlowTransformer.Buffers.floatCount(
             rows: promptRows, scoreCount: transformer.scoreCount(rows: promptRows, keys: positions),
             modelDim: d, feedForwardDim: f)
             + l + d + FlowHead.floatCount(rows: 1, flowDim: flowHead.flowDim, latentDim: l, frequencyDim: flowHead.frequencyDim)
-        return (cache + scratch) * MemoryLayout<Float>.size
+        return cacheBytes + scratch * MemoryLayout<Float>.size
     }
 }

@@ -39,6 +39,9 @@ public struct FlowTransformer: Sendable {
     /// Steps and prompts attend with `Attention.forwardOneQuery` (the cache read once per row for
     /// all heads): in the reduced precisions. `Precision.exact` keeps the BLAS form, bit for bit.
     public let usesOneQueryAttention: Bool
+    /// KV caches in bfloat16 with the one-query attention (the reduced precisions), f32 with
+    /// the BLAS form (`Precision.exact`).
+    public var cacheElement: FlowLM.KVCache.Element { usesOneQueryAttention ? .bfloat16 : .float32 }
 
     public init(layers: [FlowTransformerLayer], headCount: Int, maxPeriod: Double) {
         precondition(!layers.isEmpty, "FlowTransformer: no layers")
@@ -147,10 +150,18 @@ public struct FlowTransformer: Sendable {
         precondition(start + T <= cache.capacity, "FlowTransformer: KV cache has no room (call ensureRoom)")
         rope.apply(qkv, count: T, heads: attention.heads, offset: start, rowStride: 3 * d)
         rope.apply(qkv + d, count: T, heads: attention.heads, offset: start, rowStride: 3 * d)
-        cache.withLayer(layer) { keys, values in
-            for t in 0..<T {
-                (keys + (start + t) * d).update(from: qkv + t * 3 * d + d, count: d)
-                (values + (start + t) * d).update(from: qkv + t * 3 * d + 2 * d, count: d)
+        cache.withLayer(layer) { rows in
+            switch rows {
+            case .float32(let keys, let values):
+                for t in 0..<T {
+                    (keys + (start + t) * d).update(from: qkv + t * 3 * d + d, count: d)
+                    (values + (start + t) * d).update(from: qkv + t * 3 * d + 2 * d, count: d)
+                }
+            case .bfloat16(let keys, let values):  // rounded to nearest even as written
+                for t in 0..<T {
+                    SkinnyLinear.round(qkv + t * 3 * d + d, toBFloat16: keys + (start + t) * d, count: d)
+                    SkinnyLinear.round(qkv + t * 3 * d + 2 * d, toBFloat16: values + (start + t) * d, count: d)
+                }
             }
             // Prompts: the heads in pieces on two threads, each piece its own score row.
             let H = attention.heads
@@ -161,13 +172,17 @@ public struct FlowTransformer: Sendable {
                 // step at that position, so a prompt gives the same values however it is sliced.
                 let scratch = scores + i * scoresPerPiece(keys: start + T)
                 for t in 0..<T {
-                    if usesOneQueryAttention {
+                    switch rows {
+                    case .float32(let keys, let values) where usesOneQueryAttention:
                         attention.forwardOneQuery(query: qkv + t * 3 * d, keys: keys, values: values, keyCount: start + t + 1,
                                                   into: output + t * d, scratch: scratch, heads: heads)
-                    } else {
+                    case .float32(let keys, let values):
                         attention.forward(queries: qkv + t * 3 * d, queryCount: 1, queryStart: start + t,
                                           keys: keys, values: values, keyCount: start + t + 1, keyStart: 0,
                                           into: output + t * d, scratch: scratch, queryRowStride: 3 * d, heads: heads)
+                    case .bfloat16(let keys, let values):
+                        attention.forwardOneQuery(query: qkv + t * 3 * d, keys: keys, values: values, keyCount: start + t + 1,
+                                                  into: output + t * d, scratch: scratch, heads: heads)
                     }
                 }
             }

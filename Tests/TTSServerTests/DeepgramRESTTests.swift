@@ -30,9 +30,10 @@ import Testing
         #expect(mp3Head.status == 200 && mp3Head.headers["content-type"] == "audio/mpeg" && mp3.count > 100)
         let (mulawHead, mulaw) = try speak(fixture.port, "encoding=mulaw&model=aura-2-alba-en")
         #expect(mulawHead.headers["content-type"] == "audio/basic" && mulaw.count % 640 == 0 && mulaw.count >= 4 * 640)
-        // speed: the same text in k * 1920 / 1.5 = k * 1280 samples.
+        // speed: k frames of 1920 samples become k * 1920 / 1.5 = k * 1280 samples (k itself varies
+        // from turn to turn: sampling decides when the model ends).
         let (_, fast) = try speak(fixture.port, "encoding=linear16&container=none&model=aura-2-alba-en&speed=1.5")
-        #expect(fast.count >= 4 * 2560 && fast.count % 2560 == 0 && fast.count < pcm.count)
+        #expect(fast.count >= 4 * 2560 && fast.count % 2560 == 0)
         let metrics = fixture.service.metrics  // counted as Deepgram's, not as `POST /tts`
         #expect(eventually { metrics.turnCount(.completed, .deepgram) == 5 })
         #expect(metrics.turnCount(.completed, .httpTTS) == 0)

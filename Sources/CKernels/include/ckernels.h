@@ -103,6 +103,13 @@ ck_path ck_attend_one(const float *q, size_t first, size_t heads, size_t head_di
                       const float *values, size_t key_count, size_t key_stride, float scale, float *scores,
                       float *out, ck_path path);
 
+/// ck_attend_one over a bfloat16 cache (keys, values: bfloat16 bits, rows key_stride elements
+/// apart), each element widened exactly to f32 as it is loaded: the values of ck_attend_one on
+/// the widened cache, bit for bit (same path).
+ck_path ck_attend_one_bf16(const float *q, size_t first, size_t heads, size_t head_dim, const uint16_t *keys,
+                           const uint16_t *values, size_t key_count, size_t key_stride, float scale, float *scores,
+                           float *out, ck_path path);
+
 // MARK: GEMM with bfloat16 products over many columns (gemm_bf16.c): Mimi's convolutions and
 // transformer linears under Precision.bf16 / .int8.
 //
