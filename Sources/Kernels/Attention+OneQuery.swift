@@ -19,11 +19,7 @@ extension Attention {
         into output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, keyRowStride: Int? = nil,
         heads: Range<Int>? = nil, path: SkinnyLinear.Path = .automatic
     ) {
-        precondition(window == nil, "Attention.forwardOneQuery: no window")
-        let range = heads ?? 0..<self.heads
-        precondition(range.lowerBound >= 0 && range.upperBound <= self.heads, "Attention: heads \(range) of \(self.heads)")
-        let stride = keyRowStride ?? self.heads * headDim
-        precondition(stride >= self.heads * headDim && keyCount >= 0, "Attention.forwardOneQuery: strides")
+        let (range, stride) = oneQueryLayout(heads: heads, keyRowStride: keyRowStride, keyCount: keyCount)
         SkinnyLinear.attendOne(query: query, heads: range, headDim: headDim, keys: keys, values: values,
                                keyCount: keyCount, keyRowStride: stride, scale: 1 / Float(headDim).squareRoot(),
                                scratch: scratch, into: output, path: path)
@@ -38,13 +34,20 @@ extension Attention {
         into output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, keyRowStride: Int? = nil,
         heads: Range<Int>? = nil, path: SkinnyLinear.Path = .automatic
     ) {
+        let (range, stride) = oneQueryLayout(heads: heads, keyRowStride: keyRowStride, keyCount: keyCount)
+        SkinnyLinear.attendOne(query: query, heads: range, headDim: headDim, keys: keys, values: values,
+                               keyCount: keyCount, keyRowStride: stride, scale: 1 / Float(headDim).squareRoot(),
+                               scratch: scratch, into: output, path: path)
+    }
+
+    /// The heads to write (default all) and the key row stride (default H·D) of a
+    /// `forwardOneQuery` call, checked.
+    private func oneQueryLayout(heads: Range<Int>?, keyRowStride: Int?, keyCount: Int) -> (Range<Int>, Int) {
         precondition(window == nil, "Attention.forwardOneQuery: no window")
         let range = heads ?? 0..<self.heads
         precondition(range.lowerBound >= 0 && range.upperBound <= self.heads, "Attention: heads \(range) of \(self.heads)")
         let stride = keyRowStride ?? self.heads * headDim
         precondition(stride >= self.heads * headDim && keyCount >= 0, "Attention.forwardOneQuery: strides")
-        SkinnyLinear.attendOne(query: query, heads: range, headDim: headDim, keys: keys, values: values,
-                               keyCount: keyCount, keyRowStride: stride, scale: 1 / Float(headDim).squareRoot(),
-                               scratch: scratch, into: output, path: path)
+        return (range, stride)
     }
 }

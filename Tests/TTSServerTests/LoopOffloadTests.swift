@@ -148,7 +148,9 @@ import TTSEngine
         return directory
     }
 
-    @Test func turnsNeedNoVoiceFileOnceStarted() throws {
+    /// A service on the tiny model whose voices come from `voicesDirectory()`, resolved at start;
+    /// `body` gets the directory, the registry and the port.
+    private func withVoicesDirectoryService(_ body: (URL, VoiceRegistry, Int) throws -> Void) throws {
         let (model, _) = try TinyModel.load()
         let directory = try voicesDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -159,41 +161,38 @@ import TTSEngine
         defer { engine.stop() }
         let service = try startService(engine: EngineSpeechAdapter(engine: engine, voices: registry))
         defer { service.stop() }
-        try FileManager.default.removeItem(at: directory)
-        let client = try TTSTestClient.connect(port: try #require(service.port))
-        try client.config("\"voice\":\"broken\"")  // failed to load: not offered
-        #expect(try client.next() == .error(code: "unknown_voice", message: "unknown voice \"broken\""))
-        try client.config("\"voice\":\"good\",\"temperature\":0")
-        _ = try client.expectAccepted()
-        try client.text("Hi.")
-        try client.flush()
-        #expect(try !client.collectTurn().audio.isEmpty)
+        try body(directory, registry, try #require(service.port))
+    }
+
+    @Test func turnsNeedNoVoiceFileOnceStarted() throws {
+        try withVoicesDirectoryService { directory, _, port in
+            try FileManager.default.removeItem(at: directory)
+            let client = try TTSTestClient.connect(port: port)
+            try client.config("\"voice\":\"broken\"")  // failed to load: not offered
+            #expect(try client.next() == .error(code: "unknown_voice", message: "unknown voice \"broken\""))
+            try client.config("\"voice\":\"good\",\"temperature\":0")
+            _ = try client.expectAccepted()
+            try client.text("Hi.")
+            try client.flush()
+            #expect(try !client.collectTurn().audio.isEmpty)
+        }
     }
 
     @Test func aReloadOffersANewVoiceToNewSessions() throws {
-        let (model, _) = try TinyModel.load()
-        let directory = try voicesDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let registry = VoiceRegistry(library: try VoiceLibrary(model: model, configuration: .init(directory: directory.path)))
-        registry.reload()
-        let engine = Engine(model: model, configuration: EngineConfiguration(maxStreams: 1))
-        engine.start()
-        defer { engine.stop() }
-        let service = try startService(engine: EngineSpeechAdapter(engine: engine, voices: registry))
-        defer { service.stop() }
-        let port = try #require(service.port)
-        try FileManager.default.copyItem(at: directory.appendingPathComponent("good.safetensors"),
-                                         to: directory.appendingPathComponent("fresh.safetensors"))
-        let before = try TTSTestClient.connect(port: port)
-        try before.config("\"voice\":\"fresh\"")
-        #expect(try before.next() == .error(code: "unknown_voice", message: "unknown voice \"fresh\""))
-        #expect(registry.reload().loaded == ["fresh", "good"])  // what SIGHUP does, off the loop
-        let after = try TTSTestClient.connect(port: port)
-        try after.config("\"voice\":\"fresh\",\"temperature\":0")
-        _ = try after.expectAccepted()
-        try after.text("Hi.")
-        try after.flush()
-        #expect(try !after.collectTurn().audio.isEmpty)
+        try withVoicesDirectoryService { directory, registry, port in
+            try FileManager.default.copyItem(at: directory.appendingPathComponent("good.safetensors"),
+                                             to: directory.appendingPathComponent("fresh.safetensors"))
+            let before = try TTSTestClient.connect(port: port)
+            try before.config("\"voice\":\"fresh\"")
+            #expect(try before.next() == .error(code: "unknown_voice", message: "unknown voice \"fresh\""))
+            #expect(registry.reload().loaded == ["fresh", "good"])  // what SIGHUP does, off the loop
+            let after = try TTSTestClient.connect(port: port)
+            try after.config("\"voice\":\"fresh\",\"temperature\":0")
+            _ = try after.expectAccepted()
+            try after.text("Hi.")
+            try after.flush()
+            #expect(try !after.collectTurn().audio.isEmpty)
+        }
     }
 
     #if DEBUG
