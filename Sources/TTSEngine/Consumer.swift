@@ -38,7 +38,7 @@ final class Consumer: @unchecked Sendable {
     // Decode scratch, reused every pass.
     var latents: [Float] = []  // [T, latentDim] de-normalised
     var audio: [Float] = []  // [T · frameLength]
-    var batchScratch = MimiDecoder.BatchScratch()  // decodeBatch's
+    var batchScratch = MimiDecoder.BatchScratch()  // decodeBatch's; its SEANet buffers decode's too
 
     init(model: TTSModel, inbox: CommandInbox, handOff: FrameHandOff, index: Int) {
         precondition((0..<handOff.consumers).contains(index), "Consumer: no consumer \(index)")
@@ -137,7 +137,8 @@ final class Consumer: @unchecked Sendable {
         var state = states.removeValue(forKey: id) ?? decoder.makeState()  // moved out: stays uniquely owned
         latents.withUnsafeBufferPointer { x in
             audio.withUnsafeMutableBufferPointer { y in
-                decoder.forward(latents: x.baseAddress!, frames: T, into: y.baseAddress!, state: &state)
+                decoder.forward(latents: x.baseAddress!, frames: T, into: y.baseAddress!, state: &state,
+                               scratch: &batchScratch.lent)
             }
         }
         states[id] = state

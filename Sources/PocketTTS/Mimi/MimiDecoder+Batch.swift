@@ -7,6 +7,9 @@ extension MimiDecoder {
         var timeMajor: [Float] = []  // [B·16, C]: the transformer's input, stream after stream
         var transformed: [Float] = []  // [B·16, D]
         var transformer = MimiTransformer.BatchScratch()
+        /// SEANet's buffers, lent to each stream in turn; a thread's `forward(…, scratch:)` calls
+        /// may use them too.
+        public var lent = Scratch()
         public init() {}
     }
 
@@ -56,7 +59,7 @@ extension MimiDecoder {
                 state.pointee.upsampled.withUnsafeMutableBufferPointer { upsampled in
                     transpose(transformed + s * steps * D, rows: steps, columns: D, into: upsampled.baseAddress!)
                     seanet.forward(upsampled.baseAddress!, length: steps, into: audio + s * frameLength,
-                                   state: &state.pointee.seanet)
+                                   state: &state.pointee.seanet, scratch: &scratch.lent.seanet)
                 }
                 states[s].frameCount += 1
             }
