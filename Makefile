@@ -60,7 +60,7 @@ sanitize: deps
 bench: deps
 	bash Benchmarks/server_bench.sh --sessions $(BENCH_SESSIONS) --styles $(BENCH_STYLES) \
 		--formats $(BENCH_FORMATS) --reference --out $(BENCH_OUT)
-	bash Benchmarks/run.sh --repeats $(BENCH_REPEATS) --include $(BENCH_OUT)/SUMMARY.md
+	bash Benchmarks/run.sh --repeats $(BENCH_REPEATS) --include $(BENCH_OUT)/SUMMARY.md --server-dir $(BENCH_OUT)
 
 scale-out: deps
 	bash Scripts/install-deps.sh --bench

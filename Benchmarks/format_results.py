@@ -15,6 +15,8 @@ import re
 import subprocess
 from pathlib import Path
 
+import perf_targets
+
 REPO = Path(__file__).resolve().parents[1]
 TARGET_TTFA_MS = 100.0
 TARGET_SINGLE_SPEED = 4.0
@@ -213,6 +215,9 @@ def main() -> None:
     parser.add_argument("--title", default="", help="what this run is (e.g. 'after the skinny GEMM merge')")
     parser.add_argument("--before", type=Path, help="an earlier RESULTS.md kept as a 'Before' section")
     parser.add_argument("--before-title", default="an earlier run")
+    parser.add_argument("--exact", type=Path, help="engine-bench --precision exact --only-concurrent --streams 1")
+    parser.add_argument("--server-dir", type=Path, help="the server bench's results (its JSONs and startup.json)")
+    parser.add_argument("--quality", type=Path, help="kernel-bench quality's output")
     parser.add_argument("--include", type=Path, action="append", default=[],
                         help="another benchmark's markdown summary (e.g. results/server/SUMMARY.md), appended as a "
                              "section with its headings one level down; repeatable")
@@ -224,6 +229,8 @@ def main() -> None:
              "machine, same random bf16 weights, sentence and voice); see Benchmarks/README.md for what each figure "
              "measures." + (f" This run: {args.title}." if args.title else ""),
              "Times: reference / Swift (above 1×: Swift faster). Speed factors: Swift / reference.", ""]
+    quality = args.quality.read_text() if args.quality and args.quality.exists() else None
+    lines += perf_targets.table(swift, ref, perf_targets.load(args.exact), args.server_dir, quality) + [""]
     lines += report(swift, ref, args.load_before, args.load_after)
     for path in args.include:
         lines += [""] + [("#" + line) if line.startswith("#") else line for line in path.read_text().splitlines()]

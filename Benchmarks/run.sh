@@ -6,6 +6,10 @@
 #
 #   Benchmarks/run.sh [--title TEXT] [--before OLD_RESULTS.md --before-title TEXT] [--repeats N]
 #                     [--include SUMMARY.md]...  (other benchmarks' summaries, appended as sections)
+#                     [--server-dir Benchmarks/results/server]  (the server bench's run, for the targets table)
+#
+# Besides the two benches it times one stream at `exact` (engine-bench --precision exact) and
+# runs `kernel-bench quality`: the performance issue's targets table reads them.
 #
 # Environment: WORKDIR (default /tmp/pocket-tts-bench), PYTHON (default /opt/ref-venv/bin/python).
 set -euo pipefail
@@ -18,7 +22,7 @@ REPEATS=5
 FORMAT_ARGS=()
 while [ $# -gt 0 ]; do
     case "$1" in
-        --title|--before|--before-title|--include) FORMAT_ARGS+=("$1" "$2"); shift 2 ;;
+        --title|--before|--before-title|--include|--server-dir) FORMAT_ARGS+=("$1" "$2"); shift 2 ;;
         --repeats) REPEATS=$2; shift 2 ;;
         *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
     esac
@@ -29,6 +33,7 @@ log() { echo "run.sh: $*" >&2; }
 log "building release binaries..."
 swift build -c release --product pocket-tts >&2
 swift build -c release --product engine-bench >&2
+swift build -c release --product kernel-bench >&2
 BIN=$(swift build -c release --show-bin-path)
 
 # Shared assets (tokenizer, speech sample) and the weights, exactly as reference_bench.py finds them.
@@ -56,13 +61,25 @@ log "Swift bench..."
 "$BIN/engine-bench" --weights "$WEIGHTS" --tokenizer "$TOKENIZER" --speech "$SPEECH" --config "$CONFIG" \
     --workdir "$WORKDIR" --repeats "$REPEATS" > Benchmarks/results/swift.json.tmp
 
+log "Swift bench, one stream at exact..."
+"$BIN/engine-bench" --weights "$WEIGHTS" --tokenizer "$TOKENIZER" --speech "$SPEECH" --config "$CONFIG" \
+    --workdir "$WORKDIR" --repeats 2 --precision exact --only-concurrent --streams 1 \
+    > Benchmarks/results/swift_exact.json.tmp
+
+log "quality of the reduced precisions (kernel-bench quality)..."
+POCKET_TTS_SPEECH="$SPEECH" POCKET_TTS_TOKENIZER="$TOKENIZER" "$BIN/kernel-bench" quality \
+    > Benchmarks/results/quality.txt.tmp
+
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 log "load average after: $LOAD_AFTER"
 mv Benchmarks/results/reference.json.tmp Benchmarks/results/reference.json
 mv Benchmarks/results/swift.json.tmp Benchmarks/results/swift.json
+mv Benchmarks/results/swift_exact.json.tmp Benchmarks/results/swift_exact.json
+mv Benchmarks/results/quality.txt.tmp Benchmarks/results/quality.txt
 
 python3 Benchmarks/format_results.py --swift Benchmarks/results/swift.json \
-    --reference Benchmarks/results/reference.json --load-before "$LOAD_BEFORE" --load-after "$LOAD_AFTER" \
+    --reference Benchmarks/results/reference.json --exact Benchmarks/results/swift_exact.json \
+    --quality Benchmarks/results/quality.txt --load-before "$LOAD_BEFORE" --load-after "$LOAD_AFTER" \
     ${FORMAT_ARGS[@]+"${FORMAT_ARGS[@]}"} > Benchmarks/RESULTS.md.tmp
 mv Benchmarks/RESULTS.md.tmp Benchmarks/RESULTS.md
 log "wrote Benchmarks/RESULTS.md"
