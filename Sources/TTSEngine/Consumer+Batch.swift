@@ -23,10 +23,15 @@ extension Consumer {
                 if cursors[i] >= items.count { live[i] = false }
             }
             if ready.isEmpty { return }
-            let delivered = decodeBatch(ready.map { (streams[$0.stream].id, streams[$0.stream].sink, $0.frame) })
-            for (k, entry) in ready.enumerated() {
-                cursors[entry.stream] += 1
-                if !delivered[k] { live[entry.stream] = false }
+            // The first frames of chunks (a turn's first audio) go in a call of their own, ahead
+            // of the other streams' next frames: the same bits either way (batch invariance).
+            let (first, next) = (ready.filter { $0.frame.index == 0 }, ready.filter { $0.frame.index != 0 })
+            for group in [first, next] where !group.isEmpty {
+                let delivered = decodeBatch(group.map { (streams[$0.stream].id, streams[$0.stream].sink, $0.frame) })
+                for (k, entry) in group.enumerated() {
+                    cursors[entry.stream] += 1
+                    if !delivered[k] { live[entry.stream] = false }
+                }
             }
         }
     }

@@ -1,8 +1,8 @@
 import PocketTTS
 
 /// One consumer thread's work: the Mimi decoder for the open streams pinned to it (see
-/// `FrameHandOff`). Each pass takes every queued item of each of those streams at once
-/// (freeing their queues, so the producer refills them while this pass decodes), then,
+/// `FrameHandOff`). Each pass takes the queued items of each of those streams up to its next
+/// frame or two (freeing room, so the producer refills them while this pass decodes), then,
 /// stream by stream, decodes the frames of one chunk in fixed runs (`runEnds`: frame 0 alone,
 /// then pairs 1–2, 3–4, …) one `MimiDecoder.forward` call each, and hands them to the sink.
 ///
@@ -51,7 +51,10 @@ final class Consumer: @unchecked Sendable {
 
     /// The thread body: returns once the hand-off is shut down, with every state freed.
     func run() {
-        while let batch = handOff.take(consumer: index) {
+        // Short passes (one frame per stream batched, one run of two alone): a new stream's first
+        // frame waits for one pass, not for every frame the other streams had queued.
+        let maxFrames = decoder.isBatchInvariant ? 1 : 2
+        while let batch = handOff.take(consumer: index, maxFrames: maxFrames) {
             if batch.freedRoom { inbox.wake() }
             for id in batch.cancelled {
                 states[id] = nil

@@ -106,10 +106,14 @@ final class FrameHandOff: @unchecked Sendable {  // all state behind `condition`
         condition.broadcast()
     }
 
-    /// Everything queued for the streams pinned to `consumer`, every stream's items in order,
-    /// and that consumer's cancellations; sleeps while there is nothing. nil once shut down.
-    func take(consumer: Int = 0) -> Batch? {
+    /// What is queued for the streams pinned to `consumer` — per stream, its items in order up to
+    /// and including its `maxFrames`-th frame (the rest stay queued for the next take) — and that
+    /// consumer's cancellations; sleeps while there is nothing. nil once shut down. A small
+    /// `maxFrames` keeps the consumer's passes short, so a new stream's first frame, queued
+    /// meanwhile, waits for one pass and not for every frame the other streams had queued.
+    func take(consumer: Int = 0, maxFrames: Int = .max) -> Batch? {
         precondition((0..<consumers).contains(consumer), "FrameHandOff: no consumer \(consumer)")
+        precondition(maxFrames >= 1, "FrameHandOff: a take of no frame")
         condition.lock()
         defer { condition.unlock() }
         while !isShutDown && cancelled[consumer].isEmpty && !order.contains(where: { hasItems($0, for: consumer) }) {
@@ -121,9 +125,14 @@ final class FrameHandOff: @unchecked Sendable {  // all state behind `condition`
         for id in order where hasItems(id, for: consumer) {
             let queue = queues[id]!
             if queue.frameCount >= capacity { batch.freedRoom = true }
-            batch.streams.append((id, queue.sink, queue.items))
-            queues[id]!.items.removeAll()
-            queues[id]!.frameCount = 0
+            var (end, frames) = (0, 0)  // items[..<end] go; `frames` of them are frames
+            while end < queue.items.count, frames < maxFrames {
+                if case .frame = queue.items[end] { frames += 1 }
+                end += 1
+            }
+            batch.streams.append((id, queue.sink, Array(queue.items[..<end])))
+            queues[id]!.items.removeFirst(end)
+            queues[id]!.frameCount -= frames
         }
         return batch
     }

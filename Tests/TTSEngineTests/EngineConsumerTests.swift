@@ -53,4 +53,41 @@ import Testing
             try EngineConfiguration(consumerThreads: 0).validate()
         }
     }
+
+    /// A take of at most n frames per stream: the items up to that stream's n-th frame go (the
+    /// control items before it too), the rest stay queued in order for the next take, and the
+    /// room freed counts only the frames taken.
+    @Test func aTakeStopsAtEachStreamsFrameLimit() throws {
+        let handOff = FrameHandOff(capacity: 3, consumers: 1)
+        let (a, b) = (StreamID(rawValue: 1), StreamID(rawValue: 2))
+        handOff.open(a, sink: RecordingSink())
+        handOff.open(b, sink: RecordingSink())
+        func frame(_ chunk: Int, _ index: Int) -> HandOffItem {
+            .frame(GeneratedFrame(chunk: chunk, index: index, latent: [0], eosLogit: 0))
+        }
+        for item in [frame(0, 0), frame(0, 1), .endOfChunk(0), frame(1, 0)] { handOff.push(item, for: a) }
+        handOff.push(.finished, for: b)
+        func describe(_ items: [HandOffItem]) -> [String] {
+            items.map { item in
+                switch item {
+                case .frame(let f): "frame \(f.chunk).\(f.index)"
+                case .endOfChunk(let c): "end \(c)"
+                case .finished: "finished"
+                case .failed: "failed"
+                }
+            }
+        }
+        let first = try #require(handOff.take(maxFrames: 1))
+        #expect(first.freedRoom)  // a's queue was full
+        #expect(first.streams.map(\.id) == [a, b])
+        #expect(first.streams.map { describe($0.items) } == [["frame 0.0"], ["finished"]])
+        #expect(handOff.hasRoom(a))
+        handOff.push(frame(1, 1), for: a)  // room for one: two frames of three are still queued
+        #expect(!handOff.hasRoom(a))
+        let second = try #require(handOff.take(maxFrames: 2))
+        #expect(second.streams.map { describe($0.items) } == [["frame 0.1", "end 0", "frame 1.0"]])
+        let third = try #require(handOff.take(maxFrames: 2))
+        #expect(third.streams.map { describe($0.items) } == [["frame 1.1"]])
+        #expect(!third.freedRoom)
+    }
 }
