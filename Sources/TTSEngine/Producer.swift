@@ -22,6 +22,7 @@ final class Producer: @unchecked Sendable {
     private let maxPromptRows: Int
     private let maxBatchedPromptRows: Int
     private let aheadLimit: Double  // seconds (EngineConfiguration.aheadLimitSeconds)
+    private let promptLead: Double  // seconds (EngineConfiguration.promptLeadSeconds)
     private let frameSeconds: Double  // audio per frame
     private let inbox: CommandInbox
     private let handOff: FrameHandOff
@@ -40,6 +41,7 @@ final class Producer: @unchecked Sendable {
          frameSeconds: Double = 0.08) {
         self.flowLM = flowLM
         self.aheadLimit = configuration.aheadLimitSeconds
+        self.promptLead = configuration.promptLeadSeconds
         self.frameSeconds = frameSeconds
         self.sliceTokens = configuration.prefillSliceTokens
         self.maxPromptRows = configuration.maxPromptRows
@@ -68,12 +70,13 @@ final class Producer: @unchecked Sendable {
     /// How many prompt tokens each prompting stream feeds this tick, oldest first (`tokensLeft`
     /// lists what each still has to feed; streams past the result's end wait). Never more than
     /// `maxRows` in one call (a micro-batch: no prompt holds the producer for long, whatever the
-    /// chunk). While some stream is stepping, `sliceTokens` in all: a new chunk delays the
-    /// running streams' next step by one slice at most. With nothing to stall, up to `maxRows`
-    /// for every prompting stream (first audio sooner). Slicing gives the values of one call
+    /// chunk). When `slicing` (a stepping stream is close to running dry:
+    /// `ProducerSchedule.slicesPrompts`), `sliceTokens` in all: a new chunk delays the running
+    /// streams' next step by one slice at most. Otherwise up to `maxRows` for every prompting
+    /// stream (first audio sooner). Slicing gives the values of one call
     /// (`GenerationStream.promptSliceRows`): positions continue from the cache length.
-    static func promptSlices(tokensLeft: [Int], anyStepping: Bool, sliceTokens: Int, maxRows: Int) -> [Int] {
-        var budget = anyStepping ? sliceTokens : Int.max
+    static func promptSlices(tokensLeft: [Int], slicing: Bool, sliceTokens: Int, maxRows: Int) -> [Int] {
+        var budget = slicing ? sliceTokens : Int.max
         var slices: [Int] = []
         for left in tokensLeft {
             if budget == 0 { break }
@@ -100,7 +103,7 @@ final class Producer: @unchecked Sendable {
         var ended: [StreamID] = []
         advanceIdleStreams(ended: &ended)
         let before = schedule(now: now, ended: ended)
-        prompt(before.prompting, anyStepping: !before.stepping.isEmpty, ended: &ended)
+        prompt(before.prompting, slicing: before.slicesPrompts, ended: &ended)
         step(schedule(now: now, ended: ended).stepping, now: now)  // with the streams whose prompt just ended
         // A chunk that just ended may be followed at once (next tick's prompt, or the end).
         advanceIdleStreams(ended: &ended)
@@ -115,7 +118,7 @@ final class Producer: @unchecked Sendable {
                 isPrompting: open && s.generation.isPrompting, isStepping: open && s.generation.isStepping,
                 lead: ProducerSchedule.lead(frames: s.frames, frameSeconds: frameSeconds, firstFrameTime: s.firstFrameTime,
                                             now: now))
-        }, aheadLimit: aheadLimit)
+        }, aheadLimit: aheadLimit, promptLead: promptLead)
     }
 
     private func apply(_ command: ProducerCommand) {
@@ -149,9 +152,9 @@ final class Producer: @unchecked Sendable {
     /// order): streams with slices of the same length together in one FlowLM call where that
     /// gives each the values of its own call (`FlowLM.promptsBatchAcrossStreams`), at most
     /// `maxBatchedPromptRows` rows a call; otherwise one call per stream.
-    private func prompt(_ prompting: [Int], anyStepping: Bool, ended: inout [StreamID]) {
+    private func prompt(_ prompting: [Int], slicing: Bool, ended: inout [StreamID]) {
         let slices = Self.promptSlices(tokensLeft: prompting.map { streams[$0].generation.promptTokensLeft },
-                                       anyStepping: anyStepping, sliceTokens: sliceTokens, maxRows: maxPromptRows)
+                                       slicing: slicing, sliceTokens: sliceTokens, maxRows: maxPromptRows)
         var groups: [(rows: Int, members: [Int])] = []
         for (i, n) in zip(prompting, slices) {
             if flowLM.promptsBatchAcrossStreams, n > 0,

@@ -15,17 +15,17 @@ import Testing
     }
 
     @Test func promptSlicesAreWholeAloneAndShareTheBudgetBesideSteppingStreams() {
-        #expect(Producer.promptSlices(tokensLeft: [30, 7], anyStepping: false, sliceTokens: 4, maxRows: 48) == [30, 7])
-        #expect(Producer.promptSlices(tokensLeft: [3, 7, 2], anyStepping: true, sliceTokens: 4, maxRows: 48) == [3, 1])
-        #expect(Producer.promptSlices(tokensLeft: [9], anyStepping: true, sliceTokens: 4, maxRows: 48) == [4])
-        #expect(Producer.promptSlices(tokensLeft: [], anyStepping: true, sliceTokens: 4, maxRows: 48) == [])
+        #expect(Producer.promptSlices(tokensLeft: [30, 7], slicing: false, sliceTokens: 4, maxRows: 48) == [30, 7])
+        #expect(Producer.promptSlices(tokensLeft: [3, 7, 2], slicing: true, sliceTokens: 4, maxRows: 48) == [3, 1])
+        #expect(Producer.promptSlices(tokensLeft: [9], slicing: true, sliceTokens: 4, maxRows: 48) == [4])
+        #expect(Producer.promptSlices(tokensLeft: [], slicing: true, sliceTokens: 4, maxRows: 48) == [])
     }
 
     /// No call takes more than `maxRows` tokens, with or without stepping streams.
     @Test func noPromptCallExceedsTheRowLimit() {
-        #expect(Producer.promptSlices(tokensLeft: [5000, 70], anyStepping: false, sliceTokens: 16, maxRows: 48) == [48, 48])
-        #expect(Producer.promptSlices(tokensLeft: [5000], anyStepping: true, sliceTokens: 64, maxRows: 48) == [48])
-        #expect(Producer.promptSlices(tokensLeft: [30, 9], anyStepping: true, sliceTokens: 64, maxRows: 20) == [20, 9])
+        #expect(Producer.promptSlices(tokensLeft: [5000, 70], slicing: false, sliceTokens: 16, maxRows: 48) == [48, 48])
+        #expect(Producer.promptSlices(tokensLeft: [5000], slicing: true, sliceTokens: 64, maxRows: 48) == [48])
+        #expect(Producer.promptSlices(tokensLeft: [30, 9], slicing: true, sliceTokens: 64, maxRows: 20) == [20, 9])
     }
 
     /// A lone stream with a long chunk: prompted in calls of at most `maxPromptRows` tokens, one

@@ -47,6 +47,20 @@ struct ProducerScheduleTests {
         #expect(schedule.deferred.isEmpty)
     }
 
+    /// Prompts go whole unless a stream stepping this tick has frames and a lead under the
+    /// limit: streams awaiting their first frame, far-ahead streams that wait, and streams
+    /// comfortably ahead do not make prompts go in slices.
+    @Test func promptsGoInSlicesOnlyWhenASteppingStreamIsCloseToRunningDry() {
+        func slices(_ streams: [S]) -> Bool { ProducerSchedule(streams: streams, aheadLimit: 1.5, promptLead: 0.25).slicesPrompts }
+        let newStream = S(isPrompting: true, isStepping: false, lead: nil)
+        #expect(!slices([newStream, S(isPrompting: false, isStepping: true, lead: nil)]))  // a burst: first steps
+        #expect(!slices([newStream, S(isPrompting: false, isStepping: true, lead: 0.6)]))  // ahead enough
+        #expect(slices([newStream, S(isPrompting: false, isStepping: true, lead: 0.1)]))  // close to dry
+        #expect(slices([S(isPrompting: true, isStepping: false, lead: 0.4), S(isPrompting: false, isStepping: true, lead: -0.2)]))
+        #expect(!slices([newStream, S(isPrompting: false, isStepping: true, lead: 3.0)]))  // far ahead: waits, not stepping
+        #expect(!slices([S(isPrompting: false, isStepping: false, lead: 0.0), newStream]))  // idle streams do not count
+    }
+
     @Test func leadIsAudioMadeLessTimeSinceTheFirstFrame() {
         #expect(ProducerSchedule.lead(frames: 0, frameSeconds: 0.08, firstFrameTime: nil, now: 5) == nil)
         #expect(ProducerSchedule.lead(frames: 25, frameSeconds: 0.08, firstFrameTime: 10, now: 10.5)! == 25 * 0.08 - 0.5)
