@@ -48,11 +48,12 @@ public struct EngineConfiguration: Sendable, Equatable {
     /// so the new stream's prompt and first frames go first (`ProducerSchedule`). It stays
     /// ahead by more than this, so its listener hears no gap.
     public var aheadLimitSeconds: Double = 1.5
-    /// Prompts go whole, not in slices of `prefillSliceTokens` a tick, unless a stream that is
-    /// stepping leads real-time playback (from its first frame) by less than this many seconds
-    /// (`ProducerSchedule.slicesPrompts`): the running streams can afford the wait, and sessions
-    /// that start together get their first audio sooner.
-    public var promptLeadSeconds: Double = ProducerSchedule.defaultPromptLead
+    /// Prompts go whole, not in slices of `prefillSliceTokens` a tick, unless a stepping stream's
+    /// lead over real-time playback (from its first frame) is less than the whole prompt's
+    /// expected time (its rows × the producer's measured seconds per prompt row) plus this
+    /// margin (`Producer.slicesPrompts`): no running stream runs dry for a prompt, and sessions
+    /// that start together are prompted in one pass.
+    public var promptMarginSeconds: Double = 0.04
     /// Most rows of one FlowLM call that prompts several streams together (their slices of equal
     /// length, in the reduced precisions: `FlowLM.promptsBatchAcrossStreams`). Bounds that call's
     /// scratch (about 40 KB a row at full size) and how long it holds the producer.

@@ -22,7 +22,9 @@ final class Producer: @unchecked Sendable {
     private let maxPromptRows: Int
     private let maxBatchedPromptRows: Int
     private let aheadLimit: Double  // seconds (EngineConfiguration.aheadLimitSeconds)
-    private let promptLead: Double  // seconds (EngineConfiguration.promptLeadSeconds)
+    private let promptMargin: Double  // seconds (EngineConfiguration.promptMarginSeconds)
+    /// Wall seconds per prompt row, a moving average of this producer's prompt calls.
+    private var promptSecondsPerRow = 1e-3
     private let frameSeconds: Double  // audio per frame
     private let inbox: CommandInbox
     private let handOff: FrameHandOff
@@ -41,7 +43,7 @@ final class Producer: @unchecked Sendable {
          frameSeconds: Double = 0.08) {
         self.flowLM = flowLM
         self.aheadLimit = configuration.aheadLimitSeconds
-        self.promptLead = configuration.promptLeadSeconds
+        self.promptMargin = configuration.promptMarginSeconds
         self.frameSeconds = frameSeconds
         self.sliceTokens = configuration.prefillSliceTokens
         self.maxPromptRows = configuration.maxPromptRows
@@ -87,6 +89,14 @@ final class Producer: @unchecked Sendable {
         return slices
     }
 
+    /// Whether this tick's prompts go in slices: only when the stepping stream closest to
+    /// running dry (`steppingLead`, seconds; nil: none has frames yet) leads by less than the
+    /// whole prompts' expected time plus `margin`.
+    static func slicesPrompts(steppingLead: Double?, wholeRows: Int, secondsPerRow: Double, margin: Double) -> Bool {
+        guard let lead = steppingLead, wholeRows > 0 else { return false }
+        return lead < Double(wholeRows) * secondsPerRow + margin
+    }
+
     // MARK: One tick
 
     /// Seconds on a monotonic clock (the producer thread's `now`).
@@ -103,7 +113,10 @@ final class Producer: @unchecked Sendable {
         var ended: [StreamID] = []
         advanceIdleStreams(ended: &ended)
         let before = schedule(now: now, ended: ended)
-        prompt(before.prompting, slicing: before.slicesPrompts, ended: &ended)
+        let wholeRows = before.prompting.reduce(0) { $0 + min(streams[$1].generation.promptTokensLeft, maxPromptRows) }
+        let slicing = Self.slicesPrompts(steppingLead: before.steppingLead, wholeRows: wholeRows,
+                                         secondsPerRow: promptSecondsPerRow, margin: promptMargin)
+        prompt(before.prompting, slicing: slicing, ended: &ended)
         step(schedule(now: now, ended: ended).stepping, now: now)  // with the streams whose prompt just ended
         // A chunk that just ended may be followed at once (next tick's prompt, or the end).
         advanceIdleStreams(ended: &ended)
@@ -118,7 +131,7 @@ final class Producer: @unchecked Sendable {
                 isPrompting: open && s.generation.isPrompting, isStepping: open && s.generation.isStepping,
                 lead: ProducerSchedule.lead(frames: s.frames, frameSeconds: frameSeconds, firstFrameTime: s.firstFrameTime,
                                             now: now))
-        }, aheadLimit: aheadLimit, promptLead: promptLead)
+        }, aheadLimit: aheadLimit)
     }
 
     private func apply(_ command: ProducerCommand) {
@@ -167,12 +180,17 @@ final class Producer: @unchecked Sendable {
         for group in groups {
             let tokens = group.members.map { Array(streams[$0].generation.takePromptSlice(limit: group.rows)) }
             var errors: [FlowLMError?] = Array(repeating: nil, count: group.members.count)
+            let started = Self.monotonicSeconds()
             if group.members.count > 1, (try? promptTogether(group.members, tokens: tokens)) != nil {
                 // done: every stream has its slice
             } else {  // alone (or, after a bad token, each alone: only its stream fails)
                 for (k, i) in group.members.enumerated() {
                     do { try flowLM.prompt(textTokens: tokens[k], state: &streams[i].generation.state) } catch { errors[k] = error }
                 }
+            }
+            let rows = tokens.reduce(0) { $0 + $1.count }
+            if rows >= 4 {  // a moving average of the wall time per row, for `slicesPrompts`
+                promptSecondsPerRow = 0.7 * promptSecondsPerRow + 0.3 * (Self.monotonicSeconds() - started) / Double(rows)
             }
             for (k, i) in group.members.enumerated() {
                 if let error = errors[k] {

@@ -13,12 +13,11 @@
 ///   the prompt budget is set (`Producer.promptSlices`): the new stream's prompt then goes whole
 ///   and its first frames come sooner.
 ///
-/// - Prompts go whole (`slicesPrompts` false) unless some stream stepping this tick has made
-///   frames and leads real time by less than `promptLead` seconds: only such a stream could run
-///   dry while a long prompt holds the producer. Streams still awaiting their first frame do not
-///   count: when several sessions start together, their prompts in one pass and their first
-///   steps together give the last of them its first audio soonest (slices of 16 tokens a tick
-///   made a burst of 8 sessions arrive in waves, ~100 ms apart).
+/// - `steppingLead`: the smallest lead of the streams that step this tick and have made
+///   frames. The producer slices prompts only when a whole prompt could make that stream run
+///   dry (`Producer.slicesPrompts`); streams still awaiting their first frame do not count: when
+///   sessions start together, their prompts in one pass and their first steps together give the
+///   last of them its first audio soonest.
 ///
 /// Scheduling never changes a stream's audio: every stream's arithmetic is its own (per-row
 /// kernels, its own KV cache and noise generator), whatever is batched with it and whenever.
@@ -37,13 +36,10 @@ struct ProducerSchedule: Equatable {
     var stepping: [Int]
     /// Stepping streams that wait this tick (for the record; `stepping` leaves them out).
     var deferred: [Int]
-    /// Whether this tick's prompts go in slices (`Producer.promptSlices`).
-    var slicesPrompts: Bool
+    /// The smallest lead among the stepping streams that have made frames (nil: none has).
+    var steppingLead: Double?
 
-    /// `EngineConfiguration.promptLeadSeconds`'s default.
-    static let defaultPromptLead = 0.25
-
-    init(streams: [Stream], aheadLimit: Double, promptLead: Double = ProducerSchedule.defaultPromptLead) {
+    init(streams: [Stream], aheadLimit: Double) {
         let awaitingFirstAudio = streams.contains { ($0.isPrompting || $0.isStepping) && $0.lead == nil }
         let urgency = { (i: Int) in streams[i].lead ?? -.infinity }
         prompting = streams.indices.filter { streams[$0].isPrompting }
@@ -59,7 +55,7 @@ struct ProducerSchedule: Equatable {
                 stepping.append(i)
             }
         }
-        slicesPrompts = stepping.contains { streams[$0].lead.map { $0 < promptLead } ?? false }
+        steppingLead = stepping.compactMap { streams[$0].lead }.min()
     }
 
     /// The lead of a stream that has made `frames` frames, the first at `firstFrameTime`.

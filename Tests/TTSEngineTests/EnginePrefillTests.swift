@@ -59,12 +59,15 @@ import Testing
         #expect(harness.phase(of: id) == .stepping(step: 1, eosStep: nil))
     }
 
-    /// Stream B, opened while A is stepping (held by back-pressure), is prompted in slices:
-    /// one slice per tick, ceil(n / slice) prompt calls, then it steps.
+    /// Stream B, opened while A is stepping (held by back-pressure) and too close to running dry
+    /// for a whole prompt (a margin of 10 s: always), is prompted in slices: one slice per tick,
+    /// ceil(n / slice) prompt calls, then it steps.
     @Test func aStreamBesideASteppingOneIsPromptedInSlices() throws {
         let text = Fixture.texts[0]
         let (n, slice) = (try Self.tokenCount(text), 2)
-        let harness = try ProducerHarness(EngineConfiguration(maxQueuedFrames: 2, prefillSliceTokens: slice))
+        var configuration = EngineConfiguration(maxQueuedFrames: 2, prefillSliceTokens: slice)
+        configuration.promptMarginSeconds = 10
+        let harness = try ProducerHarness(configuration)
         let idA = try harness.speak(text, options: EngineLifecycleTests.fixed(5, seed: 1))
         harness.runUntilIdle()
         #expect(harness.phase(of: idA) == .stepping(step: 2, eosStep: nil))  // stepping, its queue full
@@ -79,6 +82,21 @@ import Testing
             + [.stepping(step: 1, eosStep: nil)]
         #expect(phases == expected)
         #expect(harness.phase(of: idA) == .stepping(step: 2, eosStep: nil))  // not stepped: no room
+    }
+
+    /// Beside a stream far enough ahead (A: 2 frames, 0.16 s, against a few ms of prompt and no
+    /// margin), B's prompt goes whole: it steps after one tick.
+    @Test func aStreamBesideOneFarEnoughAheadIsPromptedWhole() throws {
+        let text = Fixture.texts[0]
+        var configuration = EngineConfiguration(maxQueuedFrames: 2, prefillSliceTokens: 2)
+        configuration.promptMarginSeconds = 0
+        let harness = try ProducerHarness(configuration)
+        let idA = try harness.speak(text, options: EngineLifecycleTests.fixed(5, seed: 1))
+        harness.runUntilIdle()
+        #expect(harness.phase(of: idA) == .stepping(step: 2, eosStep: nil))
+        let idB = try harness.speak(text, options: EngineLifecycleTests.fixed(3, seed: 2))
+        harness.tick()
+        #expect(harness.phase(of: idB) == .stepping(step: 1, eosStep: nil))
     }
 
     /// The same through the engine: A held in its sink (so stepping), B prompted in slices

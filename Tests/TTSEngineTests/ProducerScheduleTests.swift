@@ -47,18 +47,31 @@ struct ProducerScheduleTests {
         #expect(schedule.deferred.isEmpty)
     }
 
-    /// Prompts go whole unless a stream stepping this tick has frames and a lead under the
-    /// limit: streams awaiting their first frame, far-ahead streams that wait, and streams
-    /// comfortably ahead do not make prompts go in slices.
-    @Test func promptsGoInSlicesOnlyWhenASteppingStreamIsCloseToRunningDry() {
-        func slices(_ streams: [S]) -> Bool { ProducerSchedule(streams: streams, aheadLimit: 1.5, promptLead: 0.25).slicesPrompts }
+    /// `steppingLead`: the smallest lead among the streams that step this tick with frames made;
+    /// streams awaiting their first frame, far-ahead streams that wait, and idle ones do not count.
+    @Test func theSteppingLeadIsTheSmallestLeadOfTheStreamsThatStep() {
+        func lead(_ streams: [S]) -> Double? { ProducerSchedule(streams: streams, aheadLimit: 1.5).steppingLead }
         let newStream = S(isPrompting: true, isStepping: false, lead: nil)
-        #expect(!slices([newStream, S(isPrompting: false, isStepping: true, lead: nil)]))  // a burst: first steps
-        #expect(!slices([newStream, S(isPrompting: false, isStepping: true, lead: 0.6)]))  // ahead enough
-        #expect(slices([newStream, S(isPrompting: false, isStepping: true, lead: 0.1)]))  // close to dry
-        #expect(slices([S(isPrompting: true, isStepping: false, lead: 0.4), S(isPrompting: false, isStepping: true, lead: -0.2)]))
-        #expect(!slices([newStream, S(isPrompting: false, isStepping: true, lead: 3.0)]))  // far ahead: waits, not stepping
-        #expect(!slices([S(isPrompting: false, isStepping: false, lead: 0.0), newStream]))  // idle streams do not count
+        #expect(lead([newStream, S(isPrompting: false, isStepping: true, lead: nil)]) == nil)  // a burst: first steps
+        #expect(lead([newStream, S(isPrompting: false, isStepping: true, lead: 0.6),
+                      S(isPrompting: false, isStepping: true, lead: 0.1)]) == 0.1)
+        #expect(lead([newStream, S(isPrompting: false, isStepping: true, lead: 3.0)]) == nil)  // far ahead: waits
+        #expect(lead([S(isPrompting: false, isStepping: false, lead: 0.0), newStream]) == nil)  // idle
+        #expect(lead([S(isPrompting: true, isStepping: false, lead: 0.4), S(isPrompting: false, isStepping: true, lead: -0.2)])
+                    == -0.2)
+    }
+
+    /// Prompts go in slices only when the whole prompts' expected time (rows × seconds per row,
+    /// plus the margin) would reach past the lead of the stream closest to running dry.
+    @Test func promptsGoInSlicesOnlyWhenAWholePromptWouldOutlastALead() {
+        func slices(_ lead: Double?, rows: Int) -> Bool {
+            Producer.slicesPrompts(steppingLead: lead, wholeRows: rows, secondsPerRow: 0.001, margin: 0.04)
+        }
+        #expect(!slices(nil, rows: 400))  // nothing stepping has frames
+        #expect(!slices(0.08, rows: 30))  // 30 ms + 40 ms < 80 ms: a burst's second tick
+        #expect(slices(0.08, rows: 50))  // 90 ms > 80 ms
+        #expect(slices(-0.1, rows: 1))  // already behind
+        #expect(!slices(-0.1, rows: 0))  // nothing to prompt
     }
 
     @Test func leadIsAudioMadeLessTimeSinceTheFirstFrame() {
@@ -77,6 +90,7 @@ struct ProducerScheduleTickTests {
     func aStreamFarAheadWaitsForANewStreamsFirstFrame(c: (limit: Double, deferred: Bool)) throws {
         var configuration = EngineConfiguration(prefillSliceTokens: 2)
         configuration.aheadLimitSeconds = c.limit
+        configuration.promptMarginSeconds = 10  // A, 0.24 s ahead, is "close to dry": B's prompt goes in slices
         let harness = try ProducerHarness(configuration)
         let idA = try harness.speak(Fixture.texts[0], options: EngineLifecycleTests.fixed(8, seed: 1))
         for _ in 0..<3 { harness.tick(now: 0) }
