@@ -70,6 +70,14 @@ final class Consumer: @unchecked Sendable {
         waiting.removeAll()
     }
 
+    /// Tells the producer these streams' first frames are decoded (it holds back other streams'
+    /// steps meanwhile: `ProducerSchedule`), before they are delivered.
+    func firstFramesDecoded(_ ids: [StreamID]) {
+        if ids.isEmpty { return }
+        for id in ids { handOff.markFirstFrameDecoded(id) }
+        inbox.wake()
+    }
+
     /// Makes one sink call for the stream inside the delivery guard; false (no call) if the
     /// stream is no longer open. `closing`: the stream's last call, which closes it.
     func call(_ id: StreamID, closing: Bool = false, _ body: () -> Void) -> Bool {
@@ -145,6 +153,7 @@ final class Consumer: @unchecked Sendable {
             }
         }
         states[id] = state
+        if let first = frames.first, first.chunk == 0, first.index == 0 { firstFramesDecoded([id]) }
         for (t, var frame) in frames.enumerated() {
             frame.audio = Array(audio[t * n..<(t + 1) * n])
             guard call(id, { sink.stream(id, didProduce: frame) }) else {

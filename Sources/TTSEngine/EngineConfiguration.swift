@@ -54,6 +54,10 @@ public struct EngineConfiguration: Sendable, Equatable {
     /// margin (`Producer.slicesPrompts`): no running stream runs dry for a prompt, and sessions
     /// that start together are prompted in one pass.
     public var promptMarginSeconds: Double = 0.04
+    /// While a stream's first frame waits to be decoded (at most this many seconds after it was
+    /// made), streams with frames still queued for their consumers do not step: the cores go to
+    /// the first frames' decoding (`ProducerSchedule`). 0: no such wait.
+    public var firstFrameWaitSeconds: Double = 0.15
     /// Most rows of one FlowLM call that prompts several streams together (their slices of equal
     /// length, in the reduced precisions: `FlowLM.promptsBatchAcrossStreams`). Bounds that call's
     /// scratch (about 40 KB a row at full size) and how long it holds the producer.

@@ -37,6 +37,7 @@ final class FrameHandOff: @unchecked Sendable {  // all state behind `condition`
         let consumer: Int  // the consumer thread the stream is pinned to
         var items: [HandOffItem] = []
         var frameCount = 0  // .frame items in `items`
+        var firstFrameDecoded = false  // the consumer has decoded the stream's first frame
     }
 
     /// A sink call under way on a consumer thread.
@@ -90,6 +91,21 @@ final class FrameHandOff: @unchecked Sendable {  // all state behind `condition`
         condition.lock()
         defer { condition.unlock() }
         return queues[id].map { $0.frameCount < capacity } ?? false
+    }
+
+    /// The stream's frames queued (not taken by its consumer yet) and whether its first frame has
+    /// been decoded; nil for a closed stream.
+    func progress(_ id: StreamID) -> (queuedFrames: Int, firstFrameDecoded: Bool)? {
+        condition.lock()
+        defer { condition.unlock() }
+        return queues[id].map { ($0.frameCount, $0.firstFrameDecoded) }
+    }
+
+    /// The consumer decoded the stream's first frame (before delivering it).
+    func markFirstFrameDecoded(_ id: StreamID) {
+        condition.lock()
+        defer { condition.unlock() }
+        queues[id]?.firstFrameDecoded = true
     }
 
     /// Queues an item (dropped if the stream is closed). Only the producer pushes, so a frame

@@ -23,6 +23,7 @@ final class Producer: @unchecked Sendable {
     private let maxBatchedPromptRows: Int
     private let aheadLimit: Double  // seconds (EngineConfiguration.aheadLimitSeconds)
     private let promptMargin: Double  // seconds (EngineConfiguration.promptMarginSeconds)
+    private let firstFrameWait: Double  // seconds (EngineConfiguration.firstFrameWaitSeconds)
     /// Wall seconds per prompt row, a moving average of this producer's prompt calls.
     private var promptSecondsPerRow = 1e-3
     private let frameSeconds: Double  // audio per frame
@@ -44,6 +45,7 @@ final class Producer: @unchecked Sendable {
         self.flowLM = flowLM
         self.aheadLimit = configuration.aheadLimitSeconds
         self.promptMargin = configuration.promptMarginSeconds
+        self.firstFrameWait = configuration.firstFrameWaitSeconds
         self.frameSeconds = frameSeconds
         self.sliceTokens = configuration.prefillSliceTokens
         self.maxPromptRows = configuration.maxPromptRows
@@ -60,13 +62,14 @@ final class Producer: @unchecked Sendable {
         handOff.shutDown()
     }
 
-    /// Something to do without a new command.
+    /// Something to do without a new command (streams that the schedule holds back do not
+    /// count: the consumer wakes the producer when it decodes a first frame).
     var hasWork: Bool {
-        streams.contains { s in
+        let pending = streams.contains { s in
             let g = s.generation
             return (g.isIdle && (g.hasPendingChunks || g.isFinished)) || g.isPrompting
-                || (g.isStepping && handOff.hasRoom(s.id))
         }
+        return pending || schedule(now: Self.monotonicSeconds(), ended: []).stepping.contains { handOff.hasRoom(streams[$0].id) }
     }
 
     /// How many prompt tokens each prompting stream feeds this tick, oldest first (`tokensLeft`
@@ -127,10 +130,14 @@ final class Producer: @unchecked Sendable {
     private func schedule(now: Double, ended: [StreamID]) -> ProducerSchedule {
         ProducerSchedule(streams: streams.map { s in
             let open = !ended.contains(s.id)
+            let progress = handOff.progress(s.id)
+            let firstFrameWaits = s.firstFrameTime.map { now - $0 < firstFrameWait } ?? false
+                && progress.map { !$0.firstFrameDecoded } ?? false
             return ProducerSchedule.Stream(
                 isPrompting: open && s.generation.isPrompting, isStepping: open && s.generation.isStepping,
                 lead: ProducerSchedule.lead(frames: s.frames, frameSeconds: frameSeconds, firstFrameTime: s.firstFrameTime,
-                                            now: now))
+                                            now: now),
+                firstFrameWaits: open && firstFrameWaits, hasQueuedFrames: (progress?.queuedFrames ?? 0) > 0)
         }, aheadLimit: aheadLimit)
     }
 

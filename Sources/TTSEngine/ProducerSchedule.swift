@@ -13,6 +13,11 @@
 ///   the prompt budget is set (`Producer.promptSlices`): the new stream's prompt then goes whole
 ///   and its first frames come sooner.
 ///
+/// - While some stream's first frame waits to be decoded, streams with frames still queued for
+///   their consumer do not step: their next frames would only take the cores from the decoding
+///   of first frames (Mimi is most of the work), and the consumers have frames of theirs to
+///   decode meanwhile. The producer sees a first frame as waiting for
+///   `EngineConfiguration.firstFrameWaitSeconds` at most, so a consumer held up elsewhere holds up the others' steps no longer than that.
 /// - `steppingLead`: the smallest lead of the streams that step this tick and have made
 ///   frames. The producer slices prompts only when a whole prompt could make that stream run
 ///   dry (`Producer.slicesPrompts`); streams still awaiting their first frame do not count: when
@@ -28,6 +33,11 @@ struct ProducerSchedule: Equatable {
         var isStepping: Bool
         /// Seconds of audio ahead of real-time playback; nil before the stream's first frame.
         var lead: Double?
+        /// Its first frame is made but not decoded yet, and was made less than
+        /// `EngineConfiguration.firstFrameWaitSeconds` ago.
+        var firstFrameWaits = false
+        /// Frames of it wait in its queue for its consumer.
+        var hasQueuedFrames = false
     }
 
     /// Indices of the prompting streams, in the order their prompts go.
@@ -46,10 +56,13 @@ struct ProducerSchedule: Equatable {
             .enumerated().sorted { a, b in
                 urgency(a.element) != urgency(b.element) ? urgency(a.element) < urgency(b.element) : a.offset < b.offset
             }.map(\.element)
+        let firstFramesWait = streams.contains { $0.firstFrameWaits }
         stepping = []
         deferred = []
         for i in streams.indices where streams[i].isStepping {
             if awaitingFirstAudio, let lead = streams[i].lead, lead > aheadLimit {
+                deferred.append(i)
+            } else if firstFramesWait && streams[i].hasQueuedFrames {
                 deferred.append(i)
             } else {
                 stepping.append(i)

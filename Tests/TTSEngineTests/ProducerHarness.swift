@@ -10,7 +10,11 @@ final class ProducerHarness {
     let handOff: FrameHandOff
     let producer: Producer
 
+    /// No first-frame wait (`firstFrameWaitSeconds` 0): the test takes frames when it likes, and a
+    /// tick's steps do not depend on whether it has.
     init(_ configuration: EngineConfiguration) throws {
+        var configuration = configuration
+        configuration.firstFrameWaitSeconds = 0
         inbox = CommandInbox(configuration)
         handOff = FrameHandOff(capacity: configuration.maxQueuedFrames)
         producer = Producer(flowLM: try Fixture.model().flowLM, configuration: configuration, inbox: inbox,

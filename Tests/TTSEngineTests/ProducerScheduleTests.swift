@@ -74,6 +74,23 @@ struct ProducerScheduleTests {
         #expect(!slices(-0.1, rows: 0))  // nothing to prompt
     }
 
+    /// While a first frame waits to be decoded, streams with frames queued for their consumers
+    /// wait; streams whose queues are empty step (and the new stream's own next step waits too).
+    @Test func streamsWithQueuedFramesWaitWhileAFirstFrameAwaitsDecoding() {
+        let schedule = ProducerSchedule(streams: [
+            S(isPrompting: false, isStepping: true, lead: 0.5, hasQueuedFrames: true),  // consumers behind on it
+            S(isPrompting: false, isStepping: true, lead: 0.3, hasQueuedFrames: false),  // nothing queued: steps
+            S(isPrompting: false, isStepping: true, lead: 0.08, firstFrameWaits: true, hasQueuedFrames: true),
+        ], aheadLimit: 1.5)
+        #expect(schedule.stepping == [1])
+        #expect(schedule.deferred == [0, 2])
+        let decoded = ProducerSchedule(streams: [
+            S(isPrompting: false, isStepping: true, lead: 0.5, hasQueuedFrames: true),
+            S(isPrompting: false, isStepping: true, lead: 0.08, firstFrameWaits: false, hasQueuedFrames: true),
+        ], aheadLimit: 1.5)
+        #expect(decoded.stepping == [0, 1])
+    }
+
     @Test func leadIsAudioMadeLessTimeSinceTheFirstFrame() {
         #expect(ProducerSchedule.lead(frames: 0, frameSeconds: 0.08, firstFrameTime: nil, now: 5) == nil)
         #expect(ProducerSchedule.lead(frames: 25, frameSeconds: 0.08, firstFrameTime: 10, now: 10.5)! == 25 * 0.08 - 0.5)
