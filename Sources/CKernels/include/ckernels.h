@@ -162,6 +162,32 @@ void ck_gemm_f32_pack_activations(const float *x, size_t k, size_t n, size_t tap
 ck_path ck_gemm_f32(const float *panels, size_t m, size_t k, const float *packed, size_t n, size_t ldp,
                     const float *bias, float *c, size_t ldc, size_t cs, int accumulate, ck_path path);
 
+// MARK: The int8 twin (gemm_int8.c): Mimi's SEANet convolutions under Precision.int8. Weights
+// quantized once per row (scale max|w| / 127, as ck_quantize_int8_f32), activations per call per
+// column over that column's k values (the same rule), exact int32 sums (AVX512-VNNI `vpdpbusd`
+// on u = q + 128 against the signed weights, minus 128 · Σ qw), then per output
+// (float)(dot − 128 · Σ qw) · (sx · sw) (+ bias) (+ C): batch-invariant, the portable C code the
+// same bits.
+
+/// Words of packed weights for an [m, k] matrix: panels [ceil(m / 8)][ceil(k / 4)][8] of 4 bytes.
+size_t ck_gemm_int8_weight_words(size_t m, size_t k);
+/// Words of packed activations of depth k with rows ldp words apart: [ceil(k / 4)][ldp] words of
+/// 4 bytes, then ldp f32 column scales.
+size_t ck_gemm_int8_activation_words(size_t k, size_t ldp);
+/// Quantizes and packs W[m, k] (strides as ck_gemm_bf16_pack_weights) into `panels`, with each
+/// row's scale and sum of quantized values (scales[m], sums[m]).
+void ck_gemm_int8_pack_weights(const float *w, size_t m, size_t k, size_t row_stride, size_t k_stride,
+                               uint32_t *panels, float *scales, int32_t *sums);
+/// Quantizes per column and packs X[k, n] (read as ck_gemm_bf16_pack_activations reads it) into
+/// `packed` (ck_gemm_int8_activation_words(k, ldp)).
+ck_path ck_gemm_int8_pack_activations(const float *x, size_t k, size_t n, size_t taps, size_t channel_stride,
+                                      size_t tap_stride, size_t column_stride, uint32_t *packed, size_t ldp,
+                                      ck_path path);
+/// As ck_gemm_bf16 with the int8 products (AVX512-VNNI for row-major C, cs 1; else portable C).
+ck_path ck_gemm_int8(const uint32_t *panels, const float *scales, const int32_t *sums, size_t m, size_t k,
+                     const uint32_t *packed, size_t n, size_t ldp, const float *bias, float *c, size_t ldc, size_t cs,
+                     int accumulate, ck_path path);
+
 #ifdef __cplusplus
 }
 #endif
