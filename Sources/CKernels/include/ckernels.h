@@ -188,6 +188,20 @@ ck_path ck_gemm_int8(const uint32_t *panels, const float *scales, const int32_t 
                      const uint32_t *packed, size_t n, size_t ldp, const float *bias, float *c, size_t ldc, size_t cs,
                      int accumulate, ck_path path);
 
+// MARK: SEANet's elementwise passes (elu.c)
+
+/// x[i] = x[i] > 0 ? x[i] : expm1(x[i]) in place with AVX-512, the operations of
+/// Kernels.VectorELU (the same bits); returns 0 without doing anything where AVX-512 does not run
+/// (or CK_PATH_SCALAR is asked): the caller's own code does it then.
+int ck_elu_inplace(float *x, size_t n, ck_path path);
+
+/// The col2im of a transposed conv whose kernel is twice its stride S: full[c, t·S + s] =
+/// (bias[c] + columns[c·2S + s, t]) + columns[c·2S + S + s, t − 1] (terms past either end left
+/// out) for t ≤ t_count, s < S, from columns[channels · 2S][t_count]; full [channels][(t_count + 1)·S].
+/// The sums of adding the kernel rows in k order: the same bits. bias may be NULL (zeros).
+void ck_col2im_double_stride(const float *columns, size_t channels, size_t stride, size_t t_count, const float *bias,
+                             float *full);
+
 #ifdef __cplusplus
 }
 #endif

@@ -253,9 +253,16 @@ public struct StreamingConvTranspose1d: StreamingModule {
         col2im(columns, length: T, into: full)
     }
 
-    /// full[co, t·S + k] = bias[co] + Σ columns[(co·K + k), t], from columns[Cout·K, T].
+    /// full[co, t·S + k] = bias[co] + Σ columns[(co·K + k), t], from columns[Cout·K, T], adding
+    /// the k in order (CKernels when K = 2S, as in SEANet: the same sums).
     private func col2im(_ columns: UnsafePointer<Float>, length T: Int, into full: UnsafeMutablePointer<Float>) {
         let (K, S, Cout) = (convTranspose.kernelSize, convTranspose.stride, outChannels)
+        if K == 2 * S {
+            withOptionalPointer(convTranspose.bias) {
+                ConvTranspose1d.col2imDoubleStride(columns, channels: Cout, stride: S, length: T, bias: $0, into: full)
+            }
+            return
+        }
         let Lf = convTranspose.outputLength(inputLength: T)
         for co in 0..<Cout {
             let row = full + co * Lf
