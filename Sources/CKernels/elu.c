@@ -1,6 +1,6 @@
-// SEANet's elementwise passes in AVX-512: the ELU of Kernels.VectorELU (the same operations in
-// the same order, 16 lanes instead of 8: the same bits, tested), and the col2im of its transposed
-// convolutions when the kernel is twice the stride.
+// SEANet's elementwise passes: the ELU of Kernels.VectorELU in AVX-512 (the same operations in
+// the same order, 16 lanes instead of 8: the same bits, tested), and the col2im + overlap-add of
+// its streaming transposed convolutions when the kernel is twice the stride.
 #include "internal.h"
 
 #pragma STDC FP_CONTRACT OFF
@@ -57,19 +57,20 @@ int ck_elu_inplace(float *x, size_t n, ck_path path) {
     return 0;
 }
 
-void ck_col2im_double_stride(const float *columns, size_t channels, size_t stride, size_t t_count, const float *bias,
-                             float *full) {
-    size_t kernel = 2 * stride, length = (t_count + 1) * stride;
+void ck_col2im_overlap_double_stride(const float *columns, size_t channels, size_t stride, size_t t_count,
+                                     const float *bias, float *partial, float *y) {
+    size_t kernel = 2 * stride, length = t_count * stride;
     for (size_t c = 0; c < channels; c++) {
         const float *head = columns + c * kernel * t_count;  // rows k < stride
         const float *tail = head + stride * t_count;  // rows k >= stride
         float b = bias ? bias[c] : 0.0f;
-        float *row = full + c * length;
-        // Output t·S + s: (bias + head[s, t]) + tail[s, t − 1], terms past either end left out.
-        for (size_t s = 0; s < stride; s++) row[s] = b + head[s * t_count];
+        float *row = y + c * length, *kept = partial + c * stride;
+        // Output t·S + s: (bias + head[s, t]) + tail[s, t − 1] (t = 0: no tail term), + partial for t = 0.
+        for (size_t s = 0; s < stride; s++) row[s] = (b + head[s * t_count]) + kept[s];
         for (size_t t = 1; t < t_count; t++)
             for (size_t s = 0; s < stride; s++)
                 row[t * stride + s] = (b + head[s * t_count + t]) + tail[s * t_count + t - 1];
-        for (size_t s = 0; s < stride; s++) row[t_count * stride + s] = b + tail[s * t_count + t_count - 1];
+        // The overlap past the end (its only term the tail's), minus the bias, for the next call.
+        for (size_t s = 0; s < stride; s++) kept[s] = (b + tail[s * t_count + t_count - 1]) - b;
     }
 }

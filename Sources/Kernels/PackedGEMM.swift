@@ -131,6 +131,22 @@ public struct PackedWeights: Sendable {
         }
     }
 
+    /// y[j] = Σ_k W[0, k] · X[k, j] (+ bias[0]), j < columns, for one row of f32 products, straight
+    /// from X (read as `pack` reads it, columnStride 1; no packing): the bits of `pack` + `multiply`
+    /// (SEANet's output conv, one channel out).
+    public func multiplyRow(
+        _ x: UnsafePointer<Float>, columns: Int, taps: Int = 1, channelStride: Int, tapStride: Int = 0,
+        bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>, path: SkinnyLinear.Path = .automatic
+    ) {
+        precondition(products == .float32 && rows == 1 && depth % taps == 0, "PackedWeights.multiplyRow: one f32 row")
+        words.withUnsafeBufferPointer { w in
+            w.withMemoryRebound(to: Float.self) {
+                _ = ck_gemm_f32_row($0.baseAddress!, 8, depth, taps, x, channelStride, tapStride, columns, bias, y,
+                                    path.cPath)
+            }
+        }
+    }
+
     /// The bfloat16 products run on AVX512-BF16 (else portable C: the same results, slower).
     public static var hasAcceleratedBFloat16: Bool { SkinnyLinear.hasAVX512BF16 }
 

@@ -151,4 +151,32 @@ struct PackedGEMMTests {
         }
         #expect((0..<(n * m)).allSatisfy { c[$0].bitPattern == want[($0 % m) * n + $0 / m].bitPattern })
     }
+
+    /// One f32 row straight from a conv's input (`multiplyRow`, SEANet's output conv) gives the
+    /// bits of the im2col packing + the GEMM, with and without a bias, on every path.
+    @Test(arguments: paths)
+    func oneRowStraightFromTheInputEqualsPackAndMultiply(path: SkinnyLinear.Path) {
+        let (cin, taps, dilation) = (7, 3, 2)
+        for n in [1, 15, 64, 100, 200] {
+            let length = n + dilation * (taps - 1)
+            let x = randomArray(cin * length, seed: UInt64(n), in: -2...2)
+            let w = randomArray(cin * taps, seed: 40, in: -1...1)
+            for bias in [nil, [Float(0.25)]] {
+                let want = Self.run(.float32, w: w, m: 1, k: cin * taps, x: x, columns: n, taps: taps, channelStride: length,
+                                    tapStride: dilation, bias: bias, path: path)
+                let weights = PackedWeights(.float32, weights: w, rows: 1, depth: cin * taps)
+                var got = [Float](repeating: .nan, count: n)
+                x.withUnsafeBufferPointer { xp in
+                    got.withUnsafeMutableBufferPointer { y in
+                        (bias ?? [0]).withUnsafeBufferPointer { b in
+                            weights.multiplyRow(xp.baseAddress!, columns: n, taps: taps, channelStride: length,
+                                                tapStride: dilation, bias: bias == nil ? nil : b.baseAddress,
+                                                into: y.baseAddress!, path: path)
+                        }
+                    }
+                }
+                #expect(got.map(\.bitPattern) == want.map(\.bitPattern), "n \(n)")
+            }
+        }
+    }
 }
