@@ -139,3 +139,53 @@ ck_path ck_gemm_f32(const float *panels, size_t m, size_t k, const float *packed
     gemm_scalar(panels, m, k, packed, n, ldp, bias, c, ldc, cs, accumulate);
     return CK_PATH_SCALAR;
 }
+
+// MARK: One output row (a conv with one output channel: SEANet's last), straight from X
+
+static void row_scalar(const float *w, size_t ws, size_t k, size_t taps, const float *x, size_t channel_stride, size_t tap_stride,
+                       size_t n, const float *bias, float *y) {
+    for (size_t j = 0; j < n; j++) {
+        float sum = 0;
+        for (size_t r = 0; r < k; r++) sum = fmaf(w[r * ws], x[(r / taps) * channel_stride + (r % taps) * tap_stride + j], sum);
+        y[j] = bias ? sum + *bias : sum;
+    }
+}
+
+#if CK_HAVE_AVX512_CODE
+/// 64 columns at a time (four chains), then 16.
+AVX512 static void row_avx512(const float *w, size_t ws, size_t k, size_t taps, const float *x, size_t channel_stride,
+                              size_t tap_stride, size_t n, const float *bias, float *y) {
+    __m512 b = _mm512_set1_ps(bias ? *bias : 0.0f);
+    size_t j = 0;
+    for (; j + 64 <= n; j += 64) {
+        __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+        for (size_t r = 0; r < k; r++) {
+            const float *s = x + (r / taps) * channel_stride + (r % taps) * tap_stride + j;
+            __m512 wv = _mm512_set1_ps(w[r * ws]);
+            for (int v = 0; v < 4; v++) acc[v] = _mm512_fmadd_ps(wv, _mm512_loadu_ps(s + 16 * v), acc[v]);
+        }
+        for (int v = 0; v < 4; v++) _mm512_storeu_ps(y + j + 16 * v, bias ? _mm512_add_ps(acc[v], b) : acc[v]);
+    }
+    for (; j < n; j += 16) {
+        __mmask16 mask = n - j >= 16 ? 0xFFFF : (__mmask16)((1u << (n - j)) - 1);
+        __m512 acc = _mm512_setzero_ps();
+        for (size_t r = 0; r < k; r++) {
+            const float *s = x + (r / taps) * channel_stride + (r % taps) * tap_stride + j;
+            acc = _mm512_fmadd_ps(_mm512_set1_ps(w[r * ws]), _mm512_maskz_loadu_ps(mask, s), acc);
+        }
+        _mm512_mask_storeu_ps(y + j, mask, bias ? _mm512_add_ps(acc, b) : acc);
+    }
+}
+#endif
+
+ck_path ck_gemm_f32_row(const float *w, size_t w_stride, size_t k, size_t taps, const float *x, size_t channel_stride, size_t tap_stride,
+                        size_t n, const float *bias, float *y, ck_path path) {
+#if CK_HAVE_AVX512_CODE
+    if (path != CK_PATH_SCALAR && (ck_cpu_features() & CK_FEATURE_AVX512)) {
+        row_avx512(w, w_stride, k, taps, x, channel_stride, tap_stride, n, bias, y);
+        return CK_PATH_AVX512;
+    }
+#endif
+    row_scalar(w, w_stride, k, taps, x, channel_stride, tap_stride, n, bias, y);
+    return CK_PATH_SCALAR;
+}

@@ -3,11 +3,16 @@
 // degree-8 Taylor polynomial for expm1(r): within ~2 ulp of expm1f, like torch's vectorised
 // (Sleef u10) ELU. `Activation.elu` is the scalar reference it is tested against.
 
+// With AVX-512 the same operations run 16 lanes wide in CKernels (elu.c): the same bits.
+import CKernels
+
 public enum VectorELU {
     typealias V = SIMD8<Float>
 
-    /// x[i] = x[i] > 0 ? x[i] : expm1(x[i]), in place.
-    public static func apply(_ x: UnsafeMutablePointer<Float>, count n: Int) {
+    /// x[i] = x[i] > 0 ? x[i] : expm1(x[i]), in place (`path` .scalar: the Swift code even where
+    /// AVX-512 runs; tests).
+    public static func apply(_ x: UnsafeMutablePointer<Float>, count n: Int, path: SkinnyLinear.Path = .automatic) {
+        if ck_elu_inplace(x, n, path.cPath) != 0 { return }
         var i = 0
         while i + 8 <= n {
             let raw = UnsafeMutableRawPointer(x + i)

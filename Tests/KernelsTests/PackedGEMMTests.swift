@@ -2,11 +2,12 @@ import Testing
 @testable import Kernels
 
 /// The packed GEMMs (Mimi's decoder under `Precision.bf16` / `.int8`), bfloat16 and f32 products,
-/// against naive loops on the same (rounded) values, each path forced; the portable path bit for
-/// bit against the AVX-512 one; and every column the same bits whatever else shares the call.
+/// against naive loops on the same (rounded) values, each path forced (int8 products:
+/// PackedGEMMInt8Tests); for all three the portable path bit for bit against the AVX-512 one, and
+/// every column the same bits whatever else shares the call.
 struct PackedGEMMTests {
     typealias Products = PackedWeights.Products
-    static let products: [Products] = [.bfloat16, .float32]
+    static let products: [Products] = [.bfloat16, .float32, .int8]
     static var paths: [SkinnyLinear.Path] { SkinnyLinear.hasAVX512 ? [.scalar, .avx512] : [.scalar] }
 
     /// The value the kernel multiplies: rounded to bfloat16 for bfloat16 products.
@@ -45,7 +46,7 @@ struct PackedGEMMTests {
         (1, 1, 1), (3, 5, 7), (8, 2, 16), (9, 33, 17), (17, 64, 33), (30, 7, 50), (64, 96, 300),
     ]
 
-    @Test(arguments: products, paths)
+    @Test(arguments: [Products.bfloat16, .float32], paths)
     func matrixMatchesNaiveLoops(products: Products, path: SkinnyLinear.Path) {
         for (i, s) in Self.shapes.enumerated() {
             let w = randomArray(s.m * s.k, seed: UInt64(i), in: -1...1)
@@ -91,7 +92,12 @@ struct PackedGEMMTests {
     /// The portable C code gives the AVX-512 code's bits (bfloat16 products: where AVX512-BF16 runs).
     @Test(arguments: products)
     func portablePathEqualsAVX512(products: Products) {
-        guard products == .float32 ? SkinnyLinear.hasAVX512 : PackedWeights.hasAcceleratedBFloat16 else { return }
+        let accelerated = switch products {
+        case .float32: SkinnyLinear.hasAVX512
+        case .bfloat16: PackedWeights.hasAcceleratedBFloat16
+        case .int8: PackedWeights.hasAcceleratedInt8
+        }
+        guard accelerated else { return }
         let (m, k, n) = (19, 77, 45)
         let w = randomArray(m * k, seed: 1, in: -1...1)
         let x = randomArray(k * n, seed: 2, in: -3...3)
@@ -144,5 +150,33 @@ struct PackedGEMMTests {
             }
         }
         #expect((0..<(n * m)).allSatisfy { c[$0].bitPattern == want[($0 % m) * n + $0 / m].bitPattern })
+    }
+
+    /// One f32 row straight from a conv's input (`multiplyRow`, SEANet's output conv) gives the
+    /// bits of the im2col packing + the GEMM, with and without a bias, on every path.
+    @Test(arguments: paths)
+    func oneRowStraightFromTheInputEqualsPackAndMultiply(path: SkinnyLinear.Path) {
+        let (cin, taps, dilation) = (7, 3, 2)
+        for n in [1, 15, 64, 100, 200] {
+            let length = n + dilation * (taps - 1)
+            let x = randomArray(cin * length, seed: UInt64(n), in: -2...2)
+            let w = randomArray(cin * taps, seed: 40, in: -1...1)
+            for bias in [nil, [Float(0.25)]] {
+                let want = Self.run(.float32, w: w, m: 1, k: cin * taps, x: x, columns: n, taps: taps, channelStride: length,
+                                    tapStride: dilation, bias: bias, path: path)
+                let weights = PackedWeights(.float32, weights: w, rows: 1, depth: cin * taps)
+                var got = [Float](repeating: .nan, count: n)
+                x.withUnsafeBufferPointer { xp in
+                    got.withUnsafeMutableBufferPointer { y in
+                        (bias ?? [0]).withUnsafeBufferPointer { b in
+                            weights.multiplyRow(xp.baseAddress!, columns: n, taps: taps, channelStride: length,
+                                                tapStride: dilation, bias: bias == nil ? nil : b.baseAddress,
+                                                into: y.baseAddress!, path: path)
+                        }
+                    }
+                }
+                #expect(got.map(\.bitPattern) == want.map(\.bitPattern), "n \(n)")
+            }
+        }
     }
 }

@@ -16,7 +16,8 @@ import Testing
     }
 
     /// Every transformer linear and SEANet conv of the decoder gets packed weights (bfloat16 up to
-    /// 16 steps per frame, f32 beyond); the encoder and the exact decoder none.
+    /// 16 steps per frame, f32 beyond; under int8 int8 for SEANet but its output conv); the
+    /// encoder and the exact decoder none.
     @Test(.enabled(if: SkinnyLinear.hasAVX512BF16, "the packing follows the CPU"))
     func fastPrecisionsPackTheDecoderOnly() throws {
         let exact = try Self.mimi(.exact)
@@ -31,9 +32,12 @@ import Testing
             })
             #expect(m.decoder.upsample.panels == nil)  // depthwise: exact loop
             #expect(m.decoder.transformer.layers[0].panels?.linear1.products == .bfloat16)
-            #expect(m.decoder.seanet.inputConv.panels?.products == .bfloat16)
-            #expect(m.decoder.seanet.stages[0].upsample.panels?.products == .bfloat16)
-            #expect(m.decoder.seanet.stages[0].residuals[0].conv1.panels?.products == .float32)
+            // int8 on VNNI: SEANet's convs in int8 but the output conv (its noise is the audio's).
+            let int8 = precision == .int8 && PackedWeights.hasAcceleratedInt8
+            #expect(m.decoder.seanet.inputConv.panels?.products == (int8 ? .int8 : .bfloat16))
+            #expect(m.decoder.seanet.stages[0].upsample.panels?.products == (int8 ? .int8 : .bfloat16))
+            #expect(m.decoder.seanet.stages[0].residuals[0].conv1.panels?.products == (int8 ? .int8 : .float32))
+            #expect(m.decoder.seanet.stages.last?.residuals.last?.conv2.panels?.products == (int8 ? .int8 : .float32))
             #expect(m.decoder.seanet.outputConv.panels?.products == .float32)
             #expect(m.encoder.seanet.inputConv.panels == nil && m.encoder.transformer.layers.allSatisfy { $0.panels == nil })
         }
@@ -49,6 +53,26 @@ import Testing
         let error = S.scaledError(got, want)
         #expect(error <= 2e-2, "scaled error \(error)")
         #expect(try S.randomMimi().decoder.decode(frames: latents).data.map(\.bitPattern) == want.data.map(\.bitPattern))
+    }
+
+    /// int8 (SEANet's convs on int8 products where VNNI runs them): within int8 rounding of the
+    /// exact decoder's audio, and streaming in calls of 1 or 2 frames close to one pass (each
+    /// column is quantized on its own, so only the transposed convs' overlap order differs, and
+    /// the rounding of values that land near a quantization step).
+    @Test func int8AudioIsCloseToExactAndStreams() throws {
+        let (exact, fast) = (try Self.mimi(.exact), try Self.mimi(.int8))
+        let latents = Tensor.random([5, exact.decoder.latentDimension], seed: 3)
+        let want = exact.decoder.decode(frames: latents)
+        let whole = fast.decoder.decode(frames: latents)
+        let error = S.scaledError(whole, want)
+        #expect(error <= 5e-2, "scaled error \(error)")
+        var state = fast.decoder.makeState()
+        var parts: [Float] = []
+        for (start, count) in [(0, 1), (1, 2), (3, 1), (4, 1)] {
+            parts += fast.decoder.step(S.rows(latents, start, count), state: &state).data
+        }
+        let streamed = S.scaledError(Tensor(shape: whole.shape, data: parts), whole)
+        #expect(streamed <= 1e-2, "streamed scaled error \(streamed)")
     }
 
     /// Streaming in calls of 1 or 2 frames equals one pass up to float rounding (the transposed

@@ -161,6 +161,54 @@ void ck_gemm_f32_pack_activations(const float *x, size_t k, size_t n, size_t tap
 /// As ck_gemm_bf16 in f32 (fmaf in the portable code).
 ck_path ck_gemm_f32(const float *panels, size_t m, size_t k, const float *packed, size_t n, size_t ldp,
                     const float *bias, float *c, size_t ldc, size_t cs, int accumulate, ck_path path);
+/// One output row (m = 1) without packing: y[j] = Σ_r w[r · w_stride] · X[r, j] (+ bias[0]), X read as
+/// ck_gemm_bf16_pack_activations reads it with column_stride 1; the same chain of fused
+/// multiply-adds as ck_gemm_f32 on the packed X: the same bits.
+ck_path ck_gemm_f32_row(const float *w, size_t w_stride, size_t k, size_t taps, const float *x, size_t channel_stride, size_t tap_stride,
+                        size_t n, const float *bias, float *y, ck_path path);
+
+// MARK: The int8 twin (gemm_int8.c): Mimi's SEANet convolutions under Precision.int8. Weights
+// quantized once per row (scale max|w| / 127, as ck_quantize_int8_f32), activations per call per
+// column over that column's k values (the same rule), exact int32 sums (AVX512-VNNI `vpdpbusd`
+// on u = q + 128 against the signed weights, minus 128 · Σ qw), then per output
+// (float)(dot − 128 · Σ qw) · (sx · sw) (+ bias) (+ C): batch-invariant, the portable C code the
+// same bits.
+
+/// Words of packed weights for an [m, k] matrix: panels [ceil(m / 8)][ceil(k / 4)][8] of 4 bytes.
+size_t ck_gemm_int8_weight_words(size_t m, size_t k);
+/// Words of packed activations of depth k with rows ldp words apart: [ceil(k / 4)][ldp] words of
+/// 4 bytes, then ldp f32 column scales.
+size_t ck_gemm_int8_activation_words(size_t k, size_t ldp);
+/// Quantizes and packs W[m, k] (strides as ck_gemm_bf16_pack_weights) into `panels`, with each
+/// row's scale and sum of quantized values (scales[m], sums[m]).
+void ck_gemm_int8_pack_weights(const float *w, size_t m, size_t k, size_t row_stride, size_t k_stride,
+                               uint32_t *panels, float *scales, int32_t *sums);
+/// Quantizes per column and packs X[k, n] (read as ck_gemm_bf16_pack_activations reads it) into
+/// `packed` (ck_gemm_int8_activation_words(k, ldp)).
+ck_path ck_gemm_int8_pack_activations(const float *x, size_t k, size_t n, size_t taps, size_t channel_stride,
+                                      size_t tap_stride, size_t column_stride, uint32_t *packed, size_t ldp,
+                                      ck_path path);
+/// As ck_gemm_bf16 with the int8 products (AVX512-VNNI for row-major C, cs 1; else portable C).
+ck_path ck_gemm_int8(const uint32_t *panels, const float *scales, const int32_t *sums, size_t m, size_t k,
+                     const uint32_t *packed, size_t n, size_t ldp, const float *bias, float *c, size_t ldc, size_t cs,
+                     int accumulate, ck_path path);
+
+// MARK: SEANet's elementwise passes (elu.c)
+
+/// x[i] = x[i] > 0 ? x[i] : expm1(x[i]) in place with AVX-512, the operations of
+/// Kernels.VectorELU (the same bits); returns 0 without doing anything where AVX-512 does not run
+/// (or CK_PATH_SCALAR is asked): the caller's own code does it then.
+int ck_elu_inplace(float *x, size_t n, ck_path path);
+
+/// The output of a streaming transposed conv whose kernel is twice its stride S, from its
+/// columns[channels · 2S][t_count] (column t: the products of input step t with kernel row k):
+/// y[c, t·S + s] = (bias[c] + columns[c·2S + s, t]) + columns[c·2S + S + s, t − 1] for t ≥ 1,
+/// (bias[c] + columns[c·2S + s, 0]) + partial[c, s] for t = 0, then partial[c, s] = (bias[c] +
+/// columns[c·2S + S + s, t_count − 1]) − bias[c] (the overlap for the next call). y
+/// [channels][t_count·S], partial [channels][S]; bias may be NULL (zeros). The sums of a col2im
+/// adding the kernel rows in k order to the bias, then the overlap: the same bits.
+void ck_col2im_overlap_double_stride(const float *columns, size_t channels, size_t stride, size_t t_count,
+                                     const float *bias, float *partial, float *y);
 
 #ifdef __cplusplus
 }

@@ -8,8 +8,8 @@ extension Mimi {
     /// for a full TTSModel checkpoint. Throws `MimiError` for an unsupported config and
     /// `WeightError` naming the first missing or mis-shaped tensor (unused ones are reported by
     /// the reader's `finish()`). `precision` other than `.exact` runs the decoder's transformer
-    /// linears and SEANet convolutions with bfloat16 products (`BFloat16Panels`); the encoder
-    /// (voice prompts) stays exact.
+    /// linears and SEANet convolutions on `PackedWeights` (bfloat16 / f32 products; int8 for
+    /// SEANet under `.int8`: `seanetProducts`); the encoder (voice prompts) stays exact.
     public init(config: MimiConfig, weights: WeightReader, precision: Precision = .exact) throws {
         try config.checkSupportedByMimi()
         let stride = config.resampleStride
@@ -50,6 +50,19 @@ extension Mimi {
 
     // MARK: SEANet (seanet.py)
 
+    /// The products of a SEANet decoder conv: under `.int8` with AVX512-VNNI int8 (`vpdpbusd`,
+    /// four times the f32 FMA rate) for every conv but the output one, whose quantization noise
+    /// would go straight into the audio (decoder-alone audio SNR against exact on the full-size
+    /// random model: 51 dB so, 41 dB with the output conv in int8 too; Benchmarks/README.md,
+    /// "SEANet in int8"); else as `products`.
+    static func seanetProducts(
+        _ precision: Precision, columnsPerFrame: Int, isOutputConv: Bool = false
+    ) -> PackedWeights.Products? {
+        let base = products(precision, columnsPerFrame: columnsPerFrame)
+        guard base != nil, precision == .int8, PackedWeights.hasAcceleratedInt8, !isOutputConv else { return base }
+        return .int8
+    }
+
     /// `SEANetDecoder`: model.0 conv; per ratio: ELU, convtr, residual blocks; ELU, conv.
     static func loadSEANetDecoder(
         _ c: SEANetConfig, _ w: WeightReader, precision: Precision = .exact, columnsPerFrame: Int = 16
@@ -57,7 +70,7 @@ extension Mimi {
         var mult = 1 << c.ratios.count
         var columns = columnsPerFrame
         let inputConv = try conv(w, "model.0", c.dimension, mult * c.filterCount, c.kernelSize, mode(c),
-                                 products: products(precision, columnsPerFrame: columns))
+                                 products: seanetProducts(precision, columnsPerFrame: columns))
         var index = 1
         var stages: [SEANetDecoder.Stage] = []
         for ratio in c.ratios {
@@ -65,20 +78,20 @@ extension Mimi {
             let upsample = StreamingConvTranspose1d(convTranspose: ConvTranspose1d(  // after the ELU at model.<index>
                 weight: try w.tensor("model.\(index + 1).convtr.weight", shape: [channels, channels / 2, 2 * ratio]),
                 bias: try w.tensor("model.\(index + 1).convtr.bias", shape: [channels / 2]), stride: ratio),
-                products: products(precision, columnsPerFrame: columns))
+                products: seanetProducts(precision, columnsPerFrame: columns))
             columns *= ratio
             index += 2
             var residuals: [SEANetResidualBlock] = []
             for j in 0..<c.residualLayerCount {
                 residuals.append(try residual(w, "model.\(index)", channels / 2, dilation: pow(c.dilationBase, j), c,
-                                              products: products(precision, columnsPerFrame: columns)))
+                                              products: seanetProducts(precision, columnsPerFrame: columns)))
                 index += 1
             }
             stages.append(SEANetDecoder.Stage(upsample: upsample, residuals: residuals))
             mult /= 2
         }
         let outputConv = try conv(w, "model.\(index + 1)", c.filterCount, c.channels, c.lastKernelSize, mode(c),
-                                  products: products(precision, columnsPerFrame: columns))
+                                  products: seanetProducts(precision, columnsPerFrame: columns, isOutputConv: true))
         return SEANetDecoder(inputConv: inputConv, stages: stages, outputConv: outputConv)
     }
 

@@ -28,6 +28,14 @@ public struct SEANetResidualBlock: Sendable {
     /// x[dim, T] += conv2(ELU(conv1(ELU(x)))), in place.
     public func forward(_ x: UnsafeMutablePointer<Float>, length T: Int, state: inout State) {
         state.hidden.reserveScratch(conv1.outChannels * T)
+        if conv2.panels != nil {  // x + (sum + bias) straight from the GEMM: the same bits, no `update` pass
+            state.hidden.withUnsafeMutableBufferPointer { hidden in
+                conv1.forward(x, length: T, into: hidden.baseAddress!, state: &state.conv1, applyingELU: true)
+                conv2.forward(hidden.baseAddress!, length: T, into: x, state: &state.conv2, applyingELU: true,
+                              accumulating: true)
+            }
+            return
+        }
         state.update.reserveScratch(conv2.outChannels * T)
         withPointers(&state.hidden, &state.update) { hidden, update in
             conv1.forward(x, length: T, into: hidden, state: &state.conv1, applyingELU: true)

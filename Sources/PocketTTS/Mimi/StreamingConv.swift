@@ -54,18 +54,20 @@ public struct StreamingConv1d: StreamingModule {
     public func outputLength(inputLength length: Int) -> Int { length / stride }
 
     /// y[Cout, T / stride] = conv(history ++ f(x[Cin, T])), f = ELU when `applyingELU`
-    /// (the ELU that precedes this conv in SEANet, fused into the history copy). x and y must not
-    /// overlap. Allocation-free once the state's scratch has grown to this T.
+    /// (the ELU that precedes this conv in SEANet, fused into the history copy); y += that when
+    /// `accumulating` (packed weights only: y + (sum + bias), the bits of adding the output after).
+    /// x and y must not overlap. Allocation-free once the state's scratch has grown to this T.
     public func forward(
         _ x: UnsafePointer<Float>, length T: Int, into y: UnsafeMutablePointer<Float>,
-        state: inout State, applyingELU: Bool = false
+        state: inout State, applyingELU: Bool = false, accumulating: Bool = false
     ) {
         precondition(T > 0 && T % stride == 0, "StreamingConv1d: steps (\(T)) must be a positive multiple of stride \(stride)")
+        precondition(!accumulating || panels != nil, "StreamingConv1d: accumulating needs packed weights")
         let (C, P) = (inChannels, historyLength)
         let L = P + T
         state.input.reserveScratch(C * L)
-        state.columns.reserveScratch(max(1, conv.scratchCount(inputLength: L)))
-        if let panels {
+        state.columns.reserveScratch(panels == nil ? max(1, conv.scratchCount(inputLength: L)) : 1)
+        if let panels, !usesRowPath {
             state.packed.reserveScratch(panels.activationWords(stride: PackedWeights.stride(columns: L / stride)))
         }
         let replicateFirst = paddingMode == .replicate && state.isFirst
@@ -84,7 +86,7 @@ public struct StreamingConv1d: StreamingModule {
             }
             if let panels {
                 state.packed.withUnsafeMutableBufferPointer { packed in
-                    convolvePacked(panels, buffer, length: L, into: y, packed: packed.baseAddress!)
+                    convolvePacked(panels, buffer, length: L, into: y, packed: packed.baseAddress!, accumulating: accumulating)
                 }
             } else {
                 convolve(buffer, length: L, into: y, columns: columns)
@@ -128,18 +130,29 @@ public struct StreamingConv1d: StreamingModule {
         }
     }
 
-    /// y = conv(x[Cin, L]) with `PackedWeights`: im2col packed straight from x, one GEMM with the bias.
+    /// One output channel of f32 products, stride 1 (SEANet's output conv): `PackedWeights.multiplyRow`
+    /// straight from the conv input, no im2col copy.
+    var usesRowPath: Bool { panels.map { $0.products == .float32 && $0.rows == 1 } == true && stride == 1 }
+
+    /// y (+)= conv(x[Cin, L]) with `PackedWeights`: im2col packed straight from x, one GEMM with the
+    /// bias (one output channel: `multiplyRow`, no packing).
     private func convolvePacked(
         _ panels: PackedWeights, _ x: UnsafePointer<Float>, length L: Int, into y: UnsafeMutablePointer<Float>,
-        packed: UnsafeMutablePointer<UInt32>
+        packed: UnsafeMutablePointer<UInt32>, accumulating: Bool
     ) {
         let Tout = conv.outputLength(inputLength: L)
         let (K, S, Dl, Cin) = (conv.kernelSize, conv.stride, conv.dilation, conv.inChannels)
         let ldp = PackedWeights.stride(columns: Tout)
         precondition(panels.depth == Cin * K, "StreamingConv1d: packed weights")
+        if usesRowPath && !accumulating {
+            withOptionalPointer(conv.bias) { bias in
+                panels.multiplyRow(x, columns: Tout, taps: K, channelStride: L, tapStride: Dl, bias: bias, into: y)
+            }
+            return
+        }
         panels.pack(x, columns: Tout, taps: K, channelStride: L, tapStride: Dl, columnStride: S, into: packed, stride: ldp)
         withOptionalPointer(conv.bias) { bias in
-            panels.multiply(packed, columns: Tout, stride: ldp, bias: bias, into: y, ldc: Tout)
+            panels.multiply(packed, columns: Tout, stride: ldp, bias: bias, into: y, ldc: Tout, accumulate: accumulating)
         }
     }
 
@@ -208,21 +221,32 @@ public struct StreamingConvTranspose1d: StreamingModule {
         let (C, P) = (outChannels, overlapLength)
         let Lf = convTranspose.outputLength(inputLength: T)
         let Lo = Lf - P  // == T·stride
-        state.full.reserveScratch(C * Lf)
+        // Kernel 2·stride (SEANet) on a GEMM: col2im and the overlap fused, straight into y (no `full`).
+        let fused = P == stride && (panels != nil || (convTranspose.groups == 1 && T <= SkinnyGEMM.maxColumns))
+        state.full.reserveScratch(fused ? 1 : C * Lf)
         state.columns.reserveScratch(max(1, convTranspose.scratchCount(inputLength: T)))
         if let panels { state.packed.reserveScratch(panels.activationWords(stride: PackedWeights.stride(columns: T))) }
         let bias = convTranspose.bias
         withPointers(&state.full, &state.partial, &state.columns) { full, partial, columns in
+            // columns[Cout·K, T] = Wᵀ·x where a GEMM runs (then col2im), else full straight away.
+            var gemm = true
             if let panels {
                 state.packed.withUnsafeMutableBufferPointer { packed in
                     let ldp = PackedWeights.stride(columns: T)
                     panels.pack(x, columns: T, channelStride: T, into: packed.baseAddress!, stride: ldp)
                     panels.multiply(packed.baseAddress!, columns: T, stride: ldp, bias: nil, into: columns, ldc: T)
                 }
-                col2im(columns, length: T, into: full)
             } else {
-                transposeConvolve(x, length: T, into: full, columns: columns)
+                gemm = transposeConvolve(x, length: T, into: full, columns: columns)
             }
+            if fused {
+                withOptionalPointer(bias) {
+                    ConvTranspose1d.col2imOverlapDoubleStride(columns, channels: C, stride: stride, length: T, bias: $0,
+                                                              partial: partial, into: y)
+                }
+                return
+            }
+            if gemm { col2im(columns, length: T, into: full) }
             for c in 0..<C {
                 let row = full + c * Lf
                 let kept = partial + c * P
@@ -235,25 +259,27 @@ public struct StreamingConvTranspose1d: StreamingModule {
         }
     }
 
-    /// full[Cout, (T − 1)·stride + K] = convtr(x[Cin, T]) + bias: the Kernels transposed conv,
-    /// or for a frame's few input steps `SkinnyGEMM` + col2im (the decoder's first: 1.2 → 0.7 ms).
+    /// columns[Cout·K, T] = Wᵀ·x[Cin, T] for a frame's few input steps (`SkinnyGEMM`: the
+    /// decoder's first transposed conv 1.2 → 0.7 ms; true), else full[Cout, (T − 1)·stride + K] =
+    /// convtr(x) + bias (the Kernels transposed conv; false).
     private func transposeConvolve(
         _ x: UnsafePointer<Float>, length T: Int, into full: UnsafeMutablePointer<Float>, columns: UnsafeMutablePointer<Float>
-    ) {
+    ) -> Bool {
         let (K, Cin, Cout) = (convTranspose.kernelSize, inChannels, outChannels)
         guard convTranspose.groups == 1, T <= SkinnyGEMM.maxColumns else {
             convTranspose.forward(x, length: T, into: full, scratch: columns)
-            return
+            return false
         }
         // columns[(co·K + k), t] = Σ_ci w[ci, co, k] · x[ci, t]
         convTranspose.weight.withUnsafeBufferPointer { w in
             SkinnyGEMM.multiply(transposeA: true, m: Cout * K, n: T, k: Cin, a: w.baseAddress!, lda: Cout * K,
                                 b: x, ldb: T, c: columns, ldc: T)
         }
-        col2im(columns, length: T, into: full)
+        return true
     }
 
-    /// full[co, t·S + k] = bias[co] + Σ columns[(co·K + k), t], from columns[Cout·K, T].
+    /// full[co, t·S + k] = bias[co] + Σ columns[(co·K + k), t], from columns[Cout·K, T], adding
+    /// the k in order.
     private func col2im(_ columns: UnsafePointer<Float>, length T: Int, into full: UnsafeMutablePointer<Float>) {
         let (K, S, Cout) = (convTranspose.kernelSize, convTranspose.stride, outChannels)
         let Lf = convTranspose.outputLength(inputLength: T)
