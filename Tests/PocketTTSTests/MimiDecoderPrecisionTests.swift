@@ -20,22 +20,26 @@ import Testing
     @Test(.enabled(if: SkinnyLinear.hasAVX512BF16, "the packing follows the CPU"))
     func fastPrecisionsPackTheDecoderOnly() throws {
         let exact = try Self.mimi(.exact)
-        #expect(exact.decoder.transformer.layers.allSatisfy { $0.panels == nil })
+        #expect(exact.decoder.transformer.layers.allSatisfy { $0.reduced == nil && $0.arithmetic == .exact })
+        #expect(exact.decoder.transformer.isExact)
         #expect(exact.decoder.seanet.inputConv.panels == nil)
         for precision in [Precision.bf16, .int8] {
             let m = try Self.mimi(precision)
-            #expect(m.decoder.transformer.layers.allSatisfy { $0.panels != nil })
+            #expect(m.decoder.transformer.layers.allSatisfy { $0.reduced != nil } && !m.decoder.transformer.isExact)
             #expect(m.decoder.seanet.inputConv.panels != nil && m.decoder.seanet.outputConv.panels != nil)
             #expect(m.decoder.seanet.stages.allSatisfy { stage in
                 stage.upsample.panels != nil && stage.residuals.allSatisfy { $0.conv1.panels != nil && $0.conv2.panels != nil }
             })
             #expect(m.decoder.upsample.panels == nil)  // depthwise: exact loop
-            #expect(m.decoder.transformer.layers[0].panels?.linear1.products == .bfloat16)
+            // int8: the transformer's projections through the VNNI kernel (Int8Weights).
+            let arithmetic: MimiTransformerLayer.Arithmetic = precision == .int8 && SkinnyLinear.hasAVX512VNNI
+                ? .int8 : .packed(.bfloat16)
+            #expect(m.decoder.transformer.layers.allSatisfy { $0.arithmetic == arithmetic })
             #expect(m.decoder.seanet.inputConv.panels?.products == .bfloat16)
             #expect(m.decoder.seanet.stages[0].upsample.panels?.products == .bfloat16)
             #expect(m.decoder.seanet.stages[0].residuals[0].conv1.panels?.products == .float32)
             #expect(m.decoder.seanet.outputConv.panels?.products == .float32)
-            #expect(m.encoder.seanet.inputConv.panels == nil && m.encoder.transformer.layers.allSatisfy { $0.panels == nil })
+            #expect(m.encoder.seanet.inputConv.panels == nil && m.encoder.transformer.isExact)
         }
     }
 
@@ -49,6 +53,15 @@ import Testing
         let error = S.scaledError(got, want)
         #expect(error <= 2e-2, "scaled error \(error)")
         #expect(try S.randomMimi().decoder.decode(frames: latents).data.map(\.bitPattern) == want.data.map(\.bitPattern))
+    }
+
+    /// `int8`: the transformer's projections on int8 weights and per-row int8 activations; the
+    /// audio stays within about a percent of the largest sample of the exact decoder's.
+    @Test func int8AudioIsCloseToExact() throws {
+        let (exact, fast) = (try Self.mimi(.exact), try Self.mimi(.int8))
+        let latents = Tensor.random([6, exact.decoder.latentDimension], seed: 3)
+        let error = S.scaledError(fast.decoder.decode(frames: latents), exact.decoder.decode(frames: latents))
+        #expect(error <= 2e-2, "scaled error \(error)")
     }
 
     /// Streaming in calls of 1 or 2 frames equals one pass up to float rounding (the transposed
@@ -68,9 +81,12 @@ import Testing
     /// Decoded one frame per call, a stream's audio is the same bits alone as batched
     /// (`forwardBatch`) with 0, 1, 2 or 3 other streams at other positions (the ring of the
     /// last has wrapped): each transformer row is computed as alone.
-    @Test(.enabled(if: SkinnyLinear.hasAVX512, "without AVX-512 the decoder stays exact"), arguments: [1, 2, 3, 4])
-    func batchedFramesAreBitForBitTheStreamAlone(streams: Int) throws {
-        let decoder = try Self.mimi(.int8).decoder
+    /// Under `int8` the transformer's projections run the VNNI kernel (per-row quantization, exact
+    /// integer sums); under `bf16` bfloat16 panels.
+    @Test(.enabled(if: SkinnyLinear.hasAVX512, "without AVX-512 the decoder stays exact"),
+          arguments: [Precision.int8, .bf16], [1, 2, 3, 4])
+    func batchedFramesAreBitForBitTheStreamAlone(precision: Precision, streams: Int) throws {
+        let decoder = try Self.mimi(precision).decoder
         let (n, latentDim) = (decoder.frameLength, decoder.latentDimension)
         func frameByFrame(_ latents: Tensor, _ state: inout MimiDecoder.State) -> [Float] {
             (0..<latents.shape[0]).flatMap { decoder.step(S.rows(latents, $0, 1), state: &state).data }
