@@ -46,6 +46,12 @@ func benchmarkMimi(reps: Int) throws {
         print("\(precision.rawValue.padding(toLength: 5, withPad: " ", startingAt: 0)) Mimi frame, ms: \(summary(samples))"
               + (precision == .exact || precisions[0] != .exact ? "" : String(format: "   audio SNR against exact %.1f dB", signalToNoise(audio, reference: audios[0]))))
     }
+    if precisions.count > 1 && precisions[0] == .exact {
+        let snrs = transformerUpdateSNRs(mimis, latents: latents)
+        for (precision, snr) in zip(precisions, snrs).dropFirst() {
+            print(String(format: "%@ transformer alone: SNR of its update y − x against exact %.1f dB", precision.rawValue, snr))
+        }
+    }
     for (precision, mimi) in zip(precisions, mimis) {
         print("\n\(precision.rawValue):")
         profileMimi(mimi.decoder, latents: latents)

@@ -38,7 +38,7 @@ extension MimiTransformer {
         scratch.attended.reserveScratch(R * d)
         scratch.hidden.reserveScratch(R * ffn)
         scratch.packed.reserveScratch(packedScratchWords(rows: R))
-        for s in 0..<B { states[s].scores.reserveScratch(T * states[s].capacity) }
+        for s in 0..<B { states[s].scores.reserveScratch(ringScratchCount(rows: T, capacity: states[s].capacity)) }
         withPointers(&scratch.stream, &scratch.normed, &scratch.qkv) { stream, normed, qkv in
             withPointers(&scratch.attended, &scratch.hidden) { attended, hidden in
                 scratch.packed.withUnsafeMutableBufferPointer { packedBuffer in
@@ -65,7 +65,7 @@ extension MimiTransformer {
                         addScaled(layer.layerScale1, normed, into: stream, rows: R)
                         layer.norm2.forward(stream, rows: R, into: normed)
                         linear(layer.linear1, layer.reduced?.linear1, normed, into: hidden)
-                        Activation.gelu(hidden, count: R * layer.feedForwardDimension)
+                        gelu(hidden, count: R * layer.feedForwardDimension)
                         linear(layer.linear2, layer.reduced?.linear2, hidden, into: normed)
                         addScaled(layer.layerScale2, normed, into: stream, rows: R)
                     }

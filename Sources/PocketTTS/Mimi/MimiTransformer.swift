@@ -57,8 +57,8 @@ public struct MimiTransformer: StreamingModule {
         /// Steps consumed so far: RoPE offset of the next row and end of the ring.
         public internal(set) var position = 0
         public let capacity: Int
-        var keys: [Float]  // [layers, capacity, d] ring (RoPE applied)
-        var values: [Float]  // [layers, capacity, d] ring
+        var keys: [Float]  // per layer, RoPE applied: exact [capacity, d]; else `ringLayout` (channel-major)
+        var values: [Float]  // per layer: [capacity, d]
         var slotPositions: [Int]  // [layers, capacity]: absolute position per slot, −1 = empty
         var stream: [Float] = []  // scratch [T, d]: the residual stream
         var normed: [Float] = []  // scratch [T, d]
@@ -69,15 +69,6 @@ public struct MimiTransformer: StreamingModule {
         var product: [Float] = []  // scratch [max(3d, ffn), T]: W·xᵀ before transposing
         var inputT: [Float] = []  // scratch [max(d, ffn), T]: xᵀ
         var packed: [UInt32] = []  // scratch: packed xᵀ (`MimiTransformerLayer.ReducedWeights.packed`)
-    }
-
-    /// A fresh stream with a ring of `capacity` slots per layer (the reference: context).
-    public func makeState(capacity: Int) -> State {
-        precondition(capacity >= 0, "MimiTransformer: negative capacity")
-        let n = layers.count * capacity
-        return State(capacity: capacity, keys: [Float](repeating: 0, count: max(1, n * dModel)),
-                     values: [Float](repeating: 0, count: max(1, n * dModel)),
-                     slotPositions: [Int](repeating: -1, count: max(1, n)))
     }
 
     private enum Mode { case whole, ring(chunkLength: Int) }
@@ -189,7 +180,7 @@ public struct MimiTransformer: StreamingModule {
         state.inputT.reserveScratch(few ? T * max(d, ffn) : 1)
         switch mode {
         case .whole: state.scores.reserveScratch(Self.queryBlock * (Self.queryBlock + context))
-        case .ring(let chunk): state.scores.reserveScratch(max(1, min(chunk, T) * state.capacity))
+        case .ring(let chunk): state.scores.reserveScratch(ringScratchCount(rows: min(chunk, T), capacity: state.capacity))
         }
         let start = state.position
         withBuffers(&state) { b in
@@ -247,7 +238,7 @@ public struct MimiTransformer: StreamingModule {
         // _ff_block
         layer.norm2.forward(x, rows: T, into: b.normed)
         project(layer.linear1, layer.reduced?.linear1, b.normed, rows: T, into: b.hidden, buffers: b)
-        Activation.gelu(b.hidden, count: T * layer.feedForwardDimension)
+        gelu(b.hidden, count: T * layer.feedForwardDimension)
         project(layer.linear2, layer.reduced?.linear2, b.hidden, rows: T, into: b.normed, buffers: b)
         addScaled(layer.layerScale2, b.normed, into: x, rows: T)
     }
@@ -284,41 +275,5 @@ public struct MimiTransformer: StreamingModule {
     ) {
         attendRing(layer: l, qkv: qkv, rows: n, start: start, into: out, keys: b.keys, values: b.values,
                    positions: b.positions, capacity: b.capacity, scores: b.scores)
-    }
-
-    /// `attendRing` on a state's ring buffers given as pointers ([layers, capacity, d] keys and
-    /// values, [layers, capacity] positions) and a scores scratch of rows · capacity.
-    func attendRing(
-        layer l: Int, qkv: UnsafeMutablePointer<Float>, rows n: Int, start: Int, into out: UnsafeMutablePointer<Float>,
-        keys allKeys: UnsafeMutablePointer<Float>, values allValues: UnsafeMutablePointer<Float>,
-        positions allPositions: UnsafeMutablePointer<Int>, capacity cap: Int, scores: UnsafeMutablePointer<Float>
-    ) {
-        let d = dModel
-        let keys = allKeys + l * cap * d
-        let values = allValues + l * cap * d
-        let positions = allPositions + l * cap
-        for t in 0..<n {
-            let slot = (start + t) % cap
-            (keys + slot * d).update(from: qkv + t * 3 * d + d, count: d)
-            (values + slot * d).update(from: qkv + t * 3 * d + 2 * d, count: d)
-            positions[slot] = start + t
-        }
-        attention.forward(
-            queries: qkv, queryCount: n, queryStart: start, keys: keys, values: values,
-            keyPositions: positions, keyCount: cap, into: out, scratch: scores,
-            queryRowStride: 3 * d)
-    }
-
-    /// x[T, d] += scale ⊙ update[T, d] (LayerScale then residual add); update is overwritten.
-    func addScaled(
-        _ scale: [Float], _ update: UnsafeMutablePointer<Float>, into x: UnsafeMutablePointer<Float>, rows T: Int
-    ) {
-        let d = dModel
-        scale.withUnsafeBufferPointer { s in
-            for t in 0..<T {
-                VectorMath.multiply(s.baseAddress!, into: update + t * d, count: d)
-                VectorMath.add(update + t * d, into: x + t * d, count: d)
-            }
-        }
     }
 }
