@@ -83,13 +83,13 @@ extension MimiTransformer {
     /// RoPE at the stream's position, then one ring update and attention on its own cache.
     private func attend(layer l: Int, qkv: UnsafeMutablePointer<Float>, rows T: Int, into out: UnsafeMutablePointer<Float>,
                         state: inout State) {
-        let (d, start, capacity) = (dModel, state.position, state.capacity)
+        let (d, start) = (dModel, state.position)
         rope.apply(qkv, count: T, heads: attention.heads, offset: start, rowStride: 3 * d)
         rope.apply(qkv + d, count: T, heads: attention.heads, offset: start, rowStride: 3 * d)
-        withPointers(&state.keys, &state.values, &state.scores) { keys, values, scores in
-            state.slotPositions.withUnsafeMutableBufferPointer { positions in
-                attendRing(layer: l, qkv: qkv, rows: T, start: start, into: out, keys: keys, values: values,
-                           positions: positions.baseAddress!, capacity: capacity, scores: scores)
+        withRing(&state.keys, &state.values, &state.keyBits, &state.valueBits, &state.slotPositions,
+                 capacity: state.capacity) { ring in
+            state.scores.withUnsafeMutableBufferPointer { scores in
+                attendRing(layer: l, qkv: qkv, rows: T, start: start, into: out, ring: ring, scores: scores.baseAddress!)
             }
         }
     }

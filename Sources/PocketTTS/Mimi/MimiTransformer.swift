@@ -57,8 +57,10 @@ public struct MimiTransformer: StreamingModule {
         /// Steps consumed so far: RoPE offset of the next row and end of the ring.
         public internal(set) var position = 0
         public let capacity: Int
-        var keys: [Float]  // per layer, RoPE applied: exact [capacity, d]; else `ringLayout` (channel-major)
-        var values: [Float]  // per layer: [capacity, d]
+        var keys: [Float]  // exact: per layer [capacity, d], RoPE applied (else empty)
+        var values: [Float]  // exact: per layer [capacity, d]
+        var keyBits: [UInt16]  // reduced precisions: per layer `ringLayout`'s keys, bfloat16 (else empty)
+        var valueBits: [UInt16]  // reduced precisions: per layer [capacity, d], bfloat16
         var slotPositions: [Int]  // [layers, capacity]: absolute position per slot, −1 = empty
         var stream: [Float] = []  // scratch [T, d]: the residual stream
         var normed: [Float] = []  // scratch [T, d]
@@ -137,24 +139,20 @@ public struct MimiTransformer: StreamingModule {
     private struct Buffers {
         let stream, normed, qkv, attended, hidden, scores, product, inputT: UnsafeMutablePointer<Float>
         let packed: UnsafeMutablePointer<UInt32>
-        let keys, values: UnsafeMutablePointer<Float>  // [layers, capacity, d]
-        let positions: UnsafeMutablePointer<Int>  // [layers, capacity]
-        let capacity: Int
+        let ring: RingPointers
     }
 
     private func withBuffers(_ state: inout State, _ body: (Buffers) -> Void) {
         withPointers(&state.stream, &state.normed, &state.qkv) { stream, normed, qkv in
             withPointers(&state.attended, &state.hidden, &state.scores) { attended, hidden, scores in
-                withPointers(&state.keys, &state.values) { keys, values in
+                withRing(&state.keys, &state.values, &state.keyBits, &state.valueBits, &state.slotPositions,
+                         capacity: state.capacity) { ring in
                     withPointers(&state.product, &state.inputT) { product, inputT in
-                        state.slotPositions.withUnsafeMutableBufferPointer { positions in
-                            state.packed.reserveScratch(1)
-                            state.packed.withUnsafeMutableBufferPointer { packed in
-                                body(Buffers(stream: stream, normed: normed, qkv: qkv, attended: attended, hidden: hidden,
-                                             scores: scores, product: product, inputT: inputT, packed: packed.baseAddress!,
-                                             keys: keys, values: values, positions: positions.baseAddress!,
-                                             capacity: state.capacity))
-                            }
+                        state.packed.reserveScratch(1)
+                        state.packed.withUnsafeMutableBufferPointer { packed in
+                            body(Buffers(stream: stream, normed: normed, qkv: qkv, attended: attended, hidden: hidden,
+                                         scores: scores, product: product, inputT: inputT, packed: packed.baseAddress!,
+                                         ring: ring))
                         }
                     }
                 }
@@ -273,7 +271,6 @@ public struct MimiTransformer: StreamingModule {
         layer l: Int, qkv: UnsafeMutablePointer<Float>, rows n: Int, start: Int,
         into out: UnsafeMutablePointer<Float>, buffers b: Buffers
     ) {
-        attendRing(layer: l, qkv: qkv, rows: n, start: start, into: out, keys: b.keys, values: b.values,
-                   positions: b.positions, capacity: b.capacity, scores: b.scores)
+        attendRing(layer: l, qkv: qkv, rows: n, start: start, into: out, ring: b.ring, scores: b.scores)
     }
 }
