@@ -38,7 +38,10 @@ public struct MimiTransformer: StreamingModule {
     }
 
     public var dModel: Int { layers[0].dModel }
-    /// The layers multiply in f32 (`MimiTransformerLayer.Arithmetic.exact`): the exact path.
+    /// The exact path: f32 projections (`MimiTransformerLayer.Arithmetic.exact`), OpenBLAS
+    /// attention over an f32 ring, libm's GELU. Otherwise (the decoder under `Precision.bf16` /
+    /// `.int8`): reduced-precision projections, `Attention.forwardRing` over a bfloat16 ring,
+    /// the vectorized GELU.
     public var isExact: Bool { layers[0].reduced == nil }
 
     /// Words of packed-activation scratch the layers' projections need for `rows` rows (at least 1).
@@ -46,10 +49,12 @@ public struct MimiTransformer: StreamingModule {
         var words = 1
         for layer in layers {
             guard let r = layer.reduced else { continue }
-            for w in [r.inProjection, r.outProjection, r.linear1, r.linear2] { words = max(words, w.packedWords(rows: rows)) }
+            words = max(words, r.inProjection.packedWords(rows: rows), r.outProjection.packedWords(rows: rows),
+                        r.linear1.packedWords(rows: rows), r.linear2.packedWords(rows: rows))
         }
         return words
     }
+
     public var inputDimension: Int { inputProjection?.inFeatures ?? dModel }
     public var outputDimension: Int { outputProjection?.outFeatures ?? dModel }
 
@@ -67,7 +72,7 @@ public struct MimiTransformer: StreamingModule {
         var qkv: [Float] = []  // scratch [T, 3d]
         var attended: [Float] = []  // scratch [T, d]
         var hidden: [Float] = []  // scratch [T, ffn]
-        var scores: [Float] = []  // scratch [chunk, keys]
+        var scores: [Float] = []  // scratch of `ringScratchCount` (exact: [chunk, keys])
         var product: [Float] = []  // scratch [max(3d, ffn), T]: W·xᵀ before transposing
         var inputT: [Float] = []  // scratch [max(d, ffn), T]: xᵀ
         var packed: [UInt32] = []  // scratch: packed xᵀ (`MimiTransformerLayer.ReducedWeights.packed`)
