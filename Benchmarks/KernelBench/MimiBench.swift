@@ -46,6 +46,17 @@ func benchmarkMimi(reps: Int) throws {
         print("\(precision.rawValue.padding(toLength: 5, withPad: " ", startingAt: 0)) Mimi frame, ms: \(summary(samples))"
               + (precision == .exact || precisions[0] != .exact ? "" : String(format: "   audio SNR against exact %.1f dB", signalToNoise(audio, reference: audios[0]))))
     }
+    if precisions.count > 1 && precisions[0] == .exact {
+        let snrs = transformerUpdateSNRs(mimis, latents: latents)
+        for (precision, snr) in zip(precisions, snrs).dropFirst() {
+            print(String(format: "%@ transformer alone: SNR of its update y − x against exact %.1f dB", precision.rawValue, snr))
+        }
+    }
+    for (precision, mimi) in zip(precisions, mimis) {
+        let (ring, resident) = perStreamBytes(mimi.decoder, latent: latents[0])
+        print(String(format: "%@ per-stream decoder state: transformer KV ring %.2f MB; resident memory per stream after "
+                     + "one frame (16 fresh streams) %.2f MB", precision.rawValue, Double(ring) / 1e6, Double(resident) / 1e6))
+    }
     for (precision, mimi) in zip(precisions, mimis) {
         print("\n\(precision.rawValue):")
         profileMimi(mimi.decoder, latents: latents)
@@ -133,4 +144,31 @@ func profileMimi(_ decoder: MimiDecoder, latents: [[Float]]) {
 
 private func transposeForBench(_ src: [Float], rows: Int, columns: Int, into dst: inout [Float]) {
     for r in 0..<rows { for c in 0..<columns { dst[c * rows + r] = src[r * columns + c] } }
+}
+
+/// The bytes of one stream's transformer ring, and the growth of this process's resident memory
+/// per stream when 16 fresh streams decode one frame each (the whole `MimiDecoder.State` with
+/// its scratch, as the pages are touched).
+func perStreamBytes(_ decoder: MimiDecoder, latent: [Float]) -> (ring: Int, resident: Int) {
+    let streams = 16
+    let before = residentBytes()
+    var states = (0..<streams).map { _ in decoder.makeState() }
+    var audio = [Float](repeating: 0, count: decoder.frameLength)
+    for s in 0..<streams {
+        latent.withUnsafeBufferPointer { l in
+            audio.withUnsafeMutableBufferPointer { a in
+                decoder.forward(latents: l.baseAddress!, frames: 1, into: a.baseAddress!, state: &states[s])
+            }
+        }
+    }
+    let grown = residentBytes() - before
+    withExtendedLifetime(states) {}
+    return (decoder.transformer.ringBytes(capacity: decoder.transformer.context), grown / streams)
+}
+
+/// Resident set size from /proc/self/statm (0 where there is none).
+func residentBytes() -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+    let fields = text.split(separator: " ")
+    return fields.count > 1 ? (Int(fields[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE))) : 0
 }

@@ -6,8 +6,11 @@
 /// with the same arithmetic, correct but slower than `exact` (`isAccelerated`).
 /// For the Mimi decoder (`TTSModel.load(…, precision:)`), `bf16` and `int8` both select its fast
 /// path (`PackedWeights`: bfloat16 products for the layers that see 16 steps per frame, f32
-/// FMAs for the wider SEANet layers; ~83 dB audio SNR against exact); `int8` on AVX512-VNNI
-/// runs SEANet's convolutions but the last with int8 products instead (~51 dB); `exact` keeps OpenBLAS.
+/// FMAs for the wider SEANet layers; ~83 dB audio SNR against exact), except that under `int8`
+/// on AVX512-VNNI its transformer's projections take the int8 kernel (`Int8Weights`) and SEANet's
+/// convolutions but the last run int8 products (~51 dB audio SNR, decoder alone); under both its
+/// transformer attends with CKernels' ring attention over a bfloat16 KV ring
+/// (`Attention.forwardRing`) and its GELU uses a vectorized erf; `exact` keeps OpenBLAS and libm.
 /// For FlowLM's KV cache, `bf16` and `int8` both store keys and values as bfloat16 (rounded to
 /// nearest even as written, widened exactly as the one-query attention reads them: half the
 /// cache bytes); `exact` keeps them in f32.

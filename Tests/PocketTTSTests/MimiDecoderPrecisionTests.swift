@@ -21,25 +21,29 @@ import Testing
     @Test(.enabled(if: SkinnyLinear.hasAVX512BF16, "the packing follows the CPU"))
     func fastPrecisionsPackTheDecoderOnly() throws {
         let exact = try Self.mimi(.exact)
-        #expect(exact.decoder.transformer.layers.allSatisfy { $0.panels == nil })
+        #expect(exact.decoder.transformer.layers.allSatisfy { $0.reduced == nil && $0.arithmetic == .exact })
+        #expect(exact.decoder.transformer.isExact)
         #expect(exact.decoder.seanet.inputConv.panels == nil)
         for precision in [Precision.bf16, .int8] {
             let m = try Self.mimi(precision)
-            #expect(m.decoder.transformer.layers.allSatisfy { $0.panels != nil })
+            #expect(m.decoder.transformer.layers.allSatisfy { $0.reduced != nil } && !m.decoder.transformer.isExact)
             #expect(m.decoder.seanet.inputConv.panels != nil && m.decoder.seanet.outputConv.panels != nil)
             #expect(m.decoder.seanet.stages.allSatisfy { stage in
                 stage.upsample.panels != nil && stage.residuals.allSatisfy { $0.conv1.panels != nil && $0.conv2.panels != nil }
             })
             #expect(m.decoder.upsample.panels == nil)  // depthwise: exact loop
-            #expect(m.decoder.transformer.layers[0].panels?.linear1.products == .bfloat16)
-            // int8 on VNNI: SEANet's convs in int8 but the output conv (its noise is the audio's).
+            // int8 on VNNI: the transformer's projections through the VNNI kernel (Int8Weights), and
+            // SEANet's convs in int8 but the output conv (its noise is the audio's).
+            let arithmetic: MimiTransformerLayer.Arithmetic = precision == .int8 && SkinnyLinear.hasAVX512VNNI
+                ? .int8 : .packed(.bfloat16)
+            #expect(m.decoder.transformer.layers.allSatisfy { $0.arithmetic == arithmetic })
             let int8 = precision == .int8 && PackedWeights.hasAcceleratedInt8
             #expect(m.decoder.seanet.inputConv.panels?.products == (int8 ? .int8 : .bfloat16))
             #expect(m.decoder.seanet.stages[0].upsample.panels?.products == (int8 ? .int8 : .bfloat16))
             #expect(m.decoder.seanet.stages[0].residuals[0].conv1.panels?.products == (int8 ? .int8 : .float32))
             #expect(m.decoder.seanet.stages.last?.residuals.last?.conv2.panels?.products == (int8 ? .int8 : .float32))
             #expect(m.decoder.seanet.outputConv.panels?.products == .float32)
-            #expect(m.encoder.seanet.inputConv.panels == nil && m.encoder.transformer.layers.allSatisfy { $0.panels == nil })
+            #expect(m.encoder.seanet.inputConv.panels == nil && m.encoder.transformer.isExact)
         }
     }
 
@@ -55,10 +59,11 @@ import Testing
         #expect(try S.randomMimi().decoder.decode(frames: latents).data.map(\.bitPattern) == want.data.map(\.bitPattern))
     }
 
-    /// int8 (SEANet's convs on int8 products where VNNI runs them): within int8 rounding of the
-    /// exact decoder's audio, and streaming in calls of 1 or 2 frames close to one pass (each
-    /// column is quantized on its own, so only the transposed convs' overlap order differs, and
-    /// the rounding of values that land near a quantization step).
+    /// int8 (the transformer's projections on int8 weights and per-row int8 activations, SEANet's
+    /// convs on int8 products where VNNI runs them): within int8 rounding of the exact decoder's
+    /// audio, and streaming in calls of 1 or 2 frames close to one pass (each column is quantized
+    /// on its own, so only the transposed convs' overlap order differs, and the rounding of values
+    /// that land near a quantization step).
     @Test func int8AudioIsCloseToExactAndStreams() throws {
         let (exact, fast) = (try Self.mimi(.exact), try Self.mimi(.int8))
         let latents = Tensor.random([5, exact.decoder.latentDimension], seed: 3)
@@ -92,9 +97,12 @@ import Testing
     /// Decoded one frame per call, a stream's audio is the same bits alone as batched
     /// (`forwardBatch`) with 0, 1, 2 or 3 other streams at other positions (the ring of the
     /// last has wrapped): each transformer row is computed as alone.
-    @Test(.enabled(if: SkinnyLinear.hasAVX512, "without AVX-512 the decoder stays exact"), arguments: [1, 2, 3, 4])
-    func batchedFramesAreBitForBitTheStreamAlone(streams: Int) throws {
-        let decoder = try Self.mimi(.int8).decoder
+    /// Under `int8` the transformer's projections run the VNNI kernel (per-row quantization, exact
+    /// integer sums); under `bf16` bfloat16 panels.
+    @Test(.enabled(if: SkinnyLinear.hasAVX512, "without AVX-512 the decoder stays exact"),
+          arguments: [Precision.int8, .bf16], [1, 2, 3, 4])
+    func batchedFramesAreBitForBitTheStreamAlone(precision: Precision, streams: Int) throws {
+        let decoder = try Self.mimi(precision).decoder
         let (n, latentDim) = (decoder.frameLength, decoder.latentDimension)
         func frameByFrame(_ latents: Tensor, _ state: inout MimiDecoder.State) -> [Float] {
             (0..<latents.shape[0]).flatMap { decoder.step(S.rows(latents, $0, 1), state: &state).data }

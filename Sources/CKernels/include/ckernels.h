@@ -110,6 +110,50 @@ ck_path ck_attend_one_bf16(const float *q, size_t first, size_t heads, size_t he
                            const uint16_t *values, size_t key_count, size_t key_stride, float scale, float *scores,
                            float *out, ck_path path);
 
+// MARK: Attention of a chunk of queries over a ring-buffer cache (mimi_attention.c): the Mimi
+// decoder's transformer under Precision.bf16 / .int8.
+
+/// Floats of scratch ck_attend_ring needs.
+size_t ck_attend_ring_scratch_floats(size_t queries, size_t key_count, size_t head_dim);
+
+/// out[t, h] = Σ_j p_j · v[j, h] with p = softmax_j(scale · q[t, h]·k[j, h]) over the visible
+/// slots j < key_count: positions[j] >= 0 and 0 <= query_start + t − positions[j] < window (no
+/// upper bound for window 0); a query with none gets zeros. q: rows q_stride floats apart, heads
+/// of head_dim side by side; keys transposed, channel-major: element (slot j, channel c = h ·
+/// head_dim + i) at keys[c · key_stride + j]; values slot-major at values[j · value_stride + c];
+/// out: [queries, heads · head_dim] contiguous. AVX-512 (a vectorized e^x: vector_math.h) when
+/// head_dim is a multiple of 16 and key_stride >= key_count rounded up to 16 (the slots past
+/// key_count are read and ignored); else portable C with libm's expf.
+ck_path ck_attend_ring(const float *q, size_t queries, size_t q_stride, ptrdiff_t query_start, const float *keys,
+                       const float *values, const ptrdiff_t *positions, size_t key_count, size_t key_stride,
+                       size_t value_stride, size_t heads, size_t head_dim, size_t window, float scale, float *scratch,
+                       float *out, ck_path path);
+
+/// ck_attend_ring over a bfloat16 cache (bits; key_stride, value_stride in elements), each
+/// element widened exactly to f32 as it is loaded.
+ck_path ck_attend_ring_bf16(const float *q, size_t queries, size_t q_stride, ptrdiff_t query_start,
+                            const uint16_t *keys, const uint16_t *values, const ptrdiff_t *positions, size_t key_count,
+                            size_t key_stride, size_t value_stride, size_t heads, size_t head_dim, size_t window,
+                            float scale, float *scratch, float *out, ck_path path);
+
+/// Writes one slot of a ring laid out as ck_attend_ring reads it: k[c] to keys[c · key_stride +
+/// slot], v[c] to values[slot · value_stride + c], c < width (the _bf16 form rounds both to
+/// bfloat16 to nearest even, as ck_f32_to_bf16).
+void ck_ring_store(const float *k, const float *v, size_t width, size_t slot, float *keys, size_t key_stride,
+                   float *values, size_t value_stride);
+void ck_ring_store_bf16(const float *k, const float *v, size_t width, size_t slot, uint16_t *keys, size_t key_stride,
+                        uint16_t *values, size_t value_stride);
+
+// MARK: Element-wise functions with a vectorized e^x / erf (activations.c, vector_math.h)
+
+/// x[i] = 0.5 · x[i] · (1 + erf(x[i] / √2)) in place (GELU, exact form) with erf within 1.5e-7
+/// absolute (AVX-512); portable C: libm's erff.
+ck_path ck_gelu_erf(float *x, size_t count, ck_path path);
+
+/// dst[i] = e^src[i] within 2 ulp (AVX-512; 0 from −104 down, −∞ included);
+/// portable C: expf.
+ck_path ck_exp(const float *src, float *dst, size_t count, ck_path path);
+
 // MARK: GEMM with bfloat16 products over many columns (gemm_bf16.c): Mimi's convolutions and
 // transformer linears under Precision.bf16 / .int8.
 //

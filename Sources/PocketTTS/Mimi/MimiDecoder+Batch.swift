@@ -14,8 +14,8 @@ extension MimiDecoder {
     }
 
     /// Whether `forwardBatch` gives every stream the bits of `forward(latents:frames: 1, …)` alone
-    /// (its transformer has packed weights: the decoder under `Precision.bf16` / `.int8`).
-    public var isBatchInvariant: Bool { transformer.layers.allSatisfy { $0.panels != nil } }
+    /// (its transformer has reduced-precision weights: the decoder under `Precision.bf16` / `.int8`).
+    public var isBatchInvariant: Bool { !transformer.isExact }
 
     /// audio[B, frameLength] (mono) from latents[B, latentDim] (de-normalised): one frame of each
     /// of B = `states.count` streams, each at its own position. The transformer runs the 16 rows

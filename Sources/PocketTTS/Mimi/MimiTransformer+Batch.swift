@@ -10,15 +10,15 @@ extension MimiTransformer {
         var qkv: [Float] = []  // [B·T, 3d]
         var attended: [Float] = []  // [B·T, d]
         var hidden: [Float] = []  // [B·T, ffn]
-        var packed: [UInt32] = []  // [max(d, ffn), B·T]: packed xᵀ (packed weights)
+        var packed: [UInt32] = []  // packed xᵀ (`MimiTransformerLayer.ReducedWeights.packed`)
         public init() {}
     }
 
     /// y[B·T, out] from x[B·T, in]: the T rows of stream s at rows s·T..<(s+1)·T, one ring
     /// update per stream (chunk length T, at most each ring's capacity), B = `states.count`.
     /// The rows of all streams share one pass over each weight matrix; norms, RoPE and attention
-    /// run per stream on its own cache. With packed weights (`MimiTransformerLayer.panels`: the
-    /// decoder under `Precision.bf16` / `.int8`) every row is computed exactly as by
+    /// run per stream on its own cache. With reduced-precision weights (`MimiTransformerLayer.reduced`:
+    /// the decoder under `Precision.bf16` / `.int8`) every row is computed exactly as by
     /// `forward(_:rows: T, …)` on its stream alone, bit for bit; on the exact path equal up to the
     /// summation order of the matrix products (`SkinnyLinear`, the CKernels kernel, on the
     /// calling thread only).
@@ -37,21 +37,17 @@ extension MimiTransformer {
         scratch.qkv.reserveScratch(R * 3 * d)
         scratch.attended.reserveScratch(R * d)
         scratch.hidden.reserveScratch(R * ffn)
-        let packedWeights = layers[0].panels != nil
-        scratch.packed.reserveScratch(packedWeights ? max(d, ffn) * PackedWeights.stride(columns: R) : 1)
-        for s in 0..<B { states[s].scores.reserveScratch(T * states[s].capacity) }
+        scratch.packed.reserveScratch(packedScratchWords(rows: R))
+        for s in 0..<B { states[s].scores.reserveScratch(ringScratchCount(rows: T, capacity: states[s].capacity)) }
         withPointers(&scratch.stream, &scratch.normed, &scratch.qkv) { stream, normed, qkv in
             withPointers(&scratch.attended, &scratch.hidden) { attended, hidden in
                 scratch.packed.withUnsafeMutableBufferPointer { packedBuffer in
                     let packed = packedBuffer.baseAddress!
-                    /// y = x·Wᵀ: packed weights when the layer has them, else `project`.
-                    func linear(_ linear: Linear, _ panels: PackedWeights?, _ x: UnsafePointer<Float>,
+                    /// y = x·Wᵀ: the reduced precisions' weights when the layer has them, else `project`.
+                    func linear(_ linear: Linear, _ reduced: MimiTransformerLayer.ReducedWeights?, _ x: UnsafePointer<Float>,
                                 into y: UnsafeMutablePointer<Float>) {
-                        guard let panels else { return Self.project(linear, x, rows: R, into: y) }
-                        let ldp = PackedWeights.stride(columns: R)
-                        panels.pack(x, columns: R, channelStride: 1, columnStride: linear.inFeatures, into: packed, stride: ldp)
-                        panels.multiply(packed, columns: R, stride: ldp, bias: nil, into: y, ldc: 1,
-                                        columnStride: linear.outFeatures)
+                        guard let reduced else { return Self.project(linear, x, rows: R, into: y) }
+                        reduced.multiply(x, rows: R, into: y, packed: packed)
                     }
                     if let inputProjection {
                         Self.project(inputProjection, x, rows: R, into: stream)
@@ -61,16 +57,16 @@ extension MimiTransformer {
                     for l in layers.indices {
                         let layer = layers[l]
                         layer.norm1.forward(stream, rows: R, into: normed)
-                        linear(layer.inProjection, layer.panels?.inProjection, normed, into: qkv)
+                        linear(layer.inProjection, layer.reduced?.inProjection, normed, into: qkv)
                         for s in 0..<B {
                             attend(layer: l, qkv: qkv + s * T * 3 * d, rows: T, into: attended + s * T * d, state: &states[s])
                         }
-                        linear(layer.outProjection, layer.panels?.outProjection, attended, into: normed)
+                        linear(layer.outProjection, layer.reduced?.outProjection, attended, into: normed)
                         addScaled(layer.layerScale1, normed, into: stream, rows: R)
                         layer.norm2.forward(stream, rows: R, into: normed)
-                        linear(layer.linear1, layer.panels?.linear1, normed, into: hidden)
-                        Activation.gelu(hidden, count: R * layer.feedForwardDimension)
-                        linear(layer.linear2, layer.panels?.linear2, hidden, into: normed)
+                        linear(layer.linear1, layer.reduced?.linear1, normed, into: hidden)
+                        gelu(hidden, count: R * layer.feedForwardDimension)
+                        linear(layer.linear2, layer.reduced?.linear2, hidden, into: normed)
                         addScaled(layer.layerScale2, normed, into: stream, rows: R)
                     }
                     if let outputProjection {
@@ -87,13 +83,13 @@ extension MimiTransformer {
     /// RoPE at the stream's position, then one ring update and attention on its own cache.
     private func attend(layer l: Int, qkv: UnsafeMutablePointer<Float>, rows T: Int, into out: UnsafeMutablePointer<Float>,
                         state: inout State) {
-        let (d, start, capacity) = (dModel, state.position, state.capacity)
+        let (d, start) = (dModel, state.position)
         rope.apply(qkv, count: T, heads: attention.heads, offset: start, rowStride: 3 * d)
         rope.apply(qkv + d, count: T, heads: attention.heads, offset: start, rowStride: 3 * d)
-        withPointers(&state.keys, &state.values, &state.scores) { keys, values, scores in
-            state.slotPositions.withUnsafeMutableBufferPointer { positions in
-                attendRing(layer: l, qkv: qkv, rows: T, start: start, into: out, keys: keys, values: values,
-                           positions: positions.baseAddress!, capacity: capacity, scores: scores)
+        withRing(&state.keys, &state.values, &state.keyBits, &state.valueBits, &state.slotPositions,
+                 capacity: state.capacity) { ring in
+            state.scores.withUnsafeMutableBufferPointer { scores in
+                attendRing(layer: l, qkv: qkv, rows: T, start: start, into: out, ring: ring, scores: scores.baseAddress!)
             }
         }
     }

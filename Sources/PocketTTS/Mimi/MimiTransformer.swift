@@ -3,59 +3,6 @@
 // (layer_scale.py) and RoPE (rope.py). Streaming uses a ring-buffer KV cache (`complete`).
 import Kernels
 
-/// One pre-norm layer: x += s1 ⊙ attn(LN1(x)); x += s2 ⊙ W2·GELU(W1·LN2(x)). No biases
-/// in the projections; LayerNorms (eps 1e-5) have weight and bias.
-public struct MimiTransformerLayer: Sendable {
-    public let norm1: LayerNorm  // norm1.weight [d], norm1.bias [d]
-    public let inProjection: Linear  // self_attn.in_proj.weight [3d, d]: rows [q | k | v], each (head, dim)
-    public let outProjection: Linear  // self_attn.out_proj.weight [d, d]
-    public let layerScale1: [Float]  // layer_scale_1.scale [d]
-    public let norm2: LayerNorm  // norm2.weight [d], norm2.bias [d]
-    public let linear1: Linear  // linear1.weight [ffn, d]
-    public let linear2: Linear  // linear2.weight [d, ffn]
-    public let layerScale2: [Float]  // layer_scale_2.scale [d]
-    /// The four projections packed for `PackedWeights` (the decoder under `Precision.bf16` /
-    /// `.int8`); nil: the exact path.
-    public let panels: Panels?
-
-    /// `PackedWeights` of in_proj, out_proj, linear1, linear2.
-    public struct Panels: Sendable {
-        public let inProjection, outProjection, linear1, linear2: PackedWeights
-    }
-
-    /// `products` non-nil: the projections multiply with `PackedWeights` of that kind (nil: exact).
-    public init(
-        norm1: LayerNorm, inProjection: Linear, outProjection: Linear, layerScale1: [Float],
-        norm2: LayerNorm, linear1: Linear, linear2: Linear, layerScale2: [Float],
-        products: PackedWeights.Products? = nil
-    ) {
-        let d = norm1.dim
-        precondition(inProjection.inFeatures == d && inProjection.outFeatures == 3 * d, "MimiTransformerLayer: in_proj shape")
-        precondition(outProjection.inFeatures == d && outProjection.outFeatures == d, "MimiTransformerLayer: out_proj shape")
-        precondition(linear1.inFeatures == d && linear2.outFeatures == d && linear2.inFeatures == linear1.outFeatures,
-                     "MimiTransformerLayer: feed-forward shapes")
-        precondition([inProjection, outProjection, linear1, linear2].allSatisfy { $0.bias == nil },
-                     "MimiTransformerLayer: projections have no bias")
-        precondition(layerScale1.count == d && layerScale2.count == d && norm2.dim == d, "MimiTransformerLayer: dims")
-        self.norm1 = norm1
-        self.inProjection = inProjection
-        self.outProjection = outProjection
-        self.layerScale1 = layerScale1
-        self.norm2 = norm2
-        self.linear1 = linear1
-        self.linear2 = linear2
-        self.layerScale2 = layerScale2
-        panels = products.map { p in
-            func packed(_ l: Linear) -> PackedWeights { PackedWeights(p, weights: l.weight, rows: l.outFeatures, depth: l.inFeatures) }
-            return Panels(inProjection: packed(inProjection), outProjection: packed(outProjection), linear1: packed(linear1),
-                          linear2: packed(linear2))
-        }
-    }
-
-    public var dModel: Int { norm1.dim }
-    public var feedForwardDimension: Int { linear1.outFeatures }
-}
-
 /// `ProjectedTransformer` (optional input/output projections around the layers).
 /// - `callAsFunction(_:)`: the whole sequence at once, positions from 0, each query seeing
 ///   keys q with 0 <= p − q < context (the reference with `model_state=None`: the encoder).
@@ -79,6 +26,7 @@ public struct MimiTransformer: StreamingModule {
         let d = layers[0].dModel
         precondition(d % heads == 0, "MimiTransformer: d_model \(d) not divisible by \(heads) heads")
         precondition(layers.allSatisfy { $0.dModel == d }, "MimiTransformer: layers of different widths")
+        precondition(layers.allSatisfy { $0.arithmetic == layers[0].arithmetic }, "MimiTransformer: layers of different arithmetic")
         precondition(inputProjection.map { $0.outFeatures == d } ?? true, "MimiTransformer: input_proj shape")
         precondition(outputProjection.map { $0.inFeatures == d } ?? true, "MimiTransformer: output_proj shape")
         self.inputProjection = inputProjection
@@ -90,6 +38,23 @@ public struct MimiTransformer: StreamingModule {
     }
 
     public var dModel: Int { layers[0].dModel }
+    /// The exact path: f32 projections (`MimiTransformerLayer.Arithmetic.exact`), OpenBLAS
+    /// attention over an f32 ring, libm's GELU. Otherwise (the decoder under `Precision.bf16` /
+    /// `.int8`): reduced-precision projections, `Attention.forwardRing` over a bfloat16 ring,
+    /// the vectorized GELU.
+    public var isExact: Bool { layers[0].reduced == nil }
+
+    /// Words of packed-activation scratch the layers' projections need for `rows` rows (at least 1).
+    func packedScratchWords(rows: Int) -> Int {
+        var words = 1
+        for layer in layers {
+            guard let r = layer.reduced else { continue }
+            words = max(words, r.inProjection.packedWords(rows: rows), r.outProjection.packedWords(rows: rows),
+                        r.linear1.packedWords(rows: rows), r.linear2.packedWords(rows: rows))
+        }
+        return words
+    }
+
     public var inputDimension: Int { inputProjection?.inFeatures ?? dModel }
     public var outputDimension: Int { outputProjection?.outFeatures ?? dModel }
 
@@ -97,27 +62,20 @@ public struct MimiTransformer: StreamingModule {
         /// Steps consumed so far: RoPE offset of the next row and end of the ring.
         public internal(set) var position = 0
         public let capacity: Int
-        var keys: [Float]  // [layers, capacity, d] ring (RoPE applied)
-        var values: [Float]  // [layers, capacity, d] ring
+        var keys: [Float]  // exact: per layer [capacity, d], RoPE applied (else empty)
+        var values: [Float]  // exact: per layer [capacity, d]
+        var keyBits: [UInt16]  // reduced precisions: per layer `ringLayout`'s keys, bfloat16 (else empty)
+        var valueBits: [UInt16]  // reduced precisions: per layer [capacity, d], bfloat16
         var slotPositions: [Int]  // [layers, capacity]: absolute position per slot, −1 = empty
         var stream: [Float] = []  // scratch [T, d]: the residual stream
         var normed: [Float] = []  // scratch [T, d]
         var qkv: [Float] = []  // scratch [T, 3d]
         var attended: [Float] = []  // scratch [T, d]
         var hidden: [Float] = []  // scratch [T, ffn]
-        var scores: [Float] = []  // scratch [chunk, keys]
+        var scores: [Float] = []  // scratch of `ringScratchCount` (exact: [chunk, keys])
         var product: [Float] = []  // scratch [max(3d, ffn), T]: W·xᵀ before transposing
         var inputT: [Float] = []  // scratch [max(d, ffn), T]: xᵀ
-        var packed: [UInt32] = []  // scratch [max(d, ffn) (/ 2), T]: packed xᵀ (`MimiTransformerLayer.panels`)
-    }
-
-    /// A fresh stream with a ring of `capacity` slots per layer (the reference: context).
-    public func makeState(capacity: Int) -> State {
-        precondition(capacity >= 0, "MimiTransformer: negative capacity")
-        let n = layers.count * capacity
-        return State(capacity: capacity, keys: [Float](repeating: 0, count: max(1, n * dModel)),
-                     values: [Float](repeating: 0, count: max(1, n * dModel)),
-                     slotPositions: [Int](repeating: -1, count: max(1, n)))
+        var packed: [UInt32] = []  // scratch: packed xᵀ (`MimiTransformerLayer.ReducedWeights.packed`)
     }
 
     private enum Mode { case whole, ring(chunkLength: Int) }
@@ -186,24 +144,20 @@ public struct MimiTransformer: StreamingModule {
     private struct Buffers {
         let stream, normed, qkv, attended, hidden, scores, product, inputT: UnsafeMutablePointer<Float>
         let packed: UnsafeMutablePointer<UInt32>
-        let keys, values: UnsafeMutablePointer<Float>  // [layers, capacity, d]
-        let positions: UnsafeMutablePointer<Int>  // [layers, capacity]
-        let capacity: Int
+        let ring: RingPointers
     }
 
     private func withBuffers(_ state: inout State, _ body: (Buffers) -> Void) {
         withPointers(&state.stream, &state.normed, &state.qkv) { stream, normed, qkv in
             withPointers(&state.attended, &state.hidden, &state.scores) { attended, hidden, scores in
-                withPointers(&state.keys, &state.values) { keys, values in
+                withRing(&state.keys, &state.values, &state.keyBits, &state.valueBits, &state.slotPositions,
+                         capacity: state.capacity) { ring in
                     withPointers(&state.product, &state.inputT) { product, inputT in
-                        state.slotPositions.withUnsafeMutableBufferPointer { positions in
-                            state.packed.reserveScratch(1)
-                            state.packed.withUnsafeMutableBufferPointer { packed in
-                                body(Buffers(stream: stream, normed: normed, qkv: qkv, attended: attended, hidden: hidden,
-                                             scores: scores, product: product, inputT: inputT, packed: packed.baseAddress!,
-                                             keys: keys, values: values, positions: positions.baseAddress!,
-                                             capacity: state.capacity))
-                            }
+                        state.packed.reserveScratch(1)
+                        state.packed.withUnsafeMutableBufferPointer { packed in
+                            body(Buffers(stream: stream, normed: normed, qkv: qkv, attended: attended, hidden: hidden,
+                                         scores: scores, product: product, inputT: inputT, packed: packed.baseAddress!,
+                                         ring: ring))
                         }
                     }
                 }
@@ -223,14 +177,13 @@ public struct MimiTransformer: StreamingModule {
         state.qkv.reserveScratch(T * 3 * d)
         state.attended.reserveScratch(T * d)
         state.hidden.reserveScratch(T * ffn)
-        let few = T <= SkinnyGEMM.maxColumns
-        let packed = layers[0].panels != nil
+        let few = T <= SkinnyGEMM.maxColumns && isExact
         state.product.reserveScratch(few ? T * max(3 * d, ffn) : 1)
-        if packed { state.packed.reserveScratch(max(d, ffn) * PackedWeights.stride(columns: T)) }
+        state.packed.reserveScratch(packedScratchWords(rows: T))
         state.inputT.reserveScratch(few ? T * max(d, ffn) : 1)
         switch mode {
         case .whole: state.scores.reserveScratch(Self.queryBlock * (Self.queryBlock + context))
-        case .ring(let chunk): state.scores.reserveScratch(max(1, min(chunk, T) * state.capacity))
+        case .ring(let chunk): state.scores.reserveScratch(ringScratchCount(rows: min(chunk, T), capacity: state.capacity))
         }
         let start = state.position
         withBuffers(&state) { b in
@@ -257,7 +210,7 @@ public struct MimiTransformer: StreamingModule {
         let x = b.stream
         // _sa_block
         layer.norm1.forward(x, rows: T, into: b.normed)
-        project(layer.inProjection, layer.panels?.inProjection, b.normed, rows: T, into: b.qkv, buffers: b)
+        project(layer.inProjection, layer.reduced?.inProjection, b.normed, rows: T, into: b.qkv, buffers: b)
         rope.apply(b.qkv, count: T, heads: attention.heads, offset: start, rowStride: 3 * d)
         rope.apply(b.qkv + d, count: T, heads: attention.heads, offset: start, rowStride: 3 * d)
         switch mode {
@@ -283,28 +236,25 @@ public struct MimiTransformer: StreamingModule {
                 c0 += n
             }
         }
-        project(layer.outProjection, layer.panels?.outProjection, b.attended, rows: T, into: b.normed, buffers: b)
+        project(layer.outProjection, layer.reduced?.outProjection, b.attended, rows: T, into: b.normed, buffers: b)
         addScaled(layer.layerScale1, b.normed, into: x, rows: T)
         // _ff_block
         layer.norm2.forward(x, rows: T, into: b.normed)
-        project(layer.linear1, layer.panels?.linear1, b.normed, rows: T, into: b.hidden, buffers: b)
-        Activation.gelu(b.hidden, count: T * layer.feedForwardDimension)
-        project(layer.linear2, layer.panels?.linear2, b.hidden, rows: T, into: b.normed, buffers: b)
+        project(layer.linear1, layer.reduced?.linear1, b.normed, rows: T, into: b.hidden, buffers: b)
+        gelu(b.hidden, count: T * layer.feedForwardDimension)
+        project(layer.linear2, layer.reduced?.linear2, b.hidden, rows: T, into: b.normed, buffers: b)
         addScaled(layer.layerScale2, b.normed, into: x, rows: T)
     }
 
-    /// y[T, out] = x[T, in]·Wᵀ. For a few rows (a frame is 16) it computes (W·xᵀ)ᵀ with
-    /// `SkinnyGEMM` (2.3 → 1.4 ms per layer at 16 rows, weights from DRAM).
+    /// y[T, out] = x[T, in]·Wᵀ: the reduced precisions' weights when the layer has them; else,
+    /// for a few rows (a frame is 16), (W·xᵀ)ᵀ with `SkinnyGEMM` (2.3 → 1.4 ms per layer at 16
+    /// rows, weights from DRAM).
     private func project(
-        _ linear: Linear, _ panels: PackedWeights?, _ x: UnsafePointer<Float>, rows T: Int,
+        _ linear: Linear, _ reduced: MimiTransformerLayer.ReducedWeights?, _ x: UnsafePointer<Float>, rows T: Int,
         into y: UnsafeMutablePointer<Float>, buffers b: Buffers
     ) {
-        if let panels {
-            // (W·xᵀ)ᵀ: xᵀ packed straight from the rows, the product stored transposed.
-            let (n, k) = (linear.outFeatures, linear.inFeatures)
-            let ldp = PackedWeights.stride(columns: T)
-            panels.pack(x, columns: T, channelStride: 1, columnStride: k, into: b.packed, stride: ldp)
-            panels.multiply(b.packed, columns: T, stride: ldp, bias: nil, into: y, ldc: 1, columnStride: n)
+        if let reduced {
+            reduced.multiply(x, rows: T, into: y, packed: b.packed)
             return
         }
         if T == 1 || T > SkinnyGEMM.maxColumns {
@@ -326,43 +276,6 @@ public struct MimiTransformer: StreamingModule {
         layer l: Int, qkv: UnsafeMutablePointer<Float>, rows n: Int, start: Int,
         into out: UnsafeMutablePointer<Float>, buffers b: Buffers
     ) {
-        attendRing(layer: l, qkv: qkv, rows: n, start: start, into: out, keys: b.keys, values: b.values,
-                   positions: b.positions, capacity: b.capacity, scores: b.scores)
-    }
-
-    /// `attendRing` on a state's ring buffers given as pointers ([layers, capacity, d] keys and
-    /// values, [layers, capacity] positions) and a scores scratch of rows · capacity.
-    func attendRing(
-        layer l: Int, qkv: UnsafeMutablePointer<Float>, rows n: Int, start: Int, into out: UnsafeMutablePointer<Float>,
-        keys allKeys: UnsafeMutablePointer<Float>, values allValues: UnsafeMutablePointer<Float>,
-        positions allPositions: UnsafeMutablePointer<Int>, capacity cap: Int, scores: UnsafeMutablePointer<Float>
-    ) {
-        let d = dModel
-        let keys = allKeys + l * cap * d
-        let values = allValues + l * cap * d
-        let positions = allPositions + l * cap
-        for t in 0..<n {
-            let slot = (start + t) % cap
-            (keys + slot * d).update(from: qkv + t * 3 * d + d, count: d)
-            (values + slot * d).update(from: qkv + t * 3 * d + 2 * d, count: d)
-            positions[slot] = start + t
-        }
-        attention.forward(
-            queries: qkv, queryCount: n, queryStart: start, keys: keys, values: values,
-            keyPositions: positions, keyCount: cap, into: out, scratch: scores,
-            queryRowStride: 3 * d)
-    }
-
-    /// x[T, d] += scale ⊙ update[T, d] (LayerScale then residual add); update is overwritten.
-    func addScaled(
-        _ scale: [Float], _ update: UnsafeMutablePointer<Float>, into x: UnsafeMutablePointer<Float>, rows T: Int
-    ) {
-        let d = dModel
-        scale.withUnsafeBufferPointer { s in
-            for t in 0..<T {
-                VectorMath.multiply(s.baseAddress!, into: update + t * d, count: d)
-                VectorMath.add(update + t * d, into: x + t * d, count: d)
-            }
-        }
+        attendRing(layer: l, qkv: qkv, rows: n, start: start, into: out, ring: b.ring, scores: b.scores)
     }
 }
