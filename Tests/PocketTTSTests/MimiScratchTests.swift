@@ -8,10 +8,7 @@ import Testing
     typealias S = MimiTestSupport
 
     static func decoder(_ precision: Precision) throws -> MimiDecoder {
-        let reader = WeightReader(tensors: S.randomWeights(S.tinyConfig, seed: 7))
-        let mimi = try Mimi(config: S.tinyConfig, weights: reader.scoped("mimi."), precision: precision)
-        try reader.finish()
-        return mimi.decoder
+        try MimiDecoderPrecisionTests.mimi(precision).decoder
     }
 
     static func forward(_ decoder: MimiDecoder, _ latents: Tensor, _ state: inout MimiDecoder.State,
