@@ -118,4 +118,7 @@ def table(swift: dict, reference: dict, exact: dict | None, server_dir: Path | N
              f"| default precision's latent SNR against `exact` ≥ {QUALITY_DB:g} dB (`kernel-bench quality`) "
              f"| {fmt(snr.get('latent'), ' dB')} (audio {fmt(snr.get('audio'), ' dB')}, Mimi decoder alone "
              f"{fmt(snr.get('mimi_alone'), ' dB')}) | — | {verdict(snr.get('latent'), lambda v: v >= QUALITY_DB)} |"]
+    if any(line.endswith("| **not met** |") for line in lines):
+        lines += ["", "Why a target is not met, with its profile: Benchmarks/README.md, \"Where the performance "
+                      "targets stand\"."]
     return lines
