@@ -27,14 +27,7 @@ import Testing
         var scratch = MimiDecoder.BatchScratch()
         for round in 0..<rounds {
             let latents = Tensor.random([streams, latentDim], seed: UInt64(40 + round))
-            var audio = [Float](repeating: .nan, count: streams * n)
-            latents.data.withUnsafeBufferPointer { x in
-                audio.withUnsafeMutableBufferPointer { y in
-                    batched.withUnsafeMutableBufferPointer { states in
-                        decoder.forwardBatch(latents: x.baseAddress!, into: y.baseAddress!, states: states, scratch: &scratch)
-                    }
-                }
-            }
+            let audio = S.forwardBatch(decoder, latents, &batched, &scratch)
             for s in 0..<streams {
                 let want = decoder.step(S.rows(latents, s, 1), state: &alone[s])
                 let got = Tensor(shape: [1, n], data: Array(audio[s * n..<(s + 1) * n]))

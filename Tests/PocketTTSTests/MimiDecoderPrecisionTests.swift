@@ -117,14 +117,7 @@ import Testing
         var scratch = MimiDecoder.BatchScratch()
         for round in 0..<3 {
             let latents = Tensor.random([streams, latentDim], seed: UInt64(40 + round))
-            var audio = [Float](repeating: .nan, count: streams * n)
-            latents.data.withUnsafeBufferPointer { x in
-                audio.withUnsafeMutableBufferPointer { y in
-                    batched.withUnsafeMutableBufferPointer { states in
-                        decoder.forwardBatch(latents: x.baseAddress!, into: y.baseAddress!, states: states, scratch: &scratch)
-                    }
-                }
-            }
+            let audio = S.forwardBatch(decoder, latents, &batched, &scratch)
             for s in 0..<streams {
                 let want = frameByFrame(S.rows(latents, s, 1), &alone[s])
                 #expect(audio[s * n..<(s + 1) * n].map(\.bitPattern) == want.map(\.bitPattern), "round \(round), stream \(s)")

@@ -57,14 +57,7 @@ import Testing
         var states = [decoder.makeState(), decoder.makeState(), decoder.makeState()]
         var scratch = MimiDecoder.BatchScratch()
         let latents = Tensor.random([states.count, decoder.latentDimension], seed: 3)
-        var audio = [Float](repeating: .nan, count: states.count * decoder.frameLength)
-        latents.data.withUnsafeBufferPointer { x in
-            audio.withUnsafeMutableBufferPointer { y in
-                states.withUnsafeMutableBufferPointer { states in
-                    decoder.forwardBatch(latents: x.baseAddress!, into: y.baseAddress!, states: states, scratch: &scratch)
-                }
-            }
-        }
+        let audio = S.forwardBatch(decoder, latents, &states, &scratch)
         #expect(audio.allSatisfy { $0.isFinite })
         #expect(states.allSatisfy { $0.seanetScratchCount == 0 && $0.frameCount == 1 })
         #expect((scratch.lent.seanet.buffers?.scratchCount ?? 0) > 0)

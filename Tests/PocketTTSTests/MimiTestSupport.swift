@@ -113,6 +113,21 @@ enum MimiTestSupport {
         return Tensor(shape: [R, count], data: out)
     }
 
+    /// `decoder.forwardBatch` on one latent row per state: the B frames of audio, stream after stream.
+    static func forwardBatch(
+        _ decoder: MimiDecoder, _ latents: Tensor, _ states: inout [MimiDecoder.State], _ scratch: inout MimiDecoder.BatchScratch
+    ) -> [Float] {
+        var audio = [Float](repeating: .nan, count: states.count * decoder.frameLength)
+        latents.data.withUnsafeBufferPointer { x in
+            audio.withUnsafeMutableBufferPointer { y in
+                states.withUnsafeMutableBufferPointer { states in
+                    decoder.forwardBatch(latents: x.baseAddress!, into: y.baseAddress!, states: states, scratch: &scratch)
+                }
+            }
+        }
+        return audio
+    }
+
     /// Rows start..<start+count of a [R, C] tensor.
     static func rows(_ x: Tensor, _ start: Int, _ count: Int) -> Tensor {
         let C = x.shape[1]

@@ -179,13 +179,7 @@ import TTSEngine
         #expect(created.status == 201)
         let id = try #require(jsonObject(created.body)?["voice_id"] as? String)
         #expect(id == UploadedVoices.id(of: wav))
-        let voices = jsonObject(try httpRequest(port: port, path: "/voices").body)?["voices"] as? [[String: Any]]
-        #expect(voices?.contains { $0["id"] as? String == id && $0["source"] as? String == "upload" } == true)
-
-        let client = try HTTPTestClient(port: port)
-        let speech = "{\"input\":\"Hello big world.\",\"voice\":\(jsonQuoted(id)),\"response_format\":\"pcm\"}"
-        #expect(try client.send(path: "/v1/audio/speech", body: Array(speech.utf8)).status == 200)
-        #expect(try client.restOfBody().count >= 4 * 3840)
+        try expectUploadedVoiceServes(id, port: port)
 
         let tooLong = multipartBody(fields: [:], files: ["audio": ("long.wav", try wavBytes(seconds: 6))])
         let refused = try HTTPTestClient(port: port).send(path: "/v1/voices", headers: ["Content-Type": tooLong.contentType],
@@ -204,4 +198,15 @@ import TTSEngine
         try AudioFile.writeWAV(Audio(samples: samples, sampleRate: 24000), to: path)
         return Array(try Data(contentsOf: URL(fileURLWithPath: path)))
     }
+}
+
+/// An uploaded voice is listed by `GET /voices` as an upload and speaks through the OpenAI
+/// endpoint (at least 4 frames of PCM).
+func expectUploadedVoiceServes(_ id: String, port: Int) throws {
+    let voices = jsonObject(try httpRequest(port: port, path: "/voices").body)?["voices"] as? [[String: Any]]
+    #expect(voices?.contains { $0["id"] as? String == id && $0["source"] as? String == "upload" } == true)
+    let client = try HTTPTestClient(port: port)
+    let speech = "{\"input\":\"Hello big world.\",\"voice\":\(jsonQuoted(id)),\"response_format\":\"pcm\"}"
+    #expect(try client.send(path: "/v1/audio/speech", body: Array(speech.utf8)).status == 200)
+    #expect(try client.restOfBody().count >= 4 * 3840)
 }

@@ -45,12 +45,7 @@ import TTSEngine
         }
         let port = service2.port ?? 0
         #expect(adapter2.voices.contains(id))
-        let voices = jsonObject(try httpRequest(port: port, path: "/voices").body)?["voices"] as? [[String: Any]]
-        #expect(voices?.contains { $0["id"] as? String == id && $0["source"] as? String == "upload" } == true)
-        let client = try HTTPTestClient(port: port)
-        let speech = "{\"input\":\"Hello big world.\",\"voice\":\(jsonQuoted(id)),\"response_format\":\"pcm\"}"
-        #expect(try client.send(path: "/v1/audio/speech", body: Array(speech.utf8)).status == 200)
-        #expect(try client.restOfBody().count >= 4 * 3840)
+        try expectUploadedVoiceServes(id, port: port)
 
         #expect(try HTTPTestClient(port: port).send(method: "DELETE", path: "/v1/voices/\(id)").status == 200)
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
