@@ -9,6 +9,15 @@ public struct MimiConfig: Codable, Sendable, Equatable {
     public var transformer: MimiTransformerConfig
     public var quantizer: QuantizerConfig
     public var weightsPath: String?
+    /// Channels of the encoder's downsampled latent (the voice prompt's width before
+    /// `speaker_proj_weight`); `seanet.dimension` when nil.
+    public var innerDimension: Int?
+    /// Channels into the decoder's upsampling conv (`quantizer.output_dimension`'s side);
+    /// the decoder SEANet's dimension when nil.
+    public var outerDimension: Int?
+    /// The decoder's SEANet and transformer when they differ from the encoder's.
+    public var decoderSEANet: SEANetConfig?
+    public var decoderTransformer: MimiTransformerConfig?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case dtype
@@ -17,11 +26,17 @@ public struct MimiConfig: Codable, Sendable, Equatable {
         case frameRate = "frame_rate"
         case seanet, transformer, quantizer
         case weightsPath = "weights_path"
+        case innerDimension = "inner_dim"
+        case outerDimension = "outer_dim"
+        case decoderSEANet = "decoder_seanet"
+        case decoderTransformer = "decoder_transformer"
     }
 
     public init(
         dtype: String, sampleRate: Int, channels: Int, frameRate: Double, seanet: SEANetConfig,
-        transformer: MimiTransformerConfig, quantizer: QuantizerConfig, weightsPath: String? = nil
+        transformer: MimiTransformerConfig, quantizer: QuantizerConfig, weightsPath: String? = nil,
+        innerDimension: Int? = nil, outerDimension: Int? = nil, decoderSEANet: SEANetConfig? = nil,
+        decoderTransformer: MimiTransformerConfig? = nil
     ) {
         self.dtype = dtype
         self.sampleRate = sampleRate
@@ -31,7 +46,21 @@ public struct MimiConfig: Codable, Sendable, Equatable {
         self.transformer = transformer
         self.quantizer = quantizer
         self.weightsPath = weightsPath
+        self.innerDimension = innerDimension
+        self.outerDimension = outerDimension
+        self.decoderSEANet = decoderSEANet
+        self.decoderTransformer = decoderTransformer
     }
+
+    /// The decoder side: `decoder_seanet or seanet`.
+    public var effectiveDecoderSEANet: SEANetConfig { decoderSEANet ?? seanet }
+    /// `decoder_transformer or transformer`.
+    public var effectiveDecoderTransformer: MimiTransformerConfig { decoderTransformer ?? transformer }
+    /// Width of the encoder's latent (`inner_dim or seanet.dimension`): the voice prompt's
+    /// width, `speaker_proj_weight`'s input.
+    public var encoderLatentDimension: Int { innerDimension ?? seanet.dimension }
+    /// Channels the decoder's upsampling conv reads (`outer_dim or decoder SEANet dimension`).
+    public var decoderInputDimension: Int { outerDimension ?? effectiveDecoderSEANet.dimension }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
@@ -43,6 +72,10 @@ public struct MimiConfig: Codable, Sendable, Equatable {
         transformer = try container.decode(MimiTransformerConfig.self, forKey: .transformer)
         quantizer = try container.decode(QuantizerConfig.self, forKey: .quantizer)
         weightsPath = try container.decodeIfPresent(String.self, forKey: .weightsPath)
+        innerDimension = try container.decodeIfPresent(Int.self, forKey: .innerDimension)
+        outerDimension = try container.decodeIfPresent(Int.self, forKey: .outerDimension)
+        decoderSEANet = try container.decodeIfPresent(SEANetConfig.self, forKey: .decoderSEANet)
+        decoderTransformer = try container.decodeIfPresent(MimiTransformerConfig.self, forKey: .decoderTransformer)
     }
 }
 
