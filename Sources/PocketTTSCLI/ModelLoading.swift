@@ -17,7 +17,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Seed of the --demo weights.")
     var demoSeed: UInt64 = 0
 
-    /// The architecture: `--config`, or the built-in b6369a24.
+    /// The architecture: --model/--language/--config (default: english).
     func config() throws -> PocketTTSConfig { try files.modelConfig() }
 
     /// The model, FlowLM's linear layers in `precision`.
@@ -43,9 +43,7 @@ struct ModelOptions: ParsableArguments {
                 sources: .official(voiceCloning: false), weights: weights, tokenizer: tokenizer,
                 allowDownload: false, client: files.client(), progress: nil)
         } else {
-            let sources = files.config == nil
-                ? ModelFileSources.official(voiceCloning: files.voiceCloning)
-                : try ModelFileSources(configFile: URL(fileURLWithPath: files.config!), voiceCloning: files.voiceCloning)
+            let sources = try files.sources()
             let bar = progress.makeBar()
             defer { bar?.finish() }
             resolved = try ModelFiles.resolve(
@@ -53,7 +51,7 @@ struct ModelOptions: ParsableArguments {
                 weights: files.weights, tokenizer: files.tokenizer, allowDownload: !files.noDownload,
                 client: files.client(), progress: bar?.handler)
         }
-        Log.info("loading weights \(resolved.weights.path) (precision \(precision))")
+        Log.info("model \(try files.modelName()): loading weights \(resolved.weights.path) (precision \(precision))")
         return try TTSModel.load(config: config, weightsPath: resolved.weights.path, tokenizerPath: resolved.tokenizer.path,
                                  precision: precision)
     }
@@ -69,17 +67,18 @@ let precisionHelp = ArgumentHelp(
 /// A voice: a name (a voice of `--voices-dir`, else a predefined one, downloaded), a
 /// voice-state `.safetensors` file, or an audio file to clone.
 struct VoiceOptions: ParsableArguments {
-    @Option(help: "Voice: a name (from --voices-dir, else predefined: \(PredefinedVoices.names.joined(separator: ", "))), a voice-state .safetensors file, or an audio file (any format and rate) to clone.")
-    var voice = "alba"
+    @Option(help: "Voice: a name (from --voices-dir, else one of the model's predefined voices: \(PredefinedVoices.modelNames.joined(separator: ", "))), a voice-state .safetensors file, or an audio file (any format and rate) to clone. Default: the model's own (alba for English, estelle for French, ...).")
+    var voice: String?
 
     @Option(help: "Directory of named voices: NAME.safetensors (voice state) or NAME.wav/.flac/.ogg/.mp3 (audio, encoded when used). Searched before the predefined voices.")
     var voicesDir: String?
 
     func load(model: TTSModel, files: ModelFileOptions) throws -> FlowLM.State {
+        let voice = try self.voice ?? ModelCatalog.defaultVoice(for: files.modelName())
         let library = try VoiceLibrary(model: model, configuration: VoiceLibrary.Configuration(
             // As the reference's `generate`: audio prompts are used whole, however long.
             directory: voicesDir, maxCachedVoices: 1, promptSeconds: .infinity, maxAudioSeconds: .infinity,
-            fallback: .predefined(client: files.client(), allowDownload: !files.noDownload)))
+            fallback: .predefined(client: files.client(), allowDownload: !files.noDownload, set: try files.voiceSet())))
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: voice, isDirectory: &isDirectory), !isDirectory.boolValue {
             return try library.voice(fromFile: voice)

@@ -12,6 +12,7 @@ struct PocketTTSCommand: ParsableCommand {
         commandName: "pocket-tts",
         abstract: "Kyutai Pocket TTS in Swift: generate speech, manage weights and voices, serve it.",
         subcommands: [
+            Models.self,
             MakeRandomWeights.self,
             Download.self,
             Generate.self,

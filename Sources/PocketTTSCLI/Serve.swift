@@ -56,7 +56,11 @@ struct Serve: ParsableCommand {
     var logLevel = "info"
 
     func run() throws {
-        if fallback.demoFallback { return try decidingDemoFallback(defaultVoice: try loadSettings().defaultVoice).run() }
+        if fallback.demoFallback {
+            let configured = try loadSettings().defaultVoice
+            let defaultVoice = configured.isEmpty ? ModelCatalog.defaultVoice(for: try model.files.modelName()) : configured
+            return try decidingDemoFallback(defaultVoice: defaultVoice).run()
+        }
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw ValidationError("--log-level '\(logLevel)': expected one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -151,7 +155,9 @@ struct Serve: ParsableCommand {
         let usable = registry.table.names
 
         let client = model.files.client()
-        let spec = voice ?? config.defaultVoice
+        let voiceSet = try model.files.voiceSet()
+        let modelName = try model.files.modelName()
+        let spec = voice ?? (config.defaultVoice.isEmpty ? ModelCatalog.defaultVoice(for: modelName) : config.defaultVoice)
         var fixed: [String: FlowLM.State] = [:]
         let defaultVoice: String
         if FileManager.default.fileExists(atPath: spec) {
@@ -159,10 +165,11 @@ struct Serve: ParsableCommand {
             fixed[defaultVoice] = try library.voice(fromFile: spec)
         } else if usable.contains(spec) {
             defaultVoice = spec
-        } else if PredefinedVoices.names.contains(spec) {
+        } else if PredefinedVoices.names(in: voiceSet).contains(spec) {
             defaultVoice = spec
             do {
-                let file = try VoiceFallback.predefined(client: client, allowDownload: !model.files.noDownload).resolve(spec)
+                let file = try VoiceFallback.predefined(client: client, allowDownload: !model.files.noDownload, set: voiceSet)
+                    .resolve(spec)
                 fixed[spec] = try library.voice(fromFile: file.path)
             } catch {
                 throw ValidationError("default voice '\(spec)': \(error)")
@@ -171,8 +178,8 @@ struct Serve: ParsableCommand {
             throw ValidationError("default voice '\(spec)': no such file, not in the voices directory, not a predefined voice")
         }
         // Predefined voices the cache holds (no download), unless the directory has the name.
-        let cached = VoiceFallback.predefined(client: client, allowDownload: false)
-        for name in PredefinedVoices.names where !usable.contains(name) && fixed[name] == nil {
+        let cached = VoiceFallback.predefined(client: client, allowDownload: false, set: voiceSet)
+        for name in PredefinedVoices.names(in: voiceSet) where !usable.contains(name) && fixed[name] == nil {
             guard let file = try? cached.resolve(name) else { continue }
             do { fixed[name] = try library.voice(fromFile: file.path) } catch { logger.warning("voice \(name) not usable: \(error)") }
         }

@@ -47,7 +47,9 @@ public struct ServerConfig: Equatable, Sendable {
     public var port = 8000
     /// Directory of voice files (`<name>.safetensors`).
     public var voicesDirectory = "voices"
-    public var defaultVoice = "alba"
+    /// The voice of a turn that names none; empty: the model's own default voice (alba for
+    /// English, estelle for French, ...: `ModelCatalog.defaultVoice(for:)`), chosen at start.
+    public var defaultVoice = ""
     /// Accepted API keys; none means no authentication.
     public var apiKeys: [String] = []
     /// Bits per second of `opus` and `ogg` audio.
