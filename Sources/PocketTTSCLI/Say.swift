@@ -32,7 +32,7 @@ struct Say: ParsableCommand {
     @Option(help: "Sample rate in Hz.")
     var sampleRate = 24000
 
-    @Option(help: "Sampling temperature; default: the server's (0.7). 0 is deterministic.")
+    @Option(help: "Sampling temperature; default: the served model's (default_temperature, 0.3). 0 is deterministic.")
     var temperature: Double?
 
     @Option(help: "Playback speed, 0.25-4.0 (time-stretched at the same pitch); default 1.")
