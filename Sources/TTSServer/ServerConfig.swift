@@ -50,6 +50,9 @@ public struct ServerConfig: Equatable, Sendable {
     /// The voice of a turn that names none; empty: the model's own default voice (alba for
     /// English, estelle for French, ...: `ModelCatalog.defaultVoice(for:)`), chosen at start.
     public var defaultVoice = ""
+    /// `defaultVoice`, or `alba` (the English models' default) when it is empty and the service
+    /// was not told the model's (`TTSService.attach(engine:defaultVoice:)`).
+    public var effectiveDefaultVoice: String { defaultVoice.isEmpty ? "alba" : defaultVoice }
     /// Accepted API keys; none means no authentication.
     public var apiKeys: [String] = []
     /// Bits per second of `opus` and `ogg` audio.
@@ -196,7 +199,7 @@ public struct ServerConfig: Equatable, Sendable {
 
     /// What clients may ask, from these settings.
     public var protocolSettings: ProtocolSettings {
-        ProtocolSettings(defaultVoice: defaultVoice, maxTextMessageCharacters: maxTextMessageCharacters,
+        ProtocolSettings(defaultVoice: effectiveDefaultVoice, maxTextMessageCharacters: maxTextMessageCharacters,
                          maxTurnTextCharacters: maxTurnTextCharacters, maxLSDDecodeSteps: maxLSDDecodeSteps,
                          maxTokensPerChunk: maxTokensPerChunk, defaultMaxBufferDelayMs: maxBufferDelayMs,
                          normalize: normalize, pronunciations: pronunciations,
