@@ -74,7 +74,7 @@ struct Generate: ParsableCommand {
         text = try normalization.apply(to: text)
         let started = ContinuousClock.now
         let tts = try model.load(precision: precision)
-        let voice = try voiceOptions.load(model: tts, files: model.files)
+        let voice = try voiceOptions.load(model: tts, files: model.files, demo: model.demo)
         let loaded = ContinuousClock.now
         Log.info("model and voice ready in \(format(loaded - started))")
 

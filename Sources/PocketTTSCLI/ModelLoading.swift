@@ -20,6 +20,22 @@ struct ModelOptions: ParsableArguments {
     /// The architecture: --model/--language/--config (default: english).
     func config() throws -> PocketTTSConfig { try files.modelConfig() }
 
+    /// The tokenizer of `--demo`: `--tokenizer`; else the model's own when cached; else the
+    /// repository's test tokenizer (offline, nothing to download); else the model's, downloaded.
+    func demoTokenizer(config: PocketTTSConfig) throws -> String {
+        if files.tokenizer != nil { return try files.resolveTokenizer(config: config) }
+        var cacheOnly = files
+        cacheOnly.noDownload = true
+        if let cached = try? cacheOnly.resolveTokenizer(config: config) { return cached }
+        if let shipped = DemoAssets.find(DemoAssets.tokenizer) {
+            Log.info("demo: the repository's test tokenizer \(shipped) (the model's own is not cached)")
+            return shipped
+        }
+        do { return try files.resolveTokenizer(config: config) } catch {
+            throw ValidationError(DemoAssets.missing("tokenizer", flag: "--tokenizer") + " (\(error))")
+        }
+    }
+
     /// The model, FlowLM's linear layers in `precision`.
     func load(precision: Precision = .exact) throws -> TTSModel {
         if !precision.isAccelerated {
@@ -27,7 +43,7 @@ struct ModelOptions: ParsableArguments {
         }
         let config = try config()
         if demo {
-            let tokenizerPath = try files.resolveTokenizer(config: config)
+            let tokenizerPath = try demoTokenizer(config: config)
             Log.warning("""
                 ************************************************************************
                 DEMO MODE: random weights (seed \(demoSeed)) of the real architecture.
@@ -73,7 +89,7 @@ struct VoiceOptions: ParsableArguments {
     @Option(help: "Directory of named voices: NAME.safetensors (voice state) or NAME.wav/.flac/.ogg/.mp3 (audio, encoded when used). Searched before the predefined voices.")
     var voicesDir: String?
 
-    func load(model: TTSModel, files: ModelFileOptions) throws -> FlowLM.State {
+    func load(model: TTSModel, files: ModelFileOptions, demo: Bool = false) throws -> FlowLM.State {
         let voice = try self.voice ?? ModelCatalog.defaultVoice(for: files.modelName())
         let library = try VoiceLibrary(model: model, configuration: VoiceLibrary.Configuration(
             // As the reference's `generate`: audio prompts are used whole, however long.
@@ -83,7 +99,15 @@ struct VoiceOptions: ParsableArguments {
         if FileManager.default.fileExists(atPath: voice, isDirectory: &isDirectory), !isDirectory.boolValue {
             return try library.voice(fromFile: voice)
         }
-        return try library.voice(named: voice)
+        let named: Result<FlowLM.State, any Error> = Result { try library.voice(named: voice) }
+        guard demo, case .failure(let error) = named else { return try named.get() }
+        // Demo weights: a predefined name stands for the shipped speech sample (the states of the
+        // predefined voices were made with the real weights anyway).
+        guard let shipped = DemoAssets.find(DemoAssets.voice) else {
+            throw ValidationError(DemoAssets.missing("voice", flag: "--voice") + " (\(error))")
+        }
+        Log.info("demo: voice '\(voice)' is not to be had offline; it is the repository's speech sample \(shipped)")
+        return try library.voice(fromFile: shipped)
     }
 }
 

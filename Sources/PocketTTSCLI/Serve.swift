@@ -167,12 +167,21 @@ struct Serve: ParsableCommand {
             defaultVoice = spec
         } else if PredefinedVoices.names(in: voiceSet).contains(spec) {
             defaultVoice = spec
-            do {
-                let file = try VoiceFallback.predefined(client: client, allowDownload: !model.files.noDownload, set: voiceSet)
-                    .resolve(spec)
-                fixed[spec] = try library.voice(fromFile: file.path)
-            } catch {
-                throw ValidationError("default voice '\(spec)': \(error)")
+            let resolved = Result { try VoiceFallback.predefined(client: client, allowDownload: !model.files.noDownload, set: voiceSet).resolve(spec) }
+            switch resolved {
+            case .success(let file):
+                do { fixed[spec] = try library.voice(fromFile: file.path) } catch {
+                    throw ValidationError("default voice '\(spec)': \(error)")
+                }
+            case .failure(let error):
+                // Demo weights: the default voice is the shipped speech sample, under the asked
+                // name (the other predefined names become its aliases).
+                guard model.demo else { throw ValidationError("default voice '\(spec)': \(error)") }
+                guard let shipped = DemoAssets.find(DemoAssets.voice) else {
+                    throw ValidationError(DemoAssets.missing("voice", flag: "--voice") + " (\(error))")
+                }
+                logger.info("demo: default voice '\(spec)' is the repository's speech sample \(shipped)")
+                fixed[spec] = try library.voice(fromFile: shipped)
             }
         } else {
             throw ValidationError("default voice '\(spec)': no such file, not in the voices directory, not a predefined voice")
