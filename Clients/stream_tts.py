@@ -3,7 +3,7 @@
 
     pip install websockets
     python3 Clients/stream_tts.py --text "Hello there. How are you today?" --out out.wav
-    python3 Clients/stream_tts.py --url ws://host:8080/tts/ws --api-key KEY --voice alba
+    python3 Clients/stream_tts.py --url ws://host:8000/tts/ws --api-key KEY --voice alba
 
 Sends one `config`, then each word as a `text` message (with --word-delay seconds between them),
 then `flush`; receives binary 16-bit PCM frames (80 ms each) until `final`. Prints the time to
@@ -87,7 +87,7 @@ async def stream(args: argparse.Namespace) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--url", default="ws://127.0.0.1:8080/tts/ws")
+    parser.add_argument("--url", default="ws://127.0.0.1:8000/tts/ws")
     parser.add_argument("--text", default="Hello world. I am Pocket TTS, speaking as the words arrive. Isn't that nice?")
     parser.add_argument("--voice", help="voice name (default: the server's default voice)")
     parser.add_argument("--api-key", help="sent as X-API-Key")

@@ -1,6 +1,6 @@
 """pocket-tts-bench: N concurrent sessions against a speech server; latency and playout figures.
 
-    pocket-tts-bench --url ws://127.0.0.1:8080/tts/ws --sessions 8 --style agent --json out.json
+    pocket-tts-bench --url ws://127.0.0.1:8000/tts/ws --sessions 8 --style agent --json out.json
     pocket-tts-bench --url http://127.0.0.1:8000/tts --sessions 1          # the reference's POST /tts
 
 Styles: `agent` (each sentence as one text message, then flush; sessions start together; first
