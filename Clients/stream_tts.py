@@ -43,6 +43,7 @@ async def stream(args: argparse.Namespace) -> int:
         started = time.monotonic()
         first_audio = None
         done = asyncio.Event()
+        closed = asyncio.Event()
 
         async def receive() -> None:
             nonlocal frames, first_audio
@@ -60,19 +61,24 @@ async def stream(args: argparse.Namespace) -> int:
                 elif event["type"] == "event" and event["data"]["event_type"] == "final":
                     done.set()
                     return
+            closed.set()  # the server closed the socket before the final: no point waiting on
 
         receiver = asyncio.create_task(receive())
         for word in args.text.split(" "):
             await ws.send(json.dumps({"type": "text", "data": {"text": word + " "}}))
             await asyncio.sleep(args.word_delay)
         await ws.send(json.dumps({"type": "flush"}))
+        waiters = [asyncio.create_task(done.wait()), asyncio.create_task(closed.wait())]
         try:
-            await asyncio.wait_for(done.wait(), timeout=args.timeout)
-        except asyncio.TimeoutError:
-            print("no final before the timeout", file=sys.stderr)
-            return 1
+            await asyncio.wait(waiters, timeout=args.timeout, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            for waiter in waiters:
+                waiter.cancel()
             receiver.cancel()
+        if not done.is_set():
+            print("the server closed the connection before the final" if closed.is_set()
+                  else "no final before the timeout", file=sys.stderr)
+            return 1
 
     elapsed = time.monotonic() - started
     seconds = len(audio) / 2 / args.sample_rate

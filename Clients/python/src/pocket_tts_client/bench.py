@@ -284,6 +284,12 @@ def main(argv: list[str] | None = None) -> int:
     if not text.strip():
         print("pocket-tts-bench: the text is empty", file=sys.stderr)
         return 2
+    if args.plot:
+        try:
+            import matplotlib  # noqa: F401  (checked before the run, not after it)
+        except ImportError:
+            print("pocket-tts-bench: --plot needs matplotlib (pip install 'pocket-tts-client[plot]')", file=sys.stderr)
+            return 2
     wall_start = time.time()
     started = time.perf_counter()
     results = asyncio.run(run(args, text))
