@@ -79,7 +79,8 @@ def components(path: Path) -> str:
 
 def expected(json_path: Path, texts: list[str], seed: int = 7) -> dict:
     """What Python `tokenizers` gives for `texts`, the way pocket-tts 4.0.1's JsonTokenizer calls it:
-    `encode(text).ids` and `decode(ids)`; plus id lists decoded directly and the piece of every id."""
+    `encode(text).ids` and `decode(ids)`; plus id lists decoded directly, the piece of every id and
+    the id of that piece (`token_to_id`; not always the same id: duplicates, normalized added tokens)."""
     tok = tokenizers.Tokenizer.from_file(str(json_path))
     size = tok.get_vocab_size()
     ids = [tok.encode(text).ids for text in texts]
@@ -104,4 +105,5 @@ def expected(json_path: Path, texts: list[str], seed: int = 7) -> dict:
         "decoded": [tok.decode(i) for i in ids],
         "decode_cases": [{"ids": i, "text": tok.decode(i)} for i in decode_ids],
         "pieces": pieces,
+        "piece_ids": [tok.token_to_id(piece) if piece is not None else None for piece in pieces],
     }

@@ -19,6 +19,7 @@ struct TokenizerJSONFixtures {
         let decoded: [String]
         let decodeCases: [DecodeCase]
         let pieces: [String?]
+        let pieceIds: [Int?]
     }
 
     let folder: URL
@@ -76,7 +77,7 @@ struct TokenizerJSONFixtures {
         }
         for (id, piece) in expected.pieces.enumerated() {
             #expect(tokenizer.piece(for: id).map { Array($0.utf8) } == piece.map { Array($0.utf8) }, "\(name): piece \(id)")
-            if let piece { #expect(tokenizer.id(for: piece) != nil, "\(name): id of \(piece.debugDescription)") }
+            if let piece { #expect(tokenizer.id(for: piece) == expected.pieceIds[id], "\(name): id of \(piece.debugDescription)") }
         }
     }
 }
