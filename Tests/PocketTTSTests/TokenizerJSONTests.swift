@@ -31,9 +31,9 @@ struct TokenizerJSONFixtures {
         texts = try JSONDecoder().decode(Corpus.self, from: Data(contentsOf: folder.appendingPathComponent("corpus.json"))).texts
     }
 
+    /// The committed fixtures (Fixtures/tokenizer_json).
     static func committed() throws -> TokenizerJSONFixtures {
-        let folder = try #require(Bundle.module.url(forResource: "tokenizer_json", withExtension: nil, subdirectory: "Fixtures"))
-        return try TokenizerJSONFixtures(folder: folder)
+        try TokenizerJSONFixtures(folder: Bundle.module.url(forResource: "tokenizer_json", withExtension: nil, subdirectory: "Fixtures")!)
     }
 
     /// The names NAME of the NAME.expected.json files.
