@@ -50,8 +50,8 @@ struct ModelOptions: ParsableArguments {
                 The pipeline and its speed are real; the audio is NOISE, not speech.
                 ************************************************************************
                 """)
-            return try TTSModel.demo(config: config, seed: demoSeed, tokenizer: try Tokenizer(modelPath: tokenizerPath),
-                                     precision: precision)
+            let tokenizer = try Tokenizer(path: tokenizerPath, configKind: config.flowLM.lookupTable.tokenizer)
+            return try TTSModel.demo(config: config, seed: demoSeed, tokenizer: tokenizer, precision: precision)
         }
         let resolved: ResolvedModelFiles
         if let weights = files.weights, let tokenizer = files.tokenizer {
