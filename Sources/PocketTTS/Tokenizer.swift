@@ -43,9 +43,15 @@ public enum TokenizerKind: Sendable, Equatable {
 
     /// As pocket-tts 4.0.1's `build_tokenizer(n_bins, path, kind)`: the config's `tokenizer`
     /// field `tokenizers` or `json`, or a path (before any "@revision") ending in `.json`, is a
-    /// tokenizer.json; anything else SentencePiece.
+    /// tokenizer.json; anything else SentencePiece. One deviation: a file ending in `.model` is
+    /// read as SentencePiece whatever the config says (4.0.1 would fail reading it as JSON), so a
+    /// local `--tokenizer x.model` works with every config (the demo weights use one).
     public init(configKind: String?, path: String) {
         let file = path.split(separator: "@", omittingEmptySubsequences: false).first.map(String.init) ?? path
+        if file.hasSuffix(".model") {
+            self = .sentencePiece
+            return
+        }
         self = configKind == "tokenizers" || configKind == "json" || file.hasSuffix(".json") ? .tokenizerJSON : .sentencePiece
     }
 }

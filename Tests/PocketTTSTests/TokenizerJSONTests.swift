@@ -123,7 +123,8 @@ struct TokenizerJSONFixtures {
     }
 
     @Test func kindFollowsBuildTokenizer() {
-        #expect(TokenizerKind(configKind: "tokenizers", path: "a/tokenizer.model") == .tokenizerJSON)
+        #expect(TokenizerKind(configKind: "tokenizers", path: "a/tokenizer.model") == .sentencePiece)  // the file's own kind wins
+        #expect(TokenizerKind(configKind: "tokenizers", path: "a/tokenizer") == .tokenizerJSON)
         #expect(TokenizerKind(configKind: "json", path: "x") == .tokenizerJSON)
         #expect(TokenizerKind(configKind: "sentencepiece", path: "hf://kyutai/m/tokenizer.json@abc") == .tokenizerJSON)
         #expect(TokenizerKind(configKind: "sentencepiece", path: "hf://kyutai/m/tokenizer.model@abc.json") == .sentencePiece)
