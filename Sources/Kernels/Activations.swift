@@ -1,5 +1,12 @@
 // Activations: element-wise GELU (exact erf), SiLU, ELU, and row softmax, in place.
 
+/// Which GELU a transformer's feed-forward uses (torch `F.gelu(x, approximate=...)`):
+/// pocket-tts 1.1.1 uses the exact erf form, 4.0.1 the tanh form.
+public enum GELUApproximation: String, Sendable, Equatable, CaseIterable {
+    case none
+    case tanh
+}
+
 /// In-place activation functions on contiguous floats. Allocation-free.
 public enum Activation {
     /// GELU, exact form: 0.5·x·(1 + erf(x/√2)) (torch `F.gelu`, approximate="none").
@@ -8,6 +15,26 @@ public enum Activation {
         for i in 0..<n {
             let v = x[i]
             x[i] = 0.5 * v * (1 + CMath.erf(v * invSqrt2))
+        }
+    }
+
+    /// GELU, tanh form: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) (torch `F.gelu`,
+    /// approximate="tanh": pocket-tts 4.0.1's transformers).
+    public static func geluTanh(_ x: UnsafeMutablePointer<Float>, count n: Int) {
+        let sqrt2OverPi: Float = 0.797_884_560_802_865_355_9
+        let cubic: Float = 0.044_715
+        for i in 0..<n {
+            let v = x[i]
+            let inner = sqrt2OverPi * (v + cubic * v * v * v)
+            x[i] = 0.5 * v * (1 + CMath.tanh(inner))
+        }
+    }
+
+    /// GELU of either form, in place.
+    public static func gelu(_ x: UnsafeMutablePointer<Float>, count n: Int, approximation: GELUApproximation) {
+        switch approximation {
+        case .none: gelu(x, count: n)
+        case .tanh: geluTanh(x, count: n)
         }
     }
 

@@ -9,6 +9,7 @@ import Darwin
 enum CMath {
     @inline(__always) static func erf(_ x: Float) -> Float { erff(x) }
     @inline(__always) static func exp(_ x: Float) -> Float { expf(x) }
+    @inline(__always) static func tanh(_ x: Float) -> Float { tanhf(x) }
     @inline(__always) static func expm1(_ x: Float) -> Float { expm1f(x) }
     @inline(__always) static func cos(_ x: Float) -> Float { cosf(x) }
     @inline(__always) static func sin(_ x: Float) -> Float { sinf(x) }

@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 import Yams
 
 /// The model config file (`Configs/b6369a24.yaml`), same schema as the reference's
@@ -18,6 +19,10 @@ public struct PocketTTSConfig: Codable, Sendable, Equatable {
     public var defaultTemperature: Double
     /// `default_eos_threshold` (-4.0): the EOS threshold when the caller gives none.
     public var defaultEOSThreshold: Double
+    /// The GELU of both transformers' feed-forward. Not a YAML key: pocket-tts 4.0.1 (every
+    /// config it ships, `english_2026-01` included) uses the tanh form; 1.1.1 used the exact erf
+    /// form, which `PocketTTSConfig.b6369a24()` (the 1.1.1 config) keeps for the 1.1.1 parity checks.
+    public var geluApproximation: GELUApproximation = .tanh
 
     public static let referenceDefaultTemperature = 0.3
     public static let referenceDefaultEOSThreshold = -4.0
