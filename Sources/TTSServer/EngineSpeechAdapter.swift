@@ -84,7 +84,9 @@ public final class EngineSpeechAdapter: SpeechEngine {
         if !report.loaded.isEmpty { logger.info("voices loaded: \(report.loaded.joined(separator: ", "))") }
     }
 
-    public var tokenCounter: any TokenCounting { PromptTokenCounter(tokenizer: engine.model.tokenizer) }
+    public var tokenCounter: any TokenCounting {
+        PromptTokenCounter(tokenizer: engine.model.tokenizer, options: engine.model.config.text)
+    }
 
     /// Turns with an open stream.
     public var openTurnCount: Int { streams.withLock { $0.count } }
