@@ -42,6 +42,8 @@ struct PocketTTSCommand: ParsableCommand {
             exit(withError: error)
         } catch let error as CleanExit {
             exit(withError: error)
+        } catch where "\(type(of: error))" == "CommandError" {
+            exit(withError: error)  // ArgumentParser's own (its help command throws the help request)
         } catch let error as ValidationError {
             FileHandle.standardError.write(Data("Error: \(error.message)\n".utf8))
             Foundation.exit(1)
