@@ -41,7 +41,8 @@ struct Tokenize: ParsableCommand {
         var text = self.text
         if text == "-" { text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) }
         let modelConfig = try files.modelConfig()
-        let tokenizer = try Tokenizer(modelPath: try files.resolveTokenizer(config: modelConfig))
+        let tokenizer = try Tokenizer(
+            path: try files.resolveTokenizer(config: modelConfig), configKind: modelConfig.flowLM.lookupTable.tokenizer)
         text = try normalization.apply(to: text)
         let chunks = try TextChunk.chunks(
             for: text, tokenizer: tokenizer, maxTokens: maxTokens, tokenCap: max(maxTokens, maxTokensPerChunk),

@@ -102,9 +102,12 @@ public final class EngineSpeechAdapter: SpeechEngine {
         } catch {
             throw .invalidConfig(key: "format", reason: "\(error)")
         }
+        let model = engine.model.config
         let options = GenerationOptions(
-            sampling: FlowLMSampling(temperature: config.temperature, lsdSteps: config.lsdDecodeSteps,
-                                     noiseClamp: config.noiseClamp, eosThreshold: config.eosThreshold),
+            sampling: FlowLMSampling(temperature: config.temperature ?? Float(model.defaultTemperature),
+                                     lsdSteps: config.lsdDecodeSteps, noiseClamp: config.noiseClamp,
+                                     eosThreshold: config.eosThreshold ?? Float(model.defaultEOSThreshold)),
+            framesAfterEOS: model.recommendedFramesAfterEOS,
             maxTokens: config.maxTokens, tokenCap: max(config.maxTokens, Self.minimumStreamTokenCap), seed: config.seed ?? 0)
         let sink = TurnSink(key: key, encoder: encoder, events: events,
                             samplesPerSecond: Double(engine.model.sampleRate) * config.speed, adapter: self)
