@@ -91,7 +91,7 @@ public struct TTSModel: Sendable {
         config: PocketTTSConfig, flowLMWeightsPath: String, mimiWeightsPath: String, tokenizerPath: String,
         keepBFloat16: Bool = true, precision: Precision = .exact
     ) throws -> TTSModel {
-        let tokenizer = try Tokenizer(modelPath: tokenizerPath)
+        let tokenizer = try Tokenizer(path: tokenizerPath, configKind: config.flowLM.lookupTable.tokenizer)
         let flowLMFile = try SafetensorsFile(contentsOf: URL(fileURLWithPath: flowLMWeightsPath))
         let mimiFile = try SafetensorsFile(contentsOf: URL(fileURLWithPath: mimiWeightsPath))
         return try TTSModel(
