@@ -1,5 +1,6 @@
 // kernel-bench: FlowLM's linear layers and steps at full size, old and new paths side by side.
-// Usage: kernel-bench [linears] [flowlm] [ttfa] [split] [quality] [mimi] [profile] [--reps N]   (release build; see Benchmarks/README.md)
+// Usage: kernel-bench [linears] [flowlm] [ttfa] [split] [quality] [mimi] [profile] [--reps N] [--model NAME (flowlm)]
+//   (release build; see Benchmarks/README.md)
 import Foundation
 import Kernels
 import PocketTTS
@@ -155,7 +156,10 @@ func benchmarkLinears(reps: Int) {
 // MARK: FlowLM steps for B streams: exact on f32 and bf16 weights (the same bf16-rounded values), bf16, int8
 
 func benchmarkFlowLM(reps: Int) throws {
-    let config = try PocketTTSConfig.b6369a24()
+    // `--model NAME`: a built-in config (e.g. english_7m_2026-10); the 1.1.1 model by default.
+    let model = arguments.firstIndex(of: "--model").map { arguments[arguments.index(after: $0)] }
+    let config = try model.map { try ModelCatalog.config(named: $0) } ?? PocketTTSConfig.b6369a24()
+    print("FlowLM of \(model ?? "b6369a24 (1.1.1)")")
     let dims = try FlowLMDimensions(config: config)
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("kernel-bench-\(getpid()).safetensors")
     defer { try? FileManager.default.removeItem(at: url) }

@@ -10,7 +10,9 @@ extension Attention {
     /// keyStart: 0)` up to float rounding, with the cache read row by row for all heads at once
     /// (AVX-512) rather than once per head. The sums run in another order than the BLAS form, so
     /// the two differ in the last bits: `Precision.exact` keeps the BLAS form.
-    /// - query: [H, D]; keys, values: [keyCount, H, D] rows `keyRowStride` apart (default H·D).
+    /// - query: [H, D]; keys, values: [keyCount, Hkv, D] rows `keyRowStride` apart (default Hkv·D).
+    ///   With grouped-query attention (`keyValueHeads` < `heads`) the kernel runs once per query
+    ///   head against its key/value head (the cache is read once per query head).
     /// - output: [H, D]; only `heads` (default all) are written, so disjoint ranges may run on
     ///   different threads, each with its own scratch, and give the values of one call.
     /// - scratch: `oneQueryScratchCount(keyCount:headCount: heads.count)` floats.
@@ -20,9 +22,11 @@ extension Attention {
         heads: Range<Int>? = nil, path: SkinnyLinear.Path = .automatic
     ) {
         let (range, stride) = oneQueryLayout(heads: heads, keyRowStride: keyRowStride, keyCount: keyCount)
-        SkinnyLinear.attendOne(query: query, heads: range, headDim: headDim, keys: keys, values: values,
-                               keyCount: keyCount, keyRowStride: stride, scale: 1 / Float(headDim).squareRoot(),
-                               scratch: scratch, into: output, path: path)
+        forEachGroup(range, query: query, output: output) { first, count, q, o in
+            SkinnyLinear.attendOne(query: q, heads: first..<first + count, headDim: headDim, keys: keys, values: values,
+                                   keyCount: keyCount, keyRowStride: stride, scale: 1 / Float(headDim).squareRoot(),
+                                   scratch: scratch, into: o, path: path)
+        }
     }
 
     /// `forwardOneQuery` over a bfloat16 cache (keys, values: bfloat16 bits, [keyCount, H, D]
@@ -35,9 +39,11 @@ extension Attention {
         heads: Range<Int>? = nil, path: SkinnyLinear.Path = .automatic
     ) {
         let (range, stride) = oneQueryLayout(heads: heads, keyRowStride: keyRowStride, keyCount: keyCount)
-        SkinnyLinear.attendOne(query: query, heads: range, headDim: headDim, keys: keys, values: values,
-                               keyCount: keyCount, keyRowStride: stride, scale: 1 / Float(headDim).squareRoot(),
-                               scratch: scratch, into: output, path: path)
+        forEachGroup(range, query: query, output: output) { first, count, q, o in
+            SkinnyLinear.attendOne(query: q, heads: first..<first + count, headDim: headDim, keys: keys, values: values,
+                                   keyCount: keyCount, keyRowStride: stride, scale: 1 / Float(headDim).squareRoot(),
+                                   scratch: scratch, into: o, path: path)
+        }
     }
 
     /// The heads to write (default all) and the key row stride (default H·D) of a
@@ -46,8 +52,26 @@ extension Attention {
         precondition(window == nil, "Attention.forwardOneQuery: no window")
         let range = heads ?? 0..<self.heads
         precondition(range.lowerBound >= 0 && range.upperBound <= self.heads, "Attention: heads \(range) of \(self.heads)")
-        let stride = keyRowStride ?? self.heads * headDim
-        precondition(stride >= self.heads * headDim && keyCount >= 0, "Attention.forwardOneQuery: strides")
+        let stride = keyRowStride ?? keyValueHeads * headDim
+        precondition(stride >= keyValueHeads * headDim && keyCount >= 0, "Attention.forwardOneQuery: strides")
         return (range, stride)
+    }
+
+    /// Runs `body(first, count, query, output)` so that the kernel, which reads key/value head
+    /// `first + i` for query head `first + i`, serves `range`: in one call without grouping;
+    /// with grouping once per query head h, the query and output pointers shifted so that
+    /// its kernel head index is h's key/value head (the pointers stay inside the [H, D] rows).
+    private func forEachGroup(
+        _ range: Range<Int>, query: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+        _ body: (Int, Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void
+    ) {
+        if keyValueHeads == heads {
+            body(range.lowerBound, range.count, query, output)
+            return
+        }
+        for h in range {
+            let kv = keyValueHead(of: h)  // <= h
+            body(kv, 1, query + (h - kv) * headDim, output + (h - kv) * headDim)
+        }
     }
 }

@@ -82,6 +82,7 @@ extension Attention {
     }
 
     private func checkedRing(_ ring: RingLayout, queryRowStride: Int?) -> Int {
+        precondition(keyValueHeads == heads, "Attention.forwardRing: no grouped-query attention")
         precondition(ring.width == heads * headDim, "Attention.forwardRing: ring of \(ring.width) channels")
         let stride = queryRowStride ?? ring.width
         precondition(stride >= ring.width, "Attention.forwardRing: row stride smaller than heads·headDim")

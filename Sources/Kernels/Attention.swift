@@ -6,18 +6,34 @@
 /// pocket_tts `MimiStreamingMultiheadAttention` (`0 <= delta < context`). Without a window
 /// this is `StreamingMultiheadAttention`'s causal mask (keys 0..<Tk, queries at the end).
 /// A query with no visible key yields zeros (torch would yield NaN).
+///
+/// Grouped-query attention (pocket_tts 4.0.1 `num_kv_heads`): keys and values have
+/// `keyValueHeads` heads ([Tk, Hkv, D]), each shared by `heads / keyValueHeads` consecutive
+/// query heads (query head h reads key/value head h / group: torch `repeat_interleave`).
 public struct Attention: Sendable {
     public let heads: Int
     public let headDim: Int
     public let window: Int?
+    /// Heads of the keys and values (== `heads` without grouping).
+    public let keyValueHeads: Int
 
-    public init(heads: Int, headDim: Int, window: Int? = nil) {
+    public init(heads: Int, headDim: Int, window: Int? = nil, keyValueHeads: Int? = nil) {
         precondition(heads > 0 && headDim > 0, "Attention: heads and headDim must be positive")
         precondition(window.map { $0 > 0 } ?? true, "Attention: window must be positive")
+        let kv = keyValueHeads ?? heads
+        precondition(kv > 0 && heads % kv == 0, "Attention: \(kv) key/value heads do not divide \(heads) heads")
         self.heads = heads
         self.headDim = headDim
         self.window = window
+        self.keyValueHeads = kv
     }
+
+    /// Query heads per key/value head.
+    public var groupSize: Int { heads / keyValueHeads }
+
+    /// The key/value head query head `head` reads.
+    @inline(__always)
+    public func keyValueHead(of head: Int) -> Int { head / groupSize }
 
     /// Floats of scratch `forward` needs: one [queryCount, keyCount] score matrix.
     public static func scratchCount(queryCount: Int, keyCount: Int) -> Int { queryCount * keyCount }
@@ -25,7 +41,7 @@ public struct Attention: Sendable {
     /// Keys/values at contiguous absolute positions keyStart..<keyStart+keyCount.
     /// - queries: [queryCount, H, D] (row stride `queryRowStride`, default H·D),
     ///   at positions queryStart..<queryStart+queryCount.
-    /// - keys, values: [keyCount, H, D] (row stride `keyRowStride`, default H·D).
+    /// - keys, values: [keyCount, Hkv, D] (row stride `keyRowStride`, default Hkv·D).
     /// - output: [queryCount, H, D] contiguous. scratch: `scratchCount(...)` floats.
     /// - heads: the heads to compute (default all); the others' output is not written, so
     ///   disjoint ranges may run on different threads (each with its own scratch).
@@ -81,8 +97,8 @@ public struct Attention: Sendable {
         let (H, D) = (heads, headDim)
         precondition(range.lowerBound >= 0 && range.upperBound <= H, "Attention: heads \(range) of \(H)")
         let qs = queryRowStride ?? H * D
-        let ks = keyRowStride ?? H * D
-        precondition(qs >= H * D && ks >= H * D, "Attention: row stride smaller than heads·headDim")
+        let ks = keyRowStride ?? keyValueHeads * D
+        precondition(qs >= H * D && ks >= keyValueHeads * D, "Attention: row stride smaller than heads·headDim")
         if Tq == 0 { return }
         if Tk == 0 {
             for t in 0..<Tq { (output + t * H * D + range.lowerBound * D).update(repeating: 0, count: range.count * D) }
@@ -91,8 +107,8 @@ public struct Attention: Sendable {
         let scale = 1 / Float(D).squareRoot()
         for h in range {
             let qh = queries + h * D
-            let kh = keys + h * D
-            let vh = values + h * D
+            let kh = keys + keyValueHead(of: h) * D
+            let vh = values + keyValueHead(of: h) * D
             let oh = output + h * D
             // scores[Tq, Tk] = scale · Q_h · K_hᵀ
             if Tq == 1 {
@@ -112,13 +128,13 @@ public struct Attention: Sendable {
         }
     }
 
-    /// Contiguous-key convenience: q [Tq, H, D] at queryStart..., k, v [Tk, H, D] at keyStart...
+    /// Contiguous-key convenience: q [Tq, H, D] at queryStart..., k, v [Tk, Hkv, D] at keyStart...
     public func callAsFunction(
         queries: Tensor, keys: Tensor, values: Tensor, queryStart: Int, keyStart: Int = 0
     ) -> Tensor {
         precondition(queries.rank == 3 && queries.shape[1] == heads && queries.shape[2] == headDim,
                      "Attention: queries \(queries.shape), expected [Tq, \(heads), \(headDim)]")
-        precondition(keys.shape == values.shape && keys.rank == 3 && Array(keys.shape[1...]) == [heads, headDim],
+        precondition(keys.shape == values.shape && keys.rank == 3 && Array(keys.shape[1...]) == [keyValueHeads, headDim],
                      "Attention: keys \(keys.shape) / values \(values.shape)")
         let (Tq, Tk) = (queries.shape[0], keys.shape[0])
         var out = Tensor.zeros(queries.shape)

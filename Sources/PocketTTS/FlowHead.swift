@@ -74,10 +74,15 @@ public struct FlowFinalLayer: Sendable {
     }
 }
 
-/// The flow network `SimpleMLPAdaLN` (flow_net) and LSD decoding (`lsd_decode`), on B rows.
+/// The flow network `SimpleMLPAdaLN` (flow_net) and its sampler (models/flow_lm.py), on B rows.
+/// The sampler (`flow.type`) fixes the time conditions: `lsd` two (s, t; `lsd_decode`),
+/// `flow_matching` one (t; Euler steps, `ot_decode`), `drifting` none (the head maps the noise
+/// to the sample, `drifting_decode`), `pointwise` none (noise plus the head's output,
+/// `pointwise_decode`).
 public struct FlowHead: Sendable {
-    public let timeEmbedders: [TimestepEmbedder]  // time_embed.0 (s), time_embed.1 (t)
-    public let conditionEmbedding: Linear  // cond_embed.weight [fd, d], cond_embed.bias [fd]
+    public let flowType: FlowType  // flow.type
+    public let timeEmbedders: [TimestepEmbedder]  // time_embed.* (flowType.timeConditionCount of them)
+    public let conditionEmbedding: Linear  // cond_embed.weight [fd, z_dim or d], cond_embed.bias [fd]
     public let inputProjection: Linear  // input_proj.weight [fd, ldim], input_proj.bias [fd]
     public let blocks: [FlowResBlock]  // res_blocks.*
     public let finalLayer: FlowFinalLayer  // final_layer.*
@@ -86,14 +91,16 @@ public struct FlowHead: Sendable {
     public var latentDim: Int { inputProjection.inFeatures }
     public var conditionDim: Int { conditionEmbedding.inFeatures }
 
-    public init(timeEmbedders: [TimestepEmbedder], conditionEmbedding: Linear, inputProjection: Linear,
-                blocks: [FlowResBlock], finalLayer: FlowFinalLayer) {
+    public init(flowType: FlowType = .lsd, timeEmbedders: [TimestepEmbedder], conditionEmbedding: Linear,
+                inputProjection: Linear, blocks: [FlowResBlock], finalLayer: FlowFinalLayer) {
         let n = inputProjection.outFeatures
-        precondition(timeEmbedders.count == 2, "FlowHead: expects two time embedders (s, t)")
+        precondition(timeEmbedders.count == flowType.timeConditionCount,
+                     "FlowHead: a \(flowType.rawValue) head has \(flowType.timeConditionCount) time embedders")
         precondition(timeEmbedders.allSatisfy { $0.norm.dim == n && $0.frequencies.count == timeEmbedders[0].frequencies.count }
                      && conditionEmbedding.outFeatures == n && blocks.allSatisfy { $0.inNorm.dim == n }
                      && finalLayer.norm.dim == n && finalLayer.linear.outFeatures == inputProjection.inFeatures,
                      "FlowHead: sizes")
+        self.flowType = flowType
         self.timeEmbedders = timeEmbedders
         self.conditionEmbedding = conditionEmbedding
         self.inputProjection = inputProjection
@@ -104,13 +111,12 @@ public struct FlowHead: Sendable {
     /// Scratch pointers for B rows.
     struct Buffers {
         let condition: UnsafeMutablePointer<Float>  // [B, fd] cond_embed(c)
-        let y: UnsafeMutablePointer<Float>  // [B, fd] SiLU(time + condition), the adaLN input
+        let y: UnsafeMutablePointer<Float>  // [B, fd] SiLU(condition + mean time embedding), the adaLN input
         let x: UnsafeMutablePointer<Float>  // [B, fd] residual stream
         let h: UnsafeMutablePointer<Float>  // [B, fd]
         let modulation: UnsafeMutablePointer<Float>  // [B, 3fd]
-        let timeS: UnsafeMutablePointer<Float>  // [B, fd]
-        let timeT: UnsafeMutablePointer<Float>  // [B, fd]
-        let times: UnsafeMutablePointer<Float>  // [2] s, t of the current LSD step
+        let timeEmbeddings: UnsafeMutablePointer<Float>  // [2, B, fd] one per time condition
+        let times: UnsafeMutablePointer<Float>  // [2] the time conditions of the current step
         let velocity: UnsafeMutablePointer<Float>  // [B, ldim] flow output
         let scratch: UnsafeMutablePointer<Float>  // [B, F + fd] time embedder scratch, also [B, fd]
 
@@ -124,9 +130,8 @@ public struct FlowHead: Sendable {
             x = y + rows * n
             h = x + rows * n
             modulation = h + rows * n
-            timeS = modulation + rows * 3 * n
-            timeT = timeS + rows * n
-            velocity = timeT + rows * n
+            timeEmbeddings = modulation + rows * 3 * n
+            velocity = timeEmbeddings + 2 * rows * n
             times = velocity + rows * l
             scratch = times + 2
         }
@@ -140,23 +145,31 @@ public struct FlowHead: Sendable {
         Buffers.floatCount(rows: rows, flowDim: flowDim, latentDim: latentDim, frequencyDim: frequencyDim)
     }
 
-    var frequencyDim: Int { 2 * timeEmbedders[0].frequencies.count }
+    /// Frequency embedding size of the time embedders (256; any even value without them).
+    var frequencyDim: Int { timeEmbedders.first.map { 2 * $0.frequencies.count } ?? 256 }
 
-    /// `SimpleMLPAdaLN.forward(c, s, t, x)` given cond_embed(c) already in `buffers.condition`.
-    /// s, t: [timeRows] with timeRows 1 (shared by all rows) or B. x: [B, ldim]; out: [B, ldim].
-    func velocity(s: UnsafePointer<Float>, t: UnsafePointer<Float>, timeRows: Int, x: UnsafePointer<Float>,
+    /// `SimpleMLPAdaLN.forward(c, *times, x)` given cond_embed(c) already in `buffers.condition`.
+    /// times: one array of `timeRows` values per time embedder, back to back ([count, timeRows]),
+    /// timeRows 1 (shared by all rows) or B; nil without time embedders. x: [B, ldim]; out: [B, ldim].
+    func velocity(times: UnsafePointer<Float>?, timeRows: Int, x: UnsafePointer<Float>,
                   rows B: Int, into out: UnsafeMutablePointer<Float>, buffers: Buffers) {
         precondition(timeRows == 1 || timeRows == B, "FlowHead: timeRows must be 1 or B")
         let n = flowDim
-        // y = (time_embed[0](s) + time_embed[1](t)) / 2 + cond_embed(c)
-        timeEmbedders[0].forward(times: s, rows: timeRows, into: buffers.timeS, scratch: buffers.scratch)
-        timeEmbedders[1].forward(times: t, rows: timeRows, into: buffers.timeT, scratch: buffers.scratch)
+        // y = cond_embed(c) [+ sum(time_embed[i](t_i)) / num_time_conds]
+        let conditions = timeEmbedders.count
+        for (i, embedder) in timeEmbedders.enumerated() {
+            embedder.forward(times: times! + i * timeRows, rows: timeRows, into: buffers.timeEmbeddings + i * B * n,
+                             scratch: buffers.scratch)
+        }
         for r in 0..<B {
-            let ts = buffers.timeS + (timeRows == 1 ? 0 : r * n)
-            let tt = buffers.timeT + (timeRows == 1 ? 0 : r * n)
-            let c = buffers.condition + r * n
-            let y = buffers.y + r * n
-            for i in 0..<n { y[i] = (ts[i] + tt[i]) / 2 + c[i] }
+            let (c, y) = (buffers.condition + r * n, buffers.y + r * n)
+            let e0 = buffers.timeEmbeddings + (timeRows == 1 ? 0 : r * n)
+            let e1 = e0 + B * n
+            switch conditions {
+            case 0: y.update(from: c, count: n)
+            case 1: for i in 0..<n { y[i] = c[i] + e0[i] }
+            default: for i in 0..<n { y[i] = c[i] + (e0[i] + e1[i]) / 2 }
+            }
         }
         // Every adaLN_modulation starts with SiLU(y): apply it once.
         Activation.silu(buffers.y, count: B * n)
@@ -185,20 +198,37 @@ public struct FlowHead: Sendable {
         finalLayer.linear.forward(h, rows: B, into: out)
     }
 
-    /// `lsd_decode(partial(flow_net, c), x0, steps)`: x holds x0 [B, ldim] on entry and the
-    /// decoded latent on return. condition: [B, d].
+    /// The sampler (`lsd_decode`, `ot_decode`, `drifting_decode` or `pointwise_decode` on
+    /// `partial(flow_net, c)`): x holds the noise x0 [B, ldim] on entry and the sample on return.
+    /// condition: [B, z_dim or d]. `steps` is `sampler_decode_steps` (lsd and flow_matching only).
     func decode(condition: UnsafePointer<Float>, rows B: Int, steps: Int, x: UnsafeMutablePointer<Float>,
                 buffers: Buffers) {
-        precondition(steps >= 1, "FlowHead: LSD needs at least one step")
+        precondition(steps >= 1, "FlowHead: the sampler needs at least one step")
         conditionEmbedding.forward(condition, rows: B, into: buffers.condition)
         let count = B * latentDim
-        let divisor = Float(steps)
-        for i in 0..<steps {
-            buffers.times[0] = Float(Double(i) / Double(steps))  // s
-            buffers.times[1] = Float(Double(i + 1) / Double(steps))  // t
-            velocity(s: buffers.times, t: buffers.times + 1, timeRows: 1, x: x, rows: B,
-                     into: buffers.velocity, buffers: buffers)
-            for j in 0..<count { x[j] += buffers.velocity[j] / divisor }
+        let (times, v) = (buffers.times, buffers.velocity)
+        switch flowType {
+        case .lsd:
+            let divisor = Float(steps)
+            for i in 0..<steps {
+                times[0] = Float(Double(i) / Double(steps))  // s
+                times[1] = Float(Double(i + 1) / Double(steps))  // t
+                velocity(times: times, timeRows: 1, x: x, rows: B, into: v, buffers: buffers)
+                for j in 0..<count { x[j] += v[j] / divisor }
+            }
+        case .flowMatching:
+            let divisor = Float(steps)
+            for i in 0..<steps {
+                times[0] = Float(Double(i) / Double(steps))  // t
+                velocity(times: times, timeRows: 1, x: x, rows: B, into: v, buffers: buffers)
+                for j in 0..<count { x[j] += v[j] / divisor }
+            }
+        case .drifting:
+            velocity(times: nil, timeRows: 1, x: x, rows: B, into: v, buffers: buffers)
+            x.update(from: v, count: count)
+        case .pointwise:
+            velocity(times: nil, timeRows: 1, x: x, rows: B, into: v, buffers: buffers)
+            for j in 0..<count { x[j] += v[j] }
         }
     }
 
@@ -231,25 +261,31 @@ extension TimestepEmbedder {
 }
 
 extension FlowHead {
-    /// flow_net(c, s, t, x): c [B, d], s and t [B] (or [B, 1]), x [B, ldim] → [B, ldim].
-    public func callAsFunction(condition c: Tensor, s: Tensor, t: Tensor, x: Tensor) -> Tensor {
+    /// flow_net(c, *times, x): c [B, z_dim or d], times one tensor of B values (or [B, 1]) per
+    /// time embedder (s, t for lsd; t for flow_matching; none otherwise), x [B, ldim] → [B, ldim].
+    public func callAsFunction(condition c: Tensor, times: [Tensor], x: Tensor) -> Tensor {
         let rows = c.rowCount
         precondition(c.lastDimension == conditionDim && x.lastDimension == latentDim && x.rowCount == rows
-                     && s.count == rows && t.count == rows, "FlowHead: input shapes \(c.shape) \(s.shape) \(t.shape) \(x.shape)")
+                     && times.count == timeEmbedders.count && times.allSatisfy { $0.count == rows },
+                     "FlowHead: input shapes \(c.shape) \(times.map(\.shape)) \(x.shape)")
+        let flatTimes = times.flatMap(\.data)
         return run(rows: rows) { buffers, out in
             c.data.withUnsafeBufferPointer { conditionEmbedding.forward($0.baseAddress!, rows: rows, into: buffers.condition) }
-            s.data.withUnsafeBufferPointer { sp in
-                t.data.withUnsafeBufferPointer { tp in
-                    x.data.withUnsafeBufferPointer { xp in
-                        velocity(s: sp.baseAddress!, t: tp.baseAddress!, timeRows: rows, x: xp.baseAddress!,
-                                 rows: rows, into: out, buffers: buffers)
-                    }
+            flatTimes.withUnsafeBufferPointer { tp in
+                x.data.withUnsafeBufferPointer { xp in
+                    velocity(times: tp.baseAddress, timeRows: rows, x: xp.baseAddress!, rows: rows, into: out,
+                             buffers: buffers)
                 }
             }
         }
     }
 
-    /// lsd_decode with `steps` steps from x0 [B, ldim], condition c [B, d] → [B, ldim].
+    /// flow_net(c, s, t, x) of an lsd head: c [B, d], s and t [B] (or [B, 1]), x [B, ldim] → [B, ldim].
+    public func callAsFunction(condition c: Tensor, s: Tensor, t: Tensor, x: Tensor) -> Tensor {
+        callAsFunction(condition: c, times: [s, t], x: x)
+    }
+
+    /// The sampler with `steps` steps from x0 [B, ldim], condition c [B, z_dim or d] → [B, ldim].
     public func decode(condition c: Tensor, x0: Tensor, steps: Int) -> Tensor {
         let rows = c.rowCount
         precondition(c.lastDimension == conditionDim && x0.lastDimension == latentDim && x0.rowCount == rows,

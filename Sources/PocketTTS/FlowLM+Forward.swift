@@ -6,22 +6,30 @@ extension FlowLM {
     struct CallBuffers {
         let transformer: FlowTransformer.Buffers
         let latentIn: UnsafeMutablePointer<Float>  // [B, ldim] input latents with BOS substituted
-        let condition: UnsafeMutablePointer<Float>  // [B, d] out_norm of each stream's last row
+        let normed: UnsafeMutablePointer<Float>  // [B, d] out_norm of each stream's last row
+        let z: UnsafeMutablePointer<Float>  // [B, z_dim] z_proj(normed) (unused without z_proj)
         let head: FlowHead.Buffers
+
+        /// What the EOS and flow heads read: z_proj(out_norm(x)), or out_norm(x).  // [B, z_dim or d]
+        func condition(projected: Bool) -> UnsafeMutablePointer<Float> { projected ? z : normed }
     }
 
+    /// Floats of the per-stream rows outside the transformer and the flow head: latentIn, normed, z.
+    var stepRowFloats: Int { dimensions.latentDim + dimensions.modelDim + (dimensions.zDim ?? 0) }
+
     func prepare(_ workspace: inout Workspace, rows: Int, streams: Int, scoreCount: Int) -> CallBuffers {
-        let (d, f, l) = (dimensions.modelDim, dimensions.feedForwardDim, dimensions.latentDim)
-        let transformerCount = FlowTransformer.Buffers.floatCount(rows: rows, scoreCount: scoreCount, modelDim: d, feedForwardDim: f)
+        let (d, l) = (dimensions.modelDim, dimensions.latentDim)
+        let transformerCount = FlowTransformer.Buffers.floatCount(rows: rows, scoreCount: scoreCount, transformer: transformer)
         let headCount = FlowHead.floatCount(rows: streams, flowDim: flowHead.flowDim, latentDim: l,
                                             frequencyDim: flowHead.frequencyDim)
-        let base = workspace.floats(transformerCount + streams * (l + d) + headCount)
+        let base = workspace.floats(transformerCount + streams * stepRowFloats + headCount)
         let latentIn = base + transformerCount
-        let condition = latentIn + streams * l
+        let normed = latentIn + streams * l
+        let z = normed + streams * d
         return CallBuffers(
-            transformer: FlowTransformer.Buffers(base: base, rows: rows, modelDim: d, feedForwardDim: f),
-            latentIn: latentIn, condition: condition,
-            head: flowHead.makeBuffers(base: condition + streams * d, rows: streams))
+            transformer: FlowTransformer.Buffers(base: base, rows: rows, transformer: transformer),
+            latentIn: latentIn, normed: normed, z: z,
+            head: flowHead.makeBuffers(base: z + streams * (dimensions.zDim ?? 0), rows: streams))
     }
 
     /// `FlowLMModel.forward` for one latent per stream, then `increment_steps`.
@@ -48,16 +56,17 @@ extension FlowLM {
         }
         inputLinear.forward(buffers.latentIn, rows: B, into: buffers.transformer.x)
         transformer.forward(streams: streams, rowsPerStream: 1, buffers: buffers.transformer)
-        // One row per stream, so every row is a last position: out_norm, out_eos.
-        outNorm.forward(buffers.transformer.x, rows: B, into: buffers.condition)
-        outEOS.forward(buffers.condition, rows: B, into: eosLogits)
-        // x0 ~ Normal(0, sqrt(temp)) (truncated to ±noise_clamp), then lsd_decode.
+        // One row per stream, so every row is a last position: out_norm, z_proj, out_eos.
+        outNorm.forward(buffers.transformer.x, rows: B, into: buffers.normed)
+        if let zProjection { zProjection.forward(buffers.normed, rows: B, into: buffers.z) }
+        let condition = buffers.condition(projected: zProjection != nil)
+        outEOS.forward(condition, rows: B, into: eosLogits)
+        // x0 ~ Normal(0, sqrt(temp)) (truncated to ±noise_clamp), then the sampler.
         let std = Float(Double(sampling.temperature).squareRoot())
         for b in 0..<B {
             GaussianNoise.fill(latentsOut + b * l, count: l, std: std, clamp: sampling.noiseClamp, using: &generators[b])
         }
-        flowHead.decode(condition: buffers.condition, rows: B, steps: sampling.lsdSteps, x: latentsOut,
-                        buffers: buffers.head)
+        flowHead.decode(condition: condition, rows: B, steps: sampling.lsdSteps, x: latentsOut, buffers: buffers.head)
     }
 
     /// Runs `count` prefix rows of one stream through the transformer: `fill` writes the

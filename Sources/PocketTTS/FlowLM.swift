@@ -8,19 +8,25 @@ import Kernels
 /// latent at a time; `stepBatch` steps B streams with one sgemm per linear layer.
 public struct FlowLM: Sendable {
     public let dimensions: FlowLMDimensions
-    public let textEmbeddingTable: [Float]  // conditioner.embed.weight [n_bins + 1, d]
+    /// `conditioner(token)` for every token: conditioner.embed.weight [n_bins + 1, d], or with a
+    /// low-rank table (`lookup_table.rank`) conditioner.embed.weight [n_bins + 1, rank] projected
+    /// by conditioner.proj.weight [d, rank] (no bias) once at load.  // [n_bins + 1, d]
+    public let textEmbeddingTable: [Float]
     public let inputLinear: Linear  // input_linear.weight [d, ldim]
     public let bosEmbedding: [Float]  // bos_emb [ldim]
+    /// bos_before_voice [1, 1, d], prepended to every voice prompt (`insert_bos_before_voice`).
+    public let bosBeforeVoice: [Float]?  // [d]
     public let normalization: LatentNormalization  // emb_mean, emb_std [ldim]: Mimi's input from a latent
     public let transformer: FlowTransformer  // transformer.layers.*
     public let outNorm: LayerNorm  // out_norm.weight, out_norm.bias [d], eps 1e-5
-    public let outEOS: Linear  // out_eos.weight [1, d], out_eos.bias [1]
+    public let zProjection: Linear?  // z_proj.weight [z_dim, d], no bias (after out_norm)
+    public let outEOS: Linear  // out_eos.weight [1, z_dim or d], out_eos.bias [1]
     public let flowHead: FlowHead  // flow_net.*
     public let speakerProjection: Linear  // speaker_proj_weight [d, speakerDim], no bias
 
     /// A fresh stream whose caches hold `capacity` positions before growing.
     public func makeState(capacity: Int) -> State {
-        State(cache: KVCache(layerCount: dimensions.layerCount, rowSize: dimensions.modelDim, capacity: capacity,
+        State(cache: KVCache(layerCount: dimensions.layerCount, rowSize: dimensions.keyValueDim, capacity: capacity,
                              element: transformer.cacheElement),
               workspace: Workspace())
     }
@@ -144,6 +150,14 @@ public struct FlowLM: Sendable {
             throw .shape(name: "voice latents", expected: [-1, dimensions.speakerDim], got: latents.shape)
         }
         return speakerProjection(latents)
+    }
+
+    /// The voice prompt of `get_state_for_audio_prompt` from Mimi latents [T, speakerDim]: the
+    /// projection, after `bos_before_voice` when the model has one. [T (+ 1), d]
+    public func voicePrompt(latents: Tensor) throws(FlowLMError) -> Tensor {
+        let projected = try projectVoice(latents: latents)
+        guard let bos = bosBeforeVoice else { return projected }
+        return Tensor(shape: [projected.shape[0] + 1, dimensions.modelDim], data: bos + projected.data)
     }
 
     /// `conditioner.embed(tokens)`: [N, d].

@@ -32,18 +32,18 @@ extension FlowLM {
             public var byteCount: Int { self == .float32 ? 4 : 2 }
         }
 
-        /// Keys and values of one layer, each [capacity, heads, headDim] (valid rows 0..<length).
+        /// Keys and values of one layer, each [capacity, kvHeads, headDim] (valid rows 0..<length).
         enum LayerRows {
             case float32(keys: UnsafeMutablePointer<Float>, values: UnsafeMutablePointer<Float>)
             case bfloat16(keys: UnsafeMutablePointer<UInt16>, values: UnsafeMutablePointer<UInt16>)
         }
 
         public let layerCount: Int
-        public let rowSize: Int  // heads · headDim
+        public let rowSize: Int  // kvHeads · headDim (kv_dim)
         public let element: Element
         public private(set) var capacity: Int
         public internal(set) var length: Int
-        /// [layers, 2 (k, v), capacity, heads, headDim] of `element`: one of the two holds the
+        /// [layers, 2 (k, v), capacity, kvHeads, headDim] of `element`: one of the two holds the
         /// cache, the other is empty. Rows >= length are unspecified.
         private var floats: [Float]
         private var halves: [UInt16]  // bfloat16 bits
@@ -87,7 +87,7 @@ extension FlowLM {
             if needed > capacity { reserveCapacity(max(needed, capacity + capacity / 2, 16)) }
         }
 
-        /// Keys and values of `layer`, each [capacity, heads, headDim] (valid rows 0..<length).
+        /// Keys and values of `layer`, each [capacity, kvHeads, headDim] (valid rows 0..<length).
         mutating func withLayer<R>(_ layer: Int, _ body: (LayerRows) -> R) -> R {
             precondition(layer >= 0 && layer < layerCount, "KVCache: layer \(layer) out of range")
             let offset = layer * 2 * capacity * rowSize
@@ -107,7 +107,7 @@ extension FlowLM {
         }
 
         /// Keys (kv 0) or values (kv 1) of `layer` for positions 0..<length, as f32 (bfloat16
-        /// widened exactly).  // [length, H, D]
+        /// widened exactly).  // [length, Hkv, D]
         public func rows(layer: Int, kv: Int) -> [Float] {
             precondition(layer >= 0 && layer < layerCount && (kv == 0 || kv == 1), "KVCache: bad layer/kv")
             let from = (layer * 2 + kv) * capacity * rowSize
@@ -183,12 +183,12 @@ extension FlowLM {
     /// prompt and frames of one chunk) and the scratch of a prompt call of `promptRows` rows
     /// over them. What an engine budgets per stream.
     public func stateBytes(positions: Int, promptRows: Int) -> Int {
-        let (d, f, l) = (dimensions.modelDim, dimensions.feedForwardDim, dimensions.latentDim)
-        let cacheBytes = dimensions.layerCount * 2 * positions * d * transformer.cacheElement.byteCount
+        let l = dimensions.latentDim
+        let cacheBytes = dimensions.layerCount * 2 * positions * dimensions.keyValueDim * transformer.cacheElement.byteCount
         let scratch = FlowTransformer.Buffers.floatCount(
-            rows: promptRows, scoreCount: transformer.scoreCount(rows: promptRows, keys: positions),
-            modelDim: d, feedForwardDim: f)
-            + l + d + FlowHead.floatCount(rows: 1, flowDim: flowHead.flowDim, latentDim: l, frequencyDim: flowHead.frequencyDim)
+            rows: promptRows, scoreCount: transformer.scoreCount(rows: promptRows, keys: positions), transformer: transformer)
+            + stepRowFloats
+            + FlowHead.floatCount(rows: 1, flowDim: flowHead.flowDim, latentDim: l, frequencyDim: flowHead.frequencyDim)
         return cacheBytes + scratch * MemoryLayout<Float>.size
     }
 }

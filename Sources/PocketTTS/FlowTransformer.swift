@@ -1,12 +1,14 @@
 import Kernels
 
-/// One FlowLM transformer layer: pocket_tts/modules/mimi_transformer.py `StreamingTransformerLayer`
-/// built with attention_kind "flow_lm" (`StreamingMultiheadAttention`, full causal history),
-/// pre-norm LayerNorm (eps 1e-5), exact GELU feed-forward, no biases, no layer scale.
+/// One FlowLM transformer layer: pocket_tts/modules/transformer.py `StreamingTransformerLayer`
+/// (`StreamingMultiheadAttention`, full causal history, optionally grouped-query), pre-norm
+/// LayerNorm (eps 1e-5), GELU feed-forward (tanh form in 4.0.1, erf in 1.1.1), no biases,
+/// no layer scale.
 public struct FlowTransformerLayer: Sendable {
     public let norm1: LayerNorm  // norm1.weight, norm1.bias [d]
-    public let inProjection: Linear  // self_attn.in_proj.weight [3d, d], rows packed [q | k | v] (h, hd)
-    public let outProjection: Linear  // self_attn.out_proj.weight [d, d]
+    /// self_attn.in_proj.weight [attn_dim + 2·kv_dim, d], rows packed [q (H, hd) | k (Hkv, hd) | v (Hkv, hd)]
+    public let inProjection: Linear
+    public let outProjection: Linear  // self_attn.out_proj.weight [d, attn_dim]
     public let norm2: LayerNorm  // norm2.weight, norm2.bias [d]
     public let linear1: Linear  // linear1.weight [ffn, d]
     public let linear2: Linear  // linear2.weight [d, ffn]
@@ -14,8 +16,10 @@ public struct FlowTransformerLayer: Sendable {
     public init(norm1: LayerNorm, inProjection: Linear, outProjection: Linear, norm2: LayerNorm,
                 linear1: Linear, linear2: Linear) {
         let d = norm1.dim
-        precondition(inProjection.inFeatures == d && inProjection.outFeatures == 3 * d, "FlowTransformerLayer: in_proj")
-        precondition(outProjection.inFeatures == d && outProjection.outFeatures == d, "FlowTransformerLayer: out_proj")
+        let attentionDim = outProjection.inFeatures
+        precondition(inProjection.inFeatures == d && inProjection.outFeatures > attentionDim
+                     && (inProjection.outFeatures - attentionDim) % 2 == 0, "FlowTransformerLayer: in_proj")
+        precondition(outProjection.outFeatures == d, "FlowTransformerLayer: out_proj")
         precondition(norm2.dim == d && linear1.inFeatures == d && linear2.outFeatures == d
                      && linear2.inFeatures == linear1.outFeatures, "FlowTransformerLayer: feed-forward")
         self.norm1 = norm1
@@ -27,15 +31,22 @@ public struct FlowTransformerLayer: Sendable {
     }
 }
 
-/// The FlowLM backbone (`StreamingTransformer`, kind "flow_lm"): layers sharing one RoPE.
+/// The FlowLM backbone (`StreamingTransformer`): layers sharing one RoPE.
 /// Works on several streams at once: every linear layer is one sgemm over the rows of all
-/// streams; attention runs per stream against that stream's own KV cache.
+/// streams; attention runs per stream against that stream's own KV cache (keys and values of
+/// `attention.keyValueHeads` heads).
 public struct FlowTransformer: Sendable {
     public let layers: [FlowTransformerLayer]
     public let rope: RoPE
     public let attention: Attention
     public let modelDim: Int
     public let feedForwardDim: Int
+    /// Width of the queries and of the attention output (attn_dim = heads · headDim).
+    public let attentionDim: Int
+    /// Width of the keys and of the values (kv_dim = keyValueHeads · headDim): one cache row.
+    public let keyValueDim: Int
+    /// The feed-forward GELU (`F.gelu(approximate="tanh")` in 4.0.1, exact erf in 1.1.1).
+    public let geluApproximation: GELUApproximation
     /// Steps and prompts attend with `Attention.forwardOneQuery` (the cache read once per row for
     /// all heads): in the reduced precisions. `Precision.exact` keeps the BLAS form, bit for bit.
     public let usesOneQueryAttention: Bool
@@ -43,40 +54,61 @@ public struct FlowTransformer: Sendable {
     /// the BLAS form (`Precision.exact`).
     public var cacheElement: FlowLM.KVCache.Element { usesOneQueryAttention ? .bfloat16 : .float32 }
 
-    public init(layers: [FlowTransformerLayer], headCount: Int, maxPeriod: Double) {
+    /// `keyValueHeadCount` defaults to `headCount`; the head width is attn_dim / headCount with
+    /// attn_dim the input width of `out_proj`.
+    public init(layers: [FlowTransformerLayer], headCount: Int, keyValueHeadCount: Int? = nil, maxPeriod: Double,
+                geluApproximation: GELUApproximation = .tanh) {
         precondition(!layers.isEmpty, "FlowTransformer: no layers")
         let d = layers[0].norm1.dim
-        precondition(d % headCount == 0, "FlowTransformer: d_model \(d) not divisible by \(headCount) heads")
-        precondition(layers.allSatisfy { $0.norm1.dim == d && $0.linear1.outFeatures == layers[0].linear1.outFeatures },
+        let attentionDim = layers[0].outProjection.inFeatures
+        let kvHeads = keyValueHeadCount ?? headCount
+        precondition(attentionDim % headCount == 0, "FlowTransformer: attn_dim \(attentionDim) not divisible by \(headCount) heads")
+        let headDim = attentionDim / headCount
+        precondition(layers[0].inProjection.outFeatures == attentionDim + 2 * kvHeads * headDim,
+                     "FlowTransformer: in_proj has \(layers[0].inProjection.outFeatures) rows, expected q + k + v of \(kvHeads) key/value heads")
+        precondition(layers.allSatisfy { $0.norm1.dim == d && $0.linear1.outFeatures == layers[0].linear1.outFeatures
+                                         && $0.inProjection.outFeatures == layers[0].inProjection.outFeatures
+                                         && $0.outProjection.inFeatures == attentionDim },
                      "FlowTransformer: layers differ in size")
         self.layers = layers
         self.modelDim = d
         self.feedForwardDim = layers[0].linear1.outFeatures
-        self.rope = RoPE(headDim: d / headCount, maxPeriod: maxPeriod)
-        self.attention = Attention(heads: headCount, headDim: d / headCount)
+        self.attentionDim = attentionDim
+        self.keyValueDim = kvHeads * headDim
+        self.geluApproximation = geluApproximation
+        self.rope = RoPE(headDim: headDim, maxPeriod: maxPeriod)
+        self.attention = Attention(heads: headCount, headDim: headDim, keyValueHeads: kvHeads)
         self.usesOneQueryAttention = layers[0].inProjection.precision != .exact
     }
+
+    /// Width of one in_proj row: q | k | v.
+    var qkvWidth: Int { attentionDim + 2 * keyValueDim }
 
     /// Scratch pointers of one forward call over R rows (all streams together).
     struct Buffers {
         let x: UnsafeMutablePointer<Float>  // [R, d] residual stream: input and output
         let normed: UnsafeMutablePointer<Float>  // [R, d]
-        let qkv: UnsafeMutablePointer<Float>  // [R, 3d]
-        let attended: UnsafeMutablePointer<Float>  // [R, d]
+        let qkv: UnsafeMutablePointer<Float>  // [R, attn_dim + 2·kv_dim]
+        let attended: UnsafeMutablePointer<Float>  // [R, attn_dim]
         let hidden: UnsafeMutablePointer<Float>  // [R, ffn]
         let scores: UnsafeMutablePointer<Float>  // [scoreCount] attention probabilities of one stream
 
-        static func floatCount(rows: Int, scoreCount: Int, modelDim d: Int, feedForwardDim f: Int) -> Int {
-            rows * (6 * d + f) + scoreCount
+        /// Floats of one row: x, normed, qkv, attended, hidden.
+        static func rowFloats(_ t: FlowTransformer) -> Int {
+            2 * t.modelDim + t.qkvWidth + t.attentionDim + t.feedForwardDim
         }
 
-        init(base: UnsafeMutablePointer<Float>, rows: Int, modelDim d: Int, feedForwardDim f: Int) {
+        static func floatCount(rows: Int, scoreCount: Int, transformer t: FlowTransformer) -> Int {
+            rows * rowFloats(t) + scoreCount
+        }
+
+        init(base: UnsafeMutablePointer<Float>, rows: Int, transformer t: FlowTransformer) {
             x = base
-            normed = x + rows * d
-            qkv = normed + rows * d
-            attended = qkv + rows * 3 * d
-            hidden = attended + rows * d
-            scores = hidden + rows * f
+            normed = x + rows * t.modelDim
+            qkv = normed + rows * t.modelDim
+            attended = qkv + rows * t.qkvWidth
+            hidden = attended + rows * t.attentionDim
+            scores = hidden + rows * t.feedForwardDim
         }
     }
 
@@ -87,7 +119,7 @@ public struct FlowTransformer: Sendable {
     /// `scoreCount(rows: T, keys: length + T)` floats for the longest stream. Allocation-free.
     /// pocket_tts `StreamingTransformer.forward` + `increment_steps`.
     func forward(streams: UnsafeMutableBufferPointer<FlowLM.State>, rowsPerStream T: Int, buffers: Buffers) {
-        let d = modelDim
+        let (w, a) = (qkvWidth, attentionDim)
         let rows = streams.count * T
         let (x, normed, qkv, attended, hidden) = (buffers.x, buffers.normed, buffers.qkv, buffers.attended, buffers.hidden)
         for (index, layer) in layers.enumerated() {
@@ -95,8 +127,8 @@ public struct FlowTransformer: Sendable {
             layer.norm1.forward(x, rows: rows, into: normed)
             layer.inProjection.forward(normed, rows: rows, into: qkv)
             for b in 0..<streams.count {
-                attend(layer: index, qkv: qkv + b * T * 3 * d, count: T,
-                       cache: &streams[b].cache, into: attended + b * T * d, scores: buffers.scores)
+                attend(layer: index, qkv: qkv + b * T * w, count: T,
+                       cache: &streams[b].cache, into: attended + b * T * a, scores: buffers.scores)
             }
             layer.outProjection.forward(attended, rows: rows, into: x, accumulate: true)
             // _ff_block: x + linear2(gelu(linear1(norm2(x))))
@@ -128,39 +160,39 @@ public struct FlowTransformer: Sendable {
     private func gelu(_ hidden: UnsafeMutablePointer<Float>, rows: Int) {
         let f = feedForwardDim
         guard Linear.splitsOutputs(rows: rows) else {
-            Activation.gelu(hidden, count: rows * f)
+            Activation.gelu(hidden, count: rows * f, approximation: geluApproximation)
             return
         }
         let pieces = 8
         LinearWorker.current.parallelFor(pieces) { i in
             let (start, end) = (rows * i / pieces, rows * (i + 1) / pieces)
-            Activation.gelu(hidden + start * f, count: (end - start) * f)
+            Activation.gelu(hidden + start * f, count: (end - start) * f, approximation: geluApproximation)
         }
     }
 
     /// `StreamingMultiheadAttention.forward` after in_proj for one stream: RoPE on q and k at
     /// the stream's positions, k and v appended to the cache (`complete_kv`), causal attention
-    /// over the whole history. qkv: [T, 3, H, hd] rows; output: [T, d].
+    /// over the whole history. qkv: [T, q (H, hd) | k (Hkv, hd) | v (Hkv, hd)] rows; output: [T, attn_dim].
     private func attend(
         layer: Int, qkv: UnsafeMutablePointer<Float>, count T: Int, cache: inout FlowLM.KVCache,
         into output: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>
     ) {
-        let d = modelDim
+        let (w, a, kv) = (qkvWidth, attentionDim, keyValueDim)
         let start = cache.length
         precondition(start + T <= cache.capacity, "FlowTransformer: KV cache has no room (call ensureRoom)")
-        rope.apply(qkv, count: T, heads: attention.heads, offset: start, rowStride: 3 * d)
-        rope.apply(qkv + d, count: T, heads: attention.heads, offset: start, rowStride: 3 * d)
+        rope.apply(qkv, count: T, heads: attention.heads, offset: start, rowStride: w)
+        rope.apply(qkv + a, count: T, heads: attention.keyValueHeads, offset: start, rowStride: w)
         cache.withLayer(layer) { rows in
             switch rows {
             case .float32(let keys, let values):
                 for t in 0..<T {
-                    (keys + (start + t) * d).update(from: qkv + t * 3 * d + d, count: d)
-                    (values + (start + t) * d).update(from: qkv + t * 3 * d + 2 * d, count: d)
+                    (keys + (start + t) * kv).update(from: qkv + t * w + a, count: kv)
+                    (values + (start + t) * kv).update(from: qkv + t * w + a + kv, count: kv)
                 }
             case .bfloat16(let keys, let values):  // rounded to nearest even as written
                 for t in 0..<T {
-                    SkinnyLinear.round(qkv + t * 3 * d + d, toBFloat16: keys + (start + t) * d, count: d)
-                    SkinnyLinear.round(qkv + t * 3 * d + 2 * d, toBFloat16: values + (start + t) * d, count: d)
+                    SkinnyLinear.round(qkv + t * w + a, toBFloat16: keys + (start + t) * kv, count: kv)
+                    SkinnyLinear.round(qkv + t * w + a + kv, toBFloat16: values + (start + t) * kv, count: kv)
                 }
             }
             // Prompts: the heads in pieces on two threads, each piece its own score row.
@@ -174,15 +206,15 @@ public struct FlowTransformer: Sendable {
                 for t in 0..<T {
                     switch rows {
                     case .float32(let keys, let values) where usesOneQueryAttention:
-                        attention.forwardOneQuery(query: qkv + t * 3 * d, keys: keys, values: values, keyCount: start + t + 1,
-                                                  into: output + t * d, scratch: scratch, heads: heads)
+                        attention.forwardOneQuery(query: qkv + t * w, keys: keys, values: values, keyCount: start + t + 1,
+                                                  into: output + t * a, scratch: scratch, heads: heads)
                     case .float32(let keys, let values):
-                        attention.forward(queries: qkv + t * 3 * d, queryCount: 1, queryStart: start + t,
+                        attention.forward(queries: qkv + t * w, queryCount: 1, queryStart: start + t,
                                           keys: keys, values: values, keyCount: start + t + 1, keyStart: 0,
-                                          into: output + t * d, scratch: scratch, queryRowStride: 3 * d, heads: heads)
+                                          into: output + t * a, scratch: scratch, queryRowStride: w, heads: heads)
                     case .bfloat16(let keys, let values):
-                        attention.forwardOneQuery(query: qkv + t * 3 * d, keys: keys, values: values, keyCount: start + t + 1,
-                                                  into: output + t * d, scratch: scratch, heads: heads)
+                        attention.forwardOneQuery(query: qkv + t * w, keys: keys, values: values, keyCount: start + t + 1,
+                                                  into: output + t * a, scratch: scratch, heads: heads)
                     }
                 }
             }

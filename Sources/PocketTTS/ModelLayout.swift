@@ -59,38 +59,49 @@ private struct LayoutBuilder {
     mutating func flowLM(_ config: PocketTTSConfig, prefix: String) {
         let flowLM = config.flowLM
         let latent = config.mimi.quantizer.dimension  // ldim
-        let model = flowLM.transformer.modelDimension
+        let transformer = flowLM.transformer
+        let model = transformer.modelDimension
         add(prefix + "bos_emb", [latent], .normal(mean: 0, standardDeviation: 1))
-        // Added by TTSModel after construction: torch.zeros((1024, 512)), i.e. [d_model, Mimi
-        // encoder dimension]; made up here like a Linear weight so voice cloning is exercised.
-        add(prefix + "speaker_proj_weight", [model, config.mimi.seanet.dimension],
-            Self.defaultBound(fanIn: config.mimi.seanet.dimension))
+        if flowLM.insertBOSBeforeVoice {
+            add(prefix + "bos_before_voice", [1, 1, model], .normal(mean: 0, standardDeviation: 1))
+        }
+        // Added by TTSModel after construction: torch.zeros((d_model, mimi.inner_dim or
+        // seanet.dimension)); made up here like a Linear weight so voice cloning is exercised.
+        let speaker = config.mimi.encoderLatentDimension
+        add(prefix + "speaker_proj_weight", [model, speaker], Self.defaultBound(fanIn: speaker))
         add(prefix + "emb_std", [latent], .ones, buffer: true)
         add(prefix + "emb_mean", [latent], .zeros, buffer: true)
-        // LUTConditioner: n_bins + 1 rows (the last one is padding).
-        add(prefix + "conditioner.embed.weight", [flowLM.lookupTable.binCount + 1, flowLM.lookupTable.dimension],
+        // LUTConditioner: n_bins + 1 rows (the last one is padding), rank wide and projected
+        // (no bias) to dim when low-rank.
+        let table = flowLM.lookupTable
+        add(prefix + "conditioner.embed.weight", [table.binCount + 1, table.rank ?? table.dimension],
             .normal(mean: 0, standardDeviation: 1))
-        flowHead(flowLM.flow, latent: latent, condition: model, prefix: prefix + "flow_net.")
+        if let rank = table.rank { linear(prefix + "conditioner.proj.", input: rank, output: table.dimension, bias: false) }
+        flowHead(flowLM.flow, latent: latent, condition: flowLM.headInputDimension, prefix: prefix + "flow_net.")
         linear(prefix + "input_linear.", input: latent, output: model, bias: false)
-        let transformer = flowLM.transformer
+        // StreamingMultiheadAttention: in_proj packs [q (attn_dim) | k (kv_dim) | v (kv_dim)].
+        let attention = transformer.effectiveAttentionDimension
+        let keyValue = attention / transformer.headCount * transformer.effectiveKeyValueHeadCount
+        let feedForward = transformer.effectiveFeedForwardDimension
         for layer in 0..<transformer.layerCount {
             let layerPrefix = prefix + "transformer.layers.\(layer)."
-            linear(layerPrefix + "self_attn.in_proj.", input: model, output: 3 * model, bias: false)
-            linear(layerPrefix + "self_attn.out_proj.", input: model, output: model, bias: false)
+            linear(layerPrefix + "self_attn.in_proj.", input: model, output: attention + 2 * keyValue, bias: false)
+            linear(layerPrefix + "self_attn.out_proj.", input: attention, output: model, bias: false)
             layerNorm(layerPrefix + "norm1.", model)
             layerNorm(layerPrefix + "norm2.", model)
-            linear(layerPrefix + "linear1.", input: model, output: transformer.hiddenScale * model, bias: false)
-            linear(layerPrefix + "linear2.", input: transformer.hiddenScale * model, output: model, bias: false)
+            linear(layerPrefix + "linear1.", input: model, output: feedForward, bias: false)
+            linear(layerPrefix + "linear2.", input: feedForward, output: model, bias: false)
         }
         layerNorm(prefix + "out_norm.", model)
-        linear(prefix + "out_eos.", input: model, output: 1, bias: true)
+        if let z = flowLM.zDimension { linear(prefix + "z_proj.", input: model, output: z, bias: false) }
+        linear(prefix + "out_eos.", input: flowLM.headInputDimension, output: 1, bias: true)
     }
 
-    /// SimpleMLPAdaLN with two time conditions (s and t).
+    /// SimpleMLPAdaLN with the time conditions of its sampler (lsd 2, flow_matching 1, else 0).
     mutating func flowHead(_ flow: FlowConfig, latent: Int, condition: Int, prefix: String) {
         let width = flow.dimension
         let frequencyEmbeddingSize = 256  // TimestepEmbedder default
-        for index in 0..<2 {
+        for index in 0..<flow.type.timeConditionCount {
             let embedder = prefix + "time_embed.\(index)."
             add(embedder + "freqs", [frequencyEmbeddingSize / 2], .timestepFrequencies(maxPeriod: 10_000), buffer: true)
             linear(embedder + "mlp.0.", input: frequencyEmbeddingSize, output: width, bias: true)

@@ -1,15 +1,18 @@
 /// The element types this package reads and writes in safetensors files, named as in the
-/// file header. Values are always handed out as Float32.
+/// file header. Values are always handed out as Float32 (I64: the voice states' positions,
+/// exact below 2^24).
 public enum SafetensorsDType: String, Sendable, CaseIterable, Codable {
     case float32 = "F32"
     case bfloat16 = "BF16"
     case float16 = "F16"
+    case int64 = "I64"
 
     /// Bytes per element.
     public var byteCount: Int {
         switch self {
         case .float32: 4
         case .bfloat16, .float16: 2
+        case .int64: 8
         }
     }
 }
@@ -70,11 +73,16 @@ public enum FloatConversion {
             for index in 0..<count {
                 target[index] = float(fromFloat16: source.loadUnaligned(fromByteOffset: 2 * index, as: UInt16.self))
             }
+        case .int64:
+            for index in 0..<count {
+                target[index] = Float(Int64(littleEndian: source.loadUnaligned(fromByteOffset: 8 * index, as: Int64.self)))
+            }
         }
     }
 
-    /// Encodes Float32 values as `dtype` little-endian bytes (bfloat16: round to nearest even).
-    /// Float16 output is not supported (precondition): this package writes F32 and BF16 only.
+    /// Encodes Float32 values as `dtype` little-endian bytes (bfloat16: round to nearest even;
+    /// int64: the values must be integers). Float16 output is not supported (precondition): this
+    /// package writes F32, BF16 and I64 only.
     public static func encode(_ values: [Float], as dtype: SafetensorsDType) -> [UInt8] {
         precondition(dtype != .float16, "writing F16 is not supported")
         var bytes = [UInt8](repeating: 0, count: values.count * dtype.byteCount)
@@ -87,6 +95,12 @@ public enum FloatConversion {
                 case .bfloat16:
                     for index in 0..<source.count {
                         target.storeBytes(of: bfloat16(from: base[index]), toByteOffset: 2 * index, as: UInt16.self)
+                    }
+                case .int64:
+                    for index in 0..<source.count {
+                        let value = base[index]
+                        precondition(value == value.rounded() && abs(value) < 0x1p63, "FloatConversion: \(value) is not an int64")
+                        target.storeBytes(of: Int64(value).littleEndian, toByteOffset: 8 * index, as: Int64.self)
                     }
                 case .float16:
                     break

@@ -9,7 +9,7 @@ import Darwin
 
 /// Writes safetensors files the way the Python `safetensors` library does: tensors ordered by
 /// name, data packed back to back, the JSON header (`__metadata__` first) padded with spaces to a
-/// multiple of 8 bytes. Writes F32 and BF16 (BF16 rounded to nearest even from Float32).
+/// multiple of 8 bytes. Writes F32, BF16 (rounded to nearest even from Float32) and I64 (integral values).
 ///
 /// Either collect tensors with `add` and `write(to:)`, or stream a large file with
 /// `write(to:declarations:metadata:values:)`, which asks for one tensor's values at a time.

@@ -8,11 +8,12 @@ extension TTSModel {
     /// The reference's optional truncation of long prompts (`truncate=True`): 30 seconds.
     public static let voiceTruncationSeconds = 30.0
 
-    /// Voice conditioning [T, d] for mono samples at the model's rate (`sampleRate`, 24 kHz):
-    /// right-padded to whole frames, Mimi-encoded and projected with `speaker_proj_weight`.
+    /// Voice conditioning [T (+ 1), d] for mono samples at the model's rate (`sampleRate`, 24 kHz):
+    /// right-padded to whole frames, Mimi-encoded, projected with `speaker_proj_weight`, after
+    /// `bos_before_voice` when the config inserts it (4.0.1 `get_state_for_audio_prompt`).
     public func voiceConditioning(samples24k samples: [Float]) throws -> Tensor {
         let latents = try mimi.encoder.encode(audio: samples)  // [T, C]
-        return try flowLM.projectVoice(latents: latents)  // [T, d]
+        return try flowLM.voicePrompt(latents: latents)  // [T (+ 1), d]
     }
 
     /// The FlowLM state after the voice prompt (mono samples at `sampleRate`): what every
@@ -26,7 +27,8 @@ extension TTSModel {
         return state
     }
 
-    /// A voice-state `.safetensors` file (the reference's `export_model_state` format).
+    /// A voice-state `.safetensors` file (the reference's `export_model_state` format: 4.0.1's
+    /// offset/pad or 1.1.1's current_end).
     public func voiceState(stateFile path: String) throws -> FlowLM.State {
         let file = try SafetensorsFile(contentsOf: URL(fileURLWithPath: path))
         var tensors: [String: Tensor] = [:]
@@ -38,11 +40,12 @@ extension TTSModel {
         }
     }
 
-    /// Writes a voice state in the reference's format (`export-voice`).
+    /// Writes a voice state as 4.0.1's `export-voice` does (`export_model_state`: caches float32,
+    /// offset and pad int64).
     public func exportVoice(_ state: FlowLM.State, to path: String) throws {
         var writer = SafetensorsWriter(metadata: [:])
         for (name, tensor) in flowLM.voiceTensors(of: state).sorted(by: { $0.key < $1.key }) {
-            try writer.add(name, tensor)
+            try writer.add(name, tensor, dtype: FlowLM.voiceTensorDType(name: name))
         }
         try writer.write(to: URL(fileURLWithPath: path))
     }

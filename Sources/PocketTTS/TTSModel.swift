@@ -34,6 +34,18 @@ public struct TTSModel: Sendable {
     }
 
     init(config: PocketTTSConfig, weights: WeightReader, tokenizer: Tokenizer, precision: Precision = .exact) throws {
+        try self.init(config: config, flowLMWeights: weights.scoped("flow_lm."), mimiWeights: weights.scoped("mimi."),
+                      tokenizer: tokenizer, precision: precision)
+    }
+
+    /// Builds the model from two readers whose keys are relative to `flow_lm.` and `mimi.`
+    /// (scoped views of one whole-model reader, or two checkpoints: `FlowLM.checkpointWeights`
+    /// for `flow_lm.weights_path`, a Mimi reader for `mimi.weights_path`). Strict: fails naming
+    /// any missing, mis-shaped or unused tensor of either.
+    public init(
+        config: PocketTTSConfig, flowLMWeights: WeightReader, mimiWeights: WeightReader, tokenizer: Tokenizer,
+        precision: Precision = .exact
+    ) throws {
         let dimensions = try FlowLMDimensions(config: config)
         // The reference asserts n_bins == vocab size (SentencePieceTokenizer); a smaller
         // tokenizer is accepted only by `demo` (its ids stay inside the table).
@@ -42,10 +54,11 @@ public struct TTSModel: Sendable {
                 vocabularySize: tokenizer.vocabularySize, binCount: dimensions.vocabularySize)
         }
         self.config = config
-        self.flowLM = try FlowLM(weights: weights.scoped("flow_lm."), dimensions: dimensions, precision: precision)
-        self.mimi = try Mimi(config: config.mimi, weights: weights.scoped("mimi."), precision: precision)
+        self.flowLM = try FlowLM(weights: flowLMWeights, dimensions: dimensions, precision: precision)
+        self.mimi = try Mimi(config: config.mimi, weights: mimiWeights, precision: precision)
         self.tokenizer = tokenizer
-        try weights.finish()
+        try flowLMWeights.finish()
+        try mimiWeights.finish()
     }
 
     private init(config: PocketTTSConfig, flowLM: FlowLM, mimi: Mimi, tokenizer: Tokenizer) {
@@ -68,6 +81,35 @@ public struct TTSModel: Sendable {
         let file = try SafetensorsFile(contentsOf: URL(fileURLWithPath: weightsPath))
         return try TTSModel(config: config, weights: WeightReader(file: file, keepBFloat16: keepBFloat16),
                             tokenizer: tokenizer, precision: precision)
+    }
+
+    /// Loads FlowLM and Mimi from separate checkpoints, as the reference does when the config
+    /// gives `flow_lm.weights_path` (and then `mimi.weights_path`): the FlowLM file in the
+    /// training layout (renamed as 4.0.1's `get_flow_lm_state_dict` does) or with `flow_lm.*` keys;
+    /// the Mimi file read by `mimiCheckpointWeights`. `keepBFloat16` and `precision` as in `load`.
+    public static func load(
+        config: PocketTTSConfig, flowLMWeightsPath: String, mimiWeightsPath: String, tokenizerPath: String,
+        keepBFloat16: Bool = true, precision: Precision = .exact
+    ) throws -> TTSModel {
+        let tokenizer = try Tokenizer(path: tokenizerPath, configKind: config.flowLM.lookupTable.tokenizer)
+        let flowLMFile = try SafetensorsFile(contentsOf: URL(fileURLWithPath: flowLMWeightsPath))
+        let mimiFile = try SafetensorsFile(contentsOf: URL(fileURLWithPath: mimiWeightsPath))
+        return try TTSModel(
+            config: config, flowLMWeights: try FlowLM.checkpointWeights(file: flowLMFile, keepBFloat16: keepBFloat16),
+            mimiWeights: try mimiCheckpointWeights(file: mimiFile, keepBFloat16: keepBFloat16),
+            tokenizer: tokenizer, precision: precision)
+    }
+
+    /// A reader over a Mimi checkpoint (`mimi.weights_path`) whose keys are relative to `mimi.`:
+    /// this package's layout (`mimi.*` keys: the prefix dropped, other tensors skipped), else the
+    /// keys as they are. HOOK: Mimi's training layout (`model.*`, weight_g/weight_v folded, 4.0.1
+    /// `get_mimi_state_dict`) belongs to the Mimi loader, which replaces this.
+    public static func mimiCheckpointWeights(file: SafetensorsFile, keepBFloat16: Bool = true) throws -> WeightReader {
+        let prefix = "mimi."
+        guard file.names.contains(where: { $0.hasPrefix(prefix) }) else { return WeightReader(file: file, keepBFloat16: keepBFloat16) }
+        return try WeightReader(file: file, keepBFloat16: keepBFloat16) { key in
+            key.hasPrefix(prefix) ? String(key.dropFirst(prefix.count)) : nil
+        }
     }
 
     /// Seeded random weights of the configured architecture (`make-random-weights` values):

@@ -5,6 +5,8 @@ public enum WeightError: Error, Equatable, CustomStringConvertible {
     case missingTensor(String)
     case shape(name: String, expected: [Int], got: [Int])
     case unusedTensors([String])
+    /// Two tensors of a renamed file map to the same name (`WeightReader(file:renaming:)`).
+    case duplicateTensor(String, files: [String])
 
     public var description: String {
         switch self {
@@ -14,6 +16,8 @@ public enum WeightError: Error, Equatable, CustomStringConvertible {
         case .unusedTensors(let names):
             "weights: \(names.count) tensor(s) in the file are not used by the model: "
                 + names.prefix(10).joined(separator: ", ") + (names.count > 10 ? ", ..." : "")
+        case .duplicateTensor(let name, let files):
+            "weights: tensors \(files.joined(separator: " and ")) both load as '\(name)'"
         }
     }
 }
@@ -35,11 +39,14 @@ public final class WeightReader {
     private var taken: Set<String> = []
     private let prefix: String
     private let root: WeightReader?
+    /// Model key → file key, when the file's names differ from the model's (`init(file:…:renaming:)`).
+    private let fileKeys: [String: String]?
 
     public init(tensors: [String: Tensor]) {
         self.source = .tensors(tensors)
         self.prefix = ""
         self.root = nil
+        self.fileKeys = nil
     }
 
     /// Reads tensors from `file` as they are taken. With `keepBFloat16`, `linearWeights` hands
@@ -49,12 +56,32 @@ public final class WeightReader {
         self.source = .file(file, keepBFloat16: keepBFloat16)
         self.prefix = ""
         self.root = nil
+        self.fileKeys = nil
+    }
+
+    /// Reads `file` under other names: `renaming(fileKey)` is the key the model asks for, or nil
+    /// for a tensor the model does not use (skipped: not reported by `finish()`). Errors name
+    /// the model's key. Fails if two file keys map to one name.
+    public init(file: SafetensorsFile, keepBFloat16: Bool = true, renaming: (String) -> String?) throws {
+        var keys: [String: String] = [:]
+        for name in file.names {
+            guard let key = renaming(name) else { continue }
+            if let other = keys[key] {
+                throw WeightError.duplicateTensor(key, files: [other, name].sorted())
+            }
+            keys[key] = name
+        }
+        self.source = .file(file, keepBFloat16: keepBFloat16)
+        self.prefix = ""
+        self.root = nil
+        self.fileKeys = keys
     }
 
     private init(root: WeightReader, prefix: String) {
         self.source = nil
         self.prefix = prefix
         self.root = root
+        self.fileKeys = nil
     }
 
     /// A view whose keys are relative to `prefix` (which usually ends with ".").
@@ -77,9 +104,10 @@ public final class WeightReader {
     public func linearWeights(_ name: String, shape: [Int]) throws -> Linear.Weights {
         let owner = root ?? self
         let key = prefix + name
-        if case .file(let file, true) = owner.source, file.contains(key), try file.dtype(of: key) == .bfloat16 {
-            try owner.check(key, shape: try file.shape(of: key), expected: shape)
-            guard let bits = try file.bfloat16Bits(named: key) else { throw WeightError.missingTensor(key) }
+        if case .file(let file, true) = owner.source, let stored = owner.fileKey(key), file.contains(stored),
+           try file.dtype(of: stored) == .bfloat16 {
+            try owner.check(key, shape: try file.shape(of: stored), expected: shape)
+            guard let bits = try file.bfloat16Bits(named: stored) else { throw WeightError.missingTensor(key) }
             return .bfloat16(bits)
         }
         return .float32(try owner.take(key, shape: shape).data)
@@ -97,19 +125,26 @@ public final class WeightReader {
         if !unused.isEmpty { throw WeightError.unusedTensors(unused) }
     }
 
-    /// Every tensor name of the checkpoint (root only).
+    /// Every tensor name of the checkpoint, as the model names it (root only).
     private var names: [String] {
+        if let fileKeys { return Array(fileKeys.keys) }
         switch source {
-        case .tensors(let tensors): Array(tensors.keys)
-        case .file(let file, _): file.names
-        case nil: []
+        case .tensors(let tensors): return Array(tensors.keys)
+        case .file(let file, _): return file.names
+        case nil: return []
         }
+    }
+
+    /// The file's name for the model's `key` (nil: the file has no such tensor).
+    private func fileKey(_ key: String) -> String? {
+        guard let fileKeys else { return key }
+        return fileKeys[key]
     }
 
     private func has(_ key: String) -> Bool {
         switch source {
         case .tensors(let tensors): tensors[key] != nil
-        case .file(let file, _): file.contains(key)
+        case .file(let file, _): fileKey(key).map(file.contains) ?? false
         case nil: false
         }
     }
@@ -121,9 +156,9 @@ public final class WeightReader {
             guard let t = tensors[key] else { throw WeightError.missingTensor(key) }
             tensor = t
         case .file(let file, _):
-            guard file.contains(key) else { throw WeightError.missingTensor(key) }
-            try check(key, shape: try file.shape(of: key), expected: shape)
-            tensor = try file.tensor(named: key)
+            guard let stored = fileKey(key), file.contains(stored) else { throw WeightError.missingTensor(key) }
+            try check(key, shape: try file.shape(of: stored), expected: shape)
+            tensor = try file.tensor(named: stored)
         case nil:
             preconditionFailure("WeightReader: take on a scoped view")
         }

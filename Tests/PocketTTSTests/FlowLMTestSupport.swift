@@ -3,10 +3,10 @@ import Kernels
 
 /// Random FlowLM checkpoints with the reference's tensor names, for tests without fixtures.
 enum FlowLMTestSupport {
-    /// The fixtures' tiny config (Fixtures/reference/tiny.yaml).
+    /// The fixtures' tiny config (Fixtures/reference/tiny.yaml), as pocket-tts 1.1.1 ran it.
     static let tiny = FlowLMDimensions(
         modelDim: 64, headCount: 2, layerCount: 2, feedForwardDim: 256, maxPeriod: 10_000,
-        vocabularySize: 512, latentDim: 32, flowDim: 48, flowDepth: 2, speakerDim: 32)
+        vocabularySize: 512, latentDim: 32, flowDim: 48, flowDepth: 2, speakerDim: 32, geluApproximation: .none)
 
     /// Every `flow_lm.*` tensor of `TTSModel.state_dict()` with its shape.
     static func tensorShapes(_ m: FlowLMDimensions) -> [String: [Int]] {

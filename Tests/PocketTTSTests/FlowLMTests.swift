@@ -126,12 +126,13 @@ import Testing
         var state = model.makeState(capacity: 8)
         try model.prompt(conditioning: Tensor.random([6, dims.modelDim], using: &rng), state: &state)
         var exported = model.voiceTensors(of: state)
-        #expect(exported.count == 2 * dims.layerCount)
+        #expect(exported.count == 3 * dims.layerCount)
         #expect(exported["transformer.layers.1.self_attn/cache"]?.shape == [2, 1, 6, 2, 32])
-        #expect(exported["transformer.layers.0.self_attn/current_end"]?.shape == [6])
+        #expect(exported["transformer.layers.0.self_attn/offset"] == Tensor(shape: [1], data: [6]))
+        #expect(exported["transformer.layers.0.self_attn/pad"] == Tensor(shape: [1], data: [0]))
         // A longer, NaN-padded cache (as `init_states` allocates) must load the same.
         for i in 0..<dims.layerCount {
-            let key = FlowLM.voiceCacheKey(layer: i)
+            let key = FlowLM.voiceKey(layer: i, "cache")
             let c = exported[key]!
             var padded = Tensor.filled([2, 1, 9, 2, 32], value: .nan)
             for kv in 0..<2 {
@@ -147,14 +148,37 @@ import Testing
         let b = model.step(latent: bos, state: &restored, sampling: sampling, using: &rng)
         #expect(a == b)
         #expect(!a.latent.contains { $0.isNaN })
+        // 1.1.1's form: current_end, whose length is the number of positions, instead of offset/pad.
+        var legacy = exported.filter { $0.key.hasSuffix("/cache") }
+        for i in 0..<dims.layerCount { legacy[FlowLM.voiceKey(layer: i, "current_end")] = .zeros([6]) }
+        var fromLegacy = try model.makeState(voiceTensors: legacy, capacity: 16)
+        #expect(model.step(latent: bos, state: &fromLegacy, sampling: sampling, using: &rng) == a)
     }
 
     @Test func voiceStateErrorsNameTheTensor() throws {
         var state = model.makeState(capacity: 4)
         try model.prompt(textTokens: [1, 2, 3], state: &state)
         var tensors = model.voiceTensors(of: state)
-        tensors["transformer.layers.1.self_attn/current_end"] = nil
-        #expect(throws: FlowLMError.voiceState(tensor: "transformer.layers.1.self_attn/current_end", problem: "missing")) {
+        tensors["transformer.layers.1.self_attn/offset"] = nil
+        #expect(throws: FlowLMError.voiceState(tensor: "transformer.layers.1.self_attn/offset", problem: "missing")) {
+            try model.makeState(voiceTensors: tensors)
+        }
+        tensors = model.voiceTensors(of: state)
+        tensors["transformer.layers.1.self_attn/pad"] = Tensor(shape: [1], data: [2])
+        #expect(throws: FlowLMError.voiceState(tensor: "transformer.layers.1.self_attn/pad",
+                                               problem: "padded states (batched generation) are not supported")) {
+            try model.makeState(voiceTensors: tensors)
+        }
+        tensors = model.voiceTensors(of: state)
+        tensors["transformer.layers.1.self_attn/offset"] = Tensor(shape: [1], data: [2])
+        #expect(throws: FlowLMError.voiceState(tensor: "transformer.layers.1.self_attn/offset",
+                                               problem: "length 2 differs from the previous layers' 3")) {
+            try model.makeState(voiceTensors: tensors)
+        }
+        tensors = model.voiceTensors(of: state)
+        tensors["transformer.layers.0.self_attn/offset"] = Tensor(shape: [1], data: [4])
+        #expect(throws: FlowLMError.shape(name: "transformer.layers.0.self_attn/cache", expected: [2, 1, 4, 2, 32],
+                                          got: [2, 1, 3, 2, 32])) {
             try model.makeState(voiceTensors: tensors)
         }
         tensors = model.voiceTensors(of: state)

@@ -13,7 +13,8 @@ enum Fixture {
     static func path(_ relative: String) -> String { directory.appendingPathComponent(relative).path }
 
     private static let loaded = Result { () throws -> (TTSModel, FlowLM.State) in
-        let config = try PocketTTSConfig(contentsOf: directory.appendingPathComponent("reference/tiny.yaml"))
+        var config = try PocketTTSConfig(contentsOf: directory.appendingPathComponent("reference/tiny.yaml"))
+        config.geluApproximation = .none  // the fixtures are pocket-tts 1.1.1's (exact GELU)
         let model = try TTSModel.load(config: config, weightsPath: path("reference/tiny_weights.safetensors"),
                                       tokenizerPath: path("tokenizer/test_tokenizer.model"), precision: .exact)  // parity: the exact path
         return (model, try model.voiceState(file: path("reference/voice_state.safetensors")))

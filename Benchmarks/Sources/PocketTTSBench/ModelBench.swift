@@ -26,7 +26,7 @@ struct ModelBench {
         }
         for _ in 0..<repeats {
             let (r, resampled) = try timed { try Resampler.resample(audio.samples, from: audio.sampleRate, to: model.sampleRate) }
-            let (e, conditioning) = try timed { try model.flowLM.projectVoice(latents: try model.mimi.encoder.encode(audio: resampled)) }
+            let (e, conditioning) = try timed { try model.flowLM.voicePrompt(latents: try model.mimi.encoder.encode(audio: resampled)) }
             var fresh = model.flowLM.makeState(capacity: conditioning.shape[0])
             let (p, _) = try timed { try model.flowLM.prompt(conditioning: conditioning, state: &fresh) }
             resamples.append(r)
