@@ -64,11 +64,13 @@ mimi:
 
 """
 
-    /// The released model's config (b6369a24) as pocket-tts 1.1.1 ran it: exact (erf) GELU.
+    /// The released model's config (b6369a24) as pocket-tts 1.1.1 ran it: exact (erf) GELU, and
+    /// Mimi's decoder attention over a ring of `context` slots.
     /// 4.0.1 runs the same weights as `english_2026-01` (`ModelCatalog`), with tanh GELU.
     public static func b6369a24() throws -> PocketTTSConfig {
         var config = try PocketTTSConfig(yaml: b6369a24YAML)
         config.geluApproximation = .none
+        config.mimi.attentionCache = .contextRing
         return config
     }
 }

@@ -1,6 +1,9 @@
-// MimiTransformer: pocket_tts/modules/mimi_transformer.py `ProjectedTransformer` with its
-// `StreamingTransformer` of `StreamingTransformerLayer`s (attention kind "mimi"), LayerScale
-// (layer_scale.py) and RoPE (rope.py). Streaming uses a ring-buffer KV cache (`complete`).
+// MimiTransformer: pocket_tts/modules/transformer.py `ProjectedTransformer` with its
+// `StreamingTransformer` of `StreamingTransformerLayer`s (with `context`), LayerScale
+// (layer_scale.py), RoPE (rope.py) and attention.py's `StreamingMultiheadAttention`.
+// 4.0.1 streams with a linear KV cache and the mask 0 <= pos_q − pos_k < context; a ring of
+// `context` slots holds exactly the keys that mask lets through, so the ring here gives the
+// same values (1.1.1's mimi_transformer.py used that ring itself).
 import Kernels
 
 /// `ProjectedTransformer` (optional input/output projections around the layers).
@@ -17,10 +20,12 @@ public struct MimiTransformer: StreamingModule {
     public let context: Int
     public let attention: Attention  // heads, headDim, window = context
     public let rope: RoPE
+    /// The feed-forward's GELU (`F.gelu(approximate="tanh")` in 4.0.1; the erf form in 1.1.1).
+    public let geluApproximation: GELUApproximation
 
     public init(
         inputProjection: Linear?, layers: [MimiTransformerLayer], outputProjection: Linear?,
-        heads: Int, context: Int, maxPeriod: Double = 10_000
+        heads: Int, context: Int, maxPeriod: Double = 10_000, gelu: GELUApproximation
     ) {
         precondition(!layers.isEmpty, "MimiTransformer: no layers")
         let d = layers[0].dModel
@@ -35,6 +40,7 @@ public struct MimiTransformer: StreamingModule {
         self.context = context
         self.attention = Attention(heads: heads, headDim: d / heads, window: context)
         self.rope = RoPE(headDim: d / heads, maxPeriod: maxPeriod)
+        self.geluApproximation = gelu
     }
 
     public var dModel: Int { layers[0].dModel }
