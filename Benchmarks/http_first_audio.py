@@ -5,8 +5,8 @@ socket to the first binary frame), the reference's `POST /tts` and OpenAI's
 `POST /v1/audio/speech` (pcm and mp3; from sending the request on an open TCP connection to the
 first audio byte of the chunked body).
 
-    .build/release/pocket-tts serve --demo --tokenizer /path/tokenizer.model --voice prompt.wav --port 8080 &
-    .build/python/bin/python Benchmarks/http_first_audio.py --port 8080 --runs 20
+    .build/release/pocket-tts serve --demo --tokenizer /path/tokenizer.model --voice prompt.wav --port 8000 &
+    .build/python/bin/python Benchmarks/http_first_audio.py --port 8000 --runs 20
 
 Needs `websockets` (Clients/python's virtual environment has it)."""
 from __future__ import annotations
@@ -63,7 +63,7 @@ def http(port: int, path: str, content_type: str, body: bytes) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--voice", help="voice name (default: the server's)")
     args = parser.parse_args()

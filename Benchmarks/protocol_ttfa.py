@@ -4,7 +4,7 @@
     pip install websockets
     swift build -c release --product pocket-tts
     python3 Benchmarks/protocol_ttfa.py                       # starts `pocket-tts serve --demo`
-    python3 Benchmarks/protocol_ttfa.py --port 8080 --rounds 50   # a server already running
+    python3 Benchmarks/protocol_ttfa.py --port 8000 --rounds 50   # a server already running
 
 For each round, in a shuffled order, one turn of the same sentence through each protocol, each on
 a fresh connection: the connection is opened and its turn started first (native: config and

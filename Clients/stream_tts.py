@@ -3,7 +3,7 @@
 
     pip install websockets
     python3 Clients/stream_tts.py --text "Hello there. How are you today?" --out out.wav
-    python3 Clients/stream_tts.py --url ws://host:8080/tts/ws --api-key KEY --voice alba
+    python3 Clients/stream_tts.py --url ws://host:8000/tts/ws --api-key KEY --voice alba
 
 Sends one `config`, then each word as a `text` message (with --word-delay seconds between them),
 then `flush`; receives binary 16-bit PCM frames (80 ms each) until `final`. Prints the time to
@@ -43,6 +43,7 @@ async def stream(args: argparse.Namespace) -> int:
         started = time.monotonic()
         first_audio = None
         done = asyncio.Event()
+        closed = asyncio.Event()
 
         async def receive() -> None:
             nonlocal frames, first_audio
@@ -60,19 +61,24 @@ async def stream(args: argparse.Namespace) -> int:
                 elif event["type"] == "event" and event["data"]["event_type"] == "final":
                     done.set()
                     return
+            closed.set()  # the server closed the socket before the final: no point waiting on
 
         receiver = asyncio.create_task(receive())
         for word in args.text.split(" "):
             await ws.send(json.dumps({"type": "text", "data": {"text": word + " "}}))
             await asyncio.sleep(args.word_delay)
         await ws.send(json.dumps({"type": "flush"}))
+        waiters = [asyncio.create_task(done.wait()), asyncio.create_task(closed.wait())]
         try:
-            await asyncio.wait_for(done.wait(), timeout=args.timeout)
-        except asyncio.TimeoutError:
-            print("no final before the timeout", file=sys.stderr)
-            return 1
+            await asyncio.wait(waiters, timeout=args.timeout, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            for waiter in waiters:
+                waiter.cancel()
             receiver.cancel()
+        if not done.is_set():
+            print("the server closed the connection before the final" if closed.is_set()
+                  else "no final before the timeout", file=sys.stderr)
+            return 1
 
     elapsed = time.monotonic() - started
     seconds = len(audio) / 2 / args.sample_rate
@@ -87,7 +93,7 @@ async def stream(args: argparse.Namespace) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--url", default="ws://127.0.0.1:8080/tts/ws")
+    parser.add_argument("--url", default="ws://127.0.0.1:8000/tts/ws")
     parser.add_argument("--text", default="Hello world. I am Pocket TTS, speaking as the words arrive. Isn't that nice?")
     parser.add_argument("--voice", help="voice name (default: the server's default voice)")
     parser.add_argument("--api-key", help="sent as X-API-Key")

@@ -6,13 +6,13 @@
 # line. Offline, the fallback comes within CONNECT_TIMEOUT seconds (one HEAD asks the hub first).
 # In demo mode the official voice names (alba, marius, ...) are aliases of the demo voice.
 #
-# Environment: PORT (8080), HOST (127.0.0.1; 0.0.0.0 for every interface), DEMO=1 (demo weights
+# Environment: PORT (8000), HOST (127.0.0.1; 0.0.0.0 for every interface), DEMO=1 (demo weights
 # without asking the hub), CONNECT_TIMEOUT (5), HF_HUB_OFFLINE=1 (cache only), HF_ENDPOINT, and
 # every POCKET_TTS_* setting of Configs/server.yaml (e.g. POCKET_TTS_API_KEYS=k1,k2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${1:-.build/release/pocket-tts}
-PORT=${PORT:-8080}
+PORT=${PORT:-8000}
 HOST=${HOST:-127.0.0.1}
 CONNECT_TIMEOUT=${CONNECT_TIMEOUT:-5}
 

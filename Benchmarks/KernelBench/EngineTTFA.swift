@@ -48,8 +48,7 @@ func benchmarkTTFA(reps: Int) throws {
     try model.flowLM.prompt(conditioning: Tensor.random([125, model.flowLM.dimensions.modelDim], seed: 3), state: &voice)
     let text = "On the first day of spring, the children ran down to the river with their bright kites, "
         + "laughing and shouting as the colours rose high above the tall trees."  // reference_bench.py's TEXT_43
-    let chunks = try TextChunk.chunks(for: text, tokenizer: model.tokenizer, maxTokens: 100,
-                                      frameRate: model.config.mimi.frameRate)
+    let chunks = try TextChunk.chunks(for: text, tokenizer: model.tokenizer, config: model.config, maxTokens: 100)
     print("\nTTFA: \(chunks.map(\.tokens.count)) text tokens, 125-frame voice, bf16 weights")
     // The first frame's parts, one after the other on this thread.
     var parts = [[Sample]](repeating: [], count: 5)

@@ -13,7 +13,7 @@ public struct ModelFileSources: Sendable, Equatable {
         self.tokenizer = tokenizer
     }
 
-    // The values of `Configs/b6369a24.yaml` (the reference's `config/b6369a24.yaml`).
+    // The values of `Configs/b6369a24.yaml` (pocket-tts 1.1.1's `config/b6369a24.yaml`).
     /// Gated: needs the terms accepted on Hugging Face and HF_TOKEN.
     public static let voiceCloningWeights =
         "hf://kyutai/pocket-tts/tts_b6369a24.safetensors@427e3d61b276ed69fdd03de0d185fa8a8d97fc5b"
@@ -22,7 +22,8 @@ public struct ModelFileSources: Sendable, Equatable {
     public static let officialTokenizer =
         "hf://kyutai/pocket-tts-without-voice-cloning/tokenizer.model@d4fdd22ae8c8e1cb3634e150ebeff1dab2d16df3"
 
-    /// The official b6369a24 files. Unlike the reference (which tries the gated repository first
+    /// The official b6369a24 files of pocket-tts 1.1.1 (the built-in models' own files come from
+    /// their configs: `ModelFileSources(configYAML:)`). Unlike the reference (which tries the gated repository first
     /// and silently falls back), the repository is chosen explicitly.
     public static func official(voiceCloning: Bool) -> ModelFileSources {
         ModelFileSources(weights: voiceCloning ? voiceCloningWeights : weightsWithoutVoiceCloning, tokenizer: officialTokenizer)
@@ -54,15 +55,52 @@ public struct ModelFileSources: Sendable, Equatable {
     }
 }
 
-/// The reference's `PREDEFINED_VOICES` (`pocket_tts/utils/utils.py`): voice states, public.
+/// The reference's predefined voices: voice states, public. pocket-tts 4.0.1 keeps one set per
+/// model (`get_predefined_voice(language, name)`: `languages/NAME/embeddings/VOICE.safetensors`,
+/// made with that model's weights, so a voice of one model is not used with another); 1.1.1 had
+/// one set of eight (`embeddings_v2/`), which a config file of the 1.1.1 model still uses.
 public enum PredefinedVoices {
+    /// Which model's voice states.
+    public enum Set: Sendable, Equatable, Hashable {
+        /// 1.1.1's eight voices of b6369a24 (`embeddings_v2/`): for a model given as a config file.
+        case legacy
+        /// 4.0.1's voices of a built-in model (its config name).
+        case model(String)
+    }
+
+    /// 1.1.1's `PREDEFINED_VOICES`.
     public static let names = ["alba", "marius", "javert", "jean", "fantine", "cosette", "eponine", "azelma"]
     static let revision = "2578fed2380333b621689eaed6fe144cf69dfeb3"
 
+    /// 4.0.1's voice names (`_ORIGINS_OF_PREDEFINED_VOICES`), each a state per built-in model.
+    public static let modelNames = [
+        "alba", "anna", "azelma", "bill_boerst", "caro_davy", "charles", "cosette", "daan", "estelle", "eponine",
+        "eve", "fantine", "george", "giovanni", "jane", "javert", "jean", "juergen", "lola", "marius", "mary",
+        "michael", "paul", "peter_yearsley", "rafael", "stuart_bell", "vera",
+    ]
+    /// The revision 4.0.1 pins for `languages/*/embeddings/` (`get_predefined_voice`).
+    static let modelRevision = "a7056f505a4a8ca72d8b5fb1440071d6f1a35739"
+
+    /// The names of a set.
+    public static func names(in set: Set) -> [String] {
+        switch set {
+        case .legacy: names
+        case .model: modelNames
+        }
+    }
+
     /// `hf://kyutai/pocket-tts-without-voice-cloning/embeddings_v2/{name}.safetensors@...`, nil for an unknown name.
-    public static func source(_ name: String) -> String? {
-        guard names.contains(name) else { return nil }
-        return "hf://kyutai/pocket-tts-without-voice-cloning/embeddings_v2/\(name).safetensors@\(revision)"
+    public static func source(_ name: String) -> String? { source(name, in: .legacy) }
+
+    /// The `hf://` URL of a voice state of `set`, nil for a name the set lacks.
+    public static func source(_ name: String, in set: Set) -> String? {
+        guard names(in: set).contains(name) else { return nil }
+        switch set {
+        case .legacy:
+            return "hf://kyutai/pocket-tts-without-voice-cloning/embeddings_v2/\(name).safetensors@\(revision)"
+        case .model(let model):
+            return "hf://kyutai/pocket-tts-without-voice-cloning/languages/\(model)/embeddings/\(name).safetensors@\(modelRevision)"
+        }
     }
 }
 

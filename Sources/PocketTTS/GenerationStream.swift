@@ -22,7 +22,8 @@ public struct GeneratedFrame: Sendable, Equatable {
 /// The chunk rules of one stream as a state machine, the one way to generate: the reference's
 /// `generate_audio_stream` loop (per chunk: a copy of the voice state with room for the prompt
 /// and every frame, the chunk's tokens as a prompt, steps from a NaN (BOS) latent until
-/// EOS + frames-after-EOS or the length limit) cut into resumable pieces. The caller runs the
+/// EOS + frames-after-EOS or the length limit, EOS ignored on the first frames) cut into
+/// resumable pieces. The caller runs the
 /// model; the stream decides. `TTSModel.generate` drives it for one stream on the calling
 /// thread; the engine's producer drives many, their prompts in slices and their steps batched.
 ///
@@ -179,11 +180,12 @@ public struct GenerationStream: Sendable {
     }
 
     /// Applies one step's result, `next` [ldim] and its EOS logit, as the body of the
-    /// reference's frame loop: EOS counts when the logit exceeds the options' threshold.
+    /// reference's frame loop (4.0.1 `_autoregressive_generation`): EOS counts when the logit
+    /// exceeds the options' threshold, from frame `minFramesBeforeEOS` on.
     public mutating func record(latent next: UnsafeBufferPointer<Float>, eosLogit: Float) -> StepResult {
         guard case .stepping(let i, var eosStep) = phase else { preconditionFailure("GenerationStream: not stepping") }
         precondition(next.count == latent.count, "GenerationStream: \(next.count) latent values, expected \(latent.count)")
-        if eosLogit > options.sampling.eosThreshold && eosStep == nil { eosStep = i }
+        if eosLogit > options.sampling.eosThreshold && eosStep == nil && i >= options.minFramesBeforeEOS { eosStep = i }
         if let e = eosStep, i >= e + framesAfterEOS {
             endChunk()
             return StepResult(frame: nil, endsChunk: true)

@@ -175,6 +175,11 @@ public struct PocketTTSConfig: Codable, Sendable, Equatable {
                 path: "mimi.frame_rate",
                 reason: "encoder frame rate \(Double(mimi.sampleRate) / Double(mimi.hopLength)) is not an integer multiple of \(mimi.frameRate)")
         }
+        // `str.maketrans` takes single characters as keys (a longer one raises ValueError).
+        for key in text.replaceCharacters.keys.sorted() where key.unicodeScalars.count != 1 {
+            throw ConfigError.invalidValue(path: "replace_characters",
+                                           reason: "keys must be single characters, got \(key.debugDescription)")
+        }
         if let frames = recommendedFramesAfterEOS, frames < 0 {
             throw ConfigError.invalidValue(path: "model_recommended_frames_after_eos", reason: "must not be negative")
         }

@@ -1,5 +1,5 @@
 // Python `str` semantics on Unicode code points, as the reference text pipeline
-// (`prepare_text_prompt`, `split_into_best_sentences`) uses them. Python indexes, strips and
+// (`prepare_text_prompt`, `split_into_best_sentences`, `_is_decimal_period_boundary`) uses them. Python indexes, strips and
 // splits strings by code point; Swift's `Character` is a grapheme cluster ("\r\n" is one
 // Character, "e\u{301}" too) and `String ==` ignores canonical differences, so everything here
 // works on `[Unicode.Scalar]` and never goes through `Character`.
@@ -57,6 +57,13 @@ enum PythonText {
         default:
             scalar.properties.numericType != nil
         }
+    }
+
+    /// `ch.isdigit()` for one code point: Numeric_Type Decimal or Digit ("3", "٣", "²"; not
+    /// "½" or "一", which are Numeric).
+    static func isDigit(_ scalar: Unicode.Scalar) -> Bool {
+        guard isAssigned(scalar), let type = scalar.properties.numericType else { return false }
+        return type == .decimal || type == .digit
     }
 
     /// `s.strip()`: drops leading and trailing `isSpace` code points.

@@ -4,10 +4,10 @@ import Kernels
 /// its threads): `GenerationStream` drives it, as it drives the engine's producer, which runs
 /// the same steps batched on its own thread and decodes on consumer threads.
 extension TTSModel {
-    /// The chunks the generator speaks for `text`, with their tokens (`split_into_best_sentences`).
+    /// The chunks the generator speaks for `text`, with their tokens (`split_into_best_sentences`,
+    /// then each chunk prepared again), per the config's text options.
     public func chunks(for text: String, maxTokens: Int = TextChunk.defaultMaxTokens, tokenCap: Int? = nil) throws -> [TextChunk] {
-        try TextChunk.chunks(for: text, tokenizer: tokenizer, maxTokens: maxTokens, tokenCap: tokenCap,
-                             frameRate: config.mimi.frameRate)
+        try TextChunk.chunks(for: text, tokenizer: tokenizer, config: config, maxTokens: maxTokens, tokenCap: tokenCap)
     }
 
     /// Generates speech for `text` in the voice `voice`, calling `onFrame` as each frame is

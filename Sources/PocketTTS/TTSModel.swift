@@ -65,7 +65,7 @@ public struct TTSModel: Sendable {
         config: PocketTTSConfig, weightsPath: String, tokenizerPath: String, keepBFloat16: Bool = true,
         precision: Precision = .exact
     ) throws -> TTSModel {
-        let tokenizer = try Tokenizer(modelPath: tokenizerPath)
+        let tokenizer = try Tokenizer(path: tokenizerPath, configKind: config.flowLM.lookupTable.tokenizer)
         let file = try SafetensorsFile(contentsOf: URL(fileURLWithPath: weightsPath))
         return try TTSModel(config: config, weights: WeightReader(file: file, keepBFloat16: keepBFloat16),
                             tokenizer: tokenizer, precision: precision)

@@ -17,17 +17,22 @@ extension Tokenizer: TokenCounting {
     public func tokenCount(_ text: String) -> Int { encode(text).count }
 }
 
-/// The tokens of the chunk(s) `TextChunk.chunks` makes of a text: the text as
-/// `prepareTextPrompt` changes it (capitalized, a final "."), then stripped. What the server
-/// counts before it hands text to the engine.
+/// The tokens a text is prompted with as one chunk: `encode(prepareTextPrompt(text).text)`,
+/// with the model's text options (4.0.1 prompts each chunk prepared again: capitalized, made to
+/// end a sentence, padded if the config says so). What the server counts before it hands text
+/// to the engine, and what `TextChunk.chunks` caps.
 public struct PromptTokenCounter: TokenCounting {
     public let tokenizer: Tokenizer
+    public let options: TextOptions
 
-    public init(tokenizer: Tokenizer) { self.tokenizer = tokenizer }
+    public init(tokenizer: Tokenizer, options: TextOptions) {
+        self.tokenizer = tokenizer
+        self.options = options
+    }
 
     public func tokenCount(_ text: String) -> Int {
-        guard let prepared = try? prepareTextPrompt(text).text else { return 0 }
-        return tokenizer.encode(String(codePoints: PythonText.strip(prepared.codePoints))).count
+        guard let prepared = try? prepareTextPrompt(text, options: options).text else { return 0 }
+        return tokenizer.encode(prepared).count
     }
 }
 

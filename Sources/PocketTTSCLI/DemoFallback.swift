@@ -37,7 +37,8 @@ extension Serve {
         do {
             var wanted = try officialFiles()
             let spec = voice ?? defaultVoice
-            if !FileManager.default.fileExists(atPath: spec), let source = PredefinedVoices.source(spec) {
+            if !FileManager.default.fileExists(atPath: spec),
+               let source = PredefinedVoices.source(spec, in: try model.files.voiceSet()) {
                 wanted.append(("voice \(spec)", source))
             }
             let probeFile = try HubURL.isHubURL(wanted[0].location) ? HubURL(parsing: wanted[0].location) : nil
@@ -81,7 +82,8 @@ extension Serve {
 
 /// Demo mode: the predefined names the server lacks stand for the default (demo) voice.
 func demoVoiceAliases(offered: Set<String>, defaultVoice: String) -> [String: String] {
-    let aliases = DemoVoiceAliases.aliases(for: PredefinedVoices.names, offered: offered, demoVoice: defaultVoice)
+    let aliases = DemoVoiceAliases.aliases(
+        for: Array(Set(PredefinedVoices.names + PredefinedVoices.modelNames)).sorted(), offered: offered, demoVoice: defaultVoice)
     if !aliases.isEmpty {
         Log.info("demo mode: voices \(aliases.keys.sorted().joined(separator: ", ")) are aliases of the demo voice '\(defaultVoice)'")
     }

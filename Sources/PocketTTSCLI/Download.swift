@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ModelHub
+import PocketTTS
 
 /// `pocket-tts download`: fetch the official model files into the Hugging Face cache (resuming
 /// partial downloads, checking SHA-256) and print where they are, one `role<TAB>path` per line.
@@ -19,21 +20,23 @@ struct Download: ParsableCommand {
     @OptionGroup var files: ModelFileOptions
     @OptionGroup var output: ProgressOptions
 
-    @Option(help: "Predefined voices to fetch: comma-separated names, 'all' or 'none'. (\(PredefinedVoices.names.joined(separator: ", ")))")
-    var voices = "alba"
+    @Option(help: "Predefined voices of the model to fetch: comma-separated names, 'all' or 'none'. Default: the model's default voice. (\(PredefinedVoices.modelNames.joined(separator: ", ")))")
+    var voices: String?
 
     func validate() throws {
         _ = try voiceNames()
     }
 
     func voiceNames() throws -> [String] {
-        switch voices {
-        case "all": return PredefinedVoices.names
+        let set = try files.voiceSet()
+        let modelName = try files.modelName()
+        switch voices ?? ModelCatalog.defaultVoice(for: modelName) {
+        case "all": return PredefinedVoices.names(in: set)
         case "none", "": return []
-        default:
-            let names = voices.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            if let unknown = names.first(where: { PredefinedVoices.source($0) == nil }) {
-                throw ValidationError("unknown voice '\(unknown)'; predefined voices: \(PredefinedVoices.names.joined(separator: ", "))")
+        case let list:
+            let names = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            if let unknown = names.first(where: { PredefinedVoices.source($0, in: set) == nil }) {
+                throw ValidationError("unknown voice '\(unknown)'; predefined voices: \(PredefinedVoices.names(in: set).joined(separator: ", "))")
             }
             return names
         }
@@ -45,7 +48,7 @@ struct Download: ParsableCommand {
             ("weights", files.weights ?? sources.weights), ("tokenizer", files.tokenizer ?? sources.tokenizer),
         ]
         for name in try voiceNames() {
-            if let source = PredefinedVoices.source(name) { wanted.append(("voice \(name)", source)) }
+            if let source = PredefinedVoices.source(name, in: try files.voiceSet()) { wanted.append(("voice \(name)", source)) }
         }
         let bar = output.makeBar()
         let paths: [URL]

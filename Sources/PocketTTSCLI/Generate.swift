@@ -12,11 +12,11 @@ struct Generate: ParsableCommand {
     @OptionGroup var model: ModelOptions
     @OptionGroup var voiceOptions: VoiceOptions
 
-    @Option(help: "Text to speak; '-' reads standard input.")
-    var text = "Hello world. I am Kyutai's Pocket TTS. I'm fast enough to run on small CPUs. I hope you'll like me."
+    @Option(help: "Text to speak; '-' reads standard input. Default: the model language's demo sentence.")
+    var text: String?
 
-    @Option(help: "Sampling temperature (0: deterministic).")
-    var temperature: Float = 0.7
+    @Option(help: "Sampling temperature (0: deterministic). Default: the model's (default_temperature, 0.3).")
+    var temperature: Float?
 
     @Option(help: "LSD decoding steps of the flow head.")
     var lsdDecodeSteps = 1
@@ -24,10 +24,10 @@ struct Generate: ParsableCommand {
     @Option(help: "Clamp the sampling noise to ±this value (truncated normal).")
     var noiseClamp: Float?
 
-    @Option(help: "EOS logit threshold; a very large value disables EOS.")
-    var eosThreshold: Float = -4.0
+    @Option(help: "EOS logit threshold; a very large value disables EOS. Default: the model's (default_eos_threshold: -4, the tiny models -1).")
+    var eosThreshold: Float?
 
-    @Option(help: "Frames generated after EOS (default: the reference's guess per chunk).")
+    @Option(help: "Frames generated after EOS (default: the model's model_recommended_frames_after_eos, else the reference's guess per chunk).")
     var framesAfterEos: Int?
 
     @Option(help: "Maximum number of tokens per chunk.")
@@ -61,7 +61,7 @@ struct Generate: ParsableCommand {
     var precision: Precision = .recommended
 
     mutating func validate() throws {
-        guard temperature >= 0 else { throw ValidationError("--temperature must be >= 0") }
+        if let temperature { guard temperature >= 0 else { throw ValidationError("--temperature must be >= 0") } }
         guard lsdDecodeSteps >= 1 else { throw ValidationError("--lsd-decode-steps must be >= 1") }
         guard maxTokensPerChunk > 0 else { throw ValidationError("--max-tokens-per-chunk must be positive") }
         if let c = noiseClamp, !(c > 0) { throw ValidationError("--noise-clamp must be > 0") }
@@ -69,20 +69,22 @@ struct Generate: ParsableCommand {
     }
 
     func run() throws {
-        var text = self.text
+        var text = try self.text ?? ModelCatalog.defaultText(for: model.files.modelName())
         if text == "-" { text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) }
         text = try normalization.apply(to: text)
         let started = ContinuousClock.now
         let tts = try model.load(precision: precision)
-        let voice = try voiceOptions.load(model: tts, files: model.files)
+        let voice = try voiceOptions.load(model: tts, files: model.files, demo: model.demo)
         let loaded = ContinuousClock.now
         Log.info("model and voice ready in \(format(loaded - started))")
 
         let seed = self.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
         if self.seed == nil { Log.info("seed \(seed)") }
         let options = GenerationOptions(
-            sampling: FlowLMSampling(temperature: temperature, lsdSteps: lsdDecodeSteps, noiseClamp: noiseClamp, eosThreshold: eosThreshold),
-            framesAfterEOS: framesAfterEos, maxTokens: maxTokens, tokenCap: max(maxTokens, maxTokensPerChunk),
+            sampling: FlowLMSampling(
+                temperature: temperature ?? Float(tts.config.defaultTemperature), lsdSteps: lsdDecodeSteps,
+                noiseClamp: noiseClamp, eosThreshold: eosThreshold ?? Float(tts.config.defaultEOSThreshold)),
+            framesAfterEOS: framesAfterEos ?? tts.config.recommendedFramesAfterEOS, maxTokens: maxTokens, tokenCap: max(maxTokens, maxTokensPerChunk),
             maxFrames: maxFrames, seed: seed)
 
         let output = try AudioSink(path: outputPath, sampleRate: tts.sampleRate, format: sampleFormat)

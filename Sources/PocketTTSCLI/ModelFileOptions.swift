@@ -6,13 +6,22 @@ import PocketTTS
 /// Flags every model command shares to find its weights and tokenizer: explicit paths, then the
 /// Hugging Face cache, then a download (`ModelFiles.resolve`). `--demo` stays with each command.
 struct ModelFileOptions: ParsableArguments {
-    @Option(help: "Weights file (.safetensors) or hf:// URL. Default: the official weights, cached or downloaded.")
+    @Option(help: ArgumentHelp(
+        "The model: a built-in config's name (`pocket-tts models` lists them) or a config YAML file.",
+        discussion: "Default: english (the model of english_2026-10). b6369a24 is english_2026-01. Each model's own defaults (temperature, EOS threshold, frames after EOS, default voice) apply wherever no flag gives one.",
+        valueName: "name|path"))
+    var model: String?
+
+    @Option(help: ArgumentHelp("The reference's spelling of --model: any config name (english, french_24l, english_7m_2026-10, ...).", valueName: "name"))
+    var language: String?
+
+    @Option(help: "Weights file (.safetensors) or hf:// URL. Default: the model's official weights, cached or downloaded.")
     var weights: String?
 
-    @Option(help: "SentencePiece tokenizer file or hf:// URL. Default: the official tokenizer, cached or downloaded.")
+    @Option(help: "Tokenizer file (SentencePiece .model or Hugging Face tokenizer.json) or hf:// URL. Default: the model's official tokenizer, cached or downloaded.")
     var tokenizer: String?
 
-    @Option(help: "Model config YAML whose weights_path / tokenizer_path to use (default: the built-in b6369a24 paths).")
+    @Option(help: "Model config YAML (the reference's --config): its architecture and its weights_path / tokenizer_path.")
     var config: String?
 
     @Flag(help: "Use the gated kyutai/pocket-tts weights (voice cloning; accept the terms on Hugging Face and set HF_TOKEN) instead of kyutai/pocket-tts-without-voice-cloning.")
@@ -26,23 +35,80 @@ struct ModelFileOptions: ParsableArguments {
     @Flag(help: "Never download: use explicit paths and the cache only (also HF_HUB_OFFLINE=1).")
     var noDownload = false
 
+    /// What names the model: a built-in config or a YAML file (exactly one of them).
+    enum Choice: Equatable {
+        case builtin(name: String)
+        case file(path: String)
+    }
+
+    /// `--model`, `--language` (the reference's spelling) or `--config`; a `--model` ending in
+    /// .yaml/.yml is a file. At most one may be given; none means `ModelCatalog.defaultModel`.
+    func choice() throws -> Choice {
+        let given = [model.map { ("--model", $0) }, language.map { ("--language", $0) }, config.map { ("--config", $0) }]
+            .compactMap { $0 }
+        guard given.count <= 1 else {
+            throw ValidationError("give one of --model, --language and --config, not \(given.map(\.0).joined(separator: " and "))")
+        }
+        guard let (flag, value) = given.first else { return .builtin(name: ModelCatalog.defaultModel) }
+        if flag == "--config" || value.hasSuffix(".yaml") || value.hasSuffix(".yml") { return .file(path: value) }
+        guard let name = ModelCatalog.canonicalName(value) else {
+            throw ValidationError("\(ModelCatalogError.unknownModel(value, known: ModelCatalog.names))")
+        }
+        return .builtin(name: name)
+    }
+
+    /// The config file's path, when the model is a YAML file.
+    var configPath: String? {
+        if case .file(let path)? = try? choice() { return path }
+        return nil
+    }
+
+    /// The model's name for logs, voice paths and `models`: the built-in name, or the file's stem.
+    func modelName() throws -> String {
+        switch try choice() {
+        case .builtin(let name): name
+        case .file(let path): URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        }
+    }
+
+    /// The config's YAML text.
+    func configYAML() throws -> String {
+        switch try choice() {
+        case .builtin(let name): return try ModelCatalog.yaml(named: name)
+        case .file(let path):
+            do { return try String(contentsOf: URL(fileURLWithPath: path), encoding: .utf8) } catch {
+                throw ConfigError.fileNotFound(path: path)
+            }
+        }
+    }
+
     func sources() throws -> ModelFileSources {
-        guard let config else { return .official(voiceCloning: voiceCloning) }
-        return try ModelFileSources(configFile: URL(fileURLWithPath: config), voiceCloning: voiceCloning)
+        try ModelFileSources(configYAML: configYAML(), voiceCloning: voiceCloning)
+    }
+
+    /// Where the predefined voices of this model live (4.0.1: per model, `languages/NAME/embeddings/`);
+    /// nil for a config file, whose weights the predefined voice states were not made with.
+    func voiceSet() throws -> PredefinedVoices.Set {
+        switch try choice() {
+        case .builtin(let name): .model(name)
+        case .file: .legacy
+        }
     }
 
     /// Endpoint (HF_ENDPOINT), token (HF_TOKEN) and cache from the environment and flags.
     func client() -> HubClient { HubClient(cacheDirectory: cacheDir) }
 
-    /// The architecture: `--config`, or the built-in b6369a24.
+    /// The architecture: the built-in config named by --model/--language, or --config's file.
     func modelConfig() throws -> PocketTTSConfig {
-        guard let config else { return try PocketTTSConfig.b6369a24() }
-        return try PocketTTSConfig(contentsOf: URL(fileURLWithPath: config))
+        switch try choice() {
+        case .builtin(let name): return try ModelCatalog.config(named: name)
+        case .file(let path): return try PocketTTSConfig(contentsOf: URL(fileURLWithPath: path))
+        }
     }
 
     /// A local path in the config is relative to the config file's folder.
     func configRelative(_ location: String) -> String {
-        guard let config, !HubURL.isHubURL(location), !location.hasPrefix("/") else { return location }
+        guard let config = configPath, !HubURL.isHubURL(location), !location.hasPrefix("/") else { return location }
         return URL(fileURLWithPath: config).deletingLastPathComponent().appendingPathComponent(location).standardized.path
     }
 

@@ -17,8 +17,24 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Seed of the --demo weights.")
     var demoSeed: UInt64 = 0
 
-    /// The architecture: `--config`, or the built-in b6369a24.
+    /// The architecture: --model/--language/--config (default: english).
     func config() throws -> PocketTTSConfig { try files.modelConfig() }
+
+    /// The tokenizer of `--demo`: `--tokenizer`; else the model's own when cached; else the
+    /// repository's test tokenizer (offline, nothing to download); else the model's, downloaded.
+    func demoTokenizer(config: PocketTTSConfig) throws -> String {
+        if files.tokenizer != nil { return try files.resolveTokenizer(config: config) }
+        var cacheOnly = files
+        cacheOnly.noDownload = true
+        if let cached = try? cacheOnly.resolveTokenizer(config: config) { return cached }
+        if let shipped = DemoAssets.find(DemoAssets.tokenizer) {
+            Log.info("demo: the repository's test tokenizer \(shipped) (the model's own is not cached)")
+            return shipped
+        }
+        do { return try files.resolveTokenizer(config: config) } catch {
+            throw ValidationError(DemoAssets.missing("tokenizer", flag: "--tokenizer") + " (\(error))")
+        }
+    }
 
     /// The model, FlowLM's linear layers in `precision`.
     func load(precision: Precision = .exact) throws -> TTSModel {
@@ -27,15 +43,15 @@ struct ModelOptions: ParsableArguments {
         }
         let config = try config()
         if demo {
-            let tokenizerPath = try files.resolveTokenizer(config: config)
+            let tokenizerPath = try demoTokenizer(config: config)
             Log.warning("""
                 ************************************************************************
                 DEMO MODE: random weights (seed \(demoSeed)) of the real architecture.
                 The pipeline and its speed are real; the audio is NOISE, not speech.
                 ************************************************************************
                 """)
-            return try TTSModel.demo(config: config, seed: demoSeed, tokenizer: try Tokenizer(modelPath: tokenizerPath),
-                                     precision: precision)
+            let tokenizer = try Tokenizer(path: tokenizerPath, configKind: config.flowLM.lookupTable.tokenizer)
+            return try TTSModel.demo(config: config, seed: demoSeed, tokenizer: tokenizer, precision: precision)
         }
         let resolved: ResolvedModelFiles
         if let weights = files.weights, let tokenizer = files.tokenizer {
@@ -43,9 +59,7 @@ struct ModelOptions: ParsableArguments {
                 sources: .official(voiceCloning: false), weights: weights, tokenizer: tokenizer,
                 allowDownload: false, client: files.client(), progress: nil)
         } else {
-            let sources = files.config == nil
-                ? ModelFileSources.official(voiceCloning: files.voiceCloning)
-                : try ModelFileSources(configFile: URL(fileURLWithPath: files.config!), voiceCloning: files.voiceCloning)
+            let sources = try files.sources()
             let bar = progress.makeBar()
             defer { bar?.finish() }
             resolved = try ModelFiles.resolve(
@@ -53,7 +67,7 @@ struct ModelOptions: ParsableArguments {
                 weights: files.weights, tokenizer: files.tokenizer, allowDownload: !files.noDownload,
                 client: files.client(), progress: bar?.handler)
         }
-        Log.info("loading weights \(resolved.weights.path) (precision \(precision))")
+        Log.info("model \(try files.modelName()): loading weights \(resolved.weights.path) (precision \(precision))")
         return try TTSModel.load(config: config, weightsPath: resolved.weights.path, tokenizerPath: resolved.tokenizer.path,
                                  precision: precision)
     }
@@ -69,22 +83,31 @@ let precisionHelp = ArgumentHelp(
 /// A voice: a name (a voice of `--voices-dir`, else a predefined one, downloaded), a
 /// voice-state `.safetensors` file, or an audio file to clone.
 struct VoiceOptions: ParsableArguments {
-    @Option(help: "Voice: a name (from --voices-dir, else predefined: \(PredefinedVoices.names.joined(separator: ", "))), a voice-state .safetensors file, or an audio file (any format and rate) to clone.")
-    var voice = "alba"
+    @Option(help: "Voice: a name (from --voices-dir, else one of the model's predefined voices: \(PredefinedVoices.modelNames.joined(separator: ", "))), a voice-state .safetensors file, or an audio file (any format and rate) to clone. Default: the model's own (alba for English, estelle for French, ...).")
+    var voice: String?
 
     @Option(help: "Directory of named voices: NAME.safetensors (voice state) or NAME.wav/.flac/.ogg/.mp3 (audio, encoded when used). Searched before the predefined voices.")
     var voicesDir: String?
 
-    func load(model: TTSModel, files: ModelFileOptions) throws -> FlowLM.State {
+    func load(model: TTSModel, files: ModelFileOptions, demo: Bool = false) throws -> FlowLM.State {
+        let voice = try self.voice ?? ModelCatalog.defaultVoice(for: files.modelName())
         let library = try VoiceLibrary(model: model, configuration: VoiceLibrary.Configuration(
             // As the reference's `generate`: audio prompts are used whole, however long.
             directory: voicesDir, maxCachedVoices: 1, promptSeconds: .infinity, maxAudioSeconds: .infinity,
-            fallback: .predefined(client: files.client(), allowDownload: !files.noDownload)))
+            fallback: .predefined(client: files.client(), allowDownload: !files.noDownload, set: try files.voiceSet())))
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: voice, isDirectory: &isDirectory), !isDirectory.boolValue {
             return try library.voice(fromFile: voice)
         }
-        return try library.voice(named: voice)
+        let named: Result<FlowLM.State, any Error> = Result { try library.voice(named: voice) }
+        guard demo, case .failure(let error) = named else { return try named.get() }
+        // Demo weights: a predefined name stands for the shipped speech sample (the states of the
+        // predefined voices were made with the real weights anyway).
+        guard let shipped = DemoAssets.find(DemoAssets.voice) else {
+            throw ValidationError(DemoAssets.missing("voice", flag: "--voice") + " (\(error))")
+        }
+        Log.info("demo: voice '\(voice)' is not to be had offline; it is the repository's speech sample \(shipped)")
+        return try library.voice(fromFile: shipped)
     }
 }
 

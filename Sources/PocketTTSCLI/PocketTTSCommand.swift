@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Kernels
 
 /// What `BLAS.useKernelsForThisCPU` changed (nil: nothing), first thing in `main`; `serve` logs it.
@@ -12,6 +13,7 @@ struct PocketTTSCommand: ParsableCommand {
         commandName: "pocket-tts",
         abstract: "Kyutai Pocket TTS in Swift: generate speech, manage weights and voices, serve it.",
         subcommands: [
+            Models.self,
             MakeRandomWeights.self,
             Download.self,
             Generate.self,
@@ -23,9 +25,29 @@ struct PocketTTSCommand: ParsableCommand {
         ]
     )
 
-    /// Picks OpenBLAS's kernels for this CPU before anything runs, then parses and runs.
+    /// Picks OpenBLAS's kernels for this CPU before anything runs, then parses and runs. A bad
+    /// command line gets ArgumentParser's error and usage; an error while running (a file that
+    /// cannot be had, a model that does not load) gets one line, without the usage, and exit 1.
     static func main() {
         _ = openBLASNote
-        main(nil)
+        var command: any ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            exit(withError: error)
+        }
+        do {
+            try command.run()
+        } catch let error as ExitCode {
+            exit(withError: error)
+        } catch let error as CleanExit {
+            exit(withError: error)
+        } catch let error as ValidationError {
+            FileHandle.standardError.write(Data("Error: \(error.message)\n".utf8))
+            Foundation.exit(1)
+        } catch {
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            Foundation.exit(1)
+        }
     }
 }

@@ -26,13 +26,16 @@ struct Say: ParsableCommand {
     @Option(name: .customLong("api-key"), help: "API key (sent as X-API-Key); default: $POCKET_TTS_API_KEY.")
     var apiKey: String?
 
-    @Option(help: "Audio format: \(AudioFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
+    /// The formats the native protocol (`/tts/ws`) serves (mp3 and flac are HTTP-only).
+    static let formats: [AudioFormat] = [.pcm, .pcmF32, .opus, .ogg, .mulaw, .alaw, .wav]
+
+    @Option(help: "Audio format: \(Say.formats.map(\.rawValue).joined(separator: ", ")). With --output NAME.opus or .ogg, opus is sent as Ogg Opus (a file players open).")
     var format = "pcm"
 
     @Option(help: "Sample rate in Hz.")
     var sampleRate = 24000
 
-    @Option(help: "Sampling temperature; default: the server's (0.7). 0 is deterministic.")
+    @Option(help: "Sampling temperature; default: the served model's (default_temperature, 0.3). 0 is deterministic.")
     var temperature: Double?
 
     @Option(help: "Playback speed, 0.25-4.0 (time-stretched at the same pitch); default 1.")
@@ -47,9 +50,25 @@ struct Say: ParsableCommand {
     @Option(help: "Seconds any one wait (connecting, the next message) may take.")
     var timeout = 60.0
 
+    func validate() throws {
+        guard let audioFormat = AudioFormat(rawValue: format), Say.formats.contains(audioFormat) else {
+            throw ValidationError("--format '\(format)': expected one of \(Say.formats.map(\.rawValue).joined(separator: ", "))")
+        }
+        if play, audioFormat != .pcm { throw ValidationError("--play needs --format pcm") }
+        if play, AudioSinks.findPlayer(sampleRate: sampleRate) == nil {
+            throw ValidationError("--play: neither aplay nor paplay is on PATH (apt-get install alsa-utils or pulseaudio-utils)")
+        }
+        if let output, output.lowercased().hasSuffix(".wav"), ![.pcm, .pcmF32, .wav].contains(audioFormat) {
+            throw ValidationError("--output \(output): a .wav file needs --format pcm, pcm_f32 or wav")
+        }
+    }
+
     func run() throws {
-        guard let audioFormat = AudioFormat(rawValue: format) else {
-            throw ValidationError("--format '\(format)': expected one of \(AudioFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+        // A reader that goes away (`| head`, a missing player) is an error to report, not a signal to die of.
+        signal(SIGPIPE, SIG_IGN)
+        var audioFormat = AudioFormat(rawValue: format)!
+        if audioFormat == .opus, let output, [".opus", ".ogg"].contains(where: { output.lowercased().hasSuffix($0) }) {
+            audioFormat = .ogg  // raw Opus packets are no file; Ogg Opus pages are
         }
         let spoken = try text ?? readStandardInput()
         guard !spoken.allSatisfy(\.isWhitespace) else { throw ValidationError("nothing to say: give --text or text on stdin") }
@@ -109,10 +128,7 @@ private struct AudioSinks {
         self.format = format
         self.sampleRate = sampleRate
         if let output {
-            if output.lowercased().hasSuffix(".wav") {
-                guard format == .pcm || format == .pcmF32 else {
-                    throw ValidationError("--output \(output): a .wav file needs --format pcm or pcm_f32 (or use --format wav)")
-                }
+            if output.lowercased().hasSuffix(".wav"), format == .pcm || format == .pcmF32 {
                 wavBytes = []
                 wavPath = output
             } else {
@@ -121,10 +137,7 @@ private struct AudioSinks {
                 file = handle
             }
         }
-        if play {
-            guard format == .pcm else { throw ValidationError("--play needs --format pcm") }
-            try startPlayer()
-        }
+        if play { try startPlayer() }
         if output == nil, !play {
             guard isatty(STDOUT_FILENO) == 0 else {
                 throw ValidationError("raw audio goes to stdout: redirect it, or give --output FILE or --play")
@@ -135,9 +148,23 @@ private struct AudioSinks {
 
     mutating func write(_ audio: [UInt8]) throws {
         wavBytes?.append(contentsOf: audio)
-        file?.write(Data(audio))
-        playerInput?.write(Data(audio))
-        if toStandardOutput { FileHandle.standardOutput.write(Data(audio)) }
+        if let file { try Self.writeAll(audio, to: file.fileDescriptor, what: "the output file") }
+        if let playerInput { try Self.writeAll(audio, to: playerInput.fileDescriptor, what: "the player") }
+        if toStandardOutput { try Self.writeAll(audio, to: STDOUT_FILENO, what: "stdout") }
+    }
+
+    /// write(2) until done; a closed reader (EPIPE: SIGPIPE is ignored) or another failure throws.
+    static func writeAll(_ bytes: [UInt8], to descriptor: Int32, what: String) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                let reason = errno == EPIPE ? "the reader closed the pipe" : String(cString: strerror(errno))
+                throw ValidationError("writing audio to \(what) failed: \(reason)")
+            }
+            offset += written
+        }
     }
 
     mutating func finish() throws {
@@ -152,27 +179,33 @@ private struct AudioSinks {
         player?.waitUntilExit()
     }
 
-    private mutating func startPlayer() throws {
+    /// aplay or paplay from PATH, with its arguments for raw s16le mono; nil when neither is there.
+    static func findPlayer(sampleRate: Int) -> (executable: String, arguments: [String])? {
         let candidates: [(String, [String])] = [
             ("aplay", ["-q", "-t", "raw", "-f", "S16_LE", "-c", "1", "-r", "\(sampleRate)"]),
             ("paplay", ["--raw", "--format=s16le", "--channels=1", "--rate=\(sampleRate)"]),
         ]
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         for (name, arguments) in candidates {
-            guard let directory = path.split(separator: ":").first(where: {
-                FileManager.default.isExecutableFile(atPath: "\($0)/\(name)")
-            }) else { continue }
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "\(directory)/\(name)")
-            process.arguments = arguments
-            let pipe = Pipe()
-            process.standardInput = pipe
-            try process.run()
-            player = process
-            playerInput = pipe.fileHandleForWriting
-            return
+            if let directory = path.split(separator: ":").first(where: { FileManager.default.isExecutableFile(atPath: "\($0)/\(name)") }) {
+                return ("\(directory)/\(name)", arguments)
+            }
         }
-        throw ValidationError("--play: neither aplay nor paplay is on PATH (apt-get install alsa-utils or pulseaudio-utils)")
+        return nil
+    }
+
+    private mutating func startPlayer() throws {
+        guard let (executable, arguments) = Self.findPlayer(sampleRate: sampleRate) else {
+            throw ValidationError("--play: neither aplay nor paplay is on PATH (apt-get install alsa-utils or pulseaudio-utils)")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardInput = pipe
+        try process.run()
+        player = process
+        playerInput = pipe.fileHandleForWriting
     }
 
     /// A 44-byte RIFF header for mono 16-bit PCM or 32-bit float samples.

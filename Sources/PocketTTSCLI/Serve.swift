@@ -56,7 +56,11 @@ struct Serve: ParsableCommand {
     var logLevel = "info"
 
     func run() throws {
-        if fallback.demoFallback { return try decidingDemoFallback(defaultVoice: try loadSettings().defaultVoice).run() }
+        if fallback.demoFallback {
+            let configured = try loadSettings().defaultVoice
+            let defaultVoice = configured.isEmpty ? ModelCatalog.defaultVoice(for: try model.files.modelName()) : configured
+            return try decidingDemoFallback(defaultVoice: defaultVoice).run()
+        }
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw ValidationError("--log-level '\(logLevel)': expected one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -151,7 +155,9 @@ struct Serve: ParsableCommand {
         let usable = registry.table.names
 
         let client = model.files.client()
-        let spec = voice ?? config.defaultVoice
+        let voiceSet = try model.files.voiceSet()
+        let modelName = try model.files.modelName()
+        let spec = voice ?? (config.defaultVoice.isEmpty ? ModelCatalog.defaultVoice(for: modelName) : config.defaultVoice)
         var fixed: [String: FlowLM.State] = [:]
         let defaultVoice: String
         if FileManager.default.fileExists(atPath: spec) {
@@ -159,20 +165,30 @@ struct Serve: ParsableCommand {
             fixed[defaultVoice] = try library.voice(fromFile: spec)
         } else if usable.contains(spec) {
             defaultVoice = spec
-        } else if PredefinedVoices.names.contains(spec) {
+        } else if PredefinedVoices.names(in: voiceSet).contains(spec) {
             defaultVoice = spec
-            do {
-                let file = try VoiceFallback.predefined(client: client, allowDownload: !model.files.noDownload).resolve(spec)
-                fixed[spec] = try library.voice(fromFile: file.path)
-            } catch {
-                throw ValidationError("default voice '\(spec)': \(error)")
+            let resolved = Result { try VoiceFallback.predefined(client: client, allowDownload: !model.files.noDownload, set: voiceSet).resolve(spec) }
+            switch resolved {
+            case .success(let file):
+                do { fixed[spec] = try library.voice(fromFile: file.path) } catch {
+                    throw ValidationError("default voice '\(spec)': \(error)")
+                }
+            case .failure(let error):
+                // Demo weights: the default voice is the shipped speech sample, under the asked
+                // name (the other predefined names become its aliases).
+                guard model.demo else { throw ValidationError("default voice '\(spec)': \(error)") }
+                guard let shipped = DemoAssets.find(DemoAssets.voice) else {
+                    throw ValidationError(DemoAssets.missing("voice", flag: "--voice") + " (\(error))")
+                }
+                logger.info("demo: default voice '\(spec)' is the repository's speech sample \(shipped)")
+                fixed[spec] = try library.voice(fromFile: shipped)
             }
         } else {
             throw ValidationError("default voice '\(spec)': no such file, not in the voices directory, not a predefined voice")
         }
         // Predefined voices the cache holds (no download), unless the directory has the name.
-        let cached = VoiceFallback.predefined(client: client, allowDownload: false)
-        for name in PredefinedVoices.names where !usable.contains(name) && fixed[name] == nil {
+        let cached = VoiceFallback.predefined(client: client, allowDownload: false, set: voiceSet)
+        for name in PredefinedVoices.names(in: voiceSet) where !usable.contains(name) && fixed[name] == nil {
             guard let file = try? cached.resolve(name) else { continue }
             do { fixed[name] = try library.voice(fromFile: file.path) } catch { logger.warning("voice \(name) not usable: \(error)") }
         }

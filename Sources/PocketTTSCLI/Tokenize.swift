@@ -9,7 +9,8 @@ struct Tokenize: ParsableCommand {
         abstract: "Print, as JSON, the text chunks the generator would speak, with their token ids.",
         discussion: """
             Each chunk has its text, tokens, frames_after_eos (the default frames generated after EOS) \
-            and max_gen_len (the cap on generated frames), as pocket-tts 1.1.1 computes them.
+            and max_gen_len (the cap on generated frames), as pocket-tts 4.0.1 computes them with the \
+            config's text options (each chunk's text is the one the model is prompted with).
             """)
 
     /// --tokenizer, --config, --cache-dir, --no-download as for the model commands (--weights and
@@ -41,11 +42,12 @@ struct Tokenize: ParsableCommand {
         var text = self.text
         if text == "-" { text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) }
         let modelConfig = try files.modelConfig()
-        let tokenizer = try Tokenizer(modelPath: try files.resolveTokenizer(config: modelConfig))
+        let tokenizer = try Tokenizer(
+            path: try files.resolveTokenizer(config: modelConfig), configKind: modelConfig.flowLM.lookupTable.tokenizer)
         text = try normalization.apply(to: text)
         let chunks = try TextChunk.chunks(
-            for: text, tokenizer: tokenizer, maxTokens: maxTokens, tokenCap: max(maxTokens, maxTokensPerChunk),
-            frameRate: modelConfig.mimi.frameRate)
+            for: text, tokenizer: tokenizer, config: modelConfig, maxTokens: maxTokens,
+            tokenCap: max(maxTokens, maxTokensPerChunk))
         print(try TextChunk.json(chunks, maxTokens: maxTokens, pretty: pretty))
     }
 }

@@ -110,8 +110,8 @@ public final class Engine: Sendable {
         return try inbox.open(voice: voice, options: options, bytes: bytes) { id in handOff.open(id, sink: sink) }
     }
 
-    /// Appends text to the stream: split into chunks (`TextChunk.chunks`, the stream's
-    /// `maxTokens` and `tokenCap`), spoken after everything queued before. Throws `.invalidText` for empty or
+    /// Appends text to the stream: split into chunks (`TextChunk.chunks`, the model config's text
+    /// options, the stream's `maxTokens` and `tokenCap`), spoken after everything queued before. Throws `.invalidText` for empty or
     /// whitespace-only text, `.chunkTooLong` for a chunk above the stream's cap (the engine's
     /// `maxChunkTokens` or the stream's lower `tokenCap`; nothing of the text is queued),
     /// `.unknownStream`, `.streamFinished` after `finish`, `.stopped`. Tokenizes on the calling thread.
@@ -119,8 +119,8 @@ public final class Engine: Sendable {
         let options = try inbox.options(of: id)
         let chunks: [TextChunk]
         do {
-            chunks = try TextChunk.chunks(for: text, tokenizer: model.tokenizer, maxTokens: options.maxTokens,
-                                          tokenCap: options.tokenCap, frameRate: model.config.mimi.frameRate)
+            chunks = try TextChunk.chunks(for: text, tokenizer: model.tokenizer, config: model.config,
+                                          maxTokens: options.maxTokens, tokenCap: options.tokenCap)
         } catch {
             throw .invalidText(error.description)
         }

@@ -15,12 +15,15 @@ public struct VoiceFallback: Sendable {
         self.resolve = resolve
     }
 
-    /// `PredefinedVoices` (alba, marius, ...): voice states from the cache, else downloaded
-    /// unless `allowDownload` is false.
-    public static func predefined(client: HubClient = HubClient(), allowDownload: Bool = true) -> VoiceFallback {
-        VoiceFallback(names: PredefinedVoices.names) { name in
-            guard let source = PredefinedVoices.source(name) else {
-                throw VoiceLibraryError.unknownVoice(name: name, available: PredefinedVoices.names)
+    /// `PredefinedVoices` of `set` (alba, marius, ...): voice states from the cache, else
+    /// downloaded unless `allowDownload` is false.
+    public static func predefined(
+        client: HubClient = HubClient(), allowDownload: Bool = true, set: PredefinedVoices.Set = .legacy
+    ) -> VoiceFallback {
+        let names = PredefinedVoices.names(in: set)
+        return VoiceFallback(names: names) { name in
+            guard let source = PredefinedVoices.source(name, in: set) else {
+                throw VoiceLibraryError.unknownVoice(name: name, available: names)
             }
             return try ModelFiles.resolveAll([("voice \(name)", source)], allowDownload: allowDownload, client: client)[0]
         }

@@ -84,7 +84,9 @@ public final class EngineSpeechAdapter: SpeechEngine {
         if !report.loaded.isEmpty { logger.info("voices loaded: \(report.loaded.joined(separator: ", "))") }
     }
 
-    public var tokenCounter: any TokenCounting { PromptTokenCounter(tokenizer: engine.model.tokenizer) }
+    public var tokenCounter: any TokenCounting {
+        PromptTokenCounter(tokenizer: engine.model.tokenizer, options: engine.model.config.text)
+    }
 
     /// Turns with an open stream.
     public var openTurnCount: Int { streams.withLock { $0.count } }
@@ -102,9 +104,12 @@ public final class EngineSpeechAdapter: SpeechEngine {
         } catch {
             throw .invalidConfig(key: "format", reason: "\(error)")
         }
+        let model = engine.model.config
         let options = GenerationOptions(
-            sampling: FlowLMSampling(temperature: config.temperature, lsdSteps: config.lsdDecodeSteps,
-                                     noiseClamp: config.noiseClamp, eosThreshold: config.eosThreshold),
+            sampling: FlowLMSampling(temperature: config.temperature ?? Float(model.defaultTemperature),
+                                     lsdSteps: config.lsdDecodeSteps, noiseClamp: config.noiseClamp,
+                                     eosThreshold: config.eosThreshold ?? Float(model.defaultEOSThreshold)),
+            framesAfterEOS: model.recommendedFramesAfterEOS,
             maxTokens: config.maxTokens, tokenCap: max(config.maxTokens, Self.minimumStreamTokenCap), seed: config.seed ?? 0)
         let sink = TurnSink(key: key, encoder: encoder, events: events,
                             samplesPerSecond: Double(engine.model.sampleRate) * config.speed, adapter: self)

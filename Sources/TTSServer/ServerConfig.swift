@@ -47,7 +47,12 @@ public struct ServerConfig: Equatable, Sendable {
     public var port = 8000
     /// Directory of voice files (`<name>.safetensors`).
     public var voicesDirectory = "voices"
-    public var defaultVoice = "alba"
+    /// The voice of a turn that names none; empty: the model's own default voice (alba for
+    /// English, estelle for French, ...: `ModelCatalog.defaultVoice(for:)`), chosen at start.
+    public var defaultVoice = ""
+    /// `defaultVoice`, or `alba` (the English models' default) when it is empty and the service
+    /// was not told the model's (`TTSService.attach(engine:defaultVoice:)`).
+    public var effectiveDefaultVoice: String { defaultVoice.isEmpty ? "alba" : defaultVoice }
     /// Accepted API keys; none means no authentication.
     public var apiKeys: [String] = []
     /// Bits per second of `opus` and `ogg` audio.
@@ -194,7 +199,7 @@ public struct ServerConfig: Equatable, Sendable {
 
     /// What clients may ask, from these settings.
     public var protocolSettings: ProtocolSettings {
-        ProtocolSettings(defaultVoice: defaultVoice, maxTextMessageCharacters: maxTextMessageCharacters,
+        ProtocolSettings(defaultVoice: effectiveDefaultVoice, maxTextMessageCharacters: maxTextMessageCharacters,
                          maxTurnTextCharacters: maxTurnTextCharacters, maxLSDDecodeSteps: maxLSDDecodeSteps,
                          maxTokensPerChunk: maxTokensPerChunk, defaultMaxBufferDelayMs: maxBufferDelayMs,
                          normalize: normalize, pronunciations: pronunciations,

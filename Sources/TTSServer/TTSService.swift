@@ -59,7 +59,7 @@ public final class TTSService: @unchecked Sendable {
         self.logger = logger
         self.clock = clock
         authenticator = Authenticator(apiKeys: config.apiKeys)
-        engineSlot.withLock { $0 = (engine, config.defaultVoice) }
+        engineSlot.withLock { $0 = (engine, config.effectiveDefaultVoice) }
 
         let target = HandlerTarget()
         var serverConfiguration = WebSocketServer.Configuration(

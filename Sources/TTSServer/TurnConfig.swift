@@ -89,11 +89,11 @@ public struct TurnConfig: Sendable, Equatable {
     public var format: AudioFormat = .pcm
     /// Binary frames; otherwise base64 inside JSON `audio` messages.
     public var binary: Bool = true
-    /// Variance of the flow noise; 0 is deterministic.
-    public var temperature: Float = 0.7
+    /// Variance of the flow noise; 0 is deterministic. nil: the model's `default_temperature` (0.3).
+    public var temperature: Float? = nil
     public var lsdDecodeSteps: Int = 1
-    /// EOS logit threshold.
-    public var eosThreshold: Float = -4.0
+    /// EOS logit threshold. nil: the model's `default_eos_threshold` (-4; the tiny models -1).
+    public var eosThreshold: Float? = nil
     /// Noise truncated to ±noiseClamp; nil: no clamp.
     public var noiseClamp: Float? = nil
     /// nil until the session picks one at random; `TurnStart.config.seed` is always set.

@@ -44,7 +44,7 @@ struct LinearWorkerTests {
                 Linear(weights: .float32(raw), bias: bias, inFeatures: inF, outFeatures: outF, precision: .int8)]
     }
 
-    @Test(arguments: [16, 17, 43])
+    @Test(.enabled(if: SkinnyLinear.hasAVX512, "bit-exact batching and worker splits need the AVX-512 kernels; elsewhere OpenBLAS blocks by row count"), arguments: [16, 17, 43])
     func splitOutputsEqualOneThreadExactly(rows: Int) throws {
         try #require(Linear.usesCKernels(rows: rows), "needs AVX-512 (else BLAS runs prompts)")
         #expect(Linear.splitsOutputs(rows: rows))
@@ -64,7 +64,7 @@ struct LinearWorkerTests {
 
     /// Several threads at once: one gets the worker, the others run both halves themselves;
     /// every result is still the serial one.
-    @Test func concurrentCallersAllGetTheSerialResult() {
+    @Test(.enabled(if: SkinnyLinear.hasAVX512, "bit-exact batching and worker splits need the AVX-512 kernels; elsewhere OpenBLAS blocks by row count")) func concurrentCallersAllGetTheSerialResult() {
         let (rows, inF, outF) = (20, 96, 480)
         let layer = Self.layers(inF: inF, outF: outF, seed: 5)[1]
         let inputs = (0..<4).map { randomArray(rows * inF, seed: 50 + UInt64($0)) }

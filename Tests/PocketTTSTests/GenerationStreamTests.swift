@@ -94,9 +94,9 @@ import Testing
     }
 
     /// EOS (logit above the threshold, -4 by default) at step 1 with 2 frames after EOS:
-    /// steps 1 and 2 are emitted, step 3 is not and ends the chunk.
+    /// steps 1 and 2 are emitted, step 3 is not and ends the chunk (EOS counted from frame 0).
     @Test func endOfSpeechEndsTheChunkAfterItsFramesAfterEOS() {
-        var s = stream(GenerationOptions(framesAfterEOS: 2), chunks: [chunk(tokens: 3)])
+        var s = stream(GenerationOptions(framesAfterEOS: 2, minFramesBeforeEOS: 0), chunks: [chunk(tokens: 3)])
         stepping(&s)
         let atThreshold = s.record(latent: latent(0), eosLogit: -4)
         #expect(atThreshold.frame != nil)  // not above the threshold
@@ -107,6 +107,37 @@ import Testing
         let end = s.record(latent: latent(3), eosLogit: -9)
         #expect(end == .init(frame: nil, endsChunk: true))
         #expect(s.isIdle && s.latent == latent(2))  // the unused step is not fed back
+    }
+
+    /// EOS is ignored on the first `minFramesBeforeEOS` frames (6 by default, as 4.0.1).
+    @Test func endOfSpeechIsIgnoredOnTheFirstFrames() {
+        var s = stream(GenerationOptions(framesAfterEOS: 0), chunks: [chunk(tokens: 3, maxFrames: 30)])
+        stepping(&s)
+        for i in 0..<GenerationOptions.referenceMinFramesBeforeEOS {
+            let early = s.record(latent: latent(Float(i)), eosLogit: 3)
+            #expect(early.frame?.index == i && !early.endsChunk)
+        }
+        let end = s.record(latent: latent(6), eosLogit: 3)
+        #expect(end == .init(frame: nil, endsChunk: true))
+    }
+
+    /// The reference's frame loop (`_autoregressive_generation`) on made-up EOS flags, from the
+    /// 4.0.1 text fixture (`eos_cases`): the same number of frames emitted.
+    @Test func framesEmittedMatchTheReferenceLoop() throws {
+        let fixture = try TextPreparationTests.multilingual.get()
+        #expect(fixture.eosCases.count > 30)
+        for reference in fixture.eosCases {
+            var s = stream(GenerationOptions(framesAfterEOS: reference.framesAfterEos),
+                           chunks: [chunk(tokens: 1, maxFrames: reference.maxGenLen)])
+            stepping(&s)
+            var emitted = 0
+            while s.isStepping {
+                let eosLogit: Float = reference.eosSteps.contains(s.stepIndex) ? 3 : -9
+                if s.record(latent: latent(0), eosLogit: eosLogit).frame != nil { emitted += 1 }
+            }
+            #expect(emitted == reference.framesEmitted,
+                    "EOS at \(reference.eosSteps), max \(reference.maxGenLen), after \(reference.framesAfterEos)")
+        }
     }
 
     @Test func aChunkOfNoFramesEndsAfterItsPrompt() {

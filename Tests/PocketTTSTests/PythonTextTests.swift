@@ -1,6 +1,6 @@
 // Python `str` semantics of PythonText: hand-written checks, and an exhaustive comparison of the
 // code-point predicates with Python's, from Fixtures/text/python_unicode.json (written by
-// Scripts/reference/make_text_fixture.py, never edited by hand).
+// Scripts/reference/make_text_fixtures_401.py, never edited by hand).
 import Foundation
 import Testing
 @testable import PocketTTS
@@ -20,6 +20,7 @@ struct PythonUnicodeFixture: Decodable, Sendable {
     let isspace: [[UInt32]]
     let isupper: [[UInt32]]
     let isalnum: [[UInt32]]
+    let isdigit: [[UInt32]]
     let upper: [Upper]
 
     static func load() throws -> PythonUnicodeFixture {
@@ -39,7 +40,7 @@ private func membership(_ ranges: [[UInt32]]) -> [Bool] {
 }
 
 @Suite struct PythonTextTests {
-    /// On every code point (but surrogates): isspace, isupper, isalnum and upper agree with the
+    /// On every code point (but surrogates): isspace, isupper, isalnum, isdigit and upper agree with the
     /// reference Python's.
     @Test func predicatesMatchPythonOnEveryCodePoint() throws {
         let fixture = try PythonUnicodeFixture.load()
@@ -48,6 +49,7 @@ private func membership(_ ranges: [[UInt32]]) -> [Bool] {
         let space = membership(fixture.isspace)
         let upperCase = membership(fixture.isupper)
         let alnum = membership(fixture.isalnum)
+        let digit = membership(fixture.isdigit)
         var upperMap = [UInt32: String]()
         for entry in fixture.upper { upperMap[entry.codePoint] = entry.upper }
         #expect(upperMap.count > 1000)
@@ -62,6 +64,7 @@ private func membership(_ ranges: [[UInt32]]) -> [Bool] {
             if PythonText.isSpace(scalar) != space[index] { mismatches.append("isspace U+\(String(value, radix: 16))") }
             if PythonText.isUpper(scalar) != upperCase[index] { mismatches.append("isupper U+\(String(value, radix: 16))") }
             if PythonText.isAlnum(scalar) != alnum[index] { mismatches.append("isalnum U+\(String(value, radix: 16))") }
+            if PythonText.isDigit(scalar) != digit[index] { mismatches.append("isdigit U+\(String(value, radix: 16))") }
             if PythonText.upper(scalar) != pythonUpper { mismatches.append("upper U+\(String(value, radix: 16))") }
         }
         #expect(compared == 0x110000 - 0x800)
@@ -82,6 +85,8 @@ private func membership(_ ranges: [[UInt32]]) -> [Bool] {
         #expect(PythonText.isUpper("Ⅰ") && !PythonText.isUpper("ǅ") && !PythonText.isUpper("1"))
         #expect(PythonText.isAlnum("٣") && PythonText.isAlnum("一") && PythonText.isAlnum("ª"))
         #expect(!PythonText.isAlnum("\u{301}") && !PythonText.isAlnum("_") && !PythonText.isAlnum("😀"))
+        #expect(PythonText.isDigit("3") && PythonText.isDigit("٣") && PythonText.isDigit("²"))
+        #expect(!PythonText.isDigit("½") && !PythonText.isDigit("一") && !PythonText.isDigit("Ⅲ") && !PythonText.isDigit("."))
         #expect(same(String(codePoints: scalars("e\u{301}")), "e\u{301}"))
         #expect(!same("é", "e\u{301}"))
     }

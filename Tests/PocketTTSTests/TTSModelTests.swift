@@ -52,7 +52,8 @@ import Testing
         let record = try #require((info["texts"] as? [String: Any])?[text] as? [String: Any])
         let input = try #require(record["input"] as? String)
         let chunks = try #require(record["chunks"] as? [[String: Any]])
-        var options = GenerationOptions(sampling: FlowLMSampling(temperature: 0, eosThreshold: threshold))
+        // A 1.1.1 fixture: EOS counts from the first frame (4.0.1 ignores it on the first 6).
+        var options = GenerationOptions(sampling: FlowLMSampling(temperature: 0, eosThreshold: threshold), minFramesBeforeEOS: 0)
         options.maxFrames = info["forced_max_gen_len"] as? Int
 
         // Chunk texts and tokens as the reference prompted them.

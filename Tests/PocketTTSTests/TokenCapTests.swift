@@ -40,17 +40,22 @@ private func scalars(_ text: String) -> ArraySlice<Unicode.Scalar> { Array(text.
     @Test func textChunksKeepReferenceChunksWithinTheCap() throws {
         let tokenizer = try Tokenizer(modelPath: TokenizerPaths.testModel)
         let text = "The cat sat on the mat. It was warm. The dog slept by the door and did not move at all."
-        let reference = try TextChunk.chunks(for: text, tokenizer: tokenizer, maxTokens: 12, frameRate: 12.5)
+        let reference = try TextChunk.chunks(for: text, tokenizer: tokenizer, options: TextOptions(), maxTokens: 12, frameRate: 12.5)
         let largest = reference.map(\.tokens.count).max() ?? 0
-        #expect(try TextChunk.chunks(for: text, tokenizer: tokenizer, maxTokens: 12, tokenCap: largest, frameRate: 12.5) == reference)
+        #expect(try TextChunk.chunks(for: text, tokenizer: tokenizer, options: TextOptions(), maxTokens: 12, tokenCap: largest, frameRate: 12.5) == reference)
 
-        let capped = try TextChunk.chunks(for: text, tokenizer: tokenizer, maxTokens: 12, tokenCap: 12, frameRate: 12.5)
-        #expect(capped.allSatisfy { $0.tokens.count <= 12 })
+        // (A cap of 14: "The cat sat." is 13 prompt tokens with this tokenizer, so every piece
+        // can end at a word.)
+        let capped = try TextChunk.chunks(for: text, tokenizer: tokenizer, options: TextOptions(), maxTokens: 12, tokenCap: 14, frameRate: 12.5)
+        #expect(capped.allSatisfy { $0.tokens.count <= 14 })
         #expect(capped.count > reference.count)
         // Chunks within the cap are the reference's own.
-        for chunk in reference where chunk.tokens.count <= 12 { #expect(capped.contains(chunk)) }
-        // Nothing is lost: the same words, in order.
-        let words = { (chunks: [TextChunk]) in chunks.flatMap { $0.text.split(separator: " ") } }
+        for chunk in reference where chunk.tokens.count <= 14 { #expect(capped.contains(chunk)) }
+        // Nothing is lost: the same words, in order (each piece is prepared again: capitalized,
+        // made to end with ".").
+        let words = { (chunks: [TextChunk]) in
+            chunks.flatMap { $0.text.split(separator: " ").map { $0.lowercased().filter { $0.isLetter || $0.isNumber } } }
+        }
         #expect(words(capped) == words(reference))
         // Each piece gets its own length limit, from its own tokens.
         for chunk in capped {
@@ -61,9 +66,9 @@ private func scalars(_ text: String) -> ArraySlice<Unicode.Scalar> { Array(text.
     @Test func aRunOnTextBecomesBoundedChunks() throws {
         let tokenizer = try Tokenizer(modelPath: TokenizerPaths.testModel)
         let text = Array(repeating: "and the river ran on", count: 200).joined(separator: " ")
-        let reference = try TextChunk.chunks(for: text, tokenizer: tokenizer, frameRate: 12.5)
+        let reference = try TextChunk.chunks(for: text, tokenizer: tokenizer, options: TextOptions(), frameRate: 12.5)
         #expect(reference.count == 1)  // the reference keeps a run-on sentence whole
-        let capped = try TextChunk.chunks(for: text, tokenizer: tokenizer, tokenCap: 50, frameRate: 12.5)
+        let capped = try TextChunk.chunks(for: text, tokenizer: tokenizer, options: TextOptions(), tokenCap: 50, frameRate: 12.5)
         #expect(capped.allSatisfy { $0.tokens.count <= 50 && $0.tokens.count >= 25 })
         #expect(capped.map(\.tokens.count).reduce(0, +) >= reference[0].tokens.count - capped.count)
     }

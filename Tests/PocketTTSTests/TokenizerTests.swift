@@ -38,6 +38,12 @@ enum TokenizerPaths {
         Bundle.module.url(forResource: "test_tokenizer", withExtension: "model", subdirectory: "Fixtures/tokenizer")!.path
     }
 
+    /// The 1000-piece multilingual model of the 4.0.1 text fixtures
+    /// (Scripts/reference/train_multilingual_tokenizer.py).
+    static var multilingualModel: String {
+        Bundle.module.url(forResource: "multilingual_test_tokenizer", withExtension: "model", subdirectory: "Fixtures/tokenizer")!.path
+    }
+
     /// `../shared/assets/tokenizer.model` relative to the package root (or to the folder in
     /// `POCKET_TTS_SHARED_ASSETS`), nil when absent.
     static let realModel: String? = {

@@ -67,7 +67,7 @@ private func error(_ body: () throws -> Void) -> ProtocolError? {
         #expect(try parse("{\"type\":\"config\"}") == .config(expected))
         #expect(try config("{}") == expected)
         #expect(expected.sampleRate == 24000 && expected.format == .pcm && expected.binary)
-        #expect(expected.temperature == 0.7 && expected.lsdDecodeSteps == 1 && expected.eosThreshold == -4.0)
+        #expect(expected.temperature == nil && expected.lsdDecodeSteps == 1 && expected.eosThreshold == nil)
         #expect(expected.noiseClamp == nil && expected.seed == nil && expected.maxTokens == 50 && expected.speed == 1)
     }
 

@@ -5,8 +5,8 @@ import TTSEngine
 @testable import TTSServer
 
 /// The tiny fixture model of PocketTTSTests (Fixtures/reference: tiny.yaml, tiny_weights,
-/// voice_state; Fixtures/tokenizer), loaded once. Its EOS fires at step 3 at temperature 0 (by
-/// fixture design), so each sentence is 6 to 8 frames.
+/// voice_state; Fixtures/tokenizer), loaded once. Its EOS fires from step 3 at temperature 0 (by
+/// fixture design) and counts from frame 6 (4.0.1's rule), so each sentence is 9 to 11 frames.
 enum TinyModel {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("PocketTTSTests/Fixtures")

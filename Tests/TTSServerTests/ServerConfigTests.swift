@@ -46,7 +46,7 @@ private func configError(_ body: () throws -> Void) -> ServerConfigError? {
         #expect(c.idleTimeoutSeconds == 2.5)
         #expect(c.protocolSettings.maxTokensPerChunk == 80)
         #expect(c.engineMemoryBudgetMB == 300)
-        #expect(c.defaultVoice == "alba")
+        #expect(c.defaultVoice == "")
     }
 
     @Test func environmentOverridesFileAndFlagsOverrideEnvironment() throws {

@@ -1,7 +1,7 @@
 """LiveKit Agents' Deepgram TTS plugin (pip install livekit-agents livekit-plugins-deepgram; tested
 with 1.8.9) against this server, outside a room.
 
-    python livekit_deepgram.py --url 127.0.0.1:8080 --key secret "Hello there. How are you?" > speech.pcm
+    python livekit_deepgram.py --url 127.0.0.1:8000 --key secret "Hello there. How are you?" > speech.pcm
 
 `stream()` speaks over the WebSocket (one Speak per word, Flush, Flushed); `--synthesize` uses
 `synthesize()`, which posts to Deepgram's REST API (`POST /v1/speak`). Writes s16le, 24 kHz, mono.
@@ -12,7 +12,7 @@ from livekit.plugins import deepgram
 
 parser = argparse.ArgumentParser()
 parser.add_argument("text")
-parser.add_argument("--url", default="127.0.0.1:8080", help="host:port of pocket-tts serve")
+parser.add_argument("--url", default="127.0.0.1:8000", help="host:port of pocket-tts serve")
 parser.add_argument("--key", default="none", help="an API key of the server")
 parser.add_argument("--model", default="aura-2-alba-en", help="aura-2-<voice>-en or a voice name")
 parser.add_argument("--synthesize", action="store_true", help="one REST request instead of the stream")

@@ -1,6 +1,6 @@
 """pocket-tts-bench: N concurrent sessions against a speech server; latency and playout figures.
 
-    pocket-tts-bench --url ws://127.0.0.1:8080/tts/ws --sessions 8 --style agent --json out.json
+    pocket-tts-bench --url ws://127.0.0.1:8000/tts/ws --sessions 8 --style agent --json out.json
     pocket-tts-bench --url http://127.0.0.1:8000/tts --sessions 1          # the reference's POST /tts
 
 Styles: `agent` (each sentence as one text message, then flush; sessions start together; first
@@ -284,6 +284,12 @@ def main(argv: list[str] | None = None) -> int:
     if not text.strip():
         print("pocket-tts-bench: the text is empty", file=sys.stderr)
         return 2
+    if args.plot:
+        try:
+            import matplotlib  # noqa: F401  (checked before the run, not after it)
+        except ImportError:
+            print("pocket-tts-bench: --plot needs matplotlib (pip install 'pocket-tts-client[plot]')", file=sys.stderr)
+            return 2
     wall_start = time.time()
     started = time.perf_counter()
     results = asyncio.run(run(args, text))

@@ -1,6 +1,6 @@
 """An asyncio client for the service's native protocol (`/tts/ws`, see the README).
 
-    async with await TTSClient.connect("ws://127.0.0.1:8080/tts/ws", api_key=None) as client:
+    async with await TTSClient.connect("ws://127.0.0.1:8000/tts/ws", api_key=None) as client:
         await client.configure(voice="alba", format="pcm")
         await client.send_text("Hello there. ")
         await client.flush()
