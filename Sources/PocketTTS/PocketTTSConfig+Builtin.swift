@@ -64,13 +64,14 @@ mimi:
 
 """
 
-    /// The released model's config (b6369a24) as pocket-tts 1.1.1 ran it: exact (erf) GELU, and
-    /// Mimi's decoder attention over a ring of `context` slots.
+    /// The released model's config (b6369a24) as pocket-tts 1.1.1 ran it: exact (erf) GELU,
+    /// Mimi's decoder attention over a ring of `context` slots, voice prompts encoded as given.
     /// 4.0.1 runs the same weights as `english_2026-01` (`ModelCatalog`), with tanh GELU.
     public static func b6369a24() throws -> PocketTTSConfig {
         var config = try PocketTTSConfig(yaml: b6369a24YAML)
         config.geluApproximation = .none
         config.mimi.attentionCache = .contextRing
+        config.endsVoicePromptOnPause = false
         return config
     }
 }

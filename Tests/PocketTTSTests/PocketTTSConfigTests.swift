@@ -143,6 +143,8 @@ extension PocketTTSConfigTests {
         parsed.geluApproximation = .none  // 1.1.1's exact GELU, which b6369a24() keeps
         #expect(parsed.mimi.attentionCache == .wholeContext)
         parsed.mimi.attentionCache = .contextRing  // and 1.1.1's Mimi attention ring
+        #expect(parsed.endsVoicePromptOnPause)
+        parsed.endsVoicePromptOnPause = false  // and 1.1.1's voice prompts, not trimmed
         #expect(try PocketTTSConfig.b6369a24() == parsed)
     }
 }

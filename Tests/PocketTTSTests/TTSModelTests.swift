@@ -14,11 +14,13 @@ import Testing
         try #require(Bundle.module.url(forResource: name, withExtension: ext, subdirectory: dir))
     }
 
-    /// The 1.1.1 tiny model's config, with 1.1.1's exact-erf GELU and Mimi attention ring.
+    /// The 1.1.1 tiny model's config, with 1.1.1's exact-erf GELU, Mimi attention ring and
+    /// untrimmed voice prompts.
     static func tinyConfig() throws -> PocketTTSConfig {
         var config = try PocketTTSConfig(contentsOf: try url("tiny", "yaml"))
         config.geluApproximation = .none
         config.mimi.attentionCache = .contextRing
+        config.endsVoicePromptOnPause = false
         return config
     }
     static func tokenizerPath() throws -> String { try url("test_tokenizer", "model", "Fixtures/tokenizer").path }
@@ -106,7 +108,7 @@ import Testing
     @Test func voiceFromAudioMatchesTheReferenceVoiceState() throws {
         let samples = try Self.voiceSamples()
         #expect(samples.count == 36000)
-        let fromAudio = try model.voiceState(samples24k: samples, endingOnPause: false)  // 1.1.1: no end_on_pause
+        let fromAudio = try model.voiceState(samples24k: samples)
         let reference = try referenceVoice()
         #expect(fromAudio.length == reference.length)
         let ours = model.flowLM.voiceTensors(of: fromAudio)
@@ -115,6 +117,21 @@ import Testing
             #expect(got.shape == want.shape)
             expectClose(got.data, want.data, 1e-4, name)
         }
+    }
+
+    /// With 4.0.1's `endsVoicePromptOnPause` the prompt is `end_on_pause(samples)` encoded as is.
+    @Test func voicePromptEndsOnPauseWhenTheConfigSaysSo() throws {
+        var config = try Self.tinyConfig()
+        config.endsVoicePromptOnPause = true
+        let trimming = try TTSModel.load(
+            config: config, weightsPath: try Self.url("tiny_weights", "safetensors").path,
+            tokenizerPath: try Self.tokenizerPath(), precision: .exact)
+        let samples = try Self.voiceSamples()
+        let trimmed = AudioFades.endOnPause(samples, sampleRate: 24000)
+        let got = try trimming.voiceState(samples24k: samples)
+        let want = try model.voiceState(samples24k: trimmed)
+        #expect(got.length == want.length)
+        #expect(trimming.flowLM.voiceTensors(of: got) == model.flowLM.voiceTensors(of: want))
     }
 
     @Test func exportedVoiceLoadsBackIdentically() throws {

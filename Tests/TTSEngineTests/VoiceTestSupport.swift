@@ -14,8 +14,13 @@ enum VoiceFixtures {
     static var voiceWAV: String { reference("voice.wav") }
     static var voiceState: String { reference("voice_state.safetensors") }
 
+    /// The tiny model as pocket-tts 1.1.1 ran it (its voice states are the references here):
+    /// exact GELU, Mimi's attention ring of `context`, voice prompts not trimmed.
     static func tinyModel() throws -> TTSModel {
-        let config = try PocketTTSConfig(contentsOf: URL(fileURLWithPath: reference("tiny.yaml")))
+        var config = try PocketTTSConfig(contentsOf: URL(fileURLWithPath: reference("tiny.yaml")))
+        config.geluApproximation = .none
+        config.mimi.attentionCache = .contextRing
+        config.endsVoicePromptOnPause = false
         return try TTSModel.load(
             config: config, weightsPath: reference("tiny_weights.safetensors"),
             tokenizerPath: directory.appendingPathComponent("tokenizer/test_tokenizer.model").path, precision: .exact)
