@@ -6,8 +6,8 @@ import Kernels
 
 /// Streaming Mimi decoder: each step takes T latent frames (already de-normalised, see
 /// `LatentNormalization`) and returns T · `frameLength` audio samples (1920 at 24 kHz).
-/// The reference decodes frame by frame with a fresh `init_states(mimi, 1, context)` per text
-/// chunk: here `makeState()`; stepping several frames at once gives the same result. A fresh
+/// The reference decodes with a fresh `init_states(mimi, 1, …)` per text chunk: here
+/// `makeState()`; stepping several frames at once gives the same result. A fresh
 /// state fades its first `fadeInLength` samples in (`torch.linspace(0, 1, sample_rate // 200)`,
 /// what 4.0.1's decoding worker does to every chunk's first audio); `makeState(fadingIn: false)`
 /// gives `decode_from_latent`'s audio untouched.

@@ -2,17 +2,19 @@
 // `StreamingTransformer` of `StreamingTransformerLayer`s (with `context`), LayerScale
 // (layer_scale.py), RoPE (rope.py) and attention.py's `StreamingMultiheadAttention`.
 // 4.0.1 streams with a linear KV cache and the mask 0 <= pos_q − pos_k < context; a ring of
-// `context` slots holds exactly the keys that mask lets through, so the ring here gives the
-// same values (1.1.1's mimi_transformer.py used that ring itself).
+// context + chunk − 1 slots holds every key that mask lets through for a chunk's queries, so it
+// gives the same values. 1.1.1's mimi_transformer.py used a ring of `context` slots, where a
+// chunk's new keys overwrite old ones its first queries could still see.
 import Kernels
 
 /// `ProjectedTransformer` (optional input/output projections around the layers).
 /// - `callAsFunction(_:)`: the whole sequence at once, positions from 0, each query seeing
 ///   keys q with 0 <= p − q < context (the reference with `model_state=None`: the encoder).
-/// - `step`: streaming with a ring-buffer KV cache of `capacity` slots per layer (the decoder
-///   uses capacity = context). Rows are processed in chunks of `chunkLength`: each chunk's keys
-///   are written into the ring before its queries attend, exactly like one reference call, so
-///   early queries of a chunk lose keys the chunk itself overwrote. Positions advance by T.
+/// - `step`: streaming with a ring-buffer KV cache of `capacity` slots per layer (the decoder:
+///   `MimiDecoder.ringCapacity`). Rows are processed in chunks of `chunkLength`: each chunk's
+///   keys are written into the ring before its queries attend, as one reference call, so with
+///   capacity < context + chunkLength − 1 (1.1.1's ring) early queries of a chunk lose keys the
+///   chunk itself overwrote. Positions advance by T.
 public struct MimiTransformer: StreamingModule {
     public let inputProjection: Linear?  // input_proj.weight [d, in], only when d != in
     public let layers: [MimiTransformerLayer]  // transformer.layers.<i>.
