@@ -11,7 +11,10 @@ func loadBenchMimi(_ precisions: [Precision]) throws -> ([Mimi], [[Float]]) {
     defer { try? FileManager.default.removeItem(at: url) }
     try RandomWeights.write(config: config, seed: 0, dtype: .bfloat16, to: url)
     let file = try SafetensorsFile(contentsOf: url)
-    let mimis = try precisions.map { try Mimi(config: config.mimi, weights: WeightReader(file: file).scoped("mimi."), precision: $0) }
+    let mimis = try precisions.map {
+        try Mimi(config: config.mimi, weights: WeightReader(file: file).scoped("mimi."),
+                 geluApproximation: config.geluApproximation, precision: $0)
+    }
     var rng = SplitMix64(seed: 11)
     let latents = (0..<40).map { _ in (0..<mimis[0].decoder.latentDimension).map { _ in Float.random(in: -2...2, using: &rng) } }
     return (mimis, latents)

@@ -101,6 +101,17 @@ extension Activation {
         return SkinnyLinear.Path(ran: ck_gelu_erf(x, count, path.cPath))
     }
 
+    /// `geluTanh` (torch approximate="tanh") as x / (1 + e^(−2u)) with the vectorized e^x
+    /// (AVX-512; within a few ulp of the tanh form): the reduced precisions under 4.0.1's GELU.
+    /// Portable C: libm's tanhf (the values of `geluTanh`).
+    @discardableResult
+    public static func geluTanhVectorized(
+        _ x: UnsafeMutablePointer<Float>, count: Int, path: SkinnyLinear.Path = .automatic
+    ) -> SkinnyLinear.Path {
+        precondition(count >= 0, "Activation.geluTanhVectorized: negative count")
+        return SkinnyLinear.Path(ran: ck_gelu_tanh(x, count, path.cPath))
+    }
+
     /// destination[i] = e^source[i] with the vectorized e^x of `forwardRing`'s softmax (within 2
     /// ulp; 0 from −104 down). Portable C: libm's expf.
     @discardableResult

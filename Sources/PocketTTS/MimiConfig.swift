@@ -18,6 +18,12 @@ public struct MimiConfig: Codable, Sendable, Equatable {
     /// The decoder's SEANet and transformer when they differ from the encoder's.
     public var decoderSEANet: SEANetConfig?
     public var decoderTransformer: MimiTransformerConfig?
+    /// How the streaming decoder keeps its attention keys. Not a YAML key: pocket-tts 4.0.1 keeps
+    /// every key (`.wholeContext`, its linear cache); 1.1.1 kept a ring of `context` slots, where
+    /// a frame's 16 new keys overwrite old ones its first queries could still see
+    /// (`.contextRing`), which `PocketTTSConfig.b6369a24()` (the 1.1.1 config) keeps for the
+    /// 1.1.1 parity checks. The two differ once the ring has wrapped (after context / 16 frames).
+    public var attentionCache: MimiAttentionCache = .wholeContext
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case dtype
@@ -77,6 +83,15 @@ public struct MimiConfig: Codable, Sendable, Equatable {
         decoderSEANet = try container.decodeIfPresent(SEANetConfig.self, forKey: .decoderSEANet)
         decoderTransformer = try container.decodeIfPresent(MimiTransformerConfig.self, forKey: .decoderTransformer)
     }
+}
+
+/// The decoder's streaming attention cache (`MimiConfig.attentionCache`).
+public enum MimiAttentionCache: String, Sendable, Equatable, CaseIterable {
+    /// pocket-tts 4.0.1: every key within `context` of a query stays visible (a ring of
+    /// context + 15 slots holds them all for a frame's 16 queries).
+    case wholeContext
+    /// pocket-tts 1.1.1: a ring of `context` slots, written before the frame's queries attend.
+    case contextRing
 }
 
 /// `mimi.seanet:` the convolutional encoder/decoder.

@@ -121,21 +121,26 @@ private struct LayoutBuilder {
         linear(prefix + "final_layer.adaLN_modulation.1.", input: width, output: 2 * width, bias: true)
     }
 
-    // MARK: Mimi (models/mimi.py, modules/seanet.py, modules/mimi_transformer.py, modules/resample.py)
+    // MARK: Mimi (pocket-tts 4.0.1: models/mimi.py, modules/seanet.py, modules/transformer.py, modules/resample.py)
 
+    /// `build_mimi`: encoder (`seanet`), decoder (`decoder_seanet or seanet`), their transformers
+    /// (`transformer`, `decoder_transformer or transformer`), quantizer, then the resampling convs:
+    /// downsample `dimension → inner_dim`, upsample `outer_dim → decoder dimension` with one group
+    /// per decoder channel.
     mutating func mimi(_ mimi: MimiConfig, prefix: String) {
+        let decoderSEANet = mimi.effectiveDecoderSEANet
         seanetEncoder(mimi.seanet, prefix: prefix + "encoder.model.")
-        seanetDecoder(mimi.seanet, prefix: prefix + "decoder.model.")
+        seanetDecoder(decoderSEANet, prefix: prefix + "decoder.model.")
         projectedTransformer(mimi.transformer, prefix: prefix + "encoder_transformer.")
-        projectedTransformer(mimi.transformer, prefix: prefix + "decoder_transformer.")
+        projectedTransformer(mimi.effectiveDecoderTransformer, prefix: prefix + "decoder_transformer.")
         conv1d(prefix + "quantizer.output_proj.", input: mimi.quantizer.dimension, output: mimi.quantizer.outputDimension,
                kernel: 1, bias: false)
         let stride = mimi.resampleStride
         if stride != 1 {
-            let dimension = mimi.seanet.dimension
-            conv1d(prefix + "downsample.conv.conv.", input: dimension, output: dimension, kernel: 2 * stride, bias: false)
-            convTranspose1d(prefix + "upsample.convtr.convtr.", input: dimension, output: dimension, kernel: 2 * stride,
-                            groups: dimension, bias: false)
+            conv1d(prefix + "downsample.conv.conv.", input: mimi.seanet.dimension, output: mimi.encoderLatentDimension,
+                   kernel: 2 * stride, bias: false)
+            convTranspose1d(prefix + "upsample.convtr.convtr.", input: mimi.decoderInputDimension,
+                            output: decoderSEANet.dimension, kernel: 2 * stride, groups: decoderSEANet.dimension, bias: false)
         }
     }
 
@@ -188,9 +193,10 @@ private struct LayoutBuilder {
         let model = config.modelDimension
         for layer in 0..<config.layerCount {
             let layerPrefix = prefix + "transformer.layers.\(layer)."
-            // MimiStreamingMultiheadAttention registers out_proj before in_proj.
-            linear(layerPrefix + "self_attn.out_proj.", input: model, output: model, bias: false)
+            // 4.0.1's StreamingMultiheadAttention registers in_proj, then out_proj (1.1.1's
+            // MimiStreamingMultiheadAttention had them the other way round).
             linear(layerPrefix + "self_attn.in_proj.", input: model, output: 3 * model, bias: false)
+            linear(layerPrefix + "self_attn.out_proj.", input: model, output: model, bias: false)
             layerNorm(layerPrefix + "norm1.", model)
             layerNorm(layerPrefix + "norm2.", model)
             linear(layerPrefix + "linear1.", input: model, output: config.feedForwardDimension, bias: false)

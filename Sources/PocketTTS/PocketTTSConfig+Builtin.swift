@@ -64,11 +64,21 @@ mimi:
 
 """
 
-    /// The released model's config (b6369a24) as pocket-tts 1.1.1 ran it: exact (erf) GELU.
+    /// The released model's config (b6369a24) as pocket-tts 1.1.1 ran it: exact (erf) GELU,
+    /// Mimi's decoder attention over a ring of `context` slots, voice prompts encoded as given.
     /// 4.0.1 runs the same weights as `english_2026-01` (`ModelCatalog`), with tanh GELU.
     public static func b6369a24() throws -> PocketTTSConfig {
-        var config = try PocketTTSConfig(yaml: b6369a24YAML)
+        try PocketTTSConfig(yaml: b6369a24YAML).asPocketTTS111()
+    }
+
+    /// This config as pocket-tts 1.1.1 ran its model: exact (erf) GELU, Mimi's decoder attention
+    /// over a ring of `context` slots, voice prompts encoded as given (no end-on-pause trim). The
+    /// parity checks against 1.1.1's fixtures use it; everything else runs as 4.0.1 does.
+    public func asPocketTTS111() -> PocketTTSConfig {
+        var config = self
         config.geluApproximation = .none
+        config.mimi.attentionCache = .contextRing
+        config.endsVoicePromptOnPause = false
         return config
     }
 }

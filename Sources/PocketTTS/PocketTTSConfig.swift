@@ -23,6 +23,10 @@ public struct PocketTTSConfig: Codable, Sendable, Equatable {
     /// config it ships, `english_2026-01` included) uses the tanh form; 1.1.1 used the exact erf
     /// form, which `PocketTTSConfig.b6369a24()` (the 1.1.1 config) keeps for the 1.1.1 parity checks.
     public var geluApproximation: GELUApproximation = .tanh
+    /// Whether a voice prompt's audio is trimmed to end on a pause before it is encoded
+    /// (`end_on_pause`: `AudioFades.endOnPause`). Not a YAML key: 4.0.1 does it for every config;
+    /// 1.1.1 did not, which `PocketTTSConfig.b6369a24()` keeps for the 1.1.1 parity checks.
+    public var endsVoicePromptOnPause = true
 
     public static let referenceDefaultTemperature = 0.3
     public static let referenceDefaultEOSThreshold = -4.0

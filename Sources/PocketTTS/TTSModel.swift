@@ -55,7 +55,8 @@ public struct TTSModel: Sendable {
         }
         self.config = config
         self.flowLM = try FlowLM(weights: flowLMWeights, dimensions: dimensions, precision: precision)
-        self.mimi = try Mimi(config: config.mimi, weights: mimiWeights, precision: precision)
+        self.mimi = try Mimi(config: config.mimi, weights: mimiWeights, geluApproximation: config.geluApproximation,
+                             precision: precision)
         self.tokenizer = tokenizer
         try flowLMWeights.finish()
         try mimiWeights.finish()
@@ -123,7 +124,7 @@ public struct TTSModel: Sendable {
         let weights = WeightReader(tensors: RandomWeights.tensors(for: config, seed: seed))
         let dimensions = try FlowLMDimensions(config: config)
         let flowLM = try FlowLM(weights: weights.scoped("flow_lm."), dimensions: dimensions, precision: precision)
-        let mimi = try Mimi(config: config.mimi, weights: weights.scoped("mimi."))
+        let mimi = try Mimi(config: config.mimi, weights: weights.scoped("mimi."), geluApproximation: config.geluApproximation)
         try weights.finish()
         return TTSModel(config: config, flowLM: flowLM, mimi: mimi, tokenizer: tokenizer)
     }

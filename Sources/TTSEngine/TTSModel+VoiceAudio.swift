@@ -7,7 +7,7 @@ extension TTSModel {
     /// The FlowLM state after a voice prompt of mono audio at any rate: cut to
     /// `voiceTruncationSeconds` first when `truncate`, resampled to the model's rate (libsoxr;
     /// the reference uses scipy's resample_poly, so non-24 kHz input differs slightly), then
-    /// `voiceState(samples24k:)`.
+    /// `voiceState(samples24k:)` (which trims it to end on a pause, as 4.0.1 does).
     public func voiceState(audio: Audio, truncate: Bool = false) throws -> FlowLM.State {
         var samples = audio.samples
         if truncate {

@@ -32,6 +32,29 @@ struct VectorizedActivationTests {
         #expect(fast[Self.inputs.firstIndex(of: -40)!] == 0)
     }
 
+    /// The tanh GELU (x / (1 + e^(−2u))) within 4e-7 · |x| + 1 ulp of the double-precision tanh
+    /// form; the portable path is `Activation.geluTanh` bit for bit (libm's tanhf).
+    @Test func geluTanhIsWithinTheStatedToleranceOfLibm() {
+        var fast = Self.inputs
+        var portable = Self.inputs
+        let ran = Activation.geluTanhVectorized(&fast, count: fast.count)
+        Activation.geluTanhVectorized(&portable, count: portable.count, path: .scalar)
+        var libm = Self.inputs
+        Activation.geluTanh(&libm, count: libm.count)
+        #expect(portable.map(\.bitPattern) == libm.map(\.bitPattern))
+        #expect(ran == (SkinnyLinear.hasAVX512 ? .avx512 : .scalar))
+        var worst: Double = 0
+        for (x, y) in zip(Self.inputs, fast) {
+            let v = Double(x)
+            let exact = 0.5 * v * (1 + tanh((2 / Double.pi).squareRoot() * (v + 0.044715 * v * v * v)))
+            let bound = 4e-7 * abs(v) + Double(Float(exact).ulp)
+            worst = max(worst, abs(Double(y) - exact) / bound)
+        }
+        #expect(worst <= 1, "worst error \(worst) of the bound")
+        #expect(fast[Self.inputs.firstIndex(of: 0)!] == 0 && fast[Self.inputs.firstIndex(of: 40)!] == 40)
+        #expect(abs(fast[Self.inputs.firstIndex(of: -40)!]) < 1e-30)
+    }
+
     /// e^x within 2 ulp of the double-precision value (1.14 measured) over the normal range, 0 from −104 down
     /// (−∞ included), and +∞ past 88.72; the portable path is libm's expf.
     @Test func expIsWithinTwoUlpOfLibm() {

@@ -17,7 +17,7 @@ import Testing
 
     init() throws {
         var config = try PocketTTSConfig(contentsOf: try Self.url("tiny", "yaml"))
-        config.geluApproximation = .none  // the fixtures are pocket-tts 1.1.1's (exact GELU)
+        config = config.asPocketTTS111()  // the fixtures are pocket-tts 1.1.1's
         let dims = try FlowLMDimensions(config: config)
         #expect(dims == S.tiny)
         let weights = try SafetensorsFile(contentsOf: try Self.url("tiny_weights", "safetensors"))

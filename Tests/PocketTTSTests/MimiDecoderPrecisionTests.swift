@@ -10,7 +10,7 @@ import Testing
 
     static func mimi(_ precision: Precision) throws -> Mimi {
         let reader = WeightReader(tensors: S.randomWeights(S.tinyConfig, seed: 7))
-        let mimi = try Mimi(config: S.tinyConfig, weights: reader.scoped("mimi."), precision: precision)
+        let mimi = try Mimi(config: S.tinyConfig, weights: reader.scoped("mimi."), geluApproximation: .none, precision: precision)
         try reader.finish()
         return mimi
     }

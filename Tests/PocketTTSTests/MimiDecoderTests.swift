@@ -41,7 +41,27 @@ import Testing
         let transformed = S.concatRows(rows).transposed()  // [C, 16T]
         var seState = decoder.seanet.makeState()
         let audio = decoder.seanet.step(transformed, state: &seState)
-        #expect(S.scaledError(decoder.decode(frames: latents), audio) <= 1e-5)
+        #expect(S.scaledError(decoder.decode(frames: latents, fadingIn: false), audio) <= 1e-5)
+    }
+
+    /// A fresh state fades its first 120 samples in (4.0.1's decoding worker), on its first call
+    /// only, whatever the frames per call; `fadingIn: false` leaves the audio as decoded.
+    @Test func freshStateFadesItsFirstFiveMillisecondsIn() throws {
+        let decoder = try S.randomMimi().decoder
+        #expect(decoder.fadeInLength == 120)
+        let latents = Tensor.random([3, 32], seed: 15)
+        let raw = decoder.decode(frames: latents, fadingIn: false)
+        let ramp = AudioFades.linspace(0, 1, count: 120)
+        var expected = raw
+        for i in 0..<120 { expected.data[i] *= ramp[i] }
+        #expect(decoder.decode(frames: latents) == expected)
+        var state = decoder.makeState()
+        #expect(state.fadeInPending)
+        let first = decoder.step(S.rows(latents, 0, 1), state: &state)
+        #expect(!state.fadeInPending)
+        let rest = decoder.step(S.rows(latents, 1, 2), state: &state)
+        #expect(S.scaledError(S.concatColumns([first, rest]), expected) <= 1e-5)
+        #expect(Array(first.data.prefix(120)) == Array(expected.data.prefix(120)))
     }
 
     @Test func freshStatesGiveTheSameAudio() throws {

@@ -36,7 +36,7 @@ import Testing
             tensors[spec.name] = Tensor.zeros(spec.shape)
         }
         let reader = WeightReader(tensors: tensors)
-        let mimi = try Mimi(config: S.fullModelConfig.mimi, weights: reader.scoped("mimi."))
+        let mimi = try Mimi(config: S.fullModelConfig.mimi, weights: reader.scoped("mimi."), geluApproximation: .none)
         try reader.finish()
         #expect(mimi.decoder.transformer.context == 250)
         #expect(mimi.decoder.latentDimension == 32 && mimi.encoder.dimension == 512)
@@ -47,7 +47,7 @@ import Testing
         tensors["mimi.decoder.model.5.convtr.bias"] = nil
         let reader = WeightReader(tensors: tensors)
         #expect(throws: WeightError.missingTensor("mimi.decoder.model.5.convtr.bias")) {
-            try Mimi(config: S.tinyConfig, weights: reader.scoped("mimi."))
+            try Mimi(config: S.tinyConfig, weights: reader.scoped("mimi."), geluApproximation: .none)
         }
     }
 
@@ -55,7 +55,7 @@ import Testing
         var tensors = S.randomWeights(S.tinyConfig, seed: 1)
         tensors["mimi.decoder_transformer.transformer.layers.2.norm1.weight"] = Tensor.zeros([32])
         let reader = WeightReader(tensors: tensors)
-        _ = try Mimi(config: S.tinyConfig, weights: reader.scoped("mimi."))
+        _ = try Mimi(config: S.tinyConfig, weights: reader.scoped("mimi."), geluApproximation: .none)
         #expect(throws: WeightError.unusedTensors(["mimi.decoder_transformer.transformer.layers.2.norm1.weight"])) {
             try reader.finish()
         }
@@ -66,7 +66,7 @@ import Testing
         tensors["mimi.upsample.convtr.convtr.weight"] = Tensor.zeros([32, 32, 32])
         let reader = WeightReader(tensors: tensors)
         #expect(throws: WeightError.shape(name: "mimi.upsample.convtr.convtr.weight", expected: [32, 1, 32], got: [32, 32, 32])) {
-            try Mimi(config: S.tinyConfig, weights: reader.scoped("mimi."))
+            try Mimi(config: S.tinyConfig, weights: reader.scoped("mimi."), geluApproximation: .none)
         }
     }
 
@@ -79,7 +79,7 @@ import Testing
         #expect(throws: MimiError.self) { try config.checkSupportedByMimi() }
         config = S.tinyConfig
         config.seanet.padMode = "reflect"
-        #expect(throws: MimiError.self) { try Mimi(config: config, weights: WeightReader(tensors: S.randomWeights(S.tinyConfig, seed: 1)).scoped("mimi.")) }
+        #expect(throws: MimiError.self) { try Mimi(config: config, weights: WeightReader(tensors: S.randomWeights(S.tinyConfig, seed: 1)).scoped("mimi."), geluApproximation: .none) }
         #expect(throws: Never.self) { try S.tinyConfig.checkSupportedByMimi() }
     }
 }

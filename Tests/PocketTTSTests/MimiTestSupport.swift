@@ -8,16 +8,24 @@ enum MimiTestSupport {
     static let referenceDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Fixtures/reference")
 
+    /// Fixtures/reference401: pocket-tts 4.0.1's Mimi (Scripts/reference/make_mimi_fixtures_401.py).
+    static let reference401Directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/reference401")
+
     /// Fixtures/reference/tiny.yaml (the whole model config).
     /// As pocket-tts 1.1.1 ran it (exact GELU): the fixtures are 1.1.1's.
     static let tinyModelConfig = {
         var config = try! PocketTTSConfig(contentsOf: referenceDirectory.appendingPathComponent("tiny.yaml"))
-        config.geluApproximation = .none
+        config.geluApproximation = .none  // the ring is tinyConfig's; the whole-context cache is tested too
         return config
     }()
 
-    /// The `mimi:` section of Fixtures/reference/tiny.yaml.
-    static let tinyConfig = tinyModelConfig.mimi
+    /// The `mimi:` section of Fixtures/reference/tiny.yaml, with 1.1.1's decoder attention ring.
+    static let tinyConfig = {
+        var mimi = tinyModelConfig.mimi
+        mimi.attentionCache = .contextRing
+        return mimi
+    }()
 
     /// The shipped Configs/b6369a24.yaml.
     static let fullModelConfig = try! PocketTTSConfig(contentsOf: URL(fileURLWithPath: #filePath)
@@ -97,9 +105,10 @@ enum MimiTestSupport {
         return out
     }
 
+    /// The tiny 1.1.1 config's codec (its exact-erf GELU) with `randomWeights`.
     static func randomMimi(_ config: MimiConfig = tinyConfig, seed: UInt64 = 7) throws -> Mimi {
         let reader = WeightReader(tensors: randomWeights(config, seed: seed))
-        let mimi = try Mimi(config: config, weights: reader.scoped("mimi."))
+        let mimi = try Mimi(config: config, weights: reader.scoped("mimi."), geluApproximation: .none)
         try reader.finish()
         return mimi
     }

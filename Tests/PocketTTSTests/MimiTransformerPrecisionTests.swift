@@ -13,7 +13,7 @@ import Testing
     static func transformer(_ arithmetic: MimiTransformerLayer.Arithmetic) throws -> MimiTransformer {
         let reader = WeightReader(tensors: S.randomWeights(S.tinyConfig, seed: 3))
         return try Mimi.loadTransformer(S.tinyConfig.transformer, reader.scoped("mimi.decoder_transformer."),
-                                        arithmetic: arithmetic)
+                                        gelu: .none, arithmetic: arithmetic)
     }
 
     /// Largest |Δ update| over the largest |update|.

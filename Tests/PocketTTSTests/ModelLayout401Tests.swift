@@ -58,10 +58,8 @@ import Testing
     func mimiLayoutEqualsReference(name: String) throws {
         let reference = try #require(Self.layouts[name])
         let specs = ModelLayout.tensors(for: try ModelCatalog.config(named: name))
-        try withKnownIssue("mimi.* of 4.0.1 configs: the Mimi branch's part of ModelLayout", isIntermittent: true) {
-            try Self.compare(specs, reference, prefix: "mimi.")
-            #expect(specs.reduce(0) { $0 + $1.elementCount } == reference.totalElements)
-        }
+        try Self.compare(specs, reference, prefix: "mimi.")
+        #expect(specs.reduce(0) { $0 + $1.elementCount } == reference.totalElements)
     }
 
     static func compare(_ specs: [TensorSpec], _ reference: Layout, prefix: String) throws {

@@ -51,10 +51,15 @@ import Testing
         let config = try name == "variant" ? Self.variantConfig() : Self.shippedConfig()
         let fixture = try Self.fixture(name)
         let specs = ModelLayout.tensors(for: config)
-        // Same names in the same (state_dict) order, same shapes.
-        #expect(specs.map(\.name) == fixture.tensors.map(\.name))
-        for (spec, entry) in zip(specs, fixture.tensors) where spec.shape != entry.shape {
-            Issue.record("\(spec.name): shape \(spec.shape), reference \(entry.shape)")
+        // Same names in the same (state_dict) order, same shapes; the mimi.* order is 4.0.1's
+        // (MimiLayoutTests), which registers each attention's in_proj before its out_proj where
+        // this 1.1.1 dump has out_proj first: that part is compared by name.
+        let isMimi = { (name: String) in name.hasPrefix("mimi.") }
+        #expect(specs.map(\.name).filter { !isMimi($0) } == fixture.tensors.map(\.name).filter { !isMimi($0) })
+        #expect(specs.map(\.name).filter(isMimi).sorted() == fixture.tensors.map(\.name).filter(isMimi).sorted())
+        let referenceShapes = Dictionary(uniqueKeysWithValues: fixture.tensors.map { ($0.name, $0.shape) })
+        for spec in specs where referenceShapes[spec.name] != spec.shape {
+            Issue.record("\(spec.name): shape \(spec.shape), reference \(referenceShapes[spec.name] ?? [])")
         }
         #expect(specs.filter(\.isBuffer).map(\.name) == fixture.buffers)
         #expect(ModelLayout.elementCount(for: config) == fixture.totalElements)
@@ -75,7 +80,9 @@ import Testing
     func initializationFollowsReference(name: String) throws {
         let config = try name == "variant" ? Self.variantConfig() : Self.shippedConfig()
         let fixture = try Self.fixture(name)
-        for (spec, entry) in zip(ModelLayout.tensors(for: config), fixture.tensors) {
+        let entries = Dictionary(uniqueKeysWithValues: fixture.tensors.map { ($0.name, $0) })
+        for spec in ModelLayout.tensors(for: config) {
+            let entry = try #require(entries[spec.name], "\(spec.name) in the reference")
             let reference = entry.`init`
             switch (spec.initialization, reference.kind) {
             case (.uniform(let bound), "uniform"):

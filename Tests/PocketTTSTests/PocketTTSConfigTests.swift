@@ -141,6 +141,10 @@ extension PocketTTSConfigTests {
         var parsed = try PocketTTSConfig(yaml: file)
         #expect(parsed.geluApproximation == .tanh)  // a config file runs as 4.0.1 does
         parsed.geluApproximation = .none  // 1.1.1's exact GELU, which b6369a24() keeps
+        #expect(parsed.mimi.attentionCache == .wholeContext)
+        parsed.mimi.attentionCache = .contextRing  // and 1.1.1's Mimi attention ring
+        #expect(parsed.endsVoicePromptOnPause)
+        parsed.endsVoicePromptOnPause = false  // and 1.1.1's voice prompts, not trimmed
         #expect(try PocketTTSConfig.b6369a24() == parsed)
     }
 }

@@ -11,7 +11,7 @@ import Testing
     /// The tiny fixture model with the fast Mimi decoder.
     static let model = Result { () throws -> TTSModel in
         var config = try PocketTTSConfig(contentsOf: Fixture.directory.appendingPathComponent("reference/tiny.yaml"))
-        config.geluApproximation = .none  // the fixtures are pocket-tts 1.1.1's (exact GELU)
+        config = config.asPocketTTS111()  // the fixtures are pocket-tts 1.1.1's
         return try TTSModel.load(config: config, weightsPath: Fixture.path("reference/tiny_weights.safetensors"),
                                  tokenizerPath: Fixture.path("tokenizer/test_tokenizer.model"), precision: .int8)
     }

@@ -14,7 +14,7 @@ enum Fixture {
 
     private static let loaded = Result { () throws -> (TTSModel, FlowLM.State) in
         var config = try PocketTTSConfig(contentsOf: directory.appendingPathComponent("reference/tiny.yaml"))
-        config.geluApproximation = .none  // the fixtures are pocket-tts 1.1.1's (exact GELU)
+        config = config.asPocketTTS111()  // the fixtures are pocket-tts 1.1.1's
         let model = try TTSModel.load(config: config, weightsPath: path("reference/tiny_weights.safetensors"),
                                       tokenizerPath: path("tokenizer/test_tokenizer.model"), precision: .exact)  // parity: the exact path
         return (model, try model.voiceState(file: path("reference/voice_state.safetensors")))

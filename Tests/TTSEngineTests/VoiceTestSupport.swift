@@ -14,9 +14,11 @@ enum VoiceFixtures {
     static var voiceWAV: String { reference("voice.wav") }
     static var voiceState: String { reference("voice_state.safetensors") }
 
+    /// The tiny model as pocket-tts 1.1.1 ran it (its voice states are the references here):
+    /// exact GELU, Mimi's attention ring of `context`, voice prompts not trimmed.
     static func tinyModel() throws -> TTSModel {
         var config = try PocketTTSConfig(contentsOf: URL(fileURLWithPath: reference("tiny.yaml")))
-        config.geluApproximation = .none  // the fixtures are pocket-tts 1.1.1's (exact GELU)
+        config = config.asPocketTTS111()
         return try TTSModel.load(
             config: config, weightsPath: reference("tiny_weights.safetensors"),
             tokenizerPath: directory.appendingPathComponent("tokenizer/test_tokenizer.model").path, precision: .exact)

@@ -14,7 +14,7 @@ enum TinyModel {
     private static let loaded: Result<(model: TTSModel, voice: FlowLM.State), any Error> = Result {
         let reference = fixtures.appendingPathComponent("reference")
         var config = try PocketTTSConfig(contentsOf: reference.appendingPathComponent("tiny.yaml"))
-        config.geluApproximation = .none  // the fixtures are pocket-tts 1.1.1's (exact GELU)
+        config = config.asPocketTTS111()  // the fixtures are pocket-tts 1.1.1's
         let model = try TTSModel.load(
             config: config,
             weightsPath: reference.appendingPathComponent("tiny_weights.safetensors").path,

@@ -150,6 +150,11 @@ void ck_ring_store_bf16(const float *k, const float *v, size_t width, size_t slo
 /// absolute (AVX-512); portable C: libm's erff.
 ck_path ck_gelu_erf(float *x, size_t count, ck_path path);
 
+/// x[i] = 0.5 · x[i] · (1 + tanh(√(2/π) · (x[i] + 0.044715 · x[i]³))) in place (GELU, tanh form),
+/// computed as x / (1 + e^(−2u)) with the vectorized e^x (AVX-512: within a few ulp of the
+/// tanh form); portable C: libm's tanhf (the values of Kernels' Activation.geluTanh).
+ck_path ck_gelu_tanh(float *x, size_t count, ck_path path);
+
 /// dst[i] = e^src[i] within 2 ulp (AVX-512; 0 from −104 down, −∞ included);
 /// portable C: expf.
 ck_path ck_exp(const float *src, float *dst, size_t count, ck_path path);

@@ -5,37 +5,65 @@ import Kernels
 
 extension Mimi {
     /// Loads the codec. `weights` is scoped at the Mimi module: pass `reader.scoped("mimi.")`
-    /// for a full TTSModel checkpoint. Throws `MimiError` for an unsupported config and
+    /// for a full TTSModel checkpoint (`MimiCheckpoint.tensors(from:)` maps a codec checkpoint
+    /// in the training layout onto these keys). Throws `MimiError` for an unsupported config and
     /// `WeightError` naming the first missing or mis-shaped tensor (unused ones are reported by
-    /// the reader's `finish()`). `precision` other than `.exact` runs the decoder's transformer
-    /// linears (`transformerArithmetic`: int8 under `.int8`) and SEANet convolutions
-    /// (`seanetProducts`: `PackedWeights`, bfloat16 / f32 products, int8 under `.int8`) in reduced
-    /// precision; the encoder (voice prompts) stays exact.
-    public init(config: MimiConfig, weights: WeightReader, precision: Precision = .exact) throws {
+    /// the reader's `finish()`). `geluApproximation`: the transformers' GELU
+    /// (`PocketTTSConfig.geluApproximation`: tanh in 4.0.1, the exact erf form for 1.1.1).
+    /// `precision` other than `.exact` runs the decoder's transformer linears
+    /// (`transformerArithmetic`: int8 under `.int8`) and SEANet convolutions (`seanetProducts`:
+    /// `PackedWeights`, bfloat16 / f32 products, int8 under `.int8`) in reduced precision; the
+    /// encoder (voice prompts) stays exact.
+    public init(
+        config: MimiConfig, weights: WeightReader, geluApproximation: GELUApproximation, precision: Precision = .exact
+    ) throws {
         try config.checkSupportedByMimi()
         let stride = config.resampleStride
-        let C = config.seanet.dimension
-        let t = config.transformer
-        let q = config.quantizer
-        let outputProjection = Linear(  // quantizer.output_proj: Conv1d(latent, C, 1, bias=False)
-            weight: try weights.floats("quantizer.output_proj.weight", shape: [q.outputDimension, q.dimension, 1]),
-            inFeatures: q.dimension, outFeatures: q.outputDimension)
-        let upsample = StreamingConvTranspose1d(convTranspose: ConvTranspose1d(  // ConvTrUpsample1d
-            weight: try weights.tensor("upsample.convtr.convtr.weight", shape: [C, 1, 2 * stride]), stride: stride, groups: C))
-        let downsample = StreamingConv1d(conv: Conv1d(  // ConvDownsample1d
-            weight: try weights.tensor("downsample.conv.conv.weight", shape: [C, C, 2 * stride]), stride: stride),
-            paddingMode: .replicate)
-        let decoder = MimiDecoder(
-            outputProjection: outputProjection, upsample: upsample,
-            transformer: try Mimi.loadTransformer(t, weights.scoped("decoder_transformer."),
-                                                  arithmetic: Mimi.transformerArithmetic(precision, columnsPerFrame: stride)),
-            seanet: try Mimi.loadSEANetDecoder(config.seanet, weights.scoped("decoder."), precision: precision,
-                                               columnsPerFrame: stride))
+        let decoder = try Mimi.loadDecoder(
+            config, weights, gelu: geluApproximation, arithmetic: Mimi.transformerArithmetic(precision, columnsPerFrame: stride),
+            products: { Mimi.seanetProducts(precision, columnsPerFrame: $0, isOutputConv: $1) })
+        let downsample = StreamingConv1d(conv: Conv1d(  // ConvDownsample1d: Conv1d(dimension, inner_dim, 2·stride)
+            weight: try weights.tensor("downsample.conv.conv.weight",
+                                       shape: [config.encoderLatentDimension, config.seanet.dimension, 2 * stride]),
+            stride: stride), paddingMode: .replicate)
         let encoder = MimiEncoder(
             seanet: try Mimi.loadSEANetEncoder(config.seanet, weights.scoped("encoder.")),
-            transformer: try Mimi.loadTransformer(t, weights.scoped("encoder_transformer.")),
+            transformer: try Mimi.loadTransformer(config.transformer, weights.scoped("encoder_transformer."),
+                                                  gelu: geluApproximation),
             downsample: downsample)
         self.init(config: config, encoder: encoder, decoder: decoder)
+    }
+
+    /// The decoder (quantizer projection, upsampling, `decoder_transformer`, the decoder SEANet) of
+    /// a supported `config`: the transformer's projections multiplying as `arithmetic`, each SEANet
+    /// conv with `products(columnsPerFrame, isOutputConv)` (nil: exact). `init` picks both from the
+    /// precision and the CPU; tests force them to run the reduced kernels' portable code.
+    static func loadDecoder(
+        _ config: MimiConfig, _ weights: WeightReader, gelu: GELUApproximation,
+        arithmetic: MimiTransformerLayer.Arithmetic, products: (Int, Bool) -> PackedWeights.Products?
+    ) throws -> MimiDecoder {
+        let stride = config.resampleStride
+        let decoderSEANet = config.effectiveDecoderSEANet
+        let q = config.quantizer
+        let outputProjection = Linear(  // quantizer.output_proj: Conv1d(latent, outer, 1, bias=False)
+            weight: try weights.floats("quantizer.output_proj.weight", shape: [q.outputDimension, q.dimension, 1]),
+            inFeatures: q.dimension, outFeatures: q.outputDimension)
+        // ConvTrUpsample1d: ConvTranspose1d(outer_dim, decoder dimension, 2·stride, groups = decoder
+        // dimension): outer / dimension input channels per group, one output channel each.
+        let upsample = StreamingConvTranspose1d(convTranspose: ConvTranspose1d(
+            weight: try weights.tensor("upsample.convtr.convtr.weight", shape: [config.decoderInputDimension, 1, 2 * stride]),
+            stride: stride, groups: decoderSEANet.dimension))
+        let transformer = try Mimi.loadTransformer(
+            config.effectiveDecoderTransformer, weights.scoped("decoder_transformer."), gelu: gelu, arithmetic: arithmetic)
+        // A ring holding every key the context mask lets through for a frame's 16 queries
+        // (4.0.1's linear cache), or 1.1.1's ring of `context` slots.
+        let context = transformer.context
+        let ringCapacity = config.attentionCache == .wholeContext ? context + stride - 1 : context
+        return MimiDecoder(
+            outputProjection: outputProjection, upsample: upsample, transformer: transformer,
+            seanet: try Mimi.loadSEANetDecoder(decoderSEANet, weights.scoped("decoder."), columnsPerFrame: stride,
+                                               products: products),
+            fadeInLength: AudioFades.fadeInLength(sampleRate: config.sampleRate), ringCapacity: ringCapacity)
     }
 
     /// The products of a decoder layer that sees `columnsPerFrame` time steps per latent frame
@@ -72,14 +100,16 @@ extension Mimi {
         return .int8
     }
 
-    /// `SEANetDecoder`: model.0 conv; per ratio: ELU, convtr, residual blocks; ELU, conv.
+    /// `SEANetDecoder`: model.0 conv; per ratio: ELU, convtr, residual blocks; ELU, conv. Each
+    /// conv multiplies with `products(columnsPerFrame at its input, isOutputConv)` (nil: exact).
     static func loadSEANetDecoder(
-        _ c: SEANetConfig, _ w: WeightReader, precision: Precision = .exact, columnsPerFrame: Int = 16
+        _ c: SEANetConfig, _ w: WeightReader, columnsPerFrame: Int = 16,
+        products: (Int, Bool) -> PackedWeights.Products? = { _, _ in nil }
     ) throws -> SEANetDecoder {
         var mult = 1 << c.ratios.count
         var columns = columnsPerFrame
         let inputConv = try conv(w, "model.0", c.dimension, mult * c.filterCount, c.kernelSize, mode(c),
-                                 products: seanetProducts(precision, columnsPerFrame: columns))
+                                 products: products(columns, false))
         var index = 1
         var stages: [SEANetDecoder.Stage] = []
         for ratio in c.ratios {
@@ -87,20 +117,20 @@ extension Mimi {
             let upsample = StreamingConvTranspose1d(convTranspose: ConvTranspose1d(  // after the ELU at model.<index>
                 weight: try w.tensor("model.\(index + 1).convtr.weight", shape: [channels, channels / 2, 2 * ratio]),
                 bias: try w.tensor("model.\(index + 1).convtr.bias", shape: [channels / 2]), stride: ratio),
-                products: seanetProducts(precision, columnsPerFrame: columns))
+                products: products(columns, false))
             columns *= ratio
             index += 2
             var residuals: [SEANetResidualBlock] = []
             for j in 0..<c.residualLayerCount {
                 residuals.append(try residual(w, "model.\(index)", channels / 2, dilation: pow(c.dilationBase, j), c,
-                                              products: seanetProducts(precision, columnsPerFrame: columns)))
+                                              products: products(columns, false)))
                 index += 1
             }
             stages.append(SEANetDecoder.Stage(upsample: upsample, residuals: residuals))
             mult /= 2
         }
         let outputConv = try conv(w, "model.\(index + 1)", c.filterCount, c.channels, c.lastKernelSize, mode(c),
-                                  products: seanetProducts(precision, columnsPerFrame: columns, isOutputConv: true))
+                                  products: products(columns, true))
         return SEANetDecoder(inputConv: inputConv, stages: stages, outputConv: outputConv)
     }
 
@@ -157,11 +187,12 @@ extension Mimi {
         (0..<exponent).reduce(1) { r, _ in r * base }
     }
 
-    // MARK: Transformer (mimi_transformer.py)
+    // MARK: Transformer (transformer.py ProjectedTransformer)
 
     /// `ProjectedTransformer` at `w`: input_proj / output_projs.0 only where the widths differ.
     static func loadTransformer(
-        _ c: MimiTransformerConfig, _ w: WeightReader, arithmetic: MimiTransformerLayer.Arithmetic = .exact
+        _ c: MimiTransformerConfig, _ w: WeightReader, gelu: GELUApproximation,
+        arithmetic: MimiTransformerLayer.Arithmetic = .exact
     ) throws -> MimiTransformer {
         let d = c.modelDimension
         let out = c.outputDimensions[0]
@@ -190,6 +221,6 @@ extension Mimi {
                 layerScale2: try l.floats("layer_scale_2.scale", shape: [d]), arithmetic: arithmetic))
         }
         return MimiTransformer(inputProjection: inputProjection, layers: layers, outputProjection: outputProjection,
-                               heads: c.headCount, context: c.context, maxPeriod: c.maxPeriod)
+                               heads: c.headCount, context: c.context, maxPeriod: c.maxPeriod, gelu: gelu)
     }
 }

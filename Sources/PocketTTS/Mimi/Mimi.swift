@@ -32,34 +32,50 @@ extension MimiConfig {
     /// Audio samples per latent frame: sample_rate / frame_rate (1920).
     public var frameLength: Int { Int((Double(sampleRate) / frameRate).rounded()) }
 
-    /// Checks what `MimiModel.__init__` and this port rely on beyond `PocketTTSConfig.validate()`.
+    /// Checks what `MimiModel.__init__` and this port rely on beyond `PocketTTSConfig.validate()`,
+    /// for the encoder (`seanet`, `transformer`, `inner_dim`) and the decoder (`decoder_seanet`,
+    /// `decoder_transformer`, `outer_dim`, each defaulting to the encoder's).
     public func checkSupportedByMimi() throws(MimiError) {
-        let t = transformer
-        guard channels == 1, seanet.channels == 1 else { throw .unsupportedConfig("only mono (channels = 1)") }
-        guard ["constant", "replicate"].contains(seanet.padMode) else {
-            throw .unsupportedConfig("pad_mode must be constant or replicate, got \(seanet.padMode)")
+        let decoderSEANet = effectiveDecoderSEANet
+        guard channels == 1, seanet.channels == 1, decoderSEANet.channels == 1 else {
+            throw .unsupportedConfig("only mono (channels = 1)")
+        }
+        for s in [seanet, decoderSEANet] where !["constant", "replicate"].contains(s.padMode) {
+            throw .unsupportedConfig("pad_mode must be constant or replicate, got \(s.padMode)")
         }
         guard hopLength > 0, frameRate > 0, Double(frameLength) == Double(sampleRate) / frameRate,
               frameLength == hopLength * resampleStride, resampleStride > 1
         else {
             throw .unsupportedConfig("sample_rate / frame_rate must be a multiple (> 1) of the SEANet hop \(hopLength)")
         }
-        guard t.outputDimensions.count == 1 else {
-            throw .unsupportedConfig("exactly one transformer output dimension, got \(t.outputDimensions)")
+        guard decoderSEANet.ratios.reduce(1, *) == hopLength else {
+            throw .unsupportedConfig("the decoder SEANet's ratios must give the encoder's hop \(hopLength)")
         }
-        guard t.headCount > 0, t.modelDimension % t.headCount == 0, (t.modelDimension / t.headCount) % 2 == 0 else {
-            throw .unsupportedConfig("d_model must split into heads of even size")
+        for (side, t, s) in [("transformer", transformer, seanet), ("decoder_transformer", effectiveDecoderTransformer, decoderSEANet)] {
+            guard t.outputDimensions.count == 1 else {
+                throw .unsupportedConfig("\(side): exactly one output dimension, got \(t.outputDimensions)")
+            }
+            guard t.headCount > 0, t.modelDimension % t.headCount == 0, (t.modelDimension / t.headCount) % 2 == 0 else {
+                throw .unsupportedConfig("\(side): d_model must split into heads of even size")
+            }
+            guard t.inputDimension == s.dimension, t.outputDimensions[0] == s.dimension else {
+                throw .unsupportedConfig("\(side): input/output dimensions must equal its SEANet dimension \(s.dimension)")
+            }
+            guard resampleStride <= t.context else {
+                throw .unsupportedConfig("\(side): context must hold at least one frame of \(resampleStride) steps")
+            }
         }
-        guard t.inputDimension == seanet.dimension, t.outputDimensions[0] == seanet.dimension,
-              quantizer.outputDimension == seanet.dimension
-        else {
-            throw .unsupportedConfig("transformer input/output and quantizer output must equal seanet.dimension")
+        // ConvTrUpsample1d: ConvTranspose1d(outer_dim, decoder dimension, groups = decoder dimension).
+        guard quantizer.outputDimension == decoderInputDimension, decoderInputDimension % decoderSEANet.dimension == 0 else {
+            throw .unsupportedConfig(
+                "quantizer.output_dimension (\(quantizer.outputDimension)) must equal outer_dim (\(decoderInputDimension)), "
+                    + "a multiple of the decoder dimension \(decoderSEANet.dimension)")
         }
-        guard resampleStride <= t.context else {
-            throw .unsupportedConfig("context must hold at least one frame of \(resampleStride) steps")
-        }
-        guard seanet.compress > 0, seanet.filterCount / seanet.compress > 0, seanet.residualLayerCount >= 0 else {
-            throw .unsupportedConfig("compress must be in 1...n_filters")
+        guard encoderLatentDimension > 0 else { throw .unsupportedConfig("inner_dim must be positive") }
+        for s in [seanet, decoderSEANet] {
+            guard s.compress > 0, s.filterCount / s.compress > 0, s.residualLayerCount >= 0 else {
+                throw .unsupportedConfig("compress must be in 1...n_filters")
+            }
         }
     }
 }

@@ -61,6 +61,7 @@ extension MimiDecoder {
                     seanet.forward(upsampled.baseAddress!, length: steps, into: audio + s * frameLength,
                                    state: &state.pointee.seanet, scratch: &scratch.lent.seanet)
                 }
+                applyFadeIn(audio + s * frameLength, length: frameLength, state: &states[s])
                 states[s].frameCount += 1
             }
         }

@@ -1,17 +1,29 @@
 // MimiDecoder: latent frames to audio, streaming. Mirrors TTSModel._decode_audio_worker:
 // quantizer(latent) → MimiModel.decode_from_latent (upsample → decoder_transformer → SEANet
-// decoder) → increment_steps(mimi, 16), one call per latent frame.
+// decoder) → increment_steps(mimi, 16), one call per latent frame, and the worker's 5 ms fade-in
+// on the first audio of a fresh state (pocket-tts 4.0.1).
 import Kernels
 
 /// Streaming Mimi decoder: each step takes T latent frames (already de-normalised, see
 /// `LatentNormalization`) and returns T · `frameLength` audio samples (1920 at 24 kHz).
-/// The reference decodes frame by frame with a fresh `init_states(mimi, 1, context)` per text
-/// chunk: here `makeState()`; stepping several frames at once gives the same result.
+/// The reference decodes with a fresh `init_states(mimi, 1, …)` per text chunk: here
+/// `makeState()`; stepping several frames at once gives the same result. A fresh
+/// state fades its first `fadeInLength` samples in (`torch.linspace(0, 1, sample_rate // 200)`,
+/// what 4.0.1's decoding worker does to every chunk's first audio); `makeState(fadingIn: false)`
+/// gives `decode_from_latent`'s audio untouched.
 public struct MimiDecoder: StreamingModule {
-    public let outputProjection: Linear  // quantizer.output_proj.weight [C, latentDim, 1] (1×1 conv, no bias)
-    public let upsample: StreamingConvTranspose1d  // upsample.convtr.convtr.weight [C, 1, 2·stride] (depthwise, no bias)
+    public let outputProjection: Linear  // quantizer.output_proj.weight [outer, latentDim, 1] (1×1 conv, no bias)
+    /// upsample.convtr.convtr.weight [outer, 1, 2·stride]: ConvTranspose1d(outer, C, groups C), no
+    /// bias; depthwise when outer == C (every shipped config), else outer / C inputs per channel.
+    public let upsample: StreamingConvTranspose1d
     public let transformer: MimiTransformer  // decoder_transformer.
     public let seanet: SEANetDecoder  // decoder.
+    /// Samples faded in at the start of a fresh state's audio (0: none).
+    public let fadeInLength: Int
+    /// Slots of a fresh state's transformer ring (`makeState()`): context + stepsPerFrame − 1
+    /// keeps every key the context mask lets through (4.0.1), context is 1.1.1's ring.
+    public let ringCapacity: Int
+    let fadeIn: [Float]  // [fadeInLength]: linspace(0, 1, fadeInLength)
 
     public struct State: Sendable {
         var upsample: StreamingConvTranspose1d.State
@@ -23,10 +35,13 @@ public struct MimiDecoder: StreamingModule {
         var transformed: [Float] = []  // scratch [stride·T, C]: transformer output
         /// Latent frames decoded so far.
         public internal(set) var frameCount = 0
+        /// The next call's audio starts with the fade-in (a fresh state that fades in).
+        public internal(set) var fadeInPending = false
     }
 
     public init(
-        outputProjection: Linear, upsample: StreamingConvTranspose1d, transformer: MimiTransformer, seanet: SEANetDecoder
+        outputProjection: Linear, upsample: StreamingConvTranspose1d, transformer: MimiTransformer, seanet: SEANetDecoder,
+        fadeInLength: Int = 0, ringCapacity: Int? = nil
     ) {
         precondition(outputProjection.outFeatures == upsample.inChannels, "MimiDecoder: quantizer/upsample channels")
         precondition(upsample.outChannels == transformer.inputDimension, "MimiDecoder: upsample/transformer channels")
@@ -35,6 +50,11 @@ public struct MimiDecoder: StreamingModule {
         self.upsample = upsample
         self.transformer = transformer
         self.seanet = seanet
+        precondition(fadeInLength >= 0, "MimiDecoder: negative fade-in")
+        self.fadeInLength = fadeInLength
+        self.fadeIn = AudioFades.linspace(0, 1, count: fadeInLength)
+        self.ringCapacity = ringCapacity ?? transformer.context + upsample.stride - 1
+        precondition(self.ringCapacity >= upsample.stride, "MimiDecoder: a ring smaller than a frame")
     }
 
     /// Latent values per frame (32).
@@ -46,16 +66,57 @@ public struct MimiDecoder: StreamingModule {
     /// Audio samples per latent frame per channel (1920).
     public var frameLength: Int { stepsPerFrame * seanet.hopLength }
 
+    /// The layers (checkpoint prefixes) that multiply in exact f32 although the decoder was built
+    /// for a reduced precision (`Mimi.init(…, precision:)` other than `.exact`), because no
+    /// reduced kernel takes their shape; empty for an exact decoder. For the caller to log once.
+    public var exactFallbackLayers: [String] {
+        var reduced = !transformer.isExact
+        var exact: [String] = transformer.isExact ? ["decoder_transformer"] : []
+        func check(_ name: String, _ packed: Bool) {
+            if packed { reduced = true } else { exact.append(name) }
+        }
+        check("decoder.model.0", seanet.inputConv.panels != nil)
+        var index = 1
+        for stage in seanet.stages {
+            check("decoder.model.\(index + 1)", stage.upsample.panels != nil)
+            index += 2
+            for block in stage.residuals {
+                check("decoder.model.\(index).block.1", block.conv1.panels != nil)
+                check("decoder.model.\(index).block.3", block.conv2.panels != nil)
+                index += 1
+            }
+        }
+        check("decoder.model.\(index + 1)", seanet.outputConv.panels != nil)
+        return reduced ? exact : []
+    }
+
     /// Most frames decoded in one internal call.
     static let framesPerCall = 2
 
-    /// A fresh stream as in the reference (ring-buffer KV cache of `context` slots).
-    public func makeState() -> State { makeState(capacity: transformer.context) }
+    /// A fresh stream as in the reference (a ring of `ringCapacity` slots), fading its first
+    /// audio in unless `fadingIn` is false.
+    public func makeState(fadingIn: Bool = true) -> State { makeState(capacity: ringCapacity, fadingIn: fadingIn) }
 
-    /// A fresh stream whose transformer ring holds `capacity` slots (the reference: context).
-    public func makeState(capacity: Int) -> State {
-        State(upsample: upsample.makeState(), transformer: transformer.makeState(capacity: capacity),
-              seanet: seanet.makeState())
+    /// A fresh stream whose transformer ring holds `capacity` slots (at least a frame's 16).
+    public func makeState(capacity: Int) -> State { makeState(capacity: capacity, fadingIn: true) }
+
+    /// A fresh stream whose transformer ring holds `capacity` slots, fading in or not.
+    public func makeState(capacity: Int, fadingIn: Bool) -> State {
+        var state = State(upsample: upsample.makeState(), transformer: transformer.makeState(capacity: capacity),
+                          seanet: seanet.makeState())
+        state.fadeInPending = fadingIn && fadeInLength > 0
+        return state
+    }
+
+    /// `audio_frame[..., :n] *= fade_in[:n]` on a call's audio [channels, length] when the state
+    /// is fresh (its first call), then never again.
+    func applyFadeIn(_ audio: UnsafeMutablePointer<Float>, length: Int, state: inout State) {
+        guard state.fadeInPending else { return }
+        state.fadeInPending = false
+        let n = min(fadeInLength, length)
+        for c in 0..<channels {
+            for i in 0..<n { audio[c * length + i] *= fadeIn[i] }
+        }
     }
 
     /// audio[channels, T·frameLength] from latents[T, latentDim] (de-normalised), streaming.
@@ -101,6 +162,7 @@ public struct MimiDecoder: StreamingModule {
             }
             seanet.forward(upsampled, length: steps, into: audio, state: &state.seanet)
         }
+        applyFadeIn(audio, length: T * frameLength, state: &state)
         state.frameCount += T
     }
 
@@ -119,9 +181,10 @@ public struct MimiDecoder: StreamingModule {
         return audio
     }
 
-    /// Decodes a whole sequence [T, latentDim] from a fresh state: equal to stepping frame by frame.
-    public func decode(frames latents: Tensor) -> Tensor {
-        var state = makeState()
+    /// Decodes a whole sequence [T, latentDim] from a fresh state (faded in unless `fadingIn` is
+    /// false): equal to stepping frame by frame.
+    public func decode(frames latents: Tensor, fadingIn: Bool = true) -> Tensor {
+        var state = makeState(fadingIn: fadingIn)
         return step(latents, state: &state)
     }
 }

@@ -79,12 +79,13 @@ extension MimiTransformer {
             queryRowStride: 3 * d)
     }
 
-    /// GELU in place: libm's erf on the exact path, the vectorized erf in the reduced precisions.
+    /// GELU of `geluApproximation` in place: libm's erf / tanh on the exact path, the vectorized
+    /// forms in the reduced precisions.
     func gelu(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        if isExact {
-            Activation.gelu(x, count: count)
-        } else {
-            Activation.geluVectorized(x, count: count)
+        switch (isExact, geluApproximation) {
+        case (true, _): Activation.gelu(x, count: count, approximation: geluApproximation)
+        case (false, .none): Activation.geluVectorized(x, count: count)
+        case (false, .tanh): Activation.geluTanhVectorized(x, count: count)
         }
     }
 

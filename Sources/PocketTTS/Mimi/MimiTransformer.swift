@@ -1,15 +1,20 @@
-// MimiTransformer: pocket_tts/modules/mimi_transformer.py `ProjectedTransformer` with its
-// `StreamingTransformer` of `StreamingTransformerLayer`s (attention kind "mimi"), LayerScale
-// (layer_scale.py) and RoPE (rope.py). Streaming uses a ring-buffer KV cache (`complete`).
+// MimiTransformer: pocket_tts/modules/transformer.py `ProjectedTransformer` with its
+// `StreamingTransformer` of `StreamingTransformerLayer`s (with `context`), LayerScale
+// (layer_scale.py), RoPE (rope.py) and attention.py's `StreamingMultiheadAttention`.
+// 4.0.1 streams with a linear KV cache and the mask 0 <= pos_q − pos_k < context; a ring of
+// context + chunk − 1 slots holds every key that mask lets through for a chunk's queries, so it
+// gives the same values. 1.1.1's mimi_transformer.py used a ring of `context` slots, where a
+// chunk's new keys overwrite old ones its first queries could still see.
 import Kernels
 
 /// `ProjectedTransformer` (optional input/output projections around the layers).
 /// - `callAsFunction(_:)`: the whole sequence at once, positions from 0, each query seeing
 ///   keys q with 0 <= p − q < context (the reference with `model_state=None`: the encoder).
-/// - `step`: streaming with a ring-buffer KV cache of `capacity` slots per layer (the decoder
-///   uses capacity = context). Rows are processed in chunks of `chunkLength`: each chunk's keys
-///   are written into the ring before its queries attend, exactly like one reference call, so
-///   early queries of a chunk lose keys the chunk itself overwrote. Positions advance by T.
+/// - `step`: streaming with a ring-buffer KV cache of `capacity` slots per layer (the decoder:
+///   `MimiDecoder.ringCapacity`). Rows are processed in chunks of `chunkLength`: each chunk's
+///   keys are written into the ring before its queries attend, as one reference call, so with
+///   capacity < context + chunkLength − 1 (1.1.1's ring) early queries of a chunk lose keys the
+///   chunk itself overwrote. Positions advance by T.
 public struct MimiTransformer: StreamingModule {
     public let inputProjection: Linear?  // input_proj.weight [d, in], only when d != in
     public let layers: [MimiTransformerLayer]  // transformer.layers.<i>.
@@ -17,10 +22,12 @@ public struct MimiTransformer: StreamingModule {
     public let context: Int
     public let attention: Attention  // heads, headDim, window = context
     public let rope: RoPE
+    /// The feed-forward's GELU (`F.gelu(approximate="tanh")` in 4.0.1; the erf form in 1.1.1).
+    public let geluApproximation: GELUApproximation
 
     public init(
         inputProjection: Linear?, layers: [MimiTransformerLayer], outputProjection: Linear?,
-        heads: Int, context: Int, maxPeriod: Double = 10_000
+        heads: Int, context: Int, maxPeriod: Double = 10_000, gelu: GELUApproximation
     ) {
         precondition(!layers.isEmpty, "MimiTransformer: no layers")
         let d = layers[0].dModel
@@ -35,6 +42,7 @@ public struct MimiTransformer: StreamingModule {
         self.context = context
         self.attention = Attention(heads: heads, headDim: d / heads, window: context)
         self.rope = RoPE(headDim: d / heads, maxPeriod: maxPeriod)
+        self.geluApproximation = gelu
     }
 
     public var dModel: Int { layers[0].dModel }
