@@ -102,15 +102,10 @@ public struct TTSModel: Sendable {
     }
 
     /// A reader over a Mimi checkpoint (`mimi.weights_path`) whose keys are relative to `mimi.`:
-    /// this package's layout (`mimi.*` keys: the prefix dropped, other tensors skipped), else the
-    /// keys as they are. HOOK: Mimi's training layout (`model.*`, weight_g/weight_v folded, 4.0.1
-    /// `get_mimi_state_dict`) belongs to the Mimi loader, which replaces this.
+    /// this package's layout (`mimi.*` keys), or Mimi's training layout as 4.0.1's
+    /// `get_mimi_state_dict` reads it (`MimiCheckpoint`: renames, weight norm folded, skipped keys).
     public static func mimiCheckpointWeights(file: SafetensorsFile, keepBFloat16: Bool = true) throws -> WeightReader {
-        let prefix = "mimi."
-        guard file.names.contains(where: { $0.hasPrefix(prefix) }) else { return WeightReader(file: file, keepBFloat16: keepBFloat16) }
-        return try WeightReader(file: file, keepBFloat16: keepBFloat16) { key in
-            key.hasPrefix(prefix) ? String(key.dropFirst(prefix.count)) : nil
-        }
+        WeightReader(tensors: try MimiCheckpoint.tensors(from: file, prefix: ""))
     }
 
     /// Seeded random weights of the configured architecture (`make-random-weights` values):

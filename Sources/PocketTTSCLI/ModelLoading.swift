@@ -53,6 +53,18 @@ struct ModelOptions: ParsableArguments {
             let tokenizer = try Tokenizer(path: tokenizerPath, configKind: config.flowLM.lookupTable.tokenizer)
             return try TTSModel.demo(config: config, seed: demoSeed, tokenizer: tokenizer, precision: precision)
         }
+        if files.weights == nil, let flowLMPath = config.flowLM.weightsPath, let mimiPath = config.mimi.weightsPath {
+            // A config with separate checkpoints (4.0.1: flow_lm.weights_path and mimi.weights_path,
+            // possibly in the training layout, renamed at load).
+            let locations = [("flow_lm weights", files.configRelative(flowLMPath)), ("mimi weights", files.configRelative(mimiPath)),
+                             ("tokenizer", files.tokenizer ?? files.configRelative(config.flowLM.lookupTable.tokenizerPath))]
+            let bar = progress.makeBar()
+            defer { bar?.finish() }
+            let paths = try ModelFiles.resolveAll(locations, allowDownload: !files.noDownload, client: files.client(), progress: bar?.handler)
+            Log.info("model \(try files.modelName()): loading \(paths[0].path) and \(paths[1].path) (precision \(precision))")
+            return try TTSModel.load(config: config, flowLMWeightsPath: paths[0].path, mimiWeightsPath: paths[1].path,
+                                     tokenizerPath: paths[2].path, precision: precision)
+        }
         let resolved: ResolvedModelFiles
         if let weights = files.weights, let tokenizer = files.tokenizer {
             resolved = try ModelFiles.resolve(
