@@ -12,7 +12,8 @@
 # Benchmarks (Benchmarks/README.md):
 #   make bench      the server bench (Benchmarks/server_bench.sh: BENCH_SESSIONS x BENCH_STYLES x
 #                   BENCH_FORMATS, and the reference's HTTP server for the single-session figures),
-#                   then engine vs reference (Benchmarks/run.sh), both in RESULTS.md; an hour or more
+#                   one stream per model family beside pocket-tts 4.0.1 (Benchmarks/family_bench.py),
+#                   then engine vs reference (Benchmarks/run.sh), all in RESULTS.md; an hour or more
 #   make scale-out  two instances behind nginx (Benchmarks/scale_out.sh)
 SWIFT ?= swift
 PYTHON ?= python3
@@ -25,6 +26,8 @@ BENCH_STYLES ?= agent,caption,poisson
 BENCH_FORMATS ?= pcm,opus
 BENCH_REPEATS ?= 5
 BENCH_OUT ?= Benchmarks/results/server
+# pocket-tts 4.0.1's venv (Scripts/reference/README.md), for the per-family bench beside it.
+REFERENCE4_PYTHON ?= /opt/ref4-venv/bin/python
 
 .PHONY: deps build release test run clean fuzz soak sanitize web-assets web-check bench scale-out
 
@@ -60,7 +63,9 @@ sanitize: deps
 bench: deps
 	bash Benchmarks/server_bench.sh --sessions $(BENCH_SESSIONS) --styles $(BENCH_STYLES) \
 		--formats $(BENCH_FORMATS) --reference --out $(BENCH_OUT)
-	bash Benchmarks/run.sh --repeats $(BENCH_REPEATS) --include $(BENCH_OUT)/SUMMARY.md --server-dir $(BENCH_OUT)
+	$(REFERENCE4_PYTHON) Benchmarks/family_bench.py --out Benchmarks/results/families
+	bash Benchmarks/run.sh --repeats $(BENCH_REPEATS) --include $(BENCH_OUT)/SUMMARY.md \
+		--include Benchmarks/results/families/SUMMARY.md --server-dir $(BENCH_OUT)
 
 scale-out: deps
 	bash Scripts/install-deps.sh --bench
