@@ -107,6 +107,7 @@ public final class TTSService: @unchecked Sendable {
     public func start() throws(WebSocketServerError) {
         try server.start()
         scheduleTick()
+        scheduleLoopLagProbe()
         logger.info("listening", metadata: ["host": "\(config.host)", "port": "\(port ?? 0)", "path": "\(options.path)",
                                             "auth": "\(authenticator.isOpen ? "none" : "api key")"])
     }
