@@ -39,6 +39,7 @@ class PingWatch:
         self.interval = interval
         self.trips: list[float] = []
         self.error: str | None = None
+        self.connected = False  # its session is open (the fuzzer's sessions check counts it)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
 
@@ -58,11 +59,20 @@ class PingWatch:
         return [t for t in self.trips if t > bound]
 
     async def _run(self) -> None:
-        ws = None
+        while not self._stop.is_set():
+            try:
+                await self._session()
+            except Closed:
+                continue  # the idle bound (pings alone keep a session for minutes): reconnect
+            except Exception as error:  # noqa: BLE001: reported by the fuzzer as a failure
+                self.error = f"ping watch: {type(error).__name__}: {error}"
+                return
+
+    async def _session(self) -> None:
+        ws = await RawWebSocket.connect(self.port)
+        self.connected = True
         try:
             while not self._stop.is_set():
-                if ws is None:
-                    ws = await RawWebSocket.connect(self.port)
                 started = time.monotonic()
                 await ws.send(text_frame(PING))
                 while True:
@@ -71,15 +81,9 @@ class PingWatch:
                         break
                 self.trips.append(time.monotonic() - started)
                 await asyncio.sleep(self.interval)
-        except Closed:
-            ws = None  # the idle bound (pings alone keep a session for minutes): reconnect
-            if not self._stop.is_set():
-                await self._run()
-        except Exception as error:  # noqa: BLE001: reported by the fuzzer as a failure
-            self.error = f"ping watch: {type(error).__name__}: {error}"
         finally:
-            if ws is not None:
-                ws.abort(reset=False)
+            self.connected = False
+            ws.abort(reset=False)
 
 
 async def http_post(port: int, path: str, body: bytes, content_type: str, timeout: float) -> int:
