@@ -168,6 +168,7 @@ final class Socket {
     var closeDeadlineSet = false          // a queued close must complete within closeTimeoutSeconds
     var input: WebSocketInputGate         // messages held while the outbox is too full for replies
     var form: FormReader?                 // form body being parsed (lws_spa)
+    var chunked: HTTPChunkedBody?         // a chunked request body being decoded
     var stream: HTTPResponseStream?       // streamed response being written
     var discarding = false                // an oversized message is being read and dropped
     var maxMessageBytes: Int              // the bound of a message on this socket (by its path)
@@ -302,31 +303,12 @@ final class EventLoop: @unchecked Sendable {
             return onHTTPRequest(wsi, key)
         case LWS_CALLBACK_HTTP_BODY:
             if let socket = sockets[key], socket.httpRequest != nil, let input {
-                if let form = socket.form {
-                    form.process(input, length)
-                    socket.bodyOverflow = socket.bodyOverflow || form.overflow
-                } else if socket.httpRequest!.body.count + length > configuration.maxRequestBodyBytes {
-                    socket.bodyOverflow = true
-                } else {
-                    socket.httpRequest!.body.append(contentsOf: UnsafeRawBufferPointer(start: input, count: length))
-                }
+                if socket.chunked != nil { return onChunkedBody(wsi, key, UnsafeRawBufferPointer(start: input, count: length)) }
+                appendBody(socket, UnsafeMutableRawBufferPointer(start: input, count: length))
             }
             return 0
         case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-            guard let socket = sockets[key], var request = socket.httpRequest else { return 0 }
-            socket.httpRequest = nil
-            if socket.bodyOverflow {
-                socket.form = nil
-                return respond(wsi, key, HTTPResponse(status: 413, contentType: "application/json", text: "{\"detail\":\"request body too large\"}\n"), head: false)
-            }
-            if let form = socket.form {
-                socket.form = nil
-                guard let parsed = form.finish() else {
-                    return respond(wsi, key, HTTPResponse(status: 400, contentType: "application/json", text: "{\"detail\":\"malformed form body\"}\n"), head: false)
-                }
-                request.form = parsed
-            }
-            return dispatch(wsi, key, request)
+            return completeBody(wsi, key)
         case LWS_CALLBACK_HTTP_WRITEABLE:
             if sockets[key]?.stream != nil { return writeStreamItem(wsi, key) }
             guard sockets[key]?.response != nil else { break }

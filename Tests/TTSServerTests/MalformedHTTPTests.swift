@@ -88,4 +88,28 @@ import Testing
         #expect(longVoice.status == 400)
         #expect(longVoice.body.count < 2048, "a 100 KB voice name came back as \(longVoice.body.count) bytes")
     }
+
+    @Test func chunkedRequestBodiesAreRead() throws {
+        let service = try startService(engine: FakeSpeechEngine())
+        defer { service.stop() }
+        let port = try #require(service.port)
+        let json = "{\"model\":\"tts-1\",\"voice\":\"alba\",\"input\":\"Hello there, world.\",\"response_format\":\"pcm\"}"
+        let bytes = Array(json.utf8)
+        var body = ""
+        for start in stride(from: 0, to: bytes.count, by: 10) {
+            let piece = bytes[start..<min(bytes.count, start + 10)]
+            body += String(piece.count, radix: 16) + ";ext=1\r\n" + String(decoding: piece, as: UTF8.self) + "\r\n"
+        }
+        body += "0\r\nX-Trailer: yes\r\n\r\n"
+        let socket = try TestSocket(port: port, timeoutSeconds: 10)
+        try socket.send("POST /v1/audio/speech HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                        + "Transfer-Encoding: chunked\r\n\r\n" + body)
+        let response = try readHTTPResponse(from: socket)
+        #expect(response.status == 200)
+        #expect(response.headers["content-type"] == "audio/pcm")
+
+        let bad = try TestSocket(port: port, timeoutSeconds: 10)
+        try bad.send("POST /v1/audio/speech HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n")
+        Self.expectJSONError(try readHTTPResponse(from: bad), 400, "bad chunk framing")
+    }
 }
