@@ -78,6 +78,13 @@ extension TTSService {
         flushWhenSegmented(session)
     }
 
+    /// The next slice of a request's long text (`queueTextSlice`).
+    func onHTTPContinueText(_ id: UInt64) {
+        guard let session = httpSpeeches[id] else { return }
+        performHTTP(session.machine.onContinueText(now: clock()), in: session)
+        flushWhenSegmented(session)
+    }
+
     /// The flush, once the text is segmented (a long text goes a slice per loop pass: `continueText`).
     private func flushWhenSegmented(_ session: HTTPSpeechSession) {
         guard httpSpeeches[session.id] != nil, !session.machine.hasUnsegmentedText else { return }
@@ -141,12 +148,7 @@ extension TTSService {
         case .close(_, let reason):
             end(session, cut: reason)
         case .continueText:
-            let id = session.id
-            _ = server.post { [weak self] in
-                guard let self, let session = httpSpeeches[id] else { return }
-                performHTTP(session.machine.onContinueText(now: clock()), in: session)
-                flushWhenSegmented(session)
-            }
+            queueTextSlice(.http(session.id))
         }
     }
 

@@ -270,7 +270,7 @@ extension TTSService {
         case .continueText:
             // The client's next messages wait (and its socket is not read) until the text is segmented.
             session.connection.holdInput()
-            _ = server.post { [weak self] in self?.onContinueText(id) }
+            queueTextSlice(.session(id))
         }
     }
 

@@ -47,6 +47,8 @@ public final class TTSService: @unchecked Sendable {
     var sessions: [UInt64: Session] = [:] { didSet { refreshSessionGauges() } }
     /// HTTP speech requests in progress, by engine session key (TTSService+HTTPSpeech.swift).
     var httpSpeeches: [UInt64: HTTPSpeechSession] = [:] { didSet { refreshSessionGauges() } }
+    /// Long texts waiting for their next slice, in turn (TTSService+LoopLag.swift). Loop thread only.
+    var textSlices = TextSliceQueue()
     var shuttingDown = false
 
     /// `engine` may come later (`attach`): until then /ready answers 503 and upgrades are refused.
