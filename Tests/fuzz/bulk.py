@@ -1,6 +1,6 @@
 """Big inputs for the fuzzer (fuzz.py), and the event loop's lag as a client sees it.
 
-- `PingWatch`: a side connection on its own thread pings the native protocol every 20 ms through
+- `PingWatch`: a side connection in its own process pings the native protocol every 20 ms through
   the whole run and keeps every round trip; the fuzz fails when any pong takes longer than
   `--max-pong-ms`. The server's loop serves every client: no input may hold it.
 - `bulk(worker)`: a scenario of inputs whose cost grows with their size, on every protocol:
@@ -9,7 +9,8 @@
 """
 import asyncio
 import json
-import threading
+import multiprocessing
+import queue
 import time
 import urllib.parse
 
@@ -32,24 +33,44 @@ def big_text(rng, size: int) -> str:
 
 
 class PingWatch:
-    """Round trips of native pings on a connection of its own, from a thread of its own."""
+    """Round trips of native pings on a connection of its own, from a process of its own (the
+    fuzzer's own work would otherwise delay the pongs it reads: one interpreter lock)."""
 
     def __init__(self, port: int, interval: float = 0.02):
         self.port = port
         self.interval = interval
-        self.trips: list[float] = []
+        self._trips = multiprocessing.Queue()
+        self._connected = multiprocessing.Value("b", 0)
+        self._stop = multiprocessing.Event()
+        self._seen: list[float] = []
         self.error: str | None = None
-        self.connected = False  # its session is open (the fuzzer's sessions check counts it)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
+        self._process = multiprocessing.Process(target=_watch, args=(port, interval, self._trips, self._connected, self._stop),
+                                                daemon=True)
 
     def start(self) -> "PingWatch":
-        self._thread.start()
+        self._process.start()
         return self
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=30)
+        self._process.join(timeout=30)
+        self.trips  # noqa: B018: collect the last ones
+
+    @property
+    def connected(self) -> bool:
+        return bool(self._connected.value)
+
+    @property
+    def trips(self) -> list[float]:
+        while True:
+            try:
+                item = self._trips.get_nowait()
+            except queue.Empty:
+                return self._seen
+            if isinstance(item, str):
+                self.error = item
+            else:
+                self._seen.append(item)
 
     @property
     def worst(self) -> float:
@@ -58,32 +79,36 @@ class PingWatch:
     def over(self, bound: float) -> list[float]:
         return [t for t in self.trips if t > bound]
 
-    async def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                await self._session()
-            except Closed:
-                continue  # the idle bound (pings alone keep a session for minutes): reconnect
-            except Exception as error:  # noqa: BLE001: reported by the fuzzer as a failure
-                self.error = f"ping watch: {type(error).__name__}: {error}"
-                return
 
-    async def _session(self) -> None:
-        ws = await RawWebSocket.connect(self.port)
-        self.connected = True
+def _watch(port, interval, trips, connected, stop) -> None:
+    async def session() -> None:
+        ws = await RawWebSocket.connect(port)
+        connected.value = 1
         try:
-            while not self._stop.is_set():
+            while not stop.is_set():
                 started = time.monotonic()
                 await ws.send(text_frame(PING))
                 while True:
                     kind, payload = await ws.receive(60)
                     if kind == "text" and json.loads(payload).get("type") == "pong":
                         break
-                self.trips.append(time.monotonic() - started)
-                await asyncio.sleep(self.interval)
+                trips.put(time.monotonic() - started)
+                await asyncio.sleep(interval)
         finally:
-            self.connected = False
+            connected.value = 0
             ws.abort(reset=False)
+
+    async def run() -> None:
+        while not stop.is_set():
+            try:
+                await session()
+            except Closed:
+                continue  # the idle bound (pings alone keep a session for minutes): reconnect
+            except Exception as error:  # noqa: BLE001: reported by the fuzzer as a failure
+                trips.put(f"ping watch: {type(error).__name__}: {error}")
+                return
+
+    asyncio.run(run())
 
 
 async def http_post(port: int, path: str, body: bytes, content_type: str, timeout: float) -> int:

@@ -466,9 +466,9 @@ async def wait_sessions_zero(server_metric, deadline: float, watch: "bulk.PingWa
 
 
 def check_pongs(watch: "bulk.PingWatch", bound_ms: float) -> None:
+    late = watch.over(bound_ms / 1000)
     if watch.error:
         raise Failure(watch.error)
-    late = watch.over(bound_ms / 1000)
     if late:
         raise Failure(f"event loop stalled: {len(late)} of {len(watch.trips)} pongs over {bound_ms:.0f} ms "
                       f"(worst {watch.worst * 1000:.0f} ms)")
