@@ -1,8 +1,10 @@
 // frame_guard.c: see include/frame_guard.h.
 #define _GNU_SOURCE
 #include "frame_guard.h"
+#include "request_screen.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -84,6 +86,8 @@ void frame_tracker_feed(frame_tracker *t, const uint8_t *bytes, size_t count) {
 typedef struct {
     _Atomic(unsigned long) owner;
     frame_tracker tracker;
+    request_screen screen;  // the first request's head, before libwebsockets sees it
+    int refused;            // answered by the screen: what the client sends is read and dropped
 } frame_guard_slot;
 
 static frame_guard_slot slots[FRAME_GUARD_MAX_FDS];
@@ -94,6 +98,8 @@ void frame_guard_register(int fd) {
     if (fd < 0 || fd >= FRAME_GUARD_MAX_FDS) return;
     atomic_store_explicit(&slots[fd].owner, 0, memory_order_release);
     frame_tracker_init(&slots[fd].tracker);
+    request_screen_init(&slots[fd].screen);
+    slots[fd].refused = 0;
     atomic_store_explicit(&slots[fd].owner, current_thread(), memory_order_release);
 }
 
@@ -128,7 +134,22 @@ ssize_t recv(int fd, void *buffer, size_t length, int flags) {
     // MSG_PEEK and other flags do not consume bytes: only plain reads are tracked.
     if (received > 0 && flags == 0 && fd >= 0 && fd < FRAME_GUARD_MAX_FDS &&
         atomic_load_explicit(&slots[fd].owner, memory_order_acquire) == current_thread()) {
-        frame_tracker_feed(&slots[fd].tracker, (const uint8_t *)buffer, (size_t)received);
+        frame_guard_slot *slot = &slots[fd];
+        if (!slot->refused && slot->screen.phase != REQUEST_SCREEN_DONE &&
+            request_screen_feed(&slot->screen, (const uint8_t *)buffer, (size_t)received)) {
+            // Answered here; libwebsockets sees nothing more until the client closes (its own
+            // timeout closes a client that never does).
+            char response[512];
+            size_t length = request_screen_response(&slot->screen, response, sizeof response);
+            if (length) (void)send(fd, response, length, MSG_NOSIGNAL | MSG_DONTWAIT);
+            shutdown(fd, SHUT_WR);
+            slot->refused = 1;
+        }
+        if (slot->refused) {
+            errno = EAGAIN;  // the bytes are dropped
+            return -1;
+        }
+        frame_tracker_feed(&slot->tracker, (const uint8_t *)buffer, (size_t)received);
     }
     return received;
 }

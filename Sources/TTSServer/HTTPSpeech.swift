@@ -20,16 +20,6 @@ struct HTTPSpeechPlan: Sendable, Equatable {
         "{\"type\":\"config\",\"data\":{\"voice\":\(jsonQuoted(voice)),\"format\":\(jsonQuoted(format.rawValue)),"
             + "\"sample_rate\":\(sampleRate),\"speed\":\(speed),\"binary\":true}}"
     }
-
-    /// The text as native `text` messages of at most `piece` Unicode scalars each.
-    func textMessages(piece: Int = 2000) -> [String] {
-        let scalars = Array(text.unicodeScalars)
-        return stride(from: 0, to: scalars.count, by: piece).map { start in
-            var part = String.UnicodeScalarView()
-            part.append(contentsOf: scalars[start..<min(scalars.count, start + piece)])
-            return "{\"type\":\"text\",\"data\":{\"text\":\(jsonQuoted(String(part)))}}"
-        }
-    }
 }
 
 /// How an endpoint's response is written: its head, the body framing of each audio payload,

@@ -30,8 +30,38 @@ public enum JSONValue: Equatable, Sendable, Decodable {
         do {
             return try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
         } catch {
+            if let surrogate = loneSurrogate(in: text) {
+                throw .invalidJSON(detail: "\\u\(surrogate) is half of a UTF-16 surrogate pair: a string may not hold it alone")
+            }
             throw .invalidJSON(detail: "the frame is not a JSON document")
         }
+    }
+
+    /// The hex digits of the first `\uD800`-`\uDFFF` escape not in a high-low pair, if any.
+    static func loneSurrogate(in text: String) -> String? {
+        let bytes = Array(text.utf8)
+        func unit(at i: Int) -> UInt16? {
+            guard i + 6 <= bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") else { return nil }
+            return UInt16(String(decoding: bytes[(i + 2)..<(i + 6)], as: UTF8.self), radix: 16)
+        }
+        var i = 0
+        while i < bytes.count {
+            if bytes[i] == UInt8(ascii: "\\"), i + 1 < bytes.count, bytes[i + 1] != UInt8(ascii: "u") {
+                i += 2  // another escape, a backslash's included
+                continue
+            }
+            guard let value = unit(at: i) else {
+                i += 1
+                continue
+            }
+            if (0xD800...0xDBFF).contains(value), let low = unit(at: i + 6), (0xDC00...0xDFFF).contains(low) {
+                i += 12
+                continue
+            }
+            if (0xD800...0xDFFF).contains(value) { return String(decoding: bytes[(i + 2)..<(i + 6)], as: UTF8.self) }
+            i += 6
+        }
+        return nil
     }
 
     /// The JSON type name, for error messages.

@@ -32,12 +32,21 @@ extension TTSService {
             stream.respond(refusal)
             return
         }
-        do throws(OpenAIRequestError) {
-            let (plan, output) = try openAIPlan(request)
-            logger.debug("openai speech", metadata: ["model": "\(openAIModel(request))"])
-            startSpeech(plan, output: output, stream: stream)
-        } catch {
-            stream.respond(Self.openAIError(400, error.message, param: error.param))
+        let limits = JSONLimits(maxDepth: config.maxJSONDepth, maxBytes: max(config.maxMessageBytes, config.maxTurnTextCharacters * 8))
+        guard request.body.count <= limits.maxBytes else {
+            stream.respond(Self.openAIError(413, "the body is larger than \(limits.maxBytes) bytes"))
+            return
+        }
+        parseJSONBody(request, limits: limits) { [self] parsed in
+            do throws(OpenAIRequestError) {
+                let (plan, output) = try openAIPlan(parsed)
+                if case .object(let body) = try? parsed.get(), case .string(let model)? = body["model"] {
+                    logger.debug("openai speech", metadata: ["model": "\(model.excerpt)"])
+                }
+                startSpeech(plan, output: output, stream: stream)
+            } catch {
+                stream.respond(Self.openAIError(400, error.message, param: error.param))
+            }
         }
     }
 
@@ -46,17 +55,14 @@ extension TTSService {
         var param: String?
     }
 
-    private func openAIModel(_ request: HTTPRequest) -> String {
-        guard case .object(let body)? = try? JSONValue.parse(String(decoding: request.body, as: UTF8.self)),
-              case .string(let model)? = body["model"] else { return "" }
-        return model
-    }
-
     /// The request's plan and output, or the parameter at fault.
-    func openAIPlan(_ request: HTTPRequest) throws(OpenAIRequestError) -> (HTTPSpeechPlan, HTTPSpeechOutput) {
-        let limits = JSONLimits(maxDepth: config.maxJSONDepth, maxBytes: max(config.maxMessageBytes, config.maxTurnTextCharacters * 8))
-        guard case .object(let body)? = try? JSONValue.parse(String(decoding: request.body, as: UTF8.self), limits: limits) else {
-            throw OpenAIRequestError(message: "the body must be a JSON object")
+    func openAIPlan(_ parsed: Result<JSONValue, ProtocolError>) throws(OpenAIRequestError) -> (HTTPSpeechPlan, HTTPSpeechOutput) {
+        let body: [String: JSONValue]
+        switch parsed {
+        case .success(.object(let object)): body = object
+        case .success: throw OpenAIRequestError(message: "the body must be a JSON object")
+        case .failure(.invalidJSON(let detail)): throw OpenAIRequestError(message: "the body is not valid JSON: \(detail)")
+        case .failure(let error): throw OpenAIRequestError(message: error.message)
         }
         guard case .string(let input)? = body["input"], !input.allSatisfy(\.isWhitespace) else {
             throw OpenAIRequestError(message: "input must be a non-empty string", param: "input")
@@ -77,7 +83,7 @@ extension TTSService {
                                      param: "response_format")
         }
         guard let (format, contentType) = Self.openAIFormats[formatName] else {
-            throw OpenAIRequestError(message: "response_format must be one of mp3, opus, flac, wav, pcm (got \(formatName))",
+            throw OpenAIRequestError(message: "response_format must be one of mp3, opus, flac, wav, pcm (got \(formatName.excerpt))",
                                      param: "response_format")
         }
         var streamFormat = "audio"
@@ -121,7 +127,7 @@ extension TTSService {
         }
         if served.contains(name) { return name }
         if let mapped = config.openAIVoices[name.lowercased()] { return served.contains(mapped) ? mapped : defaultVoice }
-        throw OpenAIRequestError(message: "voice \(name) is not available: use one of " + validVoices(served), param: "voice")
+        throw OpenAIRequestError(message: "voice \(name.excerpt) is not available: use one of " + validVoices(served), param: "voice")
     }
 
     private func validVoices(_ served: Set<String>) -> String {

@@ -64,11 +64,28 @@ public enum ProtocolError: Error, Equatable, Sendable, CustomStringConvertible {
         case .binaryFrame: "binary frames are not accepted: send JSON text frames"
         case .invalidConfig(let key, let reason): "invalid config: \(key) \(reason)"
         case .invalidText(let reason): "invalid text: \(reason)"
-        case .unknownVoice(let voice): "unknown voice \"\(voice)\""
+        case .unknownVoice(let voice): "unknown voice \"\(voice.excerpt)\""
         case .atCapacity: "server at capacity: try again later"
         case .internalError(let detail): "internal error: \(detail)"
         }
     }
 
     public var description: String { "\(code.rawValue): \(message)" }
+}
+
+extension String {
+    /// At most the first 64 Unicode scalars, control characters as `\u{...}`, and "…" when cut:
+    /// what an error message may quote of a client's input (a 100 KB voice name must not come
+    /// back as a 100 KB error).
+    public var excerpt: String {
+        var view = String.UnicodeScalarView()
+        for scalar in unicodeScalars.prefix(64) {
+            if scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format {
+                view.append(contentsOf: "\\u{\(String(scalar.value, radix: 16))}".unicodeScalars)
+            } else {
+                view.append(scalar)
+            }
+        }
+        return String(view) + (unicodeScalars.count > 64 ? "…" : "")
+    }
 }

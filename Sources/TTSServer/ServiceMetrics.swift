@@ -48,6 +48,9 @@ public final class ServiceMetrics: Sendable {
     public let realTimeFactor: Recorder
     /// After a flush, audio decoded later than a client playing in real time would need it.
     public let underruns: CoreMetrics.Counter
+    /// How late the event loop ran a periodic timer (`LoopLagProbe`): what any client waits
+    /// for the loop at worst on top of its own work.
+    public let eventLoopLag: CoreMetrics.Timer
     /// The series of each protocol.
     private let byProtocol: [ProtocolLabel: ProtocolSeries]
 
@@ -87,11 +90,16 @@ public final class ServiceMetrics: Sendable {
         .milliseconds(300), .milliseconds(500), .milliseconds(750), .seconds(1), .seconds(2), .seconds(5),
     ]
     static let realTimeFactorBuckets: [Double] = [0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 5]
+    static let eventLoopLagBuckets: [Duration] = [
+        .microseconds(100), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+        .milliseconds(20), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
+    ]
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
         var factory = PrometheusMetricsFactory(registry: registry)
-        factory.durationHistogramBuckets = ["pocket_tts_time_to_first_audio_seconds": Self.timeToFirstAudioBuckets]
+        factory.durationHistogramBuckets = ["pocket_tts_time_to_first_audio_seconds": Self.timeToFirstAudioBuckets,
+                                            "pocket_tts_event_loop_lag_seconds": Self.eventLoopLagBuckets]
         factory.valueHistogramBuckets = ["pocket_tts_real_time_factor": Self.realTimeFactorBuckets]
 
         audioMessagesSent = CoreMetrics.Counter(label: "pocket_tts_audio_messages_sent_total", factory: factory)
@@ -99,6 +107,7 @@ public final class ServiceMetrics: Sendable {
         audioSeconds = FloatingPointCounter(label: "pocket_tts_audio_seconds_total", factory: factory)
         realTimeFactor = Recorder(label: "pocket_tts_real_time_factor", aggregate: true, factory: factory)
         underruns = CoreMetrics.Counter(label: "pocket_tts_underruns_total", factory: factory)
+        eventLoopLag = CoreMetrics.Timer(label: "pocket_tts_event_loop_lag_seconds", factory: factory)
         byProtocol = Dictionary(uniqueKeysWithValues: ProtocolLabel.allCases.map { ($0, ProtocolSeries($0, factory: factory)) })
     }
 

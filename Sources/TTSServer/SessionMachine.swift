@@ -77,6 +77,10 @@ public struct SessionMachine: Sendable {
         case cancelTurn(turn: Int)
         /// Close the connection with this WebSocket status and reason.
         case close(code: UInt16, reason: String)
+        /// Text is left to segment: call `onContinueText` on a later pass of the event loop
+        /// (after other clients' work), and hand the machine no other client message until
+        /// `hasUnsegmentedText` is false.
+        case continueText
     }
 
     /// What the engine reports about a turn.
@@ -104,6 +108,9 @@ public struct SessionMachine: Sendable {
         var textCharacters = 0
         /// The engine reported `.turnDone`: `final` goes out once the queue is empty.
         var engineDone = false
+        /// Text received but not yet given to the segmenter: a long message is segmented
+        /// `textSliceScalars` at a time, one slice per `onContinueText` (SessionMachine+Slices.swift).
+        var unsegmented = Substring().unicodeScalars
     }
 
     public internal(set) var state: State = .awaitingConfig
@@ -167,7 +174,7 @@ public struct SessionMachine: Sendable {
         case .ping: actions = [send(.pong)]
         case .config(let config): actions = onConfig(config)
         case .text(let text): actions = onText(text, now: now)
-        case .flush: actions = onFlush()
+        case .flush: actions = onFlush(now: now)
         case .cancel: actions = onCancel()
         }
         noteActivity(message, stateBefore: before, actions: actions, now: now)
@@ -206,28 +213,30 @@ public struct SessionMachine: Sendable {
         case .closed:
             return []
         case .streaming:
-            guard var current = turn else { return [] }
+            let earlier = segmentAllText(now: now)  // (none: the glue waits for `continueText`'s end)
+            guard var current = turn else { return earlier }
             let limit = configuration.protocolSettings.maxTurnTextCharacters
             let length = text.unicodeScalars.count
             guard current.textCharacters + length <= limit else {
-                return [send(.error(.invalidText(reason: "the turn's text would exceed \(limit) characters")))]
+                return earlier + [send(.error(.invalidText(reason: "the turn's text would exceed \(limit) characters")))]
             }
             current.textCharacters += length
-            let chunks = current.segmenter.append(text, now: now)
+            current.unsegmented = Substring(text).unicodeScalars
             turn = current
-            return speaking(chunks, now: now)
+            return earlier + segmentSlice(now: now)
         }
     }
 
-    private mutating func onFlush() -> [Action] {
+    private mutating func onFlush(now: Double) -> [Action] {
         switch state {
         case .awaitingConfig:
             return cancelled ? [] : [send(.error(.unexpected(type: "flush", reason: "send a config first")))]
         case .draining, .closed:
             return []
         case .streaming:
-            guard var current = turn else { return [] }
-            var actions: [Action] = current.segmenter.flush().map { .speak($0, turn: current.start.turn) }
+            var actions = segmentAllText(now: now)
+            guard var current = turn else { return actions }
+            actions += current.segmenter.flush().map { .speak($0, turn: current.start.turn) }
             actions.append(.finishTurn(turn: current.start.turn))
             turn = current
             state = .draining

@@ -107,7 +107,7 @@ extension TTSService {
         }
         if let voiceURL {
             guard let voice = servedVoice(forURL: voiceURL) else {
-                return stream.answer(Self.detail(400, "voice_url \(voiceURL) is not available on this server: use one of "
+                return stream.answer(Self.detail(400, "voice_url \(voiceURL.excerpt) is not available on this server: use one of "
                     + (engine.map { $0.voices.sorted().joined(separator: ", ") } ?? "")))
             }
             plan.voice = voice

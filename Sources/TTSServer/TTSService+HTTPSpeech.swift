@@ -46,6 +46,7 @@ extension TTSService {
     /// voice or format) are answered at once in the endpoint's error shape.
     func startSpeech(_ plan: HTTPSpeechPlan, output: HTTPSpeechOutput, stream: HTTPResponseStream) {
         let request = stream.request
+        guard !stream.isClosed else { return }  // the client left while its body was parsed
         guard !shuttingDown, let engine else {
             stream.respond(output.error(503, shuttingDown ? "the server is shutting down" : "the model is loading", "unavailable", nil))
             return
@@ -71,10 +72,23 @@ extension TTSService {
         metrics.sessionsOpened(session.label).increment()
         logger.info("speech request", metadata: ["path": "\(request.path)", "voice": "\(plan.voice)", "format": "\(plan.format.rawValue)",
                                                  "speed": "\(plan.speed)", "characters": "\(plan.text.unicodeScalars.count)"])
-        for message in [plan.configMessage] + plan.textMessages() + ["{\"type\":\"flush\"}"] {
-            guard httpSpeeches[session.id] != nil else { return }  // refused on the way
-            performHTTP(session.machine.onTextFrame(message, now: clock()), in: session)
-        }
+        performHTTP(session.machine.onTextFrame(plan.configMessage, now: clock()), in: session)
+        guard httpSpeeches[session.id] != nil else { return }  // refused
+        if !plan.text.isEmpty { performHTTP(session.machine.onMessage(.text(plan.text), now: clock()), in: session) }
+        flushWhenSegmented(session)
+    }
+
+    /// The next slice of a request's long text (`queueTextSlice`).
+    func onHTTPContinueText(_ id: UInt64) {
+        guard let session = httpSpeeches[id] else { return }
+        performHTTP(session.machine.onContinueText(now: clock()), in: session)
+        flushWhenSegmented(session)
+    }
+
+    /// The flush, once the text is segmented (a long text goes a slice per loop pass: `continueText`).
+    private func flushWhenSegmented(_ session: HTTPSpeechSession) {
+        guard httpSpeeches[session.id] != nil, !session.machine.hasUnsegmentedText else { return }
+        performHTTP(session.machine.onMessage(.flush, now: clock()), in: session)
     }
 
     // MARK: Stream events (loop thread)
@@ -133,6 +147,8 @@ extension TTSService {
             engine?.cancelTurn(key(turn))
         case .close(_, let reason):
             end(session, cut: reason)
+        case .continueText:
+            queueTextSlice(.http(session.id))
         }
     }
 

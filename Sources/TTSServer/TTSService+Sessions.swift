@@ -267,7 +267,18 @@ extension TTSService {
         case .close(let code, let reason):
             session.logger.info("closing: \(reason)", metadata: ["code": "\(code)"])
             session.connection.close(code: code, reason: reason)
+        case .continueText:
+            // The client's next messages wait (and its socket is not read) until the text is segmented.
+            session.connection.holdInput()
+            queueTextSlice(.session(id))
         }
+    }
+
+    /// The next slice of a session's long text, one loop pass after the last.
+    func onContinueText(_ id: UInt64) {
+        guard let session = sessions[id] else { return }
+        perform(session.machine.onContinueText(now: clock()), in: session)
+        if !session.machine.hasUnsegmentedText { session.connection.releaseInput() }
     }
 
     private func startTurn(_ start: TurnStart, in session: Session) {

@@ -47,6 +47,8 @@ public final class TTSService: @unchecked Sendable {
     var sessions: [UInt64: Session] = [:] { didSet { refreshSessionGauges() } }
     /// HTTP speech requests in progress, by engine session key (TTSService+HTTPSpeech.swift).
     var httpSpeeches: [UInt64: HTTPSpeechSession] = [:] { didSet { refreshSessionGauges() } }
+    /// Long texts waiting for their next slice, in turn (TTSService+LoopLag.swift). Loop thread only.
+    var textSlices = TextSliceQueue()
     var shuttingDown = false
 
     /// `engine` may come later (`attach`): until then /ready answers 503 and upgrades are refused.
@@ -107,6 +109,7 @@ public final class TTSService: @unchecked Sendable {
     public func start() throws(WebSocketServerError) {
         try server.start()
         scheduleTick()
+        scheduleLoopLagProbe()
         logger.info("listening", metadata: ["host": "\(config.host)", "port": "\(port ?? 0)", "path": "\(options.path)",
                                             "auth": "\(authenticator.isOpen ? "none" : "api key")"])
     }

@@ -167,7 +167,10 @@ public struct TextSegmenter: Sendable {
         guard let normalizer, end > 0, end < pending.count else { return end }
         let reach = 64
         var start = max(0, end - reach)
-        while start > 0, !pending[start - 1].properties.isWhitespace { start -= 1 }  // from a word start
+        // From a word start, but not further back than another `reach`: a run-on "word" would
+        // make every cut in it normalize all of it.
+        let floor = max(0, start - reach)
+        while start > floor, !pending[start - 1].properties.isWhitespace { start -= 1 }
         let stop = min(pending.count, end + reach)
         let around = normalizer.normalize(TokenCap.string(pending[start..<stop]))
         guard let expression = around.expressions.first(where: { $0.contains(end - start) && $0.lowerBound != end - start })

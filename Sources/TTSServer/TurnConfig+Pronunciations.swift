@@ -21,7 +21,7 @@ extension TurnConfig {
         var dictionary: [String: String] = [:]
         for (written, spokenValue) in object {
             guard case .string(let spoken) = spokenValue else {
-                throw .invalidConfig(key: "pronunciations", reason: "\"\(written)\" must map to a string (got \(spokenValue.typeName))")
+                throw .invalidConfig(key: "pronunciations", reason: "\"\(written.excerpt)\" must map to a string (got \(spokenValue.typeName))")
             }
             guard written.unicodeScalars.count <= maxPronunciationCharacters,
                   spoken.unicodeScalars.count <= maxPronunciationCharacters else {

@@ -26,6 +26,7 @@ public final class WebSocketConnection: Sendable, CustomStringConvertible {
     public let request: HTTPRequest
     let outbox: WebSocketOutbox
     private let wake: @Sendable () -> Void
+    private let inputHeld = Atomic<Bool>(false)
 
     init(id: UInt64, request: HTTPRequest, outboxCapacity: Int, wake: @escaping @Sendable () -> Void) {
         self.id = id
@@ -62,6 +63,19 @@ public final class WebSocketConnection: Sendable, CustomStringConvertible {
 
     /// Items waiting in the outbox (a measure of how far the client lags).
     public var pendingCount: Int { outbox.count }
+
+    /// Holds the client's next messages (and stops reading its socket) until `releaseInput`:
+    /// the handler is still busy with an earlier one (a long text segmented slice by slice).
+    public func holdInput() { inputHeld.store(true, ordering: .releasing) }
+
+    /// Hands held messages on again (from the loop's next pass).
+    public func releaseInput() {
+        guard inputHeld.exchange(false, ordering: .acquiringAndReleasing), outbox.requestWake() else { return }
+        wake()
+    }
+
+    /// The outbox level the input gate sees: full while the input is held.
+    var inputGateLevel: Int { inputHeld.load(ordering: .acquiring) ? Int.max / 2 : outbox.count }
 
     public var description: String { "ws#\(id) \(request.path)" }
 
@@ -107,6 +121,14 @@ final class WebSocketOutbox: Sendable {
             let needsWake = !state.wakeRequested
             state.wakeRequested = true
             return (.enqueued, needsWake)
+        }
+    }
+
+    /// Asks the loop for a writeable callback with nothing new queued; `needsWake` as in `enqueue`.
+    func requestWake() -> Bool {
+        state.withLock { state in
+            defer { state.wakeRequested = true }
+            return !state.wakeRequested
         }
     }
 

@@ -11,6 +11,16 @@ extension EventLoop {
     func onHTTPRequest(_ wsi: OpaquePointer, _ key: UInt) -> Int32 {
         let request = readRequest(wsi, isWebSocketUpgrade: false)
         let socket = self.socket(key)
+        if request.header("transfer-encoding")?.lowercased().contains("chunked") == true, request.method != "GET",
+           request.method != "HEAD" {
+            socket.httpRequest = request  // answered once the last chunk is in (`onChunkedBody`)
+            socket.chunked = HTTPChunkedBody(limit: configuration.maxRequestBodyBytes)
+            if configuration.formPaths.contains(request.path), FormReader.isForm(request.header("content-type")) {
+                socket.form = FormReader(wsi, fieldNames: configuration.formFieldNames, fieldBytes: configuration.maxFormFieldBytes + 1,
+                                         limit: configuration.maxRequestBodyBytes)
+            }
+            return 0
+        }
         if let declared = request.header("content-length").flatMap(Int.init), declared > 0 {
             socket.httpRequest = request  // answered at LWS_CALLBACK_HTTP_BODY_COMPLETION
             socket.bodyOverflow = declared > configuration.maxRequestBodyBytes
@@ -22,6 +32,58 @@ extension EventLoop {
             return 0
         }
         if request.method == "HEAD" { return respond(wsi, key, handlers.http(request), head: true) }
+        return dispatch(wsi, key, request)
+    }
+
+    /// Body bytes as they arrive: to the form reader, else to the request (within the bound).
+    func appendBody(_ socket: Socket, _ bytes: UnsafeMutableRawBufferPointer) {
+        guard !bytes.isEmpty, let base = bytes.baseAddress else { return }
+        if let form = socket.form {
+            form.process(base, bytes.count)
+            socket.bodyOverflow = socket.bodyOverflow || form.overflow
+        } else if socket.httpRequest!.body.count + bytes.count > configuration.maxRequestBodyBytes {
+            socket.bodyOverflow = true
+        } else {
+            socket.httpRequest!.body.append(contentsOf: bytes)
+        }
+    }
+
+    /// A piece of a chunked body: decoded and appended; the request is answered after the last chunk.
+    func onChunkedBody(_ wsi: OpaquePointer, _ key: UInt, _ bytes: UnsafeRawBufferPointer) -> Int32 {
+        guard let socket = sockets[key] else { return -1 }
+        do throws(HTTPChunkedBody.Failure) {
+            var decoded = try socket.chunked!.feed(bytes)
+            decoded.withUnsafeMutableBytes { appendBody(socket, $0) }
+        } catch {
+            socket.httpRequest = nil
+            socket.chunked = nil
+            socket.form = nil
+            let (status, detail) = error == .tooLarge ? (413, "request body too large") : (400, "malformed chunked request body")
+            return respond(wsi, key, HTTPResponse(status: status, contentType: "application/json", text: "{\"detail\":\"\(detail)\"}\n"),
+                           head: false)
+        }
+        guard socket.chunked!.isComplete else { return 0 }
+        socket.chunked = nil
+        return completeBody(wsi, key)
+    }
+
+    /// The whole body is in: a form is finished, the request dispatched.
+    func completeBody(_ wsi: OpaquePointer, _ key: UInt) -> Int32 {
+        guard let socket = sockets[key], var request = socket.httpRequest else { return 0 }
+        socket.httpRequest = nil
+        if socket.bodyOverflow {
+            socket.form = nil
+            return respond(wsi, key, HTTPResponse(status: 413, contentType: "application/json", text: "{\"detail\":\"request body too large\"}\n"),
+                           head: false)
+        }
+        if let form = socket.form {
+            socket.form = nil
+            guard let parsed = form.finish() else {
+                return respond(wsi, key, HTTPResponse(status: 400, contentType: "application/json", text: "{\"detail\":\"malformed form body\"}\n"),
+                               head: false)
+            }
+            request.form = parsed
+        }
         return dispatch(wsi, key, request)
     }
 

@@ -52,6 +52,7 @@ public final class WebSocketServer {
         info.options = UInt64(LWS_SERVER_OPTION_EXPLICIT_VHOSTS) | UInt64(LWS_SERVER_OPTION_VALIDATE_UTF8)
             | (ipv4 ? UInt64(LWS_SERVER_OPTION_DISABLE_IPV6) : 0)
         info.user = Unmanaged.passUnretained(loop).toOpaque()
+        info.max_http_header_data = 16384  // holds any head the request screen lets through (RequestScreen)
         info.port = CONTEXT_PORT_NO_LISTEN
         guard let context = lws_create_context(&info) else { throw .contextCreationFailed }
 
@@ -167,6 +168,7 @@ final class Socket {
     var closeDeadlineSet = false          // a queued close must complete within closeTimeoutSeconds
     var input: WebSocketInputGate         // messages held while the outbox is too full for replies
     var form: FormReader?                 // form body being parsed (lws_spa)
+    var chunked: HTTPChunkedBody?         // a chunked request body being decoded
     var stream: HTTPResponseStream?       // streamed response being written
     var discarding = false                // an oversized message is being read and dropped
     var maxMessageBytes: Int              // the bound of a message on this socket (by its path)
@@ -301,31 +303,12 @@ final class EventLoop: @unchecked Sendable {
             return onHTTPRequest(wsi, key)
         case LWS_CALLBACK_HTTP_BODY:
             if let socket = sockets[key], socket.httpRequest != nil, let input {
-                if let form = socket.form {
-                    form.process(input, length)
-                    socket.bodyOverflow = socket.bodyOverflow || form.overflow
-                } else if socket.httpRequest!.body.count + length > configuration.maxRequestBodyBytes {
-                    socket.bodyOverflow = true
-                } else {
-                    socket.httpRequest!.body.append(contentsOf: UnsafeRawBufferPointer(start: input, count: length))
-                }
+                if socket.chunked != nil { return onChunkedBody(wsi, key, UnsafeRawBufferPointer(start: input, count: length)) }
+                appendBody(socket, UnsafeMutableRawBufferPointer(start: input, count: length))
             }
             return 0
         case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-            guard let socket = sockets[key], var request = socket.httpRequest else { return 0 }
-            socket.httpRequest = nil
-            if socket.bodyOverflow {
-                socket.form = nil
-                return respond(wsi, key, HTTPResponse(status: 413, text: "request body too large\n"), head: false)
-            }
-            if let form = socket.form {
-                socket.form = nil
-                guard let parsed = form.finish() else {
-                    return respond(wsi, key, HTTPResponse(status: 400, text: "malformed form body\n"), head: false)
-                }
-                request.form = parsed
-            }
-            return dispatch(wsi, key, request)
+            return completeBody(wsi, key)
         case LWS_CALLBACK_HTTP_WRITEABLE:
             if sockets[key]?.stream != nil { return writeStreamItem(wsi, key) }
             guard sockets[key]?.response != nil else { break }
@@ -446,8 +429,8 @@ final class EventLoop: @unchecked Sendable {
         let bytes = socket.fragments
         socket.fragments = []
         let message: WebSocketMessage = socket.fragmentsAreBinary ? .binary(bytes) : .text(String(decoding: bytes, as: UTF8.self))
-        if let ready = socket.input.admit(message, pending: connection.pendingCount) { handlers.message(connection, ready) }
-        if socket.input.shouldPause(pending: connection.pendingCount) { lws_rx_flow_control(wsi, 0) }
+        if let ready = socket.input.admit(message, pending: connection.inputGateLevel) { handlers.message(connection, ready) }
+        if socket.input.shouldPause(pending: connection.inputGateLevel) { lws_rx_flow_control(wsi, 0) }
         return 0
     }
 
@@ -462,13 +445,17 @@ final class EventLoop: @unchecked Sendable {
             if socket.input.closing() { lws_rx_flow_control(wsi, 1) }  // the peer's close must be read
             return
         }
-        while let message = socket.input.release(pending: connection.pendingCount) { handlers.message(connection, message) }
-        if socket.input.shouldResume(pending: connection.pendingCount) { lws_rx_flow_control(wsi, 1) }
+        while let message = socket.input.release(pending: connection.inputGateLevel) { handlers.message(connection, message) }
+        if socket.input.shouldResume(pending: connection.inputGateLevel) { lws_rx_flow_control(wsi, 1) }
     }
 
     /// One outbox item per writeable callback; asks for another while items remain.
     private func onWriteable(_ wsi: OpaquePointer, _ key: UInt) -> Int32 {
-        guard let socket = sockets[key], let connection = socket.connection, let item = connection.outbox.next() else { return 0 }
+        guard let socket = sockets[key], let connection = socket.connection else { return 0 }
+        guard let item = connection.outbox.next() else {
+            releaseInput(wsi, socket, connection)  // woken by `releaseInput`
+            return 0
+        }
         switch item {
         case .message(.text(let text)):
             guard write(wsi, text.utf8, LWS_WRITE_TEXT) else { return -1 }

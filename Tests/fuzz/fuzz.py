@@ -12,6 +12,9 @@ UTF-8, protocol violations (reserved bits, bad opcodes, oversized and lying fram
 with extreme settings and hostile text that end in final, cancel, close or a TCP reset, and
 abrupt disconnects. Kyutai (/api/tts_streaming, msgpack) and Deepgram (/v1/speak) sessions
 play their own scenarios (Tests/fuzz/protocols.py). Every batch ends with a ping whose pong proves the server handled it all.
+Big inputs (long words, texts without spaces, 100,000-character HTTP bodies, up to six at once,
+on every protocol: Tests/fuzz/bulk.py) check that no input holds the event loop: a side
+connection pings every 20 ms through the run and no pong may take over --max-pong-ms.
 
 Pass: the server process never dies; every message gets its documented reply (or close) within
 --deadline seconds; a normal turn works after every round; `pocket_tts_sessions` returns to 0.
@@ -29,6 +32,7 @@ from collections import Counter
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import VOICE, Closed, RawWebSocket, Server, finish, frame, metric_at, text_frame  # noqa: E402
 import protocols  # noqa: E402  (Kyutai's /api/tts_streaming and Deepgram's /v1/speak)
+import bulk  # noqa: E402  (big inputs on every protocol, and the loop's lag as pongs show it)
 
 PING = json.dumps({"type": "ping"})
 CANCEL = json.dumps({"type": "cancel"})
@@ -394,8 +398,9 @@ class Worker:
 
     async def run_one(self) -> None:
         scenario = self.rng.choices(
-            ["ping_flood", "cancel_storm", "wrong_messages", "mutated", "turn", "abrupt", "closing_frame", "kyutai", "deepgram"],
-            [3, 2, 4, 2, self.turn_weight, 1, 1, self.turn_weight / 2, self.turn_weight / 2])[0]
+            ["ping_flood", "cancel_storm", "wrong_messages", "mutated", "turn", "abrupt", "closing_frame", "kyutai", "deepgram",
+             "bulk"],
+            [3, 2, 4, 2, self.turn_weight, 1, 1, self.turn_weight / 2, self.turn_weight / 2, 0.3])[0]
         self.stats.scenarios[scenario] += 1
         started = time.monotonic()
         try:
@@ -409,6 +414,9 @@ class Worker:
             return
         if scenario in ("kyutai", "deepgram"):
             await getattr(protocols, scenario)(self)
+            return
+        if scenario == "bulk":
+            await bulk.bulk(self)
             return
         ws = await self.connect()
         try:
@@ -445,18 +453,28 @@ async def canary(port: int, deadline: float) -> None:
         await ws.close()
 
 
-async def wait_sessions_zero(server_metric, deadline: float) -> float:
+async def wait_sessions_zero(server_metric, deadline: float, watch: "bulk.PingWatch") -> float:
+    """Until no session is open but the ping watch's own."""
     end = time.monotonic() + deadline
     while True:
         value = await asyncio.to_thread(server_metric, "pocket_tts_sessions")
-        if value == 0:
+        if value == (1 if watch.connected else 0):
             return value
         if time.monotonic() > end:
             raise Failure(f"pocket_tts_sessions is {value}, not 0, {deadline} s after the round")
         await asyncio.sleep(0.05)
 
 
-async def fuzz(args, server: Server | None, port: int, stats: Stats) -> None:
+def check_pongs(watch: "bulk.PingWatch", bound_ms: float) -> None:
+    late = watch.over(bound_ms / 1000)
+    if watch.error:
+        raise Failure(watch.error)
+    if late:
+        raise Failure(f"event loop stalled: {len(late)} of {len(watch.trips)} pongs over {bound_ms:.0f} ms "
+                      f"(worst {watch.worst * 1000:.0f} ms)")
+
+
+async def fuzz(args, server: Server | None, port: int, stats: Stats, watch: "bulk.PingWatch") -> None:
     rng = random.Random(args.seed)
     workers = [Worker(port, random.Random(rng.random()), stats, args.deadline, args.turn_weight) for _ in range(args.workers)]
     started = time.monotonic()
@@ -478,8 +496,9 @@ async def fuzz(args, server: Server | None, port: int, stats: Stats) -> None:
                 raise result if isinstance(result, Failure) else Failure(f"{type(result).__name__}: {result}")
         if server and not server.alive:
             raise Failure(f"the server died (exit status {server.process.returncode})")
+        check_pongs(watch, args.max_pong_ms)
         await canary(port, args.deadline)
-        await wait_sessions_zero(metric, args.deadline)
+        await wait_sessions_zero(metric, args.deadline, watch)
         rounds += 1
         if args.verbose:
             print(f"round {rounds}: {stats.messages} messages, {time.monotonic() - started:.1f} s", file=sys.stderr)
@@ -496,6 +515,8 @@ def main() -> int:
     parser.add_argument("--time-limit", type=float, default=float("inf"))
     parser.add_argument("--seed", type=int, default=int(time.time()))
     parser.add_argument("--turn-weight", type=float, default=1, help="how often a worker plays a real turn (others: 1 to 4)")
+    parser.add_argument("--max-pong-ms", type=float, default=50,
+                        help="fail when a side connection's ping waits longer for its pong (the event loop's lag)")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
 
@@ -505,13 +526,16 @@ def main() -> int:
     rss_before = server.rss_bytes() if server else 0
     started = time.monotonic()
     failure = None
+    watch = bulk.PingWatch(port).start()
     try:
-        asyncio.run(fuzz(args, server, port, stats))
+        asyncio.run(fuzz(args, server, port, stats, watch))
     except Failure as error:
         failure = str(error)
     except Exception as error:  # noqa: BLE001: any crash of the fuzzer is a failure too
         failure = f"{type(error).__name__}: {error}"
+    watch.stop()
     elapsed = time.monotonic() - started
+    trips = sorted(watch.trips)
     rss_after = server.rss_bytes() if server and server.alive else 0
     print(f"fuzz: seed {args.seed}, {stats.messages} messages in {elapsed:.1f} s ({stats.messages / max(elapsed, 1e-9):.0f}/s), "
           f"{args.workers} workers")
@@ -520,6 +544,9 @@ def main() -> int:
     print(f"  turns: {dict(stats.turns)}")
     print(f"  errors received: {dict(stats.errors)}")
     print(f"  closes received: {dict(stats.closes)}")
+    if trips:
+        print(f"  side pings: {len(trips)}, round trip p50 {trips[len(trips) // 2] * 1000:.1f} ms, "
+              f"p99 {trips[len(trips) * 99 // 100] * 1000:.1f} ms, worst {trips[-1] * 1000:.1f} ms (bound {args.max_pong_ms:.0f} ms)")
     if server:
         print(f"  server RSS: {rss_before / 2**20:.0f} MB before, {rss_after / 2**20:.0f} MB after")
     return finish(server, [failure] if failure else [])

@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+@testable import TTSServer
+
+/// Every malformed HTTP request gets an answer: the right status and a short JSON body, never
+/// libwebsockets' HTML page or a connection dropped without a word (RequestScreen, in
+/// CFrameGuard: the head of a connection's first request is screened before libwebsockets
+/// parses it), and CONNECT or an HTTP/2 preface are refused at once.
+@Suite(.serialized) struct MalformedHTTPTests {
+    /// Sends `raw` on a fresh connection and reads the answer.
+    private static func answer(_ raw: [UInt8], port: Int) throws -> TestHTTPResponse {
+        let socket = try TestSocket(port: port, timeoutSeconds: 5)
+        try socket.send(raw)
+        return try readHTTPResponse(from: socket)
+    }
+
+    private static func expectJSONError(_ response: TestHTTPResponse, _ status: Int, _ what: String) {
+        #expect(response.status == status, "\(what): \(response.status)")
+        #expect(response.headers["content-type"] == "application/json", "\(what)")
+        let body = String(decoding: response.body, as: UTF8.self)
+        #expect(!body.lowercased().contains("<html"), "\(what): \(body)")
+        #expect(jsonObject(response.body) != nil, "\(what): \(body)")
+        #expect(response.body.count < 512, "\(what): \(response.body.count) bytes")
+    }
+
+    private static func request(_ head: String) -> [UInt8] { Array(head.utf8) }
+
+    @Test func malformedHeadsGetJSONErrors() throws {
+        let service = try startService(engine: nil)
+        defer { service.stop() }
+        let port = try #require(service.port)
+        let long = String(repeating: "a", count: 5000)
+        let cases: [(String, [UInt8], Int)] = [
+            ("a 5 KB query", Self.request("GET /health?q=\(long) HTTP/1.1\r\nHost: x\r\n\r\n"), 414),
+            ("a 5 KB WebSocket query", Self.request("GET /tts/ws?voice=\(long) HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\r\n"), 414),
+            ("%00 in a query", Self.request("GET /health?x=%00 HTTP/1.1\r\nHost: x\r\n\r\n"), 400),
+            ("bad percent-encoding", Self.request("GET /health?%zz HTTP/1.1\r\nHost: x\r\n\r\n"), 400),
+            ("a truncated escape", Self.request("GET /health?x=%4 HTTP/1.1\r\nHost: x\r\n\r\n"), 400),
+            ("1,000 headers", Self.request("GET /health HTTP/1.1\r\nHost: x\r\n"
+                + (0..<1000).map { "X-H\($0): v\r\n" }.joined() + "\r\n"), 431),
+            ("a 100 KB header", Self.request("GET /health HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "b", count: 100_000))\r\n\r\n"), 431),
+            ("an unknown method", Self.request("FROB /health HTTP/1.1\r\nHost: x\r\n\r\n"), 501),
+            ("a lower-case method", Self.request("get /health HTTP/1.1\r\nHost: x\r\n\r\n"), 501),
+            ("TRACE", Self.request("TRACE /health HTTP/1.1\r\nHost: x\r\n\r\n"), 405),
+            ("HTTP/3.0", Self.request("GET /health HTTP/3.0\r\nHost: x\r\n\r\n"), 505),
+        ]
+        for (what, raw, status) in cases {
+            Self.expectJSONError(try Self.answer(raw, port: port), status, what)
+        }
+        // The server still serves well-formed requests, on new connections as before.
+        #expect(try httpRequest(port: port, path: "/health?x=%41%20ok").status == 200)
+        #expect(try httpRequest(port: port, path: "/health?q=" + String(repeating: "a", count: 3000)).status == 200)
+    }
+
+    @Test func connectAndAnHTTP2PrefaceAreRefusedAtOnce() throws {
+        let service = try startService(engine: nil)
+        defer { service.stop() }
+        let port = try #require(service.port)
+        for (raw, status) in [("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n", 405),
+                              ("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505)] {
+            let started = Date()
+            let socket = try TestSocket(port: port, timeoutSeconds: 5)
+            try socket.send(Array(raw.utf8))
+            Self.expectJSONError(try readHTTPResponse(from: socket), status, raw)
+            #expect(socket.waitForEOF(), "\(raw): the connection stays open")
+            #expect(Date().timeIntervalSince(started) < 2, "\(raw)")
+        }
+    }
+
+    @Test func badJSONBodiesGetPreciseShortAnswers() throws {
+        let service = try startService(engine: FakeSpeechEngine())
+        defer { service.stop() }
+        let port = try #require(service.port)
+        func post(_ body: String) throws -> TestHTTPResponse {
+            try httpRequest(port: port, method: "POST", path: "/v1/audio/speech", headers: ["Content-Type": "application/json"],
+                            body: Array(body.utf8))
+        }
+        let big = "{\"model\":\"tts-1\",\"voice\":\"alba\",\"input\":\"" + String(repeating: "a", count: 2_000_000) + "\"}"
+        let tooLarge = try post(big)
+        Self.expectJSONError(tooLarge, 413, "a 2 MB body")
+
+        let surrogate = try post("{\"model\":\"tts-1\",\"voice\":\"alba\",\"input\":\"a \\ud800 b\"}")
+        Self.expectJSONError(surrogate, 400, "a lone surrogate")
+        #expect(String(decoding: surrogate.body, as: UTF8.self).contains("ud800"))
+
+        let voice = String(repeating: "v", count: 100_000)
+        let longVoice = try post("{\"model\":\"tts-1\",\"voice\":\"\(voice)\",\"input\":\"Hello.\"}")
+        #expect(longVoice.status == 400)
+        #expect(longVoice.body.count < 2048, "a 100 KB voice name came back as \(longVoice.body.count) bytes")
+    }
+
+    @Test func chunkedRequestBodiesAreRead() throws {
+        let service = try startService(engine: FakeSpeechEngine())
+        defer { service.stop() }
+        let port = try #require(service.port)
+        let json = "{\"model\":\"tts-1\",\"voice\":\"alba\",\"input\":\"Hello there, world.\",\"response_format\":\"pcm\"}"
+        let bytes = Array(json.utf8)
+        var body = ""
+        for start in stride(from: 0, to: bytes.count, by: 10) {
+            let piece = bytes[start..<min(bytes.count, start + 10)]
+            body += String(piece.count, radix: 16) + ";ext=1\r\n" + String(decoding: piece, as: UTF8.self) + "\r\n"
+        }
+        body += "0\r\nX-Trailer: yes\r\n\r\n"
+        let socket = try TestSocket(port: port, timeoutSeconds: 10)
+        try socket.send("POST /v1/audio/speech HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                        + "Transfer-Encoding: chunked\r\n\r\n" + body)
+        let response = try readHTTPResponse(from: socket)
+        #expect(response.status == 200)
+        #expect(response.headers["content-type"] == "audio/pcm")
+
+        let bad = try TestSocket(port: port, timeoutSeconds: 10)
+        try bad.send("POST /v1/audio/speech HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n")
+        Self.expectJSONError(try readHTTPResponse(from: bad), 400, "bad chunk framing")
+    }
+}
