@@ -79,10 +79,14 @@ extension TTSService {
         var settings = config
         settings.defaultVoice = defaultVoice
         var configuration = settings.sessionConfiguration(voices: engine.voices, tokenCounter: engine.tokenCounter)
+        let credentials = kind.adapterType.credentials(connection.request)
+        let keyPending = authenticator.check(authorization: credentials.authorization, apiKey: credentials.apiKey,
+                                             queryKey: connection.request.query[Authenticator.queryParameterName]) != .allowed
         var adapter = kind.adapterType.init(
             request: connection.request,
             context: WireContext(settings: configuration.protocolSettings, voices: configuration.voices,
-                                 maxVoiceMessageBytes: config.kyutaiMaxVoiceMessageBytes))
+                                 maxVoiceMessageBytes: config.kyutaiMaxVoiceMessageBytes,
+                                 authenticator: keyPending ? authenticator : nil))
         /// Refuses the session in the protocol's own words.
         func refuse(_ reason: String) {
             metrics.errors(.atCapacity, ProtocolLabel(kind)).increment()
