@@ -121,12 +121,17 @@ public struct ElevenLabsAdapter: WireAdapter {
                 contextConfigs[context] = config
             }
         }
-        guard case .string(let text)? = object["text"] else {
+        let text: String
+        switch object["text"] {
+        case .string(let string)?: text = string
+        case nil, .null?:
             if flush { return perform(.flush(context: context), state: state) }
-            if object["text"] == nil, !object.keys.contains(where: { ["voice_settings", "generation_config"].contains($0) }) {
+            guard object.keys.contains(where: { ["voice_settings", "generation_config"].contains($0) }) else {
                 return refusing(.invalidText(reason: "expected a string \"text\", \"flush\", \"close_context\" or \"close_socket\""))
             }
             return []
+        default:
+            return refusing(.invalidText(reason: "\"text\" must be a string"))
         }
         guard text.unicodeScalars.count <= maxTextCharacters else {
             return refusing(.invalidText(reason: "more than \(maxTextCharacters) characters in one message"))
