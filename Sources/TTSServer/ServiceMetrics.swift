@@ -7,7 +7,7 @@
 // atomics (no lock on the per-frame path), the histograms take their own lock once per turn.
 //
 // Sessions, turns, errors, slow-client closes and time to first audio carry a `protocol` label
-// (`ProtocolLabel`: native, kyutai, deepgram, http_tts, openai), one series per protocol made up
+// (`ProtocolLabel`: native, kyutai, deepgram, elevenlabs, http_tts, openai), one series per protocol made up
 // front; the audio counters and the real-time factor are the engine's, for all protocols at once.
 import CoreMetrics
 import Prometheus
