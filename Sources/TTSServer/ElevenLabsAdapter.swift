@@ -3,10 +3,10 @@
 // when given a base URL. Two paths:
 //
 //   /v1/text-to-speech/{voice_id}/stream-input        one context: the socket is one utterance
-//   /v1/text-to-speech/{voice_id}/multi-stream-input  contexts: every message names `context_id`
-//   ?model_id=eleven_…&output_format=pcm_24000&inactivity_timeout=20&auto_mode=true
-//    &apply_text_normalization=auto|on|off   (language_code and sync_alignment: accepted)
-//   auth: header xi-api-key, or "xi_api_key" / "authorization" in the first message
+//   /v1/text-to-speech/{voice_id}/multi-stream-input  contexts: messages name `context_id` (none: the default one)
+//   ?model_id=eleven_…&output_format=pcm_24000&inactivity_timeout=20&auto_mode=true&seed=7
+//    &apply_text_normalization=auto|on|off   (language_code, sync_alignment, enable_logging…: accepted)
+//   auth: header xi-api-key, ?authorization=<token>, or "xi_api_key" / "authorization" in the first message
 //   client: {"text":" ","voice_settings":{"speed":1.0},"generation_config":{"chunk_length_schedule":[120,160]}}
 //   client: {"text":"Hello there. ","try_trigger_generation":true,"flush":false}
 //   client: {"text":""}            stream-input: the end (the rest is spoken, then isFinal, then close)
@@ -18,7 +18,8 @@
 //
 // Contexts share the session's one turn, one after the other: text of a context other than the
 // one speaking ends the speaking one's text (as a flush) and waits, in order, for its audio to
-// end. `close_context` of the speaking context stops its audio at once (barge-in). A flush ends
+// end. `close_context` of the speaking context stops its audio at once (barge-in), even after a
+// flush (ElevenLabs lets a flushed context finish; here that would delay the contexts after it). A flush ends
 // the machine's turn; later text of the same context opens the next turn, its audio following on.
 
 public struct ElevenLabsAdapter: WireAdapter {
@@ -62,8 +63,11 @@ public struct ElevenLabsAdapter: WireAdapter {
         if case .success(let config) = base { alignment = ElevenLabsAlignment(format: config.format, sampleRate: config.sampleRate) }
     }
 
+    /// The `xi-api-key` header, or the `authorization` query parameter (a bearer token), or the
+    /// service's usual headers.
     public static func credentials(_ request: HTTPRequest) -> (authorization: String?, apiKey: String?) {
-        (request.header("authorization"), request.header(ElevenLabs.keyHeader) ?? request.header("x-api-key"))
+        let token = request.query["authorization"].map { $0.lowercased().hasPrefix("bearer ") ? $0 : "Bearer " + $0 }
+        return (request.header("authorization") ?? token, request.header(ElevenLabs.keyHeader) ?? request.header("x-api-key"))
     }
 
     /// A bad query is refused before the upgrade, in ElevenLabs' error shape.
@@ -96,14 +100,13 @@ public struct ElevenLabsAdapter: WireAdapter {
             authenticated = true
         }
         if case .bool(true)? = object["close_socket"] { return perform(.end, state: state) }
-        let context: String
+        var context = ""  // stream-input's one context; multi-stream-input's default context
         if multi {
-            guard case .string(let id)? = object["context_id"] ?? object["contextId"] else {
-                return refusing(.invalidText(reason: "multi-stream-input: every message needs a \"context_id\""))
+            switch object["context_id"] {
+            case .string(let id)?: context = String(id.prefix(128))
+            case nil, .null?: break
+            default: return refusing(.invalidText(reason: "\"context_id\" must be a string"))
             }
-            context = String(id.prefix(128))
-        } else {
-            context = ""
         }
         if multi, case .bool(true)? = object["close_context"] { return closeContext(context, state: state) }
         let flush: Bool = if case .bool(true)? = object["flush"] { true } else { false }
@@ -209,11 +212,8 @@ public struct ElevenLabsAdapter: WireAdapter {
     /// `close_context`: its waiting text goes; if it is speaking, its audio stops now.
     private mutating func closeContext(_ context: String, state: SessionMachine.State) -> [WireStep] {
         contextConfigs[context] = nil
-        held.removeAll { operation in
-            guard operation.context == context else { return false }
-            heldCharacters -= operation.characters
-            return true
-        }
+        held.removeAll { $0.context == context }
+        heldCharacters = held.reduce(0) { $0 + $1.characters }
         var steps: [WireStep] = []
         if context == speaking, state == .streaming || state == .draining {
             steps.append(.machine(.cancel))
@@ -224,8 +224,7 @@ public struct ElevenLabsAdapter: WireAdapter {
     }
 
     private func finalMessage(_ context: String?) -> String {
-        "{\"audio\":null,\"isFinal\":true,\"normalizedAlignment\":null,\"alignment\":null"
-            + (context.map { ",\"contextId\":\(jsonQuoted($0))" } ?? "") + "}"
+        "{\"audio\":null,\"isFinal\":true,\"normalizedAlignment\":null,\"alignment\":null" + ElevenLabs.contextField(context) + "}"
     }
 
     /// An error of the adapter's own: counted, then the close.

@@ -45,7 +45,7 @@ struct ElevenLabsAlignment: Sendable {
     mutating func audioMessage(_ payload: [UInt8], context: String?) -> String {
         if let secondsPerByte { seconds += Double(payload.count) * secondsPerByte }
         return "{\"audio\":\"\(Data(payload).base64EncodedString())\",\"isFinal\":false,"
-            + "\"normalizedAlignment\":null,\"alignment\":null" + (context.map { ",\"contextId\":\(jsonQuoted($0))" } ?? "") + "}"
+            + "\"normalizedAlignment\":null,\"alignment\":null" + ElevenLabs.contextField(context) + "}"
     }
 
     /// The turn's timings message, if it has characters and a known duration; resets.
@@ -58,7 +58,7 @@ struct ElevenLabsAlignment: Sendable {
         let alignment = "{\"chars\":[\(chars)],\"charStartTimesMs\":[\(timings.starts.map(String.init).joined(separator: ","))],"
             + "\"charDurationsMs\":[\(timings.durations.map(String.init).joined(separator: ","))]}"
         return "{\"audio\":\"\",\"isFinal\":false,\"normalizedAlignment\":\(alignment),\"alignment\":\(alignment)"
-            + (context.map { ",\"contextId\":\(jsonQuoted($0))" } ?? "") + "}"
+            + ElevenLabs.contextField(context) + "}"
     }
 
     /// `characters` start times and durations (ms) filling `milliseconds` exactly: the first starts

@@ -54,6 +54,12 @@ public enum ElevenLabs {
         }
         config.format = format
         config.sampleRate = rate
+        if let seed = query["seed"] {
+            guard let value = UInt64(seed), value <= 4_294_967_295 else {
+                return .failure(.invalidConfig(key: "seed", reason: "must be an integer in 0...4294967295 (got \"\(seed.prefix(24))\")"))
+            }
+            config.seed = value
+        }
         switch query["apply_text_normalization"] {
         case nil, "auto"?: break
         case "on"?: config.normalize = true
@@ -102,6 +108,12 @@ public enum ElevenLabs {
     static func errorResponse(_ status: Int, code: String, _ message: String) -> HTTPResponse {
         HTTPResponse(status: status, contentType: "application/json",
                      text: "{\"detail\":{\"status\":\(jsonQuoted(code)),\"message\":\(jsonQuoted(message))}}")
+    }
+
+    /// `,"contextId":…` for a named context of multi-stream-input; nothing otherwise.
+    static func contextField(_ context: String?) -> String {
+        guard let context, !context.isEmpty else { return "" }
+        return ",\"contextId\":\(jsonQuoted(context))"
     }
 
     /// A WebSocket close reason: at most 123 bytes of UTF-8.

@@ -24,10 +24,12 @@ import Testing
         #expect(WireProtocolKind(path: "/v1/text-to-speech/alba/x/stream-input", nativePath: "/tts/ws") == nil)
         #expect(ElevenLabs.convert.match("/v1/text-to-speech/alba") == ["voice_id": "alba"])
         #expect(ElevenLabs.convert.match("/v1/text-to-speech/alba/stream") == nil)
-        #expect(ElevenLabs.outputFormat("pcm_16000")! == (.pcm, 16000, "audio/pcm"))
-        #expect(ElevenLabs.outputFormat("ulaw_8000")!.format == .mulaw)
-        #expect(ElevenLabs.outputFormat("mp3_44100_128")! == (.mp3, 44100, "audio/mpeg"))
-        #expect(ElevenLabs.outputFormat("opus_48000_64")!.format == .ogg)
+        let pcm = ElevenLabs.outputFormat("pcm_16000")
+        #expect(pcm?.format == .pcm && pcm?.sampleRate == 16000 && pcm?.contentType == "audio/pcm")
+        #expect(ElevenLabs.outputFormat("ulaw_8000")?.format == .mulaw)
+        let mp3 = ElevenLabs.outputFormat("mp3_44100_128")
+        #expect(mp3?.format == .mp3 && mp3?.sampleRate == 44100 && mp3?.contentType == "audio/mpeg")
+        #expect(ElevenLabs.outputFormat("opus_48000_64")?.format == .ogg)
         for name in ["pcm_12345", "wav_44100", "mp3_44100", "ulaw_16000", "pcm", ""] { #expect(ElevenLabs.outputFormat(name) == nil) }
         let refusal = ElevenLabsAdapter.refusal(HTTPRequest(method: "GET", path: "/v1/text-to-speech/a/stream-input",
                                                             query: ["output_format": "wav_44100"], isWebSocketUpgrade: true))
@@ -88,8 +90,12 @@ import Testing
         #expect(closed.first == .machine(.cancel))
         let final = try #require(object(closed[1]))
         #expect(final["isFinal"] as? Bool == true && final["contextId"] as? String == "b")
-        #expect(adapter.receive(.text(#"{"text":"no id"}"#), state: .awaitingConfig).last
-            == .close(code: 1008, reason: ProtocolError.invalidText(reason: "multi-stream-input: every message needs a \"context_id\"").message))
+        // No context_id: the default context, whose replies name none.
+        guard case .machine(.config)? = adapter.receive(.text(#"{"text":"Default. "}"#), state: .awaitingConfig).first else {
+            Issue.record("no turn"); return
+        }
+        #expect(object(adapter.outgoing(.binaryAudio([1]), state: .streaming)[0])?["contextId"] == nil)
+        #expect(adapter.receive(.text(#"{"text":"x","context_id":5}"#), state: .streaming).last?.isClose == true)
         #expect(adapter.receive(.text(#"{"close_socket":true}"#), state: .awaitingConfig).last == .close(code: 1000, reason: ""))
     }
 
