@@ -48,6 +48,8 @@ public struct ElevenLabsAdapter: WireAdapter {
     var held: [Operation] = []
     var heldCharacters = 0
     var endRequested = false
+    /// The speaking context was closed after its flush: it finishes, then gets its isFinal.
+    var speakingClosed = false
     var alignment = ElevenLabsAlignment()
 
     public init(request: HTTPRequest, context: WireContext) {
@@ -108,7 +110,10 @@ public struct ElevenLabsAdapter: WireAdapter {
             default: return refusing(.invalidText(reason: "\"context_id\" must be a string"))
             }
         }
-        if multi, case .bool(true)? = object["close_context"] { return closeContext(context, state: state) }
+        if multi, case .bool(true)? = object["close_context"] {
+            let immediate: Bool = if case .bool(true)? = object["immediate"] { true } else { false }
+            return closeContext(context, immediate: immediate, state: state)
+        }
         let flush: Bool = if case .bool(true)? = object["flush"] { true } else { false }
         if contextConfigs[context] == nil {
             switch base {
@@ -150,10 +155,12 @@ public struct ElevenLabsAdapter: WireAdapter {
         case .binaryAudio(let payload), .jsonAudio(let payload, _, _):
             return [.send(.text(alignment.audioMessage(payload, context: multi ? speaking : nil)))]
         case .final:
-            let timings: [WireStep] = alignment.endTurn(context: multi ? speaking : nil).map { [.send(.text($0))] } ?? []
-            if endRequested, held.isEmpty {
-                return timings + [.send(.text(finalMessage(multi ? speaking : nil))), .close(code: SessionMachine.CloseCode.normal, reason: "")]
+            var timings: [WireStep] = alignment.endTurn(context: multi ? speaking : nil).map { [.send(.text($0))] } ?? []
+            if speakingClosed {
+                speakingClosed = false
+                timings.append(.send(.text(finalMessage(speaking))))
             }
+            if endRequested, held.isEmpty { return timings + ending() }
             return timings + [.resume]
         case .error(let error):
             return failing(error)
@@ -204,23 +211,34 @@ public struct ElevenLabsAdapter: WireAdapter {
             return state == .streaming && context == speaking ? [.machine(.flush)] : []
         case .end:
             endRequested = true
-            if state == .streaming { return [.machine(.flush)] }
-            return [.send(.text(finalMessage(multi ? speaking : nil))), .close(code: SessionMachine.CloseCode.normal, reason: "")]
+            return state == .streaming ? [.machine(.flush)] : ending()
         }
     }
 
-    /// `close_context`: its waiting text goes; if it is speaking, its audio stops now.
-    private mutating func closeContext(_ context: String, state: SessionMachine.State) -> [WireStep] {
+    /// `close_context`. Its text not yet spoken is dropped. A context that is speaking stops at
+    /// once (barge-in) unless it was flushed: then it finishes, as on ElevenLabs, and its isFinal
+    /// follows its audio; `"immediate": true` stops it anyway. The id may be used again: it names
+    /// a new context.
+    private mutating func closeContext(_ context: String, immediate: Bool, state: SessionMachine.State) -> [WireStep] {
         contextConfigs[context] = nil
         held.removeAll { $0.context == context }
         heldCharacters = held.reduce(0) { $0 + $1.characters }
-        var steps: [WireStep] = []
-        if context == speaking, state == .streaming || state == .draining {
-            steps.append(.machine(.cancel))
-            alignment.startTurn()
+        guard context == speaking, state == .streaming || state == .draining else {
+            return [.send(.text(finalMessage(context)))] + (held.isEmpty ? [] : [.resume])
         }
-        steps.append(.send(.text(finalMessage(context))))
-        return steps + (held.isEmpty ? [] : [.resume])
+        if state == .draining, !immediate {
+            speakingClosed = true
+            return []
+        }
+        speakingClosed = false
+        alignment.startTurn()
+        return [.machine(.cancel), .send(.text(finalMessage(context)))] + (held.isEmpty ? [] : [.resume])
+    }
+
+    /// The end of the socket: isFinal (for the last context, unless it was closed), then the close.
+    private func ending() -> [WireStep] {
+        let open = !multi || speaking.map { contextConfigs[$0] != nil } ?? false
+        return (open ? [.send(.text(finalMessage(multi ? speaking : nil)))] : []) + [.close(code: SessionMachine.CloseCode.normal, reason: "")]
     }
 
     private func finalMessage(_ context: String?) -> String {

@@ -85,7 +85,14 @@ import Testing
         #expect(adapter.outgoing(.final(requestID: "r"), state: .awaitingConfig) == [.resume])  // mp3: no timings
         let next = adapter.resume(state: .awaitingConfig)
         #expect(next.count == 2 && next[1] == .machine(.text("Next. ")))
-        // Barge-in: close_context of the speaking context cancels it at once.
+        // A flushed context that is closed finishes; its isFinal follows its audio.
+        #expect(adapter.receive(.text(#"{"text":"More. ","context_id":"b","flush":true}"#), state: .streaming)
+            == [.machine(.text("More. ")), .machine(.flush)])
+        #expect(adapter.receive(.text(#"{"context_id":"b","close_context":true}"#), state: .draining) == [])
+        let finished = adapter.outgoing(.final(requestID: "r"), state: .awaitingConfig)
+        #expect(finished.count == 2 && object(finished[0])?["contextId"] as? String == "b" && object(finished[0])?["isFinal"] as? Bool == true)
+        #expect(adapter.receive(.text(#"{"text":"Again. ","context_id":"b"}"#), state: .awaitingConfig).count == 2)  // a new context b
+        // Barge-in: close_context of a speaking context not flushed (or "immediate") cancels it at once.
         let closed = adapter.receive(.text(#"{"context_id":"b","close_context":true}"#), state: .streaming)
         #expect(closed.first == .machine(.cancel))
         let final = try #require(object(closed[1]))

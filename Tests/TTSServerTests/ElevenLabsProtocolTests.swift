@@ -73,8 +73,8 @@ import Testing
             #expect(object["contextId"] as? String == "one")
             if let base64 = object["audio"] as? String, let bytes = Data(base64Encoded: base64) { audio += bytes }
         }
-        // Barge-in: close the context, speak another one.
-        try client.send(text: #"{"context_id":"one","close_context":true}"#)
+        // Barge-in: close the flushed context at once ("immediate"), speak another one.
+        try client.send(text: #"{"context_id":"one","close_context":true,"immediate":true}"#)
         let closed = try replies(client)
         #expect(closed.replies.last?.isFinal == true && closed.replies.last?.contextID == "one")
         try client.send(text: #"{"text":"See you. ","context_id":"two"}"#)
