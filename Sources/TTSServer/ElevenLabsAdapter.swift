@@ -18,9 +18,10 @@
 //
 // Contexts share the session's one turn, one after the other: text of a context other than the
 // one speaking ends the speaking one's text (as a flush) and waits, in order, for its audio to
-// end. `close_context` of the speaking context stops its audio at once (barge-in), even after a
-// flush (ElevenLabs lets a flushed context finish; here that would delay the contexts after it). A flush ends
-// the machine's turn; later text of the same context opens the next turn, its audio following on.
+// end (ElevenLabs generates contexts side by side). `close_context` lets a flushed context finish
+// (clients end a context with flush + close_context) and stops any other at once (barge-in), as
+// `"immediate": true` does any. A flush ends the machine's turn; later text of the same context
+// opens the next turn, its audio following on.
 
 public struct ElevenLabsAdapter: WireAdapter {
     enum Operation: Equatable {
