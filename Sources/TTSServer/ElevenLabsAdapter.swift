@@ -203,8 +203,9 @@ public struct ElevenLabsAdapter: WireAdapter {
                 steps.append(.machine(.config(config)))
             }
             if !text.allSatisfy(\.isWhitespace) {
-                alignment.received(text)
-                steps.append(.machine(.text(text.last!.isWhitespace ? text : text + " ")))
+                let spoken = text.last!.isWhitespace ? text : text + " "  // message boundaries are word boundaries
+                alignment.received(spoken)
+                steps.append(.machine(.text(spoken)))
             }
             if flush { steps.append(.machine(.flush)) }
             return steps

@@ -323,7 +323,13 @@ extension TTSService {
         case .configAccepted, .pong:
             break
         }
-        carryOut(session.adapter.outgoing(message, state: session.machine.state), in: session)
+        let steps = session.adapter.outgoing(message, state: session.machine.state)
+        carryOut(steps, in: session)
+        // The machine counted the message as written; an adapter that drops it (a pong for an
+        // ElevenLabs keep-alive) would leave that count high, and enough of them hold audio back.
+        if !steps.contains(where: { if case .send = $0 { true } else { false } }), session.machine.state != .closed {
+            perform(session.machine.onOutboxLevel(pending: session.connection.pendingCount, now: now), in: session)
+        }
     }
 
     /// Writes one frame; a client whose outbox is full is closed.
