@@ -184,11 +184,11 @@ ELEVENLABS_QUERIES = ["", "output_format=pcm_24000", "output_format=ulaw_8000&mo
 
 def elevenlabs_junk(rng, multi: bool) -> str:
     """A message the server answers with a close 1008 (ElevenLabs' errors are closes)."""
-    context = ',"context_id":"c"' if multi else ""
+    context = ',"context_id":"new"' if multi else ""
     return rng.choice([
         "{", "[]", "null", '{"text":5' + context + "}", '{"dance":true' + context + "}", '{"text":' * 40,
-        json.dumps({"text": "x" * 10_001, "context_id": "c"}), '{"text":" ","voice_settings":{"speed":"fast"}' + context + "}",
-    ] + (['{"text":"no context"}'] if multi else []))
+        json.dumps({"text": "x" * 10_001, "context_id": "c"}),
+    ] + (['{"text":"hi","context_id":7}', '{"text":" ","voice_settings":{"speed":"fast"}' + context + "}"] if multi else []))
 
 
 async def elevenlabs(worker) -> None:
