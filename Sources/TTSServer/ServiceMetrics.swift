@@ -7,14 +7,14 @@
 // atomics (no lock on the per-frame path), the histograms take their own lock once per turn.
 //
 // Sessions, turns, errors, slow-client closes and time to first audio carry a `protocol` label
-// (`ProtocolLabel`: native, kyutai, deepgram, http_tts, openai), one series per protocol made up
+// (`ProtocolLabel`: native, kyutai, deepgram, elevenlabs, http_tts, openai), one series per protocol made up
 // front; the audio counters and the real-time factor are the engine's, for all protocols at once.
 import CoreMetrics
 import Prometheus
 
 /// The protocol a session or request speaks, as the metrics label it (`protocol="..."`).
 public enum ProtocolLabel: String, Sendable, CaseIterable {
-    case native, kyutai, deepgram
+    case native, kyutai, deepgram, elevenlabs
     /// `POST /tts`, the reference server's form API.
     case httpTTS = "http_tts"
     /// `POST /v1/audio/speech`.
@@ -25,12 +25,14 @@ public enum ProtocolLabel: String, Sendable, CaseIterable {
         case .native: self = .native
         case .kyutai: self = .kyutai
         case .deepgram: self = .deepgram
+        case .elevenlabs: self = .elevenlabs
         }
     }
 
     /// The label of an HTTP speech request by its path.
     public init(httpPath path: String) {
-        self = path == "/v1/audio/speech" ? .openai : path == "/v1/speak" ? .deepgram : .httpTTS
+        self = path == "/v1/audio/speech" ? .openai : path == "/v1/speak" ? .deepgram
+            : path.hasPrefix("/v1/text-to-speech/") ? .elevenlabs : .httpTTS
     }
 }
 

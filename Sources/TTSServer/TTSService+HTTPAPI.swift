@@ -3,6 +3,7 @@
 //   POST /tts                 the reference's `pocket-tts serve` form API: a chunked WAV stream
 //   POST /v1/audio/speech     OpenAI's speech API (OpenAIAPI.swift)
 //   POST /v1/speak            Deepgram's REST speech API (DeepgramREST.swift)
+//   POST /v1/text-to-speech/{voice_id}[/stream], GET /v1/voices: ElevenLabs' (ElevenLabsREST.swift)
 //   GET  /v1/models, /v1/audio/models, /v1/audio/voices, /voices
 //   POST /v1/voices           a voice cloned from uploaded audio -> {"voice_id"}
 //   DELETE /v1/voices/{id}
@@ -33,7 +34,7 @@ extension TTSService {
         case ("DELETE", let path) where path.hasPrefix("/v1/voices/"):
             deleteVoice(String(path.dropFirst("/v1/voices/".count)), request, stream)
         default:
-            return false
+            return elevenLabsSpeechIfMatching(request, stream)  // ElevenLabsREST.swift
         }
         return true
     }
@@ -41,6 +42,7 @@ extension TTSService {
     /// The GET endpoints of the HTTP API; nil for other requests.
     func answerAPI(_ request: HTTPRequest) -> HTTPResponse? {
         guard request.method == "GET" || request.method == "HEAD" else { return nil }
+        if let answer = answerElevenLabsAPI(request) { return answer }  // ElevenLabsREST.swift
         let paths = ["/v1/models", "/v1/audio/models", "/v1/audio/voices", "/voices"]
         guard paths.contains(request.path) else { return nil }
         if let refusal = openAIAuthorization(request) { return refusal }

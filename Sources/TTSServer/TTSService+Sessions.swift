@@ -79,10 +79,14 @@ extension TTSService {
         var settings = config
         settings.defaultVoice = defaultVoice
         var configuration = settings.sessionConfiguration(voices: engine.voices, tokenCounter: engine.tokenCounter)
+        let credentials = kind.adapterType.credentials(connection.request)
+        let keyPending = authenticator.check(authorization: credentials.authorization, apiKey: credentials.apiKey,
+                                             queryKey: connection.request.query[Authenticator.queryParameterName]) != .allowed
         var adapter = kind.adapterType.init(
             request: connection.request,
             context: WireContext(settings: configuration.protocolSettings, voices: configuration.voices,
-                                 maxVoiceMessageBytes: config.kyutaiMaxVoiceMessageBytes))
+                                 maxVoiceMessageBytes: config.kyutaiMaxVoiceMessageBytes,
+                                 authenticator: keyPending ? authenticator : nil))
         /// Refuses the session in the protocol's own words.
         func refuse(_ reason: String) {
             metrics.errors(.atCapacity, ProtocolLabel(kind)).increment()
@@ -330,7 +334,13 @@ extension TTSService {
         case .configAccepted, .pong:
             break
         }
-        carryOut(session.adapter.outgoing(message, state: session.machine.state), in: session)
+        let steps = session.adapter.outgoing(message, state: session.machine.state)
+        carryOut(steps, in: session)
+        // The machine counted the message as written; an adapter that drops it (a pong for an
+        // ElevenLabs keep-alive) would leave that count high, and enough of them hold audio back.
+        if !steps.contains(where: { if case .send = $0 { true } else { false } }), session.machine.state != .closed {
+            perform(session.machine.onOutboxLevel(pending: session.connection.pendingCount, now: now), in: session)
+        }
     }
 
     /// Writes one frame; a client whose outbox is full is closed.

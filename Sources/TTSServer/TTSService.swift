@@ -68,7 +68,7 @@ public final class TTSService: @unchecked Sendable {
             host: config.host, port: config.port, maxMessageBytes: config.maxMessageBytes,
             maxRequestBodyBytes: max(65536, config.maxVoiceUploadBytes + 65536), outboxCapacity: config.sendWindow + 64,
             pauseReadingLevel: config.sendWindow + 32,
-            customHeaderNames: ["x-api-key", "kyutai-api-key"], closeTimeoutSeconds: options.closeTimeoutSeconds)
+            customHeaderNames: ["x-api-key", "kyutai-api-key", ElevenLabs.keyHeader], closeTimeoutSeconds: options.closeTimeoutSeconds)
         serverConfiguration.maxMessageBytesByPath = [
             WireProtocolKind.kyutaiPath: max(config.maxMessageBytes, config.kyutaiMaxVoiceMessageBytes),
         ]
@@ -177,7 +177,8 @@ public final class TTSService: @unchecked Sendable {
         let credentials = kind.adapterType.credentials(request)
         let decision = authenticator.check(authorization: credentials.authorization, apiKey: credentials.apiKey,
                                            queryKey: request.query[Authenticator.queryParameterName])  // browsers
-        guard decision == .allowed else {
+        // ElevenLabs' key may come in the first message instead (the adapter checks it).
+        guard decision == .allowed || (decision == .missingKey && kind.keyInFirstMessage) else {
             logger.notice("upgrade refused: \(decision)", metadata: ["peer": "\(request.peer)"])
             return Authenticator.unauthorized(decision)
         }

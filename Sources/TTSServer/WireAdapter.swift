@@ -8,6 +8,8 @@
 //   /tts/ws (configurable)  NativeAdapter      our JSON protocol (README "Protocol")
 //   /api/tts_streaming      KyutaiAdapter      Kyutai moshi-server TTS, msgpack
 //   /v1/speak               DeepgramAdapter    Deepgram's streaming TTS
+//   /v1/text-to-speech/{voice_id}/stream-input, …/multi-stream-input
+//                           ElevenLabsAdapter  ElevenLabs' WebSocket input streaming
 //
 // A new protocol is one type conforming to `WireAdapter` and one line in `WireProtocolKind`.
 
@@ -70,17 +72,22 @@ public struct WireContext: Sendable {
     /// Largest Kyutai `Voice` message (`kyutai_max_voice_message_bytes`); every other message
     /// keeps `settings.jsonLimits.maxBytes` (`max_message_bytes`).
     public var maxVoiceMessageBytes: Int
+    /// Set when the upgrade carried no key and keys are configured, for a protocol that sends its
+    /// key in the first message (ElevenLabs): the adapter checks that key with it.
+    public var authenticator: Authenticator?
 
-    public init(settings: ProtocolSettings, voices: Set<String>, maxVoiceMessageBytes: Int = 4 << 20) {
+    public init(settings: ProtocolSettings, voices: Set<String>, maxVoiceMessageBytes: Int = 4 << 20,
+                authenticator: Authenticator? = nil) {
         self.settings = settings
         self.voices = voices
         self.maxVoiceMessageBytes = maxVoiceMessageBytes
+        self.authenticator = authenticator
     }
 }
 
 /// The protocols, by WebSocket path.
 public enum WireProtocolKind: String, Sendable, CaseIterable {
-    case native, kyutai, deepgram
+    case native, kyutai, deepgram, elevenlabs
 
     public static let kyutaiPath = "/api/tts_streaming"
     public static let deepgramPath = "/v1/speak"
@@ -91,15 +98,21 @@ public enum WireProtocolKind: String, Sendable, CaseIterable {
         case nativePath: self = .native
         case Self.kyutaiPath: self = .kyutai
         case Self.deepgramPath: self = .deepgram
-        default: return nil
+        default:
+            guard ElevenLabs.streamInput.match(path) != nil || ElevenLabs.multiStreamInput.match(path) != nil else { return nil }
+            self = .elevenlabs
         }
     }
+
+    /// Whether the protocol's key may come in the first message instead of the upgrade.
+    public var keyInFirstMessage: Bool { self == .elevenlabs }
 
     public var adapterType: any WireAdapter.Type {
         switch self {
         case .native: NativeAdapter.self
         case .kyutai: KyutaiAdapter.self
         case .deepgram: DeepgramAdapter.self
+        case .elevenlabs: ElevenLabsAdapter.self
         }
     }
 }

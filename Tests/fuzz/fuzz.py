@@ -10,7 +10,7 @@ wrong messages (text before config, binary frames, unknown types, out-of-range a
 configs, hostile voice names, over-long text), randomly mutated frames, deep nesting, invalid
 UTF-8, protocol violations (reserved bits, bad opcodes, oversized and lying frames), real turns
 with extreme settings and hostile text that end in final, cancel, close or a TCP reset, and
-abrupt disconnects. Kyutai (/api/tts_streaming, msgpack) and Deepgram (/v1/speak) sessions
+abrupt disconnects. Kyutai (/api/tts_streaming, msgpack), Deepgram (/v1/speak) and ElevenLabs (/v1/text-to-speech/…) sessions
 play their own scenarios (Tests/fuzz/protocols.py). Every batch ends with a ping whose pong proves the server handled it all.
 Big inputs (long words, texts without spaces, 100,000-character HTTP bodies, up to six at once,
 on every protocol: Tests/fuzz/bulk.py) check that no input holds the event loop: a side
@@ -399,8 +399,8 @@ class Worker:
     async def run_one(self) -> None:
         scenario = self.rng.choices(
             ["ping_flood", "cancel_storm", "wrong_messages", "mutated", "turn", "abrupt", "closing_frame", "kyutai", "deepgram",
-             "bulk"],
-            [3, 2, 4, 2, self.turn_weight, 1, 1, self.turn_weight / 2, self.turn_weight / 2, 0.3])[0]
+             "bulk", "elevenlabs"],
+            [3, 2, 4, 2, self.turn_weight, 1, 1, self.turn_weight / 2, self.turn_weight / 2, 0.3, self.turn_weight / 2])[0]
         self.stats.scenarios[scenario] += 1
         started = time.monotonic()
         try:
@@ -412,7 +412,7 @@ class Worker:
         if scenario == "abrupt":
             await self.abrupt()
             return
-        if scenario in ("kyutai", "deepgram"):
+        if scenario in ("kyutai", "deepgram", "elevenlabs"):
             await getattr(protocols, scenario)(self)
             return
         if scenario == "bulk":

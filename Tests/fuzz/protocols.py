@@ -1,5 +1,6 @@
 """Fuzz scenarios for the other WebSocket protocols on the port: Kyutai's /api/tts_streaming
-(msgpack) and Deepgram's /v1/speak (JSON). Used by fuzz.py; standard library only, so msgpack
+(msgpack), Deepgram's /v1/speak (JSON) and ElevenLabs' /v1/text-to-speech/{voice_id}/stream-input
+and multi-stream-input (JSON). Used by fuzz.py; standard library only, so msgpack
 is written here by hand (a few lines: the client side of a test, not the server's codec).
 """
 import asyncio
@@ -172,5 +173,82 @@ async def deepgram(worker) -> None:
         await ws.send(text_frame('{"type":"Close"}'))
         worker.stats.messages += 1
         await expect_close(worker, ws, {1000}, "deepgram close", allow=("binary", "text"))
+    finally:
+        ws.abort(reset=False)
+
+
+ELEVENLABS_QUERIES = ["", "output_format=pcm_24000", "output_format=ulaw_8000&model_id=eleven_flash_v2_5",
+                      "output_format=pcm_16000&auto_mode=true", "output_format=mp3_22050_32&apply_text_normalization=off",
+                      "output_format=opus_48000_64&inactivity_timeout=5", "output_format=pcm_44100&sync_alignment=true"]
+
+
+def elevenlabs_junk(rng, multi: bool) -> str:
+    """A message the server answers with a close 1008 (ElevenLabs' errors are closes)."""
+    context = ',"context_id":"new"' if multi else ""
+    return rng.choice([
+        "{", "[]", "null", '{"text":5' + context + "}", '{"dance":true' + context + "}", '{"text":' * 40,
+        json.dumps({"text": "x" * 10_001, "context_id": "c"}),
+    ] + (['{"text":"hi","context_id":7}', '{"text":" ","voice_settings":{"speed":"fast"}' + context + "}"] if multi else []))
+
+
+async def elevenlabs(worker) -> None:
+    """stream-input or multi-stream-input: a first message, words (some with flush), barge-ins by
+    close_context, then the end (isFinal, close 1000), a hostile message (close 1008) or leaving."""
+    rng = worker.rng
+    multi = rng.random() < 0.5
+    path = f"/v1/text-to-speech/{rng.choice([VOICE, '21m00Tcm4TlvDq8ikWAM'])}/{'multi-stream-input' if multi else 'stream-input'}"
+    query = rng.choice(ELEVENLABS_QUERIES)
+    if rng.random() < 0.05:  # refused before the upgrade
+        try:
+            ws = await RawWebSocket.connect(worker.port, f"{path}?output_format=wav_{rng.randint(1, 99999)}")
+        except ConnectionError as refused:
+            if "400" not in str(refused):
+                raise worker.failure(f"elevenlabs: bad output_format got {refused}")
+            return
+        ws.abort(reset=False)
+        raise worker.failure("elevenlabs: a bad output_format was upgraded")
+    ws = await RawWebSocket.connect(worker.port, f"{path}?{query}")
+    try:
+        contexts = ["a"]
+
+        def message(**fields) -> bytes:
+            if multi:
+                fields.setdefault("context_id", contexts[-1])
+            return text_frame(json.dumps(fields))
+
+        long_word = False
+        frames = [message(text=" ", voice_settings={"speed": rng.choice([0.8, 1.0, 1.2])},
+                          generation_config={"chunk_length_schedule": [rng.choice([50, 120, 500])]})]
+        for _ in range(rng.randint(1, 10)):
+            choice = rng.randrange(8)
+            if choice == 0 and multi:
+                frames.append(message(close_context=True))
+                contexts.append(f"c{len(contexts)}")
+            elif choice == 1:
+                frames.append(message(text=rng.choice(WORDS[:8]) + " ", flush=True))
+            elif choice == 2 and multi:
+                frames.append(message(text=""))  # a keep-alive
+            else:
+                word = rng.choice(WORDS)
+                if len(word) > 100:  # one long word at most: many take minutes in a debug build under load
+                    word, long_word = (word[:40] if long_word else word), True
+                frames.append(message(text=word + " ", try_trigger_generation=True))
+        worker.stats.messages += len(frames) + 1
+        ending = rng.choices(["end", "hostile", "leave"], [5, 2, 1])[0]
+        worker.stats.turns["elevenlabs_" + ending] += 1
+        if ending == "end":
+            end = text_frame('{"close_socket":true}') if multi else message(text="")
+            await ws.send(b"".join(frames) + end)
+            seen = await expect_close(worker, ws, {1000, 1013}, f"elevenlabs {path}?{query}", allow=("text",))
+            replies = [json.loads(payload) for payload in seen]
+            if ws.closed is not None and ws.closed.code == 1000 and not (replies and replies[-1].get("isFinal")):
+                raise worker.failure(f"elevenlabs {path}?{query}: no isFinal before the close ({seen[-2:]})")
+        elif ending == "hostile":
+            await ws.send(b"".join(frames) + text_frame(elevenlabs_junk(rng, multi)))
+            await expect_close(worker, ws, {1008, 1009, 1013}, f"elevenlabs {path}?{query} hostile", allow=("text",))
+        else:
+            await ws.send(b"".join(frames))
+            await asyncio.sleep(rng.random() * 0.2)
+            ws.abort(reset=rng.random() < 0.5)
     finally:
         ws.abort(reset=False)

@@ -1,0 +1,278 @@
+// ElevenLabsAdapter.swift: ElevenLabs' WebSocket input streaming, as the `elevenlabs` SDK
+// (`convert_realtime`), Pipecat's `ElevenLabsTTSService` and LiveKit's ElevenLabs plugin speak it
+// when given a base URL. Two paths:
+//
+//   /v1/text-to-speech/{voice_id}/stream-input        one context: the socket is one utterance
+//   /v1/text-to-speech/{voice_id}/multi-stream-input  contexts: messages name `context_id` (none: the default one)
+//   ?model_id=eleven_…&output_format=pcm_24000&inactivity_timeout=20&auto_mode=true&seed=7
+//    &apply_text_normalization=auto|on|off   (language_code, sync_alignment, enable_logging…: accepted)
+//   auth: header xi-api-key, ?authorization=<token>, or "xi_api_key" / "authorization" in the first message
+//   client: {"text":" ","voice_settings":{"speed":1.0},"generation_config":{"chunk_length_schedule":[120,160]}}
+//   client: {"text":"Hello there. ","try_trigger_generation":true,"flush":false}
+//   client: {"text":""}            stream-input: the end (the rest is spoken, then isFinal, then close)
+//   client: {"text":"","context_id":"c"}  multi-stream-input: a keep-alive
+//   client: {"context_id":"c","flush":true} / {"context_id":"c","close_context":true} / {"close_socket":true}
+//   server: {"audio":"<base64>","isFinal":false,"alignment":…,"normalizedAlignment":…}  (+ "contextId")
+//   server: {"audio":null,"isFinal":true,…}   after the last audio (of the socket, or of a closed context)
+//   errors: a close with the message as its reason (1008; 1013 at capacity, 1011 internal)
+//
+// Contexts share the session's one turn, one after the other: text of a context other than the
+// one speaking ends the speaking one's text (as a flush) and waits, in order, for its audio to
+// end (ElevenLabs generates contexts side by side). `close_context` lets a flushed context finish
+// (clients end a context with flush + close_context) and stops any other at once (barge-in), as
+// `"immediate": true` does any. A flush ends the machine's turn; later text of the same context
+// opens the next turn, its audio following on.
+
+public struct ElevenLabsAdapter: WireAdapter {
+    enum Operation: Equatable {
+        /// Text of a context (its first message may carry settings), and whether to flush after it.
+        case text(context: String, String, flush: Bool)
+        case flush(context: String)
+        /// The single-context end, or close_socket.
+        case end
+    }
+
+    let multi: Bool
+    /// The turn the query sets up (each context may change speed and chunk size), or why none.
+    let base: Result<TurnConfig, ProtocolError>
+    let inactivityTimeout: Double
+    let autoMode: Bool
+    let maxTextCharacters: Int
+    let settings: ProtocolSettings
+    /// Checks a key sent in the first message; nil when the upgrade carried a valid one.
+    let authenticator: Authenticator?
+    var authenticated: Bool
+    /// Each open context's turn settings.
+    var contextConfigs: [String: TurnConfig] = [:]
+    /// The context whose turn the machine has (or last had).
+    var speaking: String?
+    var held: [Operation] = []
+    var heldCharacters = 0
+    var endRequested = false
+    /// The speaking context was closed after its flush: it finishes, then gets its isFinal.
+    var speakingClosed = false
+    var alignment = ElevenLabsAlignment()
+
+    public init(request: HTTPRequest, context: WireContext) {
+        multi = ElevenLabs.multiStreamInput.match(request.path) != nil
+        let voiceID = (ElevenLabs.multiStreamInput.match(request.path) ?? ElevenLabs.streamInput.match(request.path))?["voice_id"] ?? ""
+        base = ElevenLabs.turnConfig(voiceID: voiceID, query: request.query, defaultFormat: "mp3_44100_128", context: context)
+        inactivityTimeout = request.query["inactivity_timeout"].flatMap(Double.init).map { min(180, max(1, $0)) } ?? 20
+        autoMode = request.query["auto_mode"] == "true"
+        maxTextCharacters = context.settings.maxTextMessageCharacters
+        settings = context.settings
+        authenticator = context.authenticator
+        authenticated = context.authenticator == nil
+        if case .success(let config) = base { alignment = ElevenLabsAlignment(format: config.format, sampleRate: config.sampleRate) }
+    }
+
+    /// The `xi-api-key` header, or the `authorization` query parameter (a bearer token), or the
+    /// service's usual headers.
+    public static func credentials(_ request: HTTPRequest) -> (authorization: String?, apiKey: String?) {
+        let token = request.query["authorization"].map { $0.lowercased().hasPrefix("bearer ") ? $0 : "Bearer " + $0 }
+        return (request.header("authorization") ?? token, request.header(ElevenLabs.keyHeader) ?? request.header("x-api-key"))
+    }
+
+    /// A bad query is refused before the upgrade, in ElevenLabs' error shape.
+    public static func refusal(_ request: HTTPRequest) -> HTTPResponse? {
+        let context = WireContext(settings: ProtocolSettings(), voices: [])
+        guard case .failure(let error) = ElevenLabs.turnConfig(voiceID: "", query: request.query, defaultFormat: "mp3_44100_128",
+                                                               context: context) else { return nil }
+        return ElevenLabs.errorResponse(400, code: "invalid_parameters", error.message)
+    }
+
+    public var idleTimeout: Double? { inactivityTimeout }
+
+    public mutating func receive(_ message: WebSocketMessage, state: SessionMachine.State) -> [WireStep] {
+        guard case .text(let frame) = message else { return refusing(.binaryFrame) }
+        let object: [String: JSONValue]
+        do throws(ProtocolError) {
+            guard case .object(let parsed) = try JSONValue.parse(frame, limits: settings.jsonLimits) else { throw .notAMessageObject }
+            object = parsed
+        } catch {
+            return refusing(error)
+        }
+        if !authenticated {
+            let key = ElevenLabs.messageKey(object)
+            let decision = authenticator?.check(authorization: key.authorization, apiKey: key.apiKey) ?? .allowed
+            guard decision == .allowed else {
+                return [.report(.invalidConfig(key: "xi_api_key", reason: "\(decision)")),
+                        .close(code: SessionMachine.CloseCode.policyViolation,
+                               reason: decision == .missingKey ? "missing API key: send the xi-api-key header or xi_api_key" : "invalid API key")]
+            }
+            authenticated = true
+        }
+        if case .bool(true)? = object["close_socket"] { return perform(.end, state: state) }
+        var context = ""  // stream-input's one context; multi-stream-input's default context
+        if multi {
+            switch object["context_id"] {
+            case .string(let id)?: context = String(id.prefix(128))
+            case nil, .null?: break
+            default: return refusing(.invalidText(reason: "\"context_id\" must be a string"))
+            }
+        }
+        if multi, case .bool(true)? = object["close_context"] {
+            let immediate: Bool = if case .bool(true)? = object["immediate"] { true } else { false }
+            return closeContext(context, immediate: immediate, state: state)
+        }
+        let flush: Bool = if case .bool(true)? = object["flush"] { true } else { false }
+        if contextConfigs[context] == nil {
+            switch base {
+            case .failure(let error): return refusing(error)
+            case .success(var config):
+                do throws(ProtocolError) {
+                    try ElevenLabs.applyVoiceSettings(object["voice_settings"], to: &config)
+                } catch {
+                    return refusing(error)
+                }
+                if !autoMode { ElevenLabs.applyGenerationConfig(object["generation_config"], to: &config, settings: settings) }
+                guard contextConfigs.count < 64 else { return refusing(.invalidText(reason: "more than 64 contexts open")) }
+                contextConfigs[context] = config
+            }
+        }
+        let text: String
+        switch object["text"] {
+        case .string(let string)?: text = string
+        case nil, .null?:
+            if flush { return perform(.flush(context: context), state: state) }
+            guard object.keys.contains(where: { ["voice_settings", "generation_config"].contains($0) }) else {
+                return refusing(.invalidText(reason: "expected a string \"text\", \"flush\", \"close_context\" or \"close_socket\""))
+            }
+            return []
+        default:
+            return refusing(.invalidText(reason: "\"text\" must be a string"))
+        }
+        guard text.unicodeScalars.count <= maxTextCharacters else {
+            return refusing(.invalidText(reason: "more than \(maxTextCharacters) characters in one message"))
+        }
+        if text.isEmpty {  // the end on stream-input; a keep-alive on multi-stream-input
+            return multi ? (flush ? perform(.flush(context: context), state: state) : [.machine(.ping)]) : perform(.end, state: state)
+        }
+        return perform(.text(context: context, text, flush: flush), state: state)
+    }
+
+    public mutating func outgoing(_ message: ServerMessage, state: SessionMachine.State) -> [WireStep] {
+        switch message {
+        case .binaryAudio(let payload), .jsonAudio(let payload, _, _):
+            return [.send(.text(alignment.audioMessage(payload, context: multi ? speaking : nil)))]
+        case .final:
+            var timings: [WireStep] = alignment.endTurn(context: multi ? speaking : nil).map { [.send(.text($0))] } ?? []
+            if speakingClosed {
+                speakingClosed = false
+                timings.append(.send(.text(finalMessage(speaking))))
+            }
+            if endRequested, held.isEmpty { return timings + ending() }
+            return timings + [.resume]
+        case .error(let error):
+            return failing(error)
+        case .configAccepted, .pong:
+            return []
+        }
+    }
+
+    /// Carries out the oldest held operation; asks to be called again while more wait.
+    public mutating func resume(state: SessionMachine.State) -> [WireStep] {
+        guard state != .draining, !held.isEmpty else { return [] }
+        let operation = held.removeFirst()
+        if case .text(_, let text, _) = operation { heldCharacters -= text.unicodeScalars.count }
+        return perform(operation, state: state, resuming: true) + (held.isEmpty ? [] : [.resume])
+    }
+
+    private mutating func perform(_ operation: Operation, state: SessionMachine.State, resuming: Bool = false) -> [WireStep] {
+        // Another context's text ends the speaking context's text; it waits for that audio.
+        if case .text(let context, _, _) = operation, state == .streaming, context != speaking {
+            held.append(operation)
+            heldCharacters += operation.characters
+            return [.machine(.flush)]
+        }
+        if state == .draining || (!resuming && !held.isEmpty) {
+            guard heldCharacters + operation.characters <= settings.maxTurnTextCharacters else {
+                return refusing(.invalidText(reason: "too much text waiting for the previous audio"))
+            }
+            heldCharacters += operation.characters
+            held.append(operation)
+            return []
+        }
+        switch operation {
+        case .text(let context, let text, let flush):
+            var steps: [WireStep] = []
+            if state == .awaitingConfig {
+                guard let config = contextConfigs[context] else { return [] }  // closed meanwhile
+                speaking = context
+                alignment.startTurn()
+                steps.append(.machine(.config(config)))
+            }
+            if !text.allSatisfy(\.isWhitespace) {
+                let spoken = text.last!.isWhitespace ? text : text + " "  // message boundaries are word boundaries
+                alignment.received(spoken)
+                steps.append(.machine(.text(spoken)))
+            }
+            if flush { steps.append(.machine(.flush)) }
+            return steps
+        case .flush(let context):
+            return state == .streaming && context == speaking ? [.machine(.flush)] : []
+        case .end:
+            endRequested = true
+            return state == .streaming ? [.machine(.flush)] : ending()
+        }
+    }
+
+    /// `close_context`. Its text not yet spoken is dropped. A context that is speaking stops at
+    /// once (barge-in) unless it was flushed: then it finishes, as on ElevenLabs, and its isFinal
+    /// follows its audio; `"immediate": true` stops it anyway. The id may be used again: it names
+    /// a new context.
+    private mutating func closeContext(_ context: String, immediate: Bool, state: SessionMachine.State) -> [WireStep] {
+        contextConfigs[context] = nil
+        held.removeAll { $0.context == context }
+        heldCharacters = held.reduce(0) { $0 + $1.characters }
+        guard context == speaking, state == .streaming || state == .draining else {
+            return [.send(.text(finalMessage(context)))] + (held.isEmpty ? [] : [.resume])
+        }
+        if state == .draining, !immediate {
+            speakingClosed = true
+            return []
+        }
+        speakingClosed = false
+        alignment.startTurn()
+        return [.machine(.cancel), .send(.text(finalMessage(context)))] + (held.isEmpty ? [] : [.resume])
+    }
+
+    /// The end of the socket: isFinal (for the last context, unless it was closed), then the close.
+    private func ending() -> [WireStep] {
+        let open = !multi || speaking.map { contextConfigs[$0] != nil } ?? false
+        return (open ? [.send(.text(finalMessage(multi ? speaking : nil)))] : []) + [.close(code: SessionMachine.CloseCode.normal, reason: "")]
+    }
+
+    private func finalMessage(_ context: String?) -> String {
+        "{\"audio\":null,\"isFinal\":true,\"normalizedAlignment\":null,\"alignment\":null" + ElevenLabs.contextField(context) + "}"
+    }
+
+    /// An error of the adapter's own: counted, then the close.
+    private func refusing(_ error: ProtocolError) -> [WireStep] {
+        [.report(error)] + failing(error)
+    }
+
+    /// ElevenLabs ends a socket it cannot serve with a close whose reason says why.
+    private func failing(_ error: ProtocolError) -> [WireStep] {
+        let code: UInt16 = switch error {
+        case .atCapacity: 1013
+        case .internalError: 1011
+        default: SessionMachine.CloseCode.policyViolation
+        }
+        return [.close(code: code, reason: ElevenLabs.closeReason(error.message))]
+    }
+}
+
+extension ElevenLabsAdapter.Operation {
+    var context: String? {
+        switch self {
+        case .text(let context, _, _), .flush(let context): context
+        case .end: nil
+        }
+    }
+
+    var characters: Int {
+        if case .text(_, let text, _) = self { return text.unicodeScalars.count }
+        return 0
+    }
+}
