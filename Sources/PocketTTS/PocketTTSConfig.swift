@@ -192,10 +192,13 @@ public struct PocketTTSConfig: Codable, Sendable, Equatable {
         }
     }
 
+    /// `invalidValue(path, "must be positive, got N")` unless `value` > 0.
+    private static func requirePositive(_ value: Int, at path: String) throws {
+        if value <= 0 { throw ConfigError.invalidValue(path: path, reason: "must be positive, got \(value)") }
+    }
+
     private func validate(seanet: SEANetConfig, path: String) throws {
-        func positive(_ value: Int, _ key: String) throws {
-            if value <= 0 { throw ConfigError.invalidValue(path: path + "." + key, reason: "must be positive, got \(value)") }
-        }
+        func positive(_ value: Int, _ key: String) throws { try Self.requirePositive(value, at: path + "." + key) }
         try positive(seanet.dimension, "dimension")
         try positive(seanet.channels, "channels")
         try positive(seanet.filterCount, "n_filters")
@@ -214,9 +217,7 @@ public struct PocketTTSConfig: Codable, Sendable, Equatable {
     }
 
     private func validate(transformer: MimiTransformerConfig, path: String) throws {
-        func positive(_ value: Int, _ key: String) throws {
-            if value <= 0 { throw ConfigError.invalidValue(path: path + "." + key, reason: "must be positive, got \(value)") }
-        }
+        func positive(_ value: Int, _ key: String) throws { try Self.requirePositive(value, at: path + "." + key) }
         try positive(transformer.modelDimension, "d_model")
         try positive(transformer.headCount, "num_heads")
         try positive(transformer.layerCount, "num_layers")

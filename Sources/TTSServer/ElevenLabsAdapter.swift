@@ -254,11 +254,7 @@ public struct ElevenLabsAdapter: WireAdapter {
 
     /// ElevenLabs ends a socket it cannot serve with a close whose reason says why.
     private func failing(_ error: ProtocolError) -> [WireStep] {
-        let code: UInt16 = switch error {
-        case .atCapacity: 1013
-        case .internalError: 1011
-        default: SessionMachine.CloseCode.policyViolation
-        }
+        let code = error.closeCode
         return [.close(code: code, reason: ElevenLabs.closeReason(error.message))]
     }
 }

@@ -184,11 +184,7 @@ public struct KyutaiAdapter: WireAdapter {
 
     /// `{"type":"Error","message":…}`, then close.
     private func failing(_ error: ProtocolError) -> [WireStep] {
-        let code: UInt16 = switch error {
-        case .atCapacity: 1013
-        case .internalError: 1011
-        default: SessionMachine.CloseCode.policyViolation
-        }
+        let code = error.closeCode
         let message = MessagePack.encode(.map([(.string("type"), .string("Error")), (.string("message"), .string(error.message))]))
         return [.send(.binary(message)), .close(code: code, reason: String(error.code.rawValue))]
     }

@@ -89,3 +89,15 @@ extension String {
         return String(view) + (unicodeScalars.count > 64 ? "…" : "")
     }
 }
+
+extension ProtocolError {
+    /// The WebSocket close code of a protocol that ends the socket on an error (Kyutai's,
+    /// ElevenLabs'): 1013 at capacity (try again later), 1011 for our own failure, 1008 otherwise.
+    var closeCode: UInt16 {
+        switch self {
+        case .atCapacity: 1013
+        case .internalError: 1011
+        default: SessionMachine.CloseCode.policyViolation
+        }
+    }
+}
