@@ -101,9 +101,9 @@ struct Serve: ParsableCommand {
             let started = ContinuousClock.now
             engine.measureCapacity()
             let capacity = engine.capacity
-            logger.info("capacity: \(capacity.streams) streams in real time with a playout margin of \(config.playoutMargin) "
-                        + "(\(config.maxStreams.map { "max_streams \($0)" } ?? "max_streams auto"); measured in "
-                        + "\(Int((ContinuousClock.now - started) / .milliseconds(1))) ms)")
+            let bound = config.maxStreams.map { "max_streams \($0)" } ?? "max_streams auto"
+            let took = Int((ContinuousClock.now - started) / .milliseconds(1))
+            logger.info("capacity: \(capacity.streams) streams in real time with a playout margin of \(config.playoutMargin) (\(bound); measured in \(took) ms)")
             engine.start()
             let aliases = model.demo ? demoVoiceAliases(offered: registry.table.names, defaultVoice: defaultVoice) : [:]
             let adapter = EngineSpeechAdapter(engine: engine, voices: registry, opusBitrate: config.opusBitrate,

@@ -41,8 +41,11 @@ final class FakeSpeechEngine: SpeechEngine, @unchecked Sendable {
 
     var tokenCounter: any TokenCounting { UTF8TokenBound() }
 
+    /// The retry hint of its `at_capacity` (not the default, so tests see it carried through).
+    static let retryAfterSeconds = 2
+
     var capacity: SpeechCapacity? {
-        capacityStreams.map { SpeechCapacity(streams: $0, active: openTurns, retryAfterSeconds: 2) }
+        capacityStreams.map { SpeechCapacity(streams: $0, active: openTurns, retryAfterSeconds: Self.retryAfterSeconds) }
     }
 
     func startTurn(_ start: TurnStart, key: TurnKey, events: any SpeechEngineEvents) throws(ProtocolError) {
@@ -55,7 +58,7 @@ final class FakeSpeechEngine: SpeechEngine, @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard turns.count < min(maxTurns, capacityStreams ?? .max) else {
-            throw .atCapacity(retryAfterSeconds: capacity?.retryAfterSeconds ?? ProtocolError.defaultRetryAfterSeconds)
+            throw .atCapacity(retryAfterSeconds: capacityStreams == nil ? ProtocolError.defaultRetryAfterSeconds : Self.retryAfterSeconds)
         }
         turns[key] = Turn(events: events, encoder: encoder)
         calls.withLock { $0.append("start \(key)") }
