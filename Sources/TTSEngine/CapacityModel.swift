@@ -110,11 +110,12 @@ public struct CapacityModel: Sendable, Equatable {
     }
 
     /// The most streams that fit, at most `limit` (the load grows with N: the first that does not
-    /// fit ends the search).
+    /// fit ends the search), and at least one: a machine too slow for one stream in real time
+    /// (a debug build) still serves one at a time rather than none.
     public var capacity: Int {
         var n = 0
         while n < limit, fits(streams: n + 1) { n += 1 }
-        return n
+        return max(n, min(1, limit))
     }
 
     /// Streams that may still be admitted beside `active` open ones (0 when over capacity: the

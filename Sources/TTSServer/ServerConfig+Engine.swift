@@ -13,9 +13,4 @@ extension ServerConfig {
         if maxStreams == nil { configuration.budgetedStreams = 1 }
         return configuration
     }
-
-    /// Whether the engine admits turns by its measured capacity (`max_streams: auto`) rather
-    /// than by a fixed count alone. With a number, the capacity is still measured: the number is
-    /// then an upper bound.
-    public var measuresCapacity: Bool { maxStreams == nil }
 }

@@ -73,6 +73,10 @@ public struct ServerConfig: Equatable, Sendable {
     /// work fills at most 80% of every engine thread and of the cores, so each turn is made at
     /// 1.25× real time or faster); a turn beyond gets `at_capacity`. `EngineConfiguration.playoutMargin`.
     public var playoutMargin = 0.2
+    /// Measure the engine's costs at start and admit turns by them (`max_streams` then caps the
+    /// measured capacity). false: `max_streams` alone bounds the turns (set it to a number), as
+    /// before issue 24: for tests on debug builds, or a deployment sized by hand.
+    public var measureCapacity = true
     public var maxTextMessageCharacters = 10_000
     public var maxTurnTextCharacters = 100_000
     public var maxLSDDecodeSteps = 32
@@ -282,6 +286,13 @@ public struct ServerConfig: Equatable, Sendable {
                 throw .invalidValue(key: "metrics_access", value: value, expected: "open, api_key or off", source: source)
             }
             config.metricsAccess = access
+        },
+        Key(name: "measure_capacity", expected: "true or false") { config, value, source throws(ServerConfigError) in
+            switch value.trimmingCharacters(in: .whitespaces).lowercased() {
+            case "true", "yes", "on", "1": config.measureCapacity = true
+            case "false", "no", "off", "0": config.measureCapacity = false
+            default: throw .invalidValue(key: "measure_capacity", value: value, expected: "true or false", source: source)
+            }
         },
         Key(name: "persist_uploaded_voices", expected: "true or false") { config, value, source throws(ServerConfigError) in
             switch value.trimmingCharacters(in: .whitespaces).lowercased() {

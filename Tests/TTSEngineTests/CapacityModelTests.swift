@@ -39,10 +39,10 @@ import Testing
         #expect(CapacityModel(costs: slowStep, margin: 0.2, cores: 8, consumers: 4, limit: 256).capacity == 33)
         // max_streams caps it.
         #expect(Self.model(limit: 10).capacity == 10)
-        // Nothing fits: 0 (every turn at capacity).
+        // Not even one fits: one still runs (slower than real time) rather than none.
         var huge = Self.costs
         huge.stepBase = 1
-        #expect(Self.model(costs: huge).capacity == 0)
+        #expect(!Self.model(costs: huge).fits(streams: 1) && Self.model(costs: huge).capacity == 1)
     }
 
     @Test func aLargerMarginAdmitsFewer() {

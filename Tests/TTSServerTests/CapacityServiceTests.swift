@@ -87,7 +87,7 @@ import TTSEngine
 
     @Test func maxStreamsIsAutoOrANumber() throws {
         var config = ServerConfig()
-        #expect(config.maxStreams == nil && config.measuresCapacity && config.playoutMargin == 0.2)
+        #expect(config.maxStreams == nil && config.measureCapacity && config.playoutMargin == 0.2)
         var engine = config.engineConfiguration
         #expect(engine.maxStreams == ServerConfig.autoMaxStreams && engine.budgetedStreams == 1 && engine.playoutMargin == 0.2)
         try config.apply(yaml: "max_streams: 12\nplayout_margin: 0.3", source: "test")
@@ -95,6 +95,8 @@ import TTSEngine
         #expect(config.maxStreams == 12 && engine.maxStreams == 12 && engine.budgetedStreams == nil && engine.playoutMargin == 0.3)
         try config.apply(flags: ["max_streams": "auto"])
         #expect(config.maxStreams == nil)
+        try config.apply(flags: ["measure_capacity": "false"])
+        #expect(!config.measureCapacity)
         #expect(throws: ServerConfigError.self) { try config.apply(flags: ["max_streams": "0"]) }
         #expect(throws: ServerConfigError.self) { try config.apply(flags: ["max_streams": "many"]) }
         #expect(throws: ServerConfigError.self) { try config.apply(flags: ["playout_margin": "1"]) }
