@@ -89,7 +89,8 @@ def start_service(binary: Path, weights: Path, tokenizer: Path, voice: Path, max
     # The built-in defaults (not Configs/server.yaml), except the per-address cap: every bench
     # session comes from 127.0.0.1.
     settings.write_text("max_sessions_per_address: 0\n")
-    command = [str(binary), "serve", "--no-download", "--weights", str(weights), "--tokenizer", str(tokenizer),
+    command = [str(binary), "serve", "--no-download", "--config", str(DEFAULT_CONFIG.resolve()), "--weights", str(weights),
+               "--tokenizer", str(tokenizer),
                "--voice", str(voice), "--server-config", str(settings), "--host", "127.0.0.1", "--port", str(port),
                *(["--max-streams", str(max_streams), "--max-sessions", str(max_streams * 2)] if max_streams else []),
                "--log-level", "info" if max_streams is None else "warning", *extra]
@@ -111,7 +112,8 @@ def ensure_voice_state(binary: Path, weights: Path, tokenizer: Path, audio: Path
     what a predefined voice is, so `/ready` times a start with a cached model and voice."""
     out = workdir / f"voice_state_{audio.stem}_{weights.stem}.safetensors"
     if not out.exists() or out.stat().st_mtime < max(audio.stat().st_mtime, weights.stat().st_mtime):
-        command = [str(binary), "export-voice", "--no-download", "--quiet", "--weights", str(weights),
+        command = [str(binary), "export-voice", "--no-download", "--quiet", "--config", str(DEFAULT_CONFIG.resolve()),
+                   "--weights", str(weights),
                    "--tokenizer", str(tokenizer), str(audio), str(out)]
         log("$ " + " ".join(command))
         subprocess.run(command, cwd=REPO, check=True)

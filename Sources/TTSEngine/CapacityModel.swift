@@ -10,11 +10,12 @@
 ///   stream) and the prompt rows of their text (`promptRowsPerFrame · promptRowSeconds` each);
 /// - each consumer thread (serial): one Mimi pass over the streams pinned to it (at most
 ///   ⌈N / consumers⌉: `decodeBase + decodePerStream · n`);
-/// - all of it together on `cores` cores.
+/// - all of it together on the cores other processes leave free (`availableCores`, at most
+///   `cores`: measured live by `CapacityMonitor`).
 ///
 /// N fits when each thread's work and the sum, scaled by `scale` (the live correction: measured
 /// CPU over predicted, `CapacityMonitor`), stay within `frameSeconds · (1 − margin)` per thread
-/// and `cores` times that in all. `capacity` is the largest N that fits, at most `limit` (the
+/// (less when under one core is free) and `availableCores` times that in all. `capacity` is the largest N that fits, at most `limit` (the
 /// operator's `max_streams`). A stream admitted is never revoked: when the costs rise above what
 /// the open streams need, `headroom` is 0 and new streams wait; the open ones go on.
 public struct CapacityModel: Sendable, Equatable {
@@ -72,6 +73,8 @@ public struct CapacityModel: Sendable, Equatable {
     /// streams stay ahead of real time through noise, prompts and the server's own work.
     public var margin: Double
     public var cores: Int
+    /// Cores other processes leave free (`cores` until measured otherwise).
+    public var availableCores: Double
     public var consumers: Int
     /// The hard bound (`max_streams`).
     public var limit: Int
@@ -85,6 +88,7 @@ public struct CapacityModel: Sendable, Equatable {
         self.frameSeconds = frameSeconds
         self.margin = margin
         self.cores = cores
+        self.availableCores = Double(cores)
         self.consumers = consumers
         self.limit = limit
     }
@@ -106,7 +110,9 @@ public struct CapacityModel: Sendable, Equatable {
     /// Whether `streams` streams stay ahead of real time with the margin.
     public func fits(streams n: Int) -> Bool {
         let load = load(streams: n)
-        return load.producer <= budget && load.consumer <= budget && load.total <= Double(cores) * budget
+        let free = min(max(availableCores, 0), Double(cores))
+        let threadBudget = budget * min(1, free)  // one thread runs on one core at most
+        return load.producer <= threadBudget && load.consumer <= threadBudget && load.total <= free * budget
     }
 
     /// The most streams that fit, at most `limit` (the load grows with N: the first that does not
@@ -143,6 +149,19 @@ public struct CapacityModel: Sendable, Equatable {
         let ratio = min(max(measured / predicted, scale / Self.liveStepFactor), scale * Self.liveStepFactor)
         var next = self
         next.scale = min(max(scale + Self.liveWeight * (ratio - scale), Self.scaleRange.lowerBound), Self.scaleRange.upperBound)
+        return next
+    }
+
+    /// Fewest cores the model counts as free: a burst of other processes does not shut the engine.
+    public static let minimumAvailableShare = 0.25
+
+    /// The model after a window in which other processes kept `busyCores` cores busy on average:
+    /// `availableCores` moves toward what they left (bounded to a quarter of the cores at least).
+    public func updated(othersBusyCores busy: Double) -> CapacityModel {
+        guard busy.isFinite else { return self }
+        let left = min(max(Double(cores) - busy, Double(cores) * Self.minimumAvailableShare), Double(cores))
+        var next = self
+        next.availableCores += Self.liveWeight * (left - availableCores)
         return next
     }
 

@@ -28,8 +28,9 @@ public struct EngineCapacity: Sendable, Equatable {
 /// producer's `tick`) the process's CPU time over the window is compared with what the model
 /// predicted for that work, and the model's `scale` moves toward the ratio (bounded:
 /// `CapacityModel.updated`). The process's CPU time counts everything the service does for its
-/// streams (the event loop, encoders, helper threads), not only the model's calls; other
-/// processes' load is not seen (the margin is for that).
+/// streams (the event loop, encoders, helper threads), not only the model's calls. Each window
+/// also reads how busy the whole machine was (`/proc/stat`): the cores other processes kept
+/// busy are not the engine's (`CapacityModel.availableCores`).
 ///
 /// Until costs are set (`set(costs:)`, after `CostProbe` at start), the capacity is `limit`.
 /// Thread-safe (one lock, a leaf: taken under the inbox's lock, never the reverse).
@@ -42,6 +43,7 @@ final class CapacityMonitor: @unchecked Sendable {  // all state behind `lock`
 
     private let lock = NSLock()
     private let processCPU: @Sendable () -> Double
+    private let machineBusy: @Sendable () -> Double?
     private let margin: Double
     private let cores: Int
     private let consumers: Int
@@ -52,13 +54,16 @@ final class CapacityMonitor: @unchecked Sendable {  // all state behind `lock`
     // The current window (producer's clock).
     private var windowStart: Double?
     private var windowCPU = 0.0
+    private var windowBusy: Double?  // the machine's busy CPU seconds at the window's start
     private var predicted = 0.0  // CPU seconds at scale 1
     private var promptRows = 0
     private var frames = 0
 
     init(margin: Double, consumers: Int, limit: Int, frameSeconds: Double = 0.08,
          cores: Int = ProcessInfo.processInfo.activeProcessorCount,
-         processCPU: @escaping @Sendable () -> Double = CapacityMonitor.processCPUSeconds) {
+         processCPU: @escaping @Sendable () -> Double = CapacityMonitor.processCPUSeconds,
+         machineBusy: @escaping @Sendable () -> Double? = CapacityMonitor.machineBusySeconds) {
+        self.machineBusy = machineBusy
         self.margin = margin
         self.consumers = consumers
         self.limit = limit
@@ -136,19 +141,37 @@ final class CapacityMonitor: @unchecked Sendable {  // all state behind `lock`
         let elapsed = now - start
         guard elapsed >= Self.windowSeconds else { return }
         let measured = processCPU() - windowCPU
-        if predicted >= Self.minimumBusyShare * elapsed, var next = model {
+        guard var next = model else { return }
+        if predicted >= Self.minimumBusyShare * elapsed {
             next = next.updated(measured: measured, predicted: predicted)
-            model = next.updated(promptRows: promptRows, frames: frames)
+            next = next.updated(promptRows: promptRows, frames: frames)
         }
+        if let busy = machineBusy(), let start = windowBusy {
+            next = next.updated(othersBusyCores: max(0, busy - start - measured) / elapsed)
+        }
+        model = next
         startWindow(now: now)
     }
 
     private func startWindow(now: Double) {  // caller holds the lock
         windowStart = now
         windowCPU = processCPU()
+        windowBusy = machineBusy()
         predicted = 0
         promptRows = 0
         frames = 0
+    }
+
+    /// CPU seconds all the machine's cores have been busy (Linux `/proc/stat`: every state but
+    /// idle and iowait); nil where unknown.
+    @Sendable static func machineBusySeconds() -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+              let line = text.split(separator: "\n", maxSplits: 1).first, line.hasPrefix("cpu ") else { return nil }
+        let fields = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+        guard fields.count >= 5 else { return nil }
+        let busy = fields.prefix(8).enumerated().reduce(0) { $0 + ($1.offset == 3 || $1.offset == 4 ? 0 : $1.element) }
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        return ticks > 0 ? busy / ticks : nil
     }
 
     /// CPU seconds this process has used, all threads.

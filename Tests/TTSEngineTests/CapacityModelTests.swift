@@ -45,6 +45,17 @@ import Testing
         #expect(!Self.model(costs: huge).fits(streams: 1) && Self.model(costs: huge).capacity == 1)
     }
 
+    @Test func busyCoresOfOtherProcessesLeaveFewer() {
+        var model = Self.model()
+        for _ in 0..<40 { model = model.updated(othersBusyCores: 1) }
+        #expect(abs(model.availableCores - 1) < 0.001 && model.capacity == 11)
+        for _ in 0..<40 { model = model.updated(othersBusyCores: 1.9) }  // a quarter at least: 0.5 core
+        #expect(abs(model.availableCores - 0.5) < 0.001)
+        #expect(model.capacity == 5)  // half a core: 4.5 + 5.1·N ≤ 32 ms, the producer's 4.5 + N ≤ 32 too
+        for _ in 0..<40 { model = model.updated(othersBusyCores: 0) }
+        #expect(model.capacity == 24)
+    }
+
     @Test func aLargerMarginAdmitsFewer() {
         var model = Self.model()
         model.margin = 0.5  // 40 ms a thread: 4.5 + 5.1·N ≤ 80 → 14
@@ -117,8 +128,24 @@ import Testing
         var clock: @Sendable () -> Double { { [self] in seconds.withLock { $0 } } }
     }
 
-    static func monitor(limit: Int = 256, cpu: FakeCPU = FakeCPU()) -> CapacityMonitor {
-        CapacityMonitor(margin: 0.2, consumers: 2, limit: limit, cores: 2, processCPU: cpu.clock)
+    static func monitor(limit: Int = 256, cpu: FakeCPU = FakeCPU(), machine: FakeCPU? = nil) -> CapacityMonitor {
+        CapacityMonitor(margin: 0.2, consumers: 2, limit: limit, cores: 2, processCPU: cpu.clock,
+                        machineBusy: machine.map { m in { m.clock() } } ?? { nil })
+    }
+
+    @Test func otherProcessesLoadLowersTheCapacity() {
+        let (cpu, machine) = (FakeCPU(), FakeCPU())
+        let monitor = Self.monitor(cpu: cpu, machine: machine)
+        monitor.set(costs: CapacityModelTests.costs)
+        #expect(monitor.streams == 24)
+        monitor.tick(now: 0)
+        for second in 1...30 {  // idle engine; other processes keep one core busy
+            machine.advance(1)
+            monitor.tick(now: Double(second))
+        }
+        let model = try! #require(monitor.current)
+        #expect(abs(model.availableCores - 1) < 0.01)
+        #expect(monitor.streams == 11)  // one core: 4.5 + 5.1·N ≤ 64 ms
     }
 
     @Test func withoutCostsTheHardBoundAdmits() {
