@@ -129,8 +129,14 @@ import Testing
     }
 
     static func monitor(limit: Int = 256, cpu: FakeCPU = FakeCPU(), machine: FakeCPU? = nil) -> CapacityMonitor {
-        CapacityMonitor(margin: 0.2, consumers: 2, limit: limit, cores: 2, processCPU: cpu.clock,
-                        machineBusy: machine.map { m in { m.clock() } } ?? { nil })
+        let machineBusy: @Sendable () -> Double?
+        if let machine {
+            let clock = machine.clock
+            machineBusy = { clock() }
+        } else {
+            machineBusy = { nil }
+        }
+        return CapacityMonitor(margin: 0.2, consumers: 2, limit: limit, cores: 2, processCPU: cpu.clock, machineBusy: machineBusy)
     }
 
     @Test func otherProcessesLoadLowersTheCapacity() {
