@@ -73,13 +73,6 @@ public struct ElevenLabsAdapter: WireAdapter {
         if case .success(let config) = base { alignment = ElevenLabsAlignment(format: config.format, sampleRate: config.sampleRate) }
     }
 
-    /// The `xi-api-key` header, or the `authorization` query parameter (a bearer token), or the
-    /// service's usual headers.
-    public static func credentials(_ request: HTTPRequest) -> (authorization: String?, apiKey: String?) {
-        let token = request.query["authorization"].map { $0.lowercased().hasPrefix("bearer ") ? $0 : "Bearer " + $0 }
-        return (request.header("authorization") ?? token, request.header(ElevenLabs.keyHeader) ?? request.header("x-api-key"))
-    }
-
     /// A bad query is refused before the upgrade, in ElevenLabs' error shape.
     public static func refusal(_ request: HTTPRequest) -> HTTPResponse? {
         let context = WireContext(settings: ProtocolSettings(), voices: [])
@@ -101,7 +94,7 @@ public struct ElevenLabsAdapter: WireAdapter {
         }
         if !authenticated {
             let key = ElevenLabs.messageKey(object)
-            let decision = authenticator?.check(authorization: key.authorization, apiKey: key.apiKey) ?? .allowed
+            let decision = authenticator?.check(Authenticator.Credentials(authorization: key.authorization, apiKey: key.apiKey)) ?? .allowed
             guard decision == .allowed else {
                 return [.report(.invalidConfig(key: "xi_api_key", reason: "\(decision)")),
                         .close(code: SessionMachine.CloseCode.policyViolation,

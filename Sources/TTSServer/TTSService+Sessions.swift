@@ -79,9 +79,7 @@ extension TTSService {
         var settings = config
         settings.defaultVoice = defaultVoice
         var configuration = settings.sessionConfiguration(voices: engine.voices, tokenCounter: engine.tokenCounter)
-        let credentials = kind.adapterType.credentials(connection.request)
-        let keyPending = authenticator.check(authorization: credentials.authorization, apiKey: credentials.apiKey,
-                                             queryKey: connection.request.query[Authenticator.queryParameterName]) != .allowed
+        let keyPending = authenticator.check(connection.request) != .allowed
         var adapter = kind.adapterType.init(
             request: connection.request,
             context: WireContext(settings: configuration.protocolSettings, voices: configuration.voices,

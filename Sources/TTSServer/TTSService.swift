@@ -68,7 +68,7 @@ public final class TTSService: @unchecked Sendable {
             host: config.host, port: config.port, maxMessageBytes: config.maxMessageBytes,
             maxRequestBodyBytes: max(65536, config.maxVoiceUploadBytes + 65536), outboxCapacity: config.sendWindow + 64,
             pauseReadingLevel: config.sendWindow + 32,
-            customHeaderNames: ["x-api-key", "kyutai-api-key", ElevenLabs.keyHeader], closeTimeoutSeconds: options.closeTimeoutSeconds)
+            customHeaderNames: Authenticator.keyHeaderNames, closeTimeoutSeconds: options.closeTimeoutSeconds)
         serverConfiguration.maxMessageBytesByPath = [
             WireProtocolKind.kyutaiPath: max(config.maxMessageBytes, config.kyutaiMaxVoiceMessageBytes),
         ]
@@ -174,9 +174,7 @@ public final class TTSService: @unchecked Sendable {
     /// nil lets the upgrade through; otherwise the HTTP refusal (404, 401, 503).
     func checkUpgrade(_ request: HTTPRequest) -> HTTPResponse? {
         guard let kind = WireProtocolKind(path: request.path, nativePath: options.path) else { return .notFound }
-        let credentials = kind.adapterType.credentials(request)
-        let decision = authenticator.check(authorization: credentials.authorization, apiKey: credentials.apiKey,
-                                           queryKey: request.query[Authenticator.queryParameterName])  // browsers
+        let decision = authenticator.check(request)
         // ElevenLabs' key may come in the first message instead (the adapter checks it).
         guard decision == .allowed || (decision == .missingKey && kind.keyInFirstMessage) else {
             logger.notice("upgrade refused: \(decision)", metadata: ["peer": "\(request.peer)"])

@@ -34,8 +34,6 @@ public enum WireStep: Equatable, Sendable {
 public protocol WireAdapter {
     /// Builds the adapter for an accepted upgrade.
     init(request: HTTPRequest, context: WireContext)
-    /// The key the request carries, as `Authenticator.check(authorization:apiKey:)` reads it.
-    static func credentials(_ request: HTTPRequest) -> (authorization: String?, apiKey: String?)
     /// A refusal of the upgrade (e.g. a bad query) before any 101, or nil.
     static func refusal(_ request: HTTPRequest) -> HTTPResponse?
     /// Seconds without client messages or engine events before the session closes, if the
@@ -54,9 +52,6 @@ public protocol WireAdapter {
 }
 
 extension WireAdapter {
-    public static func credentials(_ request: HTTPRequest) -> (authorization: String?, apiKey: String?) {
-        (request.header("authorization"), request.header("x-api-key"))
-    }
     public static func refusal(_ request: HTTPRequest) -> HTTPResponse? { nil }
     public var idleTimeout: Double? { nil }
     public var pingInterval: Double? { nil }
