@@ -117,23 +117,35 @@ struct WorkerPoolTests {
         #expect(log.pieces == [0, 1, 2, 3, 4] && !log.anyOnHelper)
     }
 
-    /// Releasing a pool ends its helpers: a weak reference to a helper thread goes nil.
+    /// Releasing a pool ends its helpers: the helper thread that ran a piece finishes.
     @Test func releasingThePoolEndsItsHelpers() {
-        weak var helper: Thread?
+        let caller = Thread.current
+        let seen = HelperThread()
         do {
             let pool = WorkerPool(helpers: 1)
             let tally = Tally(count: 2)
             pool.parallelFor(2) { i in
                 tally.add(i, thread: Thread.current)
-                if Thread.current.name?.hasPrefix("kernels-pool") == true { helper = Thread.current }
+                if Thread.current !== caller { seen.set(Thread.current) }
                 _ = tally.waitForStarts(2, timeout: 10)
             }
-            #expect(helper != nil)
+        }
+        guard let helper = seen.thread else {
+            Issue.record("no piece ran on the helper")
+            return
         }
         let deadline = Date(timeIntervalSinceNow: 10)
-        while helper?.isFinished == false, Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
-        #expect(helper?.isFinished ?? true)
+        while !helper.isFinished, Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        #expect(helper.isFinished)
     }
+}
+
+/// The helper thread a test saw.
+private final class HelperThread: @unchecked Sendable {  // behind `lock`
+    private let lock = NSLock()
+    private var seen: Thread?
+    func set(_ thread: Thread) { lock.lock(); seen = thread; lock.unlock() }
+    var thread: Thread? { lock.lock(); defer { lock.unlock() }; return seen }
 }
 
 /// Which pieces ran, how often, on how many threads.
