@@ -182,13 +182,14 @@ func benchmarkFlowLM(reps: Int) throws {
     let tokens = (0..<43).map { _ in Int.random(in: 0..<4000, using: &rng) }
     let conditioning = Tensor.random([125, dims.modelDim], seed: 3)
     let sampling = FlowLMSampling(temperature: 0.7, lsdSteps: 1, eosThreshold: 1e9)
+    let pool = WorkerPool()  // prompts share their layers with it, as in the engine
     for (name, model) in models {
         var voice = model.makeState(capacity: 400)
         var prompts: [(Sample, Sample)] = []
         for _ in 0..<3 {
             var state = model.makeState(capacity: 400)
-            let audio = measure { try! model.prompt(conditioning: conditioning, state: &state) }
-            let text = measure { try! model.prompt(textTokens: tokens, state: &state) }
+            let audio = measure { try! model.prompt(conditioning: conditioning, state: &state, pool: pool) }
+            let text = measure { try! model.prompt(textTokens: tokens, state: &state, pool: pool) }
             prompts.append((audio, text))
             voice = state
         }

@@ -51,7 +51,7 @@ public enum SkinnyLinear {
                                            bias, y, accumulate ? 1 : 0, path.c))
     }
 
-    /// `Precision.bf16`: y[rows, out] = bf16(x)·Wᵀ + bias (y += … when `accumulate`), W: [out, in]
+    /// `Linear.Arithmetic.bf16`: y[rows, out] = bf16(x)·Wᵀ + bias (y += … when `accumulate`), W: [out, in]
     /// bfloat16 bits. The activations are rounded to bfloat16 (nearest even), each product of two
     /// bfloat16 is exact and added to an f32 sum (AVX512-BF16 `vdpbf16ps`; `.scalar`, or a CPU
     /// without it: portable C summing in the same order). Otherwise as `forward`.
@@ -66,7 +66,7 @@ public enum SkinnyLinear {
                                               bias, y, accumulate ? 1 : 0, path.c))
     }
 
-    /// `Precision.int8`: y[rows, out] = x·Wᵀ + bias (y += … when `accumulate`) with W quantized
+    /// `Linear.Arithmetic.int8`: y[rows, out] = x·Wᵀ + bias (y += … when `accumulate`) with W quantized
     /// (`Int8Weights`) and each row of x quantized the same way per call (m = max |x[r, :]|,
     /// q = round_even(x · 127 / m)); y = (Σ q_x · q_w) · (m / 127 · scales[n]) + bias, the integer
     /// sums exact (AVX512-VNNI `vpdpbusd`; `.scalar`, or a CPU without it: portable C, the same

@@ -7,7 +7,6 @@
 // `POCKET_TTS_*` variables of other components are left alone. `api_keys` is a list in YAML and
 // comma-separated elsewhere; `pronunciations` is a mapping in YAML and YAML or JSON text elsewhere.
 import Foundation
-import Kernels
 import PocketTTS
 import Yams
 
