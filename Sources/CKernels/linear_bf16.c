@@ -154,7 +154,7 @@ static const tile_function tiles[CK_MAX_TILE_ROWS] = {tile_1, tile_2, tile_3, ti
 
 static void linear_avx512(const uint16_t *xb, size_t stride, size_t rows, size_t in, const uint16_t *w, size_t out,
                           size_t first, size_t count, const float *bias, float *y, int accumulate) {
-    size_t block = ck_dot_block(rows, count, in * sizeof(uint16_t));
+    size_t block = ck_dot_block(rows, CK_MAX_TILE_ROWS, count, in * sizeof(uint16_t));
     for (size_t n = first; n < first + count; n += block) {
         size_t width = first + count - n < block ? first + count - n : block;
         for (size_t r = 0; r < rows; r += CK_MAX_TILE_ROWS) {
