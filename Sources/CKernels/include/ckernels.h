@@ -105,7 +105,8 @@ ck_path ck_linear_int8dot_outputs(const float *x, size_t rows, size_t in, const 
 /// q and out: one row of all heads ([H, D]); keys, values: rows key_stride floats apart; scores:
 /// scratch of key_count · heads floats. Key rows are read front to back once per pass (all heads
 /// together) rather than once per head. Each head's values are the same whichever range a call
-/// covers. AVX-512 when head_dim is a multiple of 16 up to 256, else portable C (other sums).
+/// covers. AVX-512 when head_dim is a multiple of 16 up to 256, else AVX2 (+ FMA) when it is a multiple
+/// of 8 up to 256 and the CPU has it, else portable C (each its own sums).
 ck_path ck_attend_one(const float *q, size_t first, size_t heads, size_t head_dim, const float *keys,
                       const float *values, size_t key_count, size_t key_stride, float scale, float *scores,
                       float *out, ck_path path);
