@@ -259,14 +259,18 @@ AVX2_INLINE void dot_half_avx2(int R, int O, __m256 acc[CK_AVX2_TILE_ROWS][4][2]
     }
 }
 
-/// sums[r·O + o] = x[r, :] · w[o, :] for r < R, o < O, in dot_scalar's order.
+/// sums[r·O + o] = x[r, :] · w[o, :] for r < R, o < O, in dot_scalar's order; prefetches the
+/// next block's rows `ahead` elements on (0: none), a cache line per step: the O rows are O short
+/// streams that the hardware prefetcher picks up too late (1 row: ~1.5x faster with it).
 AVX2_INLINE void dot_block_avx2(int R, int O, const uint16_t *x, size_t stride, size_t in, const uint16_t *w,
-                                float *sums) {
+                                float *sums, size_t ahead) {
     __m256 acc[CK_AVX2_TILE_ROWS][4][2];
     for (int r = 0; r < R; r++)
         for (int o = 0; o < O; o++) acc[r][o][0] = acc[r][o][1] = _mm256_setzero_ps();
     size_t k = 0;
     for (; k + 32 <= in; k += 32) {
+        if (ahead)
+            for (int o = 0; o < O; o++) _mm_prefetch((const char *)(w + (size_t)o * in + k + ahead), _MM_HINT_T0);
         dot_half_avx2(R, O, acc, x, stride, in, w, k, 16, 0);
         dot_half_avx2(R, O, acc, x, stride, in, w, k + 16, 16, 1);
     }
@@ -303,11 +307,11 @@ AVX2_INLINE void tile_avx2(int R, int O, const uint16_t *x, size_t stride, size_
     float sums[CK_AVX2_TILE_ROWS * 4];
     size_t n = 0;
     for (; n + (size_t)O <= count; n += (size_t)O) {
-        dot_block_avx2(R, O, x, stride, in, w + n * in, sums);
+        dot_block_avx2(R, O, x, stride, in, w + n * in, sums, n + 2 * (size_t)O <= count ? (size_t)O * in : 0);
         store_block_avx2(R, O, sums, bias, n, y, ldy, accumulate);
     }
     for (; n < count; n++) {
-        dot_block_avx2(R, 1, x, stride, in, w + n * in, sums);
+        dot_block_avx2(R, 1, x, stride, in, w + n * in, sums, 0);
         store_block_avx2(R, 1, sums, bias, n, y, ldy, accumulate);
     }
 }
