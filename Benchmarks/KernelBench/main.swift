@@ -39,6 +39,7 @@ let parts = Set(arguments.filter { ["linears", "flowlm", "ttfa", "split", "quali
 let runAll = parts.isEmpty && !arguments.contains("profile")
 BLAS.setThreadCount(1)
 print("AVX-512: \(SkinnyLinear.hasAVX512), AVX-512 BF16: \(SkinnyLinear.hasAVX512BF16), AVX-512 VNNI: \(SkinnyLinear.hasAVX512VNNI), "
+      + "AVX2 + FMA: \(SkinnyLinear.hasAVX2), "
       + "BLAS threads 1, reps \(reps), load average \(loadAverageText())")
 
 /// The 1, 5 and 15-minute load averages.

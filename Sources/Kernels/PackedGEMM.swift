@@ -161,6 +161,7 @@ extension SkinnyLinear.Path {
         case .automatic: CK_PATH_AUTO
         case .scalar: CK_PATH_SCALAR
         case .avx512: CK_PATH_AVX512
+        case .avx2: CK_PATH_AVX2
         }
     }
 }
