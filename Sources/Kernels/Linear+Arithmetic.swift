@@ -23,8 +23,8 @@ extension Linear {
         public var isAccelerated: Bool {
             switch self {
             case .f32: true
-            case .bf16: SkinnyLinear.hasAVX512BF16
-            case .int8: SkinnyLinear.hasAVX512VNNI
+            case .bf16: SkinnyLinear.hasAcceleratedBF16
+            case .int8: SkinnyLinear.hasAcceleratedInt8
             }
         }
     }

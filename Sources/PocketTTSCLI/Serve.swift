@@ -46,7 +46,7 @@ struct Serve: ParsableCommand {
     @Option(help: "Turns generated at once (engine streams).")
     var maxStreams: Int?
 
-    @Option(help: ArgumentHelp(precisionHelp.abstract + " Default: the settings' precision (int8 where the CPU has AVX512-VNNI, else exact).", valueName: "exact|bf16|int8"))
+    @Option(help: ArgumentHelp(precisionHelp.abstract + " Default: the settings' precision (int8 where the CPU has AVX512-VNNI or AVX2, else exact).", valueName: "exact|bf16|int8"))
     var precision: Precision?
 
     @Option(help: "Seconds turns in progress get to finish on SIGINT/SIGTERM.")

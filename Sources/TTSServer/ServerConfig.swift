@@ -107,7 +107,7 @@ public struct ServerConfig: Equatable, Sendable {
     /// OpenAI's voice names (`alloy`, ...) to this server's voices (`POST /v1/audio/speech`).
     public var openAIVoices = ServerConfig.defaultOpenAIVoices
     /// Arithmetic of FlowLM's linear layers, applied when the model loads (default
-    /// `Precision.recommended`: int8 on CPUs with AVX512-VNNI, else exact).
+    /// `Precision.recommended`: int8 on CPUs with AVX512-VNNI or AVX2, else exact).
     public var precision = Precision.recommended
     /// Voices offered at once (directory, predefined and added ones); each holds a prefilled
     /// state of a few MB. Voices beyond it are not loaded (logged).

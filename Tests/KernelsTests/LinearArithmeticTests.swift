@@ -27,8 +27,9 @@ struct LinearArithmeticTests {
 
     @Test func capabilities() {
         #expect(Linear.Arithmetic.f32.isAccelerated)
-        #expect(Linear.Arithmetic.bf16.isAccelerated == SkinnyLinear.hasAVX512BF16)
-        #expect(Linear.Arithmetic.int8.isAccelerated == SkinnyLinear.hasAVX512VNNI)
+        #expect(Linear.Arithmetic.bf16.isAccelerated == SkinnyLinear.hasAcceleratedBF16)
+        #expect(Linear.Arithmetic.int8.isAccelerated == SkinnyLinear.hasAcceleratedInt8)
+        #expect(SkinnyLinear.hasAcceleratedInt8 == (SkinnyLinear.hasAVX512VNNI || SkinnyLinear.hasAVX2))
     }
 
     @Test func eachArithmeticStoresItsWeights() {
