@@ -110,8 +110,8 @@ struct Serve: ParsableCommand {
             throw error
         }
         if let openBLASNote { logger.info("\(openBLASNote)") }
-        logger.info("ready on ws://\(config.host):\(service.port ?? config.port)/tts/ws (default voice '\(service.defaultVoice)')"
-                    + (service.wyomingPort.map { ", Wyoming on tcp port \($0)" } ?? ""))
+        let wyoming = service.wyomingPort.map { ", Wyoming on tcp port \($0)" } ?? ""
+        logger.info("ready on ws://\(config.host):\(service.port ?? config.port)/tts/ws (default voice '\(service.defaultVoice)')\(wyoming)")
 
         stopSignal.wait()
         logger.info("signal received: shutting down (grace \(shutdownGrace) s)")

@@ -481,12 +481,14 @@ final class EventLoop: @unchecked Sendable {
             releaseInput(wsi, socket, connection)  // woken by `releaseInput`
             return 0
         }
-        let isRaw = socket.framer != nil  // a raw TCP connection: bytes as they are, no control frames
+        // A raw TCP connection: bytes as they are (LWS_WRITE_RAW, a macro Swift does not see, is
+        // LWS_WRITE_HTTP), no control frames.
+        let isRaw = socket.framer != nil
         switch item {
         case .message(.text(let text)):
-            guard write(wsi, text.utf8, isRaw ? LWS_WRITE_RAW : LWS_WRITE_TEXT) else { return -1 }
+            guard write(wsi, text.utf8, isRaw ? LWS_WRITE_HTTP : LWS_WRITE_TEXT) else { return -1 }
         case .message(.binary(let bytes)):
-            guard write(wsi, bytes, isRaw ? LWS_WRITE_RAW : LWS_WRITE_BINARY) else { return -1 }
+            guard write(wsi, bytes, isRaw ? LWS_WRITE_HTTP : LWS_WRITE_BINARY) else { return -1 }
         case .ping:
             guard isRaw || write(wsi, [UInt8](), LWS_WRITE_PING) else { return -1 }
         case .close(let code, let reason):

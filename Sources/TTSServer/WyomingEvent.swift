@@ -176,6 +176,8 @@ public struct WyomingFramer: StreamFramer {
                 do {
                     let header = try WyomingEvent.header(line, limits: limits)
                     eventLength = newline + 1 - start + header.dataLength + header.payloadLength
+                } catch .invalidJSON(let detail) {
+                    return messages + fail(detail)
                 } catch {
                     return messages + fail(error.message)
                 }
