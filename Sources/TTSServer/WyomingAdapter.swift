@@ -44,6 +44,9 @@ public struct WyomingAdapter: WireAdapter {
     var mode = Mode.idle
     /// The text of a `synthesize` until its turn is accepted.
     var pendingText: String?
+    /// Its flush, which waits until the machine has segmented the text (the glue defers a
+    /// `resume` while text is left: a flush would segment it all at once, on the loop).
+    var pendingFlush = false
     var held: [WyomingEvent] = []
     var heldCharacters = 0
     /// An audio-start was sent and its audio-stop was not; samples sent since.
@@ -183,12 +186,18 @@ public struct WyomingAdapter: WireAdapter {
         return []
     }
 
-    /// The text of an accepted `synthesize`; then the next held event, once nothing is in progress.
+    /// The text of an accepted `synthesize`, then its flush; then the next held event, once
+    /// nothing is in progress.
     public mutating func resume(state: SessionMachine.State) -> [WireStep] {
         if let text = pendingText {
             pendingText = nil
             guard mode == .synthesizing, state == .streaming else { return [] }  // refused meanwhile
-            return [.machine(.text(text)), .machine(.flush)]
+            pendingFlush = true
+            return [.machine(.text(text)), .resume]
+        }
+        if pendingFlush {
+            pendingFlush = false
+            return mode == .synthesizing && state == .streaming ? [.machine(.flush)] : []
         }
         guard mode != .synthesizing, mode != .stopping, state == .awaitingConfig || mode == .streaming, !held.isEmpty else { return [] }
         let event = held.removeFirst()
@@ -221,6 +230,7 @@ public struct WyomingAdapter: WireAdapter {
             if state != .streaming, state != .draining {  // the turn ended (refused, failed)
                 groupOpen = false
                 pendingText = nil
+                pendingFlush = false
                 switch mode {
                 case .streaming: mode = .refused
                 case .stopping:
