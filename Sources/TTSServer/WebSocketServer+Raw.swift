@@ -53,7 +53,7 @@ final class RawVhost {
             guard reason != LWS_CALLBACK_EVENT_WAIT_CANCELLED, let wsi, let context = lws_get_context(wsi),
                   let raw = lws_context_user(context) else { return 0 }
             let loop = Unmanaged<EventLoop>.fromOpaque(raw).takeUnretainedValue()
-            return loop.workCheck.measure("libwebsockets raw callback \(reason.rawValue)") {
+            return loop.workCheck.measure("libwebsockets callback \(rawReasonName(reason))") {
                 loop.handle(wsi, reason, user, input, length)
             }
         }
@@ -66,6 +66,17 @@ final class RawVhost {
         free(name)
         free(role)
         free(iface)
+    }
+}
+
+/// A raw socket's callback reason, for slow-work reports.
+private func rawReasonName(_ reason: lws_callback_reasons) -> String {
+    switch reason {
+    case LWS_CALLBACK_RAW_ADOPT: "RAW_ADOPT (a raw connection opened)"
+    case LWS_CALLBACK_RAW_RX: "RAW_RX (raw bytes read)"
+    case LWS_CALLBACK_RAW_WRITEABLE: "RAW_WRITEABLE (a raw write)"
+    case LWS_CALLBACK_RAW_CLOSE: "RAW_CLOSE (a raw connection closed)"
+    default: "\(reason.rawValue)"
     }
 }
 
