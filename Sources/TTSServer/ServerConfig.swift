@@ -44,6 +44,11 @@ public struct ServerConfig: Equatable, Sendable {
     public var host = "127.0.0.1"
     /// 0 picks a free port.
     public var port = 8000
+    /// The Wyoming protocol's TCP port (Home Assistant's default 10200); 0: no Wyoming. Wyoming
+    /// has no API key: keep the port on a trusted network (see `wyomingHost`).
+    public var wyomingPort = 10200
+    /// The address the Wyoming port listens on; empty: `host`'s.
+    public var wyomingHost = ""
     /// Directory of voice files (`<name>.safetensors`).
     public var voicesDirectory = "voices"
     /// The voice of a turn that names none; empty: the model's own default voice (alba for
@@ -229,6 +234,8 @@ public struct ServerConfig: Equatable, Sendable {
     static let keys: [Key] = [
         string("host", \.host),
         integer("port", \.port, 0...65535),
+        integer("wyoming_port", \.wyomingPort, 0...65535),
+        string("wyoming_host", \.wyomingHost),
         string("voices_dir", \.voicesDirectory),
         string("default_voice", \.defaultVoice),
         Key(name: "api_keys", expected: "a list of keys", isList: true) { config, value, _ in

@@ -10,6 +10,7 @@
 //   /v1/speak               DeepgramAdapter    Deepgram's streaming TTS
 //   /v1/text-to-speech/{voice_id}/stream-input, …/multi-stream-input
 //                           ElevenLabsAdapter  ElevenLabs' WebSocket input streaming
+//   raw TCP on wyoming_port WyomingAdapter     Home Assistant's Wyoming (events on a TCP stream)
 //
 // A new protocol is one type conforming to `WireAdapter` and one line in `WireProtocolKind`.
 
@@ -70,22 +71,28 @@ public struct WireContext: Sendable {
     /// Set when the upgrade carried no key and keys are configured, for a protocol that sends its
     /// key in the first message (ElevenLabs): the adapter checks that key with it.
     public var authenticator: Authenticator?
+    /// The models served (protocols that describe them: Wyoming's `info`).
+    public var models: [ServedModel]
 
     public init(settings: ProtocolSettings, voices: Set<String>, maxVoiceMessageBytes: Int = 4 << 20,
-                authenticator: Authenticator? = nil) {
+                authenticator: Authenticator? = nil, models: [ServedModel] = []) {
         self.settings = settings
         self.voices = voices
         self.maxVoiceMessageBytes = maxVoiceMessageBytes
         self.authenticator = authenticator
+        self.models = models
     }
 }
 
 /// The protocols, by WebSocket path.
 public enum WireProtocolKind: String, Sendable, CaseIterable {
-    case native, kyutai, deepgram, elevenlabs
+    case native, kyutai, deepgram, elevenlabs, wyoming
 
     public static let kyutaiPath = "/api/tts_streaming"
     public static let deepgramPath = "/v1/speak"
+    /// The path of a connection to the raw TCP port (`wyoming_port`): no HTTP request has it
+    /// (a request line cannot hold a space), so no upgrade reaches Wyoming.
+    public static let wyomingPath = "tcp wyoming"
 
     /// The protocol served at `path`; `nativePath` is the service's configured one.
     public init?(path: String, nativePath: String) {
@@ -93,6 +100,7 @@ public enum WireProtocolKind: String, Sendable, CaseIterable {
         case nativePath: self = .native
         case Self.kyutaiPath: self = .kyutai
         case Self.deepgramPath: self = .deepgram
+        case Self.wyomingPath: self = .wyoming
         default:
             guard ElevenLabs.streamInput.match(path) != nil || ElevenLabs.multiStreamInput.match(path) != nil else { return nil }
             self = .elevenlabs
@@ -108,6 +116,7 @@ public enum WireProtocolKind: String, Sendable, CaseIterable {
         case .kyutai: KyutaiAdapter.self
         case .deepgram: DeepgramAdapter.self
         case .elevenlabs: ElevenLabsAdapter.self
+        case .wyoming: WyomingAdapter.self
         }
     }
 }
