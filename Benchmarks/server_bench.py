@@ -7,6 +7,12 @@ binary and the client's virtual environment first.
 
     Benchmarks/server_bench.sh [--sessions 1,2,4,8,12,16] [--styles agent,caption,poisson]
         [--formats pcm,opus] [--reference] [--out Benchmarks/results/server]
+    Benchmarks/server_bench.sh --capacity [--out Benchmarks/results/capacity]
+
+`--capacity` (issue 24): starts the service with the default configuration (`max_streams: auto`),
+reads the capacity it measured from /metrics (`pocket_tts_capacity_streams`), offers that many
+sessions plus one at once, and reports how many were admitted, how many refused (`at_capacity`)
+and the underruns among the admitted (the invariant: none).
 
 Every run: the same three-sentence text, temperature 0.7, EOS disabled (threshold 1e9) so every
 sentence runs to its frame budget and every turn has the same length, a 300 ms playout buffer.
@@ -74,8 +80,8 @@ def rss_mb(pid: int) -> float | None:
     return None
 
 
-def start_service(binary: Path, weights: Path, tokenizer: Path, voice: Path, max_streams: int,
-                  log_file: Path) -> tuple[subprocess.Popen, str, dict]:
+def start_service(binary: Path, weights: Path, tokenizer: Path, voice: Path, max_streams: int | None,
+                  log_file: Path, extra: list[str] = ()) -> tuple[subprocess.Popen, str, dict]:
     """Starts the service; returns it, its URL and its start-up figures: seconds from spawn to a 200
     from /ready (weights from the page cache, the voice file encoded at start) and idle RSS."""
     port = free_port()
@@ -85,7 +91,8 @@ def start_service(binary: Path, weights: Path, tokenizer: Path, voice: Path, max
     settings.write_text("max_sessions_per_address: 0\n")
     command = [str(binary), "serve", "--no-download", "--weights", str(weights), "--tokenizer", str(tokenizer),
                "--voice", str(voice), "--server-config", str(settings), "--host", "127.0.0.1", "--port", str(port),
-               "--max-streams", str(max_streams), "--max-sessions", str(max_streams * 2), "--log-level", "warning"]
+               *(["--max-streams", str(max_streams), "--max-sessions", str(max_streams * 2)] if max_streams else []),
+               "--log-level", "info" if max_streams is None else "warning", *extra]
     log("$ " + " ".join(command))
     environment = {key: value for key, value in os.environ.items() if not key.startswith("POCKET_TTS_")}
     spawned = time.monotonic()
@@ -252,6 +259,9 @@ def main() -> int:
     parser.add_argument("--voice", type=Path, default=DEFAULT_SPEECH,
                         help="the service's voice: an audio file (exported once to a voice state in --workdir, unless "
                              "--clone-at-start) or a voice state (.safetensors)")
+    parser.add_argument("--capacity", action="store_true",
+                        help="the capacity scenario: a default-config service offered its measured capacity + 1 sessions")
+    parser.add_argument("--playout-margin", help="--capacity: the service's playout_margin (default: its default)")
     parser.add_argument("--clone-at-start", action="store_true",
                         help="start the service with the audio file itself (cloned at start: a slower /ready)")
     args = parser.parse_args()
@@ -266,6 +276,9 @@ def main() -> int:
     except ImportError:
         plot = False
         log("matplotlib missing: no plots")
+
+    if args.capacity:
+        return capacity_scenario(args, binary, weights)
 
     rows: list[tuple[str, dict]] = []
     common = ["--buffer-ms", args.buffer_ms]
@@ -318,6 +331,63 @@ def main() -> int:
         f"`/ready` answered 200 after {startup['ready_s']:.2f} s; idle RSS {startup['idle_rss_mb']:.0f} MB. "
         f"Server peak RSS: the largest VmRSS sampled every 100 ms during the row's run.\n\n{table}\n")
     print(table)
+    return 0
+
+
+def metric(url: str, name: str) -> float | None:
+    with urllib.request.urlopen(url, timeout=5) as answer:
+        for line in answer.read().decode().splitlines():
+            if line.startswith(name + " ") or line.startswith(name + "{"):
+                return float(line.rsplit(" ", 1)[1])
+    return None
+
+
+def capacity_scenario(args: argparse.Namespace, binary: Path, weights: Path) -> int:
+    """Issue 24's invariant: with the defaults, capacity + 1 sessions offered at once: capacity
+    admitted, one refused (`at_capacity`), no underrun among the admitted."""
+    out = args.out if args.out != REPO / "Benchmarks" / "results" / "server" else REPO / "Benchmarks" / "results" / "capacity"
+    out.mkdir(parents=True, exist_ok=True)
+    voice = args.voice
+    if voice.suffix != ".safetensors" and not args.clone_at_start:
+        voice = ensure_voice_state(binary, weights, args.tokenizer, voice, args.workdir)
+    extra = ["--playout-margin", args.playout_margin] if args.playout_margin else []
+    load_before = os.getloadavg()
+    process, url, startup = start_service(binary, weights, args.tokenizer, voice, None, out / "service.log", extra)
+    try:
+        http = url.replace("ws://", "http://").rsplit("/tts/ws", 1)[0]
+        bench(url, "warmup", out, ["--sessions", "1", "--text", "Warm up."], plot=False)
+        capacity = int(metric(f"{http}/metrics", "pocket_tts_capacity_streams") or 0)
+        log(f"measured capacity: {capacity} streams")
+        offered = capacity + 1
+        doc = bench(url, f"capacity_{offered}", out, ["--sessions", str(offered), "--buffer-ms", args.buffer_ms],
+                    plot=False, server_pid=process.pid)
+        capacity_after = metric(f"{http}/metrics", "pocket_tts_capacity_streams")
+    finally:
+        stop(process)
+        (out / "warmup.json").unlink(missing_ok=True)
+    load_after = os.getloadavg()
+    if not doc:
+        log("the bench wrote no JSON")
+        return 1
+    turns = doc["turns"]
+    refused = [t for t in turns if t["error"] and "capacity" in t["error"]]
+    admitted = [t for t in turns if t not in refused]
+    failed = [t for t in admitted if t["error"]]
+    underrun_turns = [t for t in admitted if t.get("underruns")]
+    result = {
+        "machine": f"{cpu_model()}, {os.cpu_count()} CPUs",
+        "load_average_before": load_before, "load_average_after": load_after,
+        "cores_used": doc.get("cores_used"), "startup": startup,
+        "capacity_measured": capacity, "capacity_after_run": capacity_after, "offered": offered,
+        "admitted": len(admitted), "refused": len(refused), "failed_admitted": len(failed),
+        "admitted_turns_with_underruns": len(underrun_turns),
+        "underruns_total": sum(t.get("underruns") or 0 for t in admitted),
+        "x_real_time_min_admitted": min((t["x_real_time"] for t in admitted if t.get("x_real_time")), default=None),
+        "first_audio_ms_p50": doc["summary"]["first_audio_ms"]["p50"] if doc["summary"].get("first_audio_ms") else None,
+        "buffer_ms": args.buffer_ms, "playout_margin": args.playout_margin or "default (0.2)",
+    }
+    (out / "capacity.json").write_text(json.dumps(result, indent=1) + "\n")
+    print(json.dumps(result, indent=1))
     return 0
 
 

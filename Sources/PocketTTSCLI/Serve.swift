@@ -46,8 +46,11 @@ struct Serve: ParsableCommand {
     @Option(help: "WebSocket sessions open at once.")
     var maxSessions: Int?
 
-    @Option(help: "Turns generated at once (engine streams).")
-    var maxStreams: Int?
+    @Option(help: "Turns generated at once (engine streams), at most: auto (the default: as many as the engine measures it carries in real time) or a number.")
+    var maxStreams: String?
+
+    @Option(help: "Share of each 80 ms frame period admitted turns leave free (default 0.2): a turn beyond gets at_capacity.")
+    var playoutMargin: Double?
 
     @Option(help: ArgumentHelp(precisionHelp.abstract + " Default: the settings' precision (int8 where the CPU has AVX512-VNNI or AVX2, else exact).", valueName: "exact|bf16|int8"))
     var precision: Precision?
@@ -94,11 +97,17 @@ struct Serve: ParsableCommand {
         do {
             let ttsModel = try model.load(precision: config.precision)
             let (registry, defaultVoice) = try loadVoices(model: ttsModel, config: config, logger: logger)
-            let engineConfiguration = EngineConfiguration(
-                maxStreams: config.maxStreams, maxChunkTokens: config.maxTokensPerChunk,
-                memoryBudget: config.engineMemoryBudgetMB > 0 ? config.engineMemoryBudgetMB << 20 : nil)
+            let engineConfiguration = config.engineConfiguration
             try Engine.validate(engineConfiguration, for: ttsModel)  // e.g. max_streams beyond the budget
             engine = Engine(model: ttsModel, configuration: engineConfiguration)
+            if config.measureCapacity {  // before /ready turns ready: what a step and a frame cost here
+                let started = ContinuousClock.now
+                engine.measureCapacity()
+                let capacity = engine.capacity
+                let bound = config.maxStreams.map { "max_streams \($0)" } ?? "max_streams auto"
+                let took = Int((ContinuousClock.now - started) / .milliseconds(1))
+                logger.info("capacity: \(capacity.streams) streams in real time with a playout margin of \(config.playoutMargin) (\(bound); measured in \(took) ms)")
+            }
             engine.start()
             let aliases = model.demo ? demoVoiceAliases(offered: registry.table.names, defaultVoice: defaultVoice) : [:]
             let adapter = EngineSpeechAdapter(engine: engine, voices: registry, opusBitrate: config.opusBitrate,
@@ -129,7 +138,8 @@ struct Serve: ParsableCommand {
         if let voicesDir { flags["voices_dir"] = voicesDir }
         if !apiKeys.isEmpty { flags["api_keys"] = apiKeys.joined(separator: ",") }
         if let maxSessions { flags["max_sessions"] = String(maxSessions) }
-        if let maxStreams { flags["max_streams"] = String(maxStreams) }
+        if let maxStreams { flags["max_streams"] = maxStreams }
+        if let playoutMargin { flags["playout_margin"] = String(playoutMargin) }
         if let precision { flags["precision"] = precision.rawValue }
         let file = serverConfig ?? (FileManager.default.fileExists(atPath: ServerConfig.defaultFilePath) ? ServerConfig.defaultFilePath : nil)
         do {

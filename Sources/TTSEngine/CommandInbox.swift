@@ -28,6 +28,8 @@ final class CommandInbox: @unchecked Sendable {  // all state behind `condition`
     private let maxStreams: Int
     private let maxChunkTokens: Int
     private let memoryBudget: Int?
+    /// The measured capacity (at most `maxStreams`), if any.
+    private let capacity: CapacityMonitor?
     private var reservedBytes = 0  // of the open streams
     private var commands: [ProducerCommand] = []
     private var woken = false
@@ -35,7 +37,8 @@ final class CommandInbox: @unchecked Sendable {  // all state behind `condition`
     private var streams: [StreamID: Entry] = [:]
     private var nextID: UInt64 = 1
 
-    init(_ configuration: EngineConfiguration) {
+    init(_ configuration: EngineConfiguration, capacity: CapacityMonitor? = nil) {
+        self.capacity = capacity
         maxStreams = configuration.maxStreams
         maxChunkTokens = configuration.maxChunkTokens
         memoryBudget = configuration.memoryBudget
@@ -55,14 +58,14 @@ final class CommandInbox: @unchecked Sendable {  // all state behind `condition`
     // MARK: API side
 
     /// Admits a stream taking `bytes` of the memory budget (or throws `.atCapacity` when
-    /// `maxStreams` are open or the budget has no room for it, `.stopped`) and queues its opening.
+    /// `maxStreams` are open, or the measured capacity, or the budget has no room for it; `.stopped`) and queues its opening.
     /// `prepare` runs under the lock with the new id before the command is posted (it opens
     /// the stream's frame queue: lock order inbox → hand-off, never the reverse).
     func open(voice: FlowLM.State, options: GenerationOptions, bytes: Int = 0,
               prepare: (StreamID) -> Void) throws(EngineError) -> StreamID {
         try locked { () throws(EngineError) -> StreamID in
             if stopped { throw .stopped }
-            if streams.count >= maxStreams { throw .atCapacity }
+            if streams.count >= min(maxStreams, capacity?.streams ?? maxStreams) { throw .atCapacity }
             if let memoryBudget, reservedBytes + bytes > memoryBudget { throw .atCapacity }
             let id = StreamID(rawValue: nextID)
             nextID += 1
@@ -132,6 +135,13 @@ final class CommandInbox: @unchecked Sendable {  // all state behind `condition`
         condition.lock()
         if let entry = streams.removeValue(forKey: id) { reservedBytes -= entry.bytes }
         condition.unlock()
+    }
+
+    /// Streams open and the bytes of the memory budget they hold, read together.
+    var occupancy: (streams: Int, bytes: Int) {
+        condition.lock()
+        defer { condition.unlock() }
+        return (streams.count, reservedBytes)
     }
 
     var openCount: Int {

@@ -57,6 +57,7 @@ extension Consumer {
                 }
             }
         }
+        capacity?.recordDecode(frames: batch.count)
         firstFramesDecoded(batch.filter { frames[$0].frame.chunk == 0 && frames[$0].frame.index == 0 }.map { frames[$0].id })
         for (j, k) in batch.enumerated() {
             let (id, sink, frame) = frames[k]

@@ -27,6 +27,8 @@ final class Consumer: @unchecked Sendable {
     private let inbox: CommandInbox
     let handOff: FrameHandOff
     private let index: Int  // which of the hand-off's consumers this is
+    /// Told of the frames decoded, for the live cost estimate.
+    let capacity: CapacityMonitor?
     /// Whether a run ends with the frame of this index within its chunk: frame 0 alone (first
     /// audio without waiting), then pairs (1, 2), (3, 4), … (`MimiDecoder.framesPerCall`: more
     /// frames per call are decoded two at a time anyway).
@@ -40,9 +42,10 @@ final class Consumer: @unchecked Sendable {
     var audio: [Float] = []  // [T · frameLength]
     var batchScratch = MimiDecoder.BatchScratch()  // decodeBatch's; its SEANet buffers decode's too
 
-    init(model: TTSModel, inbox: CommandInbox, handOff: FrameHandOff, index: Int) {
+    init(model: TTSModel, inbox: CommandInbox, handOff: FrameHandOff, index: Int, capacity: CapacityMonitor? = nil) {
         precondition((0..<handOff.consumers).contains(index), "Consumer: no consumer \(index)")
         self.index = index
+        self.capacity = capacity
         self.normalization = model.flowLM.normalization
         self.decoder = model.mimi.decoder
         self.inbox = inbox
@@ -153,6 +156,7 @@ final class Consumer: @unchecked Sendable {
             }
         }
         states[id] = state
+        capacity?.recordDecode(frames: T)
         if let first = frames.first, first.chunk == 0, first.index == 0 { firstFramesDecoded([id]) }
         for (t, var frame) in frames.enumerated() {
             frame.audio = Array(audio[t * n..<(t + 1) * n])

@@ -23,10 +23,12 @@ import PocketTTS
 public final class Engine: Sendable {
     public let model: TTSModel
     public let configuration: EngineConfiguration
-    private let inbox: CommandInbox  // API → producer
+    let inbox: CommandInbox  // API → producer
     private let handOff: FrameHandOff  // producer → consumers
     private let threads = PipelineThreads()
     private let pool = WorkerPool()  // the producer's helper thread (started by the first prompt)
+    /// What the engine can carry (Engine+Capacity.swift).
+    let capacityMonitor: CapacityMonitor
 
     /// An engine for `model`; nothing runs before `start()`. A configuration that
     /// `Engine.validate` rejects is a programmer error: callers with settings from outside (a
@@ -35,7 +37,10 @@ public final class Engine: Sendable {
         do { try Self.validate(configuration, for: model) } catch { preconditionFailure("Engine: \(error)") }
         self.model = model
         self.configuration = configuration
-        self.inbox = CommandInbox(configuration)
+        self.capacityMonitor = CapacityMonitor(margin: configuration.playoutMargin, consumers: configuration.consumerThreads,
+                                               limit: configuration.maxStreams,
+                                               frameSeconds: 1 / model.config.mimi.frameRate)
+        self.inbox = CommandInbox(configuration, capacity: capacityMonitor)
         self.handOff = FrameHandOff(capacity: configuration.maxQueuedFrames, consumers: configuration.consumerThreads)
     }
 
@@ -51,9 +56,9 @@ public final class Engine: Sendable {
     /// which sleeps otherwise and ends with the engine) instead.
     public func start() {
         let producer = Producer(flowLM: model.flowLM, pool: pool, configuration: configuration, inbox: inbox, handOff: handOff,
-                                frameSeconds: 1 / model.config.mimi.frameRate)
+                                frameSeconds: 1 / model.config.mimi.frameRate, capacity: capacityMonitor)
         let consumers = (0..<configuration.consumerThreads).map {
-            Consumer(model: model, inbox: inbox, handOff: handOff, index: $0)
+            Consumer(model: model, inbox: inbox, handOff: handOff, index: $0, capacity: capacityMonitor)
         }
         let blasThreads = configuration.blasThreads
         threads.start {
@@ -74,16 +79,17 @@ public final class Engine: Sendable {
     }
 
     /// Throws `.invalidConfiguration` for settings out of range, and `.overMemoryBudget` when
-    /// `maxStreams` streams (each budgeted with `budgetVoicePositions` voice positions and a
+    /// `budgetedStreams` (default `maxStreams`) streams (each budgeted with `budgetVoicePositions` voice positions and a
     /// chunk of `maxChunkTokens` tokens: `streamBytes`) do not fit `memoryBudget`.
     public static func validate(_ configuration: EngineConfiguration, for model: TTSModel) throws(EngineError) {
         try configuration.validate()
         guard let budget = configuration.memoryBudget else { return }
         let perStream = streamBytes(model: model, configuration: configuration,
                                     voicePositions: configuration.budgetVoicePositions, maxFrames: nil)
-        let (needed, overflow) = perStream.multipliedReportingOverflow(by: configuration.maxStreams)
+        let streams = configuration.budgetedStreams ?? configuration.maxStreams
+        let (needed, overflow) = perStream.multipliedReportingOverflow(by: streams)
         if overflow || needed > budget {
-            throw .overMemoryBudget(maxStreams: configuration.maxStreams, perStream: perStream,
+            throw .overMemoryBudget(maxStreams: streams, perStream: perStream,
                                     needed: overflow ? .max : needed, budget: budget)
         }
     }
@@ -102,8 +108,8 @@ public final class Engine: Sendable {
     }
 
     /// Opens a stream in `voice` (a prefilled voice state; each chunk starts from a copy).
-    /// Throws `.atCapacity` (`maxStreams` open, or no room in the memory budget for this voice
-    /// and frame limit), `.stopped`, or `.invalidOptions`.
+    /// Throws `.atCapacity` (`maxStreams` open, the measured capacity reached: `capacity`, or
+    /// no room in the memory budget for this voice and frame limit), `.stopped`, or `.invalidOptions`.
     public func openStream(voice: FlowLM.State, options: GenerationOptions, sink: any StreamSink) throws(EngineError) -> StreamID {
         do { try options.validate() } catch { throw .invalidOptions(error.description) }
         let bytes = Self.streamBytes(model: model, configuration: configuration, voicePositions: voice.length,

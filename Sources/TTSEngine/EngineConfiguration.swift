@@ -2,7 +2,9 @@ import PocketTTS
 
 /// Settings of an `Engine`, fixed at creation.
 public struct EngineConfiguration: Sendable, Equatable {
-    /// Streams open at once; `openStream` throws `.atCapacity` beyond this.
+    /// Streams open at once, at most; `openStream` throws `.atCapacity` beyond this. Once the
+    /// costs are measured (`Engine.measureCapacity`), the measured capacity (with
+    /// `playoutMargin`) admits fewer when fewer fit: this is then the operator's upper bound.
     public var maxStreams: Int
     /// Latent frames a stream may have produced but not yet decoded (the bounded hand-off from
     /// the producer to its consumer thread). A stream whose queue is full is skipped by the producer
@@ -62,6 +64,15 @@ public struct EngineConfiguration: Sendable, Equatable {
     /// length, in the reduced precisions: `FlowLM.promptsBatchAcrossStreams`). Bounds that call's
     /// scratch (about 40 KB a row at full size) and how long it holds the producer.
     public var maxBatchedPromptRows = 4 * GenerationStream.promptSliceRows
+    /// The share of each 80 ms frame period the admitted streams' measured work leaves free
+    /// (`CapacityModel`): 0.2 admits streams while the work fills at most 80% of every thread's
+    /// time and of the cores, so each stays ahead of real time (at 1.25× or more) through noise,
+    /// new prompts and the server's own work. Used once costs are measured or set.
+    public var playoutMargin = 0.2
+    /// Streams `Engine.validate` requires to fit `memoryBudget` at their worst case; nil:
+    /// `maxStreams`. A server whose `maxStreams` is only a ceiling above the measured capacity
+    /// sets 1: the budget is then checked for each stream as it opens (its own voice).
+    public var budgetedStreams: Int?
 
     public init(maxStreams: Int = 16, maxQueuedFrames: Int = 8, prefillSliceTokens: Int = 16, blasThreads: Int = 1,
                 consumerThreads: Int = 2, maxPromptRows: Int = GenerationStream.promptSliceRows,
@@ -96,6 +107,12 @@ public struct EngineConfiguration: Sendable, Equatable {
         if let memoryBudget, memoryBudget < 0 {
             throw .invalidConfiguration("memory budget must be >= 0 bytes, got \(memoryBudget)")
         }
+        guard (0..<1).contains(playoutMargin) else {
+            throw .invalidConfiguration("playout margin must be in 0..<1, got \(playoutMargin)")
+        }
+        if let budgetedStreams, budgetedStreams < 1 || budgetedStreams > maxStreams {
+            throw .invalidConfiguration("budgeted streams must be in 1...max streams, got \(budgetedStreams)")
+        }
         guard budgetVoicePositions >= 0 else {
             throw .invalidConfiguration("budget voice positions must be >= 0, got \(budgetVoicePositions)")
         }
@@ -110,7 +127,8 @@ public struct EngineConfiguration: Sendable, Equatable {
 /// Errors of the engine's API. A failure while generating a stream reaches that stream's
 /// sink (`didFail`) instead, with the model's own error.
 public enum EngineError: Error, Equatable, CustomStringConvertible {
-    /// `maxStreams` streams are open.
+    /// No room for another stream: `maxStreams` open, the measured capacity reached
+    /// (`Engine.capacity`), or the memory budget full.
     case atCapacity
     /// No open stream has this id (never opened, finished, failed or cancelled).
     case unknownStream

@@ -31,6 +31,8 @@ final class Producer: @unchecked Sendable {
     private let frameSeconds: Double  // audio per frame
     private let inbox: CommandInbox
     private let handOff: FrameHandOff
+    /// Told of the work done, for the live cost estimate.
+    private let capacity: CapacityMonitor?
     private let emptyState: FlowLM.State  // owns no storage: stands in for moved-out states
     /// Open streams, oldest first.
     private(set) var streams: [Stream] = []
@@ -43,9 +45,10 @@ final class Producer: @unchecked Sendable {
     private var batchLogits: [Float] = []  // [B]
 
     init(flowLM: FlowLM, pool: WorkerPool, configuration: EngineConfiguration, inbox: CommandInbox, handOff: FrameHandOff,
-         frameSeconds: Double = 0.08) {
+         frameSeconds: Double = 0.08, capacity: CapacityMonitor? = nil) {
         self.flowLM = flowLM
         self.pool = pool
+        self.capacity = capacity
         self.aheadLimit = configuration.aheadLimitSeconds
         self.promptMargin = configuration.promptMarginSeconds
         self.firstFrameWait = configuration.firstFrameWaitSeconds
@@ -116,6 +119,7 @@ final class Producer: @unchecked Sendable {
     /// seconds on a monotonic clock.
     func tick(applying commands: [ProducerCommand], now: Double = Producer.monotonicSeconds()) {
         for command in commands { apply(command) }
+        capacity?.tick(now: now)
         var ended: [StreamID] = []
         advanceIdleStreams(ended: &ended)
         let before = schedule(now: now, ended: ended)
@@ -199,6 +203,7 @@ final class Producer: @unchecked Sendable {
                 }
             }
             let rows = tokens.reduce(0) { $0 + $1.count }
+            capacity?.recordPrompt(rows: rows)
             if rows >= 4 {  // a moving average of the wall time per row, for `slicesPrompts`
                 promptSecondsPerRow = 0.7 * promptSecondsPerRow + 0.3 * (Self.monotonicSeconds() - started) / Double(rows)
             }
@@ -265,6 +270,7 @@ final class Producer: @unchecked Sendable {
                 }
             }
         }
+        capacity?.recordStep(batch: B)
         for (k, i) in members.enumerated() {
             swap(&batchStates[k], &streams[i].generation.state)
             streams[i].generation.rng = batchGenerators[k]

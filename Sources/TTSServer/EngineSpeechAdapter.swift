@@ -91,6 +91,12 @@ public final class EngineSpeechAdapter: SpeechEngine {
     /// Turns with an open stream.
     public var openTurnCount: Int { streams.withLock { $0.count } }
 
+    /// The engine's capacity (measured at start, kept current from its live work) and its open streams.
+    public var capacity: SpeechCapacity? {
+        let capacity = engine.capacity
+        return SpeechCapacity(streams: capacity.streams, active: capacity.active)
+    }
+
     /// Looks the voice up in the table (no I/O), makes the encoder, opens the stream.
     public func startTurn(_ start: TurnStart, key: TurnKey, events: any SpeechEngineEvents) throws(ProtocolError) {
         let config = start.config
@@ -118,7 +124,7 @@ public final class EngineSpeechAdapter: SpeechEngine {
         do {
             id = try engine.openStream(voice: voice, options: options, sink: sink)
         } catch .atCapacity {
-            throw .atCapacity
+            throw .atCapacity(retryAfterSeconds: ProtocolError.defaultRetryAfterSeconds)
         } catch .invalidOptions(let why) {
             throw .invalidConfig(key: "options", reason: why)
         } catch {

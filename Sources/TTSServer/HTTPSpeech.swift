@@ -57,6 +57,14 @@ struct HTTPSpeechOutput: Sendable {
         }
     }
 
+    /// The answer to a request refused for `error` before any audio, in the endpoint's error
+    /// shape: 503 with `Retry-After` at capacity, 500 for our failure, 400 otherwise.
+    func refusal(_ error: ProtocolError) -> HTTPResponse {
+        var response = self.error(Self.status(of: error), error.message, error.code.rawValue, error.key)
+        if let seconds = error.retryAfterSeconds { response.headers["Retry-After"] = "\(seconds)" }
+        return response
+    }
+
     /// The HTTP status for a session error.
     static func status(of error: ProtocolError) -> Int {
         switch error.code {

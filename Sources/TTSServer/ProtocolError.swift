@@ -21,8 +21,9 @@ public enum ProtocolError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidText(reason: String)
     /// The requested voice is not loaded.
     case unknownVoice(String)
-    /// The server cannot take another turn now.
-    case atCapacity
+    /// The server cannot take another turn now; a retry after `retryAfterSeconds` may find room
+    /// (HTTP's `Retry-After`, the native error's `retry_after`, in each protocol's message).
+    case atCapacity(retryAfterSeconds: Int)
     /// The engine failed; `detail` is for logs and the client alike (no secrets in it).
     case internalError(detail: String)
 
@@ -65,12 +66,25 @@ public enum ProtocolError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidConfig(let key, let reason): "invalid config: \(key) \(reason)"
         case .invalidText(let reason): "invalid text: \(reason)"
         case .unknownVoice(let voice): "unknown voice \"\(voice.excerpt)\""
-        case .atCapacity: "server at capacity: try again later"
+        case .atCapacity(let seconds): "server at capacity: try again in \(seconds) s"
         case .internalError(let detail): "internal error: \(detail)"
         }
     }
 
     public var description: String { "\(code.rawValue): \(message)" }
+
+    /// At capacity, retry after the default hint (`defaultRetryAfterSeconds`).
+    public static var atCapacity: ProtocolError { .atCapacity(retryAfterSeconds: defaultRetryAfterSeconds) }
+
+    /// The retry hint when nothing better is known: turns end every second or so on a busy
+    /// server (a sentence is a few seconds of audio made several times faster than real time).
+    public static let defaultRetryAfterSeconds = 1
+
+    /// Seconds to wait before retrying, for `.atCapacity`.
+    public var retryAfterSeconds: Int? {
+        if case .atCapacity(let seconds) = self { return seconds }
+        return nil
+    }
 }
 
 extension String {

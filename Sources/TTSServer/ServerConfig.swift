@@ -66,18 +66,32 @@ public struct ServerConfig: Equatable, Sendable {
     public var maxSessions = 256
     /// Sessions open at once from one peer address; 0: no limit (e.g. behind a proxy).
     public var maxSessionsPerAddress = 8
-    /// Turns generated at once (engine streams); a config beyond this gets `at_capacity`.
-    public var maxStreams = 8
+    /// Turns generated at once (engine streams), at most; a config beyond gets `at_capacity`.
+    /// nil (`auto`, the default): as many as the engine measures it carries in real time with
+    /// `playoutMargin` (measured at start, kept current from the live work), at most
+    /// `autoMaxStreams`; a number caps the measured capacity.
+    public var maxStreams: Int?
+    /// The ceiling of `max_streams: auto`.
+    public static let autoMaxStreams = 256
+    /// The share of each 80 ms frame period the admitted turns leave free (0.2: their measured
+    /// work fills at most 80% of every engine thread and of the cores, so each turn is made at
+    /// 1.25× real time or faster); a turn beyond gets `at_capacity`. `EngineConfiguration.playoutMargin`.
+    public var playoutMargin = 0.2
+    /// Measure the engine's costs at start and admit turns by them (`max_streams` then caps the
+    /// measured capacity). false: `max_streams` alone bounds the turns (set it to a number), as
+    /// before issue 24: for tests on debug builds, or a deployment sized by hand.
+    public var measureCapacity = true
     public var maxTextMessageCharacters = 10_000
     public var maxTurnTextCharacters = 100_000
     public var maxLSDDecodeSteps = 32
     /// Hard cap on the tokens of every chunk handed to the engine; upper bound of a config's
     /// `max_tokens` (PocketTTS's `TextChunk.defaultTokenCap`).
     public var maxTokensPerChunk = 100
-    /// Megabytes the engine's streams may take for their FlowLM state (`max_streams` × the worst
-    /// case of one stream: a 30 s voice, a chunk of `max_tokens_per_chunk` tokens and its frames);
-    /// checked at start. 1024 fits the full-size model at 8 streams (about 50 MB each) with room
-    /// for longer chunks; 0: no limit.
+    /// Megabytes the engine's streams may take for their FlowLM state; 0: no limit. With a number
+    /// of `max_streams`, checked at start for that many at the worst case of one stream (a 30 s
+    /// voice, a chunk of `max_tokens_per_chunk` tokens and its frames: about 50 MB on the
+    /// full-size model); with `auto`, for one. Each turn reserves its own voice's share as it
+    /// starts (`at_capacity` when it does not fit beside the open ones).
     public var engineMemoryBudgetMB = 1024
     /// Default `max_buffer_delay_ms` of a turn.
     public var maxBufferDelayMs = TurnConfig.defaultMaxBufferDelayMs
@@ -244,7 +258,22 @@ public struct ServerConfig: Equatable, Sendable {
         integer("opus_bitrate", \.opusBitrate, 6000...510_000),
         integer("max_sessions", \.maxSessions, 1...100_000),
         integer("max_sessions_per_address", \.maxSessionsPerAddress, 0...100_000),
-        integer("max_streams", \.maxStreams, 1...10_000),
+        Key(name: "max_streams", expected: "auto or an integer in 1...10000") { config, value, source throws(ServerConfigError) in
+            let trimmed = value.trimmingCharacters(in: .whitespaces)
+            if trimmed.lowercased() == "auto" {
+                config.maxStreams = nil
+            } else if let number = Int(trimmed), (1...10_000).contains(number) {
+                config.maxStreams = number
+            } else {
+                throw .invalidValue(key: "max_streams", value: value, expected: "auto or an integer in 1...10000", source: source)
+            }
+        },
+        Key(name: "playout_margin", expected: "a number in 0...0.9") { config, value, source throws(ServerConfigError) in
+            guard let margin = Double(value.trimmingCharacters(in: .whitespaces)), (0...0.9).contains(margin) else {
+                throw .invalidValue(key: "playout_margin", value: value, expected: "a number in 0...0.9", source: source)
+            }
+            config.playoutMargin = margin
+        },
         integer("max_text_message_chars", \.maxTextMessageCharacters, 1...10_000_000),
         integer("max_turn_text_chars", \.maxTurnTextCharacters, 1...100_000_000),
         integer("max_lsd_decode_steps", \.maxLSDDecodeSteps, 1...1000),
@@ -263,6 +292,13 @@ public struct ServerConfig: Equatable, Sendable {
                 throw .invalidValue(key: "metrics_access", value: value, expected: "open, api_key or off", source: source)
             }
             config.metricsAccess = access
+        },
+        Key(name: "measure_capacity", expected: "true or false") { config, value, source throws(ServerConfigError) in
+            switch value.trimmingCharacters(in: .whitespaces).lowercased() {
+            case "true", "yes", "on", "1": config.measureCapacity = true
+            case "false", "no", "off", "0": config.measureCapacity = false
+            default: throw .invalidValue(key: "measure_capacity", value: value, expected: "true or false", source: source)
+            }
         },
         Key(name: "persist_uploaded_voices", expected: "true or false") { config, value, source throws(ServerConfigError) in
             switch value.trimmingCharacters(in: .whitespaces).lowercased() {

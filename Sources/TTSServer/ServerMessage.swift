@@ -4,6 +4,7 @@
 //   {"type":"event","data":{"event_type":"final","request_id":"..."}}
 //   {"type":"audio","data":{"audio":"<base64>","sample_rate":24000,"format":"pcm"}}  (or a binary frame)
 //   {"type":"error","data":{"message":"...","code":"invalid_config"}}
+//   {"type":"error","data":{"message":"...","code":"at_capacity","retry_after":1}}  (seconds)
 //   {"type":"pong"}
 import Foundation
 
@@ -46,7 +47,7 @@ public enum ServerMessage: Equatable, Sendable {
                 + "\"sample_rate\":\(rate),\"format\":\(jsonQuoted(format.rawValue))}}")
         case .error(let error):
             .text("{\"type\":\"error\",\"data\":{\"message\":\(jsonQuoted(error.message)),"
-                + "\"code\":\(jsonQuoted(error.code.rawValue))}}")
+                + "\"code\":\(jsonQuoted(error.code.rawValue))\(error.retryAfterSeconds.map { ",\"retry_after\":\($0)" } ?? "")}}")
         case .pong:
             .text("{\"type\":\"pong\"}")
         }

@@ -56,6 +56,13 @@ public final class ServiceMetrics: Sendable {
     /// How late the event loop ran a periodic timer (`LoopLagProbe`): what any client waits
     /// for the loop at worst on top of its own work.
     public let eventLoopLag: CoreMetrics.Timer
+    /// Turns the engine carries in real time (`SpeechCapacity.streams`: measured at start and
+    /// kept current, at most `max_streams`), set when /metrics is read.
+    public let capacityStreams: Meter
+    /// Turns that may still start (`pocket_tts_headroom_streams`; 0: /ready answers 503).
+    public let headroomStreams: Meter
+    /// Turns with an engine stream now.
+    public let activeStreams: Meter
     /// The series of each protocol.
     private let byProtocol: [ProtocolLabel: ProtocolSeries]
 
@@ -113,6 +120,9 @@ public final class ServiceMetrics: Sendable {
         realTimeFactor = Recorder(label: "pocket_tts_real_time_factor", aggregate: true, factory: factory)
         underruns = CoreMetrics.Counter(label: "pocket_tts_underruns_total", factory: factory)
         eventLoopLag = CoreMetrics.Timer(label: "pocket_tts_event_loop_lag_seconds", factory: factory)
+        capacityStreams = Meter(label: "pocket_tts_capacity_streams", factory: factory)
+        headroomStreams = Meter(label: "pocket_tts_headroom_streams", factory: factory)
+        activeStreams = Meter(label: "pocket_tts_active_streams", factory: factory)
         byProtocol = Dictionary(uniqueKeysWithValues: ProtocolLabel.allCases.map { ($0, ProtocolSeries($0, factory: factory)) })
     }
 
@@ -140,6 +150,13 @@ public final class ServiceMetrics: Sendable {
     /// Turns ended, by outcome (`pocket_tts_turns_total{outcome,protocol}`).
     public func turns(_ outcome: TurnOutcome, _ label: ProtocolLabel) -> CoreMetrics.Counter {
         series(label).turns[outcome]!  // every case is made in init
+    }
+
+    /// Sets the capacity gauges.
+    public func record(_ capacity: SpeechCapacity) {
+        capacityStreams.set(Double(capacity.streams))
+        headroomStreams.set(Double(capacity.headroom))
+        activeStreams.set(Double(capacity.active))
     }
 
     /// Every series in the Prometheus text format 0.0.4.

@@ -26,7 +26,7 @@ public protocol SpeechEngine: AnyObject, Sendable {
     var tokenCounter: any TokenCounting { get }
 
     /// Opens a stream for the turn (voice state, audio encoder for `start.config`). Throws
-    /// `.atCapacity` when no stream is free, `.unknownVoice` if the voice went away.
+    /// `.atCapacity` (with a retry hint) when no stream is free, `.unknownVoice` if the voice went away.
     func startTurn(_ start: TurnStart, key: TurnKey, events: any SpeechEngineEvents) throws(ProtocolError)
 
     /// Queues a chunk of the turn's text (within `config.maxTokens` tokens).
@@ -37,6 +37,33 @@ public protocol SpeechEngine: AnyObject, Sendable {
 
     /// Stops the turn now and drops its pending work; no more events for it.
     func cancelTurn(_ key: TurnKey)
+
+    /// Turns the engine carries now, open and free (nil: no estimate; the service is then
+    /// ready whenever the engine is attached). Read on the event-loop thread: must not block.
+    var capacity: SpeechCapacity? { get }
+}
+
+extension SpeechEngine {
+    public var capacity: SpeechCapacity? { nil }
+}
+
+/// What the engine can carry now (`/ready`, `/metrics`, the retry hint of `at_capacity`).
+public struct SpeechCapacity: Sendable, Equatable {
+    /// Turns it carries in real time (measured, or its hard bound).
+    public var streams: Int
+    /// Turns open now.
+    public var active: Int
+    /// Seconds a refused client should wait before retrying.
+    public var retryAfterSeconds: Int
+
+    public init(streams: Int, active: Int, retryAfterSeconds: Int = ProtocolError.defaultRetryAfterSeconds) {
+        self.streams = streams
+        self.active = active
+        self.retryAfterSeconds = retryAfterSeconds
+    }
+
+    /// Turns that may still start (0 at or over capacity: the service then reports not ready).
+    public var headroom: Int { max(0, streams - active) }
 }
 
 /// Where the engine reports on a turn, from its producer/consumer threads (turns on several

@@ -56,7 +56,7 @@ extension TTSService {
         let fromPeer = sessions.values.count { $0.connection.request.peer == peer } + httpSpeeches.values.count { $0.stream.request.peer == peer }
         guard open < config.maxSessions, config.maxSessionsPerAddress == 0 || fromPeer < config.maxSessionsPerAddress else {
             metrics.errors(.atCapacity, ProtocolLabel(httpPath: request.path)).increment()
-            stream.respond(output.error(503, ProtocolError.atCapacity.message, "at_capacity", nil))
+            stream.respond(output.refusal(.atCapacity))
             return
         }
         var settings = config
@@ -183,8 +183,7 @@ extension TTSService {
             if stream.isStarted {
                 end(session, cut: error.message)
             } else {
-                stream.respond(session.output.error(HTTPSpeechOutput.status(of: error), error.message, error.code.rawValue,
-                                                    error.key))
+                stream.respond(session.output.refusal(error))
                 _ = session.machine.onPeerClosed(now: clock())
                 httpSpeeches[session.id] = nil
                 signalIfDrained()

@@ -162,6 +162,20 @@ public final class TTSService: @unchecked Sendable {
     /// Ready: the engine is attached and the service is not shutting down.
     var isReady: Bool { engine != nil && !shuttingDown }
 
+    /// `/ready`'s answer: 200 while a turn could start; 503 while loading, shutting down, or with
+    /// no headroom (every turn the engine carries is taken: `Retry-After` says when to look
+    /// again), so that a load balancer's health checks route around a full instance.
+    func readiness() -> HTTPResponse {
+        guard isReady, let engine else {
+            return HTTPResponse(status: 503, text: shuttingDown ? "shutting down\n" : "loading the model\n")
+        }
+        if let capacity = engine.capacity, capacity.headroom == 0 {
+            return HTTPResponse(status: 503, text: "at capacity: \(capacity.active) of \(capacity.streams) streams\n",
+                                headers: ["Retry-After": "\(capacity.retryAfterSeconds)"])
+        }
+        return HTTPResponse(status: 200, text: "ready\n")
+    }
+
     func answer(_ request: HTTPRequest) -> HTTPResponse {
         if let response = answerAPI(request) { return response }  // TTSService+HTTPAPI.swift
         guard request.method == "GET" || request.method == "HEAD" else {
@@ -171,8 +185,7 @@ public final class TTSService: @unchecked Sendable {
         case "/health":
             return HTTPResponse(status: 200, text: "ok\n")
         case "/ready":
-            if isReady { return HTTPResponse(status: 200, text: "ready\n") }
-            return HTTPResponse(status: 503, text: shuttingDown ? "shutting down\n" : "loading the model\n")
+            return readiness()
         case "/metrics":
             switch config.metricsAccess {
             case .off: return .notFound
@@ -181,6 +194,7 @@ public final class TTSService: @unchecked Sendable {
                 guard decision == .allowed else { return Authenticator.unauthorized(decision) }
             case .open: break
             }
+            if let capacity = engine?.capacity { metrics.record(capacity) }
             return HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", text: metrics.render())
         default:
             return answerWebPage(request) ?? .notFound  // TTSService+WebPage.swift

@@ -98,6 +98,7 @@ final class RecordingSpeechEngine: SpeechEngine {
 
     var voices: Set<String> { base.voices }
     var tokenCounter: any TokenCounting { base.tokenCounter }
+    var capacity: SpeechCapacity? { base.capacity }
     func startTurn(_ start: TurnStart, key: TurnKey, events: any SpeechEngineEvents) throws(ProtocolError) {
         try base.startTurn(start, key: key, events: events)
     }

@@ -11,6 +11,8 @@ final class FakeSpeechEngine: SpeechEngine, @unchecked Sendable {
     let voices: Set<String>
     /// Turns open at once before `startTurn` answers `.atCapacity`.
     let maxTurns: Int
+    /// The capacity reported (`SpeechCapacity.streams`, with the open turns as active); nil: none.
+    let capacityStreams: Int?
     let framesPerSentence: Int
     /// Compute time per frame, simulated on the worker queue.
     let frameDelay: Double
@@ -26,9 +28,11 @@ final class FakeSpeechEngine: SpeechEngine, @unchecked Sendable {
     /// Every call, in order, for assertions: "start 1.1", "speak 1.1 Hello.", "finish 1.1", "cancel 1.1".
     let calls = Mutex<[String]>([])
 
-    init(voices: Set<String> = ["alba", "marius"], maxTurns: Int = 8, framesPerSentence: Int = 3, frameDelay: Double = 0) {
+    init(voices: Set<String> = ["alba", "marius"], maxTurns: Int = 8, capacityStreams: Int? = nil, framesPerSentence: Int = 3,
+         frameDelay: Double = 0) {
         self.voices = voices
         self.maxTurns = maxTurns
+        self.capacityStreams = capacityStreams
         self.framesPerSentence = framesPerSentence
         self.frameDelay = frameDelay
     }
@@ -36,6 +40,13 @@ final class FakeSpeechEngine: SpeechEngine, @unchecked Sendable {
     var openTurns: Int { lock.withLock { turns.count } }
 
     var tokenCounter: any TokenCounting { UTF8TokenBound() }
+
+    /// The retry hint of its `at_capacity` (not the default, so tests see it carried through).
+    static let retryAfterSeconds = 2
+
+    var capacity: SpeechCapacity? {
+        capacityStreams.map { SpeechCapacity(streams: $0, active: openTurns, retryAfterSeconds: Self.retryAfterSeconds) }
+    }
 
     func startTurn(_ start: TurnStart, key: TurnKey, events: any SpeechEngineEvents) throws(ProtocolError) {
         let encoder: any AudioEncoder
@@ -46,7 +57,9 @@ final class FakeSpeechEngine: SpeechEngine, @unchecked Sendable {
         }
         lock.lock()
         defer { lock.unlock() }
-        guard turns.count < maxTurns else { throw .atCapacity }
+        guard turns.count < min(maxTurns, capacityStreams ?? .max) else {
+            throw .atCapacity(retryAfterSeconds: capacityStreams == nil ? ProtocolError.defaultRetryAfterSeconds : Self.retryAfterSeconds)
+        }
         turns[key] = Turn(events: events, encoder: encoder)
         calls.withLock { $0.append("start \(key)") }
     }

@@ -68,6 +68,7 @@ import Testing
             "pocket_tts_time_to_first_audio_seconds": "histogram", "pocket_tts_real_time_factor": "histogram",
             "pocket_tts_underruns_total": "counter", "pocket_tts_errors_total": "counter",
             "pocket_tts_slow_client_closes_total": "counter", "pocket_tts_event_loop_lag_seconds": "histogram",
+            "pocket_tts_capacity_streams": "gauge", "pocket_tts_headroom_streams": "gauge", "pocket_tts_active_streams": "gauge",
         ]
         for (name, type) in types { #expect(text.contains("# TYPE \(name) \(type)\n"), "\(name)") }
         #expect(text.split(separator: "\n").filter { $0.hasPrefix("# TYPE") }.count == types.count)

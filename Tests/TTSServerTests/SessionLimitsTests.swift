@@ -144,6 +144,7 @@ private let keepaliveClose = SessionMachine.Action.close(
     @Test func defaultsSizeSessionsAsCheap() {
         let config = ServerConfig()
         #expect(config.maxSessions == 256 && config.maxSessionsPerAddress == 8 && config.pingKeepaliveSeconds == 300)
-        #expect(config.maxSessions >= 16 * config.maxStreams)
+        #expect(config.maxStreams == nil)  // auto: the engine's measured capacity, at most 256
+        #expect(config.maxSessions >= ServerConfig.autoMaxStreams)
     }
 }

@@ -44,8 +44,10 @@ class Server:
         self.wyoming_port = free_port()  # each server its own (the default, 10200, would be shared)
         self.log_path = log
         self._log = open(log, "wb")
-        settings = log.with_name("server.yaml")  # empty: the built-in defaults, whatever Configs/ says
-        settings.write_text("")
+        # The built-in defaults, whatever Configs/ says, except the capacity: pinned to 8 turns, not
+        # measured (a debug build on a loaded machine measures fewer than the tests run at once).
+        settings = log.with_name("server.yaml")
+        settings.write_text("max_streams: 8\nmeasure_capacity: false\n")
         environment = {key: value for key, value in os.environ.items() if not key.startswith("POCKET_TTS_")}
         self.process = subprocess.Popen(
             [str(binary), "serve", "--no-download",

@@ -29,12 +29,14 @@ from .audio import StreamDecoder
 
 
 class ServerError(Exception):
-    """A `{"type":"error"}` message: `code` is e.g. `unknown_voice`, `invalid_config`, `at_capacity`."""
+    """A `{"type":"error"}` message: `code` is e.g. `unknown_voice`, `invalid_config`, `at_capacity`;
+    `retry_after`: seconds to wait before retrying (with `at_capacity`), else None."""
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: str, retry_after: float | None = None):
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
+        self.retry_after = retry_after
 
 
 class ProtocolViolation(Exception):
@@ -122,7 +124,7 @@ class TTSClient:
                 continue  # audio of a cancelled turn
             event = _parse(message)
             if event["type"] == "error":
-                raise ServerError(event["data"].get("code", "?"), event["data"].get("message", ""))
+                raise ServerError(event["data"].get("code", "?"), event["data"].get("message", ""), event["data"].get("retry_after"))
             if event["type"] == "event" and event["data"].get("event_type") == "config_accepted":
                 break
         self.turn = Turn(request_id=event["data"].get("request_id", ""), format=format,
@@ -157,7 +159,7 @@ class TTSClient:
                 event = _parse(message)
                 kind = event["type"]
                 if kind == "error":
-                    raise ServerError(event["data"].get("code", "?"), event["data"].get("message", ""))
+                    raise ServerError(event["data"].get("code", "?"), event["data"].get("message", ""), event["data"].get("retry_after"))
                 if kind == "event" and event["data"].get("event_type") == "final":
                     turn.final_at = received
                     return

@@ -1,0 +1,160 @@
+import Foundation
+
+/// The engine's capacity as the server sees it (`Engine.capacity`).
+public struct EngineCapacity: Sendable, Equatable {
+    /// Streams the engine carries in real time with the playout margin (`CapacityModel.capacity`),
+    /// or `maxStreams` while the costs are not measured.
+    public var streams: Int
+    /// Streams open now.
+    public var active: Int
+    /// Whether `streams` comes from measured costs (`Engine.measureCapacity`).
+    public var isMeasured: Bool
+    /// The live correction of the measured costs (`CapacityModel.scale`; 1 until measured).
+    public var scale: Double
+
+    public init(streams: Int, active: Int, isMeasured: Bool, scale: Double = 1) {
+        self.streams = streams
+        self.active = active
+        self.isMeasured = isMeasured
+        self.scale = scale
+    }
+
+    /// Streams that may still open (0 at or over capacity).
+    public var headroom: Int { max(0, streams - active) }
+}
+
+/// The engine's `CapacityModel` and its live correction. The producer and consumers report the
+/// work they do (`recordStep`, `recordPrompt`, `recordDecode`); every `windowSeconds` (on the
+/// producer's `tick`) the process's CPU time over the window is compared with what the model
+/// predicted for that work, and the model's `scale` moves toward the ratio (bounded:
+/// `CapacityModel.updated`). The process's CPU time counts everything the service does for its
+/// streams (the event loop, encoders, helper threads), not only the model's calls; other
+/// processes' load is not seen (the margin is for that).
+///
+/// Until costs are set (`set(costs:)`, after `CostProbe` at start), the capacity is `limit`.
+/// Thread-safe (one lock, a leaf: taken under the inbox's lock, never the reverse).
+final class CapacityMonitor: @unchecked Sendable {  // all state behind `lock`
+    /// Seconds of one live window.
+    static let windowSeconds = 1.0
+    /// A window updates the model only when the work predicted in it fills at least this share
+    /// of one core (an idle window measures the process's idle overhead, not the streams').
+    static let minimumBusyShare = 0.1
+
+    private let lock = NSLock()
+    private let processCPU: @Sendable () -> Double
+    private let margin: Double
+    private let cores: Int
+    private let consumers: Int
+    private let limit: Int
+    private let frameSeconds: Double
+    private var model: CapacityModel?
+    private var tracksLive = true
+    // The current window (producer's clock).
+    private var windowStart: Double?
+    private var windowCPU = 0.0
+    private var predicted = 0.0  // CPU seconds at scale 1
+    private var promptRows = 0
+    private var frames = 0
+
+    init(margin: Double, consumers: Int, limit: Int, frameSeconds: Double = 0.08,
+         cores: Int = ProcessInfo.processInfo.activeProcessorCount,
+         processCPU: @escaping @Sendable () -> Double = CapacityMonitor.processCPUSeconds) {
+        self.margin = margin
+        self.consumers = consumers
+        self.limit = limit
+        self.frameSeconds = frameSeconds
+        self.cores = max(1, cores)
+        self.processCPU = processCPU
+    }
+
+    private func locked<R>(_ body: () -> R) -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return body()
+    }
+
+    /// Sets the costs (measured or given); `tracksLive` false keeps them as given (tests).
+    func set(costs: CapacityModel.Costs, tracksLive: Bool = true) {
+        locked {
+            model = CapacityModel(costs: costs, frameSeconds: frameSeconds, margin: margin, cores: cores,
+                                  consumers: consumers, limit: limit)
+            self.tracksLive = tracksLive
+            windowStart = nil
+        }
+    }
+
+    /// The model now (nil before costs are set).
+    var current: CapacityModel? { locked { model } }
+
+    /// Streams that may be open at once now.
+    var streams: Int { locked { model?.capacity ?? limit } }
+
+    func snapshot(active: Int) -> EngineCapacity {
+        locked {
+            EngineCapacity(streams: model?.capacity ?? limit, active: active, isMeasured: model != nil, scale: model?.scale ?? 1)
+        }
+    }
+
+    // MARK: Work reports (producer and consumer threads)
+
+    /// One batched FlowLM step of `batch` streams (a frame each).
+    func recordStep(batch: Int) {
+        locked {
+            guard let model, tracksLive else { return }
+            predicted += model.costs.step(batch: batch)
+            frames += batch
+        }
+    }
+
+    /// One FlowLM prompt call of `rows` text rows.
+    func recordPrompt(rows: Int) {
+        locked {
+            guard let model, tracksLive else { return }
+            predicted += model.costs.promptRowSeconds * Double(rows)
+            promptRows += rows
+        }
+    }
+
+    /// One Mimi call decoding `frames` frames (of several streams, or a run of one).
+    func recordDecode(frames: Int) {
+        locked {
+            guard let model, tracksLive else { return }
+            predicted += model.costs.decode(streams: frames)
+        }
+    }
+
+    /// The producer's clock (seconds, monotonic): closes the window once `windowSeconds` have
+    /// passed, updating the model from it.
+    func tick(now: Double) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard model != nil, tracksLive else { return }
+        guard let start = windowStart else {
+            startWindow(now: now)
+            return
+        }
+        let elapsed = now - start
+        guard elapsed >= Self.windowSeconds else { return }
+        let measured = processCPU() - windowCPU
+        if predicted >= Self.minimumBusyShare * elapsed, var next = model {
+            next = next.updated(measured: measured, predicted: predicted)
+            model = next.updated(promptRows: promptRows, frames: frames)
+        }
+        startWindow(now: now)
+    }
+
+    private func startWindow(now: Double) {  // caller holds the lock
+        windowStart = now
+        windowCPU = processCPU()
+        predicted = 0
+        promptRows = 0
+        frames = 0
+    }
+
+    /// CPU seconds this process has used, all threads.
+    @Sendable static func processCPUSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
+}

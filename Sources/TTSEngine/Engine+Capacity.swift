@@ -1,0 +1,43 @@
+import PocketTTS
+
+// Admission by measured headroom (issue 24): the engine measures what its work costs on the
+// loaded model, keeps the estimate current from its live work, and admits a stream while every
+// open stream stays ahead of real time with the playout margin (`CapacityModel`).
+extension Engine {
+    /// Measures the model's costs (`CostProbe`: about a second at full size, on this thread) and
+    /// admits streams by them from now on, at most `maxStreams`. Call before serving (e.g.
+    /// before the service turns ready), off any event loop; the engine may be started or not,
+    /// but should be idle (a busy engine's threads would slow the probe and the estimate with it).
+    /// Returns the costs measured.
+    @discardableResult
+    public func measureCapacity() -> CapacityModel.Costs {
+        let costs = CostProbe.measure(model: model)
+        capacityMonitor.set(costs: costs)
+        return costs
+    }
+
+    /// Admits streams by these costs from now on (tests, or costs measured elsewhere);
+    /// `tracksLive` false keeps them as given rather than correcting them from the live work.
+    public func setCapacityCosts(_ costs: CapacityModel.Costs, tracksLive: Bool = true) {
+        capacityMonitor.set(costs: costs, tracksLive: tracksLive)
+    }
+
+    /// The capacity model now (nil until costs are measured or set).
+    public var capacityModel: CapacityModel? { capacityMonitor.current }
+
+    /// Streams the engine carries now, open and free. Without measured costs it is `maxStreams`.
+    /// With a memory budget, `streams` is also at most what the budget still holds beside the open
+    /// streams (each counted at the open streams' mean size, or the worst case when none is open).
+    public var capacity: EngineCapacity {
+        let (open, reserved) = inbox.occupancy
+        var capacity = capacityMonitor.snapshot(active: open)
+        if let budget = configuration.memoryBudget {
+            let typical = open > 0
+                ? max(1, reserved / open)
+                : max(1, Self.streamBytes(model: model, configuration: configuration,
+                                          voicePositions: configuration.budgetVoicePositions, maxFrames: nil))
+            capacity.streams = min(capacity.streams, open + max(0, budget - reserved) / typical)
+        }
+        return capacity
+    }
+}
