@@ -6,14 +6,14 @@
 //
 //   pocket-tts (PocketTTSCLI)   the command line: thin
 //     TTSServer      libwebsockets event loop, protocols, sessions, encoders, /metrics -> TTSEngine,
-//                    AudioIO, PocketTTS, Kernels (Precision), COpus, COpusEnc, CWebSockets, CFrameGuard,
+//                    AudioIO, PocketTTS, COpus, COpusEnc, CWebSockets, CFrameGuard,
 //                    swift-log, Yams, swift-metrics + swift-prometheus
 //       TTSEngine    producer/consumer threads, streams, the voice library -> PocketTTS, ModelHub,
 //                    AudioIO, Kernels, swift-crypto
-//         PocketTTS  the model: config, weights, tokenizer, text, FlowLM, Mimi, voice states;
-//                    reads model files, nothing else -> Kernels, CSentencePiece, Yams
-//           Kernels  tensors and math (BLAS, skinny GEMM, vector ELU, AVX-512 linear); knows
-//                    nothing about the model -> COpenBLAS, CKernels
+//         PocketTTS  the model: config, precision, weights, tokenizer, text, FlowLM, Mimi, voice
+//                    states; reads model files, nothing else -> Kernels, CSentencePiece, Yams
+//           Kernels  tensors and math (BLAS, skinny GEMM, vector ELU, AVX-512 linear, the worker
+//                    pool its caller owns); knows nothing about the model -> COpenBLAS, CKernels
 //         ModelHub   Hugging Face cache, download, checksums, progress -> swift-crypto, Yams
 //         AudioIO    audio files, resampling, time stretching -> CSndFile, CSoxr, CRubberBand
 //   C: COpenBLAS COpus COpusEnc COpusFile CWebSockets CMsgPack CSndFile CSoxr CLame CRubberBand (system libraries),
@@ -81,7 +81,7 @@ let package = Package(
         .target(
             name: "TTSServer",
             dependencies: [
-                "TTSEngine", "PocketTTS", "Kernels", "AudioIO", "COpus", "COpusEnc", "CWebSockets", "CMsgPack", "CLame", "CFrameGuard",
+                "TTSEngine", "PocketTTS", "AudioIO", "COpus", "COpusEnc", "CWebSockets", "CMsgPack", "CLame", "CFrameGuard",
                 .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

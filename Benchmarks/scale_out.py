@@ -93,7 +93,7 @@ def start_instance(binary: Path, model: list[str], tokenizer: Path, voice: Path,
     settings = log_file.with_suffix(".yaml")
     settings.write_text("")  # the built-in defaults, not Configs/server.yaml
     command = [str(binary), "serve", *model, "--no-download", "--tokenizer", str(tokenizer), "--voice", str(voice),
-               "--server-config", str(settings), "--host", "127.0.0.1", "--port", str(port),
+               "--server-config", str(settings), "--host", "127.0.0.1", "--port", str(port), "--wyoming-port", "0",
                "--max-streams", str(max_streams), "--max-sessions", str(max_streams * 2), "--log-level", "warning"]
     log("$ " + " ".join(command))
     environment = {key: value for key, value in os.environ.items() if not key.startswith("POCKET_TTS_")}

@@ -44,8 +44,10 @@ func benchmarkTTFA(reps: Int) throws {
     try RandomWeights.write(config: config, seed: 1, dtype: .bfloat16, to: url)
     let tokenizer = ProcessInfo.processInfo.environment["POCKET_TTS_TOKENIZER"] ?? "/work/shared/assets/tokenizer.model"
     let model = try TTSModel.load(config: config, weightsPath: url.path, tokenizerPath: tokenizer)
+    let pool = WorkerPool()  // the prompts' helper thread, as the engine's
     var voice = model.flowLM.makeState(capacity: 125)
-    try model.flowLM.prompt(conditioning: Tensor.random([125, model.flowLM.dimensions.modelDim], seed: 3), state: &voice)
+    try model.flowLM.prompt(conditioning: Tensor.random([125, model.flowLM.dimensions.modelDim], seed: 3), state: &voice,
+                            pool: pool)
     let text = "On the first day of spring, the children ran down to the river with their bright kites, "
         + "laughing and shouting as the colours rose high above the tall trees."  // reference_bench.py's TEXT_43
     let chunks = try TextChunk.chunks(for: text, tokenizer: model.tokenizer, config: model.config, maxTokens: 100)
@@ -59,7 +61,7 @@ func benchmarkTTFA(reps: Int) throws {
             chunk = try! model.chunks(for: text, maxTokens: 100)
             state.reserveCapacity(state.length + chunk[0].tokens.count + 4)
         })
-        parts[1].append(measure { try! model.flowLM.prompt(textTokens: chunk[0].tokens, state: &state) })
+        parts[1].append(measure { try! model.flowLM.prompt(textTokens: chunk[0].tokens, state: &state, pool: pool) })
         var rng = Xoshiro256(seed: 0)
         var latent = [Float](repeating: .nan, count: model.flowLM.dimensions.latentDim)
         parts[2].append(measure {

@@ -20,10 +20,11 @@ func profileFlowLM(arguments: ArraySlice<String>) throws {
     let file = try SafetensorsFile(contentsOf: url)
     let model = try FlowLM(weights: WeightReader(file: file, keepBFloat16: true).scoped("flow_lm."), dimensions: dims,
                            precision: precision)
+    let pool = WorkerPool()
     var voice = model.makeState(capacity: 125 + 43 + 8)
-    try model.prompt(conditioning: Tensor.random([125, dims.modelDim], seed: 3), state: &voice)
+    try model.prompt(conditioning: Tensor.random([125, dims.modelDim], seed: 3), state: &voice, pool: pool)
     var rng = SplitMix64(seed: 7)
-    try model.prompt(textTokens: (0..<43).map { _ in Int.random(in: 0..<4000, using: &rng) }, state: &voice)
+    try model.prompt(textTokens: (0..<43).map { _ in Int.random(in: 0..<4000, using: &rng) }, state: &voice, pool: pool)
     let sampling = FlowLMSampling(temperature: 0.7, lsdSteps: 1, eosThreshold: 1e9)
     var states = [FlowLM.State](repeating: voice, count: streams)
     // Each its own caches now (a grown copy), not on the first step's write (copy on write).

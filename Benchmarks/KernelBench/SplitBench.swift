@@ -1,4 +1,4 @@
-// kernel-bench split: FlowLM's 24 bf16 matrices, one thread vs outputs split with LinearWorker.
+// kernel-bench split: FlowLM's 24 bf16 matrices, one thread vs outputs split with a WorkerPool.
 import Kernels
 import PocketTTS
 
@@ -11,7 +11,8 @@ func benchmarkSplit(reps: Int) {
     }
     let x = Tensor.random([64 * 4096], seed: 99).data
     var y = [Float](repeating: 0, count: 64 * 4096)
-    print("\nbf16 linears, 24 matrices: one thread vs outputs split over two (LinearWorker); ms per pass (min / median)")
+    print("\nbf16 linears, 24 matrices: one thread vs outputs split over two (WorkerPool); ms per pass (min / median)")
+    let pool = WorkerPool()
     func pass(_ rows: Int, split: Bool) -> () -> Void {
         {
             x.withUnsafeBufferPointer { xp in
@@ -26,7 +27,7 @@ func benchmarkSplit(reps: Int) {
                             }
                             if split {
                                 let block = n / 8 / 24 * 24
-                                LinearWorker.shared.parallelFor((n + block - 1) / block) { i in
+                                pool.parallelFor((n + block - 1) / block) { i in
                                     run(i * block..<min(n, (i + 1) * block))
                                 }
                             } else {

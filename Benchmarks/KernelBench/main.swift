@@ -39,6 +39,7 @@ let parts = Set(arguments.filter { ["linears", "flowlm", "ttfa", "split", "quali
 let runAll = parts.isEmpty && !arguments.contains("profile")
 BLAS.setThreadCount(1)
 print("AVX-512: \(SkinnyLinear.hasAVX512), AVX-512 BF16: \(SkinnyLinear.hasAVX512BF16), AVX-512 VNNI: \(SkinnyLinear.hasAVX512VNNI), "
+      + "AVX2 + FMA: \(SkinnyLinear.hasAVX2), "
       + "BLAS threads 1, reps \(reps), load average \(loadAverageText())")
 
 /// The 1, 5 and 15-minute load averages.
@@ -182,13 +183,14 @@ func benchmarkFlowLM(reps: Int) throws {
     let tokens = (0..<43).map { _ in Int.random(in: 0..<4000, using: &rng) }
     let conditioning = Tensor.random([125, dims.modelDim], seed: 3)
     let sampling = FlowLMSampling(temperature: 0.7, lsdSteps: 1, eosThreshold: 1e9)
+    let pool = WorkerPool()  // prompts share their layers with it, as in the engine
     for (name, model) in models {
         var voice = model.makeState(capacity: 400)
         var prompts: [(Sample, Sample)] = []
         for _ in 0..<3 {
             var state = model.makeState(capacity: 400)
-            let audio = measure { try! model.prompt(conditioning: conditioning, state: &state) }
-            let text = measure { try! model.prompt(textTokens: tokens, state: &state) }
+            let audio = measure { try! model.prompt(conditioning: conditioning, state: &state, pool: pool) }
+            let text = measure { try! model.prompt(textTokens: tokens, state: &state, pool: pool) }
             prompts.append((audio, text))
             voice = state
         }

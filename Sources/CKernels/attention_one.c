@@ -135,21 +135,106 @@ AVX512 static void attend_avx512_bf16(const float *q, size_t first, size_t H, si
 }
 #endif
 
+// MARK: AVX2 + FMA (CPUs without AVX-512; head size a multiple of 8, at most 256)
+//
+// The AVX-512 code with 8 lanes: its own sums (8-lane partial dot products), so within float
+// rounding of the other paths. Outputs go in units of at most 8 accumulators: several heads of
+// up to 64 values, or 64-value pieces of a wider head.
+
+#if CK_HAVE_AVX2_CODE
+#include <immintrin.h>
+
+#define AVX2 __attribute__((target("avx2,fma")))
+
+/// 8 cache elements from p (f32, or bfloat16 bits widened exactly: the bits shifted up 16).
+AVX2 static inline __attribute__((always_inline)) __m256 load8(const void *p, int bf16) {
+    if (!bf16) return _mm256_loadu_ps(p);
+    __m256i wide = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(wide, 16));
+}
+
+AVX2 static inline __attribute__((always_inline)) void attend_avx2(
+    const float *q, size_t first, size_t H, size_t D, const void *keys, const void *values, size_t count,
+    size_t stride, float scale, float *s, float *out, int bf16) {
+    size_t V = D / 8;  // vectors per head
+    size_t bytes = bf16 ? 2 : 4;  // per cache element
+    const char *K = keys, *Vs = values;
+    for (size_t j = 0; j < count; j++) {
+        const char *k = K + (j * stride + first * D) * bytes;
+        for (size_t h = 0; h < H; h++) {
+            const float *qh = q + (first + h) * D;
+            const char *kh = k + h * D * bytes;
+            if (j + 4 < count)
+                for (size_t i = 0; i < D * bytes; i += 64) _mm_prefetch(kh + 4 * stride * bytes + i, _MM_HINT_T0);
+            __m256 acc = _mm256_mul_ps(_mm256_loadu_ps(qh), load8(kh, bf16));
+            for (size_t v = 1; v < V; v++)
+                acc = _mm256_fmadd_ps(_mm256_loadu_ps(qh + 8 * v), load8(kh + 8 * v * bytes, bf16), acc);
+            __m128 t = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+            t = _mm_add_ps(t, _mm_movehl_ps(t, t));
+            s[j * H + h] = _mm_cvtss_f32(_mm_add_ss(t, _mm_movehdup_ps(t))) * scale;
+        }
+    }
+    softmax_columns(s, count, H);
+    // Units of G heads × C vectors (G·C ≤ 8 accumulators), each over all keys.
+    size_t C = V < 8 ? V : 8, G = 8 / C;
+    for (size_t h0 = 0; h0 < H; h0 += G) {
+        size_t heads = H - h0 < G ? H - h0 : G;
+        for (size_t c0 = 0; c0 < V; c0 += C) {
+            size_t width = V - c0 < C ? V - c0 : C;
+            __m256 acc[8];
+            for (size_t a = 0; a < heads * width; a++) acc[a] = _mm256_setzero_ps();
+            for (size_t j = 0; j < count; j++) {
+                const char *v = Vs + (j * stride + (first + h0) * D + 8 * c0) * bytes;
+                if (j + 4 < count)
+                    for (size_t g = 0; g < heads; g++)
+                        for (size_t i = 0; i < width * 8 * bytes; i += 64)
+                            _mm_prefetch(v + (4 * stride + g * D) * bytes + i, _MM_HINT_T0);
+                for (size_t g = 0; g < heads; g++) {
+                    __m256 p = _mm256_set1_ps(s[j * H + h0 + g]);
+                    for (size_t i = 0; i < width; i++)
+                        acc[g * width + i] = _mm256_fmadd_ps(p, load8(v + (g * D + 8 * i) * bytes, bf16), acc[g * width + i]);
+                }
+            }
+            for (size_t g = 0; g < heads; g++)
+                for (size_t i = 0; i < width; i++)
+                    _mm256_storeu_ps(out + (first + h0 + g) * D + 8 * (c0 + i), acc[g * width + i]);
+        }
+    }
+}
+
+AVX2 static void attend_avx2_f32(const float *q, size_t first, size_t H, size_t D, const void *keys,
+                                 const void *values, size_t count, size_t stride, float scale, float *s, float *out) {
+    attend_avx2(q, first, H, D, keys, values, count, stride, scale, s, out, 0);
+}
+
+AVX2 static void attend_avx2_bf16(const float *q, size_t first, size_t H, size_t D, const void *keys,
+                                  const void *values, size_t count, size_t stride, float scale, float *s, float *out) {
+    attend_avx2(q, first, H, D, keys, values, count, stride, scale, s, out, 1);
+}
+#endif
+
 static ck_path attend_one(const float *q, size_t first, size_t heads, size_t head_dim, const void *keys,
                           const void *values, size_t key_count, size_t key_stride, float scale, float *scores,
                           float *out, ck_path path, int bf16) {
-    int avx512 = path != CK_PATH_SCALAR && (ck_cpu_features() & CK_FEATURE_AVX512) && head_dim % 16 == 0
-                 && head_dim <= 256;
-    if (heads == 0) return avx512 ? CK_PATH_AVX512 : CK_PATH_SCALAR;
+    int fits_avx512 = head_dim % 16 == 0 && head_dim <= 256, fits_avx2 = head_dim % 8 == 0 && head_dim <= 256;
+    path = ck_resolve_path(path, fits_avx512 ? CK_FEATURE_AVX512 : 0, fits_avx2);
+    if (heads == 0) return path;
     if (key_count == 0) {
         for (size_t i = first * head_dim; i < (first + heads) * head_dim; i++) out[i] = 0.0f;
-        return avx512 ? CK_PATH_AVX512 : CK_PATH_SCALAR;
+        return path;
     }
 #if CK_HAVE_AVX512_CODE
-    if (avx512) {
+    if (path == CK_PATH_AVX512) {
         (bf16 ? attend_avx512_bf16 : attend_avx512_f32)(q, first, heads, head_dim, keys, values, key_count,
                                                         key_stride, scale, scores, out);
-        return CK_PATH_AVX512;
+        return path;
+    }
+#endif
+#if CK_HAVE_AVX2_CODE
+    if (path == CK_PATH_AVX2) {
+        (bf16 ? attend_avx2_bf16 : attend_avx2_f32)(q, first, heads, head_dim, keys, values, key_count, key_stride,
+                                                    scale, scores, out);
+        return path;
     }
 #endif
     if (bf16) attend_scalar(q, first, heads, head_dim, keys, values, key_count, key_stride, scale, scores, out, 1);

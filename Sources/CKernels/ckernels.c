@@ -19,6 +19,8 @@ static void query_cpu_features(void) {
         if (__builtin_cpu_supports("avx512bf16")) features |= CK_FEATURE_AVX512_BF16;
         if (__builtin_cpu_supports("avx512vnni")) features |= CK_FEATURE_AVX512_VNNI;
     }
+    // The runtime reports AVX2 only when the OS saves ymm state.
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) features |= CK_FEATURE_AVX2;
 #endif
     features_cached = features;
 }
@@ -28,11 +30,17 @@ unsigned ck_cpu_features(void) {
     return features_cached;
 }
 
-/// The path that runs for a request: AVX-512 when asked for (or automatic) and supported.
-static ck_path resolve(ck_path path) {
-    if (path == CK_PATH_SCALAR) return CK_PATH_SCALAR;
-    return (ck_cpu_features() & CK_FEATURE_AVX512) ? CK_PATH_AVX512 : CK_PATH_SCALAR;
+ck_path ck_resolve_path(ck_path requested, unsigned avx512_needed, int has_avx2_code) {
+    if (requested == CK_PATH_SCALAR) return CK_PATH_SCALAR;
+    unsigned features = ck_cpu_features();
+    if (requested != CK_PATH_AVX2 && avx512_needed != 0 && (features & avx512_needed) == avx512_needed)
+        return CK_PATH_AVX512;
+    if (requested != CK_PATH_AVX512 && has_avx2_code && (features & CK_FEATURE_AVX2)) return CK_PATH_AVX2;
+    return CK_PATH_SCALAR;
 }
+
+/// The path of the f32 linear kernels: AVX-512 when asked for (or automatic) and supported.
+static ck_path resolve(ck_path path) { return ck_resolve_path(path, CK_FEATURE_AVX512, 0); }
 
 static inline float weight_at(ck_weight_kind kind, const void *w, size_t index) {
     if (kind == CK_WEIGHTS_F32) return ((const float *)w)[index];

@@ -17,7 +17,9 @@
 #define CK_DOT_BLOCK_MULTIPLE 24
 
 // Weight rows per block O for a tile of R = 1...8 rows: 8, 8, 6, 4, 4, 4, 3, 3 (R·O
-// accumulators + O weight vectors + 1 activation vector within the 32 zmm registers).
+// accumulators + O weight vectors + 1 activation vector within the 32 zmm registers). The AVX2
+// code, with 16 ymm registers, tiles up to CK_AVX2_TILE_ROWS rows (its files give its O).
+#define CK_AVX2_TILE_ROWS 4
 
 /// The buffer of one call's prepared activations: all rows at once, or, when a heap block
 /// cannot be had, as many rows at a time as fit the stack.
@@ -47,9 +49,10 @@ static inline ck_dot_buffer ck_dot_buffer_make(unsigned char *stack, size_t stac
     return buffer;
 }
 
-/// Outputs per block: all of them for one row tile, else L2-sized blocks.
-static inline size_t ck_dot_block(size_t rows, size_t count, size_t weight_row_bytes) {
-    if (rows <= CK_MAX_TILE_ROWS || weight_row_bytes == 0) return count;
+/// Outputs per block: all of them for one row tile (of up to `tile_rows` rows), else L2-sized
+/// blocks.
+static inline size_t ck_dot_block(size_t rows, size_t tile_rows, size_t count, size_t weight_row_bytes) {
+    if (rows <= tile_rows || weight_row_bytes == 0) return count;
     size_t fit = CK_DOT_BLOCK_BYTES / weight_row_bytes / CK_DOT_BLOCK_MULTIPLE * CK_DOT_BLOCK_MULTIPLE;
     return fit > CK_DOT_BLOCK_MULTIPLE ? fit : CK_DOT_BLOCK_MULTIPLE;
 }

@@ -11,7 +11,8 @@
 // torch's [out, in] layout, as in an activation row: no repacking. No product sum can overflow:
 // |Σ u·w| ≤ 255 · 127 · in < 2³¹ for in < 66 000.
 //
-// The integer sums are exact, so the portable C code below gives the same outputs bit for bit.
+// On CPUs with AVX2 but not AVX-512 VNNI, `vpmaddubsw` + `vpmaddwd` (see the AVX2 section).
+// The integer sums are exact, so the portable C and AVX2 code give the same outputs bit for bit.
 #include <math.h>
 #include <string.h>
 #include "linear_dot.h"
@@ -244,7 +245,7 @@ static const tile_function tiles[CK_MAX_TILE_ROWS] = {tile_1, tile_2, tile_3, ti
 static void linear_avx512(const uint8_t *xq, size_t stride, const float *xs, size_t rows, size_t in, const int8_t *q,
                           const float *scales, const int32_t *sums, size_t out, size_t first, size_t count,
                           const float *bias, float *y, int accumulate) {
-    size_t block = ck_dot_block(rows, count, in);
+    size_t block = ck_dot_block(rows, CK_MAX_TILE_ROWS, count, in);
     for (size_t n = first; n < first + count; n += block) {
         size_t width = first + count - n < block ? first + count - n : block;
         for (size_t r = 0; r < rows; r += CK_MAX_TILE_ROWS) {
@@ -256,13 +257,165 @@ static void linear_avx512(const uint8_t *xq, size_t stride, const float *xs, siz
 }
 #endif
 
+// MARK: AVX2 + FMA (CPUs without AVX-512)
+//
+// AVX2 has no byte dot product into int32. `vpmaddubsw` multiplies unsigned bytes by signed ones
+// and adds adjacent pairs into int16, saturating: with u = q + 128 (up to 255) against weights up
+// to ±127 a pair reaches 64 770, past 32 767. So the sign moves onto the weight instead: |q|
+// (0...127) as the unsigned operand, sign(q)·w (`vpsignb`; 0 where q = 0; no weight is -128) as
+// the signed one. Each product |q|·sign(q)·w = q·w, and a pair is at most 2 · 127 · 127 = 32 258:
+// it never saturates. `vpmaddwd` against ones adds pairs of those into int32 lanes (exact). The
+// sums are the exact Σ q·w of the other paths (no 128 · Σ w to take off): the same outputs bit
+// for bit. Activations are kept as signed bytes, zero from `in` up to a multiple of 32, so a
+// partial last step adds sign(0)·w = 0 whatever weight bytes it reads (those come from a zeroed
+// copy: the last row's may lie past the matrix).
+
+#if CK_HAVE_AVX2_CODE
+#include <immintrin.h>
+
+#define AVX2 __attribute__((target("avx2,fma")))
+#define AVX2_INLINE static inline __attribute__((always_inline, target("avx2,fma")))
+
+/// 8 floats from p, the first `count` of them when fewer than 8 remain (0: none), zeros after.
+AVX2_INLINE __m256 load_floats_avx2(const float *p, size_t count) {
+    if (count >= 8) return _mm256_loadu_ps(p);
+    __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm256_maskload_ps(p, _mm256_cmpgt_epi32(_mm256_set1_epi32((int)count), lanes));
+}
+
+/// The rows of x quantized as quantize_activations_scalar does, as signed bytes q (not q + 128),
+/// zero from `in` up to the next multiple of 32 (stride ≥ that).
+AVX2 static void quantize_activations_avx2(const float *x, size_t rows, size_t in, int8_t *dst, size_t stride,
+                                           float *scales) {
+    const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF));
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    for (size_t r = 0; r < rows; r++) {
+        const float *xr = x + r * in;
+        __m256 m = _mm256_setzero_ps();
+        // max(|v|, m) keeps m where v is NaN, as the scalar code does; max is exact in any order.
+        for (size_t k = 0; k < in; k += 8) m = _mm256_max_ps(_mm256_and_ps(load_floats_avx2(xr + k, in - k), magnitude), m);
+        __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+        m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+        m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+        float inverse;
+        scales_for(_mm_cvtss_f32(m4), &scales[r], &inverse);
+        const __m256 multiplier = _mm256_set1_ps(inverse), low = _mm256_set1_ps(-127.0f), high = _mm256_set1_ps(127.0f);
+        for (size_t k = 0; k < in; k += 32) {
+            __m256i v[4];
+            for (size_t j = 0; j < 4; j++) {
+                size_t at = k + 8 * j;
+                __m256 scaled = _mm256_mul_ps(load_floats_avx2(xr + at, at < in ? in - at : 0), multiplier);
+                // max(scaled, -127) is -127 for NaN too; then round to nearest even (MXCSR's default).
+                v[j] = _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(scaled, low), high));
+            }
+            // Packing works within 128-bit lanes: 4-byte groups come out 0 2 4 6 1 3 5 7.
+            __m256i bytes = _mm256_packs_epi16(_mm256_packs_epi32(v[0], v[1]), _mm256_packs_epi32(v[2], v[3]));
+            _mm256_store_si256((__m256i *)(void *)(dst + r * stride + k), _mm256_permutevar8x32_epi32(bytes, order));
+        }
+    }
+}
+
+/// 32 weight bytes from p, or the first `count` (< 32) of them and zeros.
+AVX2_INLINE __m256i load_weights_avx2(const int8_t *p, size_t count) {
+    if (count >= 32) return _mm256_loadu_si256((const __m256i *)(const void *)p);
+    int8_t tail[32] __attribute__((aligned(32))) = {0};
+    memcpy(tail, p, count);
+    return _mm256_load_si256((const __m256i *)(void *)tail);
+}
+
+/// acc[r][o] += Σ x[r, k ..< k + 32] · w[o, k ..< k + 32] (int32 lanes); `count` weight bytes
+/// remain from k.
+AVX2_INLINE void dot_step_avx2(int R, int O, __m256i acc[CK_AVX2_TILE_ROWS][8], const int8_t *x, size_t stride,
+                               size_t in, const int8_t *w, size_t k, size_t count) {
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256i xv[CK_AVX2_TILE_ROWS], ax[CK_AVX2_TILE_ROWS];
+    for (int r = 0; r < R; r++) {
+        xv[r] = _mm256_load_si256((const __m256i *)(const void *)(x + (size_t)r * stride + k));
+        ax[r] = _mm256_abs_epi8(xv[r]);
+    }
+    for (int o = 0; o < O; o++) {
+        __m256i wv = load_weights_avx2(w + (size_t)o * in + k, count);
+        for (int r = 0; r < R; r++) {
+            __m256i pairs = _mm256_maddubs_epi16(ax[r], _mm256_sign_epi8(wv, xv[r]));  // exact: see above
+            acc[r][o] = _mm256_add_epi32(acc[r][o], _mm256_madd_epi16(pairs, ones));
+        }
+    }
+}
+
+/// dots[r·O + o] = Σ_k x[r, k] · w[o, k] for r < R, o < O; prefetches the next block's rows
+/// `ahead` bytes on (0: none), a cache line per 64 bytes.
+AVX2_INLINE void dot_block_avx2(int R, int O, const int8_t *x, size_t stride, size_t in, const int8_t *w,
+                                int32_t *dots, size_t ahead) {
+    __m256i acc[CK_AVX2_TILE_ROWS][8];
+    for (int r = 0; r < R; r++)
+        for (int o = 0; o < O; o++) acc[r][o] = _mm256_setzero_si256();
+    size_t k = 0;
+    for (; k + 64 <= in; k += 64) {
+        if (ahead)
+            for (int o = 0; o < O; o++) _mm_prefetch((const char *)(w + (size_t)o * in + k + ahead), _MM_HINT_T0);
+        dot_step_avx2(R, O, acc, x, stride, in, w, k, 32);
+        dot_step_avx2(R, O, acc, x, stride, in, w, k + 32, 32);
+    }
+    for (; k < in; k += 32) dot_step_avx2(R, O, acc, x, stride, in, w, k, in - k);
+    for (int r = 0; r < R; r++) {
+        for (int o = 0; o < O; o++) {  // integer sums: any order gives the same values
+            __m128i s = _mm_add_epi32(_mm256_castsi256_si128(acc[r][o]), _mm256_extracti128_si256(acc[r][o], 1));
+            s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
+            s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+            dots[r * O + o] = _mm_cvtsi128_si32(s);
+        }
+    }
+}
+
+/// One tile of R rows over `count` outputs (q, scales, bias, y from the tile's first output):
+/// blocks of O weight rows, then single ones.
+AVX2_INLINE void tile_avx2(int R, int O, const int8_t *x, size_t stride, const float *xs, size_t in, const int8_t *q,
+                           const float *scales, size_t count, const float *bias, float *y, size_t ldy, int accumulate) {
+    int32_t dots[CK_AVX2_TILE_ROWS * 8];
+    size_t n = 0;
+    for (; n + (size_t)O <= count; n += (size_t)O) {
+        dot_block_avx2(R, O, x, stride, in, q + n * in, dots, n + 2 * (size_t)O <= count ? (size_t)O * in : 0);
+        for (int r = 0; r < R; r++)
+            for (int o = 0; o < O; o++)
+                store(dots[r * O + o], xs[r], scales[n + o], bias, n + o, y + (size_t)r * ldy + n + o, accumulate);
+    }
+    for (; n < count; n++) {
+        dot_block_avx2(R, 1, x, stride, in, q + n * in, dots, 0);
+        for (int r = 0; r < R; r++) store(dots[r], xs[r], scales[n], bias, n, y + (size_t)r * ldy + n, accumulate);
+    }
+}
+
+typedef void (*tile_function_avx2)(const int8_t *, size_t, const float *, size_t, const int8_t *, const float *,
+                                   size_t, const float *, float *, size_t, int);
+// One specialization per R, with O weight rows per block (R·O accumulators, R activation rows
+// and their magnitudes, within the 16 ymm registers as far as they go).
+#define TILE_AVX2(R, O)                                                                                      \
+    AVX2 static void tile_avx2_##R(const int8_t *x, size_t stride, const float *xs, size_t in, const int8_t *q, \
+                                   const float *scales, size_t count, const float *bias, float *y, size_t ldy,  \
+                                   int accumulate) {                                                            \
+        tile_avx2(R, O, x, stride, xs, in, q, scales, count, bias, y, ldy, accumulate);                         \
+    }
+TILE_AVX2(1, 8) TILE_AVX2(2, 4) TILE_AVX2(3, 3) TILE_AVX2(4, 2)
+static const tile_function_avx2 tiles_avx2[CK_AVX2_TILE_ROWS] = {tile_avx2_1, tile_avx2_2, tile_avx2_3, tile_avx2_4};
+
+static void linear_avx2(const int8_t *xq, size_t stride, const float *xs, size_t rows, size_t in, const int8_t *q,
+                        const float *scales, size_t out, size_t first, size_t count, const float *bias, float *y,
+                        int accumulate) {
+    size_t block = ck_dot_block(rows, CK_AVX2_TILE_ROWS, count, in);
+    for (size_t n = first; n < first + count; n += block) {
+        size_t width = first + count - n < block ? first + count - n : block;
+        for (size_t r = 0; r < rows; r += CK_AVX2_TILE_ROWS) {
+            size_t R = rows - r < CK_AVX2_TILE_ROWS ? rows - r : CK_AVX2_TILE_ROWS;
+            tiles_avx2[R - 1](xq + r * stride, stride, xs + r, in, q + n * in, scales + n, width,
+                              bias ? bias + n : NULL, y + r * out + n, out, accumulate);
+        }
+    }
+}
+#endif
+
 // MARK: Dispatch
 
-static ck_path resolve(ck_path path) {
-    unsigned needed = CK_FEATURE_AVX512 | CK_FEATURE_AVX512_VNNI;
-    if (path == CK_PATH_SCALAR || (ck_cpu_features() & needed) != needed) return CK_PATH_SCALAR;
-    return CK_PATH_AVX512;
-}
+static ck_path resolve(ck_path path) { return ck_resolve_path(path, CK_FEATURE_AVX512 | CK_FEATURE_AVX512_VNNI, 1); }
 
 ck_path ck_linear_int8dot_outputs(const float *x, size_t rows, size_t in, const int8_t *q, const float *scales,
                                   const int32_t *sums, size_t out, size_t first, size_t count, const float *bias,
@@ -282,6 +435,14 @@ ck_path ck_linear_int8dot_outputs(const float *x, size_t rows, size_t in, const 
             quantize_activations_avx512(x + r * in, chunk, in, xq, stride, rowScales);
             linear_avx512(xq, stride, rowScales, chunk, in, q, scales, sums, out, first, count, bias, y + r * out,
                           accumulate);
+            continue;
+        }
+#endif
+#if CK_HAVE_AVX2_CODE
+        if (path == CK_PATH_AVX2) {
+            quantize_activations_avx2(x + r * in, chunk, in, (int8_t *)xq, stride, rowScales);
+            linear_avx2((const int8_t *)xq, stride, rowScales, chunk, in, q, scales, out, first, count, bias,
+                        y + r * out, accumulate);
             continue;
         }
 #endif

@@ -9,7 +9,7 @@ extension Attention {
     /// no window): the values of `forward(queries:queryCount: 1, queryStart: keyCount − 1, …,
     /// keyStart: 0)` up to float rounding, with the cache read row by row for all heads at once
     /// (AVX-512) rather than once per head. The sums run in another order than the BLAS form, so
-    /// the two differ in the last bits: `Precision.exact` keeps the BLAS form.
+    /// the two differ in the last bits: PocketTTS's `Precision.exact` keeps the BLAS form.
     /// - query: [H, D]; keys, values: [keyCount, Hkv, D] rows `keyRowStride` apart (default Hkv·D).
     ///   With grouped-query attention (`keyValueHeads` < `heads`) the kernel runs once per query
     ///   head against its key/value head (the cache is read once per query head).

@@ -127,6 +127,10 @@ extension Activation {
 extension SkinnyLinear.Path {
     /// From the CKernels value of the path that ran.
     init(ran path: ck_path) {
-        self = path == CK_PATH_AVX512 ? .avx512 : .scalar
+        switch path {
+        case CK_PATH_AVX512: self = .avx512
+        case CK_PATH_AVX2: self = .avx2
+        default: self = .scalar
+        }
     }
 }

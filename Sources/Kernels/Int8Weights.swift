@@ -2,7 +2,7 @@
 
 /// A weight matrix [out, in] as int8 with one scale per output row (symmetric):
 /// w[n, k] ≈ values[n, k] · scales[n], values = round_even(w · 127 / max_k |w[n, k]|), so each
-/// row's largest weight maps to ±127 (`Precision.int8`).
+/// row's largest weight maps to ±127 (`Linear.Arithmetic.int8`).
 public struct Int8Weights: Sendable, Equatable {
     public let outFeatures: Int
     public let inFeatures: Int

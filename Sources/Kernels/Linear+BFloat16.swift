@@ -19,9 +19,9 @@ extension Linear {
     }
 
     func skinny(_ x: UnsafePointer<Float>, rows: Int, bfloat16Weight weight: UnsafePointer<UInt16>,
-                into y: UnsafeMutablePointer<Float>, accumulate: Bool) {
+                into y: UnsafeMutablePointer<Float>, accumulate: Bool, pool: WorkerPool?) {
         withBias { b in
-            splitOutputs(rows: rows) { outputs in
+            splitOutputs(rows: rows, pool: pool) { outputs in
                 SkinnyLinear.forward(x, rows: rows, inFeatures: inFeatures, bfloat16Weight: weight,
                                      outFeatures: outFeatures, bias: b, into: y, accumulate: accumulate, outputs: outputs)
             }

@@ -1,7 +1,7 @@
 // Linear: y = x·Wᵀ + b over rows. Up to 63 rows: CKernels (AVX-512, weights read once per
-// call; from 16 rows the outputs split over two threads, LinearWorker.swift); more: OpenBLAS
-// sgemm. Weights in f32 or bfloat16 (Linear+BFloat16.swift); the reduced precisions bf16 and
-// int8 run CKernels at every row count (Linear+Precision.swift).
+// call; from 16 rows the outputs split over the caller's WorkerPool, WorkerPool.swift); more:
+// OpenBLAS sgemm. Weights in f32 or bfloat16 (Linear+BFloat16.swift); the reduced arithmetics
+// bf16 and int8 run CKernels at every row count (Linear+Arithmetic.swift).
 
 /// A fully connected layer with torch's weight layout.
 public struct Linear: Sendable {
@@ -11,7 +11,7 @@ public struct Linear: Sendable {
         /// bfloat16 bits, each the top half of a Float32 (the official checkpoint's dtype): the
         /// same values as `.float32` of the widened bits, with half the memory and traffic.
         case bfloat16([UInt16])
-        /// int8 with one scale per output row (`Precision.int8` only).
+        /// int8 with one scale per output row (`Arithmetic.int8` only).
         case int8(Int8Weights)
     }
 
@@ -19,22 +19,22 @@ public struct Linear: Sendable {
     public let outFeatures: Int
     public let weights: Weights  // [outFeatures, inFeatures]
     public let bias: [Float]?  // [outFeatures]
-    /// The arithmetic of `forward`: `.exact` keeps f32 or bfloat16 weights, `.bf16` bfloat16
+    /// The arithmetic of `forward`: `.f32` keeps f32 or bfloat16 weights, `.bf16` bfloat16
     /// ones, `.int8` int8 ones.
-    public let precision: Precision
+    public let arithmetic: Arithmetic
 
-    /// The weights are stored as `precision` needs them: `.bf16` rounds f32 weights to bfloat16
-    /// (nearest even), `.int8` quantizes f32 or bfloat16 ones (`Int8Weights`); `.exact` keeps them.
-    public init(weights: Weights, bias: [Float]? = nil, inFeatures: Int, outFeatures: Int, precision: Precision = .exact) {
+    /// The weights are stored as `arithmetic` needs them: `.bf16` rounds f32 weights to bfloat16
+    /// (nearest even), `.int8` quantizes f32 or bfloat16 ones (`Int8Weights`); `.f32` keeps them.
+    public init(weights: Weights, bias: [Float]? = nil, inFeatures: Int, outFeatures: Int, arithmetic: Arithmetic = .f32) {
         precondition(inFeatures > 0 && outFeatures > 0, "Linear: empty dimensions")
         precondition(weights.count == inFeatures * outFeatures,
                      "Linear: weight has \(weights.count) elements, expected \(outFeatures)×\(inFeatures)")
         precondition(bias.map { $0.count == outFeatures } ?? true, "Linear: bias must have \(outFeatures) elements")
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures
-        self.weights = weights.stored(for: precision, outFeatures: outFeatures, inFeatures: inFeatures)
+        self.weights = weights.stored(for: arithmetic, outFeatures: outFeatures, inFeatures: inFeatures)
         self.bias = bias
-        self.precision = precision
+        self.arithmetic = arithmetic
     }
 
     public init(weight: [Float], bias: [Float]? = nil, inFeatures: Int, outFeatures: Int) {
@@ -75,12 +75,15 @@ public struct Linear: Sendable {
         rows < sgemmMinimumRows && SkinnyLinear.hasAVX512
     }
 
-    /// y[rows, out] = x[rows, in]·Wᵀ + b, or y += x·Wᵀ + b when `accumulate`, in `precision`.
-    /// Rows of x and y are contiguous; y must not overlap x. Allocation-free, except that
-    /// bfloat16 weights on the BLAS path widen into a temporary block (prompts), as do the
-    /// reduced precisions' activations past 64 KB (CKernels).
+    /// y[rows, out] = x[rows, in]·Wᵀ + b, or y += x·Wᵀ + b when `accumulate`, in `arithmetic`.
+    /// Rows of x and y are contiguous; y must not overlap x. From `parallelMinimumRows` rows the
+    /// CKernels path shares blocks of outputs with `pool` (none: all on the calling thread; the
+    /// same values either way). Allocation-free, except that bfloat16 weights on the BLAS path
+    /// widen into a temporary block (prompts), as do the reduced arithmetics' activations past
+    /// 64 KB (CKernels).
     public func forward(
-        _ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>, accumulate: Bool = false
+        _ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>, accumulate: Bool = false,
+        pool: WorkerPool? = nil
     ) {
         precondition(rows >= 0, "Linear: negative row count")
         if rows == 0 { return }
@@ -89,22 +92,22 @@ public struct Linear: Sendable {
         case .float32(let w):
             w.withUnsafeBufferPointer { w in
                 if ckernels {
-                    skinny(x, rows: rows, weight: w.baseAddress!, into: y, accumulate: accumulate)
+                    skinny(x, rows: rows, weight: w.baseAddress!, into: y, accumulate: accumulate, pool: pool)
                 } else {
                     let beta = prefillBias(rows: rows, into: y, accumulate: accumulate)
                     blas(x, rows: rows, weight: w.baseAddress!, outputs: 0..<outFeatures, beta: beta, into: y)
                 }
             }
-        case .bfloat16(let bits) where precision == .bf16:
+        case .bfloat16(let bits) where arithmetic == .bf16:
             bits.withUnsafeBufferPointer { w in
-                bf16(x, rows: rows, weight: w.baseAddress!, into: y, accumulate: accumulate)
+                bf16(x, rows: rows, weight: w.baseAddress!, into: y, accumulate: accumulate, pool: pool)
             }
         case .int8(let q):
-            int8(x, rows: rows, weight: q, into: y, accumulate: accumulate)
+            int8(x, rows: rows, weight: q, into: y, accumulate: accumulate, pool: pool)
         case .bfloat16(let bits):
             bits.withUnsafeBufferPointer { w in
                 if ckernels {
-                    skinny(x, rows: rows, bfloat16Weight: w.baseAddress!, into: y, accumulate: accumulate)
+                    skinny(x, rows: rows, bfloat16Weight: w.baseAddress!, into: y, accumulate: accumulate, pool: pool)
                 } else {
                     widenedBLAS(x, rows: rows, bfloat16Weight: w.baseAddress!, into: y, accumulate: accumulate)
                 }
@@ -129,9 +132,9 @@ public struct Linear: Sendable {
     // MARK: - Paths
 
     func skinny(_ x: UnsafePointer<Float>, rows: Int, weight: UnsafePointer<Float>,
-                into y: UnsafeMutablePointer<Float>, accumulate: Bool) {
+                into y: UnsafeMutablePointer<Float>, accumulate: Bool, pool: WorkerPool?) {
         withBias { b in
-            splitOutputs(rows: rows) { outputs in
+            splitOutputs(rows: rows, pool: pool) { outputs in
                 SkinnyLinear.forward(x, rows: rows, inFeatures: inFeatures, weight: weight, outFeatures: outFeatures,
                                      bias: b, into: y, accumulate: accumulate, outputs: outputs)
             }

@@ -1,5 +1,5 @@
 // PackedGEMM: weights × many activation columns (CKernels gemm_bf16.c, gemm_f32.c, gemm_int8.c),
-// for Mimi's convolutions and transformer linears under `Precision.bf16` / `.int8`.
+// for Mimi's convolutions and transformer linears under PocketTTS's `Precision.bf16` / `.int8`.
 import CKernels
 
 /// A weight matrix W[M, K] packed once in panels of 8 rows, and `multiply`: C[M, N] (+)= W · X
@@ -161,6 +161,7 @@ extension SkinnyLinear.Path {
         case .automatic: CK_PATH_AUTO
         case .scalar: CK_PATH_SCALAR
         case .avx512: CK_PATH_AVX512
+        case .avx2: CK_PATH_AVX2
         }
     }
 }

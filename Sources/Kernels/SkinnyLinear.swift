@@ -6,12 +6,15 @@ import CKernels
 /// tile of up to 8 rows (OpenBLAS sgemm re-packs the whole weight matrix on every call, sgemv
 /// reads it once per row). AVX-512 code with f32 or bfloat16 weights when the CPU has it
 /// (checked at run time), portable C otherwise; likewise the reduced precisions (`forwardBF16`
-/// with AVX512-BF16, `forwardInt8` with AVX512-VNNI).
+/// with AVX512-BF16, `forwardInt8` with AVX512-VNNI), which also have AVX2 + FMA code for CPUs
+/// without those (the same results: bit for bit for int8, the same sums in the same order for bf16).
 public enum SkinnyLinear {
     /// The implementation to run: the best one the CPU supports, or a forced one (tests,
-    /// benchmarks). A forced `.avx512` on a CPU without it runs `.scalar`.
+    /// benchmarks). A forced `.avx512` on a CPU without it runs `.scalar`. `.avx2` exists for
+    /// `forwardBF16`, `forwardInt8` and `round` only (elsewhere it runs `.scalar`); forced, it runs
+    /// on any CPU with AVX2 + FMA, AVX-512 ones included.
     public enum Path: Sendable, Equatable {
-        case automatic, scalar, avx512
+        case automatic, scalar, avx512, avx2
     }
 
     /// The CPU (and OS) support the AVX-512 kernels (F, BW, VL, FMA).
@@ -23,6 +26,17 @@ public enum SkinnyLinear {
 
     /// The CPU has AVX-512 and its VNNI extension: `forwardInt8` runs `vpdpbusd`.
     public static let hasAVX512VNNI: Bool = hasAVX512 && ck_cpu_features() & UInt32(CK_FEATURE_AVX512_VNNI) != 0
+
+    /// The CPU (and OS) support AVX2 and FMA: without AVX512-VNNI / AVX512-BF16, `forwardInt8`
+    /// and `forwardBF16` run their AVX2 code.
+    public static let hasAVX2: Bool = ck_cpu_features() & UInt32(CK_FEATURE_AVX2) != 0
+
+    /// `forwardInt8` runs vector code here (AVX512-VNNI or AVX2), not portable C: what
+    /// `Precision.int8` needs to beat `exact` (measured on an AVX2-only AMD EPYC: Benchmarks/README.md).
+    public static var hasAcceleratedInt8: Bool { hasAVX512VNNI || hasAVX2 }
+
+    /// `forwardBF16` runs vector code here (AVX512-BF16 or AVX2), not portable C.
+    public static var hasAcceleratedBF16: Bool { hasAVX512BF16 || hasAVX2 }
 
     /// y[rows, out] = x[rows, in]·Wᵀ + bias (y += … when `accumulate`), W: [out, in] f32.
     /// Rows are contiguous; y must not overlap x, W or bias. Returns the path that ran.
@@ -51,7 +65,7 @@ public enum SkinnyLinear {
                                            bias, y, accumulate ? 1 : 0, path.c))
     }
 
-    /// `Precision.bf16`: y[rows, out] = bf16(x)·Wᵀ + bias (y += … when `accumulate`), W: [out, in]
+    /// `Linear.Arithmetic.bf16`: y[rows, out] = bf16(x)·Wᵀ + bias (y += … when `accumulate`), W: [out, in]
     /// bfloat16 bits. The activations are rounded to bfloat16 (nearest even), each product of two
     /// bfloat16 is exact and added to an f32 sum (AVX512-BF16 `vdpbf16ps`; `.scalar`, or a CPU
     /// without it: portable C summing in the same order). Otherwise as `forward`.
@@ -66,7 +80,7 @@ public enum SkinnyLinear {
                                               bias, y, accumulate ? 1 : 0, path.c))
     }
 
-    /// `Precision.int8`: y[rows, out] = x·Wᵀ + bias (y += … when `accumulate`) with W quantized
+    /// `Linear.Arithmetic.int8`: y[rows, out] = x·Wᵀ + bias (y += … when `accumulate`) with W quantized
     /// (`Int8Weights`) and each row of x quantized the same way per call (m = max |x[r, :]|,
     /// q = round_even(x · 127 / m)); y = (Σ q_x · q_w) · (m / 127 · scales[n]) + bias, the integer
     /// sums exact (AVX512-VNNI `vpdpbusd`; `.scalar`, or a CPU without it: portable C, the same
@@ -175,10 +189,11 @@ extension SkinnyLinear.Path {
         case .automatic: CK_PATH_AUTO
         case .scalar: CK_PATH_SCALAR
         case .avx512: CK_PATH_AVX512
+        case .avx2: CK_PATH_AVX2
         }
     }
 
     fileprivate init(_ path: ck_path) {
-        self = path == CK_PATH_AVX512 ? .avx512 : .scalar
+        self.init(ran: path)
     }
 }

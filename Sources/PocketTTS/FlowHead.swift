@@ -19,7 +19,7 @@ public struct TimestepEmbedder: Sendable {
 
     /// out[rows, fd] = embed(times[rows]). scratch: rows·(F + fd) floats.
     func forward(times: UnsafePointer<Float>, rows: Int, into out: UnsafeMutablePointer<Float>,
-                 scratch: UnsafeMutablePointer<Float>) {
+                 scratch: UnsafeMutablePointer<Float>, pool: WorkerPool? = nil) {
         let half = frequencies.count
         let angles = scratch  // [rows, F]
         let hidden = scratch + rows * 2 * half  // [rows, fd]
@@ -33,9 +33,9 @@ public struct TimestepEmbedder: Sendable {
                 }
             }
         }
-        linear1.forward(angles, rows: rows, into: hidden)
+        linear1.forward(angles, rows: rows, into: hidden, pool: pool)
         Activation.silu(hidden, count: rows * linear1.outFeatures)
-        linear2.forward(hidden, rows: rows, into: out)
+        linear2.forward(hidden, rows: rows, into: out, pool: pool)
         norm.forwardInPlace(out, rows: rows)
     }
 }
@@ -108,7 +108,8 @@ public struct FlowHead: Sendable {
         self.finalLayer = finalLayer
     }
 
-    /// Scratch pointers for B rows.
+    /// Scratch pointers for B rows, and the caller's worker pool that the linear layers share
+    /// their outputs with from `Linear.parallelMinimumRows` rows (nil: all on the calling thread).
     struct Buffers {
         let condition: UnsafeMutablePointer<Float>  // [B, fd] cond_embed(c)
         let y: UnsafeMutablePointer<Float>  // [B, fd] SiLU(condition + mean time embedding), the adaLN input
@@ -119,12 +120,14 @@ public struct FlowHead: Sendable {
         let times: UnsafeMutablePointer<Float>  // [2] the time conditions of the current step
         let velocity: UnsafeMutablePointer<Float>  // [B, ldim] flow output
         let scratch: UnsafeMutablePointer<Float>  // [B, F + fd] time embedder scratch, also [B, fd]
+        let pool: WorkerPool?
 
         static func floatCount(rows: Int, flowDim n: Int, latentDim l: Int, frequencyDim f: Int) -> Int {
             rows * (10 * n + l + f) + 2
         }
 
-        init(base: UnsafeMutablePointer<Float>, rows: Int, flowDim n: Int, latentDim l: Int) {
+        init(base: UnsafeMutablePointer<Float>, rows: Int, flowDim n: Int, latentDim l: Int, pool: WorkerPool?) {
+            self.pool = pool
             condition = base
             y = condition + rows * n
             x = y + rows * n
@@ -137,8 +140,8 @@ public struct FlowHead: Sendable {
         }
     }
 
-    func makeBuffers(base: UnsafeMutablePointer<Float>, rows: Int) -> Buffers {
-        Buffers(base: base, rows: rows, flowDim: flowDim, latentDim: latentDim)
+    func makeBuffers(base: UnsafeMutablePointer<Float>, rows: Int, pool: WorkerPool? = nil) -> Buffers {
+        Buffers(base: base, rows: rows, flowDim: flowDim, latentDim: latentDim, pool: pool)
     }
 
     static func floatCount(rows: Int, flowDim: Int, latentDim: Int, frequencyDim: Int) -> Int {
@@ -159,7 +162,7 @@ public struct FlowHead: Sendable {
         let conditions = timeEmbedders.count
         for (i, embedder) in timeEmbedders.enumerated() {
             embedder.forward(times: times! + i * timeRows, rows: timeRows, into: buffers.timeEmbeddings + i * B * n,
-                             scratch: buffers.scratch)
+                             scratch: buffers.scratch, pool: buffers.pool)
         }
         for r in 0..<B {
             let (c, y) = (buffers.condition + r * n, buffers.y + r * n)
@@ -173,29 +176,30 @@ public struct FlowHead: Sendable {
         }
         // Every adaLN_modulation starts with SiLU(y): apply it once.
         Activation.silu(buffers.y, count: B * n)
-        inputProjection.forward(x, rows: B, into: buffers.x)
+        let pool = buffers.pool
+        inputProjection.forward(x, rows: B, into: buffers.x, pool: pool)
         let (hx, h, m, tmp) = (buffers.x, buffers.h, buffers.modulation, buffers.scratch)
         for block in blocks {
             // h = mlp(modulate(in_ln(x), shift, scale)); x = x + gate · h
-            block.modulation.forward(buffers.y, rows: B, into: m)
+            block.modulation.forward(buffers.y, rows: B, into: m, pool: pool)
             block.inNorm.forward(hx, rows: B, into: h)
             for r in 0..<B {
                 modulate(h + r * n, shift: m + r * 3 * n, scale: m + r * 3 * n + n, count: n)
             }
-            block.linear1.forward(h, rows: B, into: tmp)
+            block.linear1.forward(h, rows: B, into: tmp, pool: pool)
             Activation.silu(tmp, count: B * n)
-            block.linear2.forward(tmp, rows: B, into: h)
+            block.linear2.forward(tmp, rows: B, into: h, pool: pool)
             for r in 0..<B {
                 let (xr, hr, gate) = (hx + r * n, h + r * n, m + r * 3 * n + 2 * n)
                 for i in 0..<n { xr[i] += gate[i] * hr[i] }
             }
         }
-        finalLayer.modulation.forward(buffers.y, rows: B, into: m)
+        finalLayer.modulation.forward(buffers.y, rows: B, into: m, pool: pool)
         finalLayer.norm.forward(hx, rows: B, into: h)
         for r in 0..<B {
             modulate(h + r * n, shift: m + r * 2 * n, scale: m + r * 2 * n + n, count: n)
         }
-        finalLayer.linear.forward(h, rows: B, into: out)
+        finalLayer.linear.forward(h, rows: B, into: out, pool: pool)
     }
 
     /// The sampler (`lsd_decode`, `ot_decode`, `drifting_decode` or `pointwise_decode` on
@@ -204,7 +208,7 @@ public struct FlowHead: Sendable {
     func decode(condition: UnsafePointer<Float>, rows B: Int, steps: Int, x: UnsafeMutablePointer<Float>,
                 buffers: Buffers) {
         precondition(steps >= 1, "FlowHead: the sampler needs at least one step")
-        conditionEmbedding.forward(condition, rows: B, into: buffers.condition)
+        conditionEmbedding.forward(condition, rows: B, into: buffers.condition, pool: buffers.pool)
         let count = B * latentDim
         let (times, v) = (buffers.times, buffers.velocity)
         switch flowType {

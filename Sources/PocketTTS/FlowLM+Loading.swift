@@ -86,7 +86,7 @@ extension FlowLM {
                        precision: Precision = .exact) throws -> Linear {
         Linear(weights: try w.linearWeights("\(name).weight", shape: [out, inFeatures]),
                bias: bias ? try w.floats("\(name).bias", shape: [out]) : nil, inFeatures: inFeatures, outFeatures: out,
-               precision: precision)
+               arithmetic: precision.linearArithmetic)
     }
 
     /// `<name>.weight`, `<name>.bias` [dim].

@@ -7,15 +7,17 @@ extension FlowLM {
     /// row alone at every row count (int8: exact integer sums per row; bf16: the same sums in the
     /// same order). `exact` runs OpenBLAS sgemm from 64 rows, whose sums depend on the call, so
     /// its prompts stay one stream per call.
-    public var promptsBatchAcrossStreams: Bool { transformer.layers[0].inProjection.precision != .exact }
+    public var promptsBatchAcrossStreams: Bool { transformer.layers[0].inProjection.arithmetic != .f32 }
 
     /// Feeds T text tokens to each of B streams in one transformer pass (rows of all streams in
     /// every linear layer; attention per stream against its own cache): `tokens[b]` to
     /// `states[b]`, every list the same length T. Each stream gets the values of
-    /// `prompt(textTokens:state:)` when `promptsBatchAcrossStreams`. Throws before computing
-    /// anything if a token is out of range. Allocates only when `workspace` or a cache must grow.
+    /// `prompt(textTokens:state:)` when `promptsBatchAcrossStreams`. Shares the pieces of its
+    /// layers with `pool` (as `prompt(textTokens:state:pool:)`). Throws before computing anything
+    /// if a token is out of range. Allocates only when `workspace` or a cache must grow.
     public func prompt(
-        textTokens tokens: [[Int]], states: UnsafeMutableBufferPointer<State>, workspace: inout Workspace
+        textTokens tokens: [[Int]], states: UnsafeMutableBufferPointer<State>, workspace: inout Workspace,
+        pool: WorkerPool? = nil
     ) throws(FlowLMError) {
         precondition(tokens.count == states.count, "FlowLM.prompt: \(tokens.count) token lists for \(states.count) states")
         guard let T = tokens.first?.count, T > 0 else { return }
@@ -27,7 +29,8 @@ extension FlowLM {
             states[b].cache.ensureRoom(for: T)
             keys = max(keys, states[b].cache.length + T)
         }
-        let buffers = prepare(&workspace, rows: B * T, streams: 1, scoreCount: transformer.scoreCount(rows: T, keys: keys))
+        let buffers = prepare(&workspace, rows: B * T, streams: 1, scoreCount: transformer.scoreCount(rows: T, keys: keys),
+                              pool: pool)
         textEmbeddingTable.withUnsafeBufferPointer { table in
             for b in 0..<B {
                 for (t, token) in tokens[b].enumerated() {

@@ -35,11 +35,14 @@ public struct FlowLM: Sendable {
 
     /// Feeds text tokens as a prefix: `conditioner.embed(tokens)` rows, no latent. The
     /// reference also runs the flow head on the last position and discards it; we do not.
-    public func prompt(textTokens: [Int], state: inout State) throws(FlowLMError) {
+    /// From `Linear.parallelMinimumRows` tokens (with AVX-512) the layers share their pieces
+    /// with `pool`, the caller's helper threads (nil: all on the calling thread; the same
+    /// values either way).
+    public func prompt(textTokens: [Int], state: inout State, pool: WorkerPool? = nil) throws(FlowLMError) {
         try checkTokens(textTokens)
         let d = dimensions.modelDim
         textEmbeddingTable.withUnsafeBufferPointer { table in
-            prefill(count: textTokens.count, state: &state) { x in
+            prefill(count: textTokens.count, state: &state, pool: pool) { x in
                 for (t, token) in textTokens.enumerated() {
                     (x + t * d).update(from: table.baseAddress! + token * d, count: d)
                 }
@@ -48,10 +51,11 @@ public struct FlowLM: Sendable {
     }
 
     /// Feeds conditioning rows [T, d] as a prefix (a voice prompt: `projectVoice` output).
-    public func prompt(conditioning: Tensor, state: inout State) throws(FlowLMError) {
+    /// `pool`: as for `prompt(textTokens:state:pool:)`.
+    public func prompt(conditioning: Tensor, state: inout State, pool: WorkerPool? = nil) throws(FlowLMError) {
         try checkRows(conditioning, name: "conditioning")
         conditioning.data.withUnsafeBufferPointer { c in
-            prefill(count: conditioning.shape[0], state: &state) { x in
+            prefill(count: conditioning.shape[0], state: &state, pool: pool) { x in
                 x.update(from: c.baseAddress!, count: c.count)
             } read: { _ in }
         }
@@ -89,7 +93,7 @@ public struct FlowLM: Sendable {
             withUnsafeMutablePointer(to: &rng) { g in
                 stepCore(latents: latent.baseAddress!, streams: UnsafeMutableBufferPointer(start: s, count: 1),
                          generators: g, sampling: sampling, workspace: &workspace,
-                         latentsOut: latentOut.baseAddress!, eosLogits: &logit)
+                         latentsOut: latentOut.baseAddress!, eosLogits: &logit, pool: nil)
             }
         }
         return logit
@@ -98,12 +102,14 @@ public struct FlowLM: Sendable {
     /// Steps B streams at once, each with its own state and generator (so results do not
     /// depend on batching): latents [B, ldim] in, latentsOut [B, ldim] and eosLogits [B] out.
     /// Each linear layer reads its weights once per 8 streams (Linear). `latentsOut` may be `latents` itself.
-    /// All streams share `sampling` (group streams by settings). Allocation-free in steady state
-    /// (`workspace` is reused across calls; caches grow only past their capacity).
+    /// All streams share `sampling` (group streams by settings). From `Linear.parallelMinimumRows`
+    /// streams the linear layers share their outputs with `pool` (the same values). Allocation-free
+    /// in steady state (`workspace` is reused across calls; caches grow only past their capacity).
     public func stepBatch<G: RandomNumberGenerator>(
         latents: UnsafeBufferPointer<Float>, states: UnsafeMutableBufferPointer<State>,
         generators: UnsafeMutableBufferPointer<G>, sampling: FlowLMSampling, workspace: inout Workspace,
-        latentsOut: UnsafeMutableBufferPointer<Float>, eosLogits: UnsafeMutableBufferPointer<Float>
+        latentsOut: UnsafeMutableBufferPointer<Float>, eosLogits: UnsafeMutableBufferPointer<Float>,
+        pool: WorkerPool? = nil
     ) {
         let (b, l) = (states.count, dimensions.latentDim)
         precondition(latents.count == b * l && latentsOut.count == b * l && eosLogits.count == b
@@ -111,13 +117,13 @@ public struct FlowLM: Sendable {
         if b == 0 { return }
         stepCore(latents: latents.baseAddress!, streams: states, generators: generators.baseAddress!,
                  sampling: sampling, workspace: &workspace, latentsOut: latentsOut.baseAddress!,
-                 eosLogits: eosLogits.baseAddress!)
+                 eosLogits: eosLogits.baseAddress!, pool: pool)
     }
 
     /// Array form of `stepBatch` (allocates its results).
     public func stepBatch<G: RandomNumberGenerator>(
         latents: [[Float]], states: inout [State], generators: inout [G], sampling: FlowLMSampling,
-        workspace: inout Workspace
+        workspace: inout Workspace, pool: WorkerPool? = nil
     ) -> [FlowLMStep] {
         let (b, l) = (states.count, dimensions.latentDim)
         precondition(latents.count == b && latents.allSatisfy { $0.count == l }, "FlowLM.stepBatch: latents")
@@ -130,7 +136,7 @@ public struct FlowLM: Sendable {
                     out.withUnsafeMutableBufferPointer { o in
                         logits.withUnsafeMutableBufferPointer { e in
                             stepBatch(latents: x, states: s, generators: g, sampling: sampling,
-                                      workspace: &workspace, latentsOut: o, eosLogits: e)
+                                      workspace: &workspace, latentsOut: o, eosLogits: e, pool: pool)
                         }
                     }
                 }

@@ -78,13 +78,14 @@ public struct FlowTransformer: Sendable {
         self.geluApproximation = geluApproximation
         self.rope = RoPE(headDim: headDim, maxPeriod: maxPeriod)
         self.attention = Attention(heads: headCount, headDim: headDim, keyValueHeads: kvHeads)
-        self.usesOneQueryAttention = layers[0].inProjection.precision != .exact
+        self.usesOneQueryAttention = layers[0].inProjection.arithmetic != .f32
     }
 
     /// Width of one in_proj row: q | k | v.
     var qkvWidth: Int { attentionDim + 2 * keyValueDim }
 
-    /// Scratch pointers of one forward call over R rows (all streams together).
+    /// Scratch pointers of one forward call over R rows (all streams together), and the
+    /// caller's worker pool that prompts share their pieces with (nil: all on the calling thread).
     struct Buffers {
         let x: UnsafeMutablePointer<Float>  // [R, d] residual stream: input and output
         let normed: UnsafeMutablePointer<Float>  // [R, d]
@@ -92,6 +93,7 @@ public struct FlowTransformer: Sendable {
         let attended: UnsafeMutablePointer<Float>  // [R, attn_dim]
         let hidden: UnsafeMutablePointer<Float>  // [R, ffn]
         let scores: UnsafeMutablePointer<Float>  // [scoreCount] attention probabilities of one stream
+        let pool: WorkerPool?
 
         /// Floats of one row: x, normed, qkv, attended, hidden.
         static func rowFloats(_ t: FlowTransformer) -> Int {
@@ -102,7 +104,8 @@ public struct FlowTransformer: Sendable {
             rows * rowFloats(t) + scoreCount
         }
 
-        init(base: UnsafeMutablePointer<Float>, rows: Int, transformer t: FlowTransformer) {
+        init(base: UnsafeMutablePointer<Float>, rows: Int, transformer t: FlowTransformer, pool: WorkerPool?) {
+            self.pool = pool
             x = base
             normed = x + rows * t.modelDim
             qkv = normed + rows * t.modelDim
@@ -116,26 +119,29 @@ public struct FlowTransformer: Sendable {
     /// (T = `rowsPerStream`), at absolute positions cache.length..<cache.length+T of
     /// `streams[b]`, whose caches must have room for them (`KVCache.ensureRoom`). Appends the
     /// new keys/values and advances each cache's length by T. `buffers.scores` must hold
-    /// `scoreCount(rows: T, keys: length + T)` floats for the longest stream. Allocation-free.
+    /// `scoreCount(rows: T, keys: length + T)` floats for the longest stream. Prompts (16 rows
+    /// and more) share linear outputs, GELU rows and attention heads with `buffers.pool`: the
+    /// same values whoever runs them. Allocation-free.
     /// pocket_tts `StreamingTransformer.forward` + `increment_steps`.
     func forward(streams: UnsafeMutableBufferPointer<FlowLM.State>, rowsPerStream T: Int, buffers: Buffers) {
         let (w, a) = (qkvWidth, attentionDim)
         let rows = streams.count * T
         let (x, normed, qkv, attended, hidden) = (buffers.x, buffers.normed, buffers.qkv, buffers.attended, buffers.hidden)
+        let pool = buffers.pool
         for (index, layer) in layers.enumerated() {
             // _sa_block: x + out_proj(attention(in_proj(norm1(x))))
             layer.norm1.forward(x, rows: rows, into: normed)
-            layer.inProjection.forward(normed, rows: rows, into: qkv)
+            layer.inProjection.forward(normed, rows: rows, into: qkv, pool: pool)
             for b in 0..<streams.count {
                 attend(layer: index, qkv: qkv + b * T * w, count: T,
-                       cache: &streams[b].cache, into: attended + b * T * a, scores: buffers.scores)
+                       cache: &streams[b].cache, into: attended + b * T * a, scores: buffers.scores, pool: pool)
             }
-            layer.outProjection.forward(attended, rows: rows, into: x, accumulate: true)
+            layer.outProjection.forward(attended, rows: rows, into: x, accumulate: true, pool: pool)
             // _ff_block: x + linear2(gelu(linear1(norm2(x))))
             layer.norm2.forward(x, rows: rows, into: normed)
-            layer.linear1.forward(normed, rows: rows, into: hidden)
-            gelu(hidden, rows: rows)
-            layer.linear2.forward(hidden, rows: rows, into: x, accumulate: true)
+            layer.linear1.forward(normed, rows: rows, into: hidden, pool: pool)
+            gelu(hidden, rows: rows, pool: pool)
+            layer.linear2.forward(hidden, rows: rows, into: x, accumulate: true, pool: pool)
         }
         for b in 0..<streams.count { streams[b].cache.length += T }
     }
@@ -155,16 +161,16 @@ public struct FlowTransformer: Sendable {
         usesOneQueryAttention ? Attention.oneQueryScratchCount(keyCount: keys, headCount: attention.heads) : keys
     }
 
-    /// GELU in place on [rows, feedForwardDim]; prompts share the rows out with the linear
-    /// layers' worker thread (elementwise: the same values).
-    private func gelu(_ hidden: UnsafeMutablePointer<Float>, rows: Int) {
+    /// GELU in place on [rows, feedForwardDim]; prompts share the rows out with `pool`
+    /// (elementwise: the same values).
+    private func gelu(_ hidden: UnsafeMutablePointer<Float>, rows: Int, pool: WorkerPool?) {
         let f = feedForwardDim
         guard Linear.splitsOutputs(rows: rows) else {
             Activation.gelu(hidden, count: rows * f, approximation: geluApproximation)
             return
         }
         let pieces = 8
-        LinearWorker.current.parallelFor(pieces) { i in
+        pool.parallelFor(pieces) { i in
             let (start, end) = (rows * i / pieces, rows * (i + 1) / pieces)
             Activation.gelu(hidden + start * f, count: (end - start) * f, approximation: geluApproximation)
         }
@@ -175,7 +181,7 @@ public struct FlowTransformer: Sendable {
     /// over the whole history. qkv: [T, q (H, hd) | k (Hkv, hd) | v (Hkv, hd)] rows; output: [T, attn_dim].
     private func attend(
         layer: Int, qkv: UnsafeMutablePointer<Float>, count T: Int, cache: inout FlowLM.KVCache,
-        into output: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>
+        into output: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>, pool: WorkerPool?
     ) {
         let (w, a, kv) = (qkvWidth, attentionDim, keyValueDim)
         let start = cache.length
@@ -195,10 +201,10 @@ public struct FlowTransformer: Sendable {
                     SkinnyLinear.round(qkv + t * w + a + kv, toBFloat16: values + (start + t) * kv, count: kv)
                 }
             }
-            // Prompts: the heads in pieces on two threads, each piece its own score row.
+            // Prompts: the heads in pieces shared with the pool, each piece its own score row.
             let H = attention.heads
             let pieces = Linear.splitsOutputs(rows: T) ? FlowTransformer.attentionPieces : 1
-            LinearWorker.current.parallelFor(pieces) { i in
+            pool.parallelFor(pieces) { i in
                 let heads = H * i / pieces..<H * (i + 1) / pieces
                 // Query by query, each over its own visible keys: the arithmetic of a single
                 // step at that position, so a prompt gives the same values however it is sliced.

@@ -13,9 +13,10 @@ extension TTSModel {
     /// Generates speech for `text` in the voice `voice`, calling `onFrame` as each frame is
     /// decoded. Per chunk (see `GenerationStream`): a copy of the voice state, the chunk's
     /// tokens as a prompt (in slices of `GenerationStream.promptSliceRows`), steps from BOS until EOS + frames-after-EOS or the length limit,
-    /// each frame decoded at once from a Mimi decoder state fresh for the chunk.
+    /// each frame decoded at once from a Mimi decoder state fresh for the chunk. Prompts share
+    /// the pieces of their layers with `pool` (the caller's helper threads; nil: none).
     public func generate(
-        text: String, voice: FlowLM.State, options: GenerationOptions = GenerationOptions(),
+        text: String, voice: FlowLM.State, options: GenerationOptions = GenerationOptions(), pool: WorkerPool? = nil,
         onFrame: (GeneratedFrame) throws -> Void
     ) throws {
         try options.validate()
@@ -28,7 +29,7 @@ extension TTSModel {
             var more = true
             while more && stream.isPrompting {
                 let slice = stream.takePromptSlice(limit: GenerationStream.promptSliceRows)
-                try flowLM.prompt(textTokens: Array(slice), state: &stream.state)
+                try flowLM.prompt(textTokens: Array(slice), state: &stream.state, pool: pool)
                 more = stream.promptSliceDone()
             }
             guard more else { continue }  // a chunk of no frames
@@ -46,9 +47,11 @@ extension TTSModel {
     }
 
     /// All the audio of `generate`, concatenated.
-    public func generateAudio(text: String, voice: FlowLM.State, options: GenerationOptions = GenerationOptions()) throws -> [Float] {
+    public func generateAudio(
+        text: String, voice: FlowLM.State, options: GenerationOptions = GenerationOptions(), pool: WorkerPool? = nil
+    ) throws -> [Float] {
         var audio: [Float] = []
-        try generate(text: text, voice: voice, options: options) { audio += $0.audio }
+        try generate(text: text, voice: voice, options: options, pool: pool) { audio += $0.audio }
         return audio
     }
 }

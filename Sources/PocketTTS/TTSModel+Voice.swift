@@ -19,12 +19,13 @@ extension TTSModel {
     /// The FlowLM state after the voice prompt (mono samples at `sampleRate`): what every
     /// utterance in this voice starts from. As 4.0.1's `get_state_for_audio_prompt`, the prompt
     /// is first trimmed to end on a pause (`AudioFades.endOnPause`) when the config says so
-    /// (`PocketTTSConfig.endsVoicePromptOnPause`: every config but 1.1.1's `b6369a24()`).
-    public func voiceState(samples24k samples: [Float]) throws -> FlowLM.State {
+    /// (`PocketTTSConfig.endsVoicePromptOnPause`: every config but 1.1.1's `b6369a24()`). The
+    /// prompt shares the pieces of its layers with `pool` (nil: all on the calling thread).
+    public func voiceState(samples24k samples: [Float], pool: WorkerPool? = nil) throws -> FlowLM.State {
         let prompt = config.endsVoicePromptOnPause ? AudioFades.endOnPause(samples, sampleRate: sampleRate) : samples
         let conditioning = try voiceConditioning(samples24k: prompt)
         var state = flowLM.makeState(capacity: conditioning.shape[0])
-        try flowLM.prompt(conditioning: conditioning, state: &state)
+        try flowLM.prompt(conditioning: conditioning, state: &state, pool: pool)
         // The prompt's scratch (rows × (FFN + scores)) would otherwise live as long as the voice.
         state.workspace = FlowLM.Workspace()
         return state

@@ -62,7 +62,8 @@ public struct TTSModel: Sendable {
         try mimiWeights.finish()
     }
 
-    private init(config: PocketTTSConfig, flowLM: FlowLM, mimi: Mimi, tokenizer: Tokenizer) {
+    /// The model from its parts (no checks: `demo`, and tests assembling fixtures).
+    init(config: PocketTTSConfig, flowLM: FlowLM, mimi: Mimi, tokenizer: Tokenizer) {
         self.config = config
         self.flowLM = flowLM
         self.mimi = mimi

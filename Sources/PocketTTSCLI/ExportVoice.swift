@@ -1,4 +1,5 @@
 import ArgumentParser
+import Kernels
 import PocketTTS
 import TTSEngine
 
@@ -18,7 +19,7 @@ struct ExportVoice: ParsableCommand {
     func run() throws {
         let tts = try model.load()
         // As the reference's export-voice: prompts longer than 30 s are truncated.
-        let state = try tts.voiceState(file: audioPath, truncate: true)
+        let state = try tts.voiceState(file: audioPath, truncate: true, pool: WorkerPool())
         try tts.exportVoice(state, to: exportPath)
         Log.info("wrote \(exportPath) (\(state.length) positions)")
     }

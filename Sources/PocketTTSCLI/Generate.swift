@@ -57,7 +57,7 @@ struct Generate: ParsableCommand {
     var trailingSilence = 0.2
 
     @OptionGroup var normalization: NormalizationOptions
-    @Option(help: ArgumentHelp(precisionHelp.abstract + " Default: int8 where the CPU has AVX512-VNNI, else exact; exact for the reference's output.", valueName: "exact|bf16|int8"))
+    @Option(help: ArgumentHelp(precisionHelp.abstract + " Default: int8 where the CPU has AVX512-VNNI or AVX2, else exact; exact for the reference's output.", valueName: "exact|bf16|int8"))
     var precision: Precision = .recommended
 
     mutating func validate() throws {

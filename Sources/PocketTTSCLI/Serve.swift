@@ -37,6 +37,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Port to listen on (0: any free port).")
     var port: Int?
 
+    @Option(help: "Home Assistant's Wyoming protocol (raw TCP) on this port; 0: off. Default 10200. No API key: trusted networks only.")
+    var wyomingPort: Int?
+
     @Option(name: .customLong("api-key"), help: "Accepted API key (repeatable); none: no authentication.")
     var apiKeys: [String] = []
 
@@ -49,7 +52,7 @@ struct Serve: ParsableCommand {
     @Option(help: "Share of each 80 ms frame period admitted turns leave free (default 0.2): a turn beyond gets at_capacity.")
     var playoutMargin: Double?
 
-    @Option(help: ArgumentHelp(precisionHelp.abstract + " Default: the settings' precision (int8 where the CPU has AVX512-VNNI, else exact).", valueName: "exact|bf16|int8"))
+    @Option(help: ArgumentHelp(precisionHelp.abstract + " Default: the settings' precision (int8 where the CPU has AVX512-VNNI or AVX2, else exact).", valueName: "exact|bf16|int8"))
     var precision: Precision?
 
     @Option(help: "Seconds turns in progress get to finish on SIGINT/SIGTERM.")
@@ -109,14 +112,15 @@ struct Serve: ParsableCommand {
             let aliases = model.demo ? demoVoiceAliases(offered: registry.table.names, defaultVoice: defaultVoice) : [:]
             let adapter = EngineSpeechAdapter(engine: engine, voices: registry, opusBitrate: config.opusBitrate,
                                               maxQueuedSpeech: config.maxQueuedSpeech, voiceAliases: aliases)
-            service.attach(engine: adapter, defaultVoice: defaultVoice)
+            service.attach(engine: adapter, defaultVoice: defaultVoice, models: [ServedModel(modelName: try model.files.modelName())])
             reloadSignal = reloadVoicesOnHangUp(registry, logger: logger)
         } catch {
             service.stop()
             throw error
         }
         if let openBLASNote { logger.info("\(openBLASNote)") }
-        logger.info("ready on ws://\(config.host):\(service.port ?? config.port)/tts/ws (default voice '\(service.defaultVoice)')")
+        let wyoming = service.wyomingPort.map { ", Wyoming on tcp port \($0)" } ?? ""
+        logger.info("ready on ws://\(config.host):\(service.port ?? config.port)/tts/ws (default voice '\(service.defaultVoice)')\(wyoming)")
 
         stopSignal.wait()
         logger.info("signal received: shutting down (grace \(shutdownGrace) s)")
@@ -130,6 +134,7 @@ struct Serve: ParsableCommand {
         var flags: [String: String] = [:]
         if let host { flags["host"] = host }
         if let port { flags["port"] = String(port) }
+        if let wyomingPort { flags["wyoming_port"] = String(wyomingPort) }
         if let voicesDir { flags["voices_dir"] = voicesDir }
         if !apiKeys.isEmpty { flags["api_keys"] = apiKeys.joined(separator: ",") }
         if let maxSessions { flags["max_sessions"] = String(maxSessions) }

@@ -26,6 +26,7 @@ public final class Engine: Sendable {
     let inbox: CommandInbox  // API → producer
     private let handOff: FrameHandOff  // producer → consumers
     private let threads = PipelineThreads()
+    private let pool = WorkerPool()  // the producer's helper thread (started by the first prompt)
     /// What the engine can carry (Engine+Capacity.swift).
     let capacityMonitor: CapacityMonitor
 
@@ -51,10 +52,10 @@ public final class Engine: Sendable {
     /// already keep both cores of a small machine busy, OpenBLAS worker threads would
     /// fight them for the cores (and spin while waiting), and a threaded sgemm allocates its
     /// buffers on every call; the batched steps are too small to gain from splitting. Prompts
-    /// (16 rows or more) share their linear layers with Kernels' `LinearWorker` thread instead,
-    /// which sleeps otherwise.
+    /// (16 rows or more) share their layers with the engine's `WorkerPool` (one helper thread,
+    /// which sleeps otherwise and ends with the engine) instead.
     public func start() {
-        let producer = Producer(flowLM: model.flowLM, configuration: configuration, inbox: inbox, handOff: handOff,
+        let producer = Producer(flowLM: model.flowLM, pool: pool, configuration: configuration, inbox: inbox, handOff: handOff,
                                 frameSeconds: 1 / model.config.mimi.frameRate, capacity: capacityMonitor)
         let consumers = (0..<configuration.consumerThreads).map {
             Consumer(model: model, inbox: inbox, handOff: handOff, index: $0, capacity: capacityMonitor)

@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 import PocketTTS
 
 /// The producer thread's work: FlowLM for every open stream, each a `GenerationStream` (the
@@ -18,6 +19,7 @@ final class Producer: @unchecked Sendable {
     }
 
     private let flowLM: FlowLM
+    private let pool: WorkerPool  // the engine's: prompts (and steps of 16+ streams) share their layers with it
     private let sliceTokens: Int
     private let maxPromptRows: Int
     private let maxBatchedPromptRows: Int
@@ -42,9 +44,10 @@ final class Producer: @unchecked Sendable {
     private var batchLatents: [Float] = []  // [B, latentDim] inputs, then outputs (in place)
     private var batchLogits: [Float] = []  // [B]
 
-    init(flowLM: FlowLM, configuration: EngineConfiguration, inbox: CommandInbox, handOff: FrameHandOff,
+    init(flowLM: FlowLM, pool: WorkerPool, configuration: EngineConfiguration, inbox: CommandInbox, handOff: FrameHandOff,
          frameSeconds: Double = 0.08, capacity: CapacityMonitor? = nil) {
         self.flowLM = flowLM
+        self.pool = pool
         self.capacity = capacity
         self.aheadLimit = configuration.aheadLimitSeconds
         self.promptMargin = configuration.promptMarginSeconds
@@ -196,7 +199,7 @@ final class Producer: @unchecked Sendable {
                 // done: every stream has its slice
             } else {  // alone (or, after a bad token, each alone: only its stream fails)
                 for (k, i) in group.members.enumerated() {
-                    do { try flowLM.prompt(textTokens: tokens[k], state: &streams[i].generation.state) } catch { errors[k] = error }
+                    do { try flowLM.prompt(textTokens: tokens[k], state: &streams[i].generation.state, pool: pool) } catch { errors[k] = error }
                 }
             }
             let rows = tokens.reduce(0) { $0 + $1.count }
@@ -224,7 +227,7 @@ final class Producer: @unchecked Sendable {
         defer { for (k, i) in members.enumerated() { swap(&batchStates[k], &streams[i].generation.state) } }
         try batchStates.withUnsafeMutableBufferPointer { (states) throws(FlowLMError) in
             try flowLM.prompt(textTokens: tokens, states: UnsafeMutableBufferPointer(rebasing: states[0..<B]),
-                              workspace: &workspace)
+                              workspace: &workspace, pool: pool)
         }
     }
 
@@ -262,7 +265,7 @@ final class Producer: @unchecked Sendable {
                         flowLM.stepBatch(
                             latents: UnsafeBufferPointer(latents), states: UnsafeMutableBufferPointer(rebasing: states[0..<B]),
                             generators: generators, sampling: sampling, workspace: &workspace,
-                            latentsOut: latents, eosLogits: UnsafeMutableBufferPointer(rebasing: logits[0..<B]))
+                            latentsOut: latents, eosLogits: UnsafeMutableBufferPointer(rebasing: logits[0..<B]), pool: pool)
                     }
                 }
             }

@@ -106,6 +106,7 @@ public final class UploadedVoices: Sendable {
         if let info = try? AudioFile.info(path), info.duration > maxSeconds {
             throw .voice(.tooLong(source: "upload", seconds: info.duration, limit: maxSeconds))
         }
+        try Self.checkSpeech(path)
         let state: FlowLM.State
         do { state = try library.voice(fromFile: path) } catch { throw .voice(error) }
         if let directory, !persisted.contains(id) { try Self.write(state, id: id, into: directory, model: library.model) }
@@ -139,6 +140,7 @@ public final class UploadedVoices: Sendable {
     @discardableResult
     public func remove(_ id: String, persistedIn directory: String? = nil) -> Bool {
         let inMemory = states.withLock { $0.removeValue(forKey: id) != nil }
+        if inMemory { returnFreedMemory() }
         guard let directory, Self.isID(id) else { return inMemory }
         let onDisk = (try? FileManager.default.removeItem(atPath: Self.file(of: id, in: directory))) != nil
         return inMemory || onDisk
@@ -147,4 +149,54 @@ public final class UploadedVoices: Sendable {
     public func state(_ id: String) -> FlowLM.State? { states.withLock { $0[id] } }
 
     public var ids: Set<String> { states.withLock { Set($0.keys) } }
+
+    /// Shortest upload accepted: a voice prompt needs some speech to copy.
+    public static let minimumSeconds = 1.0
+    /// Most channels accepted (mono or stereo: mixed down as the reference does).
+    public static let maximumChannels = 2
+    /// Uploads whose loudest 20 ms stays below this (dBFS RMS) are refused as silent.
+    public static let silenceDBFS: Float = -60
+
+    /// Refuses audio that cannot be a voice prompt: under a second, more than two channels, or
+    /// silent (no 20 ms window louder than `silenceDBFS`), each with its own message.
+    static func checkSpeech(_ path: String) throws(UploadError) {
+        let info: AudioFileInfo
+        do { info = try AudioFile.info(path) } catch { throw .voice(VoiceLibrary.map(error)) }
+        guard info.channels <= maximumChannels else {
+            throw .voice(.invalidAudio(source: "upload", reason: "\(info.channels) channels: send mono or stereo speech"))
+        }
+        guard info.duration >= minimumSeconds else {
+            throw .voice(.invalidAudio(source: "upload", reason: String(format: "it lasts %.2f s: at least %.0f s of speech is needed",
+                                                                         info.duration, minimumSeconds)))
+        }
+        let audio: Audio
+        do { audio = try AudioFile.read(path) } catch { throw .voice(VoiceLibrary.map(error)) }
+        let window = max(1, audio.sampleRate / 50)
+        var loudest: Float = 0
+        var start = 0
+        while start < audio.samples.count {
+            let end = min(audio.samples.count, start + window)
+            var sum: Float = 0
+            for i in start..<end { sum += audio.samples[i] * audio.samples[i] }
+            loudest = max(loudest, sum / Float(end - start))
+            start = end
+        }
+        let dbfs = 10 * log10(max(loudest, 1e-20))
+        guard dbfs >= silenceDBFS else {
+            throw .voice(.invalidAudio(source: "upload", reason: String(format: "it is silent (loudest 20 ms at %.0f dBFS)", dbfs)))
+        }
+    }
 }
+
+/// Hands memory glibc keeps after frees back to the system (`malloc_trim`): a deleted voice's
+/// several megabytes of KV cache are freed in pieces that glibc would otherwise hold in its
+/// arenas, so the process's RSS would not come down after deletes. A no-op elsewhere.
+func returnFreedMemory() {
+    #if canImport(Glibc)
+    _ = glibcMallocTrim(0)
+    #endif
+}
+
+#if canImport(Glibc)
+@_silgen_name("malloc_trim") private func glibcMallocTrim(_ pad: Int) -> Int32
+#endif

@@ -1,19 +1,60 @@
-// Authenticator.swift: API-key checks on HTTP and WebSocket upgrade requests. A key comes as
-// `Authorization: Bearer <key>` or `X-API-Key: <key>`, or, for browsers (which cannot set
-// headers on a WebSocket), as the query parameter `?api_key=<key>`. With no keys configured
-// every request is let in and the parameter is ignored.
+// Authenticator.swift: the one API-key rule of every endpoint and protocol.
+//
+// A request presents every credential it carries, wherever it carries it, whatever the endpoint:
+//   headers  `Authorization: Bearer <key>` (OpenAI, the native protocol), `Authorization: Token <key>`
+//            (Deepgram), `X-API-Key`, `xi-api-key` (ElevenLabs), `kyutai-api-key` (Kyutai);
+//   query    `?api_key=` (browsers cannot set a WebSocket's headers), `?auth_id=` (Kyutai),
+//            `?authorization=` (ElevenLabs; with or without "Bearer ");
+//   message  ElevenLabs' first message `xi_api_key` / `authorization` (WebSocket only).
+// With keys configured, a request is let in when it presents at least one credential and every
+// credential it presents is a configured key: none is `missingKey`, any wrong one is `invalidKey`
+// (a wrong `Authorization` beside a right `X-API-Key` is refused). An `Authorization` header of
+// another scheme counts as a wrong key. With no keys configured every request is let in and the
+// credentials are ignored.
 
 public struct Authenticator: Sendable {
     public enum Decision: Equatable, Sendable {
         case allowed
-        /// Neither header was sent.
+        /// No credential was presented.
         case missingKey
-        /// A key was sent but is not one of ours.
+        /// A credential was presented that is not one of ours.
         case invalidKey
     }
 
-    /// The request headers the keys come in (lower-case): the WebSocket server must collect them.
-    public static let headerNames = ["authorization", "x-api-key"]
+    /// The credentials one request presents (trimmed; "" stands for an unusable one).
+    public struct Credentials: Sendable, Equatable {
+        public var keys: [String] = []
+
+        public init(keys: [String] = []) { self.keys = keys }
+
+        /// Every header and query parameter above.
+        public init(_ request: HTTPRequest) {
+            if let authorization = request.header("authorization") { keys.append(Self.scheme(authorization, required: true)) }
+            for name in Authenticator.keyHeaderNames { if let key = request.header(name) { keys.append(Self.trim(key)) } }
+            for name in [Authenticator.queryParameterName, "auth_id"] { if let key = request.query[name] { keys.append(Self.trim(key)) } }
+            if let token = request.query["authorization"] { keys.append(Self.scheme(token, required: false)) }
+        }
+
+        /// ElevenLabs' first message: `authorization` (a bearer token, "Bearer " optional) and `xi_api_key`.
+        public init(authorization: String?, apiKey: String?) {
+            if let authorization { keys.append(Self.scheme(authorization, required: false)) }
+            if let apiKey { keys.append(Self.trim(apiKey)) }
+        }
+
+        /// The key of "Bearer <key>" or "Token <key>"; without a scheme, the value itself unless
+        /// a scheme is required; "" for another scheme.
+        static func scheme(_ value: String, required: Bool) -> String {
+            let parts = value.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+            if parts.count == 2, ["bearer", "token"].contains(parts[0].lowercased()) { return trim(String(parts[1])) }
+            return required || parts.count != 1 ? "" : trim(value)
+        }
+
+        static func trim(_ value: String) -> String { Substring(value).trimmingWhitespace() }
+    }
+
+    /// The headers besides `Authorization` that carry a key (lower-case): the WebSocket server
+    /// must collect them.
+    public static let keyHeaderNames = ["x-api-key", "xi-api-key", "kyutai-api-key"]
     /// The query parameter browsers send the key in (README, "Web page").
     public static let queryParameterName = "api_key"
 
@@ -26,27 +67,16 @@ public struct Authenticator: Sendable {
     /// No keys configured: everything is allowed.
     public var isOpen: Bool { keys.isEmpty }
 
+    /// The rule for an HTTP request or a WebSocket upgrade.
     public func check(_ request: HTTPRequest) -> Decision {
-        check(authorization: request.header("authorization"), apiKey: request.header("x-api-key"),
-              queryKey: request.query[Self.queryParameterName])
+        check(Credentials(request))
     }
 
-    /// Allowed when either header or the query parameter carries a configured key.
-    public func check(authorization: String?, apiKey: String?, queryKey: String? = nil) -> Decision {
+    /// Allowed when at least one credential is presented and each is a configured key.
+    public func check(_ credentials: Credentials) -> Decision {
         if isOpen { return .allowed }
-        var candidates: [String] = []
-        if let authorization {
-            let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-            if parts.count == 2, parts[0].lowercased() == "bearer" {
-                candidates.append(parts[1].trimmingWhitespace())
-            } else {
-                candidates.append("")  // present but not a bearer token: counts as a wrong key
-            }
-        }
-        if let apiKey { candidates.append(Substring(apiKey).trimmingWhitespace()) }
-        if let queryKey { candidates.append(Substring(queryKey).trimmingWhitespace()) }
-        if candidates.isEmpty { return .missingKey }
-        return candidates.contains(where: isKnown) ? .allowed : .invalidKey
+        if credentials.keys.isEmpty { return .missingKey }
+        return credentials.keys.allSatisfy(isKnown) ? .allowed : .invalidKey
     }
 
     /// The 401 answer for a refused request.

@@ -83,13 +83,6 @@ public struct DeepgramAdapter: WireAdapter {
                             text: "{\"err_code\":\"Bad Request\",\"err_msg\":\(jsonQuoted(problem))}")
     }
 
-    /// `Authorization: Token <key>` is Deepgram's; `Bearer <key>` and X-API-Key work too.
-    public static func credentials(_ request: HTTPRequest) -> (authorization: String?, apiKey: String?) {
-        var authorization = request.header("authorization")
-        if let value = authorization, value.lowercased().hasPrefix("token ") { authorization = "Bearer " + value.dropFirst(6) }
-        return (authorization, request.header("x-api-key"))
-    }
-
     public mutating func open(state: SessionMachine.State) -> [WireStep] {
         let metadata = "{\"type\":\"Metadata\",\"request_id\":\(jsonQuoted(requestID)),\"model_name\":\(jsonQuoted(model)),"
             + "\"model_version\":\"pocket-tts-1.1.1\",\"model_uuid\":\"b6369a24-0000-4000-8000-000000000000\"}"

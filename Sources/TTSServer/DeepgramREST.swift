@@ -23,8 +23,7 @@ extension TTSService {
     }
 
     func deepgramSpeak(_ request: HTTPRequest, _ stream: HTTPResponseStream) {
-        let credentials = DeepgramAdapter.credentials(request)
-        guard authenticator.check(authorization: credentials.authorization, apiKey: credentials.apiKey) == .allowed else {
+        guard authenticator.check(request) == .allowed else {
             stream.respond(Self.deepgramError(401, "INVALID_AUTH", "Invalid credentials: send \"Authorization: Token <key>\""))
             return
         }

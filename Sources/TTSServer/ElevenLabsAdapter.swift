@@ -18,10 +18,16 @@
 //
 // Contexts share the session's one turn, one after the other: text of a context other than the
 // one speaking ends the speaking one's text (as a flush) and waits, in order, for its audio to
-// end (ElevenLabs generates contexts side by side). `close_context` lets a flushed context finish
-// (clients end a context with flush + close_context) and stops any other at once (barge-in), as
-// `"immediate": true` does any. A flush ends the machine's turn; later text of the same context
-// opens the next turn, its audio following on.
+// end (ElevenLabs generates contexts side by side). `close_context` ends a context's input: its
+// flushed text (queued turns included) is still spoken and its isFinal follows the last audio, as
+// Pipecat and LiveKit expect when they close every context at the end of an utterance. A context
+// still taking text (not flushed) stops at once (barge-in), as does any on `"immediate": true` or
+// on a second `close_context` (Pipecat's interruption of a context it had closed). Text of a new
+// context while the speaking one is closed also stops it at once: both agents move to a new
+// context on an interruption without a word about the old one, which ElevenLabs would keep
+// generating beside it and the client ignores; one after the other, the new reply would wait for
+// the rest of the old. A flush ends the machine's turn; later text of the same context opens the
+// next turn, its audio following on.
 
 public struct ElevenLabsAdapter: WireAdapter {
     enum Operation: Equatable {
@@ -49,8 +55,9 @@ public struct ElevenLabsAdapter: WireAdapter {
     var held: [Operation] = []
     var heldCharacters = 0
     var endRequested = false
-    /// The speaking context was closed after its flush: it finishes, then gets its isFinal.
-    var speakingClosed = false
+    /// Contexts whose input the client closed while audio of theirs was still to come: each
+    /// gets its isFinal after its last audio.
+    var closing: Set<String> = []
     var alignment = ElevenLabsAlignment()
 
     public init(request: HTTPRequest, context: WireContext) {
@@ -64,13 +71,6 @@ public struct ElevenLabsAdapter: WireAdapter {
         authenticator = context.authenticator
         authenticated = context.authenticator == nil
         if case .success(let config) = base { alignment = ElevenLabsAlignment(format: config.format, sampleRate: config.sampleRate) }
-    }
-
-    /// The `xi-api-key` header, or the `authorization` query parameter (a bearer token), or the
-    /// service's usual headers.
-    public static func credentials(_ request: HTTPRequest) -> (authorization: String?, apiKey: String?) {
-        let token = request.query["authorization"].map { $0.lowercased().hasPrefix("bearer ") ? $0 : "Bearer " + $0 }
-        return (request.header("authorization") ?? token, request.header(ElevenLabs.keyHeader) ?? request.header("x-api-key"))
     }
 
     /// A bad query is refused before the upgrade, in ElevenLabs' error shape.
@@ -94,7 +94,7 @@ public struct ElevenLabsAdapter: WireAdapter {
         }
         if !authenticated {
             let key = ElevenLabs.messageKey(object)
-            let decision = authenticator?.check(authorization: key.authorization, apiKey: key.apiKey) ?? .allowed
+            let decision = authenticator?.check(Authenticator.Credentials(authorization: key.authorization, apiKey: key.apiKey)) ?? .allowed
             guard decision == .allowed else {
                 return [.report(.invalidConfig(key: "xi_api_key", reason: "\(decision)")),
                         .close(code: SessionMachine.CloseCode.policyViolation,
@@ -157,9 +157,11 @@ public struct ElevenLabsAdapter: WireAdapter {
             return [.send(.text(alignment.audioMessage(payload, context: multi ? speaking : nil)))]
         case .final:
             var timings: [WireStep] = alignment.endTurn(context: multi ? speaking : nil).map { [.send(.text($0))] } ?? []
-            if speakingClosed {
-                speakingClosed = false
-                timings.append(.send(.text(finalMessage(speaking))))
+            if let context = speaking, closing.contains(context), !held.contains(where: { $0.context == context && $0.characters > 0 }) {
+                closing.remove(context)
+                contextConfigs[context] = nil
+                held.removeAll { $0.context == context }  // flushes with no text after them
+                timings.append(.send(.text(finalMessage(context))))
             }
             if endRequested, held.isEmpty { return timings + ending() }
             return timings + [.resume]
@@ -179,6 +181,12 @@ public struct ElevenLabsAdapter: WireAdapter {
     }
 
     private mutating func perform(_ operation: Operation, state: SessionMachine.State, resuming: Bool = false) -> [WireStep] {
+        // A new context while the speaking one is closed: the old one stops (an interruption).
+        if case .text(let context, _, _) = operation, let old = speaking, context != old, closing.contains(old),
+           state == .streaming || state == .draining {
+            held.append(operation)
+            return stop(old, active: true)
+        }
         // Another context's text ends the speaking context's text; it waits for that audio.
         if case .text(let context, _, _) = operation, state == .streaming, context != speaking {
             held.append(operation)
@@ -217,24 +225,38 @@ public struct ElevenLabsAdapter: WireAdapter {
         }
     }
 
-    /// `close_context`. Its text not yet spoken is dropped. A context that is speaking stops at
-    /// once (barge-in) unless it was flushed: then it finishes, as on ElevenLabs, and its isFinal
-    /// follows its audio; `"immediate": true` stops it anyway. The id may be used again: it names
-    /// a new context.
+    /// `close_context`: the context takes no more text. With nothing of it left to speak, its
+    /// isFinal goes now; with flushed text left (the turn draining, or turns queued), that is
+    /// spoken and the isFinal follows it. A context still taking text stops at once (barge-in),
+    /// as does any on `immediate` or when it was closed before. The id may be used again: it
+    /// names a new context.
     private mutating func closeContext(_ context: String, immediate: Bool, state: SessionMachine.State) -> [WireStep] {
-        contextConfigs[context] = nil
-        held.removeAll { $0.context == context }
-        heldCharacters = held.reduce(0) { $0 + $1.characters }
-        guard context == speaking, state == .streaming || state == .draining else {
+        let active = context == speaking && (state == .streaming || state == .draining)
+        guard active || held.contains(where: { $0.context == context }) else {
+            contextConfigs[context] = nil
+            closing.remove(context)
             return [.send(.text(finalMessage(context)))] + (held.isEmpty ? [] : [.resume])
         }
-        if state == .draining, !immediate {
-            speakingClosed = true
-            return []
+        if immediate || closing.contains(context) || (active && state == .streaming) {
+            return stop(context, active: active)
         }
-        speakingClosed = false
-        alignment.startTurn()
-        return [.machine(.cancel), .send(.text(finalMessage(context)))] + (held.isEmpty ? [] : [.resume])
+        closing.insert(context)
+        return []
+    }
+
+    /// Stops a context at once: its queued text is dropped, its turn (when it has the machine's)
+    /// cancelled, and its isFinal sent.
+    private mutating func stop(_ context: String, active: Bool) -> [WireStep] {
+        contextConfigs[context] = nil
+        closing.remove(context)
+        held.removeAll { $0.context == context }
+        heldCharacters = held.reduce(0) { $0 + $1.characters }
+        var steps: [WireStep] = [.send(.text(finalMessage(context)))]
+        if active {
+            alignment.startTurn()
+            steps.insert(.machine(.cancel), at: 0)
+        }
+        return steps + (held.isEmpty ? [] : [.resume])
     }
 
     /// The end of the socket: isFinal (for the last context, unless it was closed), then the close.

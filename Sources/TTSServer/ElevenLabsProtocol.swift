@@ -97,9 +97,7 @@ public enum ElevenLabs {
     /// An API key a message carries (`xi_api_key`, or `authorization` as "Bearer <key>" or the key).
     static func messageKey(_ object: [String: JSONValue]) -> (authorization: String?, apiKey: String?) {
         var authorization: String?
-        if case .string(let value)? = object["authorization"] {
-            authorization = value.lowercased().hasPrefix("bearer ") ? value : "Bearer " + value
-        }
+        if case .string(let value)? = object["authorization"] { authorization = value }
         if case .string(let key)? = object["xi_api_key"] { return (authorization, key) }
         return (authorization, nil)
     }

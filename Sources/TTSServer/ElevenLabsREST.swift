@@ -39,8 +39,7 @@ extension TTSService {
 
     /// 401 in ElevenLabs' shape for a request without a valid key; nil when allowed.
     func elevenLabsAuthorization(_ request: HTTPRequest) -> HTTPResponse? {
-        let credentials = ElevenLabsAdapter.credentials(request)
-        let decision = authenticator.check(authorization: credentials.authorization, apiKey: credentials.apiKey)
+        let decision = authenticator.check(request)
         guard decision != .allowed else { return nil }
         return ElevenLabs.errorResponse(401, code: decision == .missingKey ? "needs_authorization" : "invalid_api_key",
                                         decision == .missingKey ? "send the API key in the xi-api-key header" : "invalid API key")

@@ -118,7 +118,8 @@ public final class EngineSpeechAdapter: SpeechEngine {
             framesAfterEOS: model.recommendedFramesAfterEOS,
             maxTokens: config.maxTokens, tokenCap: max(config.maxTokens, Self.minimumStreamTokenCap), seed: config.seed ?? 0)
         let sink = TurnSink(key: key, encoder: encoder, events: events,
-                            samplesPerSecond: Double(engine.model.sampleRate) * config.speed, adapter: self)
+                            samplesPerSecond: Double(engine.model.sampleRate) * config.speed, adapter: self,
+                            marksPieces: config.marksPieces)
         let id: StreamID
         do {
             id = try engine.openStream(voice: voice, options: options, sink: sink)
@@ -209,9 +210,13 @@ private final class TurnSink: StreamSink, @unchecked Sendable {
     private let samplesPerSecond: Double
     private weak let adapter: EngineSpeechAdapter?
     private var failed = false  // the stream's consumer thread only
+    /// `TurnConfig.marksPieces`: an empty payload before the first audio of each chunk after the first.
+    private let marksPieces: Bool
+    private var lastChunk: Int?  // the stream's consumer thread only
 
     init(key: TurnKey, encoder: any AudioEncoder, events: any SpeechEngineEvents, samplesPerSecond: Double,
-         adapter: EngineSpeechAdapter) {
+         adapter: EngineSpeechAdapter, marksPieces: Bool = false) {
+        self.marksPieces = marksPieces
         self.key = key
         self.encoder = encoder
         self.events = events
@@ -222,7 +227,11 @@ private final class TurnSink: StreamSink, @unchecked Sendable {
     func stream(_ id: StreamID, didProduce frame: GeneratedFrame) {
         guard !failed else { return }
         do {
-            let payloads = try encoder.encode(frame.audio)
+            var payloads = try encoder.encode(frame.audio)
+            if marksPieces {
+                if let last = lastChunk, last != frame.chunk { payloads.insert([], at: 0) }
+                lastChunk = frame.chunk
+            }
             events.reportAudio(payloads, seconds: Double(frame.audio.count) / samplesPerSecond, for: key)
         } catch {
             fail("audio encoder: \(error)")

@@ -103,3 +103,20 @@ func jsonQuoted(_ text: String) -> String {
     guard let data = try? encoder.encode(text) else { preconditionFailure("JSONEncoder cannot encode a String") }
     return String(decoding: data, as: UTF8.self)
 }
+
+extension JSONValue {
+    /// The value as compact JSON text, object keys sorted (server messages built as values, e.g.
+    /// Wyoming's). A number that JSON cannot hold (NaN, ±infinity) is written as null.
+    public var jsonText: String {
+        switch self {
+        case .null: "null"
+        case .bool(let value): value ? "true" : "false"
+        case .integer(let value): "\(value)"
+        case .number(let value): value.isFinite ? "\(value)" : "null"
+        case .string(let value): jsonQuoted(value)
+        case .array(let values): "[" + values.map(\.jsonText).joined(separator: ",") + "]"
+        case .object(let members):
+            "{" + members.keys.sorted().map { jsonQuoted($0) + ":" + members[$0]!.jsonText }.joined(separator: ",") + "}"
+        }
+    }
+}

@@ -87,10 +87,6 @@ public struct KyutaiAdapter: WireAdapter {
         return voices.contains(stem) ? stem : nil
     }
 
-    public static func credentials(_ request: HTTPRequest) -> (authorization: String?, apiKey: String?) {
-        (request.header("authorization"), request.header("kyutai-api-key") ?? request.query["auth_id"] ?? request.header("x-api-key"))
-    }
-
     public var idleTimeout: Double? { 30 }
     public var pingInterval: Double? { 10 }
 

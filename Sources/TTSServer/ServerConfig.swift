@@ -7,7 +7,6 @@
 // `POCKET_TTS_*` variables of other components are left alone. `api_keys` is a list in YAML and
 // comma-separated elsewhere; `pronunciations` is a mapping in YAML and YAML or JSON text elsewhere.
 import Foundation
-import Kernels
 import PocketTTS
 import Yams
 
@@ -45,6 +44,11 @@ public struct ServerConfig: Equatable, Sendable {
     public var host = "127.0.0.1"
     /// 0 picks a free port.
     public var port = 8000
+    /// The Wyoming protocol's TCP port (Home Assistant's default 10200); 0: no Wyoming. Wyoming
+    /// has no API key: keep the port on a trusted network (see `wyomingHost`).
+    public var wyomingPort = 10200
+    /// The address the Wyoming port listens on; empty: `host`'s.
+    public var wyomingHost = ""
     /// Directory of voice files (`<name>.safetensors`).
     public var voicesDirectory = "voices"
     /// The voice of a turn that names none; empty: the model's own default voice (alba for
@@ -122,7 +126,7 @@ public struct ServerConfig: Equatable, Sendable {
     /// OpenAI's voice names (`alloy`, ...) to this server's voices (`POST /v1/audio/speech`).
     public var openAIVoices = ServerConfig.defaultOpenAIVoices
     /// Arithmetic of FlowLM's linear layers, applied when the model loads (default
-    /// `Precision.recommended`: int8 on CPUs with AVX512-VNNI, else exact).
+    /// `Precision.recommended`: int8 on CPUs with AVX512-VNNI or AVX2, else exact).
     public var precision = Precision.recommended
     /// Voices offered at once (directory, predefined and added ones); each holds a prefilled
     /// state of a few MB. Voices beyond it are not loaded (logged).
@@ -244,6 +248,8 @@ public struct ServerConfig: Equatable, Sendable {
     static let keys: [Key] = [
         string("host", \.host),
         integer("port", \.port, 0...65535),
+        integer("wyoming_port", \.wyomingPort, 0...65535),
+        string("wyoming_host", \.wyomingHost),
         string("voices_dir", \.voicesDirectory),
         string("default_voice", \.defaultVoice),
         Key(name: "api_keys", expected: "a list of keys", isList: true) { config, value, _ in

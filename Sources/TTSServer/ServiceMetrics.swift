@@ -7,7 +7,7 @@
 // atomics (no lock on the per-frame path), the histograms take their own lock once per turn.
 //
 // Sessions, turns, errors, slow-client closes and time to first audio carry a `protocol` label
-// (`ProtocolLabel`: native, kyutai, deepgram, elevenlabs, http_tts, openai), one series per protocol made up
+// (`ProtocolLabel`: native, kyutai, deepgram, elevenlabs, wyoming, http_tts, openai), one series per protocol made up
 // front; the audio counters and the real-time factor are the engine's, for all protocols at once.
 import CoreMetrics
 import Prometheus
@@ -15,6 +15,8 @@ import Prometheus
 /// The protocol a session or request speaks, as the metrics label it (`protocol="..."`).
 public enum ProtocolLabel: String, Sendable, CaseIterable {
     case native, kyutai, deepgram, elevenlabs
+    /// Raw TCP on `wyoming_port`.
+    case wyoming
     /// `POST /tts`, the reference server's form API.
     case httpTTS = "http_tts"
     /// `POST /v1/audio/speech`.
@@ -26,6 +28,7 @@ public enum ProtocolLabel: String, Sendable, CaseIterable {
         case .kyutai: self = .kyutai
         case .deepgram: self = .deepgram
         case .elevenlabs: self = .elevenlabs
+        case .wyoming: self = .wyoming
         }
     }
 

@@ -14,6 +14,9 @@ final class Session {
     var logger: Logger
     /// The open turn's timings.
     var timings: TurnTimings?
+    /// The adapter asked to `resume` while the machine still had text to segment: it is called
+    /// once that text is segmented (the adapter's held messages wait as the socket's do).
+    var resumeDeferred = false
 
     init(connection: WebSocketConnection, machine: SessionMachine, adapter: any WireAdapter, label: ProtocolLabel, logger: Logger) {
         self.connection = connection
@@ -79,14 +82,12 @@ extension TTSService {
         var settings = config
         settings.defaultVoice = defaultVoice
         var configuration = settings.sessionConfiguration(voices: engine.voices, tokenCounter: engine.tokenCounter)
-        let credentials = kind.adapterType.credentials(connection.request)
-        let keyPending = authenticator.check(authorization: credentials.authorization, apiKey: credentials.apiKey,
-                                             queryKey: connection.request.query[Authenticator.queryParameterName]) != .allowed
+        let keyPending = authenticator.check(connection.request) != .allowed
         var adapter = kind.adapterType.init(
             request: connection.request,
             context: WireContext(settings: configuration.protocolSettings, voices: configuration.voices,
                                  maxVoiceMessageBytes: config.kyutaiMaxVoiceMessageBytes,
-                                 authenticator: keyPending ? authenticator : nil))
+                                 authenticator: keyPending ? authenticator : nil, models: models))
         /// Refuses the session in the protocol's own words.
         func refuse(_ reason: String) {
             metrics.errors(.atCapacity, ProtocolLabel(kind)).increment()
@@ -140,7 +141,11 @@ extension TTSService {
             case .close(let code, let reason):
                 perform(session.machine.closing(nil, code: code, reason: reason), in: session)
             case .resume:
-                carryOut(session.adapter.resume(state: session.machine.state), in: session)
+                if session.machine.hasUnsegmentedText {
+                    session.resumeDeferred = true
+                } else {
+                    carryOut(session.adapter.resume(state: session.machine.state), in: session)
+                }
             case .report(let error):
                 metrics.errors(error.code, session.label).increment()
                 session.logger.notice("client error: \(error)")
@@ -282,7 +287,13 @@ extension TTSService {
     func onContinueText(_ id: UInt64) {
         guard let session = sessions[id] else { return }
         perform(session.machine.onContinueText(now: clock()), in: session)
-        if !session.machine.hasUnsegmentedText { session.connection.releaseInput() }
+        if !session.machine.hasUnsegmentedText {
+            session.connection.releaseInput()
+            if session.resumeDeferred {
+                session.resumeDeferred = false
+                carryOut(session.adapter.resume(state: session.machine.state), in: session)
+            }
+        }
     }
 
     private func startTurn(_ start: TurnStart, in session: Session) {

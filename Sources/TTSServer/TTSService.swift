@@ -39,6 +39,8 @@ public final class TTSService: @unchecked Sendable {
     /// Seconds on a monotonic clock.
     let clock: @Sendable () -> Double
     private let engineSlot = Mutex<(engine: (any SpeechEngine)?, defaultVoice: String)>((nil, ""))
+    /// The models served, as `attach` was told them (Wyoming's `info`).
+    private let modelSlot = Mutex<[ServedModel]>([.unnamed])
     private let drained = Mutex<DispatchSemaphore?>(nil)
     private let stopped = Atomic<Bool>(false)
     let server: WebSocketServer
@@ -68,13 +70,19 @@ public final class TTSService: @unchecked Sendable {
             host: config.host, port: config.port, maxMessageBytes: config.maxMessageBytes,
             maxRequestBodyBytes: max(65536, config.maxVoiceUploadBytes + 65536), outboxCapacity: config.sendWindow + 64,
             pauseReadingLevel: config.sendWindow + 32,
-            customHeaderNames: ["x-api-key", "kyutai-api-key", ElevenLabs.keyHeader], closeTimeoutSeconds: options.closeTimeoutSeconds)
+            customHeaderNames: Authenticator.keyHeaderNames, closeTimeoutSeconds: options.closeTimeoutSeconds)
         serverConfiguration.maxMessageBytesByPath = [
             WireProtocolKind.kyutaiPath: max(config.maxMessageBytes, config.kyutaiMaxVoiceMessageBytes),
         ]
         serverConfiguration.formFieldNames = Self.formFieldNames
         serverConfiguration.formPaths = Self.formPaths
         serverConfiguration.maxFormFieldBytes = config.maxTurnTextCharacters * 4 + 4096
+        if config.wyomingPort != 0 {  // Wyoming: raw TCP in the same loop (WyomingAdapter.swift)
+            let limits = WyomingAdapter.limits(config.protocolSettings)
+            serverConfiguration.rawListener = WebSocketServer.RawListener(
+                host: config.wyomingHost.isEmpty ? config.host : config.wyomingHost, port: config.wyomingPort,
+                path: WireProtocolKind.wyomingPath, makeFramer: { WyomingFramer(limits: limits) })
+        }
         server = WebSocketServer(configuration: serverConfiguration, handlers: target.handlers)
         target.service = self  // before `start`: no handler runs before this
     }
@@ -91,9 +99,13 @@ public final class TTSService: @unchecked Sendable {
     /// The voice of a config without "voice": `config.defaultVoice` unless `attach` changed it.
     public var defaultVoice: String { engineSlot.withLock { $0.defaultVoice } }
 
+    /// The models served (`attach`), as protocols that list models describe them.
+    public var models: [ServedModel] { modelSlot.withLock { $0 } }
+
     /// Makes the service ready. `defaultVoice` replaces `config.defaultVoice` (e.g. a voice
-    /// file's name, known only once loaded).
-    public func attach(engine: any SpeechEngine, defaultVoice: String? = nil) {
+    /// file's name, known only once loaded); `models` names the models served.
+    public func attach(engine: any SpeechEngine, defaultVoice: String? = nil, models: [ServedModel]? = nil) {
+        if let models { modelSlot.withLock { $0 = models } }
         let voice = engineSlot.withLock { slot in
             slot = (engine, defaultVoice ?? slot.defaultVoice)
             return slot.defaultVoice
@@ -106,12 +118,16 @@ public final class TTSService: @unchecked Sendable {
     /// The port listened on while running.
     public var port: Int? { server.port }
 
+    /// The Wyoming port listened on while running (`wyoming_port`), if any.
+    public var wyomingPort: Int? { server.rawPort }
+
     public func start() throws(WebSocketServerError) {
         try server.start()
         scheduleTick()
         scheduleLoopLagProbe()
         logger.info("listening", metadata: ["host": "\(config.host)", "port": "\(port ?? 0)", "path": "\(options.path)",
-                                            "auth": "\(authenticator.isOpen ? "none" : "api key")"])
+                                            "auth": "\(authenticator.isOpen ? "none" : "api key")",
+                                            "wyoming_port": "\(wyomingPort.map(String.init) ?? "off")"])
     }
 
     /// Graceful stop: refuses new sessions, closes idle ones, lets turns in progress finish for
@@ -188,9 +204,7 @@ public final class TTSService: @unchecked Sendable {
     /// nil lets the upgrade through; otherwise the HTTP refusal (404, 401, 503).
     func checkUpgrade(_ request: HTTPRequest) -> HTTPResponse? {
         guard let kind = WireProtocolKind(path: request.path, nativePath: options.path) else { return .notFound }
-        let credentials = kind.adapterType.credentials(request)
-        let decision = authenticator.check(authorization: credentials.authorization, apiKey: credentials.apiKey,
-                                           queryKey: request.query[Authenticator.queryParameterName])  // browsers
+        let decision = authenticator.check(request)
         // ElevenLabs' key may come in the first message instead (the adapter checks it).
         guard decision == .allowed || (decision == .missingKey && kind.keyInFirstMessage) else {
             logger.notice("upgrade refused: \(decision)", metadata: ["peer": "\(request.peer)"])

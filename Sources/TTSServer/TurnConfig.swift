@@ -115,6 +115,10 @@ public struct TurnConfig: Sendable, Equatable {
     /// Playback speed, 0.25-4.0 (OpenAI's range): the audio is time-stretched at the same
     /// pitch (`TimeStretcher`); 1 leaves it untouched.
     public var speed: Double = 1
+    /// Set by adapters, never by a client: an empty audio payload goes before the first audio
+    /// of each text chunk after the first, so that the adapter can group audio by the pieces
+    /// the live-text segmenter released (Wyoming's audio-start/stop per piece).
+    public var marksPieces = false
 
     public init(voice: String) {
         self.voice = voice

@@ -60,6 +60,8 @@ extension WebSocketServer {
         /// Seconds from a close being queued until the socket is dropped, whatever the peer
         /// does: a peer that stops reading, or never answers the close, cannot hold it open.
         public var closeTimeoutSeconds: Double
+        /// A raw TCP port served by the same loop (Wyoming), or nil.
+        public var rawListener: RawListener?
 
         public init(
             host: String = "127.0.0.1", port: Int = 0, maxMessageBytes: Int = 1 << 20,

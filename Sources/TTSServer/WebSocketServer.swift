@@ -20,6 +20,8 @@ public final class WebSocketServer {
     public let handlers: Handlers
     /// The port actually listened on while running (resolves a configured 0).
     public private(set) var port: Int?
+    /// The raw TCP port listened on while running (`Configuration.rawListener`), if any.
+    public private(set) var rawPort: Int?
     private var loop: EventLoop?
     private var thread: pthread_t?
     /// Work for the loop thread; open while the loop runs.
@@ -46,11 +48,12 @@ public final class WebSocketServer {
         lws_set_log_level(LLL_ERR | (configuration.logLibraryWarnings ? LLL_WARN : 0), nil)
         let loop = EventLoop(configuration: configuration, handlers: handlers, mailbox: mailbox, workCheck: workCheck)
         let host = configuration.host
-        let ipv4 = host.contains(".") || host.isEmpty || host == "*"
+        let ipv4 = isIPv4Host(host)
+        let allIPv4 = ipv4 && (configuration.rawListener.map { isIPv4Host($0.host) } ?? true)
 
         var info = lws_context_creation_info()
         info.options = UInt64(LWS_SERVER_OPTION_EXPLICIT_VHOSTS) | UInt64(LWS_SERVER_OPTION_VALIDATE_UTF8)
-            | (ipv4 ? UInt64(LWS_SERVER_OPTION_DISABLE_IPV6) : 0)
+            | (allIPv4 ? UInt64(LWS_SERVER_OPTION_DISABLE_IPV6) : 0)  // (per vhost below, too)
         info.user = Unmanaged.passUnretained(loop).toOpaque()
         info.max_http_header_data = 16384  // holds any head the request screen lets through (RequestScreen)
         info.port = CONTEXT_PORT_NO_LISTEN
@@ -59,6 +62,7 @@ public final class WebSocketServer {
         info.port = Int32(clamping: configuration.port)
         info.iface = UnsafePointer(loop.iface)
         info.protocols = UnsafePointer(loop.protocols)
+        info.options |= ipv4 ? UInt64(LWS_SERVER_OPTION_DISABLE_IPV6) : 0
         guard let vhost = lws_create_vhost(context, &info) else {
             lws_context_destroy(context)
             throw addressInUse(host: host, port: configuration.port)
@@ -66,6 +70,15 @@ public final class WebSocketServer {
                 : .listenFailed(host: host, port: configuration.port)
         }
         let listenPort = Int(lws_get_vhost_listen_port(vhost))
+        var rawListenPort: Int?
+        if let listener = configuration.rawListener {
+            do {
+                rawListenPort = try loop.listenRaw(listener, in: context)
+            } catch {
+                lws_context_destroy(context)
+                throw error
+            }
+        }
         loop.context = context
         loop.waker.attach(context)
         mailbox.open(waker: loop.waker)
@@ -86,6 +99,7 @@ public final class WebSocketServer {
         self.loop = loop
         self.thread = thread
         port = listenPort
+        rawPort = rawListenPort
     }
 
     /// Wakes the loop, lets it close every connection and destroy the context, joins the
@@ -99,6 +113,7 @@ public final class WebSocketServer {
         self.loop = nil
         self.thread = nil
         port = nil
+        rawPort = nil
     }
 
     /// Runs `work` on the event-loop thread soon. Callable from any thread, handlers included;
@@ -172,6 +187,7 @@ final class Socket {
     var stream: HTTPResponseStream?       // streamed response being written
     var discarding = false                // an oversized message is being read and dropped
     var maxMessageBytes: Int              // the bound of a message on this socket (by its path)
+    var framer: (any StreamFramer)?       // a raw TCP connection's (WebSocketServer+Raw.swift)
 
     init(pauseLevel: Int, maxMessageBytes: Int) {
         input = WebSocketInputGate(pauseLevel: pauseLevel)
@@ -193,6 +209,8 @@ final class EventLoop: @unchecked Sendable {
     let protocols: UnsafeMutablePointer<lws_protocols>  // [2]: ours, then the terminator
     let protocolName: UnsafeMutablePointer<CChar>
     let iface: UnsafeMutablePointer<CChar>?
+    /// The raw TCP port's vhost memory, when there is one (WebSocketServer+Raw.swift).
+    var raw: RawVhost?
     // Loop-thread state.
     var sockets: [UInt: Socket] = [:]  // by wsi address
     /// Descriptors whose client frames FrameMaskGuard tracks, by wsi address.
@@ -343,7 +361,14 @@ final class EventLoop: @unchecked Sendable {
                 }
             }
             return 0
-        case LWS_CALLBACK_CLOSED, LWS_CALLBACK_CLOSED_HTTP, LWS_CALLBACK_WSI_DESTROY:
+        case LWS_CALLBACK_RAW_ADOPT:
+            if let descriptor = maskGuarded.removeValue(forKey: key) { FrameMaskGuard.unregister(descriptor) }  // not WebSocket
+            return onRawOpen(wsi, key)
+        case LWS_CALLBACK_RAW_RX:
+            return onRawReceive(wsi, key, input, length)
+        case LWS_CALLBACK_RAW_WRITEABLE:
+            return onWriteable(wsi, key)
+        case LWS_CALLBACK_CLOSED, LWS_CALLBACK_CLOSED_HTTP, LWS_CALLBACK_WSI_DESTROY, LWS_CALLBACK_RAW_CLOSE:
             if let descriptor = maskGuarded.removeValue(forKey: key) { FrameMaskGuard.unregister(descriptor) }
             if let socket = sockets.removeValue(forKey: key) {
                 if let connection = socket.connection {
@@ -456,16 +481,19 @@ final class EventLoop: @unchecked Sendable {
             releaseInput(wsi, socket, connection)  // woken by `releaseInput`
             return 0
         }
+        // A raw TCP connection: bytes as they are (LWS_WRITE_RAW, a macro Swift does not see, is
+        // LWS_WRITE_HTTP), no control frames.
+        let isRaw = socket.framer != nil
         switch item {
         case .message(.text(let text)):
-            guard write(wsi, text.utf8, LWS_WRITE_TEXT) else { return -1 }
+            guard write(wsi, text.utf8, isRaw ? LWS_WRITE_HTTP : LWS_WRITE_TEXT) else { return -1 }
         case .message(.binary(let bytes)):
-            guard write(wsi, bytes, LWS_WRITE_BINARY) else { return -1 }
+            guard write(wsi, bytes, isRaw ? LWS_WRITE_HTTP : LWS_WRITE_BINARY) else { return -1 }
         case .ping:
-            guard write(wsi, [UInt8](), LWS_WRITE_PING) else { return -1 }
+            guard isRaw || write(wsi, [UInt8](), LWS_WRITE_PING) else { return -1 }
         case .close(let code, let reason):
             if socket.input.closing() { lws_rx_flow_control(wsi, 1) }  // the peer's close must be read
-            setCloseReason(wsi, code: code, reason: reason)
+            if !isRaw { setCloseReason(wsi, code: code, reason: reason) }
             return -1
         }
         handlers.written(connection)

@@ -10,6 +10,7 @@
 //   /v1/speak               DeepgramAdapter    Deepgram's streaming TTS
 //   /v1/text-to-speech/{voice_id}/stream-input, …/multi-stream-input
 //                           ElevenLabsAdapter  ElevenLabs' WebSocket input streaming
+//   raw TCP on wyoming_port WyomingAdapter     Home Assistant's Wyoming (events on a TCP stream)
 //
 // A new protocol is one type conforming to `WireAdapter` and one line in `WireProtocolKind`.
 
@@ -34,8 +35,6 @@ public enum WireStep: Equatable, Sendable {
 public protocol WireAdapter {
     /// Builds the adapter for an accepted upgrade.
     init(request: HTTPRequest, context: WireContext)
-    /// The key the request carries, as `Authenticator.check(authorization:apiKey:)` reads it.
-    static func credentials(_ request: HTTPRequest) -> (authorization: String?, apiKey: String?)
     /// A refusal of the upgrade (e.g. a bad query) before any 101, or nil.
     static func refusal(_ request: HTTPRequest) -> HTTPResponse?
     /// Seconds without client messages or engine events before the session closes, if the
@@ -54,9 +53,6 @@ public protocol WireAdapter {
 }
 
 extension WireAdapter {
-    public static func credentials(_ request: HTTPRequest) -> (authorization: String?, apiKey: String?) {
-        (request.header("authorization"), request.header("x-api-key"))
-    }
     public static func refusal(_ request: HTTPRequest) -> HTTPResponse? { nil }
     public var idleTimeout: Double? { nil }
     public var pingInterval: Double? { nil }
@@ -75,22 +71,28 @@ public struct WireContext: Sendable {
     /// Set when the upgrade carried no key and keys are configured, for a protocol that sends its
     /// key in the first message (ElevenLabs): the adapter checks that key with it.
     public var authenticator: Authenticator?
+    /// The models served (protocols that describe them: Wyoming's `info`).
+    public var models: [ServedModel]
 
     public init(settings: ProtocolSettings, voices: Set<String>, maxVoiceMessageBytes: Int = 4 << 20,
-                authenticator: Authenticator? = nil) {
+                authenticator: Authenticator? = nil, models: [ServedModel] = []) {
         self.settings = settings
         self.voices = voices
         self.maxVoiceMessageBytes = maxVoiceMessageBytes
         self.authenticator = authenticator
+        self.models = models
     }
 }
 
 /// The protocols, by WebSocket path.
 public enum WireProtocolKind: String, Sendable, CaseIterable {
-    case native, kyutai, deepgram, elevenlabs
+    case native, kyutai, deepgram, elevenlabs, wyoming
 
     public static let kyutaiPath = "/api/tts_streaming"
     public static let deepgramPath = "/v1/speak"
+    /// The path of a connection to the raw TCP port (`wyoming_port`): no HTTP request has it
+    /// (a request line cannot hold a space), so no upgrade reaches Wyoming.
+    public static let wyomingPath = "tcp wyoming"
 
     /// The protocol served at `path`; `nativePath` is the service's configured one.
     public init?(path: String, nativePath: String) {
@@ -98,6 +100,7 @@ public enum WireProtocolKind: String, Sendable, CaseIterable {
         case nativePath: self = .native
         case Self.kyutaiPath: self = .kyutai
         case Self.deepgramPath: self = .deepgram
+        case Self.wyomingPath: self = .wyoming
         default:
             guard ElevenLabs.streamInput.match(path) != nil || ElevenLabs.multiStreamInput.match(path) != nil else { return nil }
             self = .elevenlabs
@@ -113,6 +116,7 @@ public enum WireProtocolKind: String, Sendable, CaseIterable {
         case .kyutai: KyutaiAdapter.self
         case .deepgram: DeepgramAdapter.self
         case .elevenlabs: ElevenLabsAdapter.self
+        case .wyoming: WyomingAdapter.self
         }
     }
 }

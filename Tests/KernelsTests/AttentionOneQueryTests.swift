@@ -3,7 +3,8 @@ import Testing
 
 /// `Attention.forwardOneQuery` (CKernels attention_one.c) against naive attention, on both paths.
 struct AttentionOneQueryTests {
-    /// Head sizes: 64 and 16 run the AVX-512 code where the CPU has it, 8 the portable C.
+    /// Head sizes: 64 and 16 run the AVX-512 code where the CPU has it, 8 the AVX2 code or the
+    /// portable C.
     @Test(arguments: [(heads: 4, headDim: 64, keys: 37), (heads: 3, headDim: 16, keys: 1), (heads: 2, headDim: 8, keys: 20),
                       (heads: 5, headDim: 32, keys: 130)])
     func matchesNaive(shape: (heads: Int, headDim: Int, keys: Int)) {
@@ -17,7 +18,7 @@ struct AttentionOneQueryTests {
         let packed = { (x: [Float]) in (0..<Tk).flatMap { j in x[j * stride..<j * stride + H * D] } }
         let expected = AttentionTests.naive(q: q, k: packed(k), v: packed(v), Tq: 1, Tk: Tk, H: H, D: D,
                                             queryStart: Tk - 1, keyPositions: Array(0..<Tk), window: nil)
-        for path in [SkinnyLinear.Path.automatic, .scalar] {
+        for path in [SkinnyLinear.Path.automatic, .scalar] + (SkinnyLinear.hasAVX2 ? [.avx2] : []) {
             var out = [Float](repeating: .nan, count: H * D)
             var scratch = [Float](repeating: 0, count: Attention.oneQueryScratchCount(keyCount: Tk, headCount: H))
             attention.forwardOneQuery(query: q, keys: k, values: v, keyCount: Tk, into: &out, scratch: &scratch,
@@ -33,7 +34,7 @@ struct AttentionOneQueryTests {
         let q = randomArray(H * D, seed: 4)
         let k = randomArray(Tk * H * D, seed: 5)
         let v = randomArray(Tk * H * D, seed: 6)
-        for path in [SkinnyLinear.Path.automatic, .scalar] {
+        for path in [SkinnyLinear.Path.automatic, .scalar] + (SkinnyLinear.hasAVX2 ? [.avx2] : []) {
             var whole = [Float](repeating: 0, count: H * D)
             var pieces = [Float](repeating: 0, count: H * D)
             var scratch = [Float](repeating: 0, count: Tk * H)
@@ -64,7 +65,7 @@ struct AttentionOneQueryTests {
         let packed = { (x: [Float]) in (0..<Tk).flatMap { j in x[j * stride..<j * stride + H * D] } }
         let expected = AttentionTests.naive(q: q, k: packed(kWide), v: packed(vWide), Tq: 1, Tk: Tk, H: H, D: D,
                                             queryStart: Tk - 1, keyPositions: Array(0..<Tk), window: nil)
-        for path in [SkinnyLinear.Path.automatic, .scalar] {
+        for path in [SkinnyLinear.Path.automatic, .scalar] + (SkinnyLinear.hasAVX2 ? [.avx2] : []) {
             var out = [Float](repeating: .nan, count: H * D)
             var wide = [Float](repeating: .nan, count: H * D)
             var scratch = [Float](repeating: 0, count: Attention.oneQueryScratchCount(keyCount: Tk, headCount: H))

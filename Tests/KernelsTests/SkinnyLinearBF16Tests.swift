@@ -9,8 +9,10 @@ struct SkinnyLinearBF16Tests {
     static let sizes = [(inF: 1, outF: 1), (3, 5), (31, 9), (32, 16), (33, 7), (65, 23), (100, 29), (257, 3)]
     static let rowCounts = Array(1...9) + [17]
 
-    /// The scalar path always, the AVX-512 one where the CPU runs it.
-    static var paths: [SkinnyLinear.Path] { SkinnyLinear.hasAVX512BF16 ? [.scalar, .avx512] : [.scalar] }
+    /// The scalar path always, the AVX-512 and AVX2 ones where the CPU runs them.
+    static var paths: [SkinnyLinear.Path] {
+        [.scalar] + (SkinnyLinear.hasAVX512BF16 ? [.avx512] : []) + (SkinnyLinear.hasAVX2 ? [.avx2] : [])
+    }
 
     /// Round to nearest even, subnormals to zero, NaN quieted: the rule the kernel documents.
     static func roundedBits(_ x: Float) -> UInt16 {

@@ -9,7 +9,10 @@ struct SkinnyLinearInt8Tests {
     static let sizes = [(inF: 1, outF: 1), (3, 5), (63, 9), (64, 16), (65, 7), (127, 23), (200, 29), (513, 3)]
     static let rowCounts = Array(1...9) + [17]
 
-    static var paths: [SkinnyLinear.Path] { SkinnyLinear.hasAVX512VNNI ? [.scalar, .avx512] : [.scalar] }
+    /// The scalar path always, the AVX-512 and AVX2 ones where the CPU runs them.
+    static var paths: [SkinnyLinear.Path] {
+        [.scalar] + (SkinnyLinear.hasAVX512VNNI ? [.avx512] : []) + (SkinnyLinear.hasAVX2 ? [.avx2] : [])
+    }
 
     /// One row's quantization: q = round_even(v · 127 / m) in -127...127, scale m / 127.
     static func quantize(_ row: ArraySlice<Float>) -> (values: [Int32], scale: Float) {

@@ -16,7 +16,8 @@ import Testing
     @Test(arguments: cases)
     func stepsStayCloseToTheExactPath(name: String, precision: Precision) throws {
         let (fast, exact) = (try R.flowLM(name, precision: precision), try R.flowLM(name))
-        #expect(fast.transformer.layers.allSatisfy { $0.inProjection.precision == precision && $0.linear2.precision == precision })
+        let arithmetic = precision.linearArithmetic
+        #expect(fast.transformer.layers.allSatisfy { $0.inProjection.arithmetic == arithmetic && $0.linear2.arithmetic == arithmetic })
         #expect(fast.transformer.usesOneQueryAttention && fast.transformer.cacheElement == .bfloat16)
         #expect(fast.promptsBatchAcrossStreams)
         let voice = try R.voiceTensors(name)

@@ -26,8 +26,8 @@ import Testing
         let small = [m.inputLinear, m.outEOS, m.speakerProjection]
         let large = BFloat16WeightsTests.linears(m).filter { layer in !small.contains { $0.weights == layer.weights } }
         #expect(large.count == 4 + 4 * S.tiny.layerCount + 4 + 3 * S.tiny.flowDepth)
-        #expect(large.allSatisfy { $0.precision == precision })
-        #expect(small.allSatisfy { $0.precision == .exact && BFloat16WeightsTests.isBFloat16($0) })
+        #expect(large.allSatisfy { $0.arithmetic == precision.linearArithmetic })
+        #expect(small.allSatisfy { $0.arithmetic == .f32 && BFloat16WeightsTests.isBFloat16($0) })
     }
 
     /// A prompt, then steps of B = 1, 3 and 9 streams fed the exact path's latents (teacher
@@ -70,9 +70,9 @@ import Testing
         try RandomWeights.write(config: config, seed: 3, dtype: .bfloat16, to: url, metadata: [:])
         let model = try TTSModel.load(config: config, weightsPath: url.path, tokenizerPath: try TTSModelTests.tokenizerPath(),
                                       precision: .int8)
-        #expect(model.flowLM.transformer.layers.allSatisfy { $0.linear1.precision == .int8 })
-        #expect(model.flowLM.flowHead.blocks.allSatisfy { $0.modulation.precision == .int8 })
+        #expect(model.flowLM.transformer.layers.allSatisfy { $0.linear1.arithmetic == .int8 })
+        #expect(model.flowLM.flowHead.blocks.allSatisfy { $0.modulation.arithmetic == .int8 })
         let demo = try TTSModel.demo(config: config, seed: 3, tokenizer: model.tokenizer, precision: .bf16)
-        #expect(demo.flowLM.transformer.layers.allSatisfy { $0.inProjection.precision == .bf16 })
+        #expect(demo.flowLM.transformer.layers.allSatisfy { $0.inProjection.arithmetic == .bf16 })
     }
 }

@@ -5,7 +5,7 @@ import Testing
 @testable import PocketTTS
 
 /// A prompt's values do not depend on how it is sliced nor on which thread runs which piece
-/// of a call: the engine slices prompts by what other streams are doing, and the worker thread
+/// of a call: the engine slices prompts by what other streams are doing, and its pool's helper
 /// takes pieces as it is free, so anything else would make audio depend on timing.
 @Suite struct FlowLMPromptSliceTests {
     typealias S = FlowLMTestSupport
@@ -29,12 +29,13 @@ import Testing
         tokens = (0..<47).map { _ in Int.random(in: 0..<Self.dims.vocabularySize, using: &rng) }
     }
 
-    /// Keys and values of every layer after prompting `tokens` in slices of the given sizes.
-    func caches(slices: [Int]) throws -> [[UInt32]] {
+    /// Keys and values of every layer after prompting `tokens` in slices of the given sizes,
+    /// sharing the pieces with `pool`.
+    func caches(slices: [Int], pool: WorkerPool? = nil) throws -> [[UInt32]] {
         var state = base
         var i = 0
         for n in slices {
-            try model.prompt(textTokens: Array(tokens[i..<i + n]), state: &state)
+            try model.prompt(textTokens: Array(tokens[i..<i + n]), state: &state, pool: pool)
             i += n
         }
         #expect(i == tokens.count)
@@ -47,32 +48,29 @@ import Testing
         stride(from: 0, to: total, by: size).map { min(size, total - $0) }
     }
 
-    /// Whole (47 rows: split over two threads), in micro-batches, in the engine's slices of 16,
-    /// in single tokens and in uneven pieces: the same keys and values, bit for bit.
+    /// Whole (47 rows: split over a pool), in micro-batches, in the engine's slices of 16,
+    /// in single tokens and in uneven pieces, with and without a pool: the same keys and values,
+    /// bit for bit.
     @Test(.enabled(if: SkinnyLinear.hasAVX512, "bit-exact batching and worker splits need the AVX-512 kernels; elsewhere OpenBLAS blocks by row count")) func everySlicingGivesTheSameStateBitForBit() throws {
         try #require(Linear.usesCKernels(rows: 47), "needs AVX-512 (else BLAS runs prompts, rows not independent)")
-        let whole = try caches(slices: [47])
+        let pool = WorkerPool()
+        let whole = try caches(slices: [47], pool: pool)
+        #expect(try caches(slices: [47]) == whole, "no pool")
         for slices in [Self.slices(47, size: 16), Self.slices(47, size: 1), Self.slices(47, size: 3), [5, 30, 1, 11]] {
-            #expect(try caches(slices: slices) == whole, "slices \(slices)")
+            #expect(try caches(slices: slices, pool: pool) == whole, "slices \(slices)")
         }
     }
 
     /// The same prompt with the pieces of every split call shared differently between the
-    /// caller and the worker thread: one thread only, the worker held back (the caller takes
-    /// nearly everything), the caller held back (the worker takes nearly everything).
+    /// caller and the pool's helper: one thread only, the helper held back (the caller takes
+    /// nearly everything), the caller held back (the helper takes nearly everything).
     @Test(.enabled(if: SkinnyLinear.hasAVX512, "bit-exact batching and worker splits need the AVX-512 kernels; elsewhere OpenBLAS blocks by row count")) func everyShareOfPiecesGivesTheSameStateBitForBit() throws {
         try #require(Linear.splitsOutputs(rows: 47), "needs AVX-512 (prompts split over two threads)")
-        let reference = try LinearWorker.$scoped.withValue(LinearWorker(usesThread: false)) {
-            try caches(slices: [47])
-        }
+        let reference = try caches(slices: [47], pool: WorkerPool(helpers: 0))
         let slowWorker = PieceLog(holdBack: true)
-        let caller = try LinearWorker.$scoped.withValue(LinearWorker(pieceHook: slowWorker.hook)) {
-            try caches(slices: [47])
-        }
+        let caller = try caches(slices: [47], pool: WorkerPool(helpers: 1, pieceHook: slowWorker.hook))
         let slowCaller = PieceLog(holdBack: false)
-        let worker = try LinearWorker.$scoped.withValue(LinearWorker(pieceHook: slowCaller.hook)) {
-            try caches(slices: [47])
-        }
+        let worker = try caches(slices: [47], pool: WorkerPool(helpers: 1, pieceHook: slowCaller.hook))
         #expect(caller == reference)
         #expect(worker == reference)
         // The shares really differed: the held-back side ran fewer pieces.

@@ -103,13 +103,13 @@ final class RecordingSink: StreamSink, @unchecked Sendable {  // all state behin
     }
 
     /// Waits for `streamDidFinish` or `didFail`.
-    func waitForEnd(timeout: TimeInterval = 10) -> Bool {
+    func waitForEnd(timeout: TimeInterval = 60) -> Bool {  // a liveness bound, generous for loaded CI machines
         wait(timeout: timeout) { events in
             events.contains { if case .finished = $0 { true } else if case .failed = $0 { true } else { false } }
         }
     }
 
-    func waitForFrames(_ count: Int, timeout: TimeInterval = 10) -> Bool {
+    func waitForFrames(_ count: Int, timeout: TimeInterval = 60) -> Bool {
         wait(timeout: timeout) { events in events.count { if case .frame = $0 { true } else { false } } >= count }
     }
 }

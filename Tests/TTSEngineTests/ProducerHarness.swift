@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 import PocketTTS
 @testable import TTSEngine
 
@@ -17,8 +18,8 @@ final class ProducerHarness {
         configuration.firstFrameWaitSeconds = 0
         inbox = CommandInbox(configuration)
         handOff = FrameHandOff(capacity: configuration.maxQueuedFrames)
-        producer = Producer(flowLM: try Fixture.model().flowLM, configuration: configuration, inbox: inbox,
-                            handOff: handOff)
+        producer = Producer(flowLM: try Fixture.model().flowLM, pool: WorkerPool(), configuration: configuration,
+                            inbox: inbox, handOff: handOff)
     }
 
     /// Opens a stream, enqueues the text and finishes it (commands, applied by the next tick).

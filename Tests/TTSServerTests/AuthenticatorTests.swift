@@ -32,9 +32,27 @@ private func request(_ headers: [String: String]) -> HTTPRequest {
         #expect(auth.check(request(["x-api-key": ""])) == .invalidKey)
     }
 
-    @Test func eitherHeaderSuffices() {
-        #expect(auth.check(request(["authorization": "Bearer nope", "x-api-key": "s3cr3t-two"])) == .allowed)
-        #expect(auth.check(request(["authorization": "Bearer secret-1", "x-api-key": "nope"])) == .allowed)
+    /// One rule: every credential presented must be a configured key.
+    @Test func everyPresentedCredentialMustBeRight() {
+        #expect(auth.check(request(["authorization": "Bearer nope", "x-api-key": "s3cr3t-two"])) == .invalidKey)
+        #expect(auth.check(request(["authorization": "Bearer secret-1", "x-api-key": "nope"])) == .invalidKey)
+        #expect(auth.check(request(["authorization": "Bearer secret-1", "x-api-key": "s3cr3t-two"])) == .allowed)
+    }
+
+    /// Each protocol's own place for the key counts on every endpoint.
+    @Test func everyVendorsPlaceCounts() {
+        #expect(auth.check(request(["authorization": "Token secret-1"])) == .allowed)  // Deepgram
+        #expect(auth.check(request(["xi-api-key": "secret-1"])) == .allowed)  // ElevenLabs
+        #expect(auth.check(request(["kyutai-api-key": "secret-1"])) == .allowed)  // Kyutai
+        #expect(auth.check(request(["xi-api-key": "wrong"])) == .invalidKey)
+        let query = { (q: [String: String]) in HTTPRequest(method: "GET", path: "/x", query: q, isWebSocketUpgrade: true) }
+        #expect(auth.check(query(["auth_id": "secret-1"])) == .allowed)
+        #expect(auth.check(query(["authorization": "secret-1"])) == .allowed)
+        #expect(auth.check(query(["authorization": "Bearer secret-1"])) == .allowed)
+        #expect(auth.check(query(["authorization": "Basic secret-1"])) == .invalidKey)
+        #expect(auth.check(Authenticator.Credentials(authorization: "secret-1", apiKey: nil)) == .allowed)  // a first message
+        #expect(auth.check(Authenticator.Credentials(authorization: nil, apiKey: "nope")) == .invalidKey)
+        #expect(auth.check(Authenticator.Credentials()) == .missingKey)
     }
 
     @Test func missingKey() {
@@ -62,8 +80,8 @@ private func request(_ headers: [String: String]) -> HTTPRequest {
         #expect(auth.check(upgrade(query: ["api_key": "secret-2"])) == .invalidKey)
         #expect(auth.check(upgrade(query: ["api_key": ""])) == .invalidKey)
         #expect(auth.check(upgrade(query: ["key": "secret-1"])) == .missingKey)  // only `api_key` counts
-        // A right key anywhere lets the request in, as with the two headers.
-        #expect(auth.check(upgrade(query: ["api_key": "secret-1"], headers: ["x-api-key": "wrong"])) == .allowed)
+        // A wrong key anywhere refuses the request, as with the two headers.
+        #expect(auth.check(upgrade(query: ["api_key": "secret-1"], headers: ["x-api-key": "wrong"])) == .invalidKey)
     }
 
     @Test func theParameterIsIgnoredWithoutConfiguredKeys() {

@@ -71,6 +71,42 @@ import Testing
         #expect(resumed[1] == .machine(.text("Two. ")))
     }
 
+    /// LiveKit's and Pipecat's agents: each sentence sent with `flush`, then `close_context` at
+    /// once while audio is still to come; an interruption opens a new context and says nothing
+    /// of the old one (LiveKit) or closes it a second time (Pipecat).
+    @Test func agentsCloseEachContextAtTheEndAndInterruptWithANewOne() throws {
+        var adapter = adapter("/v1/text-to-speech/alba/multi-stream-input", query: ["output_format": "mp3_44100_128"])
+        #expect(adapter.receive(.text(#"{"text":" ","context_id":"a"}"#), state: .awaitingConfig).count == 1)
+        #expect(adapter.receive(.text(#"{"text":"One. ","context_id":"a","flush":true}"#), state: .streaming)
+            == [.machine(.text("One. ")), .machine(.flush)])
+        #expect(adapter.receive(.text(#"{"text":"Two. ","context_id":"a","flush":true}"#), state: .draining) == [])  // queued
+        #expect(adapter.receive(.text(#"{"text":"","context_id":"a","flush":true}"#), state: .draining) == [])  // LiveKit's last flush
+        #expect(adapter.receive(.text(#"{"context_id":"a","close_context":true}"#), state: .draining) == [])
+        // The first sentence's end: no isFinal yet, the queued sentence of the closed context follows.
+        #expect(adapter.outgoing(.final(requestID: "r"), state: .awaitingConfig) == [.resume])
+        let two = adapter.resume(state: .awaitingConfig)
+        #expect(two.count == 4 && two[1] == .machine(.text("Two. ")) && two[2] == .machine(.flush) && two[3] == .resume)
+        #expect(adapter.resume(state: .draining) == [])  // the last flush waits; nothing follows it
+        let done = adapter.outgoing(.final(requestID: "r"), state: .awaitingConfig)
+        #expect(done.count == 2 && object(done[0])?["isFinal"] as? Bool == true && object(done[0])?["contextId"] as? String == "a")
+        // LiveKit's interruption: context b is closed while draining, then c opens: b stops at once.
+        _ = adapter.receive(.text(#"{"text":" ","context_id":"b"}"#), state: .awaitingConfig)
+        _ = adapter.receive(.text(#"{"text":"Long answer. ","context_id":"b","flush":true}"#), state: .streaming)
+        #expect(adapter.receive(.text(#"{"context_id":"b","close_context":true}"#), state: .draining) == [])
+        let interrupted = adapter.receive(.text(#"{"text":" ","context_id":"c"}"#), state: .draining)
+        #expect(interrupted.first == .machine(.cancel) && interrupted.last == .resume)
+        #expect(object(interrupted[1])?["contextId"] as? String == "b" && object(interrupted[1])?["isFinal"] as? Bool == true)
+        guard case .machine(.config)? = adapter.resume(state: .awaitingConfig).first else { Issue.record("c did not start"); return }
+        // Pipecat's interruption: a second close_context of a context closed while draining stops it.
+        _ = adapter.receive(.text(#"{"text":"Answer. ","context_id":"c","flush":true}"#), state: .streaming)
+        #expect(adapter.receive(.text(#"{"context_id":"c","close_context":true}"#), state: .draining) == [])
+        let again = adapter.receive(.text(#"{"context_id":"c","close_context":true}"#), state: .draining)
+        #expect(again.first == .machine(.cancel) && object(again[1])?["contextId"] as? String == "c")
+        // A context with nothing left to speak: its isFinal at once.
+        let idle = adapter.receive(.text(#"{"context_id":"zzz","close_context":true}"#), state: .awaitingConfig)
+        #expect(idle.count == 1 && object(idle[0])?["contextId"] as? String == "zzz")
+    }
+
     @Test func contextsTakeTurnsAndCloseContextStopsTheSpeakingOne() throws {
         var adapter = adapter("/v1/text-to-speech/alba/multi-stream-input", query: [:])
         let opened = adapter.receive(.text(#"{"text":" ","context_id":"a"}"#), state: .awaitingConfig)

@@ -1,5 +1,5 @@
 import Foundation
-import Kernels
+import PocketTTS
 import Testing
 @testable import TTSServer
 

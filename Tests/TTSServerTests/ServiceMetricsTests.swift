@@ -34,7 +34,7 @@ import Testing
             #expect(lines.contains("pocket_tts_slow_client_closes_total{protocol=\"\(label.rawValue)\"} 0"))
             #expect(lines.contains("pocket_tts_time_to_first_audio_seconds_count{protocol=\"\(label.rawValue)\"} 0"))
         }
-        #expect(Set(ProtocolLabel.allCases.map(\.rawValue)) == ["native", "kyutai", "deepgram", "elevenlabs", "http_tts", "openai"])
+        #expect(Set(ProtocolLabel.allCases.map(\.rawValue)) == ["native", "kyutai", "deepgram", "elevenlabs", "wyoming", "http_tts", "openai"])
     }
 
     @Test func histogramBucketsAreCumulativeWithSumAndCount() {

@@ -97,6 +97,7 @@ func startService(engine: (any SpeechEngine)?, options: TTSService.Options = .in
     var config = ServerConfig()
     config.host = "127.0.0.1"
     config.port = 0
+    config.wyomingPort = 0  // off unless a test asks (the default, 10200, would be shared by every test)
     configure(&config)
     let service = TTSService(config: config, engine: engine, options: options)
     try service.start()

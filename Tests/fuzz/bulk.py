@@ -5,7 +5,7 @@
   `--max-pong-ms`. The server's loop serves every client: no input may hold it.
 - `bulk(worker)`: a scenario of inputs whose cost grows with their size, on every protocol:
   long words, long texts without spaces, ordinary long texts, 100,000-character HTTP bodies
-  (OpenAI, the reference's /tts form, Deepgram's REST), one to six at once.
+  (OpenAI, the reference's /tts form, Deepgram's REST), Wyoming synthesize events, one to six at once.
 """
 import asyncio
 import json
@@ -183,12 +183,30 @@ async def one_deepgram(worker, size: int) -> None:
         ws.abort(reset=False)
 
 
+async def one_wyoming(worker, size: int) -> None:
+    """A big synthesize, or a streamed start with a big chunk, then a ping: its pong comes once the
+    text is segmented (slice by slice, the other clients' work in between); then the client leaves."""
+    from wyoming import event, read_event  # Tests/fuzz/wyoming.py
+    reader, writer = await asyncio.open_connection("127.0.0.1", worker.wyoming_port)
+    try:
+        text = big_text(worker.rng, size)
+        if worker.rng.random() < 0.5:
+            writer.write(event("synthesize", {"text": text, "voice": {"name": VOICE}}) + event("ping"))
+        else:
+            writer.write(event("synthesize-start") + event("synthesize-chunk", {"text": text}) + event("ping"))
+        await writer.drain()
+        while (got := await read_event(reader, worker.deadline)) is not None and got["type"] != "pong":
+            pass
+    finally:
+        writer.transport.abort()
+
+
 async def bulk(worker) -> None:
     """One to six big inputs at once, each on a protocol of its own choosing."""
     rng = worker.rng
     jobs = []
     for _ in range(rng.choice([1, 1, 2, 6])):
-        kind = rng.choice(["http", "native", "kyutai", "deepgram"])
+        kind = rng.choice(["http", "native", "kyutai", "deepgram"] + (["wyoming"] if worker.wyoming_port else []))
         size = rng.choice([100_000, 50_000, 12_500]) if kind == "http" else rng.choice([10_000, 9_999, 5_000])
         jobs.append(globals()["one_" + kind](worker, size))
         worker.stats.messages += 1

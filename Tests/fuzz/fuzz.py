@@ -11,7 +11,7 @@ configs, hostile voice names, over-long text), randomly mutated frames, deep nes
 UTF-8, protocol violations (reserved bits, bad opcodes, oversized and lying frames), real turns
 with extreme settings and hostile text that end in final, cancel, close or a TCP reset, and
 abrupt disconnects. Kyutai (/api/tts_streaming, msgpack), Deepgram (/v1/speak) and ElevenLabs (/v1/text-to-speech/…) sessions
-play their own scenarios (Tests/fuzz/protocols.py). Every batch ends with a ping whose pong proves the server handled it all.
+play their own scenarios (Tests/fuzz/protocols.py), and so do Wyoming connections on the raw TCP port (Tests/fuzz/wyoming.py). Every batch ends with a ping whose pong proves the server handled it all.
 Big inputs (long words, texts without spaces, 100,000-character HTTP bodies, up to six at once,
 on every protocol: Tests/fuzz/bulk.py) check that no input holds the event loop: a side
 connection pings every 20 ms through the run and no pong may take over --max-pong-ms.
@@ -33,6 +33,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import VOICE, Closed, RawWebSocket, Server, finish, frame, metric_at, text_frame  # noqa: E402
 import protocols  # noqa: E402  (Kyutai's /api/tts_streaming and Deepgram's /v1/speak)
 import bulk  # noqa: E402  (big inputs on every protocol, and the loop's lag as pongs show it)
+import wyoming  # noqa: E402  (Home Assistant's Wyoming, raw TCP on the server's wyoming_port)
 
 PING = json.dumps({"type": "ping"})
 CANCEL = json.dumps({"type": "cancel"})
@@ -142,6 +143,7 @@ class Worker:
         self.rng = rng
         self.stats = stats
         self.deadline = deadline
+        self.wyoming_port: int | None = None  # the server's Wyoming port (fuzz.py sets it)
 
     def failure(self, text: str) -> "Failure":
         return Failure(text)
@@ -399,8 +401,9 @@ class Worker:
     async def run_one(self) -> None:
         scenario = self.rng.choices(
             ["ping_flood", "cancel_storm", "wrong_messages", "mutated", "turn", "abrupt", "closing_frame", "kyutai", "deepgram",
-             "bulk", "elevenlabs"],
-            [3, 2, 4, 2, self.turn_weight, 1, 1, self.turn_weight / 2, self.turn_weight / 2, 0.3, self.turn_weight / 2])[0]
+             "bulk", "elevenlabs", "wyoming"],
+            [3, 2, 4, 2, self.turn_weight, 1, 1, self.turn_weight / 2, self.turn_weight / 2, 0.3, self.turn_weight / 2,
+             self.turn_weight if self.wyoming_port else 0])[0]
         self.stats.scenarios[scenario] += 1
         started = time.monotonic()
         try:
@@ -414,6 +417,9 @@ class Worker:
             return
         if scenario in ("kyutai", "deepgram", "elevenlabs"):
             await getattr(protocols, scenario)(self)
+            return
+        if scenario == "wyoming":
+            await wyoming.wyoming(self)
             return
         if scenario == "bulk":
             await bulk.bulk(self)
@@ -477,6 +483,8 @@ def check_pongs(watch: "bulk.PingWatch", bound_ms: float) -> None:
 async def fuzz(args, server: Server | None, port: int, stats: Stats, watch: "bulk.PingWatch") -> None:
     rng = random.Random(args.seed)
     workers = [Worker(port, random.Random(rng.random()), stats, args.deadline, args.turn_weight) for _ in range(args.workers)]
+    for worker in workers:
+        worker.wyoming_port = server.wyoming_port if server else args.wyoming_port
     started = time.monotonic()
     round_size = max(1000, args.messages // args.rounds)
     rounds = 0
@@ -508,6 +516,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", default=".build/debug/pocket-tts", help="pocket-tts to start on the tiny model")
     parser.add_argument("--port", type=int, help="fuzz a server already listening on 127.0.0.1:PORT instead")
+    parser.add_argument("--wyoming-port", type=int, help="with --port: its Wyoming port (none: no Wyoming scenarios)")
     parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--workers", type=int, default=6)
     parser.add_argument("--rounds", type=int, default=10, help="a canary turn and the sessions check after each")

@@ -68,11 +68,13 @@ class Server:
 
     def __init__(self, binary: str, env: dict | None = None, log_level: str = "warning"):
         self.port = free_port()
+        self.wyoming_port = free_port()
         self.log = tempfile.NamedTemporaryFile(prefix="pocket-tts-serve-", suffix=".log", delete=False)
         variables = dict(os.environ)
         variables.update({
             "POCKET_TTS_MAX_SESSIONS_PER_ADDRESS": "0",  # every client is 127.0.0.1
             "POCKET_TTS_METRICS_ACCESS": "open",
+            "POCKET_TTS_WYOMING_PORT": str(self.wyoming_port),
         })
         variables.update(env or {})
         reference = os.path.join(FIXTURES, "reference")

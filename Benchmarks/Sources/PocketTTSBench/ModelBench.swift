@@ -9,6 +9,8 @@ struct ModelBench {
     let model: TTSModel
     let tokens: [Int]  // [T] the benchmark sentence's tokens
     let sampling: FlowLMSampling
+    /// The prompts' helper thread, as the engine's (steps of 1–8 streams never split).
+    let pool = WorkerPool()
 
     /// (c) A voice from an audio file: read + `voiceState(audio:)` (resample to 24 kHz, Mimi
     /// encoder, speaker projection, FlowLM voice prompt), then the same parts timed one by one.
@@ -21,14 +23,14 @@ struct ModelBench {
             let start = now()
             audio = try AudioFile.read(path)
             reads.append(now() - start)
-            state = try model.voiceState(audio: audio)
+            state = try model.voiceState(audio: audio, pool: pool)
             totals.append(now() - start)
         }
         for _ in 0..<repeats {
             let (r, resampled) = try timed { try Resampler.resample(audio.samples, from: audio.sampleRate, to: model.sampleRate) }
             let (e, conditioning) = try timed { try model.flowLM.voicePrompt(latents: try model.mimi.encoder.encode(audio: resampled)) }
             var fresh = model.flowLM.makeState(capacity: conditioning.shape[0])
-            let (p, _) = try timed { try model.flowLM.prompt(conditioning: conditioning, state: &fresh) }
+            let (p, _) = try timed { try model.flowLM.prompt(conditioning: conditioning, state: &fresh, pool: pool) }
             resamples.append(r)
             encodes.append(e)
             prompts.append(p)
@@ -46,7 +48,7 @@ struct ModelBench {
     private func prompted(_ voice: FlowLM.State, frames: Int) throws -> FlowLM.State {
         var state = voice
         state.reserveCapacity(state.length + tokens.count + frames)
-        try model.flowLM.prompt(textTokens: tokens, state: &state)
+        try model.flowLM.prompt(textTokens: tokens, state: &state, pool: pool)
         return state
     }
 
@@ -113,7 +115,7 @@ struct ModelBench {
         for _ in 0..<repeats {
             var state = voice
             state.reserveCapacity(state.length + tokens.count + 200)
-            let (t, _) = try timed { try model.flowLM.prompt(textTokens: tokens, state: &state) }
+            let (t, _) = try timed { try model.flowLM.prompt(textTokens: tokens, state: &state, pool: pool) }
             times.append(t)
         }
         return summary(times).merging(["tokens": tokens.count]) { a, _ in a }

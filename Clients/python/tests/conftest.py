@@ -41,6 +41,7 @@ class Server:
 
     def __init__(self, binary: Path, log: Path, *extra: str):
         self.port = free_port()
+        self.wyoming_port = free_port()  # each server its own (the default, 10200, would be shared)
         self.log_path = log
         self._log = open(log, "wb")
         # The built-in defaults, whatever Configs/ says, except the capacity: pinned to 8 turns, not
@@ -54,7 +55,8 @@ class Server:
              "--weights", str(FIXTURES / "reference" / "tiny_weights.safetensors"),
              "--tokenizer", str(FIXTURES / "tokenizer" / "test_tokenizer.model"),
              "--voice", str(FIXTURES / "reference" / "voice_state.safetensors"),
-             "--server-config", str(settings), "--host", "127.0.0.1", "--port", str(self.port), *extra],
+             "--server-config", str(settings), "--host", "127.0.0.1", "--port", str(self.port),
+             "--wyoming-port", str(self.wyoming_port), *extra],
             cwd=REPO, env=environment, stdout=self._log, stderr=subprocess.STDOUT)
         self._wait_ready()
 

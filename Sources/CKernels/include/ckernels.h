@@ -21,6 +21,9 @@ enum {
     CK_FEATURE_AVX512_BF16 = 1u << 1,
     /// AVX-512 VNNI (`vpdpbusd`): the int8 kernel (ck_linear_int8dot_outputs).
     CK_FEATURE_AVX512_VNNI = 1u << 2,
+    /// AVX2 + FMA (and the OS saving ymm state): the AVX2 kernels of the reduced-precision
+    /// linears (ck_linear_int8dot_outputs, ck_linear_bf16dot_outputs), for CPUs without AVX-512.
+    CK_FEATURE_AVX2 = 1u << 3,
 };
 
 /// The features of the running CPU (and OS: zmm state enabled), queried on the first call
@@ -28,11 +31,14 @@ enum {
 unsigned ck_cpu_features(void);
 
 /// Which implementation runs: the best supported one, or one forced (tests, benchmarks).
-/// Forcing CK_PATH_AVX512 on a CPU without it runs the scalar code instead.
+/// Forcing CK_PATH_AVX512 on a CPU without it runs the scalar code instead. CK_PATH_AVX2 exists
+/// for the reduced-precision linears only (automatic picks it where AVX-512 code cannot run);
+/// forced, it runs on any CPU with AVX2 + FMA (AVX-512 ones too), scalar code elsewhere.
 typedef enum ck_path {
     CK_PATH_AUTO = 0,
     CK_PATH_SCALAR = 1,
     CK_PATH_AVX512 = 2,
+    CK_PATH_AVX2 = 3,
 } ck_path;
 
 /// y[r, n] = sum_k x[r, k] * w[n, k] + bias[n] for r < rows, n < out, k < in
@@ -63,9 +69,10 @@ ck_path ck_bf16_to_f32(const uint16_t *src, float *dst, size_t count, ck_path pa
 //
 // Both take f32 activations and write f32 outputs like the kernels above, for outputs
 // first ..< first + count (disjoint ranges may run on different threads at once). Their AVX-512
-// code needs one more extension (BF16, VNNI); without it the portable C code runs the same
-// arithmetic (bfloat16: the same products and sums, in the same order; int8: the same integers,
-// bit for bit). CK_PATH_AVX512 names that code; forced on a CPU without it, the C code runs.
+// code needs one more extension (BF16, VNNI); without it, AVX2 code (CK_PATH_AVX2) or else the
+// portable C code runs the same arithmetic (bfloat16: the same products and sums, in the same
+// order; int8: the same integers, bit for bit). CK_PATH_AVX512 names the AVX-512 code; forced
+// on a CPU without it, the C code runs.
 
 /// dst[i] = x[i] rounded to bfloat16 bits, to nearest even, as `vcvtneps2bf16` does
 /// (subnormals become zero of the same sign, NaNs stay NaN), i < count.
@@ -98,7 +105,8 @@ ck_path ck_linear_int8dot_outputs(const float *x, size_t rows, size_t in, const 
 /// q and out: one row of all heads ([H, D]); keys, values: rows key_stride floats apart; scores:
 /// scratch of key_count · heads floats. Key rows are read front to back once per pass (all heads
 /// together) rather than once per head. Each head's values are the same whichever range a call
-/// covers. AVX-512 when head_dim is a multiple of 16 up to 256, else portable C (other sums).
+/// covers. AVX-512 when head_dim is a multiple of 16 up to 256, else AVX2 (+ FMA) when it is a multiple
+/// of 8 up to 256 and the CPU has it, else portable C (each its own sums).
 ck_path ck_attend_one(const float *q, size_t first, size_t heads, size_t head_dim, const float *keys,
                       const float *values, size_t key_count, size_t key_stride, float scale, float *scores,
                       float *out, ck_path path);
