@@ -38,24 +38,8 @@ import Testing
         let sampling = FlowLMSampling(temperature: 0.3, lsdSteps: try #require(R.manifest.models[name]).decodeSteps,
                                       eosThreshold: 1e9)
         for streams in [1, 3] {
-            var statesA = [FlowLM.State](repeating: alone, count: streams)
-            var statesB = [FlowLM.State](repeating: exactVoice, count: streams)
-            var generatorsA = (0..<streams).map { SplitMix64(seed: UInt64($0)) }
-            var generatorsB = generatorsA
-            var (workspaceA, workspaceB) = (FlowLM.Workspace(), FlowLM.Workspace())
-            var latents = [[Float]](repeating: [Float](repeating: .nan, count: 32), count: streams)
-            var (got, want, gotEOS, wantEOS) = ([Float](), [Float](), [Float](), [Float]())
-            for _ in 0..<12 {
-                let a = fast.stepBatch(latents: latents, states: &statesA, generators: &generatorsA, sampling: sampling,
-                                       workspace: &workspaceA)
-                let b = exact.stepBatch(latents: latents, states: &statesB, generators: &generatorsB, sampling: sampling,
-                                        workspace: &workspaceB)
-                got += a.flatMap(\.latent)
-                want += b.flatMap(\.latent)
-                gotEOS += a.map(\.eosLogit)
-                wantEOS += b.map(\.eosLogit)
-                latents = b.map(\.latent)
-            }
+            let (got, want, gotEOS, wantEOS) = FlowLMPrecisionTests.teacherForced(
+                fast: fast, exact: exact, from: (alone, exactVoice), streams: streams, steps: 12, sampling: sampling)
             #expect(got.allSatisfy { $0.isFinite })
             let snr = FlowLMPrecisionTests.snr(got, want)
             let eosSNR = FlowLMPrecisionTests.snr(gotEOS, wantEOS)

@@ -41,26 +41,35 @@ import Testing
         try exact.prompt(textTokens: tokens, state: &voiceB)
         let sampling = FlowLMSampling(temperature: 0.7, eosThreshold: 1e9)
         for streams in [1, 3, 9] {
-            var statesA = [FlowLM.State](repeating: voiceA, count: streams)
-            var statesB = [FlowLM.State](repeating: voiceB, count: streams)
-            var generatorsA = (0..<streams).map { SplitMix64(seed: UInt64($0)) }
-            var generatorsB = generatorsA
-            var (workspaceA, workspaceB) = (FlowLM.Workspace(), FlowLM.Workspace())
-            var latents = [[Float]](repeating: [Float](repeating: .nan, count: S.tiny.latentDim), count: streams)
-            var (got, want) = ([Float](), [Float]())
-            for _ in 0..<4 {
-                let a = fast.stepBatch(latents: latents, states: &statesA, generators: &generatorsA, sampling: sampling,
-                                       workspace: &workspaceA)
-                let b = exact.stepBatch(latents: latents, states: &statesB, generators: &generatorsB, sampling: sampling,
-                                        workspace: &workspaceB)
-                got += a.flatMap(\.latent)
-                want += b.flatMap(\.latent)
-                latents = b.map(\.latent)
-            }
+            let (got, want, _, _) = Self.teacherForced(fast: fast, exact: exact, from: (voiceA, voiceB), streams: streams,
+                                                       steps: 4, sampling: sampling)
             #expect(got.allSatisfy { $0.isFinite })
             let snr = Self.snr(got, want)
             #expect(snr > minimumSNR, "\(precision), B = \(streams): latent SNR \(snr) dB")
         }
+    }
+
+    /// `steps` batched steps of `streams` copies of each state, both paths fed the exact path's
+    /// latents (teacher forcing): the latents and EOS logits of each, step by step.
+    static func teacherForced(fast: FlowLM, exact: FlowLM, from states: (FlowLM.State, FlowLM.State), streams: Int, steps: Int,
+                              sampling: FlowLMSampling) -> (got: [Float], want: [Float], gotEOS: [Float], wantEOS: [Float]) {
+        var statesA = [FlowLM.State](repeating: states.0, count: streams)
+        var statesB = [FlowLM.State](repeating: states.1, count: streams)
+        var generatorsA = (0..<streams).map { SplitMix64(seed: UInt64($0)) }
+        var generatorsB = generatorsA
+        var (workspaceA, workspaceB) = (FlowLM.Workspace(), FlowLM.Workspace())
+        var latents = [[Float]](repeating: [Float](repeating: .nan, count: exact.dimensions.latentDim), count: streams)
+        var (got, want, gotEOS, wantEOS) = ([Float](), [Float](), [Float](), [Float]())
+        for _ in 0..<steps {
+            let a = fast.stepBatch(latents: latents, states: &statesA, generators: &generatorsA, sampling: sampling, workspace: &workspaceA)
+            let b = exact.stepBatch(latents: latents, states: &statesB, generators: &generatorsB, sampling: sampling, workspace: &workspaceB)
+            got += a.flatMap(\.latent)
+            want += b.flatMap(\.latent)
+            gotEOS += a.map(\.eosLogit)
+            wantEOS += b.map(\.eosLogit)
+            latents = b.map(\.latent)
+        }
+        return (got, want, gotEOS, wantEOS)
     }
 
     @Test func modelLoadPassesThePrecision() throws {

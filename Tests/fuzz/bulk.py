@@ -144,16 +144,21 @@ async def one_http(worker, size: int) -> None:
         raise worker.failure(f"bulk {path} of {len(body)} bytes: status {status}")
 
 
+async def read_until(ws, worker, reply_type: str) -> None:
+    """Reads until a JSON text message whose "type" is `reply_type` (the worker's deadline bounds it)."""
+    while True:
+        kind, payload = await ws.receive(worker.deadline)
+        if kind == "text" and json.loads(payload).get("type") == reply_type:
+            return
+
+
 async def one_native(worker, size: int) -> None:
     ws = await RawWebSocket.connect(worker.port)
     try:
         await ws.send(text_frame(json.dumps({"type": "config", "data": {"voice": VOICE}})))
         texts = [json.dumps({"type": "text", "data": {"text": big_text(worker.rng, size)}}) for _ in range(worker.rng.randint(1, 3))]
         await ws.send(b"".join(text_frame(t) for t in texts) + text_frame(json.dumps({"type": "cancel"})) + text_frame(PING))
-        while True:
-            kind, payload = await ws.receive(worker.deadline)
-            if kind == "text" and json.loads(payload).get("type") == "pong":
-                break
+        await read_until(ws, worker, "pong")
     finally:
         ws.abort(reset=False)
 
@@ -175,10 +180,7 @@ async def one_deepgram(worker, size: int) -> None:
     try:
         await ws.send(text_frame(json.dumps({"type": "Speak", "text": big_text(worker.rng, size)}))
                       + text_frame('{"type":"Clear"}'))
-        while True:
-            kind, payload = await ws.receive(worker.deadline)
-            if kind == "text" and json.loads(payload).get("type") == "Cleared":
-                break
+        await read_until(ws, worker, "Cleared")
     finally:
         ws.abort(reset=False)
 
