@@ -48,15 +48,7 @@ final class RawVhost {
         protocols = .allocate(capacity: 2)
         protocols.initialize(repeating: lws_protocols(), count: 2)
         protocols[0].name = UnsafePointer(name)
-        protocols[0].callback = { wsi, reason, user, input, length in
-            // Posted work runs once per wake-up, in the WebSocket protocol's callback.
-            guard reason != LWS_CALLBACK_EVENT_WAIT_CANCELLED, let wsi, let context = lws_get_context(wsi),
-                  let raw = lws_context_user(context) else { return 0 }
-            let loop = Unmanaged<EventLoop>.fromOpaque(raw).takeUnretainedValue()
-            return loop.workCheck.measure("libwebsockets callback \(rawReasonName(reason))") {
-                loop.handle(wsi, reason, user, input, length)
-            }
-        }
+        protocols[0].callback = { EventLoop.callback($0, $1, $2, $3, $4, runsPostedWork: false) }
         protocols[0].rx_buffer_size = 65536
     }
 
@@ -66,17 +58,6 @@ final class RawVhost {
         free(name)
         free(role)
         free(iface)
-    }
-}
-
-/// A raw socket's callback reason, for slow-work reports.
-private func rawReasonName(_ reason: lws_callback_reasons) -> String {
-    switch reason {
-    case LWS_CALLBACK_RAW_ADOPT: "RAW_ADOPT (a raw connection opened)"
-    case LWS_CALLBACK_RAW_RX: "RAW_RX (raw bytes read)"
-    case LWS_CALLBACK_RAW_WRITEABLE: "RAW_WRITEABLE (a raw write)"
-    case LWS_CALLBACK_RAW_CLOSE: "RAW_CLOSE (a raw connection closed)"
-    default: "\(reason.rawValue)"
     }
 }
 

@@ -233,15 +233,7 @@ final class EventLoop: @unchecked Sendable {
         protocols = .allocate(capacity: 2)
         protocols.initialize(repeating: lws_protocols(), count: 2)
         protocols[0].name = UnsafePointer(protocolName)
-        protocols[0].callback = { wsi, reason, user, input, length in
-            guard let wsi, let context = lws_get_context(wsi), let raw = lws_context_user(context) else { return 0 }
-            let loop = Unmanaged<EventLoop>.fromOpaque(raw).takeUnretainedValue()
-            // Posted work (in EVENT_WAIT_CANCELLED) and timers are measured item by item.
-            if reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED { return loop.handle(wsi, reason, user, input, length) }
-            return loop.workCheck.measure("libwebsockets callback \(reasonName(reason))") {
-                loop.handle(wsi, reason, user, input, length)
-            }
-        }
+        protocols[0].callback = { EventLoop.callback($0, $1, $2, $3, $4, runsPostedWork: true) }
         protocols[0].rx_buffer_size = 65536
     }
 
@@ -304,6 +296,22 @@ final class EventLoop: @unchecked Sendable {
     }
 
     // MARK: The one lws callback
+
+    /// The C callback of both vhosts (WebSocket/HTTP and raw): finds the loop from the context
+    /// and runs `handle`, measured for slow-work reports. Posted work (EVENT_WAIT_CANCELLED, which
+    /// lws sends to every protocol of every vhost) runs once per wake-up, in the WebSocket
+    /// protocol's callback (`runsPostedWork`), and is measured item by item there.
+    static func callback(_ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _ user: UnsafeMutableRawPointer?,
+                         _ input: UnsafeMutableRawPointer?, _ length: Int, runsPostedWork: Bool) -> Int32 {
+        guard let wsi, let context = lws_get_context(wsi), let raw = lws_context_user(context) else { return 0 }
+        let loop = Unmanaged<EventLoop>.fromOpaque(raw).takeUnretainedValue()
+        if reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED {
+            return runsPostedWork ? loop.handle(wsi, reason, user, input, length) : 0
+        }
+        return loop.workCheck.measure("libwebsockets callback \(reasonName(reason))") {
+            loop.handle(wsi, reason, user, input, length)
+        }
+    }
 
     func handle(_ wsi: OpaquePointer, _ reason: lws_callback_reasons, _ user: UnsafeMutableRawPointer?,
                 _ input: UnsafeMutableRawPointer?, _ length: Int) -> Int32 {
@@ -536,6 +544,10 @@ private func reasonName(_ reason: lws_callback_reasons) -> String {
     case LWS_CALLBACK_RECEIVE: "RECEIVE (a client message)"
     case LWS_CALLBACK_SERVER_WRITEABLE: "SERVER_WRITEABLE (a write)"
     case LWS_CALLBACK_CLOSED: "CLOSED (a session closed)"
+    case LWS_CALLBACK_RAW_ADOPT: "RAW_ADOPT (a raw connection opened)"
+    case LWS_CALLBACK_RAW_RX: "RAW_RX (raw bytes read)"
+    case LWS_CALLBACK_RAW_WRITEABLE: "RAW_WRITEABLE (a raw write)"
+    case LWS_CALLBACK_RAW_CLOSE: "RAW_CLOSE (a raw connection closed)"
     default: "\(reason.rawValue)"
     }
 }
