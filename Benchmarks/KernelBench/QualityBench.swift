@@ -61,29 +61,38 @@ func report(_ name: String, _ run: QualityRun, _ reference: QualityRun) {
                  perFrame.sorted()[perFrame.count / 2], audioSNR, eosError))
 }
 
-func measureQuality(frames: Int = 40) throws {
+func measureQuality(frames: Int = 40, modelName: String? = nil) throws {
     let environment = ProcessInfo.processInfo.environment
-    let tokenizer = environment["POCKET_TTS_TOKENIZER"] ?? "/work/shared/assets/tokenizer.model"
+    let tokenizerPath = environment["POCKET_TTS_TOKENIZER"] ?? "/work/shared/assets/tokenizer.model"
     let speech = environment["POCKET_TTS_SPEECH"] ?? "/work/shared/assets/speech_48k.wav"
-    let config = try PocketTTSConfig.b6369a24()
+    // `--model NAME`: a built-in config (every one has 4000 bins: the real SentencePiece model
+    // serves all of them here, whatever tokenizer kind the config names); 1.1.1's by default.
+    let config = try modelName.map { try ModelCatalog.config(named: $0) } ?? PocketTTSConfig.b6369a24()
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("kernel-bench-quality-\(getpid()).safetensors")
     defer { try? FileManager.default.removeItem(at: url) }
     try RandomWeights.write(config: config, seed: 0, dtype: .bfloat16, to: url)  // `make-random-weights --dtype bf16 --seed 0`
+    let tokenizer = try Tokenizer(path: tokenizerPath, kind: .sentencePiece)
+    func load(_ precision: Precision) throws -> TTSModel {
+        let weights = WeightReader(file: try SafetensorsFile(contentsOf: url), keepBFloat16: true)
+        return try TTSModel(config: config, flowLMWeights: weights.scoped("flow_lm."), mimiWeights: weights.scoped("mimi."),
+                            tokenizer: tokenizer, precision: precision)
+    }
     let voice = try AudioFile.read(speech)
     let text = "On the first day of spring, the children ran down to the river with their bright kites, "
         + "laughing and shouting as the colours rose high above the tall trees."  // reference_bench.py's TEXT_43
 
-    print("\nQuality against exact: full-size random bf16 weights (seed 0), voice \((speech as NSString).lastPathComponent), "
-          + "43-token sentence, \(frames) frames, temperature 0.7, 1 LSD step, teacher-forced (each step fed the exact "
-          + "path's previous latent); SNR in dB (higher is closer)")
-    let exactModel = try TTSModel.load(config: config, weightsPath: url.path, tokenizerPath: tokenizer)
+    print("\nQuality against exact (\(modelName ?? "b6369a24 (1.1.1)")): full-size random bf16 weights (seed 0), voice "
+          + "\((speech as NSString).lastPathComponent), 43-token sentence, \(frames) frames, temperature 0.7, 1 LSD step, "
+          + "teacher-forced (each step fed the exact path's previous latent); SNR in dB (higher is closer)")
+    let exactModel = try load(.exact)
     let tokens = try exactModel.chunks(for: text, maxTokens: 100)[0].tokens
     let exact = try qualityRun(model: exactModel, voice: voice, tokens: tokens, frames: frames, inputs: nil)
     let inputs = [[Float](repeating: .nan, count: exact.latents[0].count)] + exact.latents.dropLast()
     print(String(format: "exact: %d tokens, latent rms %.3f, audio rms %.4f", tokens.count, rms(Array(exact.latents.joined())),
                  rms(exact.audio)))
     for precision in [Precision.bf16, .int8] {
-        let model = try TTSModel.load(config: config, weightsPath: url.path, tokenizerPath: tokenizer, precision: precision)
+        let model = try load(precision)
+        for fallback in model.precisionFallbacks(precision) { print("\(precision) fallback: \(fallback)") }
         report(precision.rawValue, try qualityRun(model: model, voice: voice, tokens: tokens, frames: frames, inputs: inputs),
                exact)
         // Mimi alone: the exact path's latents decoded by this precision's Mimi decoder.

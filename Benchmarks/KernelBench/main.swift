@@ -1,5 +1,5 @@
 // kernel-bench: FlowLM's linear layers and steps at full size, old and new paths side by side.
-// Usage: kernel-bench [linears] [flowlm] [ttfa] [split] [quality] [mimi] [profile] [--reps N] [--model NAME (flowlm)]
+// Usage: kernel-bench [linears] [flowlm] [ttfa] [split] [quality] [mimi] [profile] [--reps N] [--model NAME (flowlm, quality)]
 //   (release build; see Benchmarks/README.md)
 import Foundation
 import Kernels
@@ -232,6 +232,8 @@ if runAll || parts.contains("linears") { benchmarkLinears(reps: reps) }
 if runAll || parts.contains("flowlm") { try benchmarkFlowLM(reps: reps) }
 if runAll || parts.contains("ttfa") { try benchmarkTTFA(reps: reps) }
 if runAll || parts.contains("split") { benchmarkSplit(reps: reps) }
-if runAll || parts.contains("quality") { try measureQuality() }
+if runAll || parts.contains("quality") {
+    try measureQuality(modelName: arguments.firstIndex(of: "--model").map { arguments[arguments.index(after: $0)] })
+}
 if parts.contains("profile") { try profileFlowLM(arguments: arguments) }
 if parts.contains("mimi") { try benchmarkMimi(reps: reps) }

@@ -120,7 +120,8 @@ public struct TTSModel: Sendable {
         let weights = WeightReader(tensors: RandomWeights.tensors(for: config, seed: seed))
         let dimensions = try FlowLMDimensions(config: config)
         let flowLM = try FlowLM(weights: weights.scoped("flow_lm."), dimensions: dimensions, precision: precision)
-        let mimi = try Mimi(config: config.mimi, weights: weights.scoped("mimi."), geluApproximation: config.geluApproximation)
+        let mimi = try Mimi(config: config.mimi, weights: weights.scoped("mimi."), geluApproximation: config.geluApproximation,
+                            precision: precision)
         try weights.finish()
         return TTSModel(config: config, flowLM: flowLM, mimi: mimi, tokenizer: tokenizer)
     }

@@ -36,8 +36,17 @@ struct ModelOptions: ParsableArguments {
         }
     }
 
-    /// The model, FlowLM's linear layers in `precision`.
+    /// The model, FlowLM's linear layers in `precision`; logs once each part that falls back to a
+    /// slower arithmetic on this CPU (`TTSModel.precisionFallbacks`).
     func load(precision: Precision = .exact) throws -> TTSModel {
+        let model = try loadModel(precision: precision)
+        for fallback in model.precisionFallbacks(precision) {
+            Log.warning("precision \(precision): \(fallback)")
+        }
+        return model
+    }
+
+    private func loadModel(precision: Precision) throws -> TTSModel {
         if !precision.isAccelerated {
             Log.warning("precision \(precision): this CPU lacks the AVX-512 extension it uses; portable C runs it, slower than exact")
         }
