@@ -10,6 +10,7 @@
 // Voice rule: a voice the client named (`TurnConfig.voiceGiven`) must be one of the chosen
 // model's; a turn that named none speaks the chosen model's default voice (the default model
 // keeps the voice the protocol mapped for it, e.g. OpenAI's `alloy`).
+import Logging
 import PocketTTS
 import Synchronization
 
@@ -38,6 +39,7 @@ public final class ModelRouter: SpeechEngine {
     public let entries: [Entry]
     /// Which entry holds each open turn's stream.
     private let owners = Mutex<[TurnKey: Int]>([:])
+    private let logger = Logger(label: "pocket-tts.models")
 
     public init(entries: [Entry]) {
         precondition(!entries.isEmpty, "ModelRouter: no model")
@@ -102,16 +104,19 @@ public final class ModelRouter: SpeechEngine {
         return 0
     }
 
-    /// "served: english (en), french (fr)".
-    var servedModels: String {
-        "the models served are " + entries.map { "\($0.model.name) (\($0.model.languages.joined(separator: ", ")))" }
-            .joined(separator: ", ")
+    /// "english (en), french (fr)".
+    var modelList: String {
+        entries.map { "\($0.model.name) (\($0.model.languages.joined(separator: ", ")))" }.joined(separator: ", ")
     }
 
+    /// "the models served are english (en), french (fr)".
+    var servedModels: String { "the models served are " + modelList }
+
+    /// "the languages served are en, fr (english (en), french (fr))".
     var servedLanguages: String {
         var seen: [String] = []
         for entry in entries { for code in entry.model.languages where !seen.contains(code) { seen.append(code) } }
-        return "the languages served are " + seen.joined(separator: ", ") + " (" + servedModels.dropFirst(4) + ")"
+        return "the languages served are " + seen.joined(separator: ", ") + " (" + modelList + ")"
     }
 
     /// The voice a turn speaks on `entry` (see the voice rule above).
@@ -131,6 +136,7 @@ public final class ModelRouter: SpeechEngine {
         var routed = start
         routed.config.voice = try voice(for: start.config, on: index)
         owners.withLock { $0[key] = index }
+        logger.debug("turn \(key) on model \(entries[index].model.name)", metadata: ["voice": "\(routed.config.voice)"])
         do {
             try entries[index].engine.startTurn(routed, key: key, events: RoutedEvents(base: events, router: self))
         } catch {
