@@ -143,3 +143,50 @@ private struct NoEvents: SpeechEngineEvents {
         }
     }
 }
+
+/// Each protocol maps its own model and language fields onto the turn's config (the router
+/// then resolves them: ModelRouterTests, MultiModelEndToEndTests).
+@Suite struct ProtocolModelFieldTests {
+    let context = WireContext(settings: ProtocolSettings(), voices: ["alba", "marius", "estelle"],
+                              models: [ServedModel(modelName: "english"), ServedModel(modelName: "french")])
+
+    func request(_ path: String, _ query: [String: String]) -> HTTPRequest {
+        HTTPRequest(method: "GET", path: path, query: query, isWebSocketUpgrade: true)
+    }
+
+    @Test func deepgramModelQuery() {
+        let served = DeepgramAdapter(request: request("/v1/speak", ["model": "french"]), context: context)
+        #expect(served.config.model == "french" && !served.config.voiceGiven && !served.unknownModel)
+        let aura = DeepgramAdapter(request: request("/v1/speak", ["model": "aura-2-marius-en"]), context: context)
+        #expect(aura.config.model == nil && aura.config.voice == "marius" && aura.config.voiceGiven)
+        let other = DeepgramAdapter(request: request("/v1/speak", ["model": "aura-2-thalia-en"]), context: context)
+        #expect(other.config.model == nil && !other.config.voiceGiven && other.unknownModel)
+    }
+
+    @Test func kyutaiModelAndLanguageQuery() throws {
+        let adapter = KyutaiAdapter(request: request("/api/tts_streaming", ["language": "fr", "model": "french"]), context: context)
+        let config = try adapter.turn.get()
+        #expect(config.language == "fr" && config.model == "french" && !config.voiceGiven)
+        let named = try KyutaiAdapter(request: request("/api/tts_streaming", ["voice": "estelle"]), context: context).turn.get()
+        #expect(named.voiceGiven && named.voice == "estelle" && named.model == nil)
+    }
+
+    @Test func elevenLabsModelIDAndLanguageCode() throws {
+        func config(_ voiceID: String, _ query: [String: String]) throws -> TurnConfig {
+            try ElevenLabs.turnConfig(voiceID: voiceID, query: query, defaultFormat: "pcm_24000", context: context).get()
+        }
+        let own = try config("21m00Tcm4TlvDq8ikWAM", ["model_id": "eleven_multilingual_v2"])
+        #expect(own.model == nil && own.language == nil && !own.voiceGiven)
+        let french = try config("estelle", ["model_id": "french", "language_code": "fr"])
+        #expect(french.model == "french" && french.language == "fr" && french.voiceGiven)
+    }
+
+    @Test func httpPlansCarryTheModelAndLeaveAnUnnamedVoiceOut() {
+        var plan = HTTPSpeechPlan(text: "Hi.", voice: "alba", format: .wav)
+        plan.model = "french"
+        plan.language = "fr"
+        #expect(!plan.configMessage.contains("\"voice\"") && plan.configMessage.contains("\"model\":\"french\",\"language\":\"fr\""))
+        plan.voiceGiven = true
+        #expect(plan.configMessage.contains("\"voice\":\"alba\""))
+    }
+}
