@@ -1,6 +1,7 @@
 // TurnConfig.swift: the validated settings of one turn, parsed from the `data` object of a
-// `{"type":"config"}` message. Unknown keys are ignored (clients send `pauses`); a known key with a bad value is an `.invalidConfig` naming it; `null` means
-// "the default".
+// `{"type":"config"}` message. Unknown keys are ignored (clients send `pauses`); a known key
+// with a bad value is an `.invalidConfig` naming it; `null` means "the default". `model` and
+// `language` are checked against the models served when the turn starts (`ModelRouter`).
 import AudioIO
 import PocketTTS
 
