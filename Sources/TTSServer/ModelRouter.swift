@@ -52,9 +52,17 @@ public final class ModelRouter: SpeechEngine {
     /// Every model's voices.
     public var voices: Set<String> { entries.reduce(into: Set<String>()) { $0.formUnion($1.voices) } }
 
-    /// The most tokens any served model's tokenizer counts (the segmenter's cap then holds for each).
+    /// The most tokens any served model's tokenizer counts (the segmenter's cap then holds for
+    /// each); sessions count a turn's chunks with its own model's (`tokenCounter(for:)`).
     public var tokenCounter: any TokenCounting {
         entries.count == 1 ? defaultEntry.engine.tokenCounter : MostTokensCounter(counters: entries.map(\.engine.tokenCounter))
+    }
+
+    /// The turn's model's counter (the default model's for a config naming none it serves: that
+    /// turn is refused when it starts).
+    public func tokenCounter(for config: TurnConfig) -> any TokenCounting {
+        let index = (try? index(model: config.model, language: config.language)) ?? 0
+        return entries[index].engine.tokenCounter
     }
 
     /// Summed over the models (nil when no model has an estimate).

@@ -62,6 +62,7 @@ extension TTSService {
         var settings = config
         settings.defaultVoice = plan.voiceGiven ? defaultVoice : plan.voice
         var configuration = settings.sessionConfiguration(voices: engine.voices, tokenCounter: engine.tokenCounter)
+        if engine is ModelRouter { configuration.turnTokenCounter = { [engine] in engine.tokenCounter(for: $0) } }
         configuration.protocolSettings.extraFormats = [.mp3, .flac]
         let machine = SessionMachine(configuration: configuration, random: SystemRandomNumberGenerator(), now: clock())
         var logger = self.logger

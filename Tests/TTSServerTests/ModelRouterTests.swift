@@ -8,13 +8,16 @@ import Testing
 final class StartRecorder: SpeechEngine {
     let base: FakeSpeechEngine
     let starts = Mutex<[String]>([])
+    /// Every text counts this many tokens (tells the models' counters apart).
+    let tokens: Int
 
-    init(voices: Set<String>, maxTurns: Int = 8, capacityStreams: Int? = nil) {
+    init(voices: Set<String>, maxTurns: Int = 8, capacityStreams: Int? = nil, tokens: Int = 1) {
         base = FakeSpeechEngine(voices: voices, maxTurns: maxTurns, capacityStreams: capacityStreams)
+        self.tokens = tokens
     }
 
     var voices: Set<String> { base.voices }
-    var tokenCounter: any TokenCounting { base.tokenCounter }
+    var tokenCounter: any TokenCounting { ConstantTokens(count: tokens) }
     var capacity: SpeechCapacity? { base.capacity }
     func startTurn(_ start: TurnStart, key: TurnKey, events: any SpeechEngineEvents) throws(ProtocolError) {
         try base.startTurn(start, key: key, events: events)
@@ -25,6 +28,11 @@ final class StartRecorder: SpeechEngine {
     func cancelTurn(_ key: TurnKey) { base.cancelTurn(key) }
 }
 
+struct ConstantTokens: TokenCounting {
+    let count: Int
+    func tokenCount(_ text: String) -> Int { count }
+}
+
 /// Drops every event (the router's own bookkeeping is under test).
 private struct NoEvents: SpeechEngineEvents {
     func report(_ event: SessionMachine.EngineEvent, for key: TurnKey) {}
@@ -33,9 +41,9 @@ private struct NoEvents: SpeechEngineEvents {
 /// ModelRouter: which served model a turn's `model` / `language` picks, the voice rule, errors
 /// that list what is served, and turns routed to the engine that holds them.
 @Suite struct ModelRouterTests {
-    let english = StartRecorder(voices: ["alba", "marius"], capacityStreams: 4)
-    let french = StartRecorder(voices: ["estelle", "alba"], capacityStreams: 3)
-    let tiny = StartRecorder(voices: ["alba", "cosette"])
+    let english = StartRecorder(voices: ["alba", "marius"], capacityStreams: 4, tokens: 10)
+    let french = StartRecorder(voices: ["estelle", "alba"], capacityStreams: 3, tokens: 30)
+    let tiny = StartRecorder(voices: ["alba", "cosette"], tokens: 20)
 
     var router: ModelRouter {
         ModelRouter(entries: [
@@ -122,6 +130,18 @@ private struct NoEvents: SpeechEngineEvents {
         #expect(english.base.calls.withLock { $0 } == ["start 1.2", "speak 1.2 Hello.", "finish 1.2"])
         #expect(tiny.base.calls.withLock { $0 }.isEmpty)
         #expect(eventually { router.openTurnCount == 0 })  // the finished turn reported its end
+    }
+
+    @Test func eachTurnCountsTokensWithItsModelsTokenizer() {
+        let router = router
+        var config = TurnConfig(voice: "alba")
+        #expect(router.tokenCounter(for: config).tokenCount("x") == 10)
+        config.language = "fr"
+        #expect(router.tokenCounter(for: config).tokenCount("x") == 30)
+        config.language = nil
+        config.model = "english_2026-01"
+        #expect(router.tokenCounter(for: config).tokenCount("x") == 20)
+        #expect(router.tokenCounter.tokenCount("x") == 30)  // without a turn: the most any model counts
     }
 
     @Test func capacityAndVoicesAreSummedOverTheModels() throws {
