@@ -1,3 +1,4 @@
+import AudioIO
 import Foundation
 import PocketTTS
 import Testing
@@ -28,7 +29,8 @@ final class MultiModelFixture {
         for served in models {
             let engine = Engine(model: model, configuration: EngineConfiguration(maxStreams: 4), capacityGroup: group)
             engine.start()
-            let adapter = EngineSpeechAdapter(engine: engine, fixedVoices: Dictionary(uniqueKeysWithValues: served.voices.map { ($0, voice) }))
+            let adapter = EngineSpeechAdapter(engine: engine, library: try VoiceLibrary(model: model),
+                                              fixedVoices: Dictionary(uniqueKeysWithValues: served.voices.map { ($0, voice) }))
             let recorder = RecordingSpeechEngine(adapter)
             engines.append(engine)
             spoken[served.name] = recorder
@@ -144,6 +146,39 @@ final class MultiModelFixture {
         let error = jsonObject(response.body)?["error"] as? [String: Any]
         #expect(error?["param"] as? String == "voice" && (error?["message"] as? String)?.contains("estelle") == true)
         #expect(fixture.chunks("french").isEmpty)
+    }
+
+    @Test func anUploadBelongsToTheModelItsFormNames() throws {
+        let fixture = try MultiModelFixture(Self.three, wyoming: false)
+        defer { fixture.stop() }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("upload-\(UUID().uuidString).wav").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let samples = (0..<24000).map { Float(sin(Double($0) * 2 * .pi * 220 / 24000) * 0.3) }
+        try AudioFile.writeWAV(Audio(samples: samples, sampleRate: 24000), to: path)
+        let wav = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        let (body, type) = multipartBody(fields: ["model": "french"], files: ["audio": ("me.wav", wav)])
+        let created = try HTTPTestClient(port: fixture.port).send(path: "/v1/voices", headers: ["Content-Type": type], body: body)
+        #expect(created.status == 201)
+        let id = try #require(jsonObject(created.body)?["voice_id"] as? String)
+        let voices = try #require(jsonObject(try httpRequest(port: fixture.port, path: "/v1/audio/voices").body)?["voices"] as? [[String: Any]])
+        #expect(voices.filter { $0["id"] as? String == id }.map { $0["model"] as? String } == ["french"])
+        // It speaks on French; on the default model it is another model's voice.
+        let native = try TTSTestClient.connect(port: fixture.port)
+        try native.config("\"model\":\"french\",\"voice\":\(jsonQuoted(id))")
+        _ = try native.expectAccepted()
+        try native.text("Bonjour.")
+        try native.flush()
+        #expect(!(try native.collectTurn().audio.isEmpty))
+        try native.config("\"voice\":\(jsonQuoted(id))")
+        guard case .error("invalid_config", let message) = try native.next() else {
+            Issue.record("expected invalid_config")
+            return
+        }
+        #expect(message.contains("model english"))
+        // A model not served: 400 naming the models.
+        let (other, otherType) = multipartBody(fields: ["model": "german"], files: ["audio": ("me.wav", wav)])
+        let refused = try HTTPTestClient(port: fixture.port).send(path: "/v1/voices", headers: ["Content-Type": otherType], body: other)
+        #expect(refused.status == 400 && String(decoding: refused.body, as: UTF8.self).contains("french (fr)"))
     }
 
     @Test func listingsShowEveryModelWithItsLanguageAndVoices() throws {
