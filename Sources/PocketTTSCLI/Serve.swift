@@ -73,6 +73,7 @@ struct Serve: ParsableCommand {
         }
         let logger = Logger(label: "pocket-tts.serve")
         let config = try loadSettings()
+        let served = try servedModels(config)  // checked before listening
 
         // Listen first: probes see the process alive while the model loads.
         let service = TTSService(config: config, logger: Logger(label: "pocket-tts.server"))
@@ -91,7 +92,6 @@ struct Serve: ParsableCommand {
         var reloadSignal: (any DispatchSourceSignal)?
         defer { reloadSignal?.cancel() }
         do {
-            let served = try servedModels(config)
             let group = served.count > 1 ? CapacityGroup() : nil  // the models share the cores
             var entries: [ModelRouter.Entry] = []
             var registries: [VoiceRegistry] = []
