@@ -2,7 +2,7 @@
 // while it streams through Web Audio. PCM is 16-bit little-endian; Opus is one raw packet per
 // message, decoded with WebCodecs' AudioDecoder. No build step, no dependencies.
 //
-// For scripts (Scripts/web_check.py): ?text=...&voice=...&format=pcm|opus&api_key=...&autostart=1
+// For scripts (Scripts/web_check.py): ?text=...&voice=...&model=...&format=pcm|opus&api_key=...&autostart=1
 // starts a turn on load; when it ends, <body data-state="done"> (or "error") and
 // window.pocketTTSResult = {firstAudioMs, rtf, audioSeconds, scheduledSeconds, messages, ...}.
 "use strict";
@@ -24,14 +24,28 @@ function keyQuery() {
   return key ? "?api_key=" + encodeURIComponent(key) : "";
 }
 
+let voiceList = null;  // the last /api/voices answer
+
+// The voices of the chosen model (a service with several models lists each with its own).
+function fillVoices(wanted) {
+  const models = voiceList.models || [];
+  const model = models.find((m) => m.name === $("model").value);
+  const voices = model ? model.voices : voiceList.voices;
+  const preferred = voices.includes(wanted) ? wanted : (model ? model.default_voice : voiceList.default);
+  $("voice").replaceChildren(...voices.map((name) => new Option(name, name, false, name === preferred)));
+}
+
 async function loadVoices() {
-  const select = $("voice");
   try {
     const response = await fetch("/api/voices" + keyQuery());
     if (!response.ok) throw new Error((await response.text()).trim() || response.statusText);
-    const list = await response.json();
-    const wanted = params.get("voice") || select.value || list.default;
-    select.replaceChildren(...list.voices.map((name) => new Option(name, name, false, name === wanted)));
+    voiceList = await response.json();
+    const models = voiceList.models || [];
+    const wantedModel = params.get("model") || $("model").value || (models[0] && models[0].name);
+    $("model").replaceChildren(...models.map((m) =>
+      new Option(m.name + " (" + m.languages.join(", ") + ")", m.name, false, m.name === wantedModel)));
+    $("model-label").hidden = models.length < 2;
+    fillVoices(params.get("voice") || $("voice").value || voiceList.default);
   } catch (error) {
     setStatus("voices: " + error.message, true);
   }
@@ -149,6 +163,7 @@ async function speak() {
   socket.binaryType = "arraybuffer";
   socket.onopen = () => {
     const config = { voice: $("voice").value || undefined, format, sample_rate: SAMPLE_RATE, binary: true };
+    if (!$("model-label").hidden) config.model = $("model").value;
     socket.send(JSON.stringify({ type: "config", data: config }));
     socket.send(JSON.stringify({ type: "text", data: { text: $("text").value } }));
     socket.send(JSON.stringify({ type: "flush" }));
@@ -194,6 +209,7 @@ function updateBufferMeter() {
 $("speak").onclick = speak;
 $("stop").onclick = stop;
 $("key").onchange = loadVoices;
+$("model").onchange = () => voiceList && fillVoices($("voice").value);
 for (const [name, id] of [["text", "text"], ["format", "format"], ["api_key", "key"]]) {
   if (params.has(name)) $(id).value = params.get(name);
 }

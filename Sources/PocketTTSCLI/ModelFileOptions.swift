@@ -6,11 +6,14 @@ import PocketTTS
 /// Flags every model command shares to find its weights and tokenizer: explicit paths, then the
 /// Hugging Face cache, then a download (`ModelFiles.resolve`). `--demo` stays with each command.
 struct ModelFileOptions: ParsableArguments {
-    @Option(help: ArgumentHelp(
-        "The model: a built-in config's name (`pocket-tts models` lists them) or a config YAML file.",
+    @Option(name: .customLong("model"), help: ArgumentHelp(
+        "The model: a built-in config's name (`pocket-tts models` lists them) or a config YAML file. `serve` takes it repeated: several models in one service, the first the default.",
         discussion: "Default: english (the model of english_2026-10). b6369a24 is english_2026-01. Each model's own defaults (temperature, EOS threshold, frames after EOS, default voice) apply wherever no flag gives one.",
         valueName: "name|path"))
-    var model: String?
+    var models: [String] = []
+
+    /// The one `--model` (commands other than `serve` take one; `choice()` refuses more).
+    var model: String? { models.first }
 
     @Option(help: ArgumentHelp("The reference's spelling of --model: any config name (english, french_24l, english_7m_2026-10, ...).", valueName: "name"))
     var language: String?
@@ -44,6 +47,9 @@ struct ModelFileOptions: ParsableArguments {
     /// `--model`, `--language` (the reference's spelling) or `--config`; a `--model` ending in
     /// .yaml/.yml is a file. At most one may be given; none means `ModelCatalog.defaultModel`.
     func choice() throws -> Choice {
+        guard models.count <= 1 else {
+            throw ValidationError("--model given \(models.count) times: only `serve` takes several models")
+        }
         let given = [model.map { ("--model", $0) }, language.map { ("--language", $0) }, config.map { ("--config", $0) }]
             .compactMap { $0 }
         guard given.count <= 1 else {

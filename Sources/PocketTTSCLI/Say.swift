@@ -23,6 +23,12 @@ struct Say: ParsableCommand {
     @Option(help: "Voice name; default: the server's default voice.")
     var voice: String?
 
+    @Option(help: "Served model (a service with several models); default: the server's default model.")
+    var model: String?
+
+    @Option(help: "Language (fr, de-DE, french, ...): the first served model of it; default: the server's default model.")
+    var language: String?
+
     @Option(name: .customLong("api-key"), help: "API key (sent as X-API-Key); default: $POCKET_TTS_API_KEY.")
     var apiKey: String?
 
@@ -77,8 +83,10 @@ struct Say: ParsableCommand {
         let key = apiKey ?? ProcessInfo.processInfo.environment["POCKET_TTS_API_KEY"]
         let client = try SpeechClient(url: url, apiKey: key, timeout: timeout)
         defer { client.close() }
-        let settings = SpeechSettings(voice: voice, format: audioFormat, sampleRate: sampleRate, temperature: temperature,
+        var settings = SpeechSettings(voice: voice, format: audioFormat, sampleRate: sampleRate, temperature: temperature,
                                       speed: speed)
+        settings.model = model
+        settings.language = language
         let report = try client.speak(spoken, settings: settings) { try sinks.write($0) }
         try sinks.finish()
         printReport(report, format: audioFormat)

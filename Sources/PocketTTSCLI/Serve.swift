@@ -62,11 +62,7 @@ struct Serve: ParsableCommand {
     var logLevel = "info"
 
     func run() throws {
-        if fallback.demoFallback {
-            let configured = try loadSettings().defaultVoice
-            let defaultVoice = configured.isEmpty ? ModelCatalog.defaultVoice(for: try model.files.modelName()) : configured
-            return try decidingDemoFallback(defaultVoice: defaultVoice).run()
-        }
+        if fallback.demoFallback { return try decidingDemoFallbackForModels().run() }
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw ValidationError("--log-level '\(logLevel)': expected one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -77,6 +73,7 @@ struct Serve: ParsableCommand {
         }
         let logger = Logger(label: "pocket-tts.serve")
         let config = try loadSettings()
+        let served = try servedModels(config)  // checked before listening
 
         // Listen first: probes see the process alive while the model loads.
         let service = TTSService(config: config, logger: Logger(label: "pocket-tts.server"))
@@ -91,31 +88,50 @@ struct Serve: ParsableCommand {
         }
         defer { signals.forEach { $0.cancel() } }
 
-        let engine: Engine
+        var engines: [Engine] = []
         var reloadSignal: (any DispatchSourceSignal)?
         defer { reloadSignal?.cancel() }
         do {
-            let ttsModel = try model.load(precision: config.precision)
-            let (registry, defaultVoice) = try loadVoices(model: ttsModel, config: config, logger: logger)
-            let engineConfiguration = config.engineConfiguration
-            try Engine.validate(engineConfiguration, for: ttsModel)  // e.g. max_streams beyond the budget
-            engine = Engine(model: ttsModel, configuration: engineConfiguration)
-            if config.measureCapacity {  // before /ready turns ready: what a step and a frame cost here
-                let started = ContinuousClock.now
-                engine.measureCapacity()
-                let capacity = engine.capacity
-                let bound = config.maxStreams.map { "max_streams \($0)" } ?? "max_streams auto"
-                let took = Int((ContinuousClock.now - started) / .milliseconds(1))
-                logger.info("capacity: \(capacity.streams) streams in real time with a playout margin of \(config.playoutMargin) (\(bound); measured in \(took) ms)")
+            let group = served.count > 1 ? CapacityGroup() : nil  // the models share the cores
+            var entries: [ModelRouter.Entry] = []
+            var registries: [VoiceRegistry] = []
+            for (index, options) in served.enumerated() {
+                let name = try options.files.modelName()
+                let ttsModel = try options.load(precision: config.precision)
+                let (registry, defaultVoice) = try loadVoices(model: ttsModel, options: options, config: config,
+                                                              isDefault: index == 0, logger: logger)
+                var engineConfiguration = config.engineConfiguration
+                // The budget is split between the models: each engine bounds its own streams' states.
+                engineConfiguration.memoryBudget = engineConfiguration.memoryBudget.map { $0 / served.count }
+                do { try Engine.validate(engineConfiguration, for: ttsModel) } catch {  // e.g. max_streams beyond the budget
+                    throw ValidationError("model \(name): \(error)")
+                }
+                let engine = Engine(model: ttsModel, configuration: engineConfiguration, capacityGroup: group)
+                engines.append(engine)
+                if config.measureCapacity {  // before /ready turns ready: what a step and a frame cost here
+                    let started = ContinuousClock.now
+                    engine.measureCapacity()
+                    let capacity = engine.capacity
+                    let bound = config.maxStreams.map { "max_streams \($0)" } ?? "max_streams auto"
+                    let took = Int((ContinuousClock.now - started) / .milliseconds(1))
+                    logger.info("capacity of \(name): \(capacity.streams) streams in real time with a playout margin of \(config.playoutMargin) (\(bound); measured in \(took) ms)")
+                }
+                engine.start()
+                let aliases = options.demo ? demoVoiceAliases(offered: registry.table.names, defaultVoice: defaultVoice) : [:]
+                let adapter = EngineSpeechAdapter(engine: engine, voices: registry, opusBitrate: config.opusBitrate,
+                                                  maxQueuedSpeech: config.maxQueuedSpeech, voiceAliases: aliases)
+                entries.append(ModelRouter.Entry(model: ServedModel(modelName: name), engine: adapter, defaultVoice: defaultVoice))
+                registries.append(registry)
             }
-            engine.start()
-            let aliases = model.demo ? demoVoiceAliases(offered: registry.table.names, defaultVoice: defaultVoice) : [:]
-            let adapter = EngineSpeechAdapter(engine: engine, voices: registry, opusBitrate: config.opusBitrate,
-                                              maxQueuedSpeech: config.maxQueuedSpeech, voiceAliases: aliases)
-            service.attach(engine: adapter, defaultVoice: defaultVoice, models: [ServedModel(modelName: try model.files.modelName())])
-            reloadSignal = reloadVoicesOnHangUp(registry, logger: logger)
+            if entries.count > 1 {
+                let list = entries.map { "\($0.model.name) (\($0.model.languages.joined(separator: ", ")), voice \($0.defaultVoice))" }
+                logger.info("models: \(list.joined(separator: ", ")); default \(entries[0].model.name)")
+            }
+            service.attach(engine: ModelRouter(entries: entries), defaultVoice: entries[0].defaultVoice)
+            reloadSignal = reloadVoicesOnHangUp(registries, logger: logger)
         } catch {
             service.stop()
+            engines.forEach { $0.stop() }
             throw error
         }
         if let openBLASNote { logger.info("\(openBLASNote)") }
@@ -125,7 +141,7 @@ struct Serve: ParsableCommand {
         stopSignal.wait()
         logger.info("signal received: shutting down (grace \(shutdownGrace) s)")
         service.shutdown(gracePeriod: shutdownGrace)
-        engine.stop()
+        engines.forEach { $0.stop() }
         logger.info("bye")
     }
 
@@ -153,26 +169,32 @@ struct Serve: ParsableCommand {
     /// the directory's, the predefined voices already in the Hugging Face cache and the default
     /// voice. Only the default voice may be downloaded, here. A voice that fails is logged and
     /// not offered; at most `max_voices`.
-    private func loadVoices(model ttsModel: TTSModel, config: ServerConfig, logger: Logger) throws
-        -> (registry: VoiceRegistry, defaultVoice: String) {
+    private func loadVoices(model ttsModel: TTSModel, options: ModelOptions, config: ServerConfig, isDefault: Bool,
+                            logger: Logger) throws -> (registry: VoiceRegistry, defaultVoice: String) {
+        let model = options
+        let modelName = try model.files.modelName()
+        // The default model's voices are voices_dir's files; another model's, voices_dir/<model>/.
+        let directory = isDefault ? config.voicesDirectory
+            : URL(fileURLWithPath: config.voicesDirectory).appendingPathComponent(modelName).path
         var isDirectory: ObjCBool = false
-        if config.persistUploadedVoices, voicesDir == nil, !FileManager.default.fileExists(atPath: config.voicesDirectory) {
+        if config.persistUploadedVoices, voicesDir == nil || !isDefault, !FileManager.default.fileExists(atPath: directory) {
             // Uploads are persisted there (persist_uploaded_voices): made now, so that the library watches it.
-            try FileManager.default.createDirectory(atPath: config.voicesDirectory, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
-        let hasDirectory = FileManager.default.fileExists(atPath: config.voicesDirectory, isDirectory: &isDirectory) && isDirectory.boolValue
-        if voicesDir != nil, !hasDirectory { throw ValidationError("--voices-dir '\(config.voicesDirectory)' is not a directory") }
+        let hasDirectory = FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) && isDirectory.boolValue
+        if voicesDir != nil, isDefault, !hasDirectory { throw ValidationError("--voices-dir '\(directory)' is not a directory") }
         // No cache: the table holds the states, and a reload reuses those of unchanged files.
         let library = try VoiceLibrary(model: ttsModel, configuration: VoiceLibrary.Configuration(
-            directory: hasDirectory ? config.voicesDirectory : nil, maxCachedVoices: 0))
+            directory: hasDirectory ? directory : nil, maxCachedVoices: 0))
         let registry = VoiceRegistry(library: library, maxVoices: config.maxVoices)
         EngineSpeechAdapter.log(registry.reload(), logger: logger)
         let usable = registry.table.names
 
         let client = model.files.client()
         let voiceSet = try model.files.voiceSet()
-        let modelName = try model.files.modelName()
-        let spec = voice ?? (config.defaultVoice.isEmpty ? ModelCatalog.defaultVoice(for: modelName) : config.defaultVoice)
+        // --voice and default_voice are the default model's; another model speaks its own default.
+        let spec = isDefault ? voice ?? (config.defaultVoice.isEmpty ? ModelCatalog.defaultVoice(for: modelName) : config.defaultVoice)
+            : ModelCatalog.defaultVoice(for: modelName)
         var fixed: [String: FlowLM.State] = [:]
         let defaultVoice: String
         if FileManager.default.fileExists(atPath: spec) {
@@ -214,19 +236,21 @@ struct Serve: ParsableCommand {
             }
         }
         let offered = registry.table.names
-        logger.info("voices: \(offered.sorted().joined(separator: ", ")); default '\(defaultVoice)'")
+        logger.info("voices of \(modelName): \(offered.sorted().joined(separator: ", ")); default '\(defaultVoice)'")
         return (registry, defaultVoice)
     }
 
     /// On SIGHUP, reloads the voices on a global queue (never the event loop) and logs what
     /// changed; the new table is swapped in atomically.
-    private func reloadVoicesOnHangUp(_ registry: VoiceRegistry, logger: Logger) -> any DispatchSourceSignal {
+    private func reloadVoicesOnHangUp(_ registries: [VoiceRegistry], logger: Logger) -> any DispatchSourceSignal {
         signal(SIGHUP, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
         source.setEventHandler {
             logger.info("SIGHUP: reloading the voices")
-            EngineSpeechAdapter.log(registry.reload(), logger: logger)
-            logger.info("voices: \(registry.table.names.sorted().joined(separator: ", "))")
+            for registry in registries {
+                EngineSpeechAdapter.log(registry.reload(), logger: logger)
+                logger.info("voices: \(registry.table.names.sorted().joined(separator: ", "))")
+            }
         }
         source.resume()
         return source

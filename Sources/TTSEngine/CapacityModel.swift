@@ -76,6 +76,9 @@ public struct CapacityModel: Sendable, Equatable {
     /// Cores other processes leave free (`cores` until measured otherwise).
     public var availableCores: Double
     public var consumers: Int
+    /// Cores other engines of this process keep busy with their open streams (several models in
+    /// one service: `CapacityGroup`); they are not this engine's.
+    public var sharedCores = 0.0
     /// The hard bound (`max_streams`).
     public var limit: Int
 
@@ -110,7 +113,7 @@ public struct CapacityModel: Sendable, Equatable {
     /// Whether `streams` streams stay ahead of real time with the margin.
     public func fits(streams n: Int) -> Bool {
         let load = load(streams: n)
-        let free = min(max(availableCores, 0), Double(cores))
+        let free = min(max(availableCores - sharedCores, 0), Double(cores))
         let threadBudget = budget * min(1, free)  // one thread runs on one core at most
         return load.producer <= threadBudget && load.consumer <= threadBudget && load.total <= free * budget
     }

@@ -58,12 +58,19 @@ final class CapacityMonitor: @unchecked Sendable {  // all state behind `lock`
     private var predicted = 0.0  // CPU seconds at scale 1
     private var promptRows = 0
     private var frames = 0
+    /// The engines sharing this process's cores (several models), if any.
+    private let group: CapacityGroup?
+    private var member: ObjectIdentifier { ObjectIdentifier(self) }
+    /// Streams open, as last published.
+    private var active = 0
+    private var windowOthers = 0.0  // the group's others' predicted CPU seconds at the window's start
 
-    init(margin: Double, consumers: Int, limit: Int, frameSeconds: Double = 0.08,
+    init(margin: Double, consumers: Int, limit: Int, frameSeconds: Double = 0.08, group: CapacityGroup? = nil,
          cores: Int = ProcessInfo.processInfo.activeProcessorCount,
          processCPU: @escaping @Sendable () -> Double = CapacityMonitor.processCPUSeconds,
          machineBusy: @escaping @Sendable () -> Double? = CapacityMonitor.machineBusySeconds) {
         self.machineBusy = machineBusy
+        self.group = group
         self.margin = margin
         self.consumers = consumers
         self.limit = limit
@@ -71,6 +78,8 @@ final class CapacityMonitor: @unchecked Sendable {  // all state behind `lock`
         self.cores = max(1, cores)
         self.processCPU = processCPU
     }
+
+    deinit { group?.leave(ObjectIdentifier(self)) }
 
     private func locked<R>(_ body: () -> R) -> R {
         lock.lock()
@@ -85,19 +94,43 @@ final class CapacityMonitor: @unchecked Sendable {  // all state behind `lock`
                                   consumers: consumers, limit: limit)
             self.tracksLive = tracksLive
             windowStart = nil
+            publishLoad()
         }
     }
 
-    /// The model now (nil before costs are set).
-    var current: CapacityModel? { locked { model } }
+    /// The model now (nil before costs are set), with the cores the group's other engines keep busy.
+    var current: CapacityModel? { locked { sharedModel } }
 
     /// Streams that may be open at once now.
-    var streams: Int { locked { model?.capacity ?? limit } }
+    var streams: Int { locked { sharedModel?.capacity ?? limit } }
 
     func snapshot(active: Int) -> EngineCapacity {
         locked {
-            EngineCapacity(streams: model?.capacity ?? limit, active: active, isMeasured: model != nil, scale: model?.scale ?? 1)
+            let model = sharedModel
+            return EngineCapacity(streams: model?.capacity ?? limit, active: active, isMeasured: model != nil, scale: model?.scale ?? 1)
         }
+    }
+
+    /// The model, its `sharedCores` what the group's other engines keep busy now (caller holds the lock).
+    private var sharedModel: CapacityModel? {
+        guard var model else { return nil }
+        if let group { model.sharedCores = group.othersBusyCores(excluding: member) }
+        return model
+    }
+
+    /// The engine's streams open now (the inbox, as they open and close): the group learns the
+    /// cores they keep busy.
+    func publish(active: Int) {
+        locked {
+            self.active = active
+            publishLoad()
+        }
+    }
+
+    private func publishLoad() {  // caller holds the lock
+        guard let group else { return }
+        let load = model.map { $0.load(streams: active).total / frameSeconds } ?? 0
+        group.publish(member, busyCores: load)
     }
 
     // MARK: Work reports (producer and consumer threads)
@@ -107,6 +140,7 @@ final class CapacityMonitor: @unchecked Sendable {  // all state behind `lock`
         locked {
             guard let model, tracksLive else { return }
             predicted += model.costs.step(batch: batch)
+            group?.add(member, predicted: model.scale * model.costs.step(batch: batch))
             frames += batch
         }
     }
@@ -116,6 +150,7 @@ final class CapacityMonitor: @unchecked Sendable {  // all state behind `lock`
         locked {
             guard let model, tracksLive else { return }
             predicted += model.costs.promptRowSeconds * Double(rows)
+            group?.add(member, predicted: model.scale * model.costs.promptRowSeconds * Double(rows))
             promptRows += rows
         }
     }
@@ -125,6 +160,7 @@ final class CapacityMonitor: @unchecked Sendable {  // all state behind `lock`
         locked {
             guard let model, tracksLive else { return }
             predicted += model.costs.decode(streams: frames)
+            group?.add(member, predicted: model.scale * model.costs.decode(streams: frames))
         }
     }
 
@@ -141,15 +177,18 @@ final class CapacityMonitor: @unchecked Sendable {  // all state behind `lock`
         let elapsed = now - start
         guard elapsed >= Self.windowSeconds else { return }
         let measured = processCPU() - windowCPU
+        // The process's CPU time less what the group's other engines predicted for their work.
+        let others = group.map { $0.othersPredicted(excluding: member) - windowOthers } ?? 0
         guard var next = model else { return }
         if predicted >= Self.minimumBusyShare * elapsed {
-            next = next.updated(measured: measured, predicted: predicted)
+            next = next.updated(measured: max(0, measured - others), predicted: predicted)
             next = next.updated(promptRows: promptRows, frames: frames)
         }
         if let busy = machineBusy(), let start = windowBusy {
             next = next.updated(othersBusyCores: max(0, busy - start - measured) / elapsed)
         }
         model = next
+        publishLoad()
         startWindow(now: now)
     }
 
@@ -157,6 +196,7 @@ final class CapacityMonitor: @unchecked Sendable {  // all state behind `lock`
         windowStart = now
         windowCPU = processCPU()
         windowBusy = machineBusy()
+        windowOthers = group?.othersPredicted(excluding: member) ?? 0
         predicted = 0
         promptRows = 0
         frames = 0

@@ -73,6 +73,7 @@ final class CommandInbox: @unchecked Sendable {  // all state behind `condition`
             streams[id] = Entry(options: options, tokenCap: min(options.tokenCap ?? maxChunkTokens, maxChunkTokens),
                                 bytes: bytes)
             prepare(id)
+            capacity?.publish(active: streams.count)
             post(.open(id, voice: voice, options: options))
             return id
         }
@@ -126,6 +127,7 @@ final class CommandInbox: @unchecked Sendable {  // all state behind `condition`
         defer { condition.unlock() }
         guard !stopped, let entry = streams.removeValue(forKey: id) else { return false }
         reservedBytes -= entry.bytes
+        capacity?.publish(active: streams.count)
         post(.cancel(id))
         return true
     }
@@ -133,7 +135,10 @@ final class CommandInbox: @unchecked Sendable {  // all state behind `condition`
     /// The stream ended (finished or failed): its slot is free.
     func release(_ id: StreamID) {
         condition.lock()
-        if let entry = streams.removeValue(forKey: id) { reservedBytes -= entry.bytes }
+        if let entry = streams.removeValue(forKey: id) {
+            reservedBytes -= entry.bytes
+            capacity?.publish(active: streams.count)
+        }
         condition.unlock()
     }
 
@@ -156,6 +161,7 @@ final class CommandInbox: @unchecked Sendable {  // all state behind `condition`
         stopped = true
         streams.removeAll()
         reservedBytes = 0
+        capacity?.publish(active: 0)
         commands.removeAll()
         condition.signal()
         condition.unlock()

@@ -33,13 +33,15 @@ public final class Engine: Sendable {
     /// An engine for `model`; nothing runs before `start()`. A configuration that
     /// `Engine.validate` rejects is a programmer error: callers with settings from outside (a
     /// server's config) call `validate` first, for a typed error.
-    public init(model: TTSModel, configuration: EngineConfiguration = .init()) {
+    /// `capacityGroup`: the other engines of this process (several models served at once), whose
+    /// open streams take cores this engine's admission accounts for (`CapacityGroup`).
+    public init(model: TTSModel, configuration: EngineConfiguration = .init(), capacityGroup: CapacityGroup? = nil) {
         do { try Self.validate(configuration, for: model) } catch { preconditionFailure("Engine: \(error)") }
         self.model = model
         self.configuration = configuration
         self.capacityMonitor = CapacityMonitor(margin: configuration.playoutMargin, consumers: configuration.consumerThreads,
                                                limit: configuration.maxStreams,
-                                               frameSeconds: 1 / model.config.mimi.frameRate)
+                                               frameSeconds: 1 / model.config.mimi.frameRate, group: capacityGroup)
         self.inbox = CommandInbox(configuration, capacity: capacityMonitor)
         self.handOff = FrameHandOff(capacity: configuration.maxQueuedFrames, consumers: configuration.consumerThreads)
     }

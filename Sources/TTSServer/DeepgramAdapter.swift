@@ -10,9 +10,13 @@
 //   server: {"type":"Warning","description":…,"code":…,"warn_code":…,"warn_msg":…} for what it
 //           could not do; it goes on (the SDK reads description/code, LiveKit's plugin warn_msg)
 //   ?speed=0.7 (Deepgram's 0.7-1.5; ours 0.25-4.0): the turn's audio time-stretched
+//   ?model=french (a served model's name): that model and its default voice; Deepgram's
+//           `aura-*` names: the default model, and the voice their middle word names if served
 //
 // A Speak opens a turn if none is open; a Flush ends it. Speak and Flush sent while a flushed
 // turn still plays wait here (in order) until its Flushed has gone out.
+
+import PocketTTS
 
 public struct DeepgramAdapter: WireAdapter {
     public static let encodings: [String: AudioFormat] = ["linear16": .pcm, "mulaw": .mulaw, "alaw": .alaw]
@@ -37,9 +41,12 @@ public struct DeepgramAdapter: WireAdapter {
 
     public init(request: HTTPRequest, context: WireContext) {
         model = String((request.query["model"] ?? "aura-2-\(context.settings.defaultVoice)-en").prefix(128))
-        let voice = Self.voice(model: model, in: context.voices)
-        unknownModel = voice == nil
+        let served = Self.servedModel(model, in: context.models)
+        let voice = served == nil ? Self.voice(model: model, in: context.voices) : nil
+        unknownModel = voice == nil && served == nil
         var config = TurnConfig(voice: voice ?? context.settings.defaultVoice)
+        config.voiceGiven = voice != nil && request.query["model"] != nil
+        config.model = served
         config.maxBufferDelayMs = context.settings.defaultMaxBufferDelayMs
         config.normalize = context.settings.normalize
         config.pronunciations = context.settings.pronunciations
@@ -52,6 +59,12 @@ public struct DeepgramAdapter: WireAdapter {
         jsonLimits = context.settings.jsonLimits
         var random = SystemRandomNumberGenerator()
         requestID = Self.uuid(random.next(), random.next())
+    }
+
+    /// The served model a Deepgram `model` names (its name or alias), if any.
+    static func servedModel(_ model: String, in models: [ServedModel]) -> String? {
+        let canonical = ModelCatalog.canonicalName(model) ?? model
+        return models.first { $0.name == canonical || $0.name == model }?.name
     }
 
     /// The voice a model names: a voice of that name, or one of its middle words

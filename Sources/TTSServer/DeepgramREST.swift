@@ -64,8 +64,11 @@ extension TTSService {
         guard text.unicodeScalars.count <= config.maxTurnTextCharacters else {
             throw refused("text is longer than \(config.maxTurnTextCharacters) characters")
         }
-        let voice = request.query["model"].flatMap { DeepgramAdapter.voice(model: $0, in: engine?.voices ?? []) } ?? defaultVoice
-        var plan = HTTPSpeechPlan(text: text, voice: voice, format: format)
+        let served = request.query["model"].flatMap { DeepgramAdapter.servedModel($0, in: models) }
+        let named = served == nil ? request.query["model"].flatMap { DeepgramAdapter.voice(model: $0, in: engine?.voices ?? []) } : nil
+        var plan = HTTPSpeechPlan(text: text, voice: named ?? defaultVoice, format: format)
+        plan.voiceGiven = named != nil
+        plan.model = served
         if format == .pcm, request.query["container"] ?? "wav" == "wav" { plan.format = .wav }
         let wav = plan.format == .wav
         plan.sampleRate = request.query["sample_rate"].flatMap(Int.init) ?? (format == .pcm || format == .mp3 ? engineSampleRate : 8000)

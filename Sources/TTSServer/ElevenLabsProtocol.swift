@@ -44,6 +44,8 @@ public enum ElevenLabs {
     static func turnConfig(voiceID: String, query: [String: String], defaultFormat: String,
                            context: WireContext) -> Result<TurnConfig, ProtocolError> {
         var config = TurnConfig(voice: voice(voiceID, context: context))
+        config.voiceGiven = context.voices.contains(voiceID)
+        applyModel(modelID: query["model_id"], languageCode: query["language_code"], to: &config)
         config.maxBufferDelayMs = context.settings.defaultMaxBufferDelayMs
         config.normalize = context.settings.normalize
         config.pronunciations = context.settings.pronunciations
@@ -68,6 +70,14 @@ public enum ElevenLabs {
             return .failure(.invalidConfig(key: "apply_text_normalization", reason: "must be auto, on or off (got \"\(other.prefix(16))\")"))
         }
         return .success(config)
+    }
+
+    /// `model_id` and `language_code` (query or body): ElevenLabs' own model ids (`eleven_*`) are
+    /// the default model; any other id names a served model (refused at the turn's start, listing
+    /// those served, when it is not). `language_code` ("fr", "de"): the first served model of it.
+    static func applyModel(modelID: String?, languageCode: String?, to config: inout TurnConfig) {
+        if let modelID, !modelID.isEmpty, !modelID.hasPrefix("eleven_") { config.model = String(modelID.prefix(128)) }
+        if let languageCode, !languageCode.isEmpty { config.language = String(languageCode.prefix(128)) }
     }
 
     /// Applies `voice_settings.speed` of a message or body.

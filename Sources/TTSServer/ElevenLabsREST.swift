@@ -62,7 +62,12 @@ extension TTSService {
             throw .invalidText(reason: "text is longer than \(self.config.maxTurnTextCharacters) characters")
         }
         try ElevenLabs.applyVoiceSettings(body["voice_settings"], to: &config)
+        func string(_ key: String) -> String? { if case .string(let value)? = body[key] { value } else { nil } }
+        ElevenLabs.applyModel(modelID: string("model_id"), languageCode: string("language_code"), to: &config)
         var plan = HTTPSpeechPlan(text: text, voice: config.voice, format: config.format)
+        plan.voiceGiven = config.voiceGiven
+        plan.model = config.model
+        plan.language = config.language
         plan.sampleRate = config.sampleRate
         plan.speed = config.speed
         return (plan, ElevenLabs.outputFormat(name)?.contentType ?? "application/octet-stream")
@@ -76,9 +81,17 @@ extension TTSService {
         if let refusal = elevenLabsAuthorization(request) { return refusal }
         let body: String
         if isModels {
-            body = "[{\"model_id\":\"pocket-tts\",\"name\":\"Pocket TTS\",\"can_do_text_to_speech\":true,"
-                + "\"can_be_finetuned\":false,\"can_do_voice_conversion\":false,\"requires_alpha_access\":false,"
-                + "\"languages\":[{\"language_id\":\"en\",\"name\":\"English\"}]}]"
+            // `pocket-tts` (the default model), then every served model, each with its languages.
+            let listed = listedModels
+            let entries = [("pocket-tts", "Pocket TTS", listed.first?.languages ?? ["en"])]
+                + listed.map { ($0.name, "Pocket TTS \($0.name)", $0.languages) }
+            body = "[" + entries.map { id, name, languages in
+                "{\"model_id\":\(jsonQuoted(id)),\"name\":\(jsonQuoted(name)),\"can_do_text_to_speech\":true,"
+                    + "\"can_be_finetuned\":false,\"can_do_voice_conversion\":false,\"requires_alpha_access\":false,"
+                    + "\"languages\":[" + languages.map { code in
+                        "{\"language_id\":\(jsonQuoted(code)),\"name\":\(jsonQuoted(ServedModel.languageNames[code] ?? code))}"
+                    }.joined(separator: ",") + "]}"
+            }.joined(separator: ",") + "]"
         } else {
             let voices = engine.map { Array($0.voices).sorted() } ?? []
             body = "{\"voices\":[" + voices.map { name in

@@ -8,7 +8,13 @@ import Foundation
 /// One utterance asked over HTTP, as the native protocol's config and text.
 struct HTTPSpeechPlan: Sendable, Equatable {
     var text: String
+    /// The voice: the client's (`voiceGiven`), else the protocol's default or mapped one, which a
+    /// model other than the default replaces with its own default (`ModelRouter`).
     var voice: String
+    var voiceGiven = false
+    /// The served model (name or alias) and language asked for (`TurnConfig.model`, `.language`).
+    var model: String?
+    var language: String?
     /// The engine's encoder for the body (one continuous encoder per response).
     var format: AudioFormat
     var sampleRate: Int = engineSampleRate
@@ -16,9 +22,14 @@ struct HTTPSpeechPlan: Sendable, Equatable {
     var speed: Double = 1
 
     /// The native `config` message for this plan (validated by `TurnConfig.parse` like any).
+    /// A voice not given is left out: the session's default voice is then `voice`
+    /// (`TTSService.startSpeech`), and the turn's `voiceGiven` false.
     var configMessage: String {
-        "{\"type\":\"config\",\"data\":{\"voice\":\(jsonQuoted(voice)),\"format\":\(jsonQuoted(format.rawValue)),"
-            + "\"sample_rate\":\(sampleRate),\"speed\":\(speed),\"binary\":true}}"
+        var fields = voiceGiven ? ["\"voice\":\(jsonQuoted(voice))"] : []
+        if let model { fields.append("\"model\":\(jsonQuoted(model))") }
+        if let language { fields.append("\"language\":\(jsonQuoted(language))") }
+        fields += ["\"format\":\(jsonQuoted(format.rawValue))", "\"sample_rate\":\(sampleRate)", "\"speed\":\(speed)", "\"binary\":true"]
+        return "{\"type\":\"config\",\"data\":{" + fields.joined(separator: ",") + "}}"
     }
 }
 

@@ -2,6 +2,8 @@
 // Kyutai's unmute and delayed-streams-modeling clients speak it. One utterance per connection:
 //
 //   ?voice=alba&format=PcmMessagePack   (auth: header kyutai-api-key or ?auth_id=)
+//   ?model=french or ?language=fr        the served model (none: the default), its default voice
+//                                        unless `voice` names one of its voices
 //   server: {"type":"Ready"}                      the turn is open
 //   client: {"type":"Text","text":"Hello"}        one word per message (a text frame is one too)
 //   client: {"type":"Eos"}                        (or the binary frame 0x00): no more words
@@ -59,20 +61,25 @@ public struct KyutaiAdapter: WireAdapter {
             turn = .failure(.unknownVoice(String((request.query["voice"] ?? "").prefix(128))))
             return
         }
-        let data: [String: JSONValue] = [
+        var data: [String: JSONValue] = [
             "voice": .string(voice), "binary": .bool(true), "sample_rate": .integer(24000),
             "format": .string(format == .oggOpus || format == .oggOpusMessagePack ? "ogg" : "pcm_f32"),
         ]
+        for key in ["model", "language"] { if let value = request.query[key] { data[key] = .string(value) } }
+        let voiceGiven = request.query["voice"] != nil
         // Clients also send cfg_alpha, top_k, max_seq_len...: accepted; these three are applied when valid.
         var options: [String: JSONValue] = [:]
         if let temperature = request.query["temperature"].flatMap(Double.init) { options["temperature"] = .number(temperature) }
         if let seed = request.query["seed"].flatMap(Int64.init) { options["seed"] = .integer(seed) }
         if let speed = request.query["speed"].flatMap(Double.init) { options["speed"] = .number(speed) }
-        if let config = try? TurnConfig.parse(data.merging(options) { $1 }, settings: context.settings) {
+        if var config = try? TurnConfig.parse(data.merging(options) { $1 }, settings: context.settings) {
+            config.voiceGiven = voiceGiven
             turn = .success(config)
         } else {
             do throws(ProtocolError) {
-                turn = .success(try TurnConfig.parse(data, settings: context.settings))
+                var config = try TurnConfig.parse(data, settings: context.settings)
+                config.voiceGiven = voiceGiven
+                turn = .success(config)
             } catch {
                 turn = .failure(error)
             }

@@ -1,5 +1,6 @@
 // OpenAIAPI.swift: OpenAI's `POST /v1/audio/speech` as chat front-ends, agent frameworks and
-// home-automation integrations call it: JSON `model` (any), `input`, `voice`, `response_format`
+// home-automation integrations call it: JSON `model` (OpenAI's names and `pocket-tts`: the default
+// model; a served model's name: that model), `input`, `voice`, `response_format`
 // (mp3 by default), `speed`, `instructions`, `stream_format` (audio or sse); errors as OpenAI's
 // error object; `Authorization: Bearer` with the server's keys.
 extension TTSService {
@@ -70,7 +71,8 @@ extension TTSService {
         guard input.unicodeScalars.count <= config.maxTurnTextCharacters else {
             throw OpenAIRequestError(message: "input is longer than \(config.maxTurnTextCharacters) characters", param: "input")
         }
-        let voice = try openAIVoice(body["voice"])
+        let (voice, voiceGiven) = try openAIVoice(body["voice"])
+        let model = try openAIModel(body["model"])
         var formatName = "mp3"
         if let value = body["response_format"], value != .null {
             guard case .string(let name) = value else {
@@ -109,12 +111,26 @@ extension TTSService {
                 Self.openAIError(status, message, type: status >= 500 ? "server_error" : "invalid_request_error",
                                  param: param ?? (code == "unknown_voice" ? "voice" : nil), code: code)
             })
-        return (HTTPSpeechPlan(text: input, voice: voice, format: format, speed: speed), output)
+        var plan = HTTPSpeechPlan(text: input, voice: voice, format: format, speed: speed)
+        plan.voiceGiven = voiceGiven
+        plan.model = model
+        return (plan, output)
     }
 
-    /// A served voice, or an OpenAI name through `config.openAIVoices` (its voice if served,
-    /// else the default voice). `voice` may be a name or `{"id": name}`.
-    private func openAIVoice(_ value: JSONValue?) throws(OpenAIRequestError) -> String {
+    /// A served model's name (or alias): that model; OpenAI's own names, `pocket-tts` or none:
+    /// nil, the default model (an unserved name is refused when the turn starts, listing those served).
+    private func openAIModel(_ value: JSONValue?) throws(OpenAIRequestError) -> String? {
+        switch value {
+        case nil, .null?: return nil
+        case .string(let name)?: return name.isEmpty || Self.openAIModelNames.contains(name) ? nil : name
+        default: throw OpenAIRequestError(message: "model must be a string", param: "model")
+        }
+    }
+
+    /// A served voice (given), or an OpenAI name through `config.openAIVoices` (its voice if
+    /// served, else the default voice; not given: a model other than the default speaks its own
+    /// default voice). `voice` may be a name or `{"id": name}`.
+    private func openAIVoice(_ value: JSONValue?) throws(OpenAIRequestError) -> (String, given: Bool) {
         var name: String?
         switch value {
         case .string(let text)?: name = text
@@ -125,8 +141,8 @@ extension TTSService {
         guard let name else {
             throw OpenAIRequestError(message: "voice must be one of " + validVoices(served), param: "voice")
         }
-        if served.contains(name) { return name }
-        if let mapped = config.openAIVoices[name.lowercased()] { return served.contains(mapped) ? mapped : defaultVoice }
+        if served.contains(name) { return (name, true) }
+        if let mapped = config.openAIVoices[name.lowercased()] { return (served.contains(mapped) ? mapped : defaultVoice, false) }
         throw OpenAIRequestError(message: "voice \(name.excerpt) is not available: use one of " + validVoices(served), param: "voice")
     }
 

@@ -49,6 +49,10 @@ public struct ServerConfig: Equatable, Sendable {
     public var wyomingPort = 10200
     /// The address the Wyoming port listens on; empty: `host`'s.
     public var wyomingHost = ""
+    /// The models served (built-in config names or config YAML files), the first the default;
+    /// empty: the one `serve --model` names (default english). `serve --model` given wins.
+    /// Each model's voices beside the default model's are in `voices_dir/<model>/`.
+    public var models: [String] = []
     /// Directory of voice files (`<name>.safetensors`).
     public var voicesDirectory = "voices"
     /// The voice of a turn that names none; empty: the model's own default voice (alba for
@@ -250,6 +254,19 @@ public struct ServerConfig: Equatable, Sendable {
         integer("port", \.port, 0...65535),
         integer("wyoming_port", \.wyomingPort, 0...65535),
         string("wyoming_host", \.wyomingHost),
+        Key(name: "models", expected: "a list of model names (english, french, english_7m_2026-10, ...) or config files", isList: true) {
+            config, value, source throws(ServerConfigError) in
+            let names = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard Set(names).count == names.count else {
+                throw .invalidValue(key: "models", value: value, expected: "a list of distinct model names", source: source)
+            }
+            for name in names where ModelCatalog.canonicalName(name) == nil && !name.hasSuffix(".yaml") && !name.hasSuffix(".yml") {
+                throw .invalidValue(key: "models", value: name,
+                                    expected: "built-in model names (\(ModelCatalog.names.joined(separator: ", "))) or .yaml files",
+                                    source: source)
+            }
+            config.models = names.map { ModelCatalog.canonicalName($0) ?? $0 }
+        },
         string("voices_dir", \.voicesDirectory),
         string("default_voice", \.defaultVoice),
         Key(name: "api_keys", expected: "a list of keys", isList: true) { config, value, _ in

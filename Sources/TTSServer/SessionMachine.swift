@@ -47,6 +47,9 @@ public struct SessionMachine: Sendable {
         public var sendWindow: Int
         /// Counts the tokens of a chunk as the engine will (the segmenter's cap).
         public var tokenCounter: any TokenCounting
+        /// The counter of a turn's own model (several models served: `SpeechEngine.tokenCounter(for:)`);
+        /// nil: `tokenCounter`.
+        public var turnTokenCounter: (@Sendable (TurnConfig) -> any TokenCounting)? = nil
 
         public init(protocolSettings: ProtocolSettings = ProtocolSettings(), voices: Set<String>,
                     idleTimeout: Double = 60, pingKeepalive: Double = 300, maxQueuedAudio: Int = 250, sendWindow: Int = 8,
@@ -197,7 +200,7 @@ public struct SessionMachine: Sendable {
         turnCount += 1
         let start = TurnStart(turn: turnCount, requestID: makeRequestID(), config: config)
         let rules = TextSegmenter.Rules(maxBufferDelay: Double(config.maxBufferDelayMs) / 1000, maxTokens: config.maxTokens)
-        turn = Turn(start: start, segmenter: TextSegmenter(rules: rules, counter: configuration.tokenCounter,
+        turn = Turn(start: start, segmenter: TextSegmenter(rules: rules, counter: configuration.turnTokenCounter?(config) ?? configuration.tokenCounter,
                                                            normalizer: config.textNormalizer))
         cancelled = false
         state = .streaming

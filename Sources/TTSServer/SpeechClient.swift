@@ -32,6 +32,9 @@ public struct SpeechSettings: Sendable, Equatable {
     public var temperature: Double?
     /// nil: 1 (the engine's pace); 0.25-4.0, time-stretched at the same pitch.
     public var speed: Double?
+    /// The served model and language (nil: the server's default model).
+    public var model: String?
+    public var language: String?
 
     public init(voice: String? = nil, format: AudioFormat = .pcm, sampleRate: Int = 24000, temperature: Double? = nil,
                 speed: Double? = nil) {
@@ -48,6 +51,8 @@ public struct SpeechSettings: Sendable, Equatable {
         if let voice { fields.insert("\"voice\":\(jsonQuoted(voice))", at: 0) }
         if let temperature, temperature.isFinite { fields.append("\"temperature\":\(temperature)") }
         if let speed, speed.isFinite { fields.append("\"speed\":\(speed)") }
+        if let model { fields.append("\"model\":\(jsonQuoted(model))") }
+        if let language { fields.append("\"language\":\(jsonQuoted(language))") }
         return "{\"type\":\"config\",\"data\":{\(fields.joined(separator: ","))}}"
     }
 }

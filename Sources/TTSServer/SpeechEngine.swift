@@ -25,6 +25,10 @@ public protocol SpeechEngine: AnyObject, Sendable {
     /// Counts a chunk's tokens as the engine will (the text segmenter's cap).
     var tokenCounter: any TokenCounting { get }
 
+    /// Counts a chunk's tokens as the engine of the turn's model will (several models: each
+    /// its own tokenizer). By default `tokenCounter`.
+    func tokenCounter(for config: TurnConfig) -> any TokenCounting
+
     /// Opens a stream for the turn (voice state, audio encoder for `start.config`). Throws
     /// `.atCapacity` (with a retry hint) when no stream is free, `.unknownVoice` if the voice went away.
     func startTurn(_ start: TurnStart, key: TurnKey, events: any SpeechEngineEvents) throws(ProtocolError)
@@ -45,6 +49,8 @@ public protocol SpeechEngine: AnyObject, Sendable {
 
 extension SpeechEngine {
     public var capacity: SpeechCapacity? { nil }
+
+    public func tokenCounter(for config: TurnConfig) -> any TokenCounting { tokenCounter }
 }
 
 /// What the engine can carry now (`/ready`, `/metrics`, the retry hint of `at_capacity`).

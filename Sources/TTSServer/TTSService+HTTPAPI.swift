@@ -16,7 +16,7 @@ import TTSEngine
 
 extension TTSService {
     /// Form fields the server keeps from form bodies (files are always kept).
-    static let formFieldNames = ["text", "voice_url", "voice", "name", "speed"]
+    static let formFieldNames = ["text", "voice_url", "voice", "name", "speed", "model", "language"]
     /// Paths whose form bodies are parsed (multipart or urlencoded).
     static let formPaths: Set<String> = ["/tts", "/v1/voices"]
 
@@ -50,22 +50,22 @@ extension TTSService {
         let body: String
         switch request.path {
         case "/v1/models":
-            body = "{\"object\":\"list\",\"data\":[{\"id\":\"pocket-tts\",\"object\":\"model\",\"created\":0,\"owned_by\":\"kyutai\"},"
-                + "{\"id\":\"tts-1\",\"object\":\"model\",\"created\":0,\"owned_by\":\"pocket-tts\"}]}"
+            body = openAIModelList
         case "/v1/audio/models":
-            body = "{\"models\":[{\"id\":\"pocket-tts\"},{\"id\":\"tts-1\"}]}"
+            body = audioModelList
         case "/v1/audio/voices":
-            body = "{\"voices\":[" + voices.map { "{\"id\":\(jsonQuoted($0)),\"name\":\(jsonQuoted($0))}" }.joined(separator: ",") + "]}"
+            body = audioVoiceList
         default:
             body = "{\"default\":\(jsonQuoted(defaultVoice)),\"voices\":["
-                + voices.map { "{\"id\":\(jsonQuoted($0)),\"source\":\(jsonQuoted(voiceSource($0)))}" }.joined(separator: ",") + "]}"
+                + voices.map { "{\"id\":\(jsonQuoted($0)),\"source\":\(jsonQuoted(voiceSource($0)))}" }.joined(separator: ",") + "],"
+                + modelsMember + "}"
         }
         return HTTPResponse(status: 200, contentType: "application/json", text: body)
     }
 
     /// Where a served voice comes from.
     func voiceSource(_ name: String) -> String {
-        let adapter = engine as? EngineSpeechAdapter
+        let adapter = voiceStores().first { $0.voices.contains(name) } ?? voiceStore()
         if adapter?.uploads.ids.contains(name) == true || UploadedVoices.isID(name) { return "upload" }
         switch adapter?.voiceRegistry.table.entries[name]?.origin {
         case .loaded?:
@@ -101,6 +101,8 @@ extension TTSService {
             return stream.answer(Self.detail(400, "Cannot provide both voice_url and voice_wav"))
         }
         var plan = HTTPSpeechPlan(text: text, voice: defaultVoice, format: .wav)
+        plan.model = form.fields["model"].flatMap { $0.isEmpty ? nil : $0 }  // ours, not the reference's
+        plan.language = form.fields["language"].flatMap { $0.isEmpty ? nil : $0 }
         if let speed = form.fields["speed"].flatMap({ $0.isEmpty ? nil : $0 }) {  // ours, not the reference's
             guard let value = Double(speed), TurnConfig.speedRange.contains(value) else {
                 return stream.answer(Self.detail(400, "speed must be a number from 0.25 to 4.0 (got \(speed.prefix(32)))"))
@@ -113,14 +115,20 @@ extension TTSService {
                     + (engine.map { $0.voices.sorted().joined(separator: ", ") } ?? "")))
             }
             plan.voice = voice
+            plan.voiceGiven = true
         }
         guard let upload else { return startSpeech(plan, output: output, stream: stream) }
         let base = plan
-        cloneVoice(upload.bytes, stream: stream, refuse: { Self.detail(400, $0) }) { [self] id, isNew in
+        let store: EngineSpeechAdapter?
+        do throws(ProtocolError) { store = try uploadStore(model: plan.model, language: plan.language) } catch {
+            return stream.answer(Self.detail(400, error.message))
+        }
+        cloneVoice(upload.bytes, into: store, stream: stream, refuse: { Self.detail(400, $0) }) { id, isNew in
             var plan = base
             plan.voice = id
-            startSpeech(plan, output: output, stream: stream)  // the engine copied the state at startTurn
-            if isNew { (engine as? EngineSpeechAdapter)?.uploads.remove(id) }
+            plan.voiceGiven = true
+            self.startSpeech(plan, output: output, stream: stream)  // the engine copied the state at startTurn
+            if isNew { store?.uploads.remove(id) }
         }
     }
 
@@ -151,22 +159,35 @@ extension TTSService {
 
     // MARK: Voices
 
-    /// Where uploaded voices are persisted: the voices directory when `persist_uploaded_voices`.
-    var uploadDirectory: String? {
+    /// Where `store`'s uploaded voices are persisted: its voices directory when `persist_uploaded_voices`.
+    func uploadDirectory(of store: EngineSpeechAdapter?) -> String? {
         guard config.persistUploadedVoices else { return nil }
-        return (engine as? EngineSpeechAdapter)?.voiceRegistry.library?.configuration.directory
+        return store?.voiceRegistry.library?.configuration.directory
     }
 
-    /// Clones `bytes` on a worker; `then` runs on the loop with the voice id and whether it is new.
-    /// `persist`: kept in the voices directory too, when the server persists uploads.
-    func cloneVoice(_ bytes: [UInt8], stream: HTTPResponseStream, persist: Bool = false,
+    /// Every model's voices and uploads (one store without a `ModelRouter`).
+    func voiceStores() -> [EngineSpeechAdapter] {
+        guard let router = engine as? ModelRouter else { return voiceStore().map { [$0] } ?? [] }
+        return router.entries.compactMap(\.voiceStore)
+    }
+
+    /// The store an upload goes to: the model a form's `model` (or `language`) names, else the
+    /// default model's; `.invalidConfig` listing the models served for one not served.
+    func uploadStore(model: String?, language: String?) throws(ProtocolError) -> EngineSpeechAdapter? {
+        guard let router = engine as? ModelRouter, model != nil || language != nil else { return voiceStore() }
+        return try router.entry(model: model, language: language).voiceStore
+    }
+
+    /// Clones `bytes` into `store` on a worker; `then` runs on the loop with the voice id and
+    /// whether it is new. `persist`: kept in the voices directory too, when the server persists uploads.
+    func cloneVoice(_ bytes: [UInt8], into store: EngineSpeechAdapter?, stream: HTTPResponseStream, persist: Bool = false,
                     refuse: @escaping @Sendable (String) -> HTTPResponse, then: @escaping @Sendable (String, Bool) -> Void) {
-        guard let adapter = engine as? EngineSpeechAdapter, let library = adapter.voiceRegistry.library else {
+        guard let adapter = store, let library = adapter.voiceRegistry.library else {
             return stream.answer(refuse("voice cloning is not available on this server"))
         }
         let maxBytes = config.maxVoiceUploadBytes
         let maxSeconds = config.maxVoiceUploadSeconds
-        let directory = persist ? uploadDirectory : nil
+        let directory = persist ? uploadDirectory(of: adapter) : nil
         let logger = self.logger
         DispatchQueue.global(qos: .userInitiated).async { [weak self] in
             let known = adapter.uploads.ids
@@ -198,8 +219,14 @@ extension TTSService {
                                                    param: "audio"))
         }
         let refuse: @Sendable (String) -> HTTPResponse = { Self.openAIError(400, $0, param: "audio") }
-        cloneVoice(file.bytes, stream: stream, persist: true, refuse: refuse) { [weak self] id, _ in
-            self?.logger.info("voice uploaded", metadata: ["voice_id": "\(id)", "bytes": "\(file.bytes.count)"])
+        let model = request.form?.fields["model"].flatMap { $0.isEmpty ? nil : $0 }
+        let store: EngineSpeechAdapter?
+        do throws(ProtocolError) { store = try uploadStore(model: model, language: nil) } catch {
+            return stream.answer(Self.openAIError(400, error.message, param: "model"))
+        }
+        cloneVoice(file.bytes, into: store, stream: stream, persist: true, refuse: refuse) { [weak self] id, _ in
+            self?.logger.info("voice uploaded", metadata: ["voice_id": "\(id)", "bytes": "\(file.bytes.count)",
+                                                          "model": "\(model ?? "default")"])
             stream.respond(HTTPResponse(status: 201, contentType: "application/json",
                                         text: "{\"voice_id\":\(jsonQuoted(id)),\"id\":\(jsonQuoted(id))}"))
         }
@@ -210,8 +237,10 @@ extension TTSService {
     private func deleteVoice(_ id: String, _ request: HTTPRequest, _ stream: HTTPResponseStream) {
         if let refusal = openAIAuthorization(request) { return stream.answer(refusal) }
         let notFound = Self.openAIError(404, "no uploaded voice \(id)", type: "not_found_error", param: "voice_id")
-        guard let adapter = engine as? EngineSpeechAdapter else { return stream.answer(notFound) }
-        let directory = uploadDirectory
+        guard let adapter = voiceStores().first(where: { $0.uploads.ids.contains(id) }) ?? voiceStore() else {
+            return stream.answer(notFound)
+        }
+        let directory = uploadDirectory(of: adapter)
         let logger = self.logger
         DispatchQueue.global(qos: .userInitiated).async { [weak self] in
             let removed = adapter.uploads.remove(id, persistedIn: directory)

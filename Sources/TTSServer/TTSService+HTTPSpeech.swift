@@ -60,8 +60,9 @@ extension TTSService {
             return
         }
         var settings = config
-        settings.defaultVoice = defaultVoice
+        settings.defaultVoice = plan.voiceGiven ? defaultVoice : plan.voice
         var configuration = settings.sessionConfiguration(voices: engine.voices, tokenCounter: engine.tokenCounter)
+        if engine is ModelRouter { configuration.turnTokenCounter = { [engine] in engine.tokenCounter(for: $0) } }
         configuration.protocolSettings.extraFormats = [.mp3, .flac]
         let machine = SessionMachine(configuration: configuration, random: SystemRandomNumberGenerator(), now: clock())
         var logger = self.logger
@@ -70,7 +71,7 @@ extension TTSService {
         let session = HTTPSpeechSession(stream: stream, output: output, machine: machine, logger: logger, now: clock())
         httpSpeeches[session.id] = session
         metrics.sessionsOpened(session.label).increment()
-        logger.info("speech request", metadata: ["path": "\(request.path)", "voice": "\(plan.voice)", "format": "\(plan.format.rawValue)",
+        logger.info("speech request", metadata: ["path": "\(request.path)", "voice": "\(plan.voice)", "model": "\(plan.model ?? plan.language ?? "default")", "format": "\(plan.format.rawValue)",
                                                  "speed": "\(plan.speed)", "characters": "\(plan.text.unicodeScalars.count)"])
         performHTTP(session.machine.onTextFrame(plan.configMessage, now: clock()), in: session)
         guard httpSpeeches[session.id] != nil else { return }  // refused

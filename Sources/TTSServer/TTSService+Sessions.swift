@@ -82,6 +82,7 @@ extension TTSService {
         var settings = config
         settings.defaultVoice = defaultVoice
         var configuration = settings.sessionConfiguration(voices: engine.voices, tokenCounter: engine.tokenCounter)
+        if engine is ModelRouter { configuration.turnTokenCounter = { [engine] in engine.tokenCounter(for: $0) } }
         let keyPending = authenticator.check(connection.request) != .allowed
         var adapter = kind.adapterType.init(
             request: connection.request,

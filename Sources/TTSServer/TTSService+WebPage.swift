@@ -1,7 +1,8 @@
 // TTSService+WebPage.swift: the browser page at `/` (Clients/web, compiled in as `WebAssets`)
 // and the voice list it reads, `GET /api/voices`:
 //
-//   {"voices":["alba","marius"],"default":"alba"}
+//   {"voices":["alba","marius"],"default":"alba",
+//    "models":[{"name":"english","default":true,"languages":["en"],"default_voice":"alba","voices":["alba","marius"]}]}
 //
 // The page's files need no key; the voice list does when keys are configured (headers or
 // `?api_key=`, as for the WebSocket).
@@ -22,6 +23,6 @@ extension TTSService {
         guard let engine else { return HTTPResponse(status: 503, text: "loading the model\n", headers: ["Retry-After": "5"]) }
         let voices = engine.voices.sorted().map(jsonQuoted).joined(separator: ",")
         return HTTPResponse(status: 200, contentType: "application/json",
-                            text: "{\"voices\":[\(voices)],\"default\":\(jsonQuoted(defaultVoice))}")
+                            text: "{\"voices\":[\(voices)],\"default\":\(jsonQuoted(defaultVoice)),\(modelsMember)}")
     }
 }

@@ -99,8 +99,19 @@ public final class TTSService: @unchecked Sendable {
     /// The voice of a config without "voice": `config.defaultVoice` unless `attach` changed it.
     public var defaultVoice: String { engineSlot.withLock { $0.defaultVoice } }
 
-    /// The models served (`attach`), as protocols that list models describe them.
-    public var models: [ServedModel] { modelSlot.withLock { $0 } }
+    /// The models served, as protocols that list models describe them: a `ModelRouter`'s, each
+    /// with its voices now; else those `attach` named.
+    public var models: [ServedModel] {
+        if let router = engine as? ModelRouter { return router.models }
+        return modelSlot.withLock { $0 }
+    }
+
+    /// The voices and uploads of `model` (nil: the default model's), when the engine keeps them.
+    func voiceStore(model: String? = nil) -> EngineSpeechAdapter? {
+        guard let router = engine as? ModelRouter else { return engine as? EngineSpeechAdapter }
+        guard let model else { return router.defaultEntry.voiceStore }
+        return try? router.entry(model: model, language: nil).voiceStore
+    }
 
     /// Makes the service ready. `defaultVoice` replaces `config.defaultVoice` (e.g. a voice
     /// file's name, known only once loaded); `models` names the models served.

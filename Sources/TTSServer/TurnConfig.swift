@@ -1,7 +1,7 @@
 // TurnConfig.swift: the validated settings of one turn, parsed from the `data` object of a
-// `{"type":"config"}` message. Unknown keys are ignored (clients send `pauses`,
-// `language`); a known key with a bad value is an `.invalidConfig` naming it; `null` means
-// "the default".
+// `{"type":"config"}` message. Unknown keys are ignored (clients send `pauses`); a known key
+// with a bad value is an `.invalidConfig` naming it; `null` means "the default". `model` and
+// `language` are checked against the models served when the turn starts (`ModelRouter`).
 import AudioIO
 import PocketTTS
 
@@ -85,6 +85,14 @@ public struct TurnConfig: Sendable, Equatable {
     public static let speedRange = TimeStretcher.speedRange
 
     public var voice: String
+    /// Whether the client named `voice` (else it is the protocol's default or mapped voice): a
+    /// voice named must be one of the turn's model's; otherwise the model's default is spoken
+    /// (`ModelRouter`).
+    public var voiceGiven = false
+    /// The served model the turn asks for, by name or alias; nil: by `language`, else the default model.
+    public var model: String? = nil
+    /// The language the turn asks for ("fr", "fr-FR", "french"): the first served model of it.
+    public var language: String? = nil
     public var sampleRate: Int = 24000
     public var format: AudioFormat = .pcm
     /// Binary frames; otherwise base64 inside JSON `audio` messages.
@@ -134,6 +142,14 @@ public struct TurnConfig: Sendable, Equatable {
                 throw .invalidConfig(key: "voice", reason: "must be a non-empty name of at most 128 characters")
             }
             config.voice = voice
+            config.voiceGiven = true
+        }
+        for (key, path) in [("model", \TurnConfig.model), ("language", \TurnConfig.language)] {
+            guard let name = try reader.string(key) else { continue }
+            guard !name.isEmpty, name.unicodeScalars.count <= 128 else {
+                throw .invalidConfig(key: key, reason: "must be a non-empty name of at most 128 characters")
+            }
+            config[keyPath: path] = name
         }
         if let format = try reader.string("format") {
             guard let value = AudioFormat(rawValue: format),

@@ -167,11 +167,14 @@ public struct WyomingAdapter: WireAdapter {
     }
 
     private func turnConfig(_ event: WyomingEvent, marksPieces: Bool) throws(ProtocolError) -> TurnConfig {
-        let voice = try WyomingInfo.voice(event.data["voice"], voices: voices, models: models, defaultVoice: settings.defaultVoice)
+        let choice = try WyomingInfo.voice(event.data["voice"], voices: voices, models: models, defaultVoice: settings.defaultVoice)
         var config = try TurnConfig.parse([
-            "voice": .string(voice), "format": .string(AudioFormat.pcm.rawValue), "sample_rate": .integer(Int64(Self.sampleRate)),
+            "voice": .string(choice.voice), "format": .string(AudioFormat.pcm.rawValue), "sample_rate": .integer(Int64(Self.sampleRate)),
             "binary": .bool(true),
         ], settings: settings)
+        config.voiceGiven = choice.voiceGiven
+        config.model = choice.model
+        config.language = choice.language
         config.marksPieces = marksPieces
         return config
     }

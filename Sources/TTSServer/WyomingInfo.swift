@@ -6,6 +6,7 @@
 //     "installed":true,"description":"…","version":"english","supports_synthesize_streaming":true,
 //     "voices":[{"name":"alba","attribution":{…},"installed":true,"description":"…","version":"english",
 //                "languages":["en"],"speakers":null}, …]}],"handle":[],"intent":[],"wake":[],"mic":[],"snd":[]}
+import Foundation
 import PocketTTS
 
 /// A model the service serves, as protocols that list models describe it.
@@ -16,6 +17,10 @@ public struct ServedModel: Sendable, Equatable {
     public var languages: [String]
     /// Its model card.
     public var url: String
+    /// Its voices, sorted (filled in when listed: `ModelRouter.models`; empty: the service's voices).
+    public var voices: [String] = []
+    /// The voice of a turn on this model that names none (empty: the service's default voice).
+    public var defaultVoice = ""
 
     public static let modelCardURL = "https://huggingface.co/kyutai/pocket-tts"
 
@@ -39,15 +44,40 @@ public struct ServedModel: Sendable, Equatable {
         "english": "en", "french": "fr", "german": "de", "spanish": "es", "italian": "it", "portuguese": "pt", "dutch": "nl",
     ]
 
+    /// The ISO 639-1 code of a language as clients name it: a code ("fr"), a locale ("fr-FR",
+    /// "fr_FR") or pocket-tts' language name ("french"), in any case; nil for a language none
+    /// of the seven models speaks.
+    public static func languageCode(_ language: String) -> String? {
+        let lowered = language.lowercased().trimmingCharacters(in: .whitespaces)
+        if let code = isoCodes[lowered] { return code }
+        let prefix = lowered.split(whereSeparator: { $0 == "_" || $0 == "-" }).first.map(String.init) ?? ""
+        return isoCodes.values.contains(prefix) ? prefix : nil
+    }
+
+    /// The English names of the ISO codes (ElevenLabs' model list).
+    public static let languageNames = [
+        "en": "English", "fr": "French", "de": "German", "es": "Spanish", "it": "Italian", "pt": "Portuguese", "nl": "Dutch",
+    ]
+
     /// Its Wyoming program name.
     public var programName: String { "pocket-tts-" + name }
 }
 
+/// What a `synthesize` event's `voice` object asks for.
+struct WyomingVoiceChoice: Equatable {
+    var voice: String
+    /// Whether the client named the voice (`TurnConfig.voiceGiven`).
+    var voiceGiven = false
+    var model: String?
+    var language: String?
+}
+
 enum WyomingInfo {
-    /// The `info` event's data: one TTS program per model, every voice under each.
+    /// The `info` event's data: one TTS program per model, each with its voices (all the
+    /// service's voices for a model whose list is not known) and its languages.
     static func info(models: [ServedModel], voices: Set<String>) -> [String: JSONValue] {
         let programs = models.map { model -> JSONValue in
-            let voiceList = voices.sorted().map { voice -> JSONValue in
+            let voiceList = (model.voices.isEmpty ? voices.sorted() : model.voices).map { voice -> JSONValue in
                 .object(artifact(name: voice, description: "\(voice) (Pocket TTS \(model.name))", model: model).merging([
                     "languages": .array(model.languages.map(JSONValue.string)), "speakers": .null,
                 ]) { $1 })
@@ -65,42 +95,55 @@ enum WyomingInfo {
          "installed": .bool(true), "description": .string(description), "version": .string(model.name)]
     }
 
-    /// The voice a `synthesize` / `synthesize-start` event's `voice` object names:
-    /// - `name`: a voice (its `speaker` is ignored), or a program's name with `speaker` naming a voice;
-    /// - `language` alone ("en", "en_US", "en-GB"): the default voice, when a model speaks it;
-    /// - neither (or no `voice`): the default voice.
-    /// Unknown names and languages are `.unknownVoice`; a malformed object is `.invalidConfig`.
+    /// What a `synthesize` / `synthesize-start` event's `voice` object asks for:
+    /// - `name`: a voice (its `speaker` is ignored), or a program's or model's name (that model)
+    ///   with `speaker` naming one of its voices (none: the model's default voice);
+    /// - `language` ("de", "de_DE", "de-DE"): the first served model of that language and, without
+    ///   a voice, its default voice; a language no served model speaks is `.invalidConfig` naming
+    ///   those served;
+    /// - neither (or no `voice`): the default model and voice.
+    /// Unknown names are `.unknownVoice`; a malformed object is `.invalidConfig`.
     static func voice(_ value: JSONValue?, voices: Set<String>, models: [ServedModel], defaultVoice: String)
-        throws(ProtocolError) -> String {
+        throws(ProtocolError) -> WyomingVoiceChoice {
+        var choice = WyomingVoiceChoice(voice: defaultVoice)
         let fields: [String: JSONValue]
         switch value {
-        case nil, .null?: return defaultVoice
+        case nil, .null?: return choice
         case .object(let object)?: fields = object
         case let other?: throw .invalidConfig(key: "voice", reason: "must be an object (got \(other.typeName))")
         }
         func string(_ key: String) throws(ProtocolError) -> String? {
             switch fields[key] {
             case nil, .null?: return nil
-            case .string(let text)?: return text
+            case .string(let text)?: return text.isEmpty ? nil : text
             case let other?: throw .invalidConfig(key: "voice.\(key)", reason: "must be a string (got \(other.typeName))")
             }
         }
         let name = try string("name")
         let speaker = try string("speaker")
-        if let name {
-            if voices.contains(name) { return name }
-            if let speaker, models.contains(where: { $0.programName == name || $0.name == name }) {
-                guard voices.contains(speaker) else { throw .unknownVoice(speaker) }
-                return speaker
-            }
-            throw .unknownVoice(name)
-        }
         if let language = try string("language") {
-            let code = language.lowercased().split(whereSeparator: { $0 == "_" || $0 == "-" }).first.map(String.init) ?? ""
-            guard models.contains(where: { $0.languages.contains(code) }) else {
-                throw .unknownVoice("language \(language)")
+            let code = ServedModel.languageCode(language)
+            guard let code, models.isEmpty || models.contains(where: { $0.languages.contains(code) }) else {
+                let served = models.map { "\($0.name) (\($0.languages.joined(separator: ", ")))" }.joined(separator: ", ")
+                throw .invalidConfig(key: "voice.language", reason: "\"\(language.excerpt)\" is not served: the models served are \(served)")
+            }
+            choice.language = language
+        }
+        if let name {
+            if voices.contains(name) {
+                choice.voice = name
+                choice.voiceGiven = true
+            } else if let model = models.first(where: { $0.programName == name || $0.name == name }) {
+                choice.model = model.name
+                if let speaker {
+                    guard voices.contains(speaker) else { throw .unknownVoice(speaker) }
+                    choice.voice = speaker
+                    choice.voiceGiven = true
+                }
+            } else {
+                throw .unknownVoice(name)
             }
         }
-        return defaultVoice
+        return choice
     }
 }

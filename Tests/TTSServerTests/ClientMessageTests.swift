@@ -89,6 +89,8 @@ private func error(_ body: () throws -> Void) -> ProtocolError? {
         expected.maxTokens = 100
         expected.maxBufferDelayMs = 250
         expected.speed = 1.25
+        expected.voiceGiven = true
+        expected.language = "en"
         #expect(c == expected)
     }
 

@@ -57,7 +57,7 @@ enum HostileCorpus {
          .text(String(repeating: "[{", count: 2000))),
         ("escaped quotes and backslashes", "{\"type\":\"text\",\"data\":{\"text\":\"\\\\\\\"[[[\\\\\"}}", .text("\\\"[[[\\")),
         ("a hostile voice name", "{\"type\":\"config\",\"data\":{\"voice\":\"../../etc/passwd\"}}",
-         .config(TurnConfig(voice: "../../etc/passwd"))),
+         .config({ var config = TurnConfig(voice: "../../etc/passwd"); config.voiceGiven = true; return config }())),
     ]
 }
 

@@ -23,6 +23,24 @@ private func configError(_ body: () throws -> Void) -> ServerConfigError? {
         #expect(try ServerConfig.load(filePath: path, environment: [:]) == ServerConfig())
     }
 
+    @Test func modelsListNamesTheServedModels() throws {
+        var config = ServerConfig()
+        try config.apply(yaml: "models: [english, french, b6369a24]", source: "test.yaml")
+        #expect(config.models == ["english", "french", "english_2026-01"])  // aliases canonical
+        try config.apply(yaml: "models:\n  - english_7m_2026-10\n  - ./my.yaml", source: "test.yaml")
+        #expect(config.models == ["english_7m_2026-10", "./my.yaml"])
+        try config.apply(environment: ["POCKET_TTS_MODELS": "french,german"])
+        #expect(config.models == ["french", "german"])
+        guard case .invalidValue(key: "models", value: "klingon", _, _)? = configError({
+            var bad = ServerConfig()
+            try bad.apply(yaml: "models: [english, klingon]", source: "test.yaml")
+        }) else { Issue.record("an unknown model is an error naming it"); return }
+        #expect(configError({
+            var twice = ServerConfig()
+            try twice.apply(yaml: "models: [french, french]", source: "test.yaml")
+        }) != nil)
+    }
+
     @Test func defaults() throws {
         let c = try ServerConfig.load(filePath: nil, environment: [:])
         #expect(c.host == "127.0.0.1" && c.port == 8000 && c.apiKeys.isEmpty && c.opusBitrate == 64000)

@@ -54,6 +54,7 @@ private func draining(window: Int = 8) -> SessionMachine {
         var m = makeMachine()
         let actions = m.onTextFrame(config("{\"voice\":\"marius\",\"format\":\"wav\"}"), now: 1)
         var expected = TurnConfig(voice: "marius")
+        expected.voiceGiven = true
         expected.format = .wav
         expected.seed = 1  // the first random draw
         let requestID = "0000000000000002" + "0000000000000003"

@@ -40,7 +40,8 @@ import Testing
         let answer = try httpRequest(port: try #require(service.port), path: "/api/voices")
         #expect(answer.status == 200)
         #expect(answer.headers["content-type"] == "application/json")
-        #expect(answer.text == #"{"voices":["alba","marius"],"default":"alba"}"#)
+        #expect(answer.text == #"{"voices":["alba","marius"],"default":"alba","models":[{"name":"english","default":true,"#
+            + #""languages":["en"],"default_voice":"alba","voices":["alba","marius"]}]}"#)
     }
 
     @Test func voiceListWaitsForTheModel() throws {

@@ -88,7 +88,9 @@ import Testing
             let steps = receive(&adapter, "synthesize", ["text": .string("Hi."), "voice": voice], state: .awaitingConfig)
             let events = sent(steps)
             #expect(events.map(\.type) == ["error"] && !steps.contains { if case .close = $0 { true } else { false } })
-            #expect(events.first?.data["code"] == .string(voice == .string("alba") ? "invalid_config" : "unknown_voice"))
+            // A bare string and a language no model speaks are invalid configs; unknown names unknown voices.
+            let invalid = voice == .string("alba") || voice == .object(["language": .string("fr")])
+            #expect(events.first?.data["code"] == .string(invalid ? "invalid_config" : "unknown_voice"))
         }
         // A program name with a known speaker names that voice.
         let steps = receive(&adapter, "synthesize", ["text": .string("Hi."),

@@ -55,7 +55,7 @@ def junk(rng) -> tuple[bytes, str | None]:
         (event("synthesize", {"voice": {"name": VOICE}}), "invalid_text"),
         (event("synthesize", {"text": "Hi.", "voice": {"name": "nobody"}}), "unknown_voice"),
         (event("synthesize", {"text": "Hi.", "voice": {"name": "../../etc/passwd"}}), "unknown_voice"),
-        (event("synthesize", {"text": "Hi.", "voice": {"language": "xx"}}), "unknown_voice"),
+        (event("synthesize", {"text": "Hi.", "voice": {"language": "xx"}}), "invalid_config"),
         (event("synthesize", {"text": "Hi.", "voice": "alba"}), "invalid_config"),
         (event("synthesize", {"text": "Hi.", "voice": {"name": 7}}), "invalid_config"),
         (event("synthesize-chunk", {"text": "Hi."}), "invalid_type"),
