@@ -100,13 +100,11 @@ struct Serve: ParsableCommand {
             let engineConfiguration = config.engineConfiguration
             try Engine.validate(engineConfiguration, for: ttsModel)  // e.g. max_streams beyond the budget
             engine = Engine(model: ttsModel, configuration: engineConfiguration)
-            if config.measureCapacity {  // before /ready turns ready: what a step and a frame cost here
-                let started = ContinuousClock.now
-                engine.measureCapacity()
-                let capacity = engine.capacity
-                let bound = config.maxStreams.map { "max_streams \($0)" } ?? "max_streams auto"
-                let took = Int((ContinuousClock.now - started) / .milliseconds(1))
-                logger.info("capacity: \(capacity.streams) streams in real time with a playout margin of \(config.playoutMargin) (\(bound); measured in \(took) ms)")
+            if config.measureCapacity {  // one stream until the probe, run after /ready turns ready, lands
+                engine.measureCapacityInBackground(provisionalStreams: 1) { [engine] _, seconds in
+                    let bound = config.maxStreams.map { "max_streams \($0)" } ?? "max_streams auto"
+                    logger.info("capacity: \(engine.capacity.streams) streams in real time with a playout margin of \(config.playoutMargin) (\(bound); measured in \(Int(seconds * 1000)) ms after ready)")
+                }
             }
             engine.start()
             let aliases = model.demo ? demoVoiceAliases(offered: registry.table.names, defaultVoice: defaultVoice) : [:]

@@ -1,3 +1,4 @@
+import Foundation
 import PocketTTS
 
 // Admission by measured headroom (issue 24): the engine measures what its work costs on the
@@ -14,6 +15,33 @@ extension Engine {
         let costs = CostProbe.measure(model: model)
         capacityMonitor.set(costs: costs)
         return costs
+    }
+
+    /// Admits at most `provisionalStreams` streams at once (a conservative estimate), then
+    /// measures the costs (`CostProbe`) on a thread of its own and admits by them once they land;
+    /// returns at once, so a service turns ready without waiting for the probe. The probe runs
+    /// beside whatever the engine does by then: streams open meanwhile make it measure dearer
+    /// costs (a lower capacity), which the live correction then moves back. `completion` gets the
+    /// costs and the probe's wall-clock seconds, on the probe's thread.
+    public func measureCapacityInBackground(provisionalStreams: Int = 1,
+                                            completion: @escaping @Sendable (CapacityModel.Costs, Double) -> Void = { _, _ in }) {
+        measureCapacityInBackground(provisionalStreams: provisionalStreams, probe: { CostProbe.measure(model: $0) },
+                                    completion: completion)
+    }
+
+    /// As above with `probe` in place of `CostProbe.measure` (tests: a probe that waits).
+    func measureCapacityInBackground(provisionalStreams: Int, probe: @escaping @Sendable (TTSModel) -> CapacityModel.Costs,
+                                     completion: @escaping @Sendable (CapacityModel.Costs, Double) -> Void) {
+        capacityMonitor.setProvisional(streams: provisionalStreams)
+        let (model, monitor) = (model, capacityMonitor)
+        let thread = Thread {
+            let started = DispatchTime.now().uptimeNanoseconds
+            let costs = probe(model)
+            monitor.set(costs: costs)
+            completion(costs, Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+        }
+        thread.name = "tts-capacity-probe"
+        thread.start()
     }
 
     /// Admits streams by these costs from now on (tests, or costs measured elsewhere);
