@@ -160,10 +160,11 @@ struct Serve: ParsableCommand {
         }
         let hasDirectory = FileManager.default.fileExists(atPath: config.voicesDirectory, isDirectory: &isDirectory) && isDirectory.boolValue
         if voicesDir != nil, !hasDirectory { throw ValidationError("--voices-dir '\(config.voicesDirectory)' is not a directory") }
-        // No cache: the table holds the states, and a reload reuses those of unchanged files.
+        // No library cache: the registry lists the directory and keeps states read on first use
+        // in its own cache (voice_cache_mb).
         let library = try VoiceLibrary(model: ttsModel, configuration: VoiceLibrary.Configuration(
             directory: hasDirectory ? config.voicesDirectory : nil, maxCachedVoices: 0))
-        let registry = VoiceRegistry(library: library, maxVoices: config.maxVoices)
+        let registry = VoiceRegistry(library: library, maxVoices: config.maxVoices, cacheBytes: config.voiceCacheMB << 20)
         EngineSpeechAdapter.log(registry.reload(), logger: logger)
         let usable = registry.table.names
 
