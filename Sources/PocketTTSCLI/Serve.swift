@@ -148,8 +148,9 @@ struct Serve: ParsableCommand {
     }
 
     /// The voices, resolved now into the registry's table (sessions look them up without I/O):
-    /// the directory's, the predefined voices already in the Hugging Face cache and the default
-    /// voice. Only the default voice may be downloaded, here. A voice that fails is logged and
+    /// the directory's (listed, each read on its first turn and kept within `voice_cache_mb`),
+    /// the predefined voices already in the Hugging Face cache and the default voice (loaded
+    /// now). Only the default voice may be downloaded, here. A voice that fails is logged and
     /// not offered; at most `max_voices`.
     private func loadVoices(model ttsModel: TTSModel, config: ServerConfig, logger: Logger) throws
         -> (registry: VoiceRegistry, defaultVoice: String) {
