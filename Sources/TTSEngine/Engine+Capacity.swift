@@ -1,5 +1,6 @@
 import Foundation
 import PocketTTS
+import Synchronization
 
 // Admission by measured headroom (issue 24): the engine measures what its work costs on the
 // loaded model, keeps the estimate current from its live work, and admits a stream while every
@@ -35,14 +36,21 @@ extension Engine {
         capacityMonitor.setProvisional(streams: provisionalStreams)
         let (model, monitor) = (model, capacityMonitor)
         let thread = Thread {
-            let started = DispatchTime.now().uptimeNanoseconds
-            let costs = probe(model)
+            // One probe at a time in the process (several engines: one per model served), so
+            // that no probe times its units beside another's.
+            let (costs, seconds) = Self.probeTurn.withLock { _ in
+                let started = DispatchTime.now().uptimeNanoseconds
+                return (probe(model), Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+            }
             monitor.set(costs: costs)
-            completion(costs, Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+            completion(costs, seconds)
         }
         thread.name = "tts-capacity-probe"
         thread.start()
     }
+
+    /// Held by the probe running (`measureCapacityInBackground`): one at a time in the process.
+    private static let probeTurn = Mutex<Void>(())
 
     /// Admits streams by these costs from now on (tests, or costs measured elsewhere);
     /// `tracksLive` false keeps them as given rather than correcting them from the live work.

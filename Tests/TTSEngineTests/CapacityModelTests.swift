@@ -265,6 +265,32 @@ import Testing
         engine.cancel(second)
     }
 
+    /// Two engines' background probes (one per model served) run one after the other: the
+    /// second starts only once the first has measured.
+    @Test func backgroundProbesRunOneAtATime() throws {
+        let model = try Fixture.model()
+        let (first, second) = (Engine(model: model), Engine(model: model))
+        defer { first.stop(); second.stop() }
+        let gate = DispatchSemaphore(value: 0)
+        let secondStarted = DispatchSemaphore(value: 0)
+        let done = DispatchSemaphore(value: 0)
+        let order = Mutex<[String]>([])
+        first.measureCapacityInBackground(provisionalStreams: 1, probe: { _ in
+            gate.wait()
+            order.withLock { $0.append("first") }
+            return CapacityModelTests.costs
+        }, completion: { _, _ in done.signal() })
+        second.measureCapacityInBackground(provisionalStreams: 1, probe: { _ in
+            order.withLock { $0.append("second") }
+            secondStarted.signal()
+            return CapacityModelTests.costs
+        }, completion: { _, _ in done.signal() })
+        #expect(secondStarted.wait(timeout: .now() + 0.3) == .timedOut)  // waits for the first
+        gate.signal()
+        #expect(done.wait(timeout: .now() + 60) == .success && done.wait(timeout: .now() + 60) == .success)
+        #expect(order.withLock { $0 } == ["first", "second"])
+    }
+
     /// The provisional estimate never exceeds `maxStreams`, and measured costs replace it.
     @Test func theProvisionalEstimateIsBoundedAndReplaced() {
         let monitor = Self.monitor(limit: 3)
