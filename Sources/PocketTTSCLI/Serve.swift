@@ -100,13 +100,13 @@ struct Serve: ParsableCommand {
             let engineConfiguration = config.engineConfiguration
             try Engine.validate(engineConfiguration, for: ttsModel)  // e.g. max_streams beyond the budget
             engine = Engine(model: ttsModel, configuration: engineConfiguration)
+            engine.start()  // first: it sets OpenBLAS's threads, which no probe may be using then
             if config.measureCapacity {  // one stream until the probe, run after /ready turns ready, lands
                 engine.measureCapacityInBackground(provisionalStreams: 1) { [engine] _, seconds in
                     let bound = config.maxStreams.map { "max_streams \($0)" } ?? "max_streams auto"
                     logger.info("capacity: \(engine.capacity.streams) streams in real time with a playout margin of \(config.playoutMargin) (\(bound); measured in \(Int(seconds * 1000)) ms after ready)")
                 }
             }
-            engine.start()
             let aliases = model.demo ? demoVoiceAliases(offered: registry.table.names, defaultVoice: defaultVoice) : [:]
             let adapter = EngineSpeechAdapter(engine: engine, voices: registry, opusBitrate: config.opusBitrate,
                                               maxQueuedSpeech: config.maxQueuedSpeech, voiceAliases: aliases)

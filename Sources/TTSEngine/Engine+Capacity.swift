@@ -23,7 +23,8 @@ extension Engine {
     /// returns at once, so a service turns ready without waiting for the probe. The probe runs
     /// beside whatever the engine does by then: streams open meanwhile make it measure dearer
     /// costs (a lower capacity), which the live correction then moves back. `completion` gets the
-    /// costs and the probe's wall-clock seconds, on the probe's thread.
+    /// costs and the probe's wall-clock seconds, on the probe's thread. Call it after `start()`
+    /// when serving (`start` sets OpenBLAS's threads, process-wide, which no probe may use then).
     public func measureCapacityInBackground(provisionalStreams: Int = 1,
                                             completion: @escaping @Sendable (CapacityModel.Costs, Double) -> Void = { _, _ in }) {
         measureCapacityInBackground(provisionalStreams: provisionalStreams, probe: { CostProbe.measure(model: $0) },
