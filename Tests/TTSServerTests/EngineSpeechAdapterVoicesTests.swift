@@ -86,4 +86,36 @@ import TTSEngine
         let statistics = registry.cacheStatistics
         #expect(statistics.misses == 1 && statistics.hits == 1 && statistics.count == 1)
     }
+
+    /// A listed voice whose file is gone by its first turn: that turn fails (`internal_error`),
+    /// the voice is withdrawn (`unknown_voice` after), and the session takes other turns.
+    @Test func aVoiceThatCannotBeReadFailsItsTurnAndIsWithdrawn() throws {
+        let (model, voice) = try TinyModel.load()
+        let directory = try voicesDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let registry = VoiceRegistry(library: try VoiceLibrary(model: model, configuration: .init(directory: directory.path, maxCachedVoices: 0)),
+                                     fixed: ["alba": voice])
+        registry.reload()
+        try FileManager.default.removeItem(at: directory.appendingPathComponent("good.safetensors"))
+        let engine = Engine(model: model, configuration: EngineConfiguration(maxStreams: 1))
+        engine.start()
+        defer { engine.stop() }
+        let service = try startService(engine: EngineSpeechAdapter(engine: engine, voices: registry))
+        defer { service.stop() }
+        let client = try TTSTestClient.connect(port: try #require(service.port))
+        try client.config("\"voice\":\"good\"")
+        _ = try client.expectAccepted()  // the voice is read after the config is accepted, off the loop
+        guard case .error("internal_error", let text) = try client.next() else { Issue.record("no internal_error"); return }
+        #expect(text.contains("voice good could not be loaded"))
+        #expect(!text.contains(directory.path))  // no server path to the client
+        try client.config("\"voice\":\"good\"")
+        #expect(try client.next() == .error(code: "unknown_voice", message: "unknown voice \"good\""))
+        try client.config("\"voice\":\"alba\",\"temperature\":0")
+        _ = try client.expectAccepted()
+        try client.text("Hi.")
+        try client.flush()
+        #expect(try !client.collectTurn().audio.isEmpty)
+        #expect(engine.activeStreamCount == 0 || eventually { engine.activeStreamCount == 0 })
+    }
 }
+
