@@ -8,6 +8,11 @@ binary and the client's virtual environment first.
     Benchmarks/server_bench.sh [--sessions 1,2,4,8,12,16] [--styles agent,caption,poisson]
         [--formats pcm,opus] [--reference] [--out Benchmarks/results/server]
     Benchmarks/server_bench.sh --capacity [--out Benchmarks/results/capacity]
+    Benchmarks/server_bench.sh --model english_2m_2026-10 [...]
+
+`--model NAME|FILE`: the model served (a config of Configs/models/, e.g. `english`,
+`english_2m_2026-10`, `french`, or a config file); default b6369a24. Random bf16 weights of its
+shapes are made once per model in `--workdir`; the tokenizer stays `--tokenizer`.
 
 `--capacity` (issue 24): starts the service with the default configuration (`max_streams: auto`),
 reads the capacity it measured from /metrics (`pocket_tts_capacity_streams`), offers that many
@@ -36,6 +41,21 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "Scripts" / "reference"))
 from fullsize_common import DEFAULT_CONFIG, DEFAULT_SPEECH, DEFAULT_TOKENIZER, ensure_binary, ensure_random_weights, log  # noqa: E402
+
+
+# The served model's config (`--model`); set once in main.
+MODEL_CONFIG = DEFAULT_CONFIG
+
+
+def model_config(name: str | None) -> Path:
+    """`--model`: a config file, or the name of one in Configs/models/ (default: b6369a24)."""
+    if name is None:
+        return DEFAULT_CONFIG
+    for candidate in (Path(name), REPO / "Configs" / "models" / f"{name}.yaml", REPO / "Configs" / f"{name}.yaml"):
+        if candidate.is_file():
+            return candidate
+    known = sorted(p.stem for p in (REPO / "Configs" / "models").glob("*.yaml"))
+    raise SystemExit(f"--model {name}: no such config file or model ({', '.join(known)})")
 
 
 def free_port() -> int:
@@ -89,7 +109,7 @@ def start_service(binary: Path, weights: Path, tokenizer: Path, voice: Path, max
     # The built-in defaults (not Configs/server.yaml), except the per-address cap: every bench
     # session comes from 127.0.0.1.
     settings.write_text("max_sessions_per_address: 0\n")
-    command = [str(binary), "serve", "--no-download", "--config", str(DEFAULT_CONFIG.resolve()), "--weights", str(weights),
+    command = [str(binary), "serve", "--no-download", "--config", str(MODEL_CONFIG.resolve()), "--weights", str(weights),
                "--tokenizer", str(tokenizer),
                "--voice", str(voice), "--server-config", str(settings), "--host", "127.0.0.1", "--port", str(port),
                *(["--max-streams", str(max_streams), "--max-sessions", str(max_streams * 2)] if max_streams else []),
@@ -112,7 +132,7 @@ def ensure_voice_state(binary: Path, weights: Path, tokenizer: Path, audio: Path
     what a predefined voice is, so `/ready` times a start with a cached model and voice."""
     out = workdir / f"voice_state_{audio.stem}_{weights.stem}.safetensors"
     if not out.exists() or out.stat().st_mtime < max(audio.stat().st_mtime, weights.stat().st_mtime):
-        command = [str(binary), "export-voice", "--no-download", "--quiet", "--config", str(DEFAULT_CONFIG.resolve()),
+        command = [str(binary), "export-voice", "--no-download", "--quiet", "--config", str(MODEL_CONFIG.resolve()),
                    "--weights", str(weights),
                    "--tokenizer", str(tokenizer), str(audio), str(out)]
         log("$ " + " ".join(command))
@@ -266,11 +286,16 @@ def main() -> int:
     parser.add_argument("--playout-margin", help="--capacity: the service's playout_margin (default: its default)")
     parser.add_argument("--clone-at-start", action="store_true",
                         help="start the service with the audio file itself (cloned at start: a slower /ready)")
+    parser.add_argument("--model", help="the model served: a name of Configs/models/ (english, english_2m_2026-10, ...) "
+                                        "or a config file (default: b6369a24)")
     args = parser.parse_args()
 
+    global MODEL_CONFIG
+    MODEL_CONFIG = model_config(args.model)
     sessions = [int(n) for n in args.sessions.split(",")]
     binary = ensure_binary(args.binary)
-    weights = ensure_random_weights(binary, DEFAULT_CONFIG.resolve(), args.workdir / "random_bf16_seed0.safetensors", 0, "bf16")
+    suffix = "" if MODEL_CONFIG == DEFAULT_CONFIG else f"_{MODEL_CONFIG.stem}"
+    weights = ensure_random_weights(binary, MODEL_CONFIG.resolve(), args.workdir / f"random_bf16_seed0{suffix}.safetensors", 0, "bf16")
     args.out.mkdir(parents=True, exist_ok=True)
     try:
         import matplotlib  # noqa: F401
@@ -326,7 +351,7 @@ def main() -> int:
     table = summary_table(rows)
     (args.out / "SUMMARY.md").write_text(
         "# Server benchmark (`Benchmarks/server_bench.sh`)\n\n"
-        f"{time.strftime('%Y-%m-%d %H:%M')}, {cpu_model()}, {os.cpu_count()} CPUs; full-size random bf16 weights, EOS disabled, "
+        f"{time.strftime('%Y-%m-%d %H:%M')}, {cpu_model()}, {os.cpu_count()} CPUs; model {MODEL_CONFIG.stem}, full-size random bf16 weights, EOS disabled, "
         f"buffer {args.buffer_ms} ms. One JSON (+ PNG) per row in this directory. Cores: CPU time / wall time "
         f"during the run of the server, the bench client and every other process on the machine.\n\n"
         f"Service start (`serve` with `--max-streams {max(sessions)}`, weights in the page cache, {startup['voice_kind']}): "

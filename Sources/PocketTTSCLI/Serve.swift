@@ -99,7 +99,7 @@ struct Serve: ParsableCommand {
                 let name = try options.files.modelName()
                 let ttsModel = try options.load(precision: config.precision)
                 let (registry, defaultVoice) = try loadVoices(model: ttsModel, options: options, config: config,
-                                                              isDefault: index == 0, logger: logger)
+                                                              isDefault: index == 0, modelCount: served.count, logger: logger)
                 var engineConfiguration = config.engineConfiguration
                 // The budget is split between the models: each engine bounds its own streams' states.
                 engineConfiguration.memoryBudget = engineConfiguration.memoryBudget.map { $0 / served.count }
@@ -108,15 +108,13 @@ struct Serve: ParsableCommand {
                 }
                 let engine = Engine(model: ttsModel, configuration: engineConfiguration, capacityGroup: group)
                 engines.append(engine)
-                if config.measureCapacity {  // before /ready turns ready: what a step and a frame cost here
-                    let started = ContinuousClock.now
-                    engine.measureCapacity()
-                    let capacity = engine.capacity
-                    let bound = config.maxStreams.map { "max_streams \($0)" } ?? "max_streams auto"
-                    let took = Int((ContinuousClock.now - started) / .milliseconds(1))
-                    logger.info("capacity of \(name): \(capacity.streams) streams in real time with a playout margin of \(config.playoutMargin) (\(bound); measured in \(took) ms)")
+                engine.start()  // first: it sets OpenBLAS's threads, which no probe may be using then
+                if config.measureCapacity {  // one stream until the probe, run after /ready turns ready, lands
+                    engine.measureCapacityInBackground(provisionalStreams: 1) { [engine] _, seconds in
+                        let bound = config.maxStreams.map { "max_streams \($0)" } ?? "max_streams auto"
+                        logger.info("capacity of \(name): \(engine.capacity.streams) streams in real time with a playout margin of \(config.playoutMargin) (\(bound); measured in \(Int(seconds * 1000)) ms after ready)")
+                    }
                 }
-                engine.start()
                 let aliases = options.demo ? demoVoiceAliases(offered: registry.table.names, defaultVoice: defaultVoice) : [:]
                 let adapter = EngineSpeechAdapter(engine: engine, voices: registry, opusBitrate: config.opusBitrate,
                                                   maxQueuedSpeech: config.maxQueuedSpeech, voiceAliases: aliases)
@@ -166,10 +164,11 @@ struct Serve: ParsableCommand {
     }
 
     /// The voices, resolved now into the registry's table (sessions look them up without I/O):
-    /// the directory's, the predefined voices already in the Hugging Face cache and the default
-    /// voice. Only the default voice may be downloaded, here. A voice that fails is logged and
+    /// the directory's (listed, each read on its first turn and kept within `voice_cache_mb`),
+    /// the predefined voices already in the Hugging Face cache and the default voice (loaded
+    /// now). Only the default voice may be downloaded, here. A voice that fails is logged and
     /// not offered; at most `max_voices`.
-    private func loadVoices(model ttsModel: TTSModel, options: ModelOptions, config: ServerConfig, isDefault: Bool,
+    private func loadVoices(model ttsModel: TTSModel, options: ModelOptions, config: ServerConfig, isDefault: Bool, modelCount: Int,
                             logger: Logger) throws -> (registry: VoiceRegistry, defaultVoice: String) {
         let model = options
         let modelName = try model.files.modelName()
@@ -183,10 +182,12 @@ struct Serve: ParsableCommand {
         }
         let hasDirectory = FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) && isDirectory.boolValue
         if voicesDir != nil, isDefault, !hasDirectory { throw ValidationError("--voices-dir '\(directory)' is not a directory") }
-        // No cache: the table holds the states, and a reload reuses those of unchanged files.
+        // No library cache: the registry lists the directory and keeps states read on first use
+        // in its own cache (voice_cache_mb, split between the served models).
         let library = try VoiceLibrary(model: ttsModel, configuration: VoiceLibrary.Configuration(
             directory: hasDirectory ? directory : nil, maxCachedVoices: 0))
-        let registry = VoiceRegistry(library: library, maxVoices: config.maxVoices)
+        let registry = VoiceRegistry(library: library, maxVoices: config.maxVoices,
+                                     cacheBytes: (config.voiceCacheMB << 20) / max(1, modelCount))
         EngineSpeechAdapter.log(registry.reload(), logger: logger)
         let usable = registry.table.names
 

@@ -7,7 +7,8 @@ public struct EngineCapacity: Sendable, Equatable {
     public var streams: Int
     /// Streams open now.
     public var active: Int
-    /// Whether `streams` comes from measured costs (`Engine.measureCapacity`).
+    /// Whether `streams` comes from measured costs (`Engine.measureCapacity`); false while a
+    /// probe runs (`streams` is then its provisional estimate: `Engine.measureCapacityInBackground`).
     public var isMeasured: Bool
     /// The live correction of the measured costs (`CapacityModel.scale`; 1 until measured).
     public var scale: Double
@@ -32,7 +33,8 @@ public struct EngineCapacity: Sendable, Equatable {
 /// also reads how busy the whole machine was (`/proc/stat`): the cores other processes kept
 /// busy are not the engine's (`CapacityModel.availableCores`).
 ///
-/// Until costs are set (`set(costs:)`, after `CostProbe` at start), the capacity is `limit`.
+/// Until costs are set (`set(costs:)`, after `CostProbe` at start), the capacity is `limit`, or
+/// the provisional estimate while a probe runs (`setProvisional`, at most `limit`).
 /// Thread-safe (one lock, a leaf: taken under the inbox's lock, never the reverse).
 final class CapacityMonitor: @unchecked Sendable {  // all state behind `lock`
     /// Seconds of one live window.
@@ -50,6 +52,7 @@ final class CapacityMonitor: @unchecked Sendable {  // all state behind `lock`
     private let limit: Int
     private let frameSeconds: Double
     private var model: CapacityModel?
+    private var provisional: Int?  // streams admitted until the costs are set
     private var tracksLive = true
     // The current window (producer's clock).
     private var windowStart: Double?
@@ -98,16 +101,26 @@ final class CapacityMonitor: @unchecked Sendable {  // all state behind `lock`
         }
     }
 
+    /// Admits at most `streams` (and at most `limit`) until costs are set: the conservative
+    /// estimate a service starts with while its probe runs. Ignored once costs are set.
+    func setProvisional(streams: Int) {
+        locked { provisional = max(1, streams) }
+    }
+
     /// The model now (nil before costs are set), with the cores the group's other engines keep busy.
     var current: CapacityModel? { locked { sharedModel } }
 
     /// Streams that may be open at once now.
-    var streams: Int { locked { sharedModel?.capacity ?? limit } }
+    var streams: Int { locked { unlockedStreams } }
+
+    private var unlockedStreams: Int {  // caller holds the lock
+        sharedModel?.capacity ?? provisional.map { min($0, limit) } ?? limit
+    }
 
     func snapshot(active: Int) -> EngineCapacity {
         locked {
             let model = sharedModel
-            return EngineCapacity(streams: model?.capacity ?? limit, active: active, isMeasured: model != nil, scale: model?.scale ?? 1)
+            return EngineCapacity(streams: unlockedStreams, active: active, isMeasured: model != nil, scale: model?.scale ?? 1)
         }
     }
 

@@ -3,7 +3,8 @@ import Kernels
 import PocketTTS
 
 /// Measures the engine's units of work on the loaded model (`CapacityModel.Costs`): a short
-/// warm-up on the calling thread, before the service turns ready. Each unit is timed in CPU
+/// warm-up on the calling thread (`serve`: a thread of its own, just after the service turns
+/// ready: `Engine.measureCapacityInBackground`). Each unit is timed in CPU
 /// seconds of the whole process (so the share of Kernels' helper threads counts), the median
 /// of a few runs after one untimed run:
 /// - batched FlowLM steps of `batch` and 2 · `batch` streams, each in a state holding a 10 s

@@ -1,4 +1,6 @@
+import Foundation
 import PocketTTS
+import Synchronization
 
 // Admission by measured headroom (issue 24): the engine measures what its work costs on the
 // loaded model, keeps the estimate current from its live work, and admits a stream while every
@@ -15,6 +17,41 @@ extension Engine {
         capacityMonitor.set(costs: costs)
         return costs
     }
+
+    /// Admits at most `provisionalStreams` streams at once (a conservative estimate), then
+    /// measures the costs (`CostProbe`) on a thread of its own and admits by them once they land;
+    /// returns at once, so a service turns ready without waiting for the probe. The probe runs
+    /// beside whatever the engine does by then: streams open meanwhile make it measure dearer
+    /// costs (a lower capacity), which the live correction then moves back. `completion` gets the
+    /// costs and the probe's wall-clock seconds, on the probe's thread. Call it after `start()`
+    /// when serving (`start` sets OpenBLAS's threads, process-wide, which no probe may use then).
+    public func measureCapacityInBackground(provisionalStreams: Int = 1,
+                                            completion: @escaping @Sendable (CapacityModel.Costs, Double) -> Void = { _, _ in }) {
+        measureCapacityInBackground(provisionalStreams: provisionalStreams, probe: { CostProbe.measure(model: $0) },
+                                    completion: completion)
+    }
+
+    /// As above with `probe` in place of `CostProbe.measure` (tests: a probe that waits).
+    func measureCapacityInBackground(provisionalStreams: Int, probe: @escaping @Sendable (TTSModel) -> CapacityModel.Costs,
+                                     completion: @escaping @Sendable (CapacityModel.Costs, Double) -> Void) {
+        capacityMonitor.setProvisional(streams: provisionalStreams)
+        let (model, monitor) = (model, capacityMonitor)
+        let thread = Thread {
+            // One probe at a time in the process (several engines: one per model served), so
+            // that no probe times its units beside another's.
+            let (costs, seconds) = Self.probeTurn.withLock { _ in
+                let started = DispatchTime.now().uptimeNanoseconds
+                return (probe(model), Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+            }
+            monitor.set(costs: costs)
+            completion(costs, seconds)
+        }
+        thread.name = "tts-capacity-probe"
+        thread.start()
+    }
+
+    /// Held by the probe running (`measureCapacityInBackground`): one at a time in the process.
+    private static let probeTurn = Mutex<Void>(())
 
     /// Admits streams by these costs from now on (tests, or costs measured elsewhere);
     /// `tracksLive` false keeps them as given rather than correcting them from the live work.

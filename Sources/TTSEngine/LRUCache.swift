@@ -27,6 +27,9 @@ public struct LRUCache<Key: Hashable, Value> {
 
     public func contains(_ key: Key) -> Bool { entries[key] != nil }
 
+    /// The value for `key`, leaving its place in the order.
+    public func peek(_ key: Key) -> Value? { entries[key]?.value }
+
     /// The value for `key`, marking it most recently used.
     public mutating func value(for key: Key) -> Value? {
         guard entries[key] != nil else { return nil }

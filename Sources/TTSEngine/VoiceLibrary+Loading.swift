@@ -69,6 +69,35 @@ extension VoiceLibrary {
         }
     }
 
+    /// Checks a voice file from its header alone, without reading the voice (what listing a
+    /// directory of a thousand voices can afford): a voice-state file must parse and have every
+    /// layer's cache in this model's shape; an audio file must have samples and at most
+    /// `maxAudioSeconds`. A file that passes may still fail when read (its data).
+    public func checkHeader(ofFile path: String) throws(VoiceLibraryError) {
+        let ext = URL(fileURLWithPath: path).pathExtension
+        guard let kind = VoiceFileKind(extension: ext) else { throw .unsupportedFormat(path: path, fileExtension: ext) }
+        guard kind == .voiceState else { return try checkDuration(ofFile: path) }
+        let dimensions = model.flowLM.dimensions
+        do {
+            let file = try SafetensorsFile(contentsOf: URL(fileURLWithPath: path))
+            for layer in 0..<dimensions.layerCount {
+                let name = "transformer.layers.\(layer).self_attn/cache"
+                guard file.contains(name) else { throw VoiceLibraryError.invalidVoiceState(path: path, tensor: name, reason: "missing") }
+                let shape = try file.shape(of: name)
+                guard shape.count == 5, shape[0] == 2, shape[1] == 1, shape[3] == dimensions.keyValueHeadCount,
+                      shape[4] == dimensions.headDim else {
+                    throw VoiceLibraryError.invalidVoiceState(path: path, tensor: name, reason: "shape \(shape), not this model's")
+                }
+            }
+        } catch let error as VoiceLibraryError {
+            throw error
+        } catch let error as SafetensorsError {
+            throw .invalidVoiceState(path: path, tensor: error.tensorName, reason: error.description)
+        } catch {
+            throw .invalidVoiceState(path: path, tensor: nil, reason: "\(error)")
+        }
+    }
+
     /// A voice-state file (the reference's `export_model_state` format), checked against the
     /// model: every failure names the file and, where there is one, the tensor.
     func loadVoiceState(_ path: String) throws(VoiceLibraryError) -> FlowLM.State {

@@ -168,6 +168,19 @@ public final class VoiceLibrary: @unchecked Sendable {
         return state
     }
 
+    /// A voice from a voice-state or audio file, read now and not cached here (no content
+    /// hash either): for callers with a cache of their own (`VoiceRegistry`). Blocks.
+    public func uncachedVoice(fromFile path: String) throws(VoiceLibraryError) -> FlowLM.State {
+        let ext = URL(fileURLWithPath: path).pathExtension
+        guard let kind = VoiceFileKind(extension: ext) else { throw .unsupportedFormat(path: path, fileExtension: ext) }
+        switch kind {
+        case .voiceState: return try loadVoiceState(path)
+        case .audio:
+            try checkDuration(ofFile: path)
+            return try encode(try readAudio(path), source: path)
+        }
+    }
+
     // MARK: Bookkeeping (locked)
 
     private func locked<R>(_ body: () -> R) -> R {
@@ -205,8 +218,8 @@ public final class VoiceLibrary: @unchecked Sendable {
         return scanned.files[name]
     }
 
-    /// Bytes held by a state's caches.
-    static func byteCount(of state: FlowLM.State) -> Int {
-        state.cache.layerCount * 2 * state.capacity * state.cache.rowSize * MemoryLayout<Float>.stride
+    /// Bytes held by a state's caches (bfloat16 in the reduced precisions, f32 at `exact`).
+    public static func byteCount(of state: FlowLM.State) -> Int {
+        state.cache.layerCount * 2 * state.capacity * state.cache.rowSize * state.cache.element.byteCount
     }
 }

@@ -1,16 +1,19 @@
 import PocketTTS
 
-/// The voices a server offers, each resolved to its prefilled FlowLM state: an immutable
-/// value, looked up without any I/O. Changes make a new table (`adding`, `removing`,
-/// `replacingLoaded`); a `VoiceRegistry` holds the current one and swaps it atomically.
+/// The voices a server offers: an immutable value, looked up without any I/O. Changes make a
+/// new table (`adding`, `removing`, `replacingLoaded`); a `VoiceRegistry` holds the current one
+/// and swaps it atomically.
 ///
 /// Every entry says where it came from, which decides what a reload of the voices directory
 /// may replace: `.loaded` entries are the library's (replaced on reload), `.fixed` ones were
 /// given at start (`serve --voice`, predefined voices) and `.added` ones at run time (uploads);
 /// those two stay and win over a directory voice of the same name.
 ///
-/// Memory is bounded by `maxVoices` (each full-size state is a few MB): `adding` a new name
-/// to a full table throws `.tooManyVoices`.
+/// `.fixed` and `.added` entries hold their prefilled state. `.loaded` entries hold only their
+/// file: their states are read on first use and kept in the registry's bounded cache
+/// (`VoiceRegistry`), so a directory of a thousand voices costs a thousand names here.
+/// The table holds at most `maxVoices` names: `adding` a new name to a full table throws
+/// `.tooManyVoices`.
 public struct VoiceTable: Sendable {
     public enum Origin: Sendable, Equatable {
         /// Given at start; kept across reloads.
@@ -22,7 +25,9 @@ public struct VoiceTable: Sendable {
     }
 
     public struct Entry: Sendable {
-        public let state: FlowLM.State
+        /// The prefilled state of a `.fixed` or `.added` voice; nil for a `.loaded` one (read on
+        /// first use: `VoiceRegistry.state(named:)`).
+        public let state: FlowLM.State?
         public let origin: Origin
         /// Size and time of a `.loaded` file when read: unchanged, a reload reuses the state.
         let stamp: FileStamp?
@@ -33,7 +38,7 @@ public struct VoiceTable: Sendable {
     public private(set) var entries: [String: Entry] = [:]
 
     /// The default cap of `maxVoices`.
-    public static let defaultMaxVoices = 32
+    public static let defaultMaxVoices = 10_000
 
     public init(maxVoices: Int = VoiceTable.defaultMaxVoices) {
         precondition(maxVoices >= 0, "VoiceTable: negative maxVoices")
@@ -49,7 +54,8 @@ public struct VoiceTable: Sendable {
         Set(entries.filter { include($0.value.origin) }.keys)
     }
 
-    /// The state utterances in `name` start from (a copy: plain value), or nil.
+    /// The state utterances in `name` start from (a copy: plain value), or nil: no such voice,
+    /// or a `.loaded` voice (its state is the registry's: `VoiceRegistry.state(named:)`).
     public func state(named name: String) -> FlowLM.State? { entries[name]?.state }
 
     /// This table with `name` set to `state` (replacing a voice of that name). Throws
@@ -85,6 +91,6 @@ public struct VoiceTable: Sendable {
         return table
     }
 
-    /// Bytes of voice state held.
-    public var byteCount: Int { entries.values.reduce(0) { $0 + VoiceLibrary.byteCount(of: $1.state) } }
+    /// Bytes of voice state the table itself holds (the `.fixed` and `.added` voices).
+    public var byteCount: Int { entries.values.reduce(0) { $0 + ($1.state.map(VoiceLibrary.byteCount(of:)) ?? 0) } }
 }

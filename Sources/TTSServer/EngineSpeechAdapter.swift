@@ -1,8 +1,10 @@
 // EngineSpeechAdapter.swift: `SpeechEngine` over TTSEngine's `Engine` and a `VoiceRegistry`.
 //
 // Nothing slow runs on the caller's (event-loop) thread: voices are looked up in the registry's
-// table (resolved beforehand), and text is tokenized and handed to the engine by a serial
-// worker (`SpeechWorkQueue`), a turn's chunks and finish in order; a cancel acts at once.
+// table and cache (no I/O), and text is tokenized and handed to the engine by a serial
+// worker (`SpeechWorkQueue`), a turn's chunks and finish in order; a cancel acts at once. A
+// directory voice not in memory is read by a second serial worker (`voiceLoads`), which then
+// opens the turn's stream; the turn's chunks wait for it (`OpenStream.waiting`), in order.
 //
 // One engine stream per turn. Each turn's `StreamSink` owns the turn's `AudioEncoder` and runs
 // it on the turn's consumer thread (the engine thread that decodes its audio; turns may be on
@@ -35,6 +37,8 @@ public final class EngineSpeechAdapter: SpeechEngine {
     private let streams = Mutex<[TurnKey: OpenStream]>([:])
     /// Tokenizing and handing text to the engine, off the event-loop thread, in order.
     private let work: SpeechWorkQueue
+    /// Reading directory voices not in memory, then opening their turns' streams.
+    private let voiceLoads: SpeechWorkQueue
     /// Text → the engine (`Engine.enqueue(text:to:)`: tokenizes); runs on `work`.
     private let enqueueText: @Sendable (String, StreamID) throws(EngineError) -> Void
 
@@ -57,6 +61,7 @@ public final class EngineSpeechAdapter: SpeechEngine {
         voiceRegistry = voices
         self.opusBitrate = opusBitrate
         work = SpeechWorkQueue(capacity: max(1, maxQueuedSpeech))
+        voiceLoads = SpeechWorkQueue(label: "pocket-tts.voice-loads", capacity: max(1, maxQueuedSpeech))
         self.enqueueText = enqueueText
         let offered = voices.table.names
         self.voiceAliases = voiceAliases.filter { offered.contains($0.value) && !offered.contains($0.key) }
@@ -81,7 +86,9 @@ public final class EngineSpeechAdapter: SpeechEngine {
     /// Logs a reload: the voices loaded, and each failure as a warning.
     public static func log(_ report: VoiceReloadReport, logger: Logger) {
         for (name, error) in report.failures { logger.warning("voice \(name) not usable: \(error)") }
-        if !report.loaded.isEmpty { logger.info("voices loaded: \(report.loaded.joined(separator: ", "))") }
+        guard !report.loaded.isEmpty else { return }
+        let shown = report.loaded.prefix(32).joined(separator: ", ") + (report.loaded.count > 32 ? ", ..." : "")
+        logger.info("voices listed (\(report.loaded.count), read on first use): \(shown)")
     }
 
     public var tokenCounter: any TokenCounting {
@@ -97,10 +104,12 @@ public final class EngineSpeechAdapter: SpeechEngine {
         return SpeechCapacity(streams: capacity.streams, active: capacity.active)
     }
 
-    /// Looks the voice up in the table (no I/O), makes the encoder, opens the stream.
+    /// Looks the voice up in the table and cache (no I/O), makes the encoder, opens the stream.
+    /// A directory voice not in memory is read on `voiceLoads` first (the turn's chunks wait);
+    /// `at_capacity` is then decided before the read, from the engine's headroom.
     public func startTurn(_ start: TurnStart, key: TurnKey, events: any SpeechEngineEvents) throws(ProtocolError) {
         let config = start.config
-        let voice = try voiceState(named: config.voice)
+        let lookup = try voiceLookup(named: config.voice)
         let encoder: any AudioEncoder
         do {
             encoder = try makeAudioEncoder(format: config.format, sampleRate: config.sampleRate, opusBitrate: opusBitrate,
@@ -120,9 +129,25 @@ public final class EngineSpeechAdapter: SpeechEngine {
         let sink = TurnSink(key: key, encoder: encoder, events: events,
                             samplesPerSecond: Double(engine.model.sampleRate) * config.speed, adapter: self,
                             marksPieces: config.marksPieces)
-        let id: StreamID
+        do { try options.validate() } catch { throw .invalidConfig(key: "options", reason: error.description) }
+        switch lookup {
+        case .ready(let voice):
+            let id = try openStream(voice: voice, options: options, sink: sink)
+            streams.withLock { $0[key] = OpenStream(id: id, sink: sink) }
+        case .onDisk(let name):
+            guard engine.capacity.headroom > 0 else { throw .atCapacity(retryAfterSeconds: ProtocolError.defaultRetryAfterSeconds) }
+            streams.withLock { $0[key] = OpenStream(id: nil, sink: sink) }
+            let queued = voiceLoads.submit { [weak self] in self?.loadVoiceAndOpen(name, key: key, options: options, sink: sink) }
+            if !queued {
+                streams.withLock { _ = $0.removeValue(forKey: key) }
+                throw .atCapacity(retryAfterSeconds: ProtocolError.defaultRetryAfterSeconds)
+            }
+        }
+    }
+
+    private func openStream(voice: FlowLM.State, options: GenerationOptions, sink: TurnSink) throws(ProtocolError) -> StreamID {
         do {
-            id = try engine.openStream(voice: voice, options: options, sink: sink)
+            return try engine.openStream(voice: voice, options: options, sink: sink)
         } catch .atCapacity {
             throw .atCapacity(retryAfterSeconds: ProtocolError.defaultRetryAfterSeconds)
         } catch .invalidOptions(let why) {
@@ -130,14 +155,48 @@ public final class EngineSpeechAdapter: SpeechEngine {
         } catch {
             throw .internalError(detail: "\(error)")
         }
-        streams.withLock { $0[key] = OpenStream(id: id, sink: sink) }
+    }
+
+    /// On `voiceLoads`: reads the voice, opens the stream, and hands the turn's waiting steps
+    /// to `work` in order; a turn cancelled meanwhile is let go (its stream, if opened, cancelled).
+    private func loadVoiceAndOpen(_ name: String, key: TurnKey, options: GenerationOptions, sink: TurnSink) {
+        guard streams.withLock({ $0[key] != nil }) else { return }  // cancelled while queued
+        let id: StreamID
+        do {
+            let voice = try voiceRegistry.state(named: name)
+            id = try openStream(voice: voice, options: options, sink: sink)
+        } catch {
+            guard streams.withLock({ $0.removeValue(forKey: key) }) != nil else { return }
+            if let refused = error as? ProtocolError, case .atCapacity = refused {
+                sink.events.report(.overloaded("server at capacity"), for: key)
+            } else {
+                logger.warning("voice \(name): \(error)")
+                sink.events.report(.failed("voice \(name) could not be loaded"), for: key)
+            }
+            return
+        }
+        let (opened, queued) = streams.withLock { (streams: inout [TurnKey: OpenStream]) -> (Bool, Bool) in
+            guard var open = streams[key] else { return (false, true) }
+            open.id = id
+            var queued = true
+            for step in open.waiting where queued { queued = submitLocked(key, step) }
+            open.waiting = []
+            streams[key] = open
+            return (true, queued)
+        }
+        if !opened { engine.cancel(id) }
+        if !queued {
+            logger.warning("speech queue full (\(work.capacity) chunks): turn \(key) fails")
+            cancelTurn(key)
+            sink.events.report(.overloaded("speech queue full"), for: key)
+        }
     }
 
     /// Queues the chunk for the worker, which tokenizes it and hands it to the engine.
     public func speak(_ text: String, key: TurnKey) {
-        submit(key) { [self] open in
+        submit(key) { [self] open, id in
             do throws(EngineError) {
-                try enqueueText(text, open.id)
+                try enqueueText(text, id)
             } catch .unknownStream, .streamFinished, .invalidText {
                 // The stream ended (its sink reported why), or nothing speakable: nothing to do.
             } catch .chunkTooLong(let tokens, let cap) {
@@ -154,12 +213,12 @@ public final class EngineSpeechAdapter: SpeechEngine {
 
     /// Queued behind the turn's chunks.
     public func finishTurn(_ key: TurnKey) {
-        submit(key) { [engine] open in engine.finish(open.id) }
+        submit(key) { [engine] _, id in engine.finish(id) }
     }
 
     public func cancelTurn(_ key: TurnKey) {
-        guard let open = streams.withLock({ $0.removeValue(forKey: key) }) else { return }
-        engine.cancel(open.id)
+        guard let id = streams.withLock({ $0.removeValue(forKey: key) })?.id else { return }
+        engine.cancel(id)
     }
 
     // MARK: Helpers
@@ -168,35 +227,62 @@ public final class EngineSpeechAdapter: SpeechEngine {
     fileprivate func forget(_ key: TurnKey) { streams.withLock { _ = $0.removeValue(forKey: key) } }
 
     /// Runs `step` on the worker with the turn's stream, unless the turn has ended or was
-    /// cancelled by then. A full queue fails the turn.
-    private func submit(_ key: TurnKey, _ step: @escaping @Sendable (OpenStream) -> Void) {
-        guard let open = streams.withLock({ $0[key] }) else { return }
-        let queued = work.submit { [weak self] in
-            guard let open = self?.streams.withLock({ $0[key] }) else { return }
-            step(open)
+    /// cancelled by then; while the turn's voice loads, `step` waits for it (in order). A full
+    /// queue fails the turn.
+    private func submit(_ key: TurnKey, _ step: @escaping @Sendable (OpenStream, StreamID) -> Void) {
+        let (open, queued) = streams.withLock { (streams: inout [TurnKey: OpenStream]) -> (OpenStream?, Bool) in
+            guard var open = streams[key] else { return (nil, true) }
+            guard open.id != nil else {
+                guard open.waiting.count < work.capacity else { return (open, false) }
+                open.waiting.append(step)
+                streams[key] = open
+                return (open, true)
+            }
+            return (open, submitLocked(key, step))
         }
-        guard !queued else { return }
+        guard let open, !queued else { return }
         logger.warning("speech queue full (\(work.capacity) chunks): turn \(key) fails")
         cancelTurn(key)
         open.sink.events.report(.overloaded("speech queue full"), for: key)
     }
 
-    /// A table lookup: no I/O.
-    private func voiceState(named name: String) throws(ProtocolError) -> FlowLM.State {
+    /// Queues `step` on `work` (called under the `streams` lock, so steps keep their order).
+    private func submitLocked(_ key: TurnKey, _ step: @escaping @Sendable (OpenStream, StreamID) -> Void) -> Bool {
+        work.submit { [weak self] in
+            guard let open = self?.streams.withLock({ $0[key] }), let id = open.id else { return }
+            step(open, id)
+        }
+    }
+
+    private enum Lookup {
+        case ready(FlowLM.State)
+        case onDisk(String)  // the name to read
+    }
+
+    /// A table and cache lookup: no I/O.
+    private func voiceLookup(named name: String) throws(ProtocolError) -> Lookup {
         if let target = voiceAliases[name] {
             if usedAliases.withLock({ $0.insert(name).inserted }) {
                 logger.notice("voice '\(name)' is an alias of the demo voice '\(target)' (demo mode: random weights)")
             }
-            return try voiceState(named: target)
+            return try voiceLookup(named: target)
         }
-        guard let state = voiceRegistry.table.state(named: name) ?? uploads.state(name) else { throw .unknownVoice(name) }
-        return state
+        switch voiceRegistry.lookUp(name) {
+        case .ready(let state): return .ready(state)
+        case .onDisk: return .onDisk(name)
+        case nil:
+            guard let state = uploads.state(name) else { throw .unknownVoice(name) }
+            return .ready(state)
+        }
     }
 }
 
 private struct OpenStream: Sendable {
-    var id: StreamID
+    /// nil while the turn's voice loads (`voiceLoads`).
+    var id: StreamID?
     var sink: TurnSink
+    /// The turn's steps submitted while its voice loads, in order.
+    var waiting: [@Sendable (OpenStream, StreamID) -> Void] = []
 }
 
 /// One turn's sink: called on one engine consumer thread only (the stream is pinned to it), one

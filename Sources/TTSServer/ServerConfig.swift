@@ -132,9 +132,13 @@ public struct ServerConfig: Equatable, Sendable {
     /// Arithmetic of FlowLM's linear layers, applied when the model loads (default
     /// `Precision.recommended`: int8 on CPUs with AVX512-VNNI or AVX2, else exact).
     public var precision = Precision.recommended
-    /// Voices offered at once (directory, predefined and added ones); each holds a prefilled
-    /// state of a few MB. Voices beyond it are not loaded (logged).
-    public var maxVoices = 32
+    /// Voices offered at once (directory, predefined and added ones). Directory voices are
+    /// names until first used (`voice_cache_mb` bounds their states in memory). Voices beyond
+    /// it are not offered (logged).
+    public var maxVoices = 10_000
+    /// Megabytes of directory voice states kept in memory (read on first use, least recently
+    /// used evicted); 0 keeps none (each turn reads its voice).
+    public var voiceCacheMB = 256
     /// Chunks (and turn ends) waiting to be tokenized, all sessions together; a turn whose
     /// chunk finds the queue full fails.
     public var maxQueuedSpeech = 1024
@@ -363,7 +367,8 @@ public struct ServerConfig: Equatable, Sendable {
             }
             config.precision = precision
         },
-        integer("max_voices", \.maxVoices, 1...10_000),
+        integer("max_voices", \.maxVoices, 1...100_000),
+        integer("voice_cache_mb", \.voiceCacheMB, 0...1_000_000),
         integer("max_queued_speech", \.maxQueuedSpeech, 1...1_000_000),
     ]
 

@@ -240,6 +240,68 @@ import Testing
         #expect(engine.capacityModel?.capacity == 3)  // 24 fit; max_streams caps
     }
 
+    /// A probe in the background (what `serve` runs after /ready turns ready): the call returns
+    /// while the probe is still running, admission uses the provisional estimate (one stream)
+    /// until the probe's costs land, and then the measured capacity.
+    @Test func aBackgroundProbeAdmitsTheProvisionalEstimateUntilItLands() throws {
+        let engine = Engine(model: try Fixture.model(), configuration: EngineConfiguration(maxStreams: 8))
+        defer { engine.stop() }
+        let gate = DispatchSemaphore(value: 0)
+        let landed = DispatchSemaphore(value: 0)
+        engine.measureCapacityInBackground(provisionalStreams: 1, probe: { _ in
+            gate.wait()
+            return CapacityModelTests.costs
+        }, completion: { _, _ in landed.signal() })
+        #expect(engine.capacity == EngineCapacity(streams: 1, active: 0, isMeasured: false))  // the probe waits
+        let voice = try Fixture.voice()
+        let first = try engine.openStream(voice: voice, options: GenerationOptions(), sink: RecordingSink())
+        #expect(throws: EngineError.atCapacity) { try engine.openStream(voice: voice, options: GenerationOptions(), sink: RecordingSink()) }
+        gate.signal()
+        #expect(landed.wait(timeout: .now() + 60) == .success)
+        let capacity = engine.capacity
+        #expect(capacity.isMeasured && capacity.streams == 8 && capacity.active == 1)  // 24 fit; max_streams caps
+        let second = try engine.openStream(voice: voice, options: GenerationOptions(), sink: RecordingSink())
+        engine.cancel(first)
+        engine.cancel(second)
+    }
+
+    /// Two engines' background probes (one per model served) run one after the other: the
+    /// second starts only once the first has measured.
+    @Test func backgroundProbesRunOneAtATime() throws {
+        let model = try Fixture.model()
+        let (first, second) = (Engine(model: model), Engine(model: model))
+        defer { first.stop(); second.stop() }
+        let gate = DispatchSemaphore(value: 0)
+        let secondStarted = DispatchSemaphore(value: 0)
+        let done = DispatchSemaphore(value: 0)
+        let order = Mutex<[String]>([])
+        first.measureCapacityInBackground(provisionalStreams: 1, probe: { _ in
+            gate.wait()
+            order.withLock { $0.append("first") }
+            return CapacityModelTests.costs
+        }, completion: { _, _ in done.signal() })
+        second.measureCapacityInBackground(provisionalStreams: 1, probe: { _ in
+            order.withLock { $0.append("second") }
+            secondStarted.signal()
+            return CapacityModelTests.costs
+        }, completion: { _, _ in done.signal() })
+        #expect(secondStarted.wait(timeout: .now() + 0.3) == .timedOut)  // waits for the first
+        gate.signal()
+        #expect(done.wait(timeout: .now() + 60) == .success && done.wait(timeout: .now() + 60) == .success)
+        #expect(order.withLock { $0 } == ["first", "second"])
+    }
+
+    /// The provisional estimate never exceeds `maxStreams`, and measured costs replace it.
+    @Test func theProvisionalEstimateIsBoundedAndReplaced() {
+        let monitor = Self.monitor(limit: 3)
+        monitor.setProvisional(streams: 10)
+        #expect(monitor.streams == 3)
+        monitor.setProvisional(streams: 2)
+        #expect(monitor.snapshot(active: 0) == EngineCapacity(streams: 2, active: 0, isMeasured: false))
+        monitor.set(costs: CapacityModelTests.costs, tracksLive: false)
+        #expect(monitor.streams == 3 && monitor.snapshot(active: 0).isMeasured)
+    }
+
     /// A memory budget bounds the capacity reported too (each stream at its worst case while none is open).
     @Test func theMemoryBudgetBoundsTheReportedCapacity() throws {
         let model = try Fixture.model()

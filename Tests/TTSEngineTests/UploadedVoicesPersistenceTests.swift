@@ -33,7 +33,7 @@ import Testing
         // After a restart: a new library and registry over the directory offer it, same state.
         let restarted = VoiceRegistry(library: try VoiceLibrary(model: model, configuration: .init(directory: directory.path)))
         #expect(restarted.reload().loaded == [id])
-        let state = try #require(restarted.table.state(named: id))
+        let state = try restarted.state(named: id)
         expectSameVoice(state, try #require(uploads.state(id)), model: model)
 
         // Adding the same bytes again writes nothing new.

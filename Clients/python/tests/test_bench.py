@@ -145,8 +145,15 @@ def test_a_stalled_turn_fails_after_the_timeout_keeping_what_arrived(capsys, tmp
     (["--url", "ftp://host/tts"], "--url must start with"),
     (["--url", "http://host/tts", "--style", "caption"], "needs the WebSocket protocol"),
     (["--url", "ws://host/tts/ws", "--sessions", "0"], "at least 1"),
+    (["--url", "http://host/tts", "--model", "english"], "--model is sent in the WebSocket config"),
 ])
 def test_command_line_errors(arguments, message):
     result = subprocess.run([sys.executable, "-m", "pocket_tts_client.bench", *arguments],
                             capture_output=True, text=True)
     assert result.returncode == 2 and message in result.stderr
+
+
+def test_model_goes_into_every_turns_config():
+    args = bench.parse_args(["--url", "ws://host/tts/ws", "--model", "english_2m_2026-10"])
+    assert bench.turn_config(args)["model"] == "english_2m_2026-10"
+    assert bench.turn_config(bench.parse_args(["--url", "ws://host/tts/ws"]))["model"] is None  # configure() leaves None out

@@ -95,7 +95,7 @@ def sentences(text: str) -> list[str]:
 def turn_config(args: argparse.Namespace) -> dict:
     return dict(voice=args.voice, format=args.format, sample_rate=args.sample_rate, decode=False,
                 temperature=args.temperature, eos_threshold=args.eos_threshold, seed=args.seed,
-                max_tokens=args.max_tokens, lsd_decode_steps=args.lsd_decode_steps)
+                max_tokens=args.max_tokens, lsd_decode_steps=args.lsd_decode_steps, model=args.model)
 
 
 async def feed(client: TTSClient, args: argparse.Namespace, text: str) -> float:
@@ -245,6 +245,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--format", default="pcm", help="pcm, pcm_f32, opus, ogg, mulaw, alaw, wav (WebSocket only)")
     parser.add_argument("--sample-rate", type=int, default=24000)
     parser.add_argument("--voice", help="voice name (WebSocket) or voice_url (HTTP); default: the server's")
+    parser.add_argument("--model", help="the model of every turn, for a service serving several (the config's "
+                                        "\"model\" key, WebSocket only); default: the server's")
     parser.add_argument("--api-key", help="sent as X-API-Key")
     parser.add_argument("--temperature", type=float)
     parser.add_argument("--eos-threshold", type=float,
@@ -269,6 +271,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             parser.error("--style caption needs the WebSocket protocol (ws://.../tts/ws): POST /tts takes the whole text")
         if args.format != "pcm":
             parser.error("POST /tts answers WAV (16-bit PCM); --format applies to ws:// URLs only")
+        if args.model:
+            parser.error("--model is sent in the WebSocket config (ws://.../tts/ws); POST /tts has no model field")
     else:
         parser.error(f"--url must start with ws://, wss:// or http://, not {args.url!r}")
     if args.sessions < 1 or args.turns < 1:
