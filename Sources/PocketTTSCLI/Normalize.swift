@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PocketTTS
+import TextNormalization
 
 /// `pocket-tts normalize`: the text as the normalizer would have it spoken, one line in, one
 /// line out (for checking rules and pronunciations; `tokenize --normalize` shows the chunks).

@@ -3,6 +3,8 @@
 // and "e.g." and never cuts "3.14" or "$4.50"); each piece is then normalized on its own, just
 // before it goes to the engine, whose own sentence splitting runs on the normalized text.
 
+import TextNormalization
+
 extension SessionMachine {
     /// `text` of turn `number` as it is to be spoken: pronunciations and, when the turn's
     /// `normalize` is on, the reading rules (`TextNormalizer`). Unchanged for a turn not open.

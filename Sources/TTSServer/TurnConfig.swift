@@ -4,6 +4,7 @@
 // `language` are checked against the models served when the turn starts (`ModelRouter`).
 import AudioIO
 import PocketTTS
+import TextNormalization
 
 /// How audio is sent back.
 public enum AudioFormat: String, Sendable, CaseIterable {
