@@ -12,4 +12,12 @@ extension SessionMachine {
         guard let current = turn, current.start.turn == number else { return text }
         return current.start.config.textNormalizer.normalize(text).text
     }
+
+    /// The normalization rules of a new turn: of its language (`Configuration.turnLanguage`, else
+    /// its `language`), English when it names none. A language without rules is an error when
+    /// the turn normalizes; pronunciations alone need none.
+    func normalizerLanguage(for config: TurnConfig) throws(TextNormalizationError) -> NormalizerLanguage {
+        guard config.normalize, let code = configuration.turnLanguage?(config) ?? config.language else { return .english }
+        return try NormalizerLanguage(code: code)
+    }
 }
