@@ -65,8 +65,7 @@ struct LocaleRules: Sendable {
             negative = true
             end += 1
         }
-        guard text.isDigit(end), !text.isDigit(end - 1), !text.isLetter(end - 1) || negative else { return nil }
-        if !negative, text.is(end - 1, oneOf: ",."), text.isDigit(end - 2) { return nil }
+        guard text.isDigit(end), !text.isDigit(end - 1) else { return nil }
         let first = text.digitsEnd(from: end)
         var integer = text.digits(end..<first)
         end = first
@@ -83,10 +82,13 @@ struct LocaleRules: Sendable {
         var fraction: [Int]?
         if text.is(end, oneOf: ",."), text.isDigit(end + 1), !(text[end] == "." && grouped) {
             let fractionEnd = text.digitsEnd(from: end + 1)
-            // "1.2.3" or "1,2,3": a list or version, not a decimal.
-            if text.is(fractionEnd, oneOf: ",."), text.isDigit(fractionEnd + 1) { return nil }
-            fraction = text.digits(end + 1..<fractionEnd)
-            end = fractionEnd
+            // "1.2.3" or "1,2,3": a list or version, each number read on its own.
+            let inList = text.is(fractionEnd, oneOf: ",.") && text.isDigit(fractionEnd + 1)
+                || text.is(index - 1, oneOf: ",.") && text.isDigit(index - 2)
+            if !inList {
+                fraction = text.digits(end + 1..<fractionEnd)
+                end = fractionEnd
+            }
         }
         return Number(end: end, negative: negative, integer: integer, fraction: fraction, grouped: grouped)
     }
@@ -155,13 +157,12 @@ struct LocaleRules: Sendable {
 
     /// The longest unit written at `index`, ending a token.
     func unit(_ text: ScalarText, _ index: Int) -> (LocaleUnit, Int)? {
-        for unit in sortedUnits {
+        for unit in table.units {
             if let end = text.match(unit.written, at: index), !text.isAlnum(end) { return (unit, end) }
         }
         return nil
     }
 
-    var sortedUnits: [LocaleUnit] { table.units }
 
     // MARK: Money
 

@@ -72,7 +72,10 @@ import Testing
             { "\($0.next() % 10)\($0.next() % 10)\($0.next() % 10)\($0.next() % 10)\($0.next() % 10)" },
             { _ in "1234567890123456789" },
         ]
-        var inputs = cases(language).map(\.input)
+        var inputs = cases(language).map(\.input) + [
+            "mp3", "A4", "1,2,3", "1.2.3", "v2.0.1", "3x4", "10:30:15", "2024-13-45", "99/99/9999", "1.234.56",
+            "12,5,", "1 000 000 000 000 000 000", "€", "- 5", "5-", "1er2e", "3.er.º", "15 h h 30", "0,000001",
+        ]
         for _ in 0..<200 {
             let a = shapes[Int(random.next() % UInt64(shapes.count))](&random)
             let b = shapes[Int(random.next() % UInt64(shapes.count))](&random)
@@ -138,6 +141,19 @@ import Testing
         #expect(try written("quinze heures trente") == "15 h 30")
         #expect(try written("trois mai") == "3 mai")
         #expect(try written("Monsieur") == "M.")
+    }
+
+    @Test(arguments: languages) func longAndHostileInputsAreReadWithoutTrouble(_ language: NormalizerLanguage) {
+        let normalizer = TextNormalizer(language: language)
+        let digits = String(repeating: "9", count: 5000)
+        #expect(normalizer.normalize(digits).text.split(separator: " ").count == 5000)
+        for hostile in [String(repeating: "€-.,:/%#&@+ ", count: 500), String(repeating: "1,", count: 3000),
+                        String(repeating: "1.2 h ", count: 1000), String(repeating: "3. Mai ", count: 1000)] {
+            let output = normalizer.normalize(hostile)
+            #expect(output.sourceRanges.count == output.text.unicodeScalars.count)
+            #expect(!output.text.unicodeScalars.contains(where: NumberWords.isASCIIDigit))
+        }
+        #expect(normalizer.normalize("").text == "")
     }
 
     @Test func languageCodesAndNamesAreAccepted() throws {
