@@ -14,11 +14,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import socket
 import statistics
 import time
 
 import websockets
+
+from bench_http import first_body_byte
 
 TEXT = "Hello there, this is a short test of the first audio."
 
@@ -42,23 +43,7 @@ async def native(port: int, voice: str | None) -> float:
 
 def http(port: int, path: str, content_type: str, body: bytes) -> float:
     """From the request's send to the first body byte past the WAV header (if any)."""
-    with socket.create_connection(("127.0.0.1", port)) as sock:
-        head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {content_type}\r\n"
-                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
-        started = time.perf_counter()
-        sock.sendall(head + body)
-        received = b""
-        while b"\r\n\r\n" not in received:
-            received += sock.recv(65536)
-        header, rest = received.split(b"\r\n\r\n", 1)
-        assert b" 200 " in header.split(b"\r\n")[0], header
-        # First chunk: "size\r\n" + data; a WAV's first chunk carries its header and the first frame.
-        while b"\r\n" not in rest or len(rest) < 64:
-            rest += sock.recv(65536)
-        first = time.perf_counter() - started
-        while sock.recv(65536):
-            pass
-        return first
+    return first_body_byte(port, path, content_type, body)
 
 
 def main() -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,20 +24,9 @@ import uuid
 import wave
 from pathlib import Path
 
+from bench_http import free_port, rss_mb
+
 REPO = Path(__file__).resolve().parents[1]
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def cuts(speech: Path, count: int, seconds: float = 2.0) -> list[bytes]:

@@ -29,7 +29,6 @@ import os
 import platform
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,44 +37,16 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bench_http import first_body_byte, free_port, rss_mb
+
 REPO = Path(__file__).resolve().parents[1]
 TEXT = "Hello there, this is a short test of the first audio."
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def first_audio(port: int, voice: str) -> float:
     """Seconds from sending the request to the first audio byte of the chunked pcm body."""
     body = json.dumps({"model": "tts-1", "input": TEXT, "voice": voice, "response_format": "pcm"}).encode()
-    with socket.create_connection(("127.0.0.1", port)) as sock:
-        head = (f"POST /v1/audio/speech HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
-        started = time.perf_counter()
-        sock.sendall(head + body)
-        received = b""
-        while b"\r\n\r\n" not in received:
-            received += sock.recv(65536)
-        header, rest = received.split(b"\r\n\r\n", 1)
-        assert b" 200 " in header.split(b"\r\n")[0], header
-        while b"\r\n" not in rest or len(rest) < 64:
-            chunk = sock.recv(65536)
-            assert chunk, "connection closed before audio"
-            rest += chunk
-        first = time.perf_counter() - started
-        while sock.recv(65536):
-            pass
-        return first
+    return first_body_byte(port, "/v1/audio/speech", "application/json", body)
 
 
 def machine() -> dict:

@@ -103,26 +103,7 @@ import Testing
 
     @Test(arguments: languages) func offsetsMapEveryOutputCodePointBackToTheInput(_ language: NormalizerLanguage) {
         let normalizer = TextNormalizer(language: language)
-        for input in Self.propertyInputs(language) {
-            let source = Array(input.unicodeScalars)
-            let result = normalizer.normalize(input)
-            let output = Array(result.text.unicodeScalars)
-            #expect(result.sourceRanges.count == output.count, "\(input)")
-            var previous = 0..<0
-            for (k, range) in result.sourceRanges.enumerated() {
-                #expect(range.lowerBound >= previous.lowerBound && range.upperBound >= previous.upperBound, "\(input): not in order at \(k)")
-                #expect(range.lowerBound >= 0 && range.upperBound <= source.count, "\(input): out of bounds at \(k)")
-                let insideExpression = result.expressions.contains { $0.contains(range.lowerBound) }
-                if range.count == 1, !insideExpression {
-                    #expect(output[k] == source[range.lowerBound], "\(input): copied code point \(k)")
-                }
-                previous = range
-            }
-            let covered = Set(result.sourceRanges.flatMap { Array($0) })
-            for offset in source.indices where !covered.contains(offset) {
-                #expect(result.expressions.contains { $0.contains(offset) }, "\(input): code point \(offset) lost")
-            }
-        }
+        for input in Self.propertyInputs(language) { TextNormalizerTests.expectOffsetsMapBack(normalizer, input) }
     }
 
     @Test func anExpressionMapsToWhatTheUserWrote() throws {

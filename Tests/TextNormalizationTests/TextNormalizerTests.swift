@@ -87,26 +87,30 @@ import Testing
     }
 
     @Test func offsetsMapEveryOutputCodePointBackToTheInput() {
-        for input in Self.propertyInputs {
-            let source = Array(input.unicodeScalars)
-            let result = normalizer.normalize(input)
-            let output = Array(result.text.unicodeScalars)
-            #expect(result.sourceRanges.count == output.count, "\(input)")
-            var previous = 0..<0
-            for (k, range) in result.sourceRanges.enumerated() {
-                #expect(range.lowerBound >= previous.lowerBound && range.upperBound >= previous.upperBound, "\(input): not in order at \(k)")
-                #expect(range.lowerBound >= 0 && range.upperBound <= source.count, "\(input): out of bounds at \(k)")
-                let insideExpression = result.expressions.contains { $0.contains(range.lowerBound) }
-                if range.count == 1, !insideExpression {
-                    #expect(output[k] == source[range.lowerBound], "\(input): copied code point \(k)")
-                }
-                previous = range
+        for input in Self.propertyInputs { Self.expectOffsetsMapBack(normalizer, input) }
+    }
+
+    /// Every output code point maps to an in-order, in-bounds input range; a code point copied
+    /// outside an expression is the input's own; every input code point is copied or inside an
+    /// expression. (Also `LanguageNormalizerTests`.)
+    static func expectOffsetsMapBack(_ normalizer: TextNormalizer, _ input: String) {
+        let source = Array(input.unicodeScalars)
+        let result = normalizer.normalize(input)
+        let output = Array(result.text.unicodeScalars)
+        #expect(result.sourceRanges.count == output.count, "\(input)")
+        var previous = 0..<0
+        for (k, range) in result.sourceRanges.enumerated() {
+            #expect(range.lowerBound >= previous.lowerBound && range.upperBound >= previous.upperBound, "\(input): not in order at \(k)")
+            #expect(range.lowerBound >= 0 && range.upperBound <= source.count, "\(input): out of bounds at \(k)")
+            let insideExpression = result.expressions.contains { $0.contains(range.lowerBound) }
+            if range.count == 1, !insideExpression {
+                #expect(output[k] == source[range.lowerBound], "\(input): copied code point \(k)")
             }
-            // Every input code point is either copied or inside an expression.
-            let covered = Set(result.sourceRanges.flatMap { Array($0) })
-            for offset in source.indices where !covered.contains(offset) {
-                #expect(result.expressions.contains { $0.contains(offset) }, "\(input): code point \(offset) lost")
-            }
+            previous = range
+        }
+        let covered = Set(result.sourceRanges.flatMap { Array($0) })
+        for offset in source.indices where !covered.contains(offset) {
+            #expect(result.expressions.contains { $0.contains(offset) }, "\(input): code point \(offset) lost")
         }
     }
 
