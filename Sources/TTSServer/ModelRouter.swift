@@ -153,7 +153,10 @@ public final class ModelRouter: SpeechEngine {
         var routed = start
         routed.config.voice = try voice(for: start.config, on: index)
         owners.withLock { $0[key] = index }
-        logger.debug("turn \(key) on model \(entries[index].model.name)", metadata: ["voice": "\(routed.config.voice)"])
+        // With several models, which one speaks (and its voice, which the session's own "turn
+        // started" line gives as asked) is worth a line of its own.
+        logger.log(level: entries.count > 1 ? .info : .debug, "turn \(key) on model \(entries[index].model.name)",
+                   metadata: ["voice": "\(routed.config.voice)"])
         do {
             try entries[index].engine.startTurn(routed, key: key, events: RoutedEvents(base: events, router: self))
         } catch {
