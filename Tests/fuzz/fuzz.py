@@ -34,6 +34,7 @@ from harness import VOICE, Closed, RawWebSocket, Server, finish, frame, metric_a
 import protocols  # noqa: E402  (Kyutai's /api/tts_streaming and Deepgram's /v1/speak)
 import bulk  # noqa: E402  (big inputs on every protocol, and the loop's lag as pongs show it)
 import wyoming  # noqa: E402  (Home Assistant's Wyoming, raw TCP on the server's wyoming_port)
+import ssml  # noqa: E402  (SSML documents: valid, malformed, mutated)
 
 PING = json.dumps({"type": "ping"})
 CANCEL = json.dumps({"type": "cancel"})
@@ -352,6 +353,39 @@ class Worker:
             await asyncio.sleep(self.rng.random() * 0.3)
             ws.abort(reset=True)
 
+    async def ssml_turn(self, ws: RawWebSocket) -> None:
+        """An `ssml: true` turn: a valid document ends in final, a malformed one in invalid_ssml
+        (then the session takes another turn), a mutated one in either."""
+        source, outcome = ssml.document(self.rng)
+        config = {"voice": VOICE, "ssml": True, "temperature": 0, "format": self.rng.choice(FORMATS)}
+        if config["format"] == "opus":
+            config["sample_rate"] = 24000
+        await self.send(ws, [config_message(config)])
+        reply = json.loads((await ws.receive(self.deadline))[1])
+        if reply["type"] == "error" and reply["data"]["code"] == "at_capacity":
+            self.stats.turns["at_capacity"] += 1
+            return
+        if reply.get("data", {}).get("event_type") != "config_accepted":
+            raise Failure(f"ssml config {config}: {reply}")
+        await self.send(ws, [text_message(piece) for piece in ssml.pieces(self.rng, source)] + [FLUSH])
+        while True:
+            try:
+                kind, payload = await ws.receive(self.deadline)
+            except asyncio.TimeoutError:
+                raise Failure(f"ssml {source[:200]!r}: no final or error within {self.deadline} s")
+            if kind == "binary":
+                continue
+            message = json.loads(payload)
+            if message["type"] == "audio":
+                continue
+            got = "ok" if message.get("data", {}).get("event_type") == "final" else message["data"].get("code")
+            if got not in ("ok", "invalid_ssml", "invalid_text") or (outcome and got != outcome and got != "invalid_text"):
+                raise Failure(f"ssml {source[:300]!r}: expected {outcome}, got {payload[:200]!r}")
+            self.stats.turns["ssml_" + got] += 1
+            break
+        await self.send(ws, [PING])  # the session goes on
+        await self.replies_until_pong(ws, allow_audio=True)
+
     async def until_final(self, ws: RawWebSocket, config: dict) -> int:
         frames = 0
         while True:
@@ -401,9 +435,9 @@ class Worker:
     async def run_one(self) -> None:
         scenario = self.rng.choices(
             ["ping_flood", "cancel_storm", "wrong_messages", "mutated", "turn", "abrupt", "closing_frame", "kyutai", "deepgram",
-             "bulk", "elevenlabs", "wyoming"],
+             "bulk", "elevenlabs", "wyoming", "ssml_turn"],
             [3, 2, 4, 2, self.turn_weight, 1, 1, self.turn_weight / 2, self.turn_weight / 2, 0.3, self.turn_weight / 2,
-             self.turn_weight if self.wyoming_port else 0])[0]
+             self.turn_weight if self.wyoming_port else 0, self.turn_weight / 2])[0]
         self.stats.scenarios[scenario] += 1
         started = time.monotonic()
         try:

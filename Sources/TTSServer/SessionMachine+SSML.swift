@@ -1,0 +1,132 @@
+// SessionMachine+SSML.swift: a turn whose text is SSML (`TurnConfig.ssml`). Its text messages
+// are kept whole (an SSML document cannot be read a piece at a time) and parsed at the flush
+// (`SSMLDocument`); malformed SSML ends the turn with `invalid_ssml` and the session takes a new
+// config. A parsed document becomes steps spoken in order: its texts go through the turn's
+// segmenter and normalizer as any text (a slice per loop pass, SessionMachine+Slices.swift), and
+// at each break or rate change the segmenter is flushed and a `mark` goes to the engine between
+// the chunks before it and those after it: the engine's audio path inserts the silence, or
+// changes the time stretcher's speed, at that chunk boundary (EngineSpeechAdapter+Marks.swift).
+
+/// What goes to the engine between two chunks of a turn.
+public enum SpeechMark: Sendable, Equatable {
+    /// Silence of this many seconds in the turn's audio (an SSML `<break>`).
+    case silence(seconds: Double)
+    /// The speaking rate of the chunks that follow, as a factor of the turn's `speed` (`<prosody rate>`).
+    case rate(Double)
+}
+
+/// One step of a parsed SSML turn.
+enum SSMLStep: Sendable, Equatable {
+    case text(String)
+    case mark(SpeechMark)
+
+    /// The steps of a document: adjacent texts joined (say-as texts in their reading).
+    static func steps(of document: SSMLDocument) -> [SSMLStep] {
+        var steps: [SSMLStep] = []
+        for piece in document.pieces {
+            switch piece {
+            case .text(let text, let options):
+                let reading = options.sayAs.map { $0.reading(of: text) } ?? text
+                if case .text(let before)? = steps.last {
+                    steps[steps.count - 1] = .text(before + " " + reading)
+                } else {
+                    steps.append(.text(reading))
+                }
+            case .pause(let seconds): steps.append(.mark(.silence(seconds: seconds)))
+            case .rate(let rate): steps.append(.mark(.rate(rate)))
+            }
+        }
+        return steps
+    }
+}
+
+extension SessionMachine {
+    /// Whether the open turn reads SSML and has not been flushed yet (its text is kept for the parse).
+    var collectsSSML: Bool { turn?.ssmlSource != nil }
+
+    /// Keeps a text message of an SSML turn for the parse at the flush.
+    mutating func collectSSML(_ text: String) -> [Action] {
+        guard var current = turn, let source = current.ssmlSource else { return [] }
+        let limit = SSMLDocument.Limits().maxCharacters
+        guard source.unicodeScalars.count + text.unicodeScalars.count <= limit else {
+            return [send(.error(.invalidSSML("the document would exceed \(limit) characters")))]
+        }
+        current.ssmlSource = source + text
+        turn = current
+        return []
+    }
+
+    /// The flush of an SSML turn: parses its text; malformed SSML ends the turn with
+    /// `invalid_ssml`; otherwise the warnings, then the steps (`advanceSSML`).
+    mutating func flushSSML(now: Double) -> [Action] {
+        guard var current = turn, let source = current.ssmlSource else { return [] }
+        let number = current.start.turn
+        let document: SSMLDocument
+        do {
+            document = try SSMLDocument.parse(source)
+        } catch {
+            endTurn()
+            return [.cancelTurn(turn: number), send(.error(.invalidSSML(String(describing: error))))]
+        }
+        current.ssmlSource = nil
+        current.ssmlSteps = SSMLStep.steps(of: document)[...]
+        current.ssmlFinishing = true
+        turn = current
+        state = .draining
+        return document.warnings.map { .warning($0, turn: number) } + advanceSSML(now: now)
+    }
+
+    /// One loop pass of a flushed SSML turn: segments one slice of text (marks cost little and
+    /// go at once); after the last step, the segmenter's rest and `finishTurn`. Asks for
+    /// `continueText` while steps are left.
+    mutating func advanceSSML(now: Double) -> [Action] {
+        guard var current = turn, current.ssmlFinishing else { return [] }
+        let number = current.start.turn
+        var actions: [Action] = []
+        while current.unsegmented.isEmpty {
+            guard let step = current.ssmlSteps.popFirst() else {
+                actions += current.segmenter.flush().map { .speak($0, turn: number) }
+                actions.append(.finishTurn(turn: number))
+                current.ssmlFinishing = false
+                turn = current
+                return actions
+            }
+            switch step {
+            case .text(let text):
+                current.unsegmented = Substring(text).unicodeScalars
+            case .mark(let mark):
+                actions += current.segmenter.flush().map { .speak($0, turn: number) }
+                actions.append(.mark(mark, turn: number))
+            }
+        }
+        turn = current
+        return actions + segmentSlice(now: now)
+    }
+}
+
+extension SSMLSayAs {
+    /// `text` as the normalizer should read it: letters and digits one by one for `characters`,
+    /// `spell-out`, `digits` and `telephone` (groups apart); an ordinal suffix on a bare number
+    /// for `ordinal`; `cardinal`, `date` and `time` as written (the normalizer reads numbers,
+    /// dates and times). The turn's normalizer then says it in words.
+    func reading(of text: String) -> String {
+        switch self {
+        case .characters, .spellOut:
+            return text.filter { $0.isLetter || $0.isNumber }.map { String($0).uppercased() }.joined(separator: " ")
+        case .digits:
+            return text.filter(\.isNumber).map(String.init).joined(separator: " ")
+        case .telephone:
+            let groups = text.split { !$0.isNumber && $0 != "+" }
+            return groups.map { group in
+                group.map { $0 == "+" ? "plus" : String($0) }.joined(separator: " ")
+            }.joined(separator: ", ")
+        case .ordinal:
+            let trimmed = text.split(whereSeparator: \.isWhitespace).joined()
+            guard let value = Int(trimmed.filter { $0 != "," }), value >= 0 else { return text }
+            let suffix = (value % 100 >= 11 && value % 100 <= 13) ? "th" : ["th", "st", "nd", "rd", "th", "th", "th", "th", "th", "th"][value % 10]
+            return "\(value)\(suffix)"
+        case .cardinal, .date, .time:
+            return text
+        }
+    }
+}
