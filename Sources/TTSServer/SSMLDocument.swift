@@ -53,9 +53,9 @@ public enum SSMLError: Error, Sendable, Equatable, CustomStringConvertible {
         case .tooLarge(let characters, let limit): "the SSML document has \(characters) characters, limit \(limit)"
         case .tooDeep(let limit): "SSML elements nested deeper than \(limit)"
         case .tooManyPieces(let limit): "more than \(limit) SSML pieces (texts, breaks and rate changes)"
-        case .syntax(let what, let offset): "malformed SSML at character \(offset): \(what)"
+        case .syntax(let what, let offset): "at character \(offset): \(what)"
         case .invalidAttribute(let tag, let name, let reason): "<\(tag)> \(name): \(reason)"
-        case .structure(let what): "malformed SSML: \(what)"
+        case .structure(let what): what
         }
     }
 }
@@ -95,20 +95,44 @@ public struct SSMLDocument: Sendable, Equatable {
         text.drop { $0.isWhitespace }.hasPrefix("<speak")
     }
 
-    /// Parses `source` (a whole document, or the content of `<speak>`).
+    /// Parses `source` (a whole document, or the content of `<speak>`) at once.
     public static func parse(_ source: String, limits: Limits = Limits()) throws(SSMLError) -> SSMLDocument {
+        var parser = try SSMLParser(source, limits: limits)
+        while true {
+            if let document = try parser.advance(scalars: .max) { return document }
+        }
+    }
+}
+
+/// A parse in steps: each `advance` reads about `scalars` of the source, so that a long document
+/// costs the event loop one bounded step per pass (SessionMachine+SSML.swift). Linear in the
+/// source: text runs are appended in place, never copied again.
+struct SSMLParser: Sendable {
+    private var scanner: SSMLScanner
+    private var builder: SSMLBuilder
+
+    /// Checks the size; nothing is read yet.
+    init(_ source: String, limits: SSMLDocument.Limits = SSMLDocument.Limits()) throws(SSMLError) {
         let characters = source.unicodeScalars.count
         guard characters <= limits.maxCharacters else { throw .tooLarge(characters: characters, limit: limits.maxCharacters) }
-        var builder = SSMLBuilder(limits: limits)
-        var scanner = SSMLScanner(source)
-        while let token = try scanner.next() { try builder.take(token) }
-        return try builder.finish()
+        scanner = SSMLScanner(source)
+        builder = SSMLBuilder(limits: limits)
+    }
+
+    /// Reads tokens until about `scalars` of the source are read; the document once it is all read.
+    mutating func advance(scalars: Int) throws(SSMLError) -> SSMLDocument? {
+        let start = scanner.position
+        while scanner.position - start < scalars {
+            guard let token = try scanner.next() else { return try builder.finish() }
+            try builder.take(token)
+        }
+        return nil
     }
 }
 
 /// Walks the tokens with a stack of open elements, collecting pieces.
-private struct SSMLBuilder {
-    struct Element {
+private struct SSMLBuilder: Sendable {
+    struct Element: Sendable {
         var name: String
         var rate: Double
         var sayAs: SSMLSayAs?
@@ -121,6 +145,9 @@ private struct SSMLBuilder {
     let limits: SSMLDocument.Limits
     var stack: [Element] = []
     var pieces: [SSMLPiece] = []
+    /// The text piece being written (not yet in `pieces`), and its options; nil: none.
+    var openText = ""
+    var openOptions: SSMLTextOptions?
     var unknownTags: [String] = []
     var sawPhoneme = false
     /// A `<speak>` root was opened (and must be the only top-level content).
@@ -147,7 +174,7 @@ private struct SSMLBuilder {
         case .start(let name, let attributes, let selfClosing):
             if rootClosed { throw .structure("<\(name)> after </speak>") }
             if name == "speak" {
-                guard stack.isEmpty, !rootOpened, pieces.isEmpty else { throw .structure("<speak> must be the root element") }
+                guard stack.isEmpty, !rootOpened, pieces.isEmpty, openOptions == nil else { throw .structure("<speak> must be the root element") }
                 rootOpened = true
             }
             try open(name, attributes: attributes)
@@ -164,6 +191,7 @@ private struct SSMLBuilder {
         switch name {
         case "break":
             let seconds = try Self.breakSeconds(attributes)
+            try closeText()
             if case .pause(let before)? = pieces.last {  // adjacent breaks add up, to the longest one break may be
                 pieces[pieces.count - 1] = .pause(seconds: min(before + seconds, SSMLDocument.maxBreakSeconds))
             } else {
@@ -208,6 +236,7 @@ private struct SSMLBuilder {
     mutating func finish() throws(SSMLError) -> SSMLDocument {
         if let open = stack.last { throw .structure("<\(open.name)> is not closed") }
         if rootOpened, !rootClosed { throw .structure("<speak> is not closed") }
+        try closeText()
         pieces = pieces.compactMap { (piece: SSMLPiece) -> SSMLPiece? in
             guard case .text(let text, let options) = piece else { return piece }
             let trimmed = text.trimmingTrailingSpaces.drop { $0.isWhitespace }
@@ -228,22 +257,35 @@ private struct SSMLBuilder {
         try addText(text, options: SSMLTextOptions(sayAs: current.sayAs), rate: current.rate)
     }
 
-    /// Appends `text`, white space runs folded to one space, merged with the text before it
-    /// when the options are the same; a rate piece first when the rate changes.
+    /// Appends `text`, white space runs folded to one space, to the open text when the options
+    /// are the same (else it opens a new one); a rate piece first when the rate changes.
     private mutating func addText(_ text: String, options: SSMLTextOptions, rate: Double) throws(SSMLError) {
         let folded = Self.foldSpaces(text)
         guard !folded.isEmpty else { return }
-        if rate != spokenRate, !folded.allSatisfy(\.isWhitespace) {
+        if folded == " " {  // white space alone starts no piece
+            if openOptions != nil, openText.last != " " { openText.append(" ") }
+            return
+        }
+        if rate != spokenRate {
+            try closeText()
             if case .rate? = pieces.last { pieces.removeLast() }
             try addPiece(.rate(rate))
             spokenRate = rate
         }
-        if case .text(let before, let beforeOptions)? = pieces.last, beforeOptions == options {
-            pieces[pieces.count - 1] = .text(Self.foldSpaces(before + folded), options)
-        } else {
-            guard !folded.allSatisfy(\.isWhitespace) else { return }  // white space alone starts no piece
-            try addPiece(.text(folded, options))
+        if openOptions != options {
+            try closeText()
+            openOptions = options
         }
+        openText.append(contentsOf: openText.last == " " && folded.first == " " ? folded.dropFirst() : Substring(folded))
+    }
+
+    /// Moves the open text to `pieces`.
+    private mutating func closeText() throws(SSMLError) {
+        guard let options = openOptions else { return }
+        openOptions = nil
+        let text = openText
+        openText = ""
+        try addPiece(.text(text, options))
     }
 
     private mutating func addPiece(_ piece: SSMLPiece) throws(SSMLError) {
@@ -254,10 +296,10 @@ private struct SSMLBuilder {
     /// Ends the text before a `<p>`/`<s>` boundary with a full stop if it has no sentence end,
     /// and a space.
     private mutating func endSentence() {
-        guard case .text(let text, let options)? = pieces.last else { return }
-        let trimmed = text.trimmingTrailingSpaces
-        guard let last = trimmed.last else { return }
-        pieces[pieces.count - 1] = .text(trimmed + (".!?…;:".contains(last) ? " " : ". "), options)
+        guard openOptions != nil else { return }
+        while openText.last?.isWhitespace == true { openText.removeLast() }
+        guard let last = openText.last else { return }
+        openText.append(".!?…;:".contains(last) ? " " : ". ")
     }
 
     private static func foldSpaces(_ text: String) -> String {

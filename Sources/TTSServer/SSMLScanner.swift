@@ -13,9 +13,12 @@ enum SSMLToken: Equatable, Sendable {
     case text(String)
 }
 
-struct SSMLScanner {
+struct SSMLScanner: Sendable {
+    /// Longest text token: a longer run of text comes as several tokens (bounds one step's work).
+    static let maxTextRun = 4096
     private let scalars: [Unicode.Scalar]
-    private var position = 0
+    /// Scalars read so far.
+    private(set) var position = 0
 
     init(_ source: String) {
         scalars = Array(source.unicodeScalars)
@@ -44,7 +47,8 @@ struct SSMLScanner {
 
     private mutating func readText() throws(SSMLError) -> String {
         var text = String.UnicodeScalarView()
-        while position < scalars.count, scalars[position] != "<" {
+        let start = position
+        while position < scalars.count, scalars[position] != "<", position - start < Self.maxTextRun {
             if scalars[position] == "&" {
                 text.append(try readEntity())
             } else {

@@ -1,7 +1,7 @@
 // SessionMachine+SSML.swift: a turn whose text is SSML (`TurnConfig.ssml`). Its text messages
-// are kept whole (an SSML document cannot be read a piece at a time) and parsed at the flush
-// (`SSMLDocument`); malformed SSML ends the turn with `invalid_ssml` and the session takes a new
-// config. A parsed document becomes steps spoken in order: its texts go through the turn's
+// are kept whole (an SSML document cannot be read a piece at a time) and parsed after the flush
+// (`SSMLParser`, a bounded step per loop pass, like the segmenter's slices); malformed SSML ends
+// the turn with `invalid_ssml` and the session takes a new config. A parsed document becomes steps spoken in order: its texts go through the turn's
 // segmenter and normalizer as any text (a slice per loop pass, SessionMachine+Slices.swift), and
 // at each break or rate change the segmenter is flushed and a `mark` goes to the engine between
 // the chunks before it and those after it: the engine's audio path inserts the silence, or
@@ -23,19 +23,22 @@ enum SSMLStep: Sendable, Equatable {
     /// The steps of a document: adjacent texts joined (say-as texts in their reading).
     static func steps(of document: SSMLDocument) -> [SSMLStep] {
         var steps: [SSMLStep] = []
+        var text: String?  // appended in place
         for piece in document.pieces {
+            let mark: SpeechMark
             switch piece {
-            case .text(let text, let options):
-                let reading = options.sayAs.map { $0.reading(of: text) } ?? text
-                if case .text(let before)? = steps.last {
-                    steps[steps.count - 1] = .text(before + " " + reading)
-                } else {
-                    steps.append(.text(reading))
-                }
-            case .pause(let seconds): steps.append(.mark(.silence(seconds: seconds)))
-            case .rate(let rate): steps.append(.mark(.rate(rate)))
+            case .text(let piece, let options):
+                let reading = options.sayAs.map { $0.reading(of: piece) } ?? piece
+                if text == nil { text = reading } else { text!.append(" "); text!.append(reading) }
+                continue
+            case .pause(let seconds): mark = .silence(seconds: seconds)
+            case .rate(let rate): mark = .rate(rate)
             }
+            if let done = text { steps.append(.text(done)) }
+            text = nil
+            steps.append(.mark(mark))
         }
+        if let text { steps.append(.text(text)) }
         return steps
     }
 }
@@ -44,43 +47,65 @@ extension SessionMachine {
     /// Whether the open turn reads SSML and has not been flushed yet (its text is kept for the parse).
     var collectsSSML: Bool { turn?.ssmlSource != nil }
 
-    /// Keeps a text message of an SSML turn for the parse at the flush.
+    /// Unicode scalars of an SSML document parsed per loop pass.
+    public static let ssmlScalarsPerPass = 2048
+
+    /// Keeps a text message of an SSML turn for the parse at the flush (appended in place: a
+    /// document sent a character at a time costs no more than one sent whole).
     mutating func collectSSML(_ text: String) -> [Action] {
-        guard var current = turn, let source = current.ssmlSource else { return [] }
-        let limit = SSMLDocument.Limits().maxCharacters
-        guard source.unicodeScalars.count + text.unicodeScalars.count <= limit else {
-            return [send(.error(.invalidSSML("the document would exceed \(limit) characters")))]
+        guard turn?.ssmlSource != nil, let characters = turn?.textCharacters else { return [] }
+        let length = text.unicodeScalars.count
+        let limit = min(configuration.protocolSettings.maxTurnTextCharacters, SSMLDocument.Limits().maxCharacters)
+        guard characters + length <= limit else {
+            return [send(.error(.invalidText(reason: "the turn's text would exceed \(limit) characters")))]
         }
-        current.ssmlSource = source + text
-        turn = current
+        turn!.textCharacters += length
+        turn!.ssmlSource!.append(text)
         return []
     }
 
-    /// The flush of an SSML turn: parses its text; malformed SSML ends the turn with
-    /// `invalid_ssml`; otherwise the warnings, then the steps (`advanceSSML`).
+    /// The flush of an SSML turn: the parse starts, a step per loop pass (`advanceSSML`).
     mutating func flushSSML(now: Double) -> [Action] {
-        guard var current = turn, let source = current.ssmlSource else { return [] }
-        let number = current.start.turn
-        let document: SSMLDocument
+        guard let source = turn?.ssmlSource else { return [] }
+        turn!.ssmlSource = nil
         do {
-            document = try SSMLDocument.parse(source)
+            turn!.ssmlParser = try SSMLParser(source)
         } catch {
-            endTurn()
-            return [.cancelTurn(turn: number), send(.error(.invalidSSML(String(describing: error))))]
+            return failSSML(error)
         }
-        current.ssmlSource = nil
-        current.ssmlSteps = SSMLStep.steps(of: document)[...]
-        current.ssmlFinishing = true
-        turn = current
+        turn!.ssmlFinishing = true
         state = .draining
-        return document.warnings.map { .warning($0, turn: number) } + advanceSSML(now: now)
+        return advanceSSML(now: now)
     }
 
-    /// One loop pass of a flushed SSML turn: segments one slice of text (marks cost little and
-    /// go at once); after the last step, the segmenter's rest and `finishTurn`. Asks for
-    /// `continueText` while steps are left.
+    /// Malformed SSML: the turn ends with `invalid_ssml`; the session takes a new config.
+    private mutating func failSSML(_ error: SSMLError) -> [Action] {
+        guard let number = turn?.start.turn else { return [] }
+        endTurn()
+        return [.cancelTurn(turn: number), send(.error(.invalidSSML(String(describing: error))))]
+    }
+
+    /// One loop pass of a flushed SSML turn: parses `ssmlScalarsPerPass` of the document (then
+    /// its warnings), or segments one slice of text (marks cost little and go at once); after the
+    /// last step, the segmenter's rest and `finishTurn`. Asks for `continueText` while work is left.
     mutating func advanceSSML(now: Double) -> [Action] {
-        guard var current = turn, current.ssmlFinishing else { return [] }
+        guard turn?.ssmlFinishing == true else { return [] }
+        if var parser = turn?.ssmlParser {
+            turn!.ssmlParser = nil  // the parser's buffers stay unique: no copy per pass
+            let document: SSMLDocument?
+            do {
+                document = try parser.advance(scalars: Self.ssmlScalarsPerPass)
+            } catch {
+                return failSSML(error)
+            }
+            guard let document else {
+                turn!.ssmlParser = parser
+                return [.continueText]
+            }
+            turn!.ssmlSteps = SSMLStep.steps(of: document)[...]
+            return document.warnings.map { .warning($0, turn: turn!.start.turn) } + [.continueText]
+        }
+        guard var current = turn else { return [] }
         let number = current.start.turn
         var actions: [Action] = []
         while current.unsegmented.isEmpty {

@@ -121,6 +121,8 @@ public struct SessionMachine: Sendable {
         var unsegmented = Substring().unicodeScalars
         /// An SSML turn's text until the flush parses it (SessionMachine+SSML.swift); nil otherwise.
         var ssmlSource: String?
+        /// A flushed SSML turn's parse in progress.
+        var ssmlParser: SSMLParser?
         /// A flushed SSML turn's steps not yet taken.
         var ssmlSteps: ArraySlice<SSMLStep> = []
         /// A flushed SSML turn still has steps to take before `finishTurn`.
@@ -228,6 +230,7 @@ public struct SessionMachine: Sendable {
         case .closed:
             return []
         case .streaming:
+            if collectsSSML { return collectSSML(text) }
             let earlier = segmentAllText(now: now)  // (none: the glue waits for `continueText`'s end)
             guard var current = turn else { return earlier }
             let limit = configuration.protocolSettings.maxTurnTextCharacters
@@ -236,10 +239,6 @@ public struct SessionMachine: Sendable {
                 return earlier + [send(.error(.invalidText(reason: "the turn's text would exceed \(limit) characters")))]
             }
             current.textCharacters += length
-            if collectsSSML {
-                turn = current
-                return earlier + collectSSML(text)
-            }
             current.unsegmented = Substring(text).unicodeScalars
             turn = current
             return earlier + segmentSlice(now: now)

@@ -95,6 +95,30 @@ import Testing
         #expect(throws: SSMLError.tooDeep(limit: 32)) { try SSMLDocument.parse(nested(10_000)) }
     }
 
+    @Test func aParseInStepsEqualsAParseAtOnce() throws {
+        let source = "<speak>" + String(repeating: "word <x/>&amp; <break time=\"10ms\"/>", count: 200)
+            + String(repeating: "a", count: 10_000) + "</speak>"
+        let whole = try SSMLDocument.parse(source)
+        #expect(whole.pieces.count == 401 && whole.warnings.count == 1)
+        var parser = try SSMLParser(source)
+        var passes = 0
+        var document: SSMLDocument?
+        while document == nil, passes < 100_000 {
+            document = try parser.advance(scalars: 100)
+            passes += 1
+        }
+        #expect(document == whole)
+        // Each pass reads about 100 scalars, a text run at most `maxTextRun`.
+        #expect(passes >= source.unicodeScalars.count / (100 + SSMLScanner.maxTextRun))
+        #expect(passes > 50)
+    }
+
+    @Test func manySmallTextsMergeIntoOnePiece() throws {
+        // 20,000 unknown tags between letters: one text piece (appended in place, not re-copied).
+        let document = try SSMLDocument.parse(String(repeating: "a<x/>", count: 20_000))
+        #expect(document.pieces == [.text(String(repeating: "a", count: 20_000), SSMLTextOptions())])
+    }
+
     @Test func looksLikeSSMLOnlyAtTheStart() {
         #expect(SSMLDocument.looksLikeSSML("<speak>Hi</speak>"))
         #expect(SSMLDocument.looksLikeSSML("  \n<speak version=\"1.1\">Hi</speak>"))
