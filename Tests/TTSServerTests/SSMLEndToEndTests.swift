@@ -107,6 +107,19 @@ import Testing
         #expect(try !ElevenLabs.turnConfig(voiceID: "alba", query: [:], defaultFormat: "pcm_24000", context: context).get().ssml)
     }
 
+    @Test func elevenLabsSSMLMessagesAreJoinedAsSent() {
+        let request = HTTPRequest(method: "GET", path: "/v1/text-to-speech/alba/stream-input",
+                                  query: ["output_format": "pcm_24000", "enable_ssml_parsing": "true"], isWebSocketUpgrade: true)
+        var adapter = ElevenLabsAdapter(request: request, context: WireContext(settings: ProtocolSettings(), voices: ["alba"]))
+        let opened = adapter.receive(.text(#"{"text":" "}"#), state: .awaitingConfig)
+        let config = opened.compactMap { if case .machine(.config(let config)) = $0 { config } else { nil } }.first
+        #expect(config?.ssml == true)
+        // A message may end inside a tag (no word-boundary space added), and white space alone is kept.
+        #expect(adapter.receive(.text(#"{"text":"<speak>Hi<brea"}"#), state: .streaming) == [.machine(.text("<speak>Hi<brea"))])
+        #expect(adapter.receive(.text(#"{"text":"k/>"}"#), state: .streaming) == [.machine(.text("k/>"))])
+        #expect(adapter.receive(.text(#"{"text":"  "}"#), state: .streaming) == [.machine(.text("  "))])
+    }
+
     @Test func httpPlanCarriesSSMLInItsConfig() throws {
         var plan = HTTPSpeechPlan(text: "<speak>Hi</speak>", voice: "alba", format: .pcm)
         plan.ssml = true
