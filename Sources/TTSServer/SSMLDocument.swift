@@ -89,10 +89,14 @@ public struct SSMLDocument: Sendable, Equatable {
     /// For the client, each once: tags dropped, `<phoneme>` read as text.
     public var warnings: [String]
 
-    /// Whether `text` is SSML by its start (`<speak`, after white space): how OpenAI's and the
-    /// reference form's text is told apart from plain text.
+    /// Whether `text` is SSML by its start (`<speak`, after white space and an XML declaration):
+    /// how OpenAI's and the reference form's text is told apart from plain text.
     public static func looksLikeSSML(_ text: String) -> Bool {
-        text.drop { $0.isWhitespace }.hasPrefix("<speak")
+        var rest = text.drop { $0.isWhitespace }
+        if rest.hasPrefix("<?xml"), let end = rest.firstRange(of: "?>") {
+            rest = rest[end.upperBound...].drop { $0.isWhitespace }
+        }
+        return rest.hasPrefix("<speak")
     }
 
     /// Parses `source` (a whole document, or the content of `<speak>`) at once.

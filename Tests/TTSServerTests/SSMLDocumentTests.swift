@@ -122,6 +122,8 @@ import Testing
     @Test func looksLikeSSMLOnlyAtTheStart() {
         #expect(SSMLDocument.looksLikeSSML("<speak>Hi</speak>"))
         #expect(SSMLDocument.looksLikeSSML("  \n<speak version=\"1.1\">Hi</speak>"))
+        #expect(SSMLDocument.looksLikeSSML("<?xml version=\"1.0\"?>\n<speak>Hi</speak>"))
+        #expect(!SSMLDocument.looksLikeSSML("<?xml version=\"1.0\"?> Hi"))
         #expect(!SSMLDocument.looksLikeSSML("Say <speak> aloud"))
         #expect(!SSMLDocument.looksLikeSSML("Hello"))
     }

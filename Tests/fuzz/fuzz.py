@@ -395,8 +395,8 @@ class Worker:
         """An SSML document to OpenAI's endpoint or the reference form (text starting with <speak>):
         200 for a valid one, 400 invalid_ssml for a malformed one (503 at capacity)."""
         source, outcome = ssml.document(self.rng)
-        if not source.lstrip().startswith("<speak"):
-            source = "<speak>" + source + "</speak>" if outcome == "ok" else "<speak>" + source
+        if not ssml.looks_like_ssml(source):  # else plain text to these endpoints
+            source = "<speak>" + source + "</speak>"
             outcome = outcome if outcome == "ok" else None
         if self.rng.random() < 0.5:
             path, kind = "/v1/audio/speech", "application/json"

@@ -97,6 +97,16 @@ def document(rng: random.Random) -> tuple[str, str | None]:
     return mutated(rng), None
 
 
+def looks_like_ssml(source: str) -> bool:
+    """As the server tells SSML from text on OpenAI's endpoint and /tts: `<speak` first, after
+    white space and an XML declaration."""
+    text = source.lstrip()
+    if text.startswith("<?xml"):
+        end = text.find("?>")
+        text = text[end + 2:].lstrip() if end >= 0 else text
+    return text.startswith("<speak")
+
+
 def pieces(rng: random.Random, source: str) -> list[str]:
     """`source` cut at random places (text messages of one turn: cuts may fall inside tags)."""
     cuts = sorted(rng.sample(range(len(source) + 1), min(len(source) + 1, rng.randint(0, 3))))
