@@ -6,7 +6,7 @@
 //
 //   pocket-tts (PocketTTSCLI)   the command line: thin
 //     TTSServer      libwebsockets event loop, protocols, sessions, encoders, /metrics -> TTSEngine,
-//                    AudioIO, PocketTTS, COpus, COpusEnc, CWebSockets, CFrameGuard,
+//                    AudioIO, PocketTTS, TextNormalization, COpus, COpusEnc, CWebSockets, CFrameGuard,
 //                    swift-log, Yams, swift-metrics + swift-prometheus
 //       TTSEngine    producer/consumer threads, streams, the voice library -> PocketTTS, ModelHub,
 //                    AudioIO, Kernels, swift-crypto
@@ -14,6 +14,8 @@
 //                    states; reads model files, nothing else -> Kernels, CSentencePiece, Yams
 //           Kernels  tensors and math (BLAS, skinny GEMM, vector ELU, AVX-512 linear, the worker
 //                    pool its caller owns); knows nothing about the model -> COpenBLAS, CKernels
+//         TextNormalization  numbers, money, dates, units, abbreviations read as words in each
+//                    supported language; pronunciations; not the model -> Yams (ICU via Foundation)
 //         ModelHub   Hugging Face cache, download, checksums, progress -> swift-crypto, Yams
 //         AudioIO    audio files, resampling, time stretching -> CSndFile, CSoxr, CRubberBand
 //   C: COpenBLAS COpus COpusEnc COpusFile CWebSockets CMsgPack CSndFile CSoxr CLame CRubberBand (system libraries),
@@ -66,6 +68,8 @@ let package = Package(
         // MARK: Swift targets
         .target(name: "Kernels", dependencies: ["COpenBLAS", "CKernels"]),
         .target(name: "PocketTTS", dependencies: ["Kernels", "CSentencePiece", .product(name: "Yams", package: "Yams")]),
+        // Text read the way people say it, per language (not the model): ICU spell-out through Foundation.
+        .target(name: "TextNormalization", dependencies: [.product(name: "Yams", package: "Yams")]),
         // I/O beside the model: model files from the Hugging Face hub; audio files and resampling.
         .target(
             name: "ModelHub",
@@ -81,7 +85,7 @@ let package = Package(
         .target(
             name: "TTSServer",
             dependencies: [
-                "TTSEngine", "PocketTTS", "AudioIO", "COpus", "COpusEnc", "CWebSockets", "CMsgPack", "CLame", "CFrameGuard",
+                "TTSEngine", "PocketTTS", "TextNormalization", "AudioIO", "COpus", "COpusEnc", "CWebSockets", "CMsgPack", "CLame", "CFrameGuard",
                 .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -90,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "PocketTTSCLI",
             dependencies: [
-                "PocketTTS", "Kernels", "ModelHub", "AudioIO", "TTSEngine", "TTSServer",
+                "PocketTTS", "TextNormalization", "Kernels", "ModelHub", "AudioIO", "TTSEngine", "TTSServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -114,6 +118,7 @@ let package = Package(
             dependencies: ["PocketTTS", "Kernels", .product(name: "Yams", package: "Yams")],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(name: "TextNormalizationTests", dependencies: ["TextNormalization"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ModelHubTests", dependencies: ["ModelHub", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "AudioIOTests", dependencies: ["AudioIO"]),
         // TTSEngineTests and TTSServerTests read the tiny model from Tests/PocketTTSTests/Fixtures.
@@ -121,7 +126,7 @@ let package = Package(
         .testTarget(
             name: "TTSServerTests",
             dependencies: [
-                "TTSServer", "TTSEngine", "PocketTTS", "AudioIO", "COpusFile",
+                "TTSServer", "TTSEngine", "PocketTTS", "TextNormalization", "AudioIO", "COpusFile",
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             resources: [.copy("Fixtures")]

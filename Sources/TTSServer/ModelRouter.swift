@@ -65,6 +65,15 @@ public final class ModelRouter: SpeechEngine {
         return entries[index].engine.tokenCounter
     }
 
+    /// The language a turn speaks: its `language` as an ISO code, else its model's first
+    /// language; nil when the config names a model or language not served (the turn is refused
+    /// when it starts).
+    public func languageCode(for config: TurnConfig) -> String? {
+        guard let index = try? index(model: config.model, language: config.language) else { return nil }
+        if let language = config.language { return ServedModel.languageCode(language) ?? language }
+        return entries[index].model.languages.first
+    }
+
     /// Summed over the models (nil when no model has an estimate).
     public var capacity: SpeechCapacity? {
         let each = entries.compactMap(\.engine.capacity)

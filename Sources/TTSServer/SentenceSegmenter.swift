@@ -131,6 +131,11 @@ public struct SentenceSegmenter: Sendable, Equatable {
         "mr", "mrs", "ms", "mx", "dr", "prof", "sr", "jr", "st", "mt", "ft", "vs", "fig", "figs", "approx",
         "dept", "capt", "lt", "col", "sgt", "gen", "gov", "rev", "hon", "messrs", "mme", "mlle",
         "vol", "eq", "ref", "cf", "al", "ca",
+        // Titles and short forms of the other normalized languages (TextNormalization's tables)
+        // that never end a sentence: "Sra. López", "Nr. 5", "Dhr. Jansen", "bzw. morgen".
+        "sra", "srta", "sres", "dra", "dña", "ud", "uds", "vd", "núm", "pág", "avda", "aprox", "profa",
+        "hr", "hrn", "nr", "bzw", "vgl", "evtl", "ggf", "inkl", "zzgl", "mio", "mrd",
+        "sig", "sigg", "dott", "avv", "ing", "pag", "dhr", "mevr", "mw", "bijv", "bv", "env", "av",
     ]
 
     private static func isTerminator(_ scalar: Unicode.Scalar) -> Bool {

@@ -8,6 +8,7 @@
 // comma-separated elsewhere; `pronunciations` is a mapping in YAML and YAML or JSON text elsewhere.
 import Foundation
 import PocketTTS
+import TextNormalization
 import Yams
 
 public enum ServerConfigError: Error, Equatable, CustomStringConvertible {

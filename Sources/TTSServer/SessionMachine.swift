@@ -16,6 +16,7 @@
 // messages at a time (`sendWindow`), so a cancel drops what has not gone out yet and a client
 // that does not read is noticed (`maxQueuedAudio`) and closed.
 import PocketTTS
+import TextNormalization
 
 /// One turn as the engine sees it.
 public struct TurnStart: Equatable, Sendable {
@@ -50,6 +51,10 @@ public struct SessionMachine: Sendable {
         /// The counter of a turn's own model (several models served: `SpeechEngine.tokenCounter(for:)`);
         /// nil: `tokenCounter`.
         public var turnTokenCounter: (@Sendable (TurnConfig) -> any TokenCounting)? = nil
+        /// The language a turn speaks (its `language`, else its model's), whose normalization
+        /// rules it gets; nil: the config's `language`, else English. Several models served:
+        /// `ModelRouter.languageCode(for:)`.
+        public var turnLanguage: (@Sendable (TurnConfig) -> String?)? = nil
 
         public init(protocolSettings: ProtocolSettings = ProtocolSettings(), voices: Set<String>,
                     idleTimeout: Double = 60, pingKeepalive: Double = 300, maxQueuedAudio: Int = 250, sendWindow: Int = 8,
@@ -210,6 +215,11 @@ public struct SessionMachine: Sendable {
         guard configuration.voices.contains(config.voice) else { return [send(.error(.unknownVoice(config.voice)))] }
         var config = config
         if config.seed == nil { config.seed = random.next() }
+        do {
+            config.normalizerLanguage = try normalizerLanguage(for: config)
+        } catch {
+            return [send(.error(.invalidConfig(key: "language", reason: error.description)))]
+        }
         turnCount += 1
         let start = TurnStart(turn: turnCount, requestID: makeRequestID(), config: config)
         let rules = TextSegmenter.Rules(maxBufferDelay: Double(config.maxBufferDelayMs) / 1000, maxTokens: config.maxTokens)

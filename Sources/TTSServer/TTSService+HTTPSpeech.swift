@@ -63,6 +63,7 @@ extension TTSService {
         settings.defaultVoice = plan.voiceGiven ? defaultVoice : plan.voice
         var configuration = settings.sessionConfiguration(voices: engine.voices, tokenCounter: engine.tokenCounter)
         if engine is ModelRouter { configuration.turnTokenCounter = { [engine] in engine.tokenCounter(for: $0) } }
+        configuration.turnLanguage = languageOfTurn(engine: engine)
         configuration.protocolSettings.extraFormats = [.mp3, .flac]
         let machine = SessionMachine(configuration: configuration, random: SystemRandomNumberGenerator(), now: clock())
         var logger = self.logger

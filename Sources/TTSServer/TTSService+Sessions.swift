@@ -83,6 +83,7 @@ extension TTSService {
         settings.defaultVoice = defaultVoice
         var configuration = settings.sessionConfiguration(voices: engine.voices, tokenCounter: engine.tokenCounter)
         if engine is ModelRouter { configuration.turnTokenCounter = { [engine] in engine.tokenCounter(for: $0) } }
+        configuration.turnLanguage = languageOfTurn(engine: engine)
         let keyPending = authenticator.check(connection.request) != .allowed
         var adapter = kind.adapterType.init(
             request: connection.request,
@@ -367,5 +368,15 @@ extension TTSService {
             perform(session.machine.closing(nil, code: SessionMachine.CloseCode.policyViolation,
                                             reason: "client too slow: outbox full"), in: session)
         }
+    }
+}
+
+extension TTSService {
+    /// The language of a turn, whose normalization rules it gets: the router's answer with
+    /// several models; else the config's `language`, else the served model's.
+    func languageOfTurn(engine: any SpeechEngine) -> @Sendable (TurnConfig) -> String? {
+        if let router = engine as? ModelRouter { return { router.languageCode(for: $0) } }
+        let modelLanguage = models.first?.languages.first
+        return { $0.language ?? modelLanguage }
     }
 }

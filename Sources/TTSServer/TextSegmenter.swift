@@ -20,6 +20,7 @@
 // instead of polling; it is nil while the buffer holds fewer than `minimumWords` whole words
 // (more text or the flush decides then).
 import PocketTTS
+import TextNormalization
 
 public struct TextSegmenter: Sendable {
     public struct Rules: Sendable, Equatable {

@@ -2,6 +2,7 @@
 // forms ({"SQL": "sequel"}). Words and phrases only: a regular expression from a client could
 // take the event loop for seconds, so patterns come from the server's config file alone.
 import PocketTTS
+import TextNormalization
 
 extension TurnConfig {
     /// Entries in one turn's `pronunciations`.

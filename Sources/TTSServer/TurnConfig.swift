@@ -4,6 +4,7 @@
 // `language` are checked against the models served when the turn starts (`ModelRouter`).
 import AudioIO
 import PocketTTS
+import TextNormalization
 
 /// How audio is sent back.
 public enum AudioFormat: String, Sendable, CaseIterable {
@@ -116,7 +117,12 @@ public struct TurnConfig: Sendable, Equatable {
     public var pronunciations = Pronunciations()
 
     /// How the turn's text is rewritten before it is spoken.
-    public var textNormalizer: TextNormalizer { TextNormalizer(pronunciations: pronunciations, readsRules: normalize) }
+    public var textNormalizer: TextNormalizer {
+        TextNormalizer(language: normalizerLanguage, pronunciations: pronunciations, readsRules: normalize)
+    }
+    /// Whose reading rules `normalize` applies: set when the turn starts from `language` or the
+    /// chosen model's language (`SessionMachine.Configuration.turnLanguage`); English by default.
+    public var normalizerLanguage: NormalizerLanguage = .english
     /// Milliseconds buffered text waits for a sentence end before it is spoken anyway
     /// (`TextSegmenter`); 0: every group of 3 whole words is spoken as soon as it is complete.
     public var maxBufferDelayMs: Int = TurnConfig.defaultMaxBufferDelayMs

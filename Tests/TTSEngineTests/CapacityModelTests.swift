@@ -275,11 +275,15 @@ import Testing
         let secondStarted = DispatchSemaphore(value: 0)
         let done = DispatchSemaphore(value: 0)
         let order = Mutex<[String]>([])
+        let firstStarted = DispatchSemaphore(value: 0)
         first.measureCapacityInBackground(provisionalStreams: 1, probe: { _ in
+            firstStarted.signal()
             gate.wait()
             order.withLock { $0.append("first") }
             return CapacityModelTests.costs
         }, completion: { _, _ in done.signal() })
+        // The second is asked once the first holds the turn (threads start in any order).
+        #expect(firstStarted.wait(timeout: .now() + 60) == .success)
         second.measureCapacityInBackground(provisionalStreams: 1, probe: { _ in
             order.withLock { $0.append("second") }
             secondStarted.signal()

@@ -1,5 +1,6 @@
 import Foundation
 import PocketTTS
+import TextNormalization
 import Synchronization
 import Testing
 import TTSEngine

@@ -62,6 +62,10 @@ private struct SplitMix64: RandomNumberGenerator {
         #expect(segment(["Fruit, e.g. apples, i.e. food. Yes."]) == ["Fruit, e.g. apples, i.e. food.", "Yes."])
         #expect(segment(["J. R. R. Tolkien wrote it. The U.S. Army."]) == ["J. R. R. Tolkien wrote it.", "The U.S. Army."])
         #expect(segment(["(Prof. X) spoke. Then"]) == ["(Prof. X) spoke.", "Then"])
+        // The other normalized languages' titles and short forms.
+        #expect(segment(["La Sra. López llegó. Bien."]) == ["La Sra. López llegó.", "Bien."])
+        #expect(segment(["Rechnung Nr. 42 bzw. Nr. 43. Danke."]) == ["Rechnung Nr. 42 bzw. Nr. 43.", "Danke."])
+        #expect(segment(["Dhr. Jansen belt. Dag."]) == ["Dhr. Jansen belt.", "Dag."])
         // An abbreviation followed by more punctuation is an end all the same.
         #expect(segment(["Ask the Dr.! Now."]) == ["Ask the Dr.!", "Now."])
     }

@@ -1,4 +1,5 @@
 import PocketTTS
+import TextNormalization
 import Synchronization
 import Testing
 @testable import TTSServer

@@ -29,7 +29,10 @@ def test_openai_streams_mp3_by_default(server):
             pieces.append(piece)
     audio = b"".join(pieces)
     assert audio[0] == 0xFF and audio[1] & 0xE0 == 0xE0  # an MPEG frame first: no ID3 tag
-    assert b"ID3" not in audio and b"Xing" not in audio
+    # No ID3 tag at either end and no Xing/Info header in the first frame (a search of the whole
+    # stream for "ID3" would match random MPEG data now and then).
+    assert not audio.startswith(b"ID3") and audio[-128:-125] != b"TAG"
+    assert b"Xing" not in audio[:2048] and b"Info" not in audio[:2048]
 
 
 @pytest.mark.parametrize("response_format,check", [
@@ -41,13 +44,16 @@ def test_openai_streams_mp3_by_default(server):
 def test_openai_formats(server, response_format, check):
     client = openai.OpenAI(base_url=http_base(server) + "/v1", api_key="unused")
     with client.audio.speech.with_streaming_response.create(
-            model="anything", voice="voice_state", input=TEXT, response_format=response_format) as response:
+            model="tts-1", voice="voice_state", input=TEXT, response_format=response_format) as response:
         audio = response.read()
     assert check(audio)
 
 
 def test_openai_errors_are_openai_errors(server):
     client = openai.OpenAI(base_url=http_base(server) + "/v1", api_key="unused")
+    with pytest.raises(openai.BadRequestError) as caught:  # a model nobody serves: the served ones listed
+        client.audio.speech.create(model="anything", voice="alloy", input=TEXT)
+    assert caught.value.body["param"] == "model" and "tiny" in caught.value.body["message"]
     with pytest.raises(openai.BadRequestError) as caught:
         client.audio.speech.create(model="tts-1", voice="alloy", input=TEXT, response_format="aac")
     assert caught.value.body["param"] == "response_format"
@@ -74,7 +80,7 @@ def test_openai_needs_the_servers_key(start_server):
     with right.audio.speech.with_streaming_response.create(model="tts-1", voice="alloy", input=TEXT,
                                                            response_format="pcm") as response:
         assert len(response.read()) > 0
-    assert [model.id for model in right.models.list()] == ["pocket-tts", "tts-1"]
+    assert [model.id for model in right.models.list()] == ["pocket-tts", "tts-1", "tiny"]  # + the served model
 
 
 def test_post_tts_client_against_ours(server):

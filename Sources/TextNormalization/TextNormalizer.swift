@@ -1,4 +1,5 @@
-// TextNormalizer.swift: English text normalization before tokenization. Numbers, money,
+// TextNormalizer.swift: text normalization before tokenization, in English (the rules below)
+// or another supported language (LocaleRules.swift, one LanguageTable per language). Numbers, money,
 // times, dates, phone numbers, units, abbreviations, acronyms, URLs and e-mail addresses are
 // rewritten the way people say them ("$4.50" → "four dollars and fifty cents"), keeping a map
 // from every output character back to what the user wrote.
@@ -56,17 +57,28 @@ public struct NormalizedText: Sendable, Equatable {
     }
 }
 
-/// English text normalizer: pronunciations first, then the reading rules. A value; safe to
-/// share across threads.
+/// Text normalizer: pronunciations first, then the reading rules of its language. A value;
+/// safe to share across threads.
 public struct TextNormalizer: Sendable, Equatable {
+    /// Whose rules read numbers, money, dates, units and abbreviations.
+    public var language: NormalizerLanguage
     /// Rewrites applied before the rules.
     public var pronunciations: Pronunciations
     /// false: only the pronunciations are applied.
     public var readsRules: Bool
 
-    public init(pronunciations: Pronunciations = Pronunciations(), readsRules: Bool = true) {
+    public init(language: NormalizerLanguage = .english, pronunciations: Pronunciations = Pronunciations(), readsRules: Bool = true) {
+        self.language = language
         self.pronunciations = pronunciations
         self.readsRules = readsRules
+    }
+
+    /// A normalizer for a language code or name ("fr", "fr-FR", "german"); an unsupported
+    /// language is `.unsupportedLanguage`.
+    public init(languageCode: String, pronunciations: Pronunciations = Pronunciations(), readsRules: Bool = true)
+        throws(TextNormalizationError)
+    {
+        self.init(language: try NormalizerLanguage(code: languageCode), pronunciations: pronunciations, readsRules: readsRules)
     }
 
     /// The text as it should be spoken.
@@ -74,7 +86,7 @@ public struct TextNormalizer: Sendable, Equatable {
         let input = Array(text.unicodeScalars)
         let pronounced = pronunciations.apply(to: input)
         guard readsRules else { return pronounced.normalizedText }
-        let read = Self.read(pronounced.scalars)
+        let read = language.table.map { LocaleRules(table: $0).read(pronounced.scalars) } ?? Self.read(pronounced.scalars)
         return read.composed(after: pronounced).normalizedText
     }
 

@@ -1,5 +1,5 @@
 import Testing
-@testable import PocketTTS
+@testable import TextNormalization
 
 @Suite struct PronunciationsTests {
     func spoken(_ text: String, _ dictionary: [String: String]) throws -> String {

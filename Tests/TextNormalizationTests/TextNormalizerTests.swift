@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import PocketTTS
+@testable import TextNormalization
 
 /// The normalizer against the hand-written table (Fixtures/normalization/cases.tsv), and its
 /// properties: no digits left, idempotent, offsets that map back to the input.
@@ -45,8 +45,8 @@ import Testing
 
     /// Inputs of the table and generated ones: numbers of every shape in short sentences.
     static let propertyInputs: [String] = {
-        var random = Xoshiro256(seed: 13)
-        let shapes: [(inout Xoshiro256) -> String] = [
+        var random = SplitMix64(seed: 13)
+        let shapes: [(inout SplitMix64) -> String] = [
             { "\($0.next() % 1_000_000_000)" },
             { "\($0.next() % 10_000),\(100 + $0.next() % 900)" },
             { "-\($0.next() % 1000).\($0.next() % 100)" },
@@ -188,5 +188,18 @@ import Testing
         #expect(output.sourceRanges.count == output.text.unicodeScalars.count)
         #expect(normalizer.normalize("").text == "")
         #expect(normalizer.normalize("e\u{301}5").text == "e\u{301} five")
+    }
+}
+
+/// A small seeded generator for the generated inputs (splitmix64).
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
