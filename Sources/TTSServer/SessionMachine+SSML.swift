@@ -7,6 +7,8 @@
 // the chunks before it and those after it: the engine's audio path inserts the silence, or
 // changes the time stretcher's speed, at that chunk boundary (EngineSpeechAdapter+Marks.swift).
 
+import TextNormalization
+
 /// What goes to the engine between two chunks of a turn.
 public enum SpeechMark: Sendable, Equatable {
     /// Silence of this many seconds in the turn's audio (an SSML `<break>`).
@@ -20,15 +22,16 @@ enum SSMLStep: Sendable, Equatable {
     case text(String)
     case mark(SpeechMark)
 
-    /// The steps of a document: adjacent texts joined (say-as texts in their reading).
-    static func steps(of document: SSMLDocument) -> [SSMLStep] {
+    /// The steps of a document: adjacent texts joined (say-as texts in their reading, for the
+    /// normalizer of `language`).
+    static func steps(of document: SSMLDocument, language: NormalizerLanguage = .english) -> [SSMLStep] {
         var steps: [SSMLStep] = []
         var text: String?  // appended in place
         for piece in document.pieces {
             let mark: SpeechMark
             switch piece {
             case .text(let piece, let options):
-                let reading = options.sayAs.map { $0.reading(of: piece) } ?? piece
+                let reading = options.sayAs.map { $0.reading(of: piece, language: language) } ?? piece
                 if text == nil { text = reading } else { text!.append(" "); text!.append(reading) }
                 continue
             case .pause(let seconds): mark = .silence(seconds: seconds)
@@ -102,7 +105,7 @@ extension SessionMachine {
                 turn!.ssmlParser = parser
                 return [.continueText]
             }
-            turn!.ssmlSteps = SSMLStep.steps(of: document)[...]
+            turn!.ssmlSteps = SSMLStep.steps(of: document, language: turn!.start.config.normalizerLanguage)[...]
             return document.warnings.map { .warning($0, turn: turn!.start.turn) } + [.continueText]
         }
         guard var current = turn else { return [] }
@@ -130,11 +133,12 @@ extension SessionMachine {
 }
 
 extension SSMLSayAs {
-    /// `text` as the normalizer should read it: letters and digits one by one for `characters`,
-    /// `spell-out`, `digits` and `telephone` (groups apart); an ordinal suffix on a bare number
-    /// for `ordinal`; `cardinal`, `date` and `time` as written (the normalizer reads numbers,
+    /// `text` as the normalizer of `language` should read it: letters and digits one by one for
+    /// `characters`, `spell-out`, `digits` and `telephone` (groups apart); the language's ordinal
+    /// mark on a bare number for `ordinal` (3rd, 3e, 3º; German has none the normalizer reads
+    /// alone: as written); `cardinal`, `date` and `time` as written (the normalizer reads numbers,
     /// dates and times). The turn's normalizer then says it in words.
-    func reading(of text: String) -> String {
+    func reading(of text: String, language: NormalizerLanguage = .english) -> String {
         switch self {
         case .characters, .spellOut:
             return text.filter { $0.isLetter || $0.isNumber }.map { String($0).uppercased() }.joined(separator: " ")
@@ -148,8 +152,15 @@ extension SSMLSayAs {
         case .ordinal:
             let trimmed = text.split(whereSeparator: \.isWhitespace).joined()
             guard let value = Int(trimmed.filter { $0 != "," }), value >= 0 else { return text }
-            let suffix = (value % 100 >= 11 && value % 100 <= 13) ? "th" : ["th", "st", "nd", "rd", "th", "th", "th", "th", "th", "th"][value % 10]
-            return "\(value)\(suffix)"
+            switch language {
+            case .english:
+                let suffix = (value % 100 >= 11 && value % 100 <= 13) ? "th" : ["th", "st", "nd", "rd", "th", "th", "th", "th", "th", "th"][value % 10]
+                return "\(value)\(suffix)"
+            case .french: return value == 1 ? "1ère" : "\(value)ème"
+            case .dutch: return "\(value)e"
+            case .spanish, .italian, .portuguese: return "\(value)º"
+            case .german: return "\(value)"
+            }
         case .cardinal, .date, .time:
             return text
         }

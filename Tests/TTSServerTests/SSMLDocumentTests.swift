@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TextNormalization
 @testable import TTSServer
 
 /// The SSML parser on the fixture table (Fixtures/ssml/ssml_cases.json): valid inputs → pieces
@@ -137,6 +138,11 @@ import Testing
         #expect(SSMLSayAs.ordinal.reading(of: "21") == "21st")
         #expect(SSMLSayAs.telephone.reading(of: "+1 555-0123") == "plus 1, 5 5 5, 0 1 2 3")
         #expect(SSMLSayAs.cardinal.reading(of: "1234") == "1234")
+        // Through each language's normalizer: the ordinal in words.
+        #expect(TextNormalizer(language: .english).normalize(SSMLSayAs.ordinal.reading(of: "3")).text == "third")
+        let french = TextNormalizer(language: .french).normalize(SSMLSayAs.ordinal.reading(of: "3", language: .french)).text
+        #expect(french == "troisième")
+        #expect(TextNormalizer(language: .english).normalize(SSMLSayAs.digits.reading(of: "42")).text == "four two")
     }
 
     @Test func stepsJoinTextsAndKeepMarksInOrder() throws {
