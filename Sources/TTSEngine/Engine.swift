@@ -124,7 +124,9 @@ public final class Engine: Sendable {
     /// whitespace-only text, `.chunkTooLong` for a chunk above the stream's cap (the engine's
     /// `maxChunkTokens` or the stream's lower `tokenCap`; nothing of the text is queued),
     /// `.unknownStream`, `.streamFinished` after `finish`, `.stopped`. Tokenizes on the calling thread.
-    public func enqueue(text: String, to id: StreamID) throws(EngineError) {
+    /// Returns the number of chunks queued.
+    @discardableResult
+    public func enqueue(text: String, to id: StreamID) throws(EngineError) -> Int {
         let options = try inbox.options(of: id)
         let chunks: [TextChunk]
         do {
@@ -134,6 +136,7 @@ public final class Engine: Sendable {
             throw .invalidText(error.description)
         }
         try enqueue(chunks: chunks, to: id)
+        return chunks.count
     }
 
     /// Appends prepared chunks (as `enqueue(text:to:)` after chunking; the same cap).

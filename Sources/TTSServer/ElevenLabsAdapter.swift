@@ -210,8 +210,11 @@ public struct ElevenLabsAdapter: WireAdapter {
                 alignment.startTurn()
                 steps.append(.machine(.config(config)))
             }
-            if !text.allSatisfy(\.isWhitespace) {
-                let spoken = text.last!.isWhitespace ? text : text + " "  // message boundaries are word boundaries
+            // Message boundaries are word boundaries, except in SSML (a message may end inside a
+            // tag, and white space between two messages is the document's).
+            let ssml = (try? base.get())?.ssml ?? false
+            if ssml ? !text.isEmpty : !text.allSatisfy(\.isWhitespace) {
+                let spoken = text.last!.isWhitespace || ssml ? text : text + " "
                 alignment.received(spoken)
                 steps.append(.machine(.text(spoken)))
             }

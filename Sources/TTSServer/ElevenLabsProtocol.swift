@@ -56,6 +56,7 @@ public enum ElevenLabs {
         }
         config.format = format
         config.sampleRate = rate
+        config.ssml = query["enable_ssml_parsing"] == "true"
         if let seed = query["seed"] {
             guard let value = UInt64(seed), value <= 4_294_967_295 else {
                 return .failure(.invalidConfig(key: "seed", reason: "must be an integer in 0...4294967295 (got \"\(seed.prefix(24))\")"))

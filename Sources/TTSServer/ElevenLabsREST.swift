@@ -70,6 +70,7 @@ extension TTSService {
         plan.language = config.language
         plan.sampleRate = config.sampleRate
         plan.speed = config.speed
+        plan.ssml = config.ssml || body["enable_ssml_parsing"] == .bool(true)
         return (plan, ElevenLabs.outputFormat(name)?.contentType ?? "application/octet-stream")
     }
 

@@ -39,8 +39,8 @@ public final class EngineSpeechAdapter: SpeechEngine {
     private let work: SpeechWorkQueue
     /// Reading directory voices not in memory, then opening their turns' streams.
     private let voiceLoads: SpeechWorkQueue
-    /// Text → the engine (`Engine.enqueue(text:to:)`: tokenizes); runs on `work`.
-    private let enqueueText: @Sendable (String, StreamID) throws(EngineError) -> Void
+    /// Text → the engine (`Engine.enqueue(text:to:)`: tokenizes; the chunks queued); runs on `work`.
+    private let enqueueText: @Sendable (String, StreamID) throws(EngineError) -> Int
 
     /// Serves the voices of `voices` (resolved beforehand: see `VoiceRegistry.reload`).
     /// `maxQueuedSpeech` bounds the chunks and finishes waiting to be tokenized, all turns
@@ -50,13 +50,13 @@ public final class EngineSpeechAdapter: SpeechEngine {
                             maxQueuedSpeech: Int = ServerConfig().maxQueuedSpeech, voiceAliases: [String: String] = [:]) {
         self.init(engine: engine, voices: voices, opusBitrate: opusBitrate, maxQueuedSpeech: maxQueuedSpeech,
                   voiceAliases: voiceAliases) {
-            (text: String, id: StreamID) throws(EngineError) in try engine.enqueue(text: text, to: id)
+            (text: String, id: StreamID) throws(EngineError) -> Int in try engine.enqueue(text: text, to: id)
         }
     }
 
     /// `enqueueText` replaces the engine's text step (tests: a slow tokenizer).
     init(engine: Engine, voices: VoiceRegistry, opusBitrate: Int, maxQueuedSpeech: Int, voiceAliases: [String: String] = [:],
-         enqueueText: @escaping @Sendable (String, StreamID) throws(EngineError) -> Void) {
+         enqueueText: @escaping @Sendable (String, StreamID) throws(EngineError) -> Int) {
         self.engine = engine
         voiceRegistry = voices
         self.opusBitrate = opusBitrate
@@ -112,8 +112,11 @@ public final class EngineSpeechAdapter: SpeechEngine {
         let lookup = try voiceLookup(named: config.voice)
         let encoder: any AudioEncoder
         do {
-            encoder = try makeAudioEncoder(format: config.format, sampleRate: config.sampleRate, opusBitrate: opusBitrate,
-                                           speed: config.speed)
+            encoder = config.ssml
+                ? try SSMLAudioEncoder(makeAudioEncoder(format: config.format, sampleRate: config.sampleRate, opusBitrate: opusBitrate),
+                                       speed: config.speed)
+                : try makeAudioEncoder(format: config.format, sampleRate: config.sampleRate, opusBitrate: opusBitrate,
+                                       speed: config.speed)
         } catch .timeStretch(let error) {
             throw .invalidConfig(key: "speed", reason: "\(error)")
         } catch {
@@ -196,7 +199,8 @@ public final class EngineSpeechAdapter: SpeechEngine {
     public func speak(_ text: String, key: TurnKey) {
         submit(key) { [self] open, id in
             do throws(EngineError) {
-                try enqueueText(text, id)
+                let chunks = try enqueueText(text, id)
+                open.sink.noteQueued(chunks: chunks)
             } catch .unknownStream, .streamFinished, .invalidText {
                 // The stream ended (its sink reported why), or nothing speakable: nothing to do.
             } catch .chunkTooLong(let tokens, let cap) {
@@ -209,6 +213,12 @@ public final class EngineSpeechAdapter: SpeechEngine {
                 open.sink.events.report(.failed("\(error)"), for: key)
             }
         }
+    }
+
+    /// Queued behind the turn's chunks: the sink carries it out before the first frame of the
+    /// next chunk queued, or at the end (EngineSpeechAdapter+Marks.swift).
+    public func mark(_ mark: SpeechMark, key: TurnKey) {
+        submit(key) { open, _ in open.sink.add(mark) }
     }
 
     /// Queued behind the turn's chunks.
@@ -288,17 +298,19 @@ private struct OpenStream: Sendable {
 /// One turn's sink: called on one engine consumer thread only (the stream is pinned to it), one
 /// call at a time, so the encoder (not thread-safe) is used by that thread alone once the stream
 /// is open.
-private final class TurnSink: StreamSink, @unchecked Sendable {
+final class TurnSink: StreamSink, @unchecked Sendable {
     let key: TurnKey
     let events: any SpeechEngineEvents
-    private let encoder: any AudioEncoder
+    let encoder: any AudioEncoder
     /// Engine samples per second of audio sent: the rate times the turn's speed.
-    private let samplesPerSecond: Double
+    let baseSamplesPerSecond: Double
     private weak let adapter: EngineSpeechAdapter?
     private var failed = false  // the stream's consumer thread only
     /// `TurnConfig.marksPieces`: an empty payload before the first audio of each chunk after the first.
     private let marksPieces: Bool
     private var lastChunk: Int?  // the stream's consumer thread only
+    /// SSML marks (EngineSpeechAdapter+Marks.swift).
+    let marks = SinkMarks()
 
     init(key: TurnKey, encoder: any AudioEncoder, events: any SpeechEngineEvents, samplesPerSecond: Double,
          adapter: EngineSpeechAdapter, marksPieces: Bool = false) {
@@ -306,19 +318,20 @@ private final class TurnSink: StreamSink, @unchecked Sendable {
         self.key = key
         self.encoder = encoder
         self.events = events
-        self.samplesPerSecond = samplesPerSecond
+        self.baseSamplesPerSecond = samplesPerSecond
         self.adapter = adapter
     }
 
     func stream(_ id: StreamID, didProduce frame: GeneratedFrame) {
         guard !failed else { return }
         do {
+            let (marked, silence) = try applyMarks(before: frame.chunk)
             var payloads = try encoder.encode(frame.audio)
             if marksPieces {
                 if let last = lastChunk, last != frame.chunk { payloads.insert([], at: 0) }
                 lastChunk = frame.chunk
             }
-            events.reportAudio(payloads, seconds: Double(frame.audio.count) / samplesPerSecond, for: key)
+            events.reportAudio(marked + payloads, seconds: silence + Double(frame.audio.count) / samplesPerSecond(), for: key)
         } catch {
             fail("audio encoder: \(error)")
         }
@@ -328,6 +341,8 @@ private final class TurnSink: StreamSink, @unchecked Sendable {
         adapter?.forget(key)
         guard !failed else { return }
         do {
+            let (marked, silence) = try applyMarks(before: nil)
+            if !marked.isEmpty { events.reportAudio(marked, seconds: silence, for: key) }
             let tail = try encoder.finish()
             if !tail.isEmpty { events.reportAudio(tail, seconds: 0, for: key) }
             events.report(.turnDone, for: key)

@@ -20,6 +20,8 @@ struct HTTPSpeechPlan: Sendable, Equatable {
     var sampleRate: Int = engineSampleRate
     /// Playback speed (time-stretched at the same pitch); 1: the engine's audio as it is.
     var speed: Double = 1
+    /// The text is SSML (`TurnConfig.ssml`).
+    var ssml = false
 
     /// The native `config` message for this plan (validated by `TurnConfig.parse` like any).
     /// A voice not given is left out: the session's default voice is then `voice`
@@ -29,6 +31,7 @@ struct HTTPSpeechPlan: Sendable, Equatable {
         if let model { fields.append("\"model\":\(jsonQuoted(model))") }
         if let language { fields.append("\"language\":\(jsonQuoted(language))") }
         fields += ["\"format\":\(jsonQuoted(format.rawValue))", "\"sample_rate\":\(sampleRate)", "\"speed\":\(speed)", "\"binary\":true"]
+        if ssml { fields.append("\"ssml\":true") }
         return "{\"type\":\"config\",\"data\":{" + fields.joined(separator: ",") + "}}"
     }
 }

@@ -166,6 +166,7 @@ public final class ModelRouter: SpeechEngine {
     }
 
     public func speak(_ text: String, key: TurnKey) { owner(of: key)?.speak(text, key: key) }
+    public func mark(_ mark: SpeechMark, key: TurnKey) { owner(of: key)?.mark(mark, key: key) }
 
     public func finishTurn(_ key: TurnKey) { owner(of: key)?.finishTurn(key) }
 

@@ -114,6 +114,7 @@ extension TTSService {
         var plan = HTTPSpeechPlan(text: input, voice: voice, format: format, speed: speed)
         plan.voiceGiven = voiceGiven
         plan.model = model
+        plan.ssml = SSMLDocument.looksLikeSSML(input)
         return (plan, output)
     }
 

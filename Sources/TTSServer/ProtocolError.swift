@@ -19,6 +19,8 @@ public enum ProtocolError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidConfig(key: String, reason: String)
     /// A text message is malformed or over a limit.
     case invalidText(reason: String)
+    /// The turn's SSML is malformed or over a bound (`SSMLDocument`); the turn ends, the session goes on.
+    case invalidSSML(String)
     /// The requested voice is not loaded.
     case unknownVoice(String)
     /// The server cannot take another turn now; a retry after `retryAfterSeconds` may find room
@@ -33,6 +35,7 @@ public enum ProtocolError: Error, Equatable, Sendable, CustomStringConvertible {
         case invalidType = "invalid_type"
         case invalidConfig = "invalid_config"
         case invalidText = "invalid_text"
+        case invalidSSML = "invalid_ssml"
         case unknownVoice = "unknown_voice"
         case atCapacity = "at_capacity"
         case internalError = "internal_error"
@@ -44,6 +47,7 @@ public enum ProtocolError: Error, Equatable, Sendable, CustomStringConvertible {
         case .notAMessageObject, .unknownType, .unexpected, .binaryFrame: .invalidType
         case .invalidConfig: .invalidConfig
         case .invalidText: .invalidText
+        case .invalidSSML: .invalidSSML
         case .unknownVoice: .unknownVoice
         case .atCapacity: .atCapacity
         case .internalError: .internalError
@@ -65,6 +69,7 @@ public enum ProtocolError: Error, Equatable, Sendable, CustomStringConvertible {
         case .binaryFrame: "binary frames are not accepted: send JSON text frames"
         case .invalidConfig(let key, let reason): "invalid config: \(key) \(reason)"
         case .invalidText(let reason): "invalid text: \(reason)"
+        case .invalidSSML(let reason): "invalid SSML: \(reason)"
         case .unknownVoice(let voice): "unknown voice \"\(voice.excerpt)\""
         case .atCapacity(let seconds): "server at capacity: try again in \(seconds) s"
         case .internalError(let detail): "internal error: \(detail)"

@@ -12,10 +12,11 @@ extension SessionMachine {
     public static let textSliceScalars = 64
 
     /// Text of the open turn not yet segmented: the glue holds the client's next messages.
-    public var hasUnsegmentedText: Bool { turn.map { !$0.unsegmented.isEmpty } ?? false }
+    public var hasUnsegmentedText: Bool { turn.map { !$0.unsegmented.isEmpty || $0.ssmlFinishing } ?? false }
 
     /// Segments the next slice of the turn's text (after `continueText`).
     public mutating func onContinueText(now: Double) -> [Action] {
+        if turn?.ssmlFinishing == true { return advanceSSML(now: now) }
         guard state == .streaming, hasUnsegmentedText else { return [] }
         return segmentSlice(now: now)
     }

@@ -89,6 +89,11 @@ public struct SessionMachine: Sendable {
         /// (after other clients' work), and hand the machine no other client message until
         /// `hasUnsegmentedText` is false.
         case continueText
+        /// Put this between the turn's chunks before it and those after it (an SSML break or rate change).
+        case mark(SpeechMark, turn: Int)
+        /// Tell the client (or the log, for a protocol without warnings) about the turn's text
+        /// (SSML tags not supported).
+        case warning(String, turn: Int)
     }
 
     /// What the engine reports about a turn.
@@ -119,6 +124,14 @@ public struct SessionMachine: Sendable {
         /// Text received but not yet given to the segmenter: a long message is segmented
         /// `textSliceScalars` at a time, one slice per `onContinueText` (SessionMachine+Slices.swift).
         var unsegmented = Substring().unicodeScalars
+        /// An SSML turn's text until the flush parses it (SessionMachine+SSML.swift); nil otherwise.
+        var ssmlSource: String?
+        /// A flushed SSML turn's parse in progress.
+        var ssmlParser: SSMLParser?
+        /// A flushed SSML turn's steps not yet taken.
+        var ssmlSteps: ArraySlice<SSMLStep> = []
+        /// A flushed SSML turn still has steps to take before `finishTurn`.
+        var ssmlFinishing = false
     }
 
     public internal(set) var state: State = .awaitingConfig
@@ -211,7 +224,8 @@ public struct SessionMachine: Sendable {
         let start = TurnStart(turn: turnCount, requestID: makeRequestID(), config: config)
         let rules = TextSegmenter.Rules(maxBufferDelay: Double(config.maxBufferDelayMs) / 1000, maxTokens: config.maxTokens)
         turn = Turn(start: start, segmenter: TextSegmenter(rules: rules, counter: configuration.turnTokenCounter?(config) ?? configuration.tokenCounter,
-                                                           normalizer: config.textNormalizer))
+                                                           normalizer: config.textNormalizer),
+                    ssmlSource: config.ssml ? "" : nil)
         cancelled = false
         state = .streaming
         return [.startTurn(start)]
@@ -226,6 +240,7 @@ public struct SessionMachine: Sendable {
         case .closed:
             return []
         case .streaming:
+            if collectsSSML { return collectSSML(text) }
             let earlier = segmentAllText(now: now)  // (none: the glue waits for `continueText`'s end)
             guard var current = turn else { return earlier }
             let limit = configuration.protocolSettings.maxTurnTextCharacters
@@ -247,6 +262,7 @@ public struct SessionMachine: Sendable {
         case .draining, .closed:
             return []
         case .streaming:
+            if collectsSSML { return flushSSML(now: now) }
             var actions = segmentAllText(now: now)
             guard var current = turn else { return actions }
             actions += current.segmenter.flush().map { .speak($0, turn: current.start.turn) }

@@ -36,6 +36,10 @@ public protocol SpeechEngine: AnyObject, Sendable {
     /// Queues a chunk of the turn's text (within `config.maxTokens` tokens).
     func speak(_ text: String, key: TurnKey)
 
+    /// Puts `mark` between the turn's chunks queued so far and those queued after (an SSML
+    /// break's silence, a rate change). By default ignored.
+    func mark(_ mark: SpeechMark, key: TurnKey)
+
     /// No more text: report `.turnDone` after the turn's last audio.
     func finishTurn(_ key: TurnKey)
 
@@ -51,6 +55,8 @@ extension SpeechEngine {
     public var capacity: SpeechCapacity? { nil }
 
     public func tokenCounter(for config: TurnConfig) -> any TokenCounting { tokenCounter }
+
+    public func mark(_ mark: SpeechMark, key: TurnKey) {}
 }
 
 /// What the engine can carry now (`/ready`, `/metrics`, the retry hint of `at_capacity`).

@@ -101,6 +101,7 @@ extension TTSService {
             return stream.answer(Self.detail(400, "Cannot provide both voice_url and voice_wav"))
         }
         var plan = HTTPSpeechPlan(text: text, voice: defaultVoice, format: .wav)
+        plan.ssml = SSMLDocument.looksLikeSSML(text)
         plan.model = form.fields["model"].flatMap { $0.isEmpty ? nil : $0 }  // ours, not the reference's
         plan.language = form.fields["language"].flatMap { $0.isEmpty ? nil : $0 }
         if let speed = form.fields["speed"].flatMap({ $0.isEmpty ? nil : $0 }) {  // ours, not the reference's

@@ -151,6 +151,10 @@ extension TTSService {
             end(session, cut: reason)
         case .continueText:
             queueTextSlice(.http(session.id))
+        case .mark(let mark, let turn):
+            engine?.mark(mark, key: key(turn))
+        case .warning(let text, let turn):
+            session.logger.notice("\(text)", metadata: ["turn": "\(turn)"])
         }
     }
 

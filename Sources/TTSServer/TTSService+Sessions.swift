@@ -278,6 +278,10 @@ extension TTSService {
         case .close(let code, let reason):
             session.logger.info("closing: \(reason)", metadata: ["code": "\(code)"])
             session.connection.close(code: code, reason: reason)
+        case .mark(let mark, let turn):
+            engine?.mark(mark, key: TurnKey(session: id, turn: turn))
+        case .warning(let text, let turn):
+            session.logger.notice("\(text)", metadata: ["turn": "\(turn)"])
         case .continueText:
             // The client's next messages wait (and its socket is not read) until the text is segmented.
             session.connection.holdInput()

@@ -133,6 +133,10 @@ public struct TurnConfig: Sendable, Equatable {
     /// of each text chunk after the first, so that the adapter can group audio by the pieces
     /// the live-text segmenter released (Wyoming's audio-start/stop per piece).
     public var marksPieces = false
+    /// The turn's text is an SSML document (README "SSML"), parsed at the flush: native
+    /// `"ssml": true`, Wyoming's `text_format: ssml`, ElevenLabs' `enable_ssml_parsing`, an
+    /// OpenAI or reference-form text that starts with `<speak>`.
+    public var ssml = false
 
     public init(voice: String) {
         self.voice = voice
@@ -193,6 +197,7 @@ public struct TurnConfig: Sendable, Equatable {
             config.maxTokens = Int(tokens)
         }
         config.normalize = try reader.bool("normalize") ?? settings.normalize
+        config.ssml = try reader.bool("ssml") ?? false
         config.pronunciations = settings.pronunciations.merging(try parsePronunciations(data["pronunciations"]))
         let delayRange = Int64(maxBufferDelayRange.lowerBound)...Int64(maxBufferDelayRange.upperBound)
         if let delay = try reader.integer("max_buffer_delay_ms", in: delayRange) { config.maxBufferDelayMs = Int(delay) }

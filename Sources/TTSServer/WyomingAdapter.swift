@@ -176,6 +176,7 @@ public struct WyomingAdapter: WireAdapter {
         config.model = choice.model
         config.language = choice.language
         config.marksPieces = marksPieces
+        if case .string(let format)? = event.data["text_format"] { config.ssml = format.lowercased() == "ssml" }  // else "text"
         return config
     }
 

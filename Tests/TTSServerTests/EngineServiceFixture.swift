@@ -106,6 +106,7 @@ final class RecordingSpeechEngine: SpeechEngine {
         chunks.withLock { $0.append(text) }
         base.speak(text, key: key)
     }
+    func mark(_ mark: SpeechMark, key: TurnKey) { base.mark(mark, key: key) }
     func finishTurn(_ key: TurnKey) { base.finishTurn(key) }
     func cancelTurn(_ key: TurnKey) { base.cancelTurn(key) }
 }

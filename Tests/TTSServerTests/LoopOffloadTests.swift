@@ -19,11 +19,11 @@ import TTSEngine
 
         init(engine: Engine) { self.engine = engine }
 
-        func step(_ text: String, _ id: StreamID) throws(EngineError) {
+        func step(_ text: String, _ id: StreamID) throws(EngineError) -> Int {
             texts.withLock { $0.append(text) }
             entered.signal()
             release.wait()
-            try engine.enqueue(text: text, to: id)
+            return try engine.enqueue(text: text, to: id)
         }
 
         func releaseAll() { for _ in 0..<64 { release.signal() } }
@@ -38,7 +38,7 @@ import TTSEngine
         let slow = SlowTextStep(engine: engine)
         let adapter = EngineSpeechAdapter(
             engine: engine, voices: VoiceRegistry(library: nil, fixed: ["alba": voice]), opusBitrate: defaultOpusBitrate,
-            maxQueuedSpeech: maxQueuedSpeech) { (text: String, id: StreamID) throws(EngineError) in try slow.step(text, id) }
+            maxQueuedSpeech: maxQueuedSpeech) { (text: String, id: StreamID) throws(EngineError) -> Int in try slow.step(text, id) }
         return (engine, slow, adapter)
     }
 

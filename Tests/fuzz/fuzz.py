@@ -11,7 +11,11 @@ configs, hostile voice names, over-long text), randomly mutated frames, deep nes
 UTF-8, protocol violations (reserved bits, bad opcodes, oversized and lying frames), real turns
 with extreme settings and hostile text that end in final, cancel, close or a TCP reset, and
 abrupt disconnects. Kyutai (/api/tts_streaming, msgpack), Deepgram (/v1/speak) and ElevenLabs (/v1/text-to-speech/…) sessions
-play their own scenarios (Tests/fuzz/protocols.py), and so do Wyoming connections on the raw TCP port (Tests/fuzz/wyoming.py). Every batch ends with a ping whose pong proves the server handled it all.
+play their own scenarios (Tests/fuzz/protocols.py), and so do Wyoming connections on the raw TCP port (Tests/fuzz/wyoming.py).
+SSML documents (Tests/fuzz/ssml.py: valid, malformed, mutated) go to every protocol that carries SSML:
+native `ssml: true` turns, Wyoming `text_format: ssml`, ElevenLabs `enable_ssml_parsing=true`, and
+`<speak>` texts to `/v1/audio/speech` and `/tts`; a valid one must end in audio, a malformed one in
+`invalid_ssml` (HTTP 400), and the session go on. Every batch ends with a ping whose pong proves the server handled it all.
 Big inputs (long words, texts without spaces, 100,000-character HTTP bodies, up to six at once,
 on every protocol: Tests/fuzz/bulk.py) check that no input holds the event loop: a side
 connection pings every 20 ms through the run and no pong may take over --max-pong-ms.
@@ -27,6 +31,7 @@ import os
 import random
 import sys
 import time
+import urllib.parse
 from collections import Counter
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -34,6 +39,7 @@ from harness import VOICE, Closed, RawWebSocket, Server, finish, frame, metric_a
 import protocols  # noqa: E402  (Kyutai's /api/tts_streaming and Deepgram's /v1/speak)
 import bulk  # noqa: E402  (big inputs on every protocol, and the loop's lag as pongs show it)
 import wyoming  # noqa: E402  (Home Assistant's Wyoming, raw TCP on the server's wyoming_port)
+import ssml  # noqa: E402  (SSML documents: valid, malformed, mutated)
 
 PING = json.dumps({"type": "ping"})
 CANCEL = json.dumps({"type": "cancel"})
@@ -352,6 +358,59 @@ class Worker:
             await asyncio.sleep(self.rng.random() * 0.3)
             ws.abort(reset=True)
 
+    async def ssml_turn(self, ws: RawWebSocket) -> None:
+        """An `ssml: true` turn: a valid document ends in final, a malformed one in invalid_ssml
+        (then the session takes another turn), a mutated one in either."""
+        source, outcome = ssml.document(self.rng)
+        config = {"voice": VOICE, "ssml": True, "temperature": 0, "format": self.rng.choice(FORMATS)}
+        if config["format"] == "opus":
+            config["sample_rate"] = 24000
+        await self.send(ws, [config_message(config)])
+        reply = json.loads((await ws.receive(self.deadline))[1])
+        if reply["type"] == "error" and reply["data"]["code"] == "at_capacity":
+            self.stats.turns["at_capacity"] += 1
+            return
+        if reply.get("data", {}).get("event_type") != "config_accepted":
+            raise Failure(f"ssml config {config}: {reply}")
+        await self.send(ws, [text_message(piece) for piece in ssml.pieces(self.rng, source)] + [FLUSH])
+        while True:
+            try:
+                kind, payload = await ws.receive(self.deadline)
+            except asyncio.TimeoutError:
+                raise Failure(f"ssml {source[:200]!r}: no final or error within {self.deadline} s")
+            if kind == "binary":
+                continue
+            message = json.loads(payload)
+            if message["type"] == "audio":
+                continue
+            got = "ok" if message.get("data", {}).get("event_type") == "final" else message["data"].get("code")
+            if got not in ("ok", "invalid_ssml", "invalid_text") or (outcome and got != outcome and got != "invalid_text"):
+                raise Failure(f"ssml {source[:300]!r}: expected {outcome}, got {payload[:200]!r}")
+            self.stats.turns["ssml_" + got] += 1
+            break
+        await self.send(ws, [PING])  # the session goes on
+        await self.replies_until_pong(ws, allow_audio=True)
+
+    async def ssml_http(self) -> None:
+        """An SSML document to OpenAI's endpoint or the reference form (text starting with <speak>):
+        200 for a valid one, 400 invalid_ssml for a malformed one (503 at capacity)."""
+        source, outcome = ssml.document(self.rng)
+        if not ssml.looks_like_ssml(source):  # else plain text to these endpoints
+            source = "<speak>" + source + "</speak>"
+            outcome = outcome if outcome == "ok" else None
+        if self.rng.random() < 0.5:
+            path, kind = "/v1/audio/speech", "application/json"
+            body = json.dumps({"model": "tts-1", "input": source, "voice": VOICE, "response_format": "pcm"}).encode()
+        else:
+            path, kind = "/tts", "application/x-www-form-urlencoded"
+            body = urllib.parse.urlencode({"text": source, "voice_url": VOICE}).encode()
+        self.stats.messages += 1
+        status = await bulk.http_post(self.port, path, body, kind, self.deadline)
+        allowed = {"ok": {200, 503}, "invalid_ssml": {400, 503}, None: {200, 400, 503}}[outcome]
+        if status not in allowed:
+            raise Failure(f"ssml {path} {source[:200]!r}: expected {outcome}, got HTTP {status}")
+        self.stats.turns[f"ssml_http_{status}"] += 1
+
     async def until_final(self, ws: RawWebSocket, config: dict) -> int:
         frames = 0
         while True:
@@ -401,9 +460,9 @@ class Worker:
     async def run_one(self) -> None:
         scenario = self.rng.choices(
             ["ping_flood", "cancel_storm", "wrong_messages", "mutated", "turn", "abrupt", "closing_frame", "kyutai", "deepgram",
-             "bulk", "elevenlabs", "wyoming"],
+             "bulk", "elevenlabs", "wyoming", "ssml_turn", "ssml_http", "elevenlabs_ssml"],
             [3, 2, 4, 2, self.turn_weight, 1, 1, self.turn_weight / 2, self.turn_weight / 2, 0.3, self.turn_weight / 2,
-             self.turn_weight if self.wyoming_port else 0])[0]
+             self.turn_weight if self.wyoming_port else 0, self.turn_weight / 2, self.turn_weight / 4, self.turn_weight / 4])[0]
         self.stats.scenarios[scenario] += 1
         started = time.monotonic()
         try:
@@ -415,7 +474,10 @@ class Worker:
         if scenario == "abrupt":
             await self.abrupt()
             return
-        if scenario in ("kyutai", "deepgram", "elevenlabs"):
+        if scenario == "ssml_http":
+            await self.ssml_http()
+            return
+        if scenario in ("kyutai", "deepgram", "elevenlabs", "elevenlabs_ssml"):
             await getattr(protocols, scenario)(self)
             return
         if scenario == "wyoming":

@@ -252,3 +252,26 @@ async def elevenlabs(worker) -> None:
             ws.abort(reset=rng.random() < 0.5)
     finally:
         ws.abort(reset=False)
+
+
+async def elevenlabs_ssml(worker) -> None:
+    """stream-input with enable_ssml_parsing=true: an SSML document (Tests/fuzz/ssml.py) in a few
+    messages, then the end: a valid document ends in isFinal and close 1000, a malformed one in an
+    error and close 1008 (1013 at capacity either way)."""
+    import ssml
+    rng = worker.rng
+    source, outcome = ssml.document(rng)
+    ws = await RawWebSocket.connect(worker.port, f"/v1/text-to-speech/{VOICE}/stream-input?enable_ssml_parsing=true&output_format=pcm_24000")
+    try:
+        frames = [text_frame(json.dumps({"text": " "}))]
+        frames += [text_frame(json.dumps({"text": piece})) for piece in ssml.pieces(rng, source)]
+        frames.append(text_frame(json.dumps({"text": ""})))
+        worker.stats.messages += len(frames)
+        await ws.send(b"".join(frames))
+        codes = {"ok": {1000, 1013}, "invalid_ssml": {1008, 1013}, None: {1000, 1008, 1013}}[outcome]
+        seen = await expect_close(worker, ws, codes, f"elevenlabs ssml {source[:120]!r}", allow=("text",))
+        if ws.closed is not None and ws.closed.code == 1008 and "SSML" not in (ws.closed.reason or ""):
+            raise worker.failure(f"elevenlabs ssml {source[:120]!r}: closed 1008, not for SSML: {ws.closed.reason!r}")
+        worker.stats.turns[f"elevenlabs_ssml_{ws.closed.code if ws.closed else None}"] += 1
+    finally:
+        ws.abort(reset=False)

@@ -13,6 +13,7 @@ import json
 import os
 
 from harness import VOICE
+import ssml
 
 TEXTS = ["Hello there.", "Hi", "The river was calm today. It was.", "😀 3.14 é\u0301.", "", " ", "x" * 120 + ".",
          "你好。世界！", "\u0000\u0007 bell.", "Dr. J. R. R. Tolkien wrote. ", "?!?!... "]
@@ -103,6 +104,29 @@ async def expect(worker, reader, wanted: str, what: str, allow=("audio-start", "
             raise worker.failure(f"wyoming {what}: an audio-chunk of {len(got['payload'])} bytes, not one frame")
 
 
+async def expect_ssml(worker, reader, source: str, outcome: str | None) -> None:
+    """Audio up to audio-stop for valid SSML, an invalid_ssml error for malformed SSML (either for a mutation)."""
+    while True:
+        try:
+            got = await read_event(reader, worker.deadline)
+        except asyncio.TimeoutError:
+            raise worker.failure(f"wyoming ssml {source[:60]!r}: no answer within {worker.deadline} s")
+        if got is None:
+            raise worker.failure(f"wyoming ssml {source[:60]!r}: closed")
+        code = got["data"].get("code") if got["type"] == "error" else None
+        if code == "at_capacity":
+            return
+        result = "ok" if got["type"] == "audio-stop" else code if got["type"] == "error" else None
+        if result is None:
+            if got["type"] not in ("audio-start", "audio-chunk"):
+                raise worker.failure(f"wyoming ssml {source[:60]!r}: unexpected {got['type']}")
+            continue
+        if result not in ("ok", "invalid_ssml") or (outcome is not None and result != outcome):
+            raise worker.failure(f"wyoming ssml {source[:120]!r}: expected {outcome}, got {got['type']} {code}")
+        worker.stats.turns["wyoming_ssml_" + result] += 1
+        return
+
+
 async def wyoming(worker) -> None:
     rng = worker.rng
     reader, writer = await asyncio.open_connection("127.0.0.1", worker.wyoming_port)
@@ -111,7 +135,7 @@ async def wyoming(worker) -> None:
         worker.stats.turns["wyoming_" + ending] += 1
         if ending in ("requests", "leave"):
             for _ in range(rng.randint(1, 3)):
-                choice = rng.randrange(4)
+                choice = rng.randrange(5)
                 if choice == 0:
                     writer.write(event("describe") + event("ping", {"text": "p"}))
                     worker.stats.messages += 2
@@ -128,6 +152,14 @@ async def wyoming(worker) -> None:
                     if ending == "leave":
                         break
                     await expect(worker, reader, "audio-stop", f"synthesize {text[:20]!r}")
+                elif choice == 4:  # text_format: ssml (README "SSML")
+                    source, outcome = ssml.document(rng)
+                    writer.write(event("synthesize", {"text": source, "text_format": "ssml"}))
+                    worker.stats.messages += 1
+                    await writer.drain()
+                    if ending == "leave":
+                        break
+                    await expect_ssml(worker, reader, source, outcome)
                 else:
                     chunks = [rng.choice(CHUNKS) for _ in range(rng.randint(0, 8))]
                     events = [event("synthesize-start", rng.choice([{}, {"voice": {"name": VOICE}}]))]
