@@ -18,6 +18,7 @@ let audio = null;    // AudioContext, made on the first Speak (browsers want a u
 let turn = null;     // the turn in progress, or the last one
 let liveSent = 0;    // "Speak as I type": characters of the box already sent
 let lastWavUrl = null;
+let opening = null;  // a live turn being opened (the words typed meanwhile wait for it)
 
 // The text as messages of at most `size` characters, cut after whitespace where there is some
 // (the pieces joined give the text back).
@@ -250,8 +251,11 @@ async function onType() {
   const words = text.slice(liveSent, lastSpace + 1);
   liveSent = lastSpace + 1;
   if (!turn || turn.state !== "running" || turn.flushed) {
-    await openTurn();
-    $("speak").textContent = "Speak the rest";
+    if (!opening) {
+      opening = openTurn().finally(() => (opening = null));
+      $("speak").textContent = "Speak the rest";
+    }
+    await opening;
   }
   if (turn.state === "running" && words.trim()) textPieces(words).forEach((piece) => send(turn, { type: "text", data: { text: piece } }));
 }

@@ -40,7 +40,7 @@ function askForKey(message) {
 
 function fillLanguages() {
   const codes = [...new Set(servedModels().flatMap((m) => m.languages))];
-  const wanted = params.get("language") || $("language").value || (servedModels()[0] || { languages: [] }).languages[0];
+  const wanted = $("language").value || params.get("language") || (servedModels()[0] || { languages: [] }).languages[0];
   $("language").replaceChildren(...codes.map((code) =>
     new Option(LANGUAGES[code] || code, code, false, code === wanted)));
   $("language-label").hidden = codes.length < 2;
@@ -89,8 +89,9 @@ async function loadVoices(wantedVoice) {
   $("app").classList.remove("locked");
   if (apiKey) sessionStorage.setItem("pocket-tts-api-key", apiKey);
   fillLanguages();
-  fillModels(params.get("model") || $("model").value);
-  fillVoices(wantedVoice || params.get("voice") || $("voice").value || voiceList.default);
+  // What the user chose wins over the URL's choice (which fills the selects the first time).
+  fillModels($("model").value || params.get("model"));
+  fillVoices(wantedVoice || $("voice").value || params.get("voice") || voiceList.default);
   $("demo-banner").hidden = !servedModels().some((m) => m.demo);
   ready = true;
   if ($("status").className === "error" || $("status").textContent.startsWith("the service is loading")) setStatus("idle");

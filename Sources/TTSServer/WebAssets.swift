@@ -32,6 +32,7 @@ let audio = null;    // AudioContext, made on the first Speak (browsers want a u
 let turn = null;     // the turn in progress, or the last one
 let liveSent = 0;    // "Speak as I type": characters of the box already sent
 let lastWavUrl = null;
+let opening = null;  // a live turn being opened (the words typed meanwhile wait for it)
 
 // The text as messages of at most `size` characters, cut after whitespace where there is some
 // (the pieces joined give the text back).
@@ -264,8 +265,11 @@ async function onType() {
   const words = text.slice(liveSent, lastSpace + 1);
   liveSent = lastSpace + 1;
   if (!turn || turn.state !== "running" || turn.flushed) {
-    await openTurn();
-    $("speak").textContent = "Speak the rest";
+    if (!opening) {
+      opening = openTurn().finally(() => (opening = null));
+      $("speak").textContent = "Speak the rest";
+    }
+    await opening;
   }
   if (turn.state === "running" && words.trim()) textPieces(words).forEach((piece) => send(turn, { type: "text", data: { text: piece } }));
 }
@@ -480,7 +484,7 @@ function askForKey(message) {
 
 function fillLanguages() {
   const codes = [...new Set(servedModels().flatMap((m) => m.languages))];
-  const wanted = params.get("language") || $("language").value || (servedModels()[0] || { languages: [] }).languages[0];
+  const wanted = $("language").value || params.get("language") || (servedModels()[0] || { languages: [] }).languages[0];
   $("language").replaceChildren(...codes.map((code) =>
     new Option(LANGUAGES[code] || code, code, false, code === wanted)));
   $("language-label").hidden = codes.length < 2;
@@ -529,8 +533,9 @@ async function loadVoices(wantedVoice) {
   $("app").classList.remove("locked");
   if (apiKey) sessionStorage.setItem("pocket-tts-api-key", apiKey);
   fillLanguages();
-  fillModels(params.get("model") || $("model").value);
-  fillVoices(wantedVoice || params.get("voice") || $("voice").value || voiceList.default);
+  // What the user chose wins over the URL's choice (which fills the selects the first time).
+  fillModels($("model").value || params.get("model"));
+  fillVoices(wantedVoice || $("voice").value || params.get("voice") || voiceList.default);
   $("demo-banner").hidden = !servedModels().some((m) => m.demo);
   ready = true;
   if ($("status").className === "error" || $("status").textContent.startsWith("the service is loading")) setStatus("idle");
