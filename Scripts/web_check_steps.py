@@ -288,9 +288,11 @@ async def step_format(page: Page, text: str, audio_format: str) -> dict:
     result["state"] = await page.evaluate("document.body.dataset.state")
     result["status"] = await page.evaluate("$('status').textContent")
     shown = await page.evaluate("$('first-audio').textContent")
-    return {"step": audio_format, "ok": turn_ok(result) and isinstance(result.get("firstAudioMs"), (int, float)),
+    # Everything received is kept for the player (Opus: the decoder's last frames come after its flush).
+    kept = abs(result.get("keptSeconds", 0) - result.get("audioSeconds", 0)) <= 0.1
+    return {"step": audio_format, "ok": turn_ok(result) and isinstance(result.get("firstAudioMs"), (int, float)) and kept,
             "firstAudioMs": result.get("firstAudioMs"), "rtf": result.get("rtf"),
-            "summary": turn_summary(result) + f" (page shows {shown} ms)"}
+            "summary": turn_summary(result) + f" (page shows {shown} ms), {result.get('keptSeconds', 0):.2f} s kept"}
 
 
 def cancelled_turns(base: str) -> float:

@@ -40,7 +40,7 @@ function textPieces(text, size = PIECE_CHARACTERS) {
 
 // Schedules mono samples right after what is already queued, and keeps them for the player.
 function play(current, samples, sampleRate) {
-  current.kept.add(samples);
+  current.kept.add(samples, sampleRate);
   const buffer = audio.createBuffer(1, samples.length, sampleRate);
   buffer.copyToChannel(samples, 0);
   const source = audio.createBufferSource();
@@ -67,7 +67,8 @@ function makeOpusDecoder(current) {
     output: (data) => {
       const samples = new Float32Array(data.numberOfFrames);
       data.copyTo(samples, { planeIndex: 0, format: "f32-planar" });
-      if (turn === current && current.state === "running") play(current, samples, data.sampleRate);
+      // After "done" too: the decoder's last output comes after its flush (finish).
+      if (turn === current && current.state !== "stopped") play(current, samples, data.sampleRate);
       data.close();
     },
     error: (error) => fail(current, "opus: " + error.message),
@@ -273,7 +274,7 @@ function stop() {
 }
 
 function updateBufferMeter() {
-  const seconds = audio && turn && turn.state === "running" ? Math.max(0, turn.playAt - audio.currentTime) : 0;
+  const seconds = audio && turn ? Math.max(0, turn.playAt - audio.currentTime) : 0;
   $("buffer").value = seconds;
   $("buffer-seconds").textContent = seconds.toFixed(2);
   requestAnimationFrame(updateBufferMeter);

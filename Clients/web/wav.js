@@ -10,10 +10,12 @@ class KeptAudio {
     this.chunks = [];   // Int16Array each
     this.samples = 0;
     this.truncated = false;
+    this.phase = 0;     // resampling: where the next output sample falls in the next input chunk
   }
 
-  // Float samples in [-1, 1] at this.sampleRate.
-  add(samples) {
+  // Float samples in [-1, 1] at `rate` (WebCodecs' Opus decoder may give 48 kHz for 24 kHz packets).
+  add(samples, rate = this.sampleRate) {
+    if (rate !== this.sampleRate) samples = this.resample(samples, rate);
     const room = MAX_KEPT_SECONDS * this.sampleRate - this.samples;
     if (room <= 0) { this.truncated = true; return; }
     const count = Math.min(room, samples.length);
@@ -25,6 +27,20 @@ class KeptAudio {
     this.chunks.push(pcm);
     this.samples += count;
     this.truncated = this.truncated || count < samples.length;
+  }
+
+  // Linear interpolation to this.sampleRate, carried across chunks.
+  resample(samples, rate) {
+    const step = rate / this.sampleRate;  // input samples per output sample
+    const out = new Float32Array(Math.max(0, Math.ceil((samples.length - this.phase) / step)));
+    let position = this.phase;
+    for (let i = 0; i < out.length; i++, position += step) {
+      const index = Math.floor(position);
+      const next = index + 1 < samples.length ? samples[index + 1] : samples[index];
+      out[i] = samples[index] + (next - samples[index]) * (position - index);
+    }
+    this.phase = position - samples.length;
+    return out;
   }
 
   get seconds() { return this.samples / this.sampleRate; }

@@ -54,7 +54,7 @@ function textPieces(text, size = PIECE_CHARACTERS) {
 
 // Schedules mono samples right after what is already queued, and keeps them for the player.
 function play(current, samples, sampleRate) {
-  current.kept.add(samples);
+  current.kept.add(samples, sampleRate);
   const buffer = audio.createBuffer(1, samples.length, sampleRate);
   buffer.copyToChannel(samples, 0);
   const source = audio.createBufferSource();
@@ -81,7 +81,8 @@ function makeOpusDecoder(current) {
     output: (data) => {
       const samples = new Float32Array(data.numberOfFrames);
       data.copyTo(samples, { planeIndex: 0, format: "f32-planar" });
-      if (turn === current && current.state === "running") play(current, samples, data.sampleRate);
+      // After "done" too: the decoder's last output comes after its flush (finish).
+      if (turn === current && current.state !== "stopped") play(current, samples, data.sampleRate);
       data.close();
     },
     error: (error) => fail(current, "opus: " + error.message),
@@ -287,7 +288,7 @@ function stop() {
 }
 
 function updateBufferMeter() {
-  const seconds = audio && turn && turn.state === "running" ? Math.max(0, turn.playAt - audio.currentTime) : 0;
+  const seconds = audio && turn ? Math.max(0, turn.playAt - audio.currentTime) : 0;
   $("buffer").value = seconds;
   $("buffer-seconds").textContent = seconds.toFixed(2);
   requestAnimationFrame(updateBufferMeter);
@@ -644,10 +645,12 @@ class KeptAudio {
     this.chunks = [];   // Int16Array each
     this.samples = 0;
     this.truncated = false;
+    this.phase = 0;     // resampling: where the next output sample falls in the next input chunk
   }
 
-  // Float samples in [-1, 1] at this.sampleRate.
-  add(samples) {
+  // Float samples in [-1, 1] at `rate` (WebCodecs' Opus decoder may give 48 kHz for 24 kHz packets).
+  add(samples, rate = this.sampleRate) {
+    if (rate !== this.sampleRate) samples = this.resample(samples, rate);
     const room = MAX_KEPT_SECONDS * this.sampleRate - this.samples;
     if (room <= 0) { this.truncated = true; return; }
     const count = Math.min(room, samples.length);
@@ -659,6 +662,20 @@ class KeptAudio {
     this.chunks.push(pcm);
     this.samples += count;
     this.truncated = this.truncated || count < samples.length;
+  }
+
+  // Linear interpolation to this.sampleRate, carried across chunks.
+  resample(samples, rate) {
+    const step = rate / this.sampleRate;  // input samples per output sample
+    const out = new Float32Array(Math.max(0, Math.ceil((samples.length - this.phase) / step)));
+    let position = this.phase;
+    for (let i = 0; i < out.length; i++, position += step) {
+      const index = Math.floor(position);
+      const next = index + 1 < samples.length ? samples[index + 1] : samples[index];
+      out[i] = samples[index] + (next - samples[index]) * (position - index);
+    }
+    this.phase = position - samples.length;
+    return out;
   }
 
   get seconds() { return this.samples / this.sampleRate; }
