@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# `make web-check`: the page at `/` in headless Chromium against `pocket-tts serve` on the tiny
-# fixture model (.build/debug/pocket-tts, or $POCKET_TTS_BIN): a turn in PCM and one in Opus
-# complete, the page's own time to first audio is read back, Benchmarks/web-page.png is saved, and
-# a long turn is stopped with the Stop button (the server counts it cancelled)
-# (Scripts/web_check.py). Skipped, with a message, without chromium or python3.
+# `make web-check`: the page at `/` in headless Chromium against `pocket-tts serve` (demo weights of
+# the tiny fixture model, in English and French, with an API key; .build/debug/pocket-tts, or
+# $POCKET_TTS_BIN): key prompt, demo banner, model and language, voice upload (file and fake
+# microphone), speed, replay, download, speak as I type, a 20,000-character text, PCM and Opus
+# turns, Stop; screenshots Benchmarks/web-page.png and web-page-375.png (Scripts/web_check.py,
+# Scripts/web_check_steps.py). Skipped, with a message, without chromium or python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v "${CHROMIUM:-chromium}" >/dev/null 2>&1; then

@@ -1,18 +1,19 @@
 #!/usr/bin/env python3
 """Headless-browser check of the page at `/` (`make web-check`, Scripts/web-check.sh).
 
-Starts `pocket-tts serve` on the tiny fixture model with an API key (or uses --url), opens
-http://HOST:PORT/?text=...&format=F&api_key=...&autostart=1 in headless Chromium over the
-DevTools protocol, waits for the page to finish the turn, reads back the page's own measured
-time to first audio (window.pocketTTSResult and the #first-audio element), and saves a
-screenshot under Benchmarks/; then stops a long turn with the Stop button and checks that the
-server counted it cancelled. Exit 0 only when every turn did what it should.
+Starts `pocket-tts serve` with demo weights of two copies of the tiny fixture model (one English,
+one French) and an API key (or uses --url), and drives the page in headless Chromium over the
+DevTools protocol (Scripts/web_check_steps.py): the key prompt (no error before the key is
+given), the demo banner, language and model choice, a voice upload (a generated WAV file) and a
+microphone recording (Chromium's fake device), speed, replay and the WAV download, a
+20,000-character text, "speak as I type", a PCM and an Opus turn with the page's own time to
+first audio, and a long turn stopped with Stop (the server counts it cancelled). Screenshots at
+900 px and 375 px go to Benchmarks/. Exit 0 only when every step did what it should.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import json
 import os
 import shutil
@@ -21,15 +22,16 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import websockets
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from web_check_steps import API_KEY, Page, run_steps  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "Tests" / "PocketTTSTests" / "Fixtures"
-API_KEY = "web-check-key"
 
 
 def free_port() -> int:
@@ -38,9 +40,11 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_for(url: str, timeout: float) -> None:
+def wait_for(url: str, timeout: float, process: subprocess.Popen | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise SystemExit(f"web-check: the server exited ({process.returncode}) before {url} answered")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
@@ -50,27 +54,42 @@ def wait_for(url: str, timeout: float) -> None:
     raise SystemExit(f"web-check: {url} did not answer 200 within {timeout:.0f} s")
 
 
-def start_server(binary: Path, log: Path) -> tuple[subprocess.Popen, str]:
+def start_server(binary: Path, scratch: Path) -> tuple[subprocess.Popen, str]:
+    """Demo weights of the tiny model twice: `english_tiny` and `french_tiny` (the language is the name's)."""
     port = free_port()
-    settings = log.with_name("server.yaml")
-    settings.write_text("")
+    # The French model's default voice, `estelle`, from the voices directory (demo weights of a
+    # config file have no predefined voices); no Wyoming port; a fixed capacity, no measurement.
+    voices = scratch / "voices"
+    (voices / "french_tiny").mkdir(parents=True)
+    shutil.copy(FIXTURES / "reference" / "voice_state.safetensors", voices / "french_tiny" / "estelle.safetensors")
+    settings = scratch / "server.yaml"
+    settings.write_text(f"wyoming_port: 0\nvoices_dir: {voices}\nmeasure_capacity: false\nmax_streams: 8\n")
+    models = []
+    for name in ("english_tiny", "french_tiny"):
+        path = scratch / f"{name}.yaml"
+        shutil.copy(FIXTURES / "reference" / "tiny.yaml", path)
+        models += ["--model", str(path)]
+    log = scratch / "server.log"
     process = subprocess.Popen(
-        [str(binary), "serve", "--no-download",
-         "--config", str(FIXTURES / "reference" / "tiny.yaml"),
-         "--weights", str(FIXTURES / "reference" / "tiny_weights.safetensors"),
+        [str(binary), "serve", "--no-download", "--demo", *models,
          "--tokenizer", str(FIXTURES / "tokenizer" / "test_tokenizer.model"),
          "--voice", str(FIXTURES / "reference" / "voice_state.safetensors"),
          "--server-config", str(settings), "--host", "127.0.0.1", "--port", str(port), "--api-key", API_KEY],
         cwd=REPO, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    wait_for(base + "/ready", 60)
+    try:
+        wait_for(base + "/ready", 120, process)
+    except SystemExit:
+        sys.stderr.write(log.read_text(errors="replace")[-4000:])
+        raise
     return process, base
 
 
 def start_chromium(chromium: str, profile: Path) -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen(
         [chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         "--autoplay-policy=no-user-gesture-required", "--window-size=900,760",
+         "--autoplay-policy=no-user-gesture-required", "--window-size=900,1000",
+         "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
          f"--user-data-dir={profile}", "--remote-debugging-port=0", "about:blank"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     port_file = profile / "DevToolsActivePort"
@@ -85,103 +104,14 @@ def start_chromium(chromium: str, profile: Path) -> tuple[subprocess.Popen, str]
     return process, pages[0]["webSocketDebuggerUrl"]
 
 
-class DevTools:
-    """Just enough of the Chrome DevTools protocol: numbered commands, replies by id."""
-
-    def __init__(self, connection):
-        self.connection = connection
-        self.next_id = 0
-
-    async def call(self, method: str, **params):
-        self.next_id += 1
-        await self.connection.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
-        while True:
-            message = json.loads(await self.connection.recv())
-            if message.get("id") == self.next_id:
-                if "error" in message:
-                    raise RuntimeError(f"{method}: {message['error']}")
-                return message["result"]
-
-    async def evaluate(self, expression: str):
-        result = await self.call("Runtime.evaluate", expression=expression, returnByValue=True)
-        return result["result"].get("value")
-
-
-async def run_turn(devtools: DevTools, base: str, text: str, audio_format: str, screenshot: Path | None,
-                   timeout: float) -> dict:
-    query = urllib.parse.urlencode({"text": text, "format": audio_format, "api_key": API_KEY, "autostart": "1"})
-    await devtools.call("Page.navigate", url=f"{base}/?{query}")
-    deadline = time.monotonic() + timeout
-    state = None
-    while time.monotonic() < deadline:
-        state = await devtools.evaluate("document.body && document.body.dataset.state")
-        if state in ("done", "error", "stopped"):
-            break
-        await asyncio.sleep(0.1)
-    result = await devtools.evaluate("JSON.stringify(window.pocketTTSResult || null)")
-    result = json.loads(result) if result else {}
-    result = result or {}
-    result["state"] = state
-    result["format"] = audio_format
-    result["shownFirstAudioMs"] = await devtools.evaluate("document.getElementById('first-audio').textContent")
-    result["status"] = await devtools.evaluate("document.getElementById('status').textContent")
-    if screenshot is not None:
-        await asyncio.sleep(0.3)  # let the meter and numbers paint
-        shot = await devtools.call("Page.captureScreenshot", format="png")
-        screenshot.write_bytes(base64.b64decode(shot["data"]))
-    return result
-
-
-def cancelled_turns(base: str) -> float:
-    """pocket_tts_turns_total{outcome="cancelled"} from /metrics."""
-    request = urllib.request.Request(base + "/metrics", headers={"X-API-Key": API_KEY})
-    with urllib.request.urlopen(request, timeout=5) as response:
-        lines = response.read().decode().splitlines()
-    # One series per protocol: pocket_tts_turns_total{outcome="cancelled",protocol="native"}.
-    return sum(float(line.split()[-1]) for line in lines if line.startswith('pocket_tts_turns_total{outcome="cancelled"'))
-
-
-async def stop_turn(devtools: DevTools, base: str, text: str, timeout: float) -> dict:
-    """A long turn, stopped with the Stop button once audio plays: the server counts it cancelled."""
-    before = cancelled_turns(base)
-    query = urllib.parse.urlencode({"text": text, "format": "pcm", "api_key": API_KEY, "autostart": "1"})
-    await devtools.call("Page.navigate", url=f"{base}/?{query}")
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if await devtools.evaluate("document.getElementById('first-audio').textContent") not in ("–", None):
-            break
-        await asyncio.sleep(0.05)
-    await devtools.evaluate("document.getElementById('stop').click()")
-    state = None
-    while time.monotonic() < deadline:
-        state = await devtools.evaluate("document.body.dataset.state")
-        if state != "running":
-            break
-        await asyncio.sleep(0.05)
-    result = json.loads(await devtools.evaluate("JSON.stringify(window.pocketTTSResult || {})"))
-    counted = before
-    while time.monotonic() < deadline and counted == before:
-        counted = cancelled_turns(base)
-        await asyncio.sleep(0.1)
-    result.update(format="stop", state=state, cancelledOnServer=counted - before,
-                  status=await devtools.evaluate("document.getElementById('status').textContent"),
-                  shownFirstAudioMs=await devtools.evaluate("document.getElementById('first-audio').textContent"))
-    return result
-
-
-async def check(chromium: str, base: str, formats: list[str], text: str, screenshot: Path, timeout: float) -> list[dict]:
+async def check(chromium: str, base: str, args: argparse.Namespace, scratch: Path) -> list[dict]:
     with tempfile.TemporaryDirectory(prefix="web-check-chromium-", ignore_cleanup_errors=True) as profile:
         browser, target = start_chromium(chromium, Path(profile))
         try:
             async with websockets.connect(target, max_size=None) as connection:
-                devtools = DevTools(connection)
-                await devtools.call("Page.enable")
-                results = []
-                for index, audio_format in enumerate(formats):
-                    shot = screenshot if index == 0 else None
-                    results.append(await run_turn(devtools, base, text, audio_format, shot, timeout))
-                results.append(await stop_turn(devtools, base, " ".join([text] * 8), timeout))
-                return results
+                page = Page(connection, base, scratch, args.timeout)
+                await page.start()
+                return await run_steps(page, args)
         finally:
             browser.terminate()
             browser.wait(timeout=10)
@@ -190,13 +120,16 @@ async def check(chromium: str, base: str, formats: list[str], text: str, screens
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--binary", type=Path, help="pocket-tts binary (default: $POCKET_TTS_BIN or .build/debug)")
-    parser.add_argument("--url", help="use a running server at this http:// base URL (key: " + API_KEY + ")")
+    parser.add_argument("--url", help="use a running server at this http:// base URL (key: " + API_KEY
+                        + "; two models of different languages, demo weights)")
     parser.add_argument("--chromium", default=os.environ.get("CHROMIUM", "chromium"))
-    parser.add_argument("--formats", default="pcm,opus", help="comma-separated: pcm, opus")
     parser.add_argument("--text", default="Hello big world. The river was calm today.")
+    parser.add_argument("--long-characters", type=int, default=20_000)
     parser.add_argument("--screenshot", type=Path, default=REPO / "Benchmarks" / "web-page.png")
+    parser.add_argument("--narrow-screenshot", type=Path, default=REPO / "Benchmarks" / "web-page-375.png")
     parser.add_argument("--json", type=Path, default=REPO / "Benchmarks" / "results" / "web_check.json")
-    parser.add_argument("--timeout", type=float, default=60.0)
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per step")
+    parser.add_argument("--long-timeout", type=float, default=900.0, help="seconds for the long text to be spoken")
     args = parser.parse_args()
 
     chromium = shutil.which(args.chromium)
@@ -211,40 +144,22 @@ def main() -> int:
             binary = args.binary or Path(os.environ.get("POCKET_TTS_BIN", REPO / ".build" / "debug" / "pocket-tts"))
             if not binary.is_file():
                 raise SystemExit(f"web-check: no server binary at {binary} (swift build first)")
-            server, base = start_server(binary, Path(scratch) / "server.log")
+            server, base = start_server(binary, Path(scratch))
         try:
-            formats = [name.strip() for name in args.formats.split(",") if name.strip()]
-            results = asyncio.run(check(chromium, base, formats, args.text, args.screenshot, args.timeout))
+            results = asyncio.run(check(chromium, base, args, Path(scratch)))
         finally:
             if server is not None:
                 server.terminate()
                 server.wait(timeout=20)
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps({"chromium": subprocess.run([chromium, "--version"], capture_output=True,
-                                                                  text=True).stdout.strip(),
-                                     "text": args.text, "results": results}, indent=2) + "\n")
+    version = subprocess.run([chromium, "--version"], capture_output=True, text=True).stdout.strip()
+    args.json.write_text(json.dumps({"chromium": version, "results": list(results)}, indent=2) + "\n")
     failed = False
-    for result in results:
-        first = result.get("firstAudioMs")
-        if result["format"] == "stop":
-            ok = result["state"] == "stopped" and result.get("cancelledOnServer") == 1
-            failed |= not ok
-            print(f"web-check stop: {'ok' if ok else 'FAILED'}: state {result['state']} after "
-                  f"{result.get('audioSeconds', 0):.2f} s of audio, turns cancelled on the server: "
-                  f"{result.get('cancelledOnServer')}")
-            continue
-        # Played: the received audio (decoded, for Opus) was handed to Web Audio.
-        ok = (result["state"] == "done" and isinstance(first, (int, float)) and result.get("audioSeconds", 0) > 0
-              and result.get("scheduledSeconds", 0) > 0)
-        failed |= not ok
-        rtf = result.get("rtf")
-        print(f"web-check {result['format']}: {'ok' if ok else 'FAILED'}: state {result['state']}, "
-              f"first audio {first if first is None else f'{first:.1f}'} ms (page shows {result['shownFirstAudioMs']}), "
-              f"rtf {rtf if rtf is None else f'{rtf:.3f}'}, {result.get('audioSeconds', 0):.2f} s of audio, "
-              f"{result.get('scheduledSeconds', 0):.2f} s played (AudioContext {result.get('audioContext')}), "
-              f"status '{result['status']}'")
-    print(f"web-check: screenshot {args.screenshot.relative_to(REPO) if args.screenshot.is_relative_to(REPO) else args.screenshot}, "
-          f"results {args.json}")
+    for result in results:  # each printed as it came
+        failed |= not result["ok"]
+    shots = ", ".join(str(p.relative_to(REPO) if p.is_relative_to(REPO) else p)
+                      for p in (args.screenshot, args.narrow_screenshot))
+    print(f"web-check: {sum(not r['ok'] for r in results)} of {len(results)} steps failed; screenshots {shots}, results {args.json}")
     return 1 if failed else 0
 
 

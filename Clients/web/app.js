@@ -1,69 +1,57 @@
 // Pocket TTS in the browser: the native WebSocket protocol (README, "Protocol"), audio played
 // while it streams through Web Audio. PCM is 16-bit little-endian; Opus is one raw packet per
-// message, decoded with WebCodecs' AudioDecoder. No build step, no dependencies.
+// message, decoded with WebCodecs' AudioDecoder. The text goes in live-text pieces (README, "Live
+// text"), so any length works; "Speak as I type" sends words as they are typed. Each turn's
+// audio is kept (wav.js) for the player and the download. No build step, no dependencies.
 //
-// For scripts (Scripts/web_check.py): ?text=...&voice=...&model=...&format=pcm|opus&api_key=...&autostart=1
-// starts a turn on load; when it ends, <body data-state="done"> (or "error") and
-// window.pocketTTSResult = {firstAudioMs, rtf, audioSeconds, scheduledSeconds, messages, ...}.
+// For scripts (Scripts/web_check.py): ?text=...&voice=...&model=...&language=...&speed=...
+// &format=pcm|opus&api_key=...&autostart=1 starts a turn on load; when it ends,
+// <body data-state="done"> (or "error", "stopped") and window.pocketTTSResult =
+// {firstAudioMs, rtf, audioSeconds, scheduledSeconds, keptSeconds, textMessages, textCharacters, ...}.
 "use strict";
 
 const SAMPLE_RATE = 24000;
-const $ = (id) => document.getElementById(id);
-const params = new URLSearchParams(location.search);
+const PIECE_CHARACTERS = 2000;  // per text message; the service takes up to max_text_message_chars (10,000)
+const PING_SECONDS = 20;        // keeps a live turn open while the typist pauses (idle_timeout_seconds)
 
-let audio = null;   // AudioContext, made on the first Speak (browsers want a user gesture)
-let turn = null;    // the turn in progress
+let audio = null;    // AudioContext, made on the first Speak (browsers want a user gesture)
+let turn = null;     // the turn in progress, or the last one
+let liveSent = 0;    // "Speak as I type": characters of the box already sent
+let lastWavUrl = null;
+let opening = null;  // a live turn being opened (the words typed meanwhile wait for it)
 
-function setStatus(text, isError = false) {
-  $("status").textContent = text;
-  $("status").className = isError ? "error" : "";
-}
-
-function keyQuery() {
-  const key = $("key").value.trim();
-  return key ? "?api_key=" + encodeURIComponent(key) : "";
-}
-
-let voiceList = null;  // the last /api/voices answer
-
-// The voices of the chosen model (a service with several models lists each with its own).
-function fillVoices(wanted) {
-  const models = voiceList.models || [];
-  const model = models.find((m) => m.name === $("model").value);
-  const voices = model ? model.voices : voiceList.voices;
-  const preferred = voices.includes(wanted) ? wanted : (model ? model.default_voice : voiceList.default);
-  $("voice").replaceChildren(...voices.map((name) => new Option(name, name, false, name === preferred)));
-}
-
-async function loadVoices() {
-  try {
-    const response = await fetch("/api/voices" + keyQuery());
-    if (!response.ok) throw new Error((await response.text()).trim() || response.statusText);
-    voiceList = await response.json();
-    const models = voiceList.models || [];
-    const wantedModel = params.get("model") || $("model").value || (models[0] && models[0].name);
-    $("model").replaceChildren(...models.map((m) =>
-      new Option(m.name + " (" + m.languages.join(", ") + ")", m.name, false, m.name === wantedModel)));
-    $("model-label").hidden = models.length < 2;
-    fillVoices(params.get("voice") || $("voice").value || voiceList.default);
-  } catch (error) {
-    setStatus("voices: " + error.message, true);
+// The text as messages of at most `size` characters, cut after whitespace where there is some
+// (the pieces joined give the text back).
+function textPieces(text, size = PIECE_CHARACTERS) {
+  const pieces = [];
+  let start = 0;
+  while (start < text.length) {
+    let end = Math.min(text.length, start + size);
+    if (end < text.length) {
+      const space = text.slice(start, end).search(/\s\S*$/);
+      if (space > 0) end = start + space + 1;
+      else if (/[\uD800-\uDBFF]/.test(text[end - 1])) end -= 1;  // never split a surrogate pair
+    }
+    pieces.push(text.slice(start, end));
+    start = end;
   }
+  return pieces;
 }
 
-// Schedules mono samples right after what is already queued.
-function play(samples, sampleRate) {
+// Schedules mono samples right after what is already queued, and keeps them for the player.
+function play(current, samples, sampleRate) {
+  current.kept.add(samples, sampleRate);
   const buffer = audio.createBuffer(1, samples.length, sampleRate);
   buffer.copyToChannel(samples, 0);
   const source = audio.createBufferSource();
   source.buffer = buffer;
   source.connect(audio.destination);
-  const start = Math.max(turn.playAt, audio.currentTime + 0.05);
+  const start = Math.max(current.playAt, audio.currentTime + 0.05);
   source.start(start);
-  turn.playAt = start + buffer.duration;
-  turn.scheduledSeconds += buffer.duration;
-  turn.sources.push(source);
-  source.onended = () => turn && (turn.sources = turn.sources.filter((s) => s !== source));
+  current.playAt = start + buffer.duration;
+  current.scheduledSeconds += buffer.duration;
+  current.sources.push(source);
+  source.onended = () => (current.sources = current.sources.filter((s) => s !== source));
 }
 
 function pcm16(bytes) {
@@ -79,7 +67,8 @@ function makeOpusDecoder(current) {
     output: (data) => {
       const samples = new Float32Array(data.numberOfFrames);
       data.copyTo(samples, { planeIndex: 0, format: "f32-planar" });
-      if (turn === current) play(samples, data.sampleRate);
+      // After "done" too: the decoder's last output comes after its flush (finish).
+      if (turn === current && current.state !== "stopped") play(current, samples, data.sampleRate);
       data.close();
     },
     error: (error) => fail(current, "opus: " + error.message),
@@ -88,12 +77,19 @@ function makeOpusDecoder(current) {
   return decoder;
 }
 
+function showFigures(current) {
+  const rtf = current.audioSeconds ? (current.lastAudioAt - current.startedAt) / 1000 / current.audioSeconds : null;
+  $("first-audio").textContent = current.firstAudioMs === null ? "–" : current.firstAudioMs.toFixed(0);
+  $("audio-seconds").textContent = current.audioSeconds ? current.audioSeconds.toFixed(2) : "–";
+  $("rtf").textContent = rtf === null ? "–" : rtf.toFixed(3);
+  $("figures-line").textContent = current.firstAudioMs === null ? "–"
+    : "first audio " + current.firstAudioMs.toFixed(0) + " ms" + (rtf === null ? "" : " · real-time factor " + rtf.toFixed(2));
+  return rtf;
+}
+
 function onAudio(current, bytes) {
   const now = performance.now();
-  if (current.firstAudioMs === null) {
-    current.firstAudioMs = now - current.flushedAt;
-    $("first-audio").textContent = current.firstAudioMs.toFixed(0);
-  }
+  if (current.firstAudioMs === null) current.firstAudioMs = now - current.startedAt;
   current.messages += 1;
   current.lastAudioAt = now;
   if (current.decoder) {
@@ -102,24 +98,38 @@ function onAudio(current, bytes) {
   } else {
     const samples = pcm16(bytes);
     current.audioSeconds += samples.length / SAMPLE_RATE;
-    play(samples, SAMPLE_RATE);
+    play(current, samples, SAMPLE_RATE);
   }
-  $("audio-seconds").textContent = current.audioSeconds.toFixed(2);
-  const rtf = (now - current.flushedAt) / 1000 / current.audioSeconds;
-  $("rtf").textContent = rtf.toFixed(3);
+  showFigures(current);
+}
+
+// The kept audio into the player and the download link.
+function offerRecording(current) {
+  if (!current.kept.samples) return;
+  if (lastWavUrl) URL.revokeObjectURL(lastWavUrl);
+  lastWavUrl = URL.createObjectURL(current.kept.wav());
+  $("player").src = lastWavUrl;
+  $("download").href = lastWavUrl;
+  $("download").download = "pocket-tts-" + new Date().toISOString().slice(0, 19).replace(/[:T]/g, "-") + ".wav";
+  $("download").removeAttribute("aria-disabled");
 }
 
 function finish(current, state) {
-  if (turn !== current || current.state !== "running") return;
+  if (current.state !== "running") return;
   current.state = state;
+  clearInterval(current.pinger);
   if (current.socket.readyState <= WebSocket.OPEN) current.socket.close(1000);
   $("speak").disabled = false;
   $("stop").disabled = true;
-  const rtf = current.audioSeconds ? (current.lastAudioAt - current.flushedAt) / 1000 / current.audioSeconds : null;
+  $("speak").textContent = "Speak";
+  const rtf = showFigures(current);
   const publish = () => {
+    offerRecording(current);
     window.pocketTTSResult = {
       firstAudioMs: current.firstAudioMs, rtf, audioSeconds: current.audioSeconds, messages: current.messages,
-      scheduledSeconds: current.scheduledSeconds, audioContext: audio.state, error: current.error || null,
+      scheduledSeconds: current.scheduledSeconds, keptSeconds: current.kept.seconds, audioContext: audio.state,
+      textMessages: current.textMessages, textCharacters: current.textCharacters, config: current.config,
+      error: current.error || null,
     };
     document.body.dataset.state = state;
   };
@@ -137,42 +147,59 @@ function fail(current, message) {
   finish(current, "error");
 }
 
-async function speak() {
+function send(current, message) {
+  if (message.type === "text") {
+    if (!current.startedAt) current.startedAt = performance.now();
+    current.textMessages += 1;
+    current.textCharacters += message.data.text.length;
+  }
+  if (current.socket.readyState === WebSocket.OPEN) current.socket.send(JSON.stringify(message));
+  else current.pending.push(message);
+}
+
+function turnConfig() {
+  const config = { voice: $("voice").value || undefined, format: $("format").value, sample_rate: SAMPLE_RATE, binary: true };
+  const speed = Number($("speed").value);
+  if (speed !== 1) config.speed = speed;
+  if (!$("model-label").hidden) config.model = $("model").value;
+  if (!$("language-label").hidden) config.language = $("language").value;
+  return config;
+}
+
+// Opens a turn: its socket and config. Text and flush are sent with `send` (queued until open).
+async function openTurn() {
   if (turn && turn.state === "running") stop();
   audio = audio || new AudioContext({ sampleRate: SAMPLE_RATE });
   await audio.resume().catch(() => {});
-  const format = $("format").value;
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   const current = {
     state: "running", socket: new WebSocket(scheme + "//" + location.host + "/tts/ws" + keyQuery()),
-    decoder: null, sources: [], playAt: 0, flushedAt: 0, lastAudioAt: 0,
-    firstAudioMs: null, audioSeconds: 0, scheduledSeconds: 0, messages: 0, error: null,
+    config: turnConfig(), decoder: null, sources: [], pending: [], playAt: 0, startedAt: 0, lastAudioAt: 0,
+    firstAudioMs: null, audioSeconds: 0, scheduledSeconds: 0, messages: 0, textMessages: 0, textCharacters: 0,
+    kept: new KeptAudio(SAMPLE_RATE), flushed: false, pinger: 0, error: null,
   };
   turn = current;
   document.body.dataset.state = "running";
-  ["first-audio", "rtf", "audio-seconds"].forEach((id) => ($(id).textContent = "–"));
-  $("speak").disabled = true;
+  ["first-audio", "rtf", "audio-seconds", "figures-line"].forEach((id) => ($(id).textContent = "–"));
   $("stop").disabled = false;
   setStatus("connecting…");
   try {
-    if (format === "opus") current.decoder = makeOpusDecoder(current);
+    if (current.config.format === "opus") current.decoder = makeOpusDecoder(current);
   } catch (error) {
-    return fail(current, error.message);
+    fail(current, error.message);
+    return current;
   }
   const socket = current.socket;
   socket.binaryType = "arraybuffer";
   socket.onopen = () => {
-    const config = { voice: $("voice").value || undefined, format, sample_rate: SAMPLE_RATE, binary: true };
-    if (!$("model-label").hidden) config.model = $("model").value;
-    socket.send(JSON.stringify({ type: "config", data: config }));
-    socket.send(JSON.stringify({ type: "text", data: { text: $("text").value } }));
-    socket.send(JSON.stringify({ type: "flush" }));
-    current.flushedAt = performance.now();
+    socket.send(JSON.stringify({ type: "config", data: current.config }));
+    current.pending.splice(0).forEach((message) => socket.send(JSON.stringify(message)));
     current.playAt = audio.currentTime;
-    setStatus("speaking…");
+    current.pinger = setInterval(() => socket.send(JSON.stringify({ type: "ping" })), PING_SECONDS * 1000);
+    setStatus(current.flushed ? "speaking…" : "listening to your typing…");
   };
   socket.onmessage = (event) => {
-    if (turn !== current) return;
+    if (turn !== current || current.state !== "running") return;
     if (event.data instanceof ArrayBuffer) return onAudio(current, event.data);
     const message = JSON.parse(event.data);
     if (message.type === "error") return fail(current, message.data.code + ": " + message.data.message);
@@ -181,16 +208,63 @@ async function speak() {
       finish(current, "done");
     }
   };
-  socket.onerror = () => fail(current, "connection failed (is the API key right?)");
+  socket.onerror = () => {
+    if (current.state !== "running") return;
+    loadVoices();  // a refused key brings the key prompt back
+    fail(current, "connection failed");
+  };
   socket.onclose = (event) => {
     if (current.state === "running") fail(current, "closed: " + (event.reason || event.code));
   };
+  return current;
+}
+
+function flush(current) {
+  current.flushed = true;
+  send(current, { type: "flush" });
+  $("speak").disabled = true;
+  if (current.socket.readyState === WebSocket.OPEN) setStatus("speaking…");
+}
+
+// Speak: the whole box in pieces, then flush. In "speak as I type" mode, the rest of the box.
+async function speak() {
+  if (!ready) return;
+  const text = $("text").value;
+  if ($("live").checked && turn && turn.state === "running" && !turn.flushed) {
+    if (liveSent < text.length) send(turn, { type: "text", data: { text: text.slice(liveSent) } });
+    liveSent = text.length;
+    return flush(turn);
+  }
+  const current = await openTurn();
+  if (current.state !== "running") return;
+  textPieces(text).forEach((piece) => send(current, { type: "text", data: { text: piece } }));
+  liveSent = text.length;
+  flush(current);
+}
+
+// "Speak as I type": the whole words typed since the last send (a turn opens at the first).
+async function onType() {
+  if (!$("live").checked || !ready) return;
+  const text = $("text").value;
+  if (liveSent > text.length) liveSent = text.length;  // text deleted: go on from its end
+  const lastSpace = text.search(/\s\S*$/);
+  if (lastSpace < liveSent) return;
+  const words = text.slice(liveSent, lastSpace + 1);
+  liveSent = lastSpace + 1;
+  if (!turn || turn.state !== "running" || turn.flushed) {
+    if (!opening) {
+      opening = openTurn().finally(() => (opening = null));
+      $("speak").textContent = "Speak the rest";
+    }
+    await opening;
+  }
+  if (turn.state === "running" && words.trim()) textPieces(words).forEach((piece) => send(turn, { type: "text", data: { text: piece } }));
 }
 
 // Cancels the turn on the server and silences what is queued here.
 function stop() {
   const current = turn;
-  if (!current) return;
+  if (!current || current.state !== "running") return;
   if (current.socket.readyState === WebSocket.OPEN) current.socket.send(JSON.stringify({ type: "cancel" }));
   current.sources.forEach((source) => source.stop());
   current.sources = [];
@@ -206,14 +280,25 @@ function updateBufferMeter() {
   requestAnimationFrame(updateBufferMeter);
 }
 
+function showSpeed() {
+  $("speed-value").textContent = Number($("speed").value).toFixed(2) + "×";
+}
+
 $("speak").onclick = speak;
 $("stop").onclick = stop;
-$("key").onchange = loadVoices;
-$("model").onchange = () => voiceList && fillVoices($("voice").value);
-for (const [name, id] of [["text", "text"], ["format", "format"], ["api_key", "key"]]) {
+$("text").oninput = onType;
+$("live").onchange = () => {
+  liveSent = $("live").checked ? 0 : liveSent;
+  $("speak").textContent = "Speak";
+  if ($("live").checked) setStatus("type: whole words are spoken as you go; Speak says the rest");
+};
+$("speed").oninput = showSpeed;
+$("download").onclick = (event) => { if (!lastWavUrl) event.preventDefault(); };
+for (const [name, id] of [["text", "text"], ["format", "format"], ["speed", "speed"]]) {
   if (params.has(name)) $(id).value = params.get(name);
 }
+showSpeed();
 updateBufferMeter();
-loadVoices().then(() => {
-  if (params.get("autostart") === "1") speak();
+loadVoices().then((loaded) => {
+  if (loaded && params.get("autostart") === "1") speak();
 });

@@ -118,7 +118,9 @@ struct Serve: ParsableCommand {
                 let aliases = options.demo ? demoVoiceAliases(offered: registry.table.names, defaultVoice: defaultVoice) : [:]
                 let adapter = EngineSpeechAdapter(engine: engine, voices: registry, opusBitrate: config.opusBitrate,
                                                   maxQueuedSpeech: config.maxQueuedSpeech, voiceAliases: aliases)
-                entries.append(ModelRouter.Entry(model: ServedModel(modelName: name), engine: adapter, defaultVoice: defaultVoice))
+                var listed = ServedModel(modelName: name)
+                listed.demo = options.demo  // listed as "demo":true (the web page's banner)
+                entries.append(ModelRouter.Entry(model: listed, engine: adapter, defaultVoice: defaultVoice))
                 registries.append(registry)
             }
             if entries.count > 1 {

@@ -18,9 +18,10 @@ extension TTSService {
     /// The OpenAI names every request may give for the default model (OpenAIAPI.swift).
     static let openAIModelNames = ["pocket-tts", "tts-1", "tts-1-hd", "gpt-4o-mini-tts"]
 
-    /// `"languages":["fr"],"default_voice":"estelle","voices":["estelle",…]`
+    /// `"languages":["fr"],"default_voice":"estelle","voices":["estelle",…]`, after `"demo":true`
+    /// on demo weights.
     private func modelFields(_ model: ServedModel) -> String {
-        "\"languages\":[\(model.languages.map(jsonQuoted).joined(separator: ","))],"
+        (model.demo ? "\"demo\":true," : "") + "\"languages\":[\(model.languages.map(jsonQuoted).joined(separator: ","))],"
             + "\"default_voice\":\(jsonQuoted(model.defaultVoice)),\"voices\":[\(model.voices.map(jsonQuoted).joined(separator: ","))]"
     }
 

@@ -14,70 +14,58 @@ enum WebAssets {
             text: ####"""
 // Pocket TTS in the browser: the native WebSocket protocol (README, "Protocol"), audio played
 // while it streams through Web Audio. PCM is 16-bit little-endian; Opus is one raw packet per
-// message, decoded with WebCodecs' AudioDecoder. No build step, no dependencies.
+// message, decoded with WebCodecs' AudioDecoder. The text goes in live-text pieces (README, "Live
+// text"), so any length works; "Speak as I type" sends words as they are typed. Each turn's
+// audio is kept (wav.js) for the player and the download. No build step, no dependencies.
 //
-// For scripts (Scripts/web_check.py): ?text=...&voice=...&model=...&format=pcm|opus&api_key=...&autostart=1
-// starts a turn on load; when it ends, <body data-state="done"> (or "error") and
-// window.pocketTTSResult = {firstAudioMs, rtf, audioSeconds, scheduledSeconds, messages, ...}.
+// For scripts (Scripts/web_check.py): ?text=...&voice=...&model=...&language=...&speed=...
+// &format=pcm|opus&api_key=...&autostart=1 starts a turn on load; when it ends,
+// <body data-state="done"> (or "error", "stopped") and window.pocketTTSResult =
+// {firstAudioMs, rtf, audioSeconds, scheduledSeconds, keptSeconds, textMessages, textCharacters, ...}.
 "use strict";
 
 const SAMPLE_RATE = 24000;
-const $ = (id) => document.getElementById(id);
-const params = new URLSearchParams(location.search);
+const PIECE_CHARACTERS = 2000;  // per text message; the service takes up to max_text_message_chars (10,000)
+const PING_SECONDS = 20;        // keeps a live turn open while the typist pauses (idle_timeout_seconds)
 
-let audio = null;   // AudioContext, made on the first Speak (browsers want a user gesture)
-let turn = null;    // the turn in progress
+let audio = null;    // AudioContext, made on the first Speak (browsers want a user gesture)
+let turn = null;     // the turn in progress, or the last one
+let liveSent = 0;    // "Speak as I type": characters of the box already sent
+let lastWavUrl = null;
+let opening = null;  // a live turn being opened (the words typed meanwhile wait for it)
 
-function setStatus(text, isError = false) {
-  $("status").textContent = text;
-  $("status").className = isError ? "error" : "";
-}
-
-function keyQuery() {
-  const key = $("key").value.trim();
-  return key ? "?api_key=" + encodeURIComponent(key) : "";
-}
-
-let voiceList = null;  // the last /api/voices answer
-
-// The voices of the chosen model (a service with several models lists each with its own).
-function fillVoices(wanted) {
-  const models = voiceList.models || [];
-  const model = models.find((m) => m.name === $("model").value);
-  const voices = model ? model.voices : voiceList.voices;
-  const preferred = voices.includes(wanted) ? wanted : (model ? model.default_voice : voiceList.default);
-  $("voice").replaceChildren(...voices.map((name) => new Option(name, name, false, name === preferred)));
-}
-
-async function loadVoices() {
-  try {
-    const response = await fetch("/api/voices" + keyQuery());
-    if (!response.ok) throw new Error((await response.text()).trim() || response.statusText);
-    voiceList = await response.json();
-    const models = voiceList.models || [];
-    const wantedModel = params.get("model") || $("model").value || (models[0] && models[0].name);
-    $("model").replaceChildren(...models.map((m) =>
-      new Option(m.name + " (" + m.languages.join(", ") + ")", m.name, false, m.name === wantedModel)));
-    $("model-label").hidden = models.length < 2;
-    fillVoices(params.get("voice") || $("voice").value || voiceList.default);
-  } catch (error) {
-    setStatus("voices: " + error.message, true);
+// The text as messages of at most `size` characters, cut after whitespace where there is some
+// (the pieces joined give the text back).
+function textPieces(text, size = PIECE_CHARACTERS) {
+  const pieces = [];
+  let start = 0;
+  while (start < text.length) {
+    let end = Math.min(text.length, start + size);
+    if (end < text.length) {
+      const space = text.slice(start, end).search(/\s\S*$/);
+      if (space > 0) end = start + space + 1;
+      else if (/[\uD800-\uDBFF]/.test(text[end - 1])) end -= 1;  // never split a surrogate pair
+    }
+    pieces.push(text.slice(start, end));
+    start = end;
   }
+  return pieces;
 }
 
-// Schedules mono samples right after what is already queued.
-function play(samples, sampleRate) {
+// Schedules mono samples right after what is already queued, and keeps them for the player.
+function play(current, samples, sampleRate) {
+  current.kept.add(samples, sampleRate);
   const buffer = audio.createBuffer(1, samples.length, sampleRate);
   buffer.copyToChannel(samples, 0);
   const source = audio.createBufferSource();
   source.buffer = buffer;
   source.connect(audio.destination);
-  const start = Math.max(turn.playAt, audio.currentTime + 0.05);
+  const start = Math.max(current.playAt, audio.currentTime + 0.05);
   source.start(start);
-  turn.playAt = start + buffer.duration;
-  turn.scheduledSeconds += buffer.duration;
-  turn.sources.push(source);
-  source.onended = () => turn && (turn.sources = turn.sources.filter((s) => s !== source));
+  current.playAt = start + buffer.duration;
+  current.scheduledSeconds += buffer.duration;
+  current.sources.push(source);
+  source.onended = () => (current.sources = current.sources.filter((s) => s !== source));
 }
 
 function pcm16(bytes) {
@@ -93,7 +81,8 @@ function makeOpusDecoder(current) {
     output: (data) => {
       const samples = new Float32Array(data.numberOfFrames);
       data.copyTo(samples, { planeIndex: 0, format: "f32-planar" });
-      if (turn === current) play(samples, data.sampleRate);
+      // After "done" too: the decoder's last output comes after its flush (finish).
+      if (turn === current && current.state !== "stopped") play(current, samples, data.sampleRate);
       data.close();
     },
     error: (error) => fail(current, "opus: " + error.message),
@@ -102,12 +91,19 @@ function makeOpusDecoder(current) {
   return decoder;
 }
 
+function showFigures(current) {
+  const rtf = current.audioSeconds ? (current.lastAudioAt - current.startedAt) / 1000 / current.audioSeconds : null;
+  $("first-audio").textContent = current.firstAudioMs === null ? "–" : current.firstAudioMs.toFixed(0);
+  $("audio-seconds").textContent = current.audioSeconds ? current.audioSeconds.toFixed(2) : "–";
+  $("rtf").textContent = rtf === null ? "–" : rtf.toFixed(3);
+  $("figures-line").textContent = current.firstAudioMs === null ? "–"
+    : "first audio " + current.firstAudioMs.toFixed(0) + " ms" + (rtf === null ? "" : " · real-time factor " + rtf.toFixed(2));
+  return rtf;
+}
+
 function onAudio(current, bytes) {
   const now = performance.now();
-  if (current.firstAudioMs === null) {
-    current.firstAudioMs = now - current.flushedAt;
-    $("first-audio").textContent = current.firstAudioMs.toFixed(0);
-  }
+  if (current.firstAudioMs === null) current.firstAudioMs = now - current.startedAt;
   current.messages += 1;
   current.lastAudioAt = now;
   if (current.decoder) {
@@ -116,24 +112,38 @@ function onAudio(current, bytes) {
   } else {
     const samples = pcm16(bytes);
     current.audioSeconds += samples.length / SAMPLE_RATE;
-    play(samples, SAMPLE_RATE);
+    play(current, samples, SAMPLE_RATE);
   }
-  $("audio-seconds").textContent = current.audioSeconds.toFixed(2);
-  const rtf = (now - current.flushedAt) / 1000 / current.audioSeconds;
-  $("rtf").textContent = rtf.toFixed(3);
+  showFigures(current);
+}
+
+// The kept audio into the player and the download link.
+function offerRecording(current) {
+  if (!current.kept.samples) return;
+  if (lastWavUrl) URL.revokeObjectURL(lastWavUrl);
+  lastWavUrl = URL.createObjectURL(current.kept.wav());
+  $("player").src = lastWavUrl;
+  $("download").href = lastWavUrl;
+  $("download").download = "pocket-tts-" + new Date().toISOString().slice(0, 19).replace(/[:T]/g, "-") + ".wav";
+  $("download").removeAttribute("aria-disabled");
 }
 
 function finish(current, state) {
-  if (turn !== current || current.state !== "running") return;
+  if (current.state !== "running") return;
   current.state = state;
+  clearInterval(current.pinger);
   if (current.socket.readyState <= WebSocket.OPEN) current.socket.close(1000);
   $("speak").disabled = false;
   $("stop").disabled = true;
-  const rtf = current.audioSeconds ? (current.lastAudioAt - current.flushedAt) / 1000 / current.audioSeconds : null;
+  $("speak").textContent = "Speak";
+  const rtf = showFigures(current);
   const publish = () => {
+    offerRecording(current);
     window.pocketTTSResult = {
       firstAudioMs: current.firstAudioMs, rtf, audioSeconds: current.audioSeconds, messages: current.messages,
-      scheduledSeconds: current.scheduledSeconds, audioContext: audio.state, error: current.error || null,
+      scheduledSeconds: current.scheduledSeconds, keptSeconds: current.kept.seconds, audioContext: audio.state,
+      textMessages: current.textMessages, textCharacters: current.textCharacters, config: current.config,
+      error: current.error || null,
     };
     document.body.dataset.state = state;
   };
@@ -151,42 +161,59 @@ function fail(current, message) {
   finish(current, "error");
 }
 
-async function speak() {
+function send(current, message) {
+  if (message.type === "text") {
+    if (!current.startedAt) current.startedAt = performance.now();
+    current.textMessages += 1;
+    current.textCharacters += message.data.text.length;
+  }
+  if (current.socket.readyState === WebSocket.OPEN) current.socket.send(JSON.stringify(message));
+  else current.pending.push(message);
+}
+
+function turnConfig() {
+  const config = { voice: $("voice").value || undefined, format: $("format").value, sample_rate: SAMPLE_RATE, binary: true };
+  const speed = Number($("speed").value);
+  if (speed !== 1) config.speed = speed;
+  if (!$("model-label").hidden) config.model = $("model").value;
+  if (!$("language-label").hidden) config.language = $("language").value;
+  return config;
+}
+
+// Opens a turn: its socket and config. Text and flush are sent with `send` (queued until open).
+async function openTurn() {
   if (turn && turn.state === "running") stop();
   audio = audio || new AudioContext({ sampleRate: SAMPLE_RATE });
   await audio.resume().catch(() => {});
-  const format = $("format").value;
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   const current = {
     state: "running", socket: new WebSocket(scheme + "//" + location.host + "/tts/ws" + keyQuery()),
-    decoder: null, sources: [], playAt: 0, flushedAt: 0, lastAudioAt: 0,
-    firstAudioMs: null, audioSeconds: 0, scheduledSeconds: 0, messages: 0, error: null,
+    config: turnConfig(), decoder: null, sources: [], pending: [], playAt: 0, startedAt: 0, lastAudioAt: 0,
+    firstAudioMs: null, audioSeconds: 0, scheduledSeconds: 0, messages: 0, textMessages: 0, textCharacters: 0,
+    kept: new KeptAudio(SAMPLE_RATE), flushed: false, pinger: 0, error: null,
   };
   turn = current;
   document.body.dataset.state = "running";
-  ["first-audio", "rtf", "audio-seconds"].forEach((id) => ($(id).textContent = "–"));
-  $("speak").disabled = true;
+  ["first-audio", "rtf", "audio-seconds", "figures-line"].forEach((id) => ($(id).textContent = "–"));
   $("stop").disabled = false;
   setStatus("connecting…");
   try {
-    if (format === "opus") current.decoder = makeOpusDecoder(current);
+    if (current.config.format === "opus") current.decoder = makeOpusDecoder(current);
   } catch (error) {
-    return fail(current, error.message);
+    fail(current, error.message);
+    return current;
   }
   const socket = current.socket;
   socket.binaryType = "arraybuffer";
   socket.onopen = () => {
-    const config = { voice: $("voice").value || undefined, format, sample_rate: SAMPLE_RATE, binary: true };
-    if (!$("model-label").hidden) config.model = $("model").value;
-    socket.send(JSON.stringify({ type: "config", data: config }));
-    socket.send(JSON.stringify({ type: "text", data: { text: $("text").value } }));
-    socket.send(JSON.stringify({ type: "flush" }));
-    current.flushedAt = performance.now();
+    socket.send(JSON.stringify({ type: "config", data: current.config }));
+    current.pending.splice(0).forEach((message) => socket.send(JSON.stringify(message)));
     current.playAt = audio.currentTime;
-    setStatus("speaking…");
+    current.pinger = setInterval(() => socket.send(JSON.stringify({ type: "ping" })), PING_SECONDS * 1000);
+    setStatus(current.flushed ? "speaking…" : "listening to your typing…");
   };
   socket.onmessage = (event) => {
-    if (turn !== current) return;
+    if (turn !== current || current.state !== "running") return;
     if (event.data instanceof ArrayBuffer) return onAudio(current, event.data);
     const message = JSON.parse(event.data);
     if (message.type === "error") return fail(current, message.data.code + ": " + message.data.message);
@@ -195,16 +222,63 @@ async function speak() {
       finish(current, "done");
     }
   };
-  socket.onerror = () => fail(current, "connection failed (is the API key right?)");
+  socket.onerror = () => {
+    if (current.state !== "running") return;
+    loadVoices();  // a refused key brings the key prompt back
+    fail(current, "connection failed");
+  };
   socket.onclose = (event) => {
     if (current.state === "running") fail(current, "closed: " + (event.reason || event.code));
   };
+  return current;
+}
+
+function flush(current) {
+  current.flushed = true;
+  send(current, { type: "flush" });
+  $("speak").disabled = true;
+  if (current.socket.readyState === WebSocket.OPEN) setStatus("speaking…");
+}
+
+// Speak: the whole box in pieces, then flush. In "speak as I type" mode, the rest of the box.
+async function speak() {
+  if (!ready) return;
+  const text = $("text").value;
+  if ($("live").checked && turn && turn.state === "running" && !turn.flushed) {
+    if (liveSent < text.length) send(turn, { type: "text", data: { text: text.slice(liveSent) } });
+    liveSent = text.length;
+    return flush(turn);
+  }
+  const current = await openTurn();
+  if (current.state !== "running") return;
+  textPieces(text).forEach((piece) => send(current, { type: "text", data: { text: piece } }));
+  liveSent = text.length;
+  flush(current);
+}
+
+// "Speak as I type": the whole words typed since the last send (a turn opens at the first).
+async function onType() {
+  if (!$("live").checked || !ready) return;
+  const text = $("text").value;
+  if (liveSent > text.length) liveSent = text.length;  // text deleted: go on from its end
+  const lastSpace = text.search(/\s\S*$/);
+  if (lastSpace < liveSent) return;
+  const words = text.slice(liveSent, lastSpace + 1);
+  liveSent = lastSpace + 1;
+  if (!turn || turn.state !== "running" || turn.flushed) {
+    if (!opening) {
+      opening = openTurn().finally(() => (opening = null));
+      $("speak").textContent = "Speak the rest";
+    }
+    await opening;
+  }
+  if (turn.state === "running" && words.trim()) textPieces(words).forEach((piece) => send(turn, { type: "text", data: { text: piece } }));
 }
 
 // Cancels the turn on the server and silences what is queued here.
 function stop() {
   const current = turn;
-  if (!current) return;
+  if (!current || current.state !== "running") return;
   if (current.socket.readyState === WebSocket.OPEN) current.socket.send(JSON.stringify({ type: "cancel" }));
   current.sources.forEach((source) => source.stop());
   current.sources = [];
@@ -220,16 +294,27 @@ function updateBufferMeter() {
   requestAnimationFrame(updateBufferMeter);
 }
 
+function showSpeed() {
+  $("speed-value").textContent = Number($("speed").value).toFixed(2) + "×";
+}
+
 $("speak").onclick = speak;
 $("stop").onclick = stop;
-$("key").onchange = loadVoices;
-$("model").onchange = () => voiceList && fillVoices($("voice").value);
-for (const [name, id] of [["text", "text"], ["format", "format"], ["api_key", "key"]]) {
+$("text").oninput = onType;
+$("live").onchange = () => {
+  liveSent = $("live").checked ? 0 : liveSent;
+  $("speak").textContent = "Speak";
+  if ($("live").checked) setStatus("type: whole words are spoken as you go; Speak says the rest");
+};
+$("speed").oninput = showSpeed;
+$("download").onclick = (event) => { if (!lastWavUrl) event.preventDefault(); };
+for (const [name, id] of [["text", "text"], ["format", "format"], ["speed", "speed"]]) {
   if (params.has(name)) $(id).value = params.get(name);
 }
+showSpeed();
 updateBufferMeter();
-loadVoices().then(() => {
-  if (params.get("autostart") === "1") speak();
+loadVoices().then((loaded) => {
+  if (loaded && params.get("autostart") === "1") speak();
 });
 """#### + "\n"),
         "index.html": WebAsset(
@@ -246,32 +331,65 @@ loadVoices().then(() => {
 <body>
 <main>
   <h1>Pocket TTS</h1>
-  <textarea id="text" rows="5">Hello! This is Pocket TTS, speaking while it streams.</textarea>
-  <div class="row">
-    <label id="model-label" hidden>Model <select id="model"></select></label>
-    <label>Voice <select id="voice"></select></label>
-    <label>Format
-      <select id="format">
-        <option value="pcm">PCM (16-bit)</option>
-        <option value="opus">Opus (WebCodecs)</option>
-      </select>
-    </label>
-    <label>API key <input id="key" type="password" placeholder="only if the server has keys" autocomplete="off"></label>
+  <p id="demo-banner" class="banner" role="alert" hidden><strong>Demo weights.</strong> This service runs seeded
+  random weights, not a trained model: the streaming is real, the audio is noise.</p>
+
+  <form id="key-form" class="panel" hidden>
+    <label for="key">This service needs an API key.</label>
+    <div class="row">
+      <input id="key" type="password" placeholder="API key" autocomplete="off">
+      <button id="key-submit" type="submit">Continue</button>
+    </div>
+    <p id="key-error" class="error" hidden></p>
+  </form>
+
+  <div id="app">
+    <textarea id="text" rows="6" aria-label="Text to speak">Hello! This is Pocket TTS, speaking while it streams.</textarea>
+    <div class="row controls">
+      <label id="language-label" hidden>Language <select id="language"></select></label>
+      <label id="model-label" hidden>Model <select id="model"></select></label>
+      <label>Voice <select id="voice"></select></label>
+      <label>Speed <span class="speed"><input id="speed" type="range" min="0.5" max="2" step="0.05" value="1">
+        <output id="speed-value" for="speed">1.00×</output></span></label>
+    </div>
+    <details id="voice-upload">
+      <summary>Add a voice</summary>
+      <p class="hint">A few seconds of clear speech (at least 1 s; the first 30 s are used): a file, or a recording.</p>
+      <div class="row">
+        <input id="voice-file" type="file" accept="audio/*,.wav,.flac,.ogg,.mp3">
+        <button id="record" type="button">Record</button>
+      </div>
+      <p id="upload-status" class="hint" aria-live="polite"></p>
+    </details>
+    <div class="row">
+      <button id="speak" class="primary">Speak</button>
+      <button id="stop" disabled>Stop</button>
+      <label class="check"><input id="live" type="checkbox"> Speak as I type</label>
+      <span id="status" aria-live="polite">idle</span>
+    </div>
+    <div class="row player">
+      <audio id="player" controls preload="auto"></audio>
+      <a id="download" class="button" download="pocket-tts.wav" aria-disabled="true">Download WAV</a>
+    </div>
+    <details class="figures">
+      <summary>Figures <span id="figures-line">–</span></summary>
+      <dl class="stats">
+        <dt>First audio</dt><dd><span id="first-audio">–</span> ms</dd>
+        <dt>Real-time factor</dt><dd id="rtf">–</dd>
+        <dt>Audio received</dt><dd><span id="audio-seconds">–</span> s</dd>
+        <dt>Buffer</dt><dd><meter id="buffer" min="0" max="5" value="0"></meter> <span id="buffer-seconds">0.00</span> s</dd>
+        <dt>Format</dt><dd><select id="format">
+          <option value="pcm">PCM (16-bit)</option>
+          <option value="opus">Opus (WebCodecs)</option>
+        </select></dd>
+      </dl>
+      <p class="hint">First audio: from the first text sent. Real-time factor: wall time from the first text sent to
+      the last audio over the audio's duration (below 1 is faster than real time). Buffer: audio received but not yet played.</p>
+    </details>
   </div>
-  <div class="row">
-    <button id="speak">Speak</button>
-    <button id="stop" disabled>Stop</button>
-    <span id="status">idle</span>
-  </div>
-  <dl class="stats">
-    <dt>First audio</dt><dd><span id="first-audio">–</span> ms</dd>
-    <dt>Real-time factor</dt><dd id="rtf">–</dd>
-    <dt>Audio received</dt><dd><span id="audio-seconds">–</span> s</dd>
-    <dt>Buffer</dt><dd><meter id="buffer" min="0" max="5" value="0"></meter> <span id="buffer-seconds">0.00</span> s</dd>
-  </dl>
-  <p class="note">Real-time factor: wall time from the flush to the last audio over the audio's duration (below 1 is
-  faster than real time). Buffer: audio received but not yet played.</p>
 </main>
+<script src="wav.js"></script>
+<script src="voices.js"></script>
 <script src="app.js"></script>
 </body>
 </html>
@@ -279,19 +397,321 @@ loadVoices().then(() => {
         "style.css": WebAsset(
             contentType: "text/css; charset=utf-8",
             text: ####"""
+* { box-sizing: border-box; }
 body { font-family: system-ui, sans-serif; margin: 0; background: #f4f5f7; color: #1d1f23; }
-main { max-width: 44rem; margin: 2rem auto; padding: 1.5rem; background: #fff; border-radius: 8px; box-shadow: 0 1px 4px #0002; }
+main { max-width: 46rem; margin: 2rem auto; padding: 1.5rem; background: #fff; border-radius: 8px; box-shadow: 0 1px 4px #0002; }
 h1 { margin-top: 0; font-size: 1.5rem; }
-textarea { width: 100%; box-sizing: border-box; font: inherit; padding: 0.5rem; }
-.row { display: flex; flex-wrap: wrap; gap: 1rem; align-items: center; margin: 0.75rem 0; }
-button { font: inherit; padding: 0.4rem 1.2rem; }
+textarea { width: 100%; font: inherit; padding: 0.5rem; resize: vertical; }
+.row { display: flex; flex-wrap: wrap; gap: 0.75rem 1rem; align-items: center; margin: 0.75rem 0; }
+.controls label { display: flex; flex-direction: column; gap: 0.2rem; font-size: 0.85rem; color: #444; min-width: 0; }
+select, input[type="password"] { font: inherit; padding: 0.3rem; max-width: 100%; }
+input[type="file"] { max-width: 100%; font: inherit; }
+.speed { display: flex; align-items: center; gap: 0.4rem; }
+#speed { width: 9rem; min-width: 0; }
+#speed-value { font-variant-numeric: tabular-nums; }
+button, .button { font: inherit; padding: 0.4rem 1.1rem; border: 1px solid #888; border-radius: 4px; background: #f6f6f6;
+  color: inherit; text-decoration: none; cursor: pointer; }
+button.primary { background: #1f5fbf; border-color: #1f5fbf; color: #fff; }
+button:disabled, .button[aria-disabled="true"] { opacity: 0.45; cursor: default; }
+button.recording { background: #b00020; border-color: #b00020; color: #fff; }
+.check { display: inline-flex; align-items: center; gap: 0.35rem; }
 #status { color: #555; }
-#status.error { color: #b00020; }
-.stats { display: grid; grid-template-columns: max-content 1fr; gap: 0.3rem 1rem; }
+.error, #status.error { color: #b00020; }
+.banner { background: #fff4d6; border: 1px solid #e0b100; border-radius: 6px; padding: 0.6rem 0.8rem; color: #5a4300; }
+.panel { border: 1px solid #cfd6e4; border-radius: 6px; padding: 0.8rem; background: #f7f9fd; }
+.panel input { flex: 1 1 12rem; }
+#app.locked { opacity: 0.4; pointer-events: none; }
+details { margin: 0.75rem 0; }
+summary { cursor: pointer; }
+.hint { color: #666; font-size: 0.85rem; }
+.player audio { flex: 1 1 16rem; min-width: 0; max-width: 100%; }
+.figures { color: #666; font-size: 0.85rem; }
+#figures-line { margin-left: 0.5rem; font-variant-numeric: tabular-nums; }
+.stats { display: grid; grid-template-columns: max-content 1fr; gap: 0.3rem 1rem; align-items: center; }
 .stats dt { font-weight: 600; }
 .stats dd { margin: 0; font-variant-numeric: tabular-nums; }
-meter { width: 12rem; }
-.note { color: #666; font-size: 0.85rem; }
+meter { width: 10rem; max-width: 100%; }
+
+@media (max-width: 520px) {
+  main { margin: 0; border-radius: 0; box-shadow: none; padding: 1rem; }
+  .controls label { flex: 1 1 100%; }
+  .controls select, #speed { width: 100%; }
+  .speed #speed { flex: 1; }
+  .player audio { flex-basis: 100%; }
+}
+"""#### + "\n"),
+        "voices.js": WebAsset(
+            contentType: "text/javascript; charset=utf-8",
+            text: ####"""
+// The service's models, languages and voices (`GET /api/voices`), the API key prompt, the demo
+// banner, and voice uploads (`POST /v1/voices`: a file, or a microphone recording).
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const params = new URLSearchParams(location.search);
+const LANGUAGES = { en: "English", fr: "French", de: "German", es: "Spanish", it: "Italian", pt: "Portuguese", nl: "Dutch" };
+const MAX_RECORDING_SECONDS = 30;
+
+let apiKey = params.get("api_key") || sessionStorage.getItem("pocket-tts-api-key") || "";
+let voiceList = null;  // the last /api/voices answer
+let ready = false;     // the voices are listed: Speak may start
+
+function keyQuery() {
+  return apiKey ? "?api_key=" + encodeURIComponent(apiKey) : "";
+}
+
+function setStatus(text, isError = false) {
+  $("status").textContent = text;
+  $("status").className = isError ? "error" : "";
+}
+
+function servedModels() {
+  return (voiceList && voiceList.models) || [];
+}
+
+function chosenModel() {
+  return servedModels().find((m) => m.name === $("model").value);
+}
+
+// Asks for the key instead of showing an error: before anything else when keys are configured.
+function askForKey(message) {
+  ready = false;
+  $("key-form").hidden = false;
+  $("app").classList.add("locked");
+  $("key-error").hidden = !message;
+  $("key-error").textContent = message || "";
+  $("key").focus();
+}
+
+function fillLanguages() {
+  const codes = [...new Set(servedModels().flatMap((m) => m.languages))];
+  const wanted = $("language").value || params.get("language") || (servedModels()[0] || { languages: [] }).languages[0];
+  $("language").replaceChildren(...codes.map((code) =>
+    new Option(LANGUAGES[code] || code, code, false, code === wanted)));
+  $("language-label").hidden = codes.length < 2;
+}
+
+// The models of the chosen language.
+function fillModels(wanted) {
+  const language = $("language").value;
+  const models = servedModels().filter((m) => !language || m.languages.includes(language));
+  if (!models.some((m) => m.name === wanted)) wanted = models.length ? models[0].name : "";
+  $("model").replaceChildren(...models.map((m) => new Option(m.name, m.name, false, m.name === wanted)));
+  $("model-label").hidden = servedModels().length < 2;
+}
+
+// The voices of the chosen model (each model lists its own).
+function fillVoices(wanted) {
+  const model = chosenModel();
+  const voices = model ? model.voices : voiceList.voices;
+  const preferred = voices.includes(wanted) ? wanted : (model ? model.default_voice : voiceList.default);
+  $("voice").replaceChildren(...voices.map((name) => new Option(name, name, false, name === preferred)));
+}
+
+async function loadVoices(wantedVoice) {
+  let response;
+  try {
+    response = await fetch("/api/voices" + keyQuery());
+  } catch (error) {
+    setStatus("cannot reach the service: " + error.message, true);
+    return false;
+  }
+  if (response.status === 401) {
+    askForKey(apiKey ? "That key was refused." : "");
+    return false;
+  }
+  if (response.status === 503) {
+    setStatus("the service is loading its model…");
+    setTimeout(() => loadVoices(wantedVoice), 2000);
+    return false;
+  }
+  if (!response.ok) {
+    setStatus("voices: " + ((await response.text()).trim() || response.statusText), true);
+    return false;
+  }
+  voiceList = await response.json();
+  $("key-form").hidden = true;
+  $("app").classList.remove("locked");
+  if (apiKey) sessionStorage.setItem("pocket-tts-api-key", apiKey);
+  fillLanguages();
+  // What the user chose wins over the URL's choice (which fills the selects the first time).
+  fillModels($("model").value || params.get("model"));
+  fillVoices(wantedVoice || $("voice").value || params.get("voice") || voiceList.default);
+  $("demo-banner").hidden = !servedModels().some((m) => m.demo);
+  ready = true;
+  if ($("status").className === "error" || $("status").textContent.startsWith("the service is loading")) setStatus("idle");
+  return true;
+}
+
+function setUploadStatus(text, isError = false) {
+  $("upload-status").textContent = text;
+  $("upload-status").className = isError ? "hint error" : "hint";
+}
+
+// Uploads audio as a voice of the chosen model, then selects it.
+async function uploadVoice(blob, fileName) {
+  const form = new FormData();
+  const model = chosenModel();
+  if (model && servedModels().length > 1) form.append("model", model.name);
+  form.append("audio", blob, fileName);
+  setUploadStatus("uploading " + fileName + "…");
+  try {
+    const response = await fetch("/v1/voices" + keyQuery(), { method: "POST", body: form });
+    const body = await response.text();
+    if (!response.ok) {
+      let message = body.trim() || response.statusText;
+      try { const json = JSON.parse(body); message = (json.error && (json.error.message || json.error)) || json.message || message; } catch (_) {}
+      throw new Error(message);
+    }
+    const voice = JSON.parse(body).voice_id;
+    await loadVoices(voice);
+    if (![...$("voice").options].some((o) => o.value === voice)) $("voice").add(new Option(voice, voice));
+    $("voice").value = voice;
+    setUploadStatus("voice " + voice + " added and selected");
+    window.pocketTTSUpload = { voice, ok: true };
+  } catch (error) {
+    setUploadStatus("upload failed: " + error.message, true);
+    window.pocketTTSUpload = { ok: false, error: error.message };
+  }
+}
+
+let recording = null;  // {recorder, stream, timer, startedAt}
+
+async function toggleRecording() {
+  if (recording) return recording.recorder.stop();
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia || typeof MediaRecorder === "undefined") {
+    return setUploadStatus("this browser cannot record here (recording needs https or localhost)", true);
+  }
+  let stream;
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+  } catch (error) {
+    return setUploadStatus("no microphone: " + error.message, true);
+  }
+  const recorder = new MediaRecorder(stream);
+  const chunks = [];
+  recorder.ondataavailable = (event) => event.data.size && chunks.push(event.data);
+  recorder.onstop = async () => {
+    clearInterval(recording.timer);
+    stream.getTracks().forEach((track) => track.stop());
+    recording = null;
+    $("record").textContent = "Record";
+    $("record").classList.remove("recording");
+    try {
+      const wav = await toWav(new Blob(chunks, { type: recorder.mimeType }), 24000);
+      await uploadVoice(wav, "recording.wav");
+    } catch (error) {
+      setUploadStatus("recording: " + error.message, true);
+    }
+  };
+  recording = { recorder, stream, startedAt: performance.now(), timer: 0 };
+  recording.timer = setInterval(() => {
+    const seconds = (performance.now() - recording.startedAt) / 1000;
+    $("record").textContent = "Stop recording (" + seconds.toFixed(0) + " s)";
+    if (seconds >= MAX_RECORDING_SECONDS) recorder.stop();
+  }, 250);
+  recorder.start(250);
+  $("record").textContent = "Stop recording (0 s)";
+  $("record").classList.add("recording");
+  setUploadStatus("recording… speak now, then stop");
+}
+
+$("key-form").onsubmit = (event) => {
+  event.preventDefault();
+  apiKey = $("key").value.trim();
+  if (apiKey) loadVoices();
+};
+$("language").onchange = () => { fillModels($("model").value); fillVoices($("voice").value); };
+$("model").onchange = () => fillVoices($("voice").value);
+$("voice-file").onchange = () => {
+  const file = $("voice-file").files[0];
+  if (file) uploadVoice(file, file.name);
+  $("voice-file").value = "";
+};
+$("record").onclick = toggleRecording;
+"""#### + "\n"),
+        "wav.js": WebAsset(
+            contentType: "text/javascript; charset=utf-8",
+            text: ####"""
+// The audio of a turn kept for the player and the download: 16-bit mono PCM, bounded, made into a
+// WAV file in the browser (nothing is fetched again from the service).
+"use strict";
+
+const MAX_KEPT_SECONDS = 30 * 60;  // beyond this, a turn's audio plays but is not kept
+
+class KeptAudio {
+  constructor(sampleRate) {
+    this.sampleRate = sampleRate;
+    this.chunks = [];   // Int16Array each
+    this.samples = 0;
+    this.truncated = false;
+    this.phase = 0;     // resampling: where the next output sample falls in the next input chunk
+  }
+
+  // Float samples in [-1, 1] at `rate` (WebCodecs' Opus decoder may give 48 kHz for 24 kHz packets).
+  add(samples, rate = this.sampleRate) {
+    if (rate !== this.sampleRate) samples = this.resample(samples, rate);
+    const room = MAX_KEPT_SECONDS * this.sampleRate - this.samples;
+    if (room <= 0) { this.truncated = true; return; }
+    const count = Math.min(room, samples.length);
+    const pcm = new Int16Array(count);
+    for (let i = 0; i < count; i++) {
+      const value = Math.max(-1, Math.min(1, samples[i]));
+      pcm[i] = value < 0 ? value * 32768 : value * 32767;
+    }
+    this.chunks.push(pcm);
+    this.samples += count;
+    this.truncated = this.truncated || count < samples.length;
+  }
+
+  // Linear interpolation to this.sampleRate, carried across chunks.
+  resample(samples, rate) {
+    const step = rate / this.sampleRate;  // input samples per output sample
+    const out = new Float32Array(Math.max(0, Math.ceil((samples.length - this.phase) / step)));
+    let position = this.phase;
+    for (let i = 0; i < out.length; i++, position += step) {
+      const index = Math.floor(position);
+      const next = index + 1 < samples.length ? samples[index + 1] : samples[index];
+      out[i] = samples[index] + (next - samples[index]) * (position - index);
+    }
+    this.phase = position - samples.length;
+    return out;
+  }
+
+  get seconds() { return this.samples / this.sampleRate; }
+
+  wav() { return wavBlob(this.chunks, this.samples, this.sampleRate); }
+}
+
+// A RIFF/WAVE file of 16-bit mono PCM.
+function wavBlob(chunks, samples, sampleRate) {
+  const header = new DataView(new ArrayBuffer(44));
+  const text = (offset, value) => [...value].forEach((c, i) => header.setUint8(offset + i, c.charCodeAt(0)));
+  text(0, "RIFF");
+  header.setUint32(4, 36 + samples * 2, true);
+  text(8, "WAVE");
+  text(12, "fmt ");
+  header.setUint32(16, 16, true);          // fmt chunk size
+  header.setUint16(20, 1, true);           // PCM
+  header.setUint16(22, 1, true);           // mono
+  header.setUint32(24, sampleRate, true);
+  header.setUint32(28, sampleRate * 2, true);
+  header.setUint16(32, 2, true);           // block align
+  header.setUint16(34, 16, true);          // bits per sample
+  text(36, "data");
+  header.setUint32(40, samples * 2, true);
+  return new Blob([header, ...chunks], { type: "audio/wav" });
+}
+
+// Any audio the browser can decode (a MediaRecorder recording: WebM/Opus in Chromium) as a mono
+// 16-bit WAV at sampleRate, which the service's upload reads.
+async function toWav(blob, sampleRate) {
+  const decoder = new OfflineAudioContext(1, 1, sampleRate);
+  const buffer = await decoder.decodeAudioData(await blob.arrayBuffer());
+  const kept = new KeptAudio(buffer.sampleRate);
+  kept.add(buffer.getChannelData(0));
+  return kept.wav();
+}
 """#### + "\n"),
     ]
 }

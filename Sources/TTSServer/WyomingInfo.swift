@@ -21,6 +21,8 @@ public struct ServedModel: Sendable, Equatable {
     public var voices: [String] = []
     /// The voice of a turn on this model that names none (empty: the service's default voice).
     public var defaultVoice = ""
+    /// Demo weights (seeded random weights: the audio is noise); listed as `"demo":true`.
+    public var demo = false
 
     public static let modelCardURL = "https://huggingface.co/kyutai/pocket-tts"
 

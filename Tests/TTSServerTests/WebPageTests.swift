@@ -30,6 +30,28 @@ import Testing
         #expect(script.status == 200 && script.headers["content-type"] == "text/javascript; charset=utf-8")
         #expect(script.text.contains("AudioDecoder") && script.text.contains("\"cancel\""))
         #expect(try httpRequest(port: port, path: "/style.css").headers["content-type"] == "text/css; charset=utf-8")
+        for name in ["wav.js", "voices.js"] {
+            #expect(page.text.contains("<script src=\"\(name)\"></script>"))
+            #expect(try httpRequest(port: port, path: "/" + name).headers["content-type"] == "text/javascript; charset=utf-8")
+        }
+        // The product's controls: language, model and voice selects, upload (file and microphone),
+        // speed, player and download, live typing, the demo banner, the key prompt, the figures.
+        for id in ["language", "model", "voice", "voice-file", "record", "speed", "player", "download", "live",
+                   "demo-banner", "key-form", "key", "speak", "stop", "first-audio", "rtf", "format"] {
+            #expect(page.text.contains("id=\"\(id)\""), "no #\(id) in the page")
+        }
+        #expect(page.text.contains("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"))
+        #expect(page.text.contains("<audio id=\"player\" controls"))
+        #expect(page.text.contains("download=\"pocket-tts.wav\""))
+        #expect(page.text.contains("type=\"range\" min=\"0.5\" max=\"2\""))
+        // Text goes in pieces below the service's max_text_message_chars; speed and model in the config.
+        #expect(script.text.contains("PIECE_CHARACTERS = 2000") && script.text.contains("config.speed")
+            && script.text.contains("config.model") && script.text.contains("config.language"))
+        let voices = try httpRequest(port: port, path: "/voices.js").text
+        #expect(voices.contains("\"/v1/voices\"") && voices.contains("MediaRecorder") && voices.contains("response.status === 401")
+            && voices.contains("m.demo"))
+        let wav = try httpRequest(port: port, path: "/wav.js").text
+        #expect(wav.contains("\"RIFF\"") && wav.contains("\"WAVE\"") && wav.contains("MAX_KEPT_SECONDS"))
         #expect(try httpRequest(port: port, path: "/missing.js").status == 404)
         #expect(try httpRequest(port: port, path: "/index.html").text == page.text)
     }
@@ -42,6 +64,20 @@ import Testing
         #expect(answer.headers["content-type"] == "application/json")
         #expect(answer.text == #"{"voices":["alba","marius"],"default":"alba","models":[{"name":"english","default":true,"#
             + #""languages":["en"],"default_voice":"alba","voices":["alba","marius"]}]}"#)
+    }
+
+    @Test func demoWeightsAreListedForTheBanner() throws {
+        let service = try startService(engine: FakeSpeechEngine(voices: ["alba"]))
+        defer { service.stop() }
+        let port = try #require(service.port)
+        #expect(try !httpRequest(port: port, path: "/api/voices").text.contains("demo"))
+        var demo = ServedModel(modelName: "english_7m_2026-10")
+        demo.demo = true
+        service.attach(engine: FakeSpeechEngine(voices: ["alba"]), models: [demo])
+        let answer = try httpRequest(port: port, path: "/api/voices")
+        #expect(answer.text.contains(#""models":[{"name":"english_7m_2026-10","default":true,"demo":true,"languages":["en"],"#))
+        #expect(try httpRequest(port: port, path: "/v1/models").text.contains(#""id":"english_7m_2026-10","object":"model","#
+            + #""created":0,"owned_by":"kyutai","default":true,"demo":true,"#))
     }
 
     @Test func voiceListWaitsForTheModel() throws {
