@@ -39,6 +39,10 @@ private final class HTTPEngineRelay: SpeechEngineEvents, Sendable {
     func report(_ event: SessionMachine.EngineEvent, for key: TurnKey) {
         service?.post { [weak service] in service?.onHTTPEngine(event, key: key) }
     }
+
+    func reportAudio(_ payloads: [[UInt8]], seconds: Double, for key: TurnKey) {
+        service?.post { [weak service] in service?.onHTTPEngineAudio(payloads, seconds: seconds, key: key) }
+    }
 }
 
 extension TTSService {
@@ -105,6 +109,20 @@ extension TTSService {
         signalIfDrained()
     }
 
+    func onHTTPEngineAudio(_ payloads: [[UInt8]], seconds: Double, key: TurnKey) {
+        for payload in payloads {
+            guard let session = httpSpeeches[key.session] else { return }
+            performHTTP(session.machine.onEngine(.audio(payload), turn: key.turn, now: clock()), in: session)
+        }
+        guard let session = httpSpeeches[key.session] else { return }
+        performHTTP(session.machine.onAudioSeconds(seconds, turn: key.turn, now: clock()), in: session)
+    }
+
+    /// The service's timer: idle and stalled requests (a client that does not read its audio).
+    func tickHTTPSpeeches(now: Double) {
+        for session in Array(httpSpeeches.values) { performHTTP(session.machine.onTick(now: now), in: session) }
+    }
+
     func onHTTPEngine(_ event: SessionMachine.EngineEvent, key: TurnKey) {
         guard let session = httpSpeeches[key.session] else { return }
         if case .failed(let detail) = event { session.logger.error("turn failed: \(detail)") }
@@ -126,6 +144,7 @@ extension TTSService {
         case .startTurn(let start):
             do throws(ProtocolError) {
                 guard let engine else { throw .internalError(detail: "no engine") }
+                try checkFairShare(peer: session.stream.request.peer, session: session.id)
                 try engine.startTurn(start, key: key(start.turn), events: HTTPEngineRelay(service: self))
             } catch {
                 metrics.turns(.rejected, session.label).increment()
@@ -143,9 +162,13 @@ extension TTSService {
             }
         case .finishTurn(let turn):
             engine?.finishTurn(key(turn))
-        case .cancelTurn(let turn):
+        case .cancelTurn(let turn), .stopTurn(let turn):
             engine?.cancelTurn(key(turn))
         case .close(_, let reason):
+            if session.machine.closedAsSlowClient {
+                metrics.slowClientCloses(session.label).increment()
+                session.logger.warning("closing a client that does not read its audio: \(reason)")
+            }
             end(session, cut: reason)
         case .continueText:
             queueTextSlice(.http(session.id))

@@ -224,6 +224,7 @@ public final class TTSService: @unchecked Sendable {
             guard let self else { return }
             let now = clock()
             for session in Array(sessions.values) { perform(session.machine.onTick(now: now), in: session) }
+            tickHTTPSpeeches(now: now)
             scheduleTick()
         }
     }
