@@ -32,7 +32,8 @@ extension SessionMachine {
 
     /// The error a turn ends with when its audio reaches `maxTurnAudioSeconds`.
     public static func turnAudioLimit(_ seconds: Double) -> ProtocolError {
-        .invalidText(reason: "the turn's audio reached max_turn_audio_s (\(Int(seconds)) s): the rest of its text is not spoken")
+        let shown = seconds == seconds.rounded() && seconds < 1e9 ? String(Int(seconds)) : String(seconds)
+        return .invalidText(reason: "the turn's audio reached max_turn_audio_s (\(shown) s): the rest of its text is not spoken")
     }
 
     /// The engine made `seconds` more audio for turn `number` (reported with its payloads, after

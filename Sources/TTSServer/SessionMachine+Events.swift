@@ -27,6 +27,7 @@ extension SessionMachine {
         switch event {
         case .audio(let payload):
             guard current.endError == nil else { return [] }  // in flight when the turn reached its audio bound
+            if queuedAudio == 0, socketPending >= configuration.sendWindow { lastDelivery = now }  // audio starts waiting
             queue.append(.audio(payload, config: current.start.config))
             if queuedAudio > configuration.maxQueuedAudio {
                 return closingSlowClient(reason: "client too slow: \(queuedAudio) audio messages queued")

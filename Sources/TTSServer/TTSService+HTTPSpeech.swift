@@ -204,7 +204,7 @@ extension TTSService {
             metrics.errors(error.code, session.label).increment()
             session.logger.notice("request refused: \(error)")
             if stream.isStarted {
-                end(session, cut: error.message)
+                end(session, cut: error.message, afterPending: true)  // e.g. max_turn_audio_s: the audio made, then the cut
             } else {
                 stream.respond(session.output.refusal(error))
                 _ = session.machine.onPeerClosed(now: clock())
@@ -226,14 +226,14 @@ extension TTSService {
 
     /// Ends a session that cannot go on: an error response before any audio, else a cut stream
     /// (the client sees the chunked body end without its last chunk).
-    private func end(_ session: HTTPSpeechSession, cut reason: String) {
+    private func end(_ session: HTTPSpeechSession, cut reason: String, afterPending: Bool = false) {
         guard httpSpeeches.removeValue(forKey: session.id) != nil else { return }
         defer { signalIfDrained() }
         session.logger.notice("speech stopped: \(reason)")
         if !session.stream.isStarted {
             session.stream.respond(session.output.error(500, reason, "internal_error", nil))
         } else {
-            session.stream.abort()
+            session.stream.abort(afterPending: afterPending)
         }
     }
 }

@@ -94,6 +94,7 @@ extension EventLoop {
         let stream = HTTPResponseStream(id: nextConnectionID, request: request, wake: { waker.wake(socket: key) })
         nextConnectionID += 1
         socket.stream = stream
+        socket.closeDeadlineSet = false  // a keep-alive connection's earlier response had its own
         if handlers.stream(request, stream) { return 0 }  // its items wake the loop
         socket.stream = nil
         return respond(wsi, key, handlers.http(request), head: false)

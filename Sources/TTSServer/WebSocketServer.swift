@@ -350,11 +350,16 @@ final class EventLoop: @unchecked Sendable {
         case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
             runPosted()
             for socketKey in waker.takeReady() {  // only the sockets with something new to send
-                if let stream = sockets[socketKey]?.stream {
+                if let socket = sockets[socketKey], let stream = socket.stream {
                     if stream.isAborted {  // also when the client has stopped reading
                         lws_set_timeout(OpaquePointer(bitPattern: socketKey), PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC)
-                    } else if stream.takeWakeRequest() {
-                        lws_callback_on_writable(OpaquePointer(bitPattern: socketKey))
+                        continue
+                    }
+                    if stream.takeWakeRequest() { lws_callback_on_writable(OpaquePointer(bitPattern: socketKey)) }
+                    if stream.isEnded, !socket.closeDeadlineSet {
+                        // The session has let go of it: the client reads the rest within the drain timeout or is dropped.
+                        socket.closeDeadlineSet = true
+                        dropAfter(configuration.drainTimeoutSeconds, socketKey, stream)
                     }
                     continue
                 }
@@ -522,6 +527,14 @@ final class EventLoop: @unchecked Sendable {
     private func dropAfter(_ seconds: Double, _ key: UInt, _ connection: WebSocketConnection) {
         addTimer(after: seconds) { [self] in
             guard sockets[key]?.connection === connection else { return }  // already gone
+            lws_set_timeout(OpaquePointer(bitPattern: key), PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC)
+        }
+    }
+
+    /// Drops the socket in `seconds` if it is still writing `stream` then.
+    private func dropAfter(_ seconds: Double, _ key: UInt, _ stream: HTTPResponseStream) {
+        addTimer(after: seconds) { [self] in
+            guard sockets[key]?.stream === stream else { return }  // written (or gone)
             lws_set_timeout(OpaquePointer(bitPattern: key), PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC)
         }
     }
