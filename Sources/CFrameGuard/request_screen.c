@@ -234,8 +234,14 @@ static int feed_one(request_screen *s, uint8_t c) {
 }
 
 int request_screen_feed(request_screen *screen, const uint8_t *bytes, size_t count) {
+    request_screen_feed_request(screen, bytes, count, 0);
+    return screen->status;
+}
+
+size_t request_screen_feed_request(request_screen *screen, const uint8_t *bytes, size_t count, int stop_at_end) {
     size_t i = 0;
-    while (i < count && screen->phase != REQUEST_SCREEN_DONE) {
+    uint64_t start = screen->request_start;
+    while (i < count && screen->phase != REQUEST_SCREEN_DONE && !(stop_at_end && screen->request_start != start)) {
         if (screen->phase == REQUEST_SCREEN_BODY || screen->phase == REQUEST_SCREEN_CHUNK_DATA) {
             size_t left = count - i;
             size_t skip = screen->body_left < left ? (size_t)screen->body_left : left;
@@ -255,7 +261,7 @@ int request_screen_feed(request_screen *screen, const uint8_t *bytes, size_t cou
         screen->fed++;
         feed_one(screen, bytes[i++]);
     }
-    return screen->status;
+    return i;
 }
 
 static const char *reason_phrase(int status) {

@@ -74,6 +74,9 @@ enum {
 void request_screen_init(request_screen *screen, uint64_t max_body);
 /// Feeds the connection's bytes in order; returns the verdict's status once one is given (0: none).
 int request_screen_feed(request_screen *screen, const uint8_t *bytes, size_t count);
+/// Feeds bytes as `request_screen_feed` does; with `stop_at_end`, stops right after the end of
+/// a request (its head and body). Returns the bytes fed.
+size_t request_screen_feed_request(request_screen *screen, const uint8_t *bytes, size_t count, int stop_at_end);
 /// The whole HTTP/1.1 response for a verdict (JSON body, `Connection: close`), written to
 /// `buffer`; its length, or 0 if it does not fit.
 size_t request_screen_response(const request_screen *screen, char *buffer, size_t capacity);
