@@ -31,10 +31,11 @@ extension TTSService {
 
     /// Throws `at_capacity` when `peer` already has its share of streams open.
     func checkFairShare(peer: String, session id: UInt64) throws(ProtocolError) {
-        guard let share = streamShare(capacity: engine?.capacity) else { return }
+        let capacity = engine?.capacity
+        guard let share = streamShare(capacity: capacity) else { return }
         let open = openTurns(from: peer, excluding: id)
         guard open >= share else { return }
         logger.notice("turn refused: \(open) turns open from \(peer) (max_streams_per_address: \(share))")
-        throw .atCapacity
+        throw .atCapacity(retryAfterSeconds: capacity?.retryAfterSeconds ?? ProtocolError.defaultRetryAfterSeconds)
     }
 }
