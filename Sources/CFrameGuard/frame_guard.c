@@ -86,21 +86,53 @@ void frame_tracker_feed(frame_tracker *t, const uint8_t *bytes, size_t count) {
 typedef struct {
     _Atomic(unsigned long) owner;
     frame_tracker tracker;
-    request_screen screen;  // the first request's head, before libwebsockets sees it
+    request_screen screen;  // each request's head, before libwebsockets sees it
     int refused;            // answered by the screen: what the client sends is read and dropped
+    int busy;               // libwebsockets is answering a request (frame_guard_http_request_started)
+    int pending;            // a refusal waits for the answer to the requests before it
 } frame_guard_slot;
 
 static frame_guard_slot slots[FRAME_GUARD_MAX_FDS];
 
 static unsigned long current_thread(void) { return (unsigned long)pthread_self(); }
 
-void frame_guard_register(int fd) {
+void frame_guard_register(int fd, uint64_t max_body) {
     if (fd < 0 || fd >= FRAME_GUARD_MAX_FDS) return;
     atomic_store_explicit(&slots[fd].owner, 0, memory_order_release);
     frame_tracker_init(&slots[fd].tracker);
-    request_screen_init(&slots[fd].screen);
+    request_screen_init(&slots[fd].screen, max_body);
     slots[fd].refused = 0;
+    slots[fd].busy = 0;
+    slots[fd].pending = 0;
     atomic_store_explicit(&slots[fd].owner, current_thread(), memory_order_release);
+}
+
+static int owned(int fd) {
+    return fd >= 0 && fd < FRAME_GUARD_MAX_FDS && atomic_load_explicit(&slots[fd].owner, memory_order_acquire) == current_thread();
+}
+
+/// Sends the screen's verdict and ends the connection's sending side.
+static void send_refusal(int fd, frame_guard_slot *slot) {
+    char response[512];
+    size_t length = request_screen_response(&slot->screen, response, sizeof response);
+    if (length) (void)send(fd, response, length, MSG_NOSIGNAL | MSG_DONTWAIT);
+    shutdown(fd, SHUT_WR);
+}
+
+void frame_guard_http_request_started(int fd) {
+    if (!owned(fd)) return;
+    slots[fd].tracker.state = FRAME_TRACKER_OFF;
+    slots[fd].busy = 1;
+}
+
+int frame_guard_http_request_answered(int fd) {
+    if (!owned(fd)) return 0;
+    frame_guard_slot *slot = &slots[fd];
+    slot->busy = 0;
+    if (!slot->pending) return 0;
+    slot->pending = 0;
+    send_refusal(fd, slot);
+    return 1;
 }
 
 void frame_guard_unregister(int fd) {
@@ -135,15 +167,25 @@ ssize_t recv(int fd, void *buffer, size_t length, int flags) {
     if (received > 0 && flags == 0 && fd >= 0 && fd < FRAME_GUARD_MAX_FDS &&
         atomic_load_explicit(&slots[fd].owner, memory_order_acquire) == current_thread()) {
         frame_guard_slot *slot = &slots[fd];
+        uint64_t before = slot->screen.fed;
         if (!slot->refused && slot->screen.phase != REQUEST_SCREEN_DONE &&
             request_screen_feed(&slot->screen, (const uint8_t *)buffer, (size_t)received)) {
             // Answered here; libwebsockets sees nothing more until the client closes (its own
-            // timeout closes a client that never does).
-            char response[512];
-            size_t length = request_screen_response(&slot->screen, response, sizeof response);
-            if (length) (void)send(fd, response, length, MSG_NOSIGNAL | MSG_DONTWAIT);
-            shutdown(fd, SHUT_WR);
+            // timeout closes a client that never does). Requests before the refused one (pipelined
+            // in this read, or still being answered) are answered first: libwebsockets gets their
+            // bytes, and the refusal waits for their end (frame_guard_http_request_answered).
             slot->refused = 1;
+            uint64_t start = slot->screen.request_start;
+            if (start > before || slot->busy) {
+                slot->pending = 1;
+                if (start > before) {
+                    received = (ssize_t)(start - before);
+                    frame_tracker_feed(&slot->tracker, (const uint8_t *)buffer, (size_t)received);
+                    return received;
+                }
+            } else {
+                send_refusal(fd, slot);
+            }
         }
         if (slot->refused) {
             errno = EAGAIN;  // the bytes are dropped

@@ -46,6 +46,12 @@ struct Serve: ParsableCommand {
     @Option(help: "WebSocket sessions open at once.")
     var maxSessions: Int?
 
+    @Option(help: "Turns generated at once for one client address: auto (the default: half the capacity), a number, or 0 (no limit, e.g. behind a proxy).")
+    var maxStreamsPerAddress: String?
+
+    @Option(help: "Seconds of audio one turn may make (default 600); the turn then ends with an error.")
+    var maxTurnAudioS: Double?
+
     @Option(help: "Turns generated at once (engine streams), at most: auto (the default: as many as the engine measures it carries in real time) or a number.")
     var maxStreams: String?
 
@@ -155,6 +161,8 @@ struct Serve: ParsableCommand {
         if !apiKeys.isEmpty { flags["api_keys"] = apiKeys.joined(separator: ",") }
         if let maxSessions { flags["max_sessions"] = String(maxSessions) }
         if let maxStreams { flags["max_streams"] = maxStreams }
+        if let maxStreamsPerAddress { flags["max_streams_per_address"] = maxStreamsPerAddress }
+        if let maxTurnAudioS { flags["max_turn_audio_s"] = String(maxTurnAudioS) }
         if let playoutMargin { flags["playout_margin"] = String(playoutMargin) }
         if let precision { flags["precision"] = precision.rawValue }
         let file = serverConfig ?? (FileManager.default.fileExists(atPath: ServerConfig.defaultFilePath) ? ServerConfig.defaultFilePath : nil)

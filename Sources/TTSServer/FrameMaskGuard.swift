@@ -8,8 +8,9 @@
 //                                               to its blank line, then frame headers (FIN and
 //                                               opcode, mask bit and length, extended length,
 //                                               masking key; payloads skipped), across reads
-//   a plain HTTP request first (keep-alive)     unregister: the upgrade would not start where
-//                                               the tracker expects, so that socket is not checked
+//   a plain HTTP request first (keep-alive)     httpRequestStarted: the upgrade would not start where
+//                                               the tracker expects, so its frames are not checked
+//                                               (its requests still are: request_screen.h)
 //   RECEIVE                                     a flagged socket is closed with 1002
 //   closed                                      unregister
 //
@@ -28,7 +29,16 @@ enum FrameMaskGuard {
     static var isActive: Bool { frame_guard_is_active() != 0 }
 
     /// Tracks `descriptor` from its first byte; only the calling (loop) thread's reads count.
-    static func register(_ descriptor: Int32) { frame_guard_register(descriptor) }
+    /// Its HTTP requests are screened too; a body declared over `maxBodyBytes` is refused (413).
+    static func register(_ descriptor: Int32, maxBodyBytes: Int) { frame_guard_register(descriptor, UInt64(max(0, maxBodyBytes))) }
+
+    /// libwebsockets took a plain HTTP request: frames are no longer checked, requests still are;
+    /// a later request refused meanwhile waits for this one's answer.
+    static func httpRequestStarted(_ descriptor: Int32) { frame_guard_http_request_started(descriptor) }
+
+    /// The request's answer is complete: true when a later request was refused meanwhile (its
+    /// answer is sent now; close the connection).
+    static func httpRequestAnswered(_ descriptor: Int32) -> Bool { frame_guard_http_request_answered(descriptor) != 0 }
 
     static func unregister(_ descriptor: Int32) { frame_guard_unregister(descriptor) }
 

@@ -85,7 +85,12 @@ public struct HTTPResponse: Sendable, Equatable {
         self.init(status: status, contentType: contentType, body: Array(text.utf8), headers: headers)
     }
 
-    public static let notFound = HTTPResponse(status: 404, text: "not found\n")
+    public static let notFound = HTTPResponse.json(404, "not found")
+
+    /// An error as `{"detail": "..."}` (`detail` is ours, not a client's input: not escaped).
+    public static func json(_ status: Int, _ detail: String, headers: [String: String] = [:]) -> HTTPResponse {
+        HTTPResponse(status: status, contentType: "application/json", text: "{\"detail\":\"\(detail)\"}\n", headers: headers)
+    }
 }
 
 extension HTTPResponse {

@@ -79,18 +79,23 @@ public final class HTTPResponseStream: Sendable, CustomStringConvertible {
         }
     }
 
-    /// Cuts the response short (after `start`): the connection is dropped without the last chunk.
+    /// Cuts the response short (after `start`): the connection is dropped without the last chunk,
+    /// at once (a client that does not read), or `afterPending` once the chunks queued before
+    /// are written (the client gets all the audio made, then sees the body cut).
     @discardableResult
-    public func abort() -> Bool {
+    public func abort(afterPending: Bool = false) -> Bool {
         enqueue(.abort) { state in
             state.ended = true
-            state.aborted = true
+            state.aborted = !afterPending
             return true
         }
     }
 
     /// `abort` was called: the loop drops the connection even if the client reads nothing more.
     var isAborted: Bool { state.withLock { $0.aborted } }
+
+    /// Its end (`finish`, `respond` or `abort`) is queued: nothing more comes from the producer.
+    var isEnded: Bool { state.withLock { $0.ended } }
 
     /// True once `start` or `respond` has been called.
     public var isStarted: Bool { state.withLock { $0.started } }

@@ -71,6 +71,12 @@ public struct ServerConfig: Equatable, Sendable {
     public var maxSessions = 256
     /// Sessions open at once from one peer address; 0: no limit (e.g. behind a proxy).
     public var maxSessionsPerAddress = 8
+    /// Turns generated at once (engine streams) for one peer address. nil (`auto`, the default):
+    /// half of the engine's current capacity (at least 1), so that no address holds every
+    /// stream; a number: that many; 0: no limit (e.g. behind a proxy). TTSService+Fairness.swift.
+    public var maxStreamsPerAddress: Int?
+    /// Seconds of audio one turn may make; the turn then ends with an error after that audio.
+    public var maxTurnAudioSeconds = 600.0
     /// Turns generated at once (engine streams), at most; a config beyond gets `at_capacity`.
     /// nil (`auto`, the default): as many as the engine measures it carries in real time with
     /// `playoutMargin` (measured at start, kept current from the live work), at most
@@ -238,7 +244,7 @@ public struct ServerConfig: Equatable, Sendable {
         -> SessionMachine.Configuration {
         SessionMachine.Configuration(protocolSettings: protocolSettings, voices: voices, idleTimeout: idleTimeoutSeconds,
                                      pingKeepalive: pingKeepaliveSeconds, maxQueuedAudio: maxQueuedAudio, sendWindow: sendWindow,
-                                     tokenCounter: tokenCounter)
+                                     tokenCounter: tokenCounter, maxTurnAudioSeconds: maxTurnAudioSeconds)
     }
 
     // MARK: Keys
@@ -280,6 +286,17 @@ public struct ServerConfig: Equatable, Sendable {
         integer("opus_bitrate", \.opusBitrate, 6000...510_000),
         integer("max_sessions", \.maxSessions, 1...100_000),
         integer("max_sessions_per_address", \.maxSessionsPerAddress, 0...100_000),
+        Key(name: "max_streams_per_address", expected: "auto or an integer in 0...10000") { config, value, source throws(ServerConfigError) in
+            let trimmed = value.trimmingCharacters(in: .whitespaces)
+            if trimmed.lowercased() == "auto" {
+                config.maxStreamsPerAddress = nil
+            } else if let number = Int(trimmed), (0...10_000).contains(number) {
+                config.maxStreamsPerAddress = number
+            } else {
+                throw .invalidValue(key: "max_streams_per_address", value: value, expected: "auto or an integer in 0...10000", source: source)
+            }
+        },
+        seconds("max_turn_audio_s", \.maxTurnAudioSeconds),
         Key(name: "max_streams", expected: "auto or an integer in 1...10000") { config, value, source throws(ServerConfigError) in
             let trimmed = value.trimmingCharacters(in: .whitespaces)
             if trimmed.lowercased() == "auto" {

@@ -6,6 +6,7 @@ extension SessionMachine {
     public mutating func onTurnStarted(turn number: Int, now: Double) -> [Action] {
         guard let current = turn, current.start.turn == number, state != .closed else { return [] }
         noteEngineActivity(now: now)
+        lastDelivery = now
         return [send(.configAccepted(requestID: current.start.requestID))]
     }
 
@@ -25,10 +26,11 @@ extension SessionMachine {
         noteEngineActivity(now: now)
         switch event {
         case .audio(let payload):
+            guard current.endError == nil else { return [] }  // in flight when the turn reached its audio bound
+            if queuedAudio == 0, socketPending >= configuration.sendWindow { lastDelivery = now }  // audio starts waiting
             queue.append(.audio(payload, config: current.start.config))
             if queuedAudio > configuration.maxQueuedAudio {
-                return closing(nil, code: CloseCode.policyViolation,
-                               reason: "client too slow: \(queuedAudio) audio messages queued")
+                return closingSlowClient(reason: "client too slow: \(queuedAudio) audio messages queued")
             }
             return pump()
         case .turnDone:
@@ -48,6 +50,7 @@ extension SessionMachine {
     /// e.g. after writes and on each wake): queued audio goes out as room frees up.
     public mutating func onOutboxLevel(pending: Int, now: Double) -> [Action] {
         guard state != .closed else { return [] }
+        if pending < socketPending { lastDelivery = now }  // the client took some
         socketPending = max(0, pending)
         return pump()
     }
@@ -63,7 +66,9 @@ extension SessionMachine {
 
     /// The timer: closes an idle session (see SessionMachine+Idle.swift).
     public mutating func onTick(now: Double) -> [Action] {
-        guard state != .closed, let reason = idleReason(now: now) else { return [] }
+        guard state != .closed else { return [] }
+        if let reason = stallReason(now: now) { return closingSlowClient(reason: reason) }
+        guard let reason = idleReason(now: now) else { return [] }
         return closing(nil, code: CloseCode.normal, reason: reason)
     }
 
@@ -98,7 +103,7 @@ extension SessionMachine {
             queueHead = 0
         }
         if let current = turn, current.engineDone, queuedAudio == 0 {
-            actions.append(send(.final(requestID: current.start.requestID)))
+            actions.append(send(current.endError.map { .error($0) } ?? .final(requestID: current.start.requestID)))
             endTurn()
         }
         return actions

@@ -55,11 +55,15 @@ public struct SessionMachine: Sendable {
         /// rules it gets; nil: the config's `language`, else English. Several models served:
         /// `ModelRouter.languageCode(for:)`.
         public var turnLanguage: (@Sendable (TurnConfig) -> String?)? = nil
+        /// Seconds of audio one turn may make (`max_turn_audio_s`); the turn then ends with an
+        /// error after the audio made so far (SessionMachine+Delivery.swift).
+        public var maxTurnAudioSeconds: Double
 
         public init(protocolSettings: ProtocolSettings = ProtocolSettings(), voices: Set<String>,
                     idleTimeout: Double = 60, pingKeepalive: Double = 300, maxQueuedAudio: Int = 250, sendWindow: Int = 8,
-                    tokenCounter: any TokenCounting = UTF8TokenBound()) {
-            precondition(maxQueuedAudio > 0 && sendWindow > 0 && idleTimeout > 0 && pingKeepalive > 0)
+                    tokenCounter: any TokenCounting = UTF8TokenBound(), maxTurnAudioSeconds: Double = 600) {
+            precondition(maxQueuedAudio > 0 && sendWindow > 0 && idleTimeout > 0 && pingKeepalive > 0 && maxTurnAudioSeconds > 0)
+            self.maxTurnAudioSeconds = maxTurnAudioSeconds
             self.protocolSettings = protocolSettings
             self.voices = voices
             self.idleTimeout = idleTimeout
@@ -83,6 +87,9 @@ public struct SessionMachine: Sendable {
         case finishTurn(turn: Int)
         /// Stop the turn at once; its later events are ignored.
         case cancelTurn(turn: Int)
+        /// Stop generating for the turn (it reached `maxTurnAudioSeconds`): the audio already
+        /// made still goes out, then the turn ends with an error. Not a client's cancel.
+        case stopTurn(turn: Int)
         /// Close the connection with this WebSocket status and reason.
         case close(code: UInt16, reason: String)
         /// Text is left to segment: call `onContinueText` on a later pass of the event loop
@@ -132,6 +139,10 @@ public struct SessionMachine: Sendable {
         var ssmlSteps: ArraySlice<SSMLStep> = []
         /// A flushed SSML turn still has steps to take before `finishTurn`.
         var ssmlFinishing = false
+        /// Seconds of audio the engine has made for the turn (`onAudioSeconds`).
+        var audioSeconds = 0.0
+        /// Sent instead of `final` once the queue is empty (the turn reached `maxTurnAudioSeconds`).
+        var endError: ProtocolError?
     }
 
     public internal(set) var state: State = .awaitingConfig
@@ -152,6 +163,12 @@ public struct SessionMachine: Sendable {
     var queueHead = 0
     /// Messages in the socket outbox, as last reported plus those sent since.
     var socketPending = 0
+    /// When the client last took audio from its outbox (or its turn started): audio waiting
+    /// longer than `stallSeconds` after it closes the session as too slow.
+    var lastDelivery: Double
+    /// Set when the machine closed the session because the client does not read its audio
+    /// (the glue counts `slow_client_closes`).
+    public internal(set) var closedAsSlowClient = false
     var random: any RandomNumberGenerator & Sendable
 
     /// `random` makes request ids and seeds; `now` starts the idle timer.
@@ -160,6 +177,7 @@ public struct SessionMachine: Sendable {
         self.random = random
         self.lastActivity = now
         self.lastWork = now
+        self.lastDelivery = now
     }
 
     /// Audio messages waiting for the socket.

@@ -39,6 +39,10 @@ private final class HTTPEngineRelay: SpeechEngineEvents, Sendable {
     func report(_ event: SessionMachine.EngineEvent, for key: TurnKey) {
         service?.post { [weak service] in service?.onHTTPEngine(event, key: key) }
     }
+
+    func reportAudio(_ payloads: [[UInt8]], seconds: Double, for key: TurnKey) {
+        service?.post { [weak service] in service?.onHTTPEngineAudio(payloads, seconds: seconds, key: key) }
+    }
 }
 
 extension TTSService {
@@ -107,6 +111,20 @@ extension TTSService {
         signalIfDrained()
     }
 
+    func onHTTPEngineAudio(_ payloads: [[UInt8]], seconds: Double, key: TurnKey) {
+        for payload in payloads {
+            guard let session = httpSpeeches[key.session] else { return }
+            performHTTP(session.machine.onEngine(.audio(payload), turn: key.turn, now: clock()), in: session)
+        }
+        guard let session = httpSpeeches[key.session] else { return }
+        performHTTP(session.machine.onAudioSeconds(seconds, turn: key.turn, now: clock()), in: session)
+    }
+
+    /// The service's timer: idle and stalled requests (a client that does not read its audio).
+    func tickHTTPSpeeches(now: Double) {
+        for session in Array(httpSpeeches.values) { performHTTP(session.machine.onTick(now: now), in: session) }
+    }
+
     func onHTTPEngine(_ event: SessionMachine.EngineEvent, key: TurnKey) {
         guard let session = httpSpeeches[key.session] else { return }
         if case .failed(let detail) = event { session.logger.error("turn failed: \(detail)") }
@@ -128,6 +146,7 @@ extension TTSService {
         case .startTurn(let start):
             do throws(ProtocolError) {
                 guard let engine else { throw .internalError(detail: "no engine") }
+                try checkFairShare(peer: session.stream.request.peer, session: session.id)
                 try engine.startTurn(start, key: key(start.turn), events: HTTPEngineRelay(service: self))
             } catch {
                 metrics.turns(.rejected, session.label).increment()
@@ -145,9 +164,13 @@ extension TTSService {
             }
         case .finishTurn(let turn):
             engine?.finishTurn(key(turn))
-        case .cancelTurn(let turn):
+        case .cancelTurn(let turn), .stopTurn(let turn):
             engine?.cancelTurn(key(turn))
         case .close(_, let reason):
+            if session.machine.closedAsSlowClient {
+                metrics.slowClientCloses(session.label).increment()
+                session.logger.warning("closing a client that does not read its audio: \(reason)")
+            }
             end(session, cut: reason)
         case .continueText:
             queueTextSlice(.http(session.id))
@@ -187,7 +210,7 @@ extension TTSService {
             metrics.errors(error.code, session.label).increment()
             session.logger.notice("request refused: \(error)")
             if stream.isStarted {
-                end(session, cut: error.message)
+                end(session, cut: error.message, afterPending: true)  // e.g. max_turn_audio_s: the audio made, then the cut
             } else {
                 stream.respond(session.output.refusal(error))
                 _ = session.machine.onPeerClosed(now: clock())
@@ -209,14 +232,14 @@ extension TTSService {
 
     /// Ends a session that cannot go on: an error response before any audio, else a cut stream
     /// (the client sees the chunked body end without its last chunk).
-    private func end(_ session: HTTPSpeechSession, cut reason: String) {
+    private func end(_ session: HTTPSpeechSession, cut reason: String, afterPending: Bool = false) {
         guard httpSpeeches.removeValue(forKey: session.id) != nil else { return }
         defer { signalIfDrained() }
         session.logger.notice("speech stopped: \(reason)")
         if !session.stream.isStarted {
             session.stream.respond(session.output.error(500, reason, "internal_error", nil))
         } else {
-            session.stream.abort()
+            session.stream.abort(afterPending: afterPending)
         }
     }
 }

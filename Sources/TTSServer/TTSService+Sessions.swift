@@ -212,12 +212,9 @@ extension TTSService {
         if seconds > 0 { account(audioSeconds: seconds, now: now, in: session) }
         for payload in payloads {
             perform(session.machine.onEngine(.audio(payload), turn: key.turn, now: now), in: session)
-            if session.machine.state == .closed {  // the only way audio closes a session: its queue overflowed
-                metrics.slowClientCloses(session.label).increment()
-                session.logger.warning("closing a client that does not read its audio")
-                return
-            }
+            if session.machine.state == .closed { return }  // its queue overflowed: a slow client
         }
+        perform(session.machine.onAudioSeconds(seconds, turn: key.turn, now: now), in: session)
     }
 
     /// Counts frames and seconds; an underrun is audio of a flushed turn decoded after a client
@@ -268,6 +265,9 @@ extension TTSService {
             server.schedule(after: max(0, time - clock())) { [weak self] in self?.onWake(id) }  // runs on the loop
         case .finishTurn(let turn):
             engine?.finishTurn(TurnKey(session: id, turn: turn))
+        case .stopTurn(let turn):
+            engine?.cancelTurn(TurnKey(session: id, turn: turn))
+            session.logger.notice("turn stopped: its audio reached max_turn_audio_s", metadata: ["turn": "\(turn)"])
         case .cancelTurn(let turn):
             engine?.cancelTurn(TurnKey(session: id, turn: turn))
             if session.timings?.turn == turn {
@@ -276,6 +276,10 @@ extension TTSService {
                 session.timings = nil
             }
         case .close(let code, let reason):
+            if session.machine.closedAsSlowClient {
+                metrics.slowClientCloses(session.label).increment()
+                session.logger.warning("closing a client that does not read its audio: \(reason)")
+            }
             session.logger.info("closing: \(reason)", metadata: ["code": "\(code)"])
             session.connection.close(code: code, reason: reason)
         case .mark(let mark, let turn):
@@ -310,6 +314,7 @@ extension TTSService {
         ]
         do throws(ProtocolError) {
             guard let engine else { throw .internalError(detail: "no engine") }
+            try checkFairShare(peer: session.connection.request.peer, session: session.connection.id)
             try engine.startTurn(start, key: key, events: EngineRelay(service: self))
         } catch {
             metadata["error"] = "\(error)"
@@ -363,10 +368,7 @@ extension TTSService {
     /// Writes one frame; a client whose outbox is full is closed.
     private func write(_ frame: WebSocketMessage, in session: Session) {
         if session.connection.send(frame) == .outboxFull {
-            metrics.slowClientCloses(session.label).increment()
-            session.logger.warning("closing a client that does not read: outbox full")
-            perform(session.machine.closing(nil, code: SessionMachine.CloseCode.policyViolation,
-                                            reason: "client too slow: outbox full"), in: session)
+            perform(session.machine.closingSlowClient(reason: "client too slow: outbox full"), in: session)
         }
     }
 }

@@ -190,7 +190,7 @@ public final class TTSService: @unchecked Sendable {
     func answer(_ request: HTTPRequest) -> HTTPResponse {
         if let response = answerAPI(request) { return response }  // TTSService+HTTPAPI.swift
         guard request.method == "GET" || request.method == "HEAD" else {
-            return HTTPResponse(status: 405, text: "method not allowed\n", headers: ["Allow": "GET, HEAD"])
+            return .json(405, "method not allowed", headers: ["Allow": "GET, HEAD"])
         }
         switch request.path {
         case "/health":
@@ -235,6 +235,7 @@ public final class TTSService: @unchecked Sendable {
             guard let self else { return }
             let now = clock()
             for session in Array(sessions.values) { perform(session.machine.onTick(now: now), in: session) }
+            tickHTTPSpeeches(now: now)
             scheduleTick()
         }
     }

@@ -73,13 +73,13 @@ extension EventLoop {
         socket.httpRequest = nil
         if socket.bodyOverflow {
             socket.form = nil
-            return respond(wsi, key, HTTPResponse(status: 413, contentType: "application/json", text: "{\"detail\":\"request body too large\"}\n"),
+            return respond(wsi, key, HTTPResponse.json(413, "request body too large"),
                            head: false)
         }
         if let form = socket.form {
             socket.form = nil
             guard let parsed = form.finish() else {
-                return respond(wsi, key, HTTPResponse(status: 400, contentType: "application/json", text: "{\"detail\":\"malformed form body\"}\n"),
+                return respond(wsi, key, HTTPResponse.json(400, "malformed form body"),
                                head: false)
             }
             request.form = parsed
@@ -94,6 +94,7 @@ extension EventLoop {
         let stream = HTTPResponseStream(id: nextConnectionID, request: request, wake: { waker.wake(socket: key) })
         nextConnectionID += 1
         socket.stream = stream
+        socket.closeDeadlineSet = false  // a keep-alive connection's earlier response had its own
         if handlers.stream(request, stream) { return 0 }  // its items wake the loop
         socket.stream = nil
         return respond(wsi, key, handlers.http(request), head: false)
@@ -117,7 +118,7 @@ extension EventLoop {
             stream.markClosed()
             handlers.streamClosed(stream)
             guard write(wsi, Array("0\r\n\r\n".utf8), LWS_WRITE_HTTP_FINAL) else { return -1 }
-            return lws_http_transaction_completed(wsi) != 0 ? -1 : 0
+            return completeTransaction(wsi, key)
         case .whole(let response):
             socket.stream = nil
             stream.markClosed()
@@ -134,7 +135,7 @@ extension EventLoop {
     /// Writes the headers now and the body from LWS_CALLBACK_HTTP_WRITEABLE.
     func respond(_ wsi: OpaquePointer, _ key: UInt, _ response: HTTPResponse, head: Bool) -> Int32 {
         guard writeHeaders(wsi, response) else { return -1 }
-        if response.body.isEmpty || head { return lws_http_transaction_completed(wsi) != 0 ? -1 : 0 }
+        if response.body.isEmpty || head { return completeTransaction(wsi, key) }
         let socket = self.socket(key)
         socket.response = response
         socket.responseSent = 0
@@ -154,7 +155,7 @@ extension EventLoop {
             return 0
         }
         socket.response = nil
-        return lws_http_transaction_completed(wsi) != 0 ? -1 : 0
+        return completeTransaction(wsi, key)
     }
 
     /// `contentLength` UInt64.max: none (libwebsockets then adds `Connection: close`).

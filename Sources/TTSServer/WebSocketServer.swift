@@ -214,7 +214,7 @@ final class EventLoop: @unchecked Sendable {
     // Loop-thread state.
     var sockets: [UInt: Socket] = [:]  // by wsi address
     /// Descriptors whose client frames FrameMaskGuard tracks, by wsi address.
-    private var maskGuarded: [UInt: Int32] = [:]
+    var maskGuarded: [UInt: Int32] = [:]
     var nextConnectionID: UInt64 = 1
     /// Scheduled timers by address; each fires once and is freed.
     private var timers: [UInt: (timer: UnsafeMutablePointer<cws_timer>, work: @Sendable () -> Void)] = [:]
@@ -320,12 +320,13 @@ final class EventLoop: @unchecked Sendable {
         case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
             let descriptor = lws_get_socket_fd(wsi)  // before any byte is read from it
             if descriptor >= 0 {
-                FrameMaskGuard.register(descriptor)
+                FrameMaskGuard.register(descriptor, maxBodyBytes: configuration.maxRequestBodyBytes)
                 maskGuarded[key] = descriptor
             }
         case LWS_CALLBACK_HTTP:
-            // A plain request before any upgrade: the tracker would not find where frames start.
-            if let descriptor = maskGuarded.removeValue(forKey: key) { FrameMaskGuard.unregister(descriptor) }
+            // A plain request before any upgrade: the tracker would not find where frames start
+            // (the request screen goes on: every request of a keep-alive connection is screened).
+            if let descriptor = maskGuarded[key] { FrameMaskGuard.httpRequestStarted(descriptor) }
             return onHTTPRequest(wsi, key)
         case LWS_CALLBACK_HTTP_BODY:
             if let socket = sockets[key], socket.httpRequest != nil, let input {
@@ -350,11 +351,16 @@ final class EventLoop: @unchecked Sendable {
         case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
             runPosted()
             for socketKey in waker.takeReady() {  // only the sockets with something new to send
-                if let stream = sockets[socketKey]?.stream {
+                if let socket = sockets[socketKey], let stream = socket.stream {
                     if stream.isAborted {  // also when the client has stopped reading
                         lws_set_timeout(OpaquePointer(bitPattern: socketKey), PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC)
-                    } else if stream.takeWakeRequest() {
-                        lws_callback_on_writable(OpaquePointer(bitPattern: socketKey))
+                        continue
+                    }
+                    if stream.takeWakeRequest() { lws_callback_on_writable(OpaquePointer(bitPattern: socketKey)) }
+                    if stream.isEnded, !socket.closeDeadlineSet {
+                        // The session has let go of it: the client reads the rest within the drain timeout or is dropped.
+                        socket.closeDeadlineSet = true
+                        dropAfter(configuration.drainTimeoutSeconds, socketKey, stream)
                     }
                     continue
                 }
@@ -524,6 +530,21 @@ final class EventLoop: @unchecked Sendable {
             guard sockets[key]?.connection === connection else { return }  // already gone
             lws_set_timeout(OpaquePointer(bitPattern: key), PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC)
         }
+    }
+
+    /// Drops the socket in `seconds` if it is still writing `stream` then.
+    private func dropAfter(_ seconds: Double, _ key: UInt, _ stream: HTTPResponseStream) {
+        addTimer(after: seconds) { [self] in
+            guard sockets[key]?.stream === stream else { return }  // written (or gone)
+            lws_set_timeout(OpaquePointer(bitPattern: key), PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC)
+        }
+    }
+
+    /// The end of an HTTP transaction: the connection is kept for the next request, or closed
+    /// (-1) when libwebsockets says so or a later request was refused meanwhile (RequestScreen).
+    func completeTransaction(_ wsi: OpaquePointer, _ key: UInt) -> Int32 {
+        if let descriptor = maskGuarded[key], FrameMaskGuard.httpRequestAnswered(descriptor) { return -1 }
+        return lws_http_transaction_completed(wsi) != 0 ? -1 : 0
     }
 
     func socket(_ key: UInt) -> Socket {

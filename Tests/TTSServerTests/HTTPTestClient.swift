@@ -7,8 +7,8 @@ final class HTTPTestClient {
     let socket: TestSocket
     private(set) var head: TestHTTPResponse?
 
-    init(port: Int, timeoutSeconds: Int = 10) throws {
-        socket = try TestSocket(port: port, timeoutSeconds: timeoutSeconds)
+    init(port: Int, timeoutSeconds: Int = 10, receiveBufferBytes: Int32? = nil, from local: String? = nil) throws {
+        socket = try TestSocket(port: port, timeoutSeconds: timeoutSeconds, receiveBufferBytes: receiveBufferBytes, from: local)
     }
 
     /// Sends the request and reads the head (and the whole body unless it is chunked).

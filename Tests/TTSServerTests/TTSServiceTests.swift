@@ -24,7 +24,8 @@ import Testing
         #expect(metricValue(metrics.text, "pocket_tts_errors_total{code=\"parse_error\"}") == 0)
         #expect(metrics.text.contains("# TYPE pocket_tts_time_to_first_audio_seconds histogram"))
         #expect(metrics.text.contains("pocket_tts_real_time_factor_bucket{le=\"+Inf\"} 0"))
-        #expect(try httpRequest(port: port, method: "POST", path: "/health").status == 405)
+        #expect(try httpRequest(port: port, method: "POST", path: "/health", headers: ["Content-Length": "0"]).status == 405)
+        #expect(try httpRequest(port: port, method: "POST", path: "/health").status == 411)  // no length: refused first
         #expect(try httpRequest(port: port, path: "/nothing").status == 404)
         #expect(try TestWebSocket.connect(port: port, path: "/other").response.status == 404)
     }

@@ -18,8 +18,9 @@ final class TTSTestClient {
     init(_ webSocket: TestWebSocket) { self.webSocket = webSocket }
 
     static func connect(port: Int, headers: [String: String] = [:], path: String = "/tts/ws",
-                        receiveBufferBytes: Int32? = nil) throws -> TTSTestClient {
-        let (response, client) = try TestWebSocket.connect(port: port, path: path, headers: headers, receiveBufferBytes: receiveBufferBytes)
+                        receiveBufferBytes: Int32? = nil, from local: String? = nil) throws -> TTSTestClient {
+        let (response, client) = try TestWebSocket.connect(port: port, path: path, headers: headers, receiveBufferBytes: receiveBufferBytes,
+                                                           from: local)
         guard response.status == 101, let client else { throw TestClientError.malformed("status \(response.status): \(response.text)") }
         return TTSTestClient(client)
     }

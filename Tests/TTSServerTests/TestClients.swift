@@ -19,8 +19,22 @@ final class TestSocket {
     private var buffer: [UInt8] = []
 
     /// `receiveBufferBytes` shrinks SO_RCVBUF (a client that stops reading then stalls the server soon).
-    init(port: Int, timeoutSeconds: Int = 2, receiveBufferBytes: Int32? = nil) throws {
+    /// `from`: the local address (e.g. "127.0.0.2": another client address on loopback).
+    init(port: Int, timeoutSeconds: Int = 2, receiveBufferBytes: Int32? = nil, from local: String? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if let local {
+            var source = sockaddr_in()
+            source.sin_family = sa_family_t(AF_INET)
+            source.sin_addr.s_addr = inet_addr(local)
+            let bound = withUnsafePointer(to: &source) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            if bound != 0 {
+                let code = errno
+                close(fd)
+                throw TestClientError.connect(errno: code)
+            }
+        }
         if var bytes = receiveBufferBytes {
             setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, socklen_t(MemoryLayout<Int32>.size))
         }
@@ -133,8 +147,8 @@ final class TestWebSocket {
 
     /// Performs the handshake; returns the server's answer and, on 101, the client.
     static func connect(port: Int, path: String, headers: [String: String] = [:], receiveBufferBytes: Int32? = nil,
-                        timeoutSeconds: Int = 2) throws -> (response: TestHTTPResponse, client: TestWebSocket?) {
-        let socket = try TestSocket(port: port, timeoutSeconds: timeoutSeconds, receiveBufferBytes: receiveBufferBytes)
+                        timeoutSeconds: Int = 2, from local: String? = nil) throws -> (response: TestHTTPResponse, client: TestWebSocket?) {
+        let socket = try TestSocket(port: port, timeoutSeconds: timeoutSeconds, receiveBufferBytes: receiveBufferBytes, from: local)
         let key = Data((0..<16).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
         var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         request += "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n"

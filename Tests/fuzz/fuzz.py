@@ -38,6 +38,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import VOICE, Closed, RawWebSocket, Server, finish, frame, metric_at, text_frame  # noqa: E402
 import protocols  # noqa: E402  (Kyutai's /api/tts_streaming and Deepgram's /v1/speak)
 import bulk  # noqa: E402  (big inputs on every protocol, and the loop's lag as pongs show it)
+import http_heads  # noqa: E402  (malformed HTTP requests, first or after a good one on a keep-alive connection)
 import wyoming  # noqa: E402  (Home Assistant's Wyoming, raw TCP on the server's wyoming_port)
 import ssml  # noqa: E402  (SSML documents: valid, malformed, mutated)
 
@@ -460,9 +461,9 @@ class Worker:
     async def run_one(self) -> None:
         scenario = self.rng.choices(
             ["ping_flood", "cancel_storm", "wrong_messages", "mutated", "turn", "abrupt", "closing_frame", "kyutai", "deepgram",
-             "bulk", "elevenlabs", "wyoming", "ssml_turn", "ssml_http", "elevenlabs_ssml"],
+             "bulk", "elevenlabs", "wyoming", "ssml_turn", "ssml_http", "elevenlabs_ssml", "http_heads"],
             [3, 2, 4, 2, self.turn_weight, 1, 1, self.turn_weight / 2, self.turn_weight / 2, 0.3, self.turn_weight / 2,
-             self.turn_weight if self.wyoming_port else 0, self.turn_weight / 2, self.turn_weight / 4, self.turn_weight / 4])[0]
+             self.turn_weight if self.wyoming_port else 0, self.turn_weight / 2, self.turn_weight / 4, self.turn_weight / 4, 1])[0]
         self.stats.scenarios[scenario] += 1
         started = time.monotonic()
         try:
@@ -485,6 +486,9 @@ class Worker:
             return
         if scenario == "bulk":
             await bulk.bulk(self)
+            return
+        if scenario == "http_heads":
+            await http_heads.http_heads(self)
             return
         ws = await self.connect()
         try:

@@ -42,8 +42,17 @@ void frame_tracker_init(frame_tracker *tracker);
 void frame_tracker_feed(frame_tracker *tracker, const uint8_t *bytes, size_t count);
 
 /// Starts tracking `fd` from its first byte (the calling thread is the only one whose `recv`
-/// calls on it are tracked: the event loop's). Descriptors beyond a bound are not tracked.
-void frame_guard_register(int fd);
+/// calls on it are tracked: the event loop's): WebSocket frames, and every HTTP request's head
+/// (request_screen.h; a declared body over `max_body` bytes is refused, 0: no bound).
+/// Descriptors beyond a bound are not tracked.
+void frame_guard_register(int fd, uint64_t max_body);
+/// libwebsockets took a plain HTTP request on `fd`: frames are no longer tracked (an upgrade
+/// would not start where the tracker expects), the requests' heads still are. Until
+/// `frame_guard_http_request_answered`, a refusal of a later request waits.
+void frame_guard_http_request_started(int fd);
+/// The request's response is complete. 1 when a later request was refused meanwhile: its
+/// answer has been sent now, and the connection must be closed.
+int frame_guard_http_request_answered(int fd);
 /// Stops tracking `fd`.
 void frame_guard_unregister(int fd);
 /// 1 if a tracked `fd` has received an unmasked frame.

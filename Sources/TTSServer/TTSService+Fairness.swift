@@ -1,0 +1,41 @@
+// TTSService+Fairness.swift: no address holds more than its share of the engine's streams.
+//
+// Engine streams (turns generated at once) are the scarce part; sessions are cheap and bounded
+// per address on their own (`max_sessions_per_address`). Without a share, one address with a
+// few long turns could take every stream and leave every other client `at_capacity`. So a turn
+// starts only while its address has fewer than its share open: by default half of the engine's
+// current capacity (measured headroom: the share follows the estimate), at least 1. Loop thread.
+
+extension TTSService {
+    /// Turns one address may have open at once now; nil: no bound. `max_streams_per_address`:
+    /// a number is that bound (0: none); `auto` is half the capacity (`engine.capacity`, else a
+    /// number of `max_streams`), at least 1, and none when `max_sessions_per_address` is 0
+    /// (addresses do not tell clients apart, e.g. behind a proxy).
+    func streamShare(capacity: SpeechCapacity?) -> Int? {
+        if let number = config.maxStreamsPerAddress { return number == 0 ? nil : number }
+        guard config.maxSessionsPerAddress != 0, let streams = capacity?.streams ?? config.maxStreams else { return nil }
+        return max(1, streams / 2)
+    }
+
+    /// Turns open from `peer`, over WebSocket sessions and HTTP speech requests, leaving out the
+    /// session `excluded` (the one asking).
+    func openTurns(from peer: String, excluding excluded: UInt64) -> Int {
+        let sockets = sessions.values.count {
+            $0.connection.id != excluded && $0.connection.request.peer == peer && $0.machine.currentTurn != nil
+        }
+        let requests = httpSpeeches.values.count {
+            $0.id != excluded && $0.stream.request.peer == peer && $0.machine.currentTurn != nil
+        }
+        return sockets + requests
+    }
+
+    /// Throws `at_capacity` when `peer` already has its share of streams open.
+    func checkFairShare(peer: String, session id: UInt64) throws(ProtocolError) {
+        let capacity = engine?.capacity
+        guard let share = streamShare(capacity: capacity) else { return }
+        let open = openTurns(from: peer, excluding: id)
+        guard open >= share else { return }
+        logger.notice("turn refused: \(open) turns open from \(peer) (max_streams_per_address: \(share))")
+        throw .atCapacity(retryAfterSeconds: capacity?.retryAfterSeconds ?? ProtocolError.defaultRetryAfterSeconds)
+    }
+}
