@@ -11,6 +11,7 @@ extension EventLoop {
     func onHTTPRequest(_ wsi: OpaquePointer, _ key: UInt) -> Int32 {
         let request = readRequest(wsi, isWebSocketUpgrade: false)
         let socket = self.socket(key)
+        socket.idleCompletions = 0
         if request.header("transfer-encoding")?.lowercased().contains("chunked") == true, request.method != "GET",
            request.method != "HEAD" {
             socket.httpRequest = request  // answered once the last chunk is in (`onChunkedBody`)
@@ -69,7 +70,16 @@ extension EventLoop {
 
     /// The whole body is in: a form is finished, the request dispatched.
     func completeBody(_ wsi: OpaquePointer, _ key: UInt) -> Int32 {
-        guard let socket = sockets[key], var request = socket.httpRequest else { return 0 }
+        guard let socket = sockets[key] else { return 0 }
+        guard var request = socket.httpRequest else {
+            // libwebsockets 4.1, a request with a body pipelined behind another on a keep-alive
+            // connection: it calls this again and again with no request of ours being read, and
+            // the loop serves nobody else. A few such calls are harmless (they let the answers
+            // already queued go out); more than 16 in a row close the connection.
+            socket.idleCompletions += 1
+            return socket.idleCompletions > 16 ? -1 : 0
+        }
+        socket.idleCompletions = 0
         socket.httpRequest = nil
         if socket.bodyOverflow {
             socket.form = nil

@@ -176,6 +176,8 @@ final class Socket {
     var upgradeRequest: HTTPRequest?      // accepted upgrade, until ESTABLISHED
     var httpRequest: HTTPRequest?         // request whose body is being read
     var bodyOverflow = false
+    /// `HTTP_BODY_COMPLETION`s in a row with no request being read (`completeBody`).
+    var idleCompletions = 0
     var response: HTTPResponse?           // response whose body is being written
     var responseSent = 0
     var fragments: [UInt8] = []           // WebSocket message being reassembled
@@ -329,6 +331,7 @@ final class EventLoop: @unchecked Sendable {
             if let descriptor = maskGuarded[key] { FrameMaskGuard.httpRequestStarted(descriptor) }
             return onHTTPRequest(wsi, key)
         case LWS_CALLBACK_HTTP_BODY:
+            sockets[key]?.idleCompletions = 0
             if let socket = sockets[key], socket.httpRequest != nil, let input {
                 if socket.chunked != nil { return onChunkedBody(wsi, key, UnsafeRawBufferPointer(start: input, count: length)) }
                 appendBody(socket, UnsafeMutableRawBufferPointer(start: input, count: length))
