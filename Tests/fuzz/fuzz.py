@@ -537,6 +537,20 @@ async def wait_sessions_zero(server_metric, deadline: float, watch: "bulk.PingWa
         await asyncio.sleep(0.05)
 
 
+def print_server_loop_lag(port: int, bound_ms: float) -> None:
+    """The server's own measure beside the pongs: its timer every 25 ms, how late it ran
+    (`pocket_tts_event_loop_lag_seconds`; a pong adds the watch's and the kernel's delays)."""
+    try:
+        count = metric_at(port, "pocket_tts_event_loop_lag_seconds_count")
+        within = metric_at(port, 'pocket_tts_event_loop_lag_seconds_bucket{le="0.05"}' if bound_ms <= 50
+                           else 'pocket_tts_event_loop_lag_seconds_bucket{le="+Inf"}')
+    except Exception:  # noqa: BLE001: a server that is gone has no figure; the run says why
+        return
+    if count and within is not None:
+        print(f"  server's own loop lag: {count:.0f} samples, {count - within:.0f} over "
+              f"{50 if bound_ms <= 50 else bound_ms:.0f} ms")
+
+
 def check_pongs(watch: "bulk.PingWatch", bound_ms: float) -> None:
     late = watch.over(bound_ms / 1000)
     if watch.error:
@@ -630,6 +644,7 @@ def main() -> int:
               f"p99 {trips[len(trips) * 99 // 100] * 1000:.1f} ms, worst {trips[-1] * 1000:.1f} ms (bound {args.max_pong_ms:.0f} ms)")
     if server:
         print(f"  server RSS: {rss_before / 2**20:.0f} MB before, {rss_after / 2**20:.0f} MB after")
+    print_server_loop_lag(port, args.max_pong_ms)
     return finish(server, [failure] if failure else [])
 
 
