@@ -4,7 +4,8 @@
     python3 Tests/fuzz/soak.py --binary .build/release/pocket-tts --sessions 8 --minutes 30   # make soak
     python3 Tests/fuzz/soak.py --port 8000 --voice alba ...   # a server already running
 
-Each session loops: connect, then a few turns (config, text word by word, then mostly flush and
+Beside them (`--http-churn`, on by default), every second: upload a voice (`POST /v1/voices`),
+speak an OpenAI request in it, delete it. Each session loops: connect, then a few turns (config, text word by word, then mostly flush and
 read to final; sometimes cancel after the first audio, or drop the connection mid-turn with a
 close or a TCP reset, then reconnect). Reports turns by outcome, errors, first-audio latency
 (first text message sent to first audio received) percentiles, and the server's RSS growth per
@@ -16,13 +17,15 @@ import asyncio
 import json
 import os
 import random
-import statistics
 import sys
 import time
+import urllib.error
+import urllib.request
+import uuid
 from collections import Counter
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import VOICE, Closed, RawWebSocket, Server, finish, metric_at, text_frame  # noqa: E402
+from harness import FIXTURES, VOICE, Closed, RawWebSocket, Server, finish, http_get, metric_at, text_frame  # noqa: E402
 
 SENTENCES = ["Hello there, this is a soak test.", "The quick brown fox jumps over the lazy dog.",
              "How are you doing today?", "Numbers like 3.14 and 42 are spoken too.", "One more sentence, then we stop."]
@@ -135,6 +138,49 @@ class Soak:
         self.failures.append(f"during a turn: {payload[:200]}")
         raise Closed(None, "unexpected message")
 
+    def http_churn_once(self, rng: random.Random) -> None:
+        """Upload a voice (`POST /v1/voices`), speak one OpenAI request in it, delete it (blocking)."""
+        base = f"http://127.0.0.1:{self.port}"
+        with open(os.path.join(FIXTURES, "reference", "voice.wav"), "rb") as file:
+            audio = file.read()
+        boundary = uuid.uuid4().hex
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"audio\"; filename=\"me.wav\"\r\n"
+                f"Content-Type: audio/wav\r\n\r\n").encode() + audio + f"\r\n--{boundary}--\r\n".encode()
+        request = urllib.request.Request(base + "/v1/voices", data=body, method="POST",
+                                         headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        with urllib.request.urlopen(request, timeout=self.args.deadline) as response:
+            voice = json.loads(response.read())["voice_id"]
+        self.outcomes["upload"] += 1
+        try:
+            speech = json.dumps({"model": "tts-1", "input": rng.choice(SENTENCES), "voice": voice, "response_format": "pcm"})
+            request = urllib.request.Request(base + "/v1/audio/speech", data=speech.encode(), method="POST",
+                                             headers={"Content-Type": "application/json"})
+            started = time.monotonic()
+            with urllib.request.urlopen(request, timeout=self.args.deadline) as response:
+                if not response.read(1):
+                    self.failures.append("OpenAI speech in an uploaded voice: no audio")
+                self.first_audio.append(time.monotonic() - started)
+                response.read()
+            self.outcomes["http_turn"] += 1
+        finally:  # also after a 503 (at capacity): every uploaded voice is deleted
+            request = urllib.request.Request(f"{base}/v1/voices/{voice}", method="DELETE")
+            with urllib.request.urlopen(request, timeout=self.args.deadline) as response:
+                if not json.loads(response.read()).get("deleted"):
+                    self.failures.append(f"voice {voice} not deleted")
+            self.outcomes["delete"] += 1
+
+    async def http_churn(self) -> None:
+        """Uploads, HTTP turns and deletes beside the WebSocket sessions (`--http-churn`)."""
+        rng = random.Random(self.args.seed * 7919)
+        while time.monotonic() < self.stop_at and not self.failures:
+            try:
+                await asyncio.to_thread(self.http_churn_once, rng)
+            except urllib.error.HTTPError as error:
+                self.errors[f"http {error.code}"] += 1  # e.g. 503 at capacity
+            except (OSError, ValueError) as error:
+                self.failures.append(f"http churn: {type(error).__name__}: {error}")
+            await asyncio.sleep(1)
+
     async def sampler(self) -> None:
         """Marks the warm-up point (RSS and turns) once --warmup seconds have passed."""
         await asyncio.sleep(self.args.warmup)
@@ -149,7 +195,8 @@ class Soak:
 
     async def run(self) -> None:
         self.stop_at = time.monotonic() + self.args.minutes * 60
-        await asyncio.gather(self.sampler(), *(self.session(i) for i in range(self.args.sessions)))
+        churn = [self.http_churn()] if self.args.http_churn else []
+        await asyncio.gather(self.sampler(), *churn, *(self.session(i) for i in range(self.args.sessions)))
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -170,6 +217,8 @@ def main() -> int:
     parser.add_argument("--final-weight", type=float, default=6, help="turns run to final per cancelled or dropped one")
     parser.add_argument("--deadline", type=float, default=30)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--http-churn", action=argparse.BooleanOptionalAction, default=True,
+                        help="beside the sessions: upload a voice, speak an OpenAI request in it, delete it, every second")
     args = parser.parse_args()
     args.warmup = min(args.warmup, args.minutes * 60 / 3)
 
@@ -199,7 +248,27 @@ def main() -> int:
     if server:
         print(f"  server RSS: {rss_start / 2**20:.1f} MB at start, {soak.rss_at_warm / 2**20:.1f} MB after {args.warmup:.0f} s warm-up, "
               f"{rss_end / 2**20:.1f} MB at the end: {growth:+.0f} bytes per turn over {turns_after_warm} turns")
+        if soak.rss_at_warm:
+            print(f"  RSS growth after the warm-up: {(rss_end - soak.rss_at_warm) / soak.rss_at_warm * 100:+.1f} %")
+    print(f"  server's loop lag: {loop_lag_summary(port)}")
     return finish(server, soak.failures)
+
+
+def loop_lag_summary(port: int) -> str:
+    """p50/p99/max of `pocket_tts_event_loop_lag_seconds` as bucket bounds (the server's timer)."""
+    _, text = http_get(port, "/metrics")
+    buckets = []
+    for line in text.splitlines():
+        if line.startswith('pocket_tts_event_loop_lag_seconds_bucket{le="'):
+            bound = line.split('le="', 1)[1].split('"', 1)[0]
+            buckets.append((float("inf") if bound == "+Inf" else float(bound), float(line.rsplit(" ", 1)[1])))
+    total = buckets[-1][1] if buckets else 0
+    if not total:
+        return "no samples"
+    def at(share: float) -> str:
+        bound = next(b for b, count in buckets if count >= share * total)
+        return "over 1 s" if bound == float("inf") else f"<= {bound * 1000:g} ms"
+    return f"{total:.0f} samples; p50 {at(0.5)}, p99 {at(0.99)}, max {at(1.0)}"
 
 
 if __name__ == "__main__":
