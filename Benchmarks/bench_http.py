@@ -2,9 +2,12 @@
 from sending one HTTP/1.1 request to the first audio byte of its chunked response."""
 from __future__ import annotations
 
+import argparse
 import socket
 import time
 from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def rss_mb(pid: int) -> float:
@@ -41,3 +44,11 @@ def first_body_byte(port: int, path: str, content_type: str, body: bytes) -> flo
         while sock.recv(65536):
             pass
         return first
+
+
+def add_server_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments of a bench that starts its own server on random full-size weights."""
+    parser.add_argument("--binary", type=Path, default=REPO / ".build/release/pocket-tts")
+    parser.add_argument("--config", type=Path, default=REPO / "Configs/models/english_2026-01.yaml")
+    parser.add_argument("--speech", type=Path, default=REPO.parent / "shared/assets/speech_48k.wav")
+    parser.add_argument("--tokenizer", type=Path, default=REPO.parent / "shared/assets/tokenizer.model")

@@ -24,7 +24,7 @@ import uuid
 import wave
 from pathlib import Path
 
-from bench_http import free_port, rss_mb
+from bench_http import add_server_arguments, free_port, rss_mb
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -68,10 +68,7 @@ def delete(port: int, voice: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--binary", type=Path, default=REPO / ".build/release/pocket-tts")
-    parser.add_argument("--config", type=Path, default=REPO / "Configs/models/english_2026-01.yaml")
-    parser.add_argument("--speech", type=Path, default=REPO.parent / "shared/assets/speech_48k.wav")
-    parser.add_argument("--tokenizer", type=Path, default=REPO.parent / "shared/assets/tokenizer.model")
+    add_server_arguments(parser)
     parser.add_argument("--count", type=int, default=50)
     args = parser.parse_args()
     weights = REPO / ".build/bench-weights" / f"{args.config.stem}-seed1-bf16.safetensors"

@@ -37,7 +37,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench_http import first_body_byte, free_port, rss_mb
+from bench_http import add_server_arguments, first_body_byte, free_port, rss_mb
 
 REPO = Path(__file__).resolve().parents[1]
 TEXT = "Hello there, this is a short test of the first audio."
@@ -108,10 +108,7 @@ def serve(args, weights: Path, voices: Path, default_voice: Path, work: Path) ->
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--binary", type=Path, default=REPO / ".build/release/pocket-tts")
-    parser.add_argument("--config", type=Path, default=REPO / "Configs/models/english_2026-01.yaml")
-    parser.add_argument("--speech", type=Path, default=REPO.parent / "shared/assets/speech_48k.wav")
-    parser.add_argument("--tokenizer", type=Path, default=REPO.parent / "shared/assets/tokenizer.model")
+    add_server_arguments(parser)
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--probes", type=int, default=8)
     parser.add_argument("--voice-cache-mb", type=int, default=256)

@@ -17,21 +17,9 @@ import Testing
     static let languages = NormalizerLanguage.allCases.filter { $0 != .english }
 
     static func cases(_ language: NormalizerLanguage) -> [Case] {
-        guard let url = Bundle.module.url(forResource: "cases-\(language.code)", withExtension: "tsv",
-                                          subdirectory: "Fixtures/normalization"),
-              let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
-        var section = ""
-        var cases: [Case] = []
-        for line in text.split(separator: "\n") {
-            if line.hasPrefix("## ") {
-                section = String(line.dropFirst(3).prefix { $0 != ":" })
-            } else if !line.hasPrefix("# ") {
-                let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
-                precondition(fields.count == 2, "cases-\(language.code).tsv: not input<TAB>expected: \(line)")
-                cases.append(Case(language: language, section: section, input: String(fields[0]), expected: String(fields[1])))
-            }
+        TextNormalizerTests.caseTable("cases-\(language.code)").map {
+            Case(language: language, section: $0.section, input: $0.input, expected: $0.expected)
         }
-        return cases
     }
 
     static let allCases: [Case] = languages.flatMap(cases)

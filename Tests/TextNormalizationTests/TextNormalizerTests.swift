@@ -12,22 +12,26 @@ import Testing
         var description: String { "[\(section)] \(input)" }
     }
 
-    static let cases: [Case] = {
-        guard let url = Bundle.module.url(forResource: "cases", withExtension: "tsv", subdirectory: "Fixtures/normalization"),
+    static let cases: [Case] = caseTable("cases").map { Case(section: $0.section, input: $0.input, expected: $0.expected) }
+
+    /// The rows of `Fixtures/normalization/NAME.tsv`: `## section: ...` lines, `# ` comments, and
+    /// `input<TAB>expected` rows (also `LanguageNormalizerTests`).
+    static func caseTable(_ name: String) -> [(section: String, input: String, expected: String)] {
+        guard let url = Bundle.module.url(forResource: name, withExtension: "tsv", subdirectory: "Fixtures/normalization"),
               let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
         var section = ""
-        var cases: [Case] = []
+        var rows: [(section: String, input: String, expected: String)] = []
         for line in text.split(separator: "\n") {
             if line.hasPrefix("## ") {
                 section = String(line.dropFirst(3).prefix { $0 != ":" })
             } else if !line.hasPrefix("# ") {
                 let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
-                precondition(fields.count == 2, "cases.tsv: not input<TAB>expected: \(line)")
-                cases.append(Case(section: section, input: String(fields[0]), expected: String(fields[1])))
+                precondition(fields.count == 2, "\(name).tsv: not input<TAB>expected: \(line)")
+                rows.append((section, String(fields[0]), String(fields[1])))
             }
         }
-        return cases
-    }()
+        return rows
+    }
 
     let normalizer = TextNormalizer()
 
