@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -52,3 +54,13 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, default=REPO / "Configs/models/english_2026-01.yaml")
     parser.add_argument("--speech", type=Path, default=REPO.parent / "shared/assets/speech_48k.wav")
     parser.add_argument("--tokenizer", type=Path, default=REPO.parent / "shared/assets/tokenizer.model")
+
+
+def random_weights(args: argparse.Namespace) -> Path:
+    """Seeded random bf16 weights of `args.config` (made once, in .build/bench-weights)."""
+    weights = REPO / ".build/bench-weights" / f"{args.config.stem}-seed1-bf16.safetensors"
+    if not weights.exists():
+        weights.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([str(args.binary), "make-random-weights", "--config", str(args.config), "--seed", "1",
+                        "--dtype", "bf16", "--out", str(weights)], check=True, stdout=sys.stderr)
+    return weights

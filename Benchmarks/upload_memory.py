@@ -24,7 +24,7 @@ import uuid
 import wave
 from pathlib import Path
 
-from bench_http import add_server_arguments, free_port, rss_mb
+from bench_http import add_server_arguments, random_weights, free_port, rss_mb
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -71,11 +71,7 @@ def main() -> int:
     add_server_arguments(parser)
     parser.add_argument("--count", type=int, default=50)
     args = parser.parse_args()
-    weights = REPO / ".build/bench-weights" / f"{args.config.stem}-seed1-bf16.safetensors"
-    if not weights.exists():
-        weights.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run([str(args.binary), "make-random-weights", "--config", str(args.config), "--seed", "1",
-                        "--dtype", "bf16", "--out", str(weights)], check=True, stdout=sys.stderr)
+    weights = random_weights(args)
     port = free_port()
     work = Path(tempfile.mkdtemp())
     (work / "server.yaml").write_text("")

@@ -37,7 +37,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench_http import add_server_arguments, first_body_byte, free_port, rss_mb
+from bench_http import add_server_arguments, random_weights, first_body_byte, free_port, rss_mb
 
 REPO = Path(__file__).resolve().parents[1]
 TEXT = "Hello there, this is a short test of the first audio."
@@ -114,11 +114,7 @@ def main() -> int:
     parser.add_argument("--voice-cache-mb", type=int, default=256)
     parser.add_argument("--precision", default="int8")
     args = parser.parse_args()
-    weights = REPO / ".build/bench-weights" / f"{args.config.stem}-seed1-bf16.safetensors"
-    if not weights.exists():
-        weights.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run([str(args.binary), "make-random-weights", "--config", str(args.config), "--seed", "1",
-                        "--dtype", "bf16", "--out", str(weights)], check=True, stdout=sys.stderr)
+    weights = random_weights(args)
     work = Path(tempfile.mkdtemp(prefix="voice-cache-bench-"))
     try:
         voice = work / "voice.safetensors"
