@@ -216,15 +216,28 @@ final class CapacityMonitor: @unchecked Sendable {  // all state behind `lock`
     }
 
     /// CPU seconds all the machine's cores have been busy (Linux `/proc/stat`: every state but
-    /// idle and iowait); nil where unknown.
+    /// idle and iowait); nil where unknown. While this process runs at nice 0 or below, the
+    /// `nice` column (processes at nice > 0) is left out: the scheduler gives such background
+    /// work (builds, batch jobs) a small share beside ours, so their cores stay the engine's.
     @Sendable static func machineBusySeconds() -> Double? {
         guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
-              let line = text.split(separator: "\n", maxSplits: 1).first, line.hasPrefix("cpu ") else { return nil }
+              let line = text.split(separator: "\n", maxSplits: 1).first else { return nil }
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        errno = 0
+        let ownNice = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+        let countNice = errno != 0 || ownNice > 0
+        guard ticks > 0, let busy = busyTicks(statLine: line, countNice: countNice) else { return nil }
+        return busy / ticks
+    }
+
+    /// The busy ticks of `/proc/stat`'s first line (`cpu  user nice system idle iowait irq
+    /// softirq steal ...`): every state but idle and iowait, and `nice` only when `countNice`.
+    static func busyTicks(statLine line: Substring, countNice: Bool) -> Double? {
+        guard line.hasPrefix("cpu ") else { return nil }
         let fields = line.split(separator: " ").dropFirst().compactMap { Double($0) }
         guard fields.count >= 5 else { return nil }
-        let busy = fields.prefix(8).enumerated().reduce(0) { $0 + ($1.offset == 3 || $1.offset == 4 ? 0 : $1.element) }
-        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
-        return ticks > 0 ? busy / ticks : nil
+        let skipped: Set<Int> = countNice ? [3, 4] : [1, 3, 4]
+        return fields.prefix(8).enumerated().reduce(0) { $0 + (skipped.contains($1.offset) ? 0 : $1.element) }
     }
 
     /// CPU seconds this process has used, all threads.

@@ -318,4 +318,14 @@ import Testing
         defer { engine.stop() }
         #expect(engine.capacity.streams == 5)
     }
+
+    /// `/proc/stat`'s busy ticks: idle and iowait never count; niced work (column 2) counts only
+    /// when the service itself runs niced (at nice 0 such work yields to it).
+    @Test func busyTicksLeaveOutNicedWorkWhenAsked() {
+        let line: Substring = "cpu  100 400 50 9000 30 5 5 10 0 0"
+        #expect(CapacityMonitor.busyTicks(statLine: line, countNice: true) == 570)
+        #expect(CapacityMonitor.busyTicks(statLine: line, countNice: false) == 170)
+        #expect(CapacityMonitor.busyTicks(statLine: "intr 1 2 3 4 5", countNice: true) == nil)
+        #expect(CapacityMonitor.busyTicks(statLine: "cpu  1 2 3", countNice: true) == nil)
+    }
 }
