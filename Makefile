@@ -15,6 +15,9 @@
 #   make bench      the server bench (Benchmarks/server_bench.sh: BENCH_SESSIONS x BENCH_STYLES x
 #                   BENCH_FORMATS, and the reference's HTTP server for the single-session figures),
 #                   one stream per model family beside pocket-tts 4.0.1 (Benchmarks/family_bench.py),
+#                   every family through the service with its defaults at 1, 8 and capacity + 1
+#                   sessions beside the 4.0.1 server (Benchmarks/family_server_bench.py, RESULTS.md's
+#                   opening table),
 #                   then engine vs reference (Benchmarks/run.sh), all in RESULTS.md; an hour or more
 #   make scale-out  two instances behind nginx (Benchmarks/scale_out.sh)
 SWIFT ?= swift
@@ -66,7 +69,10 @@ bench: deps
 	bash Benchmarks/server_bench.sh --sessions $(BENCH_SESSIONS) --styles $(BENCH_STYLES) \
 		--formats $(BENCH_FORMATS) --reference --out $(BENCH_OUT)
 	$(REFERENCE4_PYTHON) Benchmarks/family_bench.py --out Benchmarks/results/families
-	bash Benchmarks/run.sh --repeats $(BENCH_REPEATS) --include $(BENCH_OUT)/SUMMARY.md \
+	.build/python/bin/python Benchmarks/family_server_bench.py --reference4-python $(REFERENCE4_PYTHON) \
+		--out Benchmarks/results/family_server
+	bash Benchmarks/run.sh --repeats $(BENCH_REPEATS) --lead Benchmarks/results/family_server/SUMMARY.md \
+		--include $(BENCH_OUT)/SUMMARY.md \
 		--include Benchmarks/results/families/SUMMARY.md --server-dir $(BENCH_OUT)
 
 scale-out: deps

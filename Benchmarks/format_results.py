@@ -218,6 +218,8 @@ def main() -> None:
     parser.add_argument("--exact", type=Path, help="engine-bench --precision exact --only-concurrent --streams 1")
     parser.add_argument("--server-dir", type=Path, help="the server bench's results (its JSONs and startup.json)")
     parser.add_argument("--quality", type=Path, help="kernel-bench quality's output")
+    parser.add_argument("--lead", type=Path, action="append", default=[],
+                        help="a summary placed first, right after the title (the family table of family_server_bench.py)")
     parser.add_argument("--include", type=Path, action="append", default=[],
                         help="another benchmark's markdown summary (e.g. results/server/SUMMARY.md), appended as a "
                              "section with its headings one level down; repeatable")
@@ -229,6 +231,8 @@ def main() -> None:
              "machine, same random bf16 weights, sentence and voice); see Benchmarks/README.md for what each figure "
              "measures." + (f" This run: {args.title}." if args.title else ""),
              "Times: reference / Swift (above 1×: Swift faster). Speed factors: Swift / reference.", ""]
+    for path in args.lead:
+        lines += [("#" + line) if line.startswith("#") else line for line in path.read_text().splitlines()] + [""]
     quality = args.quality.read_text() if args.quality and args.quality.exists() else None
     lines += perf_targets.table(swift, ref, perf_targets.load(args.exact), args.server_dir, quality) + [""]
     lines += report(swift, ref, args.load_before, args.load_after)

@@ -5,6 +5,7 @@
 # Benchmarks/results/). See Benchmarks/README.md.
 #
 #   Benchmarks/run.sh [--title TEXT] [--before OLD_RESULTS.md --before-title TEXT] [--repeats N]
+#                     [--lead SUMMARY.md]  (a summary placed first: family_server_bench.py's table)
 #                     [--include SUMMARY.md]...  (other benchmarks' summaries, appended as sections)
 #                     [--server-dir Benchmarks/results/server]  (the server bench's run, for the targets table)
 #
@@ -22,7 +23,7 @@ REPEATS=5
 FORMAT_ARGS=()
 while [ $# -gt 0 ]; do
     case "$1" in
-        --title|--before|--before-title|--include|--server-dir) FORMAT_ARGS+=("$1" "$2"); shift 2 ;;
+        --title|--before|--before-title|--lead|--include|--server-dir) FORMAT_ARGS+=("$1" "$2"); shift 2 ;;
         --repeats) REPEATS=$2; shift 2 ;;
         *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
     esac
