@@ -59,6 +59,8 @@ public struct ElevenLabsAdapter: WireAdapter {
     /// gets its isFinal after its last audio.
     var closing: Set<String> = []
     var alignment = ElevenLabsAlignment()
+    /// A text message's flush, sent at the next `resume` (once its text is segmented).
+    var pendingFlush = false
 
     public init(request: HTTPRequest, context: WireContext) {
         multi = ElevenLabs.multiStreamInput.match(request.path) != nil
@@ -174,6 +176,10 @@ public struct ElevenLabsAdapter: WireAdapter {
 
     /// Carries out the oldest held operation; asks to be called again while more wait.
     public mutating func resume(state: SessionMachine.State) -> [WireStep] {
+        if pendingFlush {
+            pendingFlush = false
+            return [.machine(.flush)] + (held.isEmpty ? [] : [.resume])
+        }
         guard state != .draining, !held.isEmpty else { return [] }
         let operation = held.removeFirst()
         if case .text(_, let text, _) = operation { heldCharacters -= text.unicodeScalars.count }
@@ -218,7 +224,14 @@ public struct ElevenLabsAdapter: WireAdapter {
                 alignment.received(spoken)
                 steps.append(.machine(.text(spoken)))
             }
-            if flush { steps.append(.machine(.flush)) }
+            if flush, text.unicodeScalars.count > SessionMachine.textSliceScalars {
+                // After the text is segmented: a long text goes a slice per loop pass, and a flush
+                // in the same step list would segment the rest in one (the glue defers `.resume`).
+                pendingFlush = true
+                steps.append(.resume)
+            } else if flush {
+                steps.append(.machine(.flush))
+            }
             return steps
         case .flush(let context):
             return state == .streaming && context == speaking ? [.machine(.flush)] : []
