@@ -129,6 +129,7 @@ public struct ElevenLabsAdapter: WireAdapter {
                 }
                 if !autoMode { ElevenLabs.applyGenerationConfig(object["generation_config"], to: &config, settings: settings) }
                 guard contextConfigs.count < 64 else { return refusing(.invalidText(reason: "more than 64 contexts open")) }
+                config.marksPieces = alignment.isTimed  // chunk marks, for per-chunk timings
                 contextConfigs[context] = config
             }
         }
@@ -156,6 +157,10 @@ public struct ElevenLabsAdapter: WireAdapter {
     public mutating func outgoing(_ message: ServerMessage, state: SessionMachine.State) -> [WireStep] {
         switch message {
         case .binaryAudio(let payload), .jsonAudio(let payload, _, _):
+            if payload.isEmpty {  // the engine's mark: the next chunk's audio starts (`marksPieces`)
+                alignment.chunkStarted()
+                return []
+            }
             return [.send(.text(alignment.audioMessage(payload, context: multi ? speaking : nil)))]
         case .final:
             var timings: [WireStep] = alignment.endTurn(context: multi ? speaking : nil).map { [.send(.text($0))] } ?? []
@@ -173,6 +178,9 @@ public struct ElevenLabsAdapter: WireAdapter {
             return []
         }
     }
+
+    /// A chunk of the speaking turn went to the engine: its characters are timed over its audio.
+    public mutating func chunkSpoken(_ text: String) { alignment.chunkSpoken(text) }
 
     /// Carries out the oldest held operation; asks to be called again while more wait.
     public mutating func resume(state: SessionMachine.State) -> [WireStep] {
