@@ -1,4 +1,4 @@
-// SkinnyLinear: the only file that imports CKernels. y = x·Wᵀ (+ b) for few rows, in f32 and
+// SkinnyLinear: y = x·Wᵀ (+ b) for few rows (its C loops: CKernels' linear_*.c), in f32 and
 // in the reduced precisions (bf16, int8); also the one-query attention kernel (Attention+OneQuery.swift).
 import CKernels
 

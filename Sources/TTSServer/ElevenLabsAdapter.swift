@@ -59,6 +59,8 @@ public struct ElevenLabsAdapter: WireAdapter {
     /// gets its isFinal after its last audio.
     var closing: Set<String> = []
     var alignment = ElevenLabsAlignment()
+    /// A text message's flush, sent at the next `resume` (once its text is segmented).
+    var pendingFlush = false
 
     public init(request: HTTPRequest, context: WireContext) {
         multi = ElevenLabs.multiStreamInput.match(request.path) != nil
@@ -127,6 +129,7 @@ public struct ElevenLabsAdapter: WireAdapter {
                 }
                 if !autoMode { ElevenLabs.applyGenerationConfig(object["generation_config"], to: &config, settings: settings) }
                 guard contextConfigs.count < 64 else { return refusing(.invalidText(reason: "more than 64 contexts open")) }
+                config.marksPieces = alignment.isTimed  // chunk marks, for per-chunk timings
                 contextConfigs[context] = config
             }
         }
@@ -154,6 +157,10 @@ public struct ElevenLabsAdapter: WireAdapter {
     public mutating func outgoing(_ message: ServerMessage, state: SessionMachine.State) -> [WireStep] {
         switch message {
         case .binaryAudio(let payload), .jsonAudio(let payload, _, _):
+            if payload.isEmpty {  // the engine's mark: the next chunk's audio starts (`marksPieces`)
+                alignment.chunkStarted()
+                return []
+            }
             return [.send(.text(alignment.audioMessage(payload, context: multi ? speaking : nil)))]
         case .final:
             var timings: [WireStep] = alignment.endTurn(context: multi ? speaking : nil).map { [.send(.text($0))] } ?? []
@@ -172,8 +179,15 @@ public struct ElevenLabsAdapter: WireAdapter {
         }
     }
 
+    /// A chunk of the speaking turn went to the engine: its characters are timed over its audio.
+    public mutating func chunkSpoken(_ text: String) { alignment.chunkSpoken(text) }
+
     /// Carries out the oldest held operation; asks to be called again while more wait.
     public mutating func resume(state: SessionMachine.State) -> [WireStep] {
+        if pendingFlush {
+            pendingFlush = false
+            return [.machine(.flush)] + (held.isEmpty ? [] : [.resume])
+        }
         guard state != .draining, !held.isEmpty else { return [] }
         let operation = held.removeFirst()
         if case .text(_, let text, _) = operation { heldCharacters -= text.unicodeScalars.count }
@@ -218,7 +232,14 @@ public struct ElevenLabsAdapter: WireAdapter {
                 alignment.received(spoken)
                 steps.append(.machine(.text(spoken)))
             }
-            if flush { steps.append(.machine(.flush)) }
+            if flush, text.unicodeScalars.count > SessionMachine.textSliceScalars {
+                // After the text is segmented: a long text goes a slice per loop pass, and a flush
+                // in the same step list would segment the rest in one (the glue defers `.resume`).
+                pendingFlush = true
+                steps.append(.resume)
+            } else if flush {
+                steps.append(.machine(.flush))
+            }
             return steps
         case .flush(let context):
             return state == .streaming && context == speaking ? [.machine(.flush)] : []

@@ -1,6 +1,6 @@
 // HTTPResponseStream.swift: an HTTP response written while it is produced (chunked transfer
 // encoding), usable from any thread. Like `WebSocketConnection`, it only queues: the event loop
-// writes the head and each chunk when the socket can take them (WebSocketServer.swift).
+// writes the head and each chunk when the socket can take them (Transport/EventLoop+HTTP.swift).
 import Synchronization
 
 /// One streamed HTTP response. `start`, `write`, `finish` and `respond` may be called from any

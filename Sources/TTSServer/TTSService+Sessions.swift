@@ -260,6 +260,7 @@ extension TTSService {
                 "turn": "\(turn)", "words": "\(spoken.split(whereSeparator: \.isWhitespace).count)",
                 "characters": "\(spoken.unicodeScalars.count)",
             ])
+            session.adapter.chunkSpoken(text)
             engine?.speak(spoken, key: TurnKey(session: id, turn: turn))
         case .scheduleWake(let time):
             server.schedule(after: max(0, time - clock())) { [weak self] in self?.onWake(id) }  // runs on the loop

@@ -50,6 +50,9 @@ public protocol WireAdapter {
     mutating func outgoing(_ message: ServerMessage, state: SessionMachine.State) -> [WireStep]
     /// Work the adapter held back (see `WireStep.resume`).
     mutating func resume(state: SessionMachine.State) -> [WireStep]
+    /// The machine handed this chunk of the turn's text to the engine (chunks go in the order of
+    /// their audio; ElevenLabs times each chunk's characters over that chunk's audio).
+    mutating func chunkSpoken(_ text: String)
 }
 
 extension WireAdapter {
@@ -58,6 +61,7 @@ extension WireAdapter {
     public var pingInterval: Double? { nil }
     public mutating func open(state: SessionMachine.State) -> [WireStep] { [] }
     public mutating func resume(state: SessionMachine.State) -> [WireStep] { [] }
+    public mutating func chunkSpoken(_ text: String) {}
 }
 
 /// What an adapter may read of the server when a session opens.

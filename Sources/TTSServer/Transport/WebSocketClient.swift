@@ -1,6 +1,6 @@
 // WebSocketClient.swift: a blocking WebSocket client on libwebsockets' client API, for
-// `pocket-tts say` and the end-to-end tests. The server side is WebSocketServer.swift; the two
-// files are the only ones importing CWebSockets.
+// `pocket-tts say` and the end-to-end tests. The server side is WebSocketServer.swift and
+// EventLoop*.swift; CWebSockets is imported only in this folder (Transport/).
 //
 // One client, one connection, one thread: every call runs `lws_service` on the caller's thread
 // until what it waits for has happened or its deadline (a scheduler timer wakes the service)

@@ -21,7 +21,8 @@
 //
 // The executable must export `recv` for the shared libwebsockets to call it instead of libc's:
 // the linker does so because libwebsockets, linked in, references it (`nm -D` shows it);
-// `isActive` checks it at run time.
+// `isActive` checks it at run time, and `WebSocketServer.start` proves the whole path on every
+// start, refusing to serve without it (EventLoop+SelfTest.swift; README "Unmasked client frames").
 import CFrameGuard
 
 enum FrameMaskGuard {

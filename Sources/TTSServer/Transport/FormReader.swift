@@ -1,5 +1,5 @@
-// WebSocketServer+Forms.swift: part of the libwebsockets wrapper (see WebSocketServer.swift, the file that owns the
-// loop); split out by feature to keep files short.
+// FormReader.swift: form bodies (urlencoded and multipart) parsed by libwebsockets' lws_spa as
+// they arrive, for the event loop's HTTP requests (EventLoop+HTTP.swift).
 import CWebSockets
 #if canImport(Glibc)
 import Glibc

@@ -1,12 +1,10 @@
-// WebSocketServer+HTTP.swift: part of the libwebsockets wrapper (see WebSocketServer.swift, the file that owns the
-// loop); split out by feature to keep files short.
+// EventLoop+HTTP.swift: HTTP requests on the loop thread: reading a request and its body,
+// dispatching it, writing a response whole or streamed (Socket.Phase's HTTP phases).
 import CWebSockets
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// HTTP requests on the loop thread: reading a request and its body, dispatching it, writing
-/// a response whole or streamed.
 extension EventLoop {
     func onHTTPRequest(_ wsi: OpaquePointer, _ key: UInt) -> Int32 {
         let request = readRequest(wsi, isWebSocketUpgrade: false)
@@ -14,22 +12,24 @@ extension EventLoop {
         socket.idleCompletions = 0
         if request.header("transfer-encoding")?.lowercased().contains("chunked") == true, request.method != "GET",
            request.method != "HEAD" {
-            socket.httpRequest = request  // answered once the last chunk is in (`onChunkedBody`)
-            socket.chunked = HTTPChunkedBody(limit: configuration.maxRequestBodyBytes)
+            // Answered once the last chunk is in (`onChunkedBody`).
+            let body = RequestBody(request: request, chunked: HTTPChunkedBody(limit: configuration.maxRequestBodyBytes))
             if configuration.formPaths.contains(request.path), FormReader.isForm(request.header("content-type")) {
-                socket.form = FormReader(wsi, fieldNames: configuration.formFieldNames, fieldBytes: configuration.maxFormFieldBytes + 1,
-                                         limit: configuration.maxRequestBodyBytes)
+                body.form = FormReader(wsi, fieldNames: configuration.formFieldNames, fieldBytes: configuration.maxFormFieldBytes + 1,
+                                       limit: configuration.maxRequestBodyBytes)
             }
+            socket.phase = .readingBody(body)
             return 0
         }
         if let declared = request.header("content-length").flatMap(Int.init), declared > 0 {
-            socket.httpRequest = request  // answered at LWS_CALLBACK_HTTP_BODY_COMPLETION
-            socket.bodyOverflow = declared > configuration.maxRequestBodyBytes
-            if !socket.bodyOverflow, configuration.formPaths.contains(request.path), FormReader.isForm(request.header("content-type")) {
-                socket.form = FormReader(wsi, fieldNames: configuration.formFieldNames,
-                                         fieldBytes: min(declared, configuration.maxFormFieldBytes) + 1,
-                                         limit: configuration.maxRequestBodyBytes)
+            // Answered at LWS_CALLBACK_HTTP_BODY_COMPLETION.
+            let body = RequestBody(request: request, overflow: declared > configuration.maxRequestBodyBytes)
+            if !body.overflow, configuration.formPaths.contains(request.path), FormReader.isForm(request.header("content-type")) {
+                body.form = FormReader(wsi, fieldNames: configuration.formFieldNames,
+                                       fieldBytes: min(declared, configuration.maxFormFieldBytes) + 1,
+                                       limit: configuration.maxRequestBodyBytes)
             }
+            socket.phase = .readingBody(body)
             return 0
         }
         if request.method == "HEAD" { return respond(wsi, key, handlers.http(request), head: true) }
@@ -37,41 +37,38 @@ extension EventLoop {
     }
 
     /// Body bytes as they arrive: to the form reader, else to the request (within the bound).
-    func appendBody(_ socket: Socket, _ bytes: UnsafeMutableRawBufferPointer) {
+    func appendBody(_ body: RequestBody, _ bytes: UnsafeMutableRawBufferPointer) {
         guard !bytes.isEmpty, let base = bytes.baseAddress else { return }
-        if let form = socket.form {
+        if let form = body.form {
             form.process(base, bytes.count)
-            socket.bodyOverflow = socket.bodyOverflow || form.overflow
-        } else if socket.httpRequest!.body.count + bytes.count > configuration.maxRequestBodyBytes {
-            socket.bodyOverflow = true
+            body.overflow = body.overflow || form.overflow
+        } else if body.request.body.count + bytes.count > configuration.maxRequestBodyBytes {
+            body.overflow = true
         } else {
-            socket.httpRequest!.body.append(contentsOf: bytes)
+            body.request.body.append(contentsOf: bytes)
         }
     }
 
     /// A piece of a chunked body: decoded and appended; the request is answered after the last chunk.
-    func onChunkedBody(_ wsi: OpaquePointer, _ key: UInt, _ bytes: UnsafeRawBufferPointer) -> Int32 {
-        guard let socket = sockets[key] else { return -1 }
+    func onChunkedBody(_ wsi: OpaquePointer, _ key: UInt, _ body: RequestBody, _ bytes: UnsafeRawBufferPointer) -> Int32 {
         do throws(HTTPChunkedBody.Failure) {
-            var decoded = try socket.chunked!.feed(bytes)
-            decoded.withUnsafeMutableBytes { appendBody(socket, $0) }
+            var decoded = try body.chunked!.feed(bytes)
+            decoded.withUnsafeMutableBytes { appendBody(body, $0) }
         } catch {
-            socket.httpRequest = nil
-            socket.chunked = nil
-            socket.form = nil
+            socket(key).phase = .awaitingRequest
             let (status, detail) = error == .tooLarge ? (413, "request body too large") : (400, "malformed chunked request body")
             return respond(wsi, key, HTTPResponse(status: status, contentType: "application/json", text: "{\"detail\":\"\(detail)\"}\n"),
                            head: false)
         }
-        guard socket.chunked!.isComplete else { return 0 }
-        socket.chunked = nil
+        guard body.chunked!.isComplete else { return 0 }
+        body.chunked = nil
         return completeBody(wsi, key)
     }
 
     /// The whole body is in: a form is finished, the request dispatched.
     func completeBody(_ wsi: OpaquePointer, _ key: UInt) -> Int32 {
         guard let socket = sockets[key] else { return 0 }
-        guard var request = socket.httpRequest else {
+        guard case .readingBody(let body) = socket.phase else {
             // libwebsockets 4.1, a request with a body pipelined behind another on a keep-alive
             // connection: it calls this again and again with no request of ours being read, and
             // the loop serves nobody else. A few such calls are harmless (they let the answers
@@ -80,17 +77,14 @@ extension EventLoop {
             return socket.idleCompletions > 16 ? -1 : 0
         }
         socket.idleCompletions = 0
-        socket.httpRequest = nil
-        if socket.bodyOverflow {
-            socket.form = nil
-            return respond(wsi, key, HTTPResponse.json(413, "request body too large"),
-                           head: false)
+        socket.phase = .awaitingRequest
+        if body.overflow {
+            return respond(wsi, key, HTTPResponse.json(413, "request body too large"), head: false)
         }
-        if let form = socket.form {
-            socket.form = nil
+        var request = body.request
+        if let form = body.form {
             guard let parsed = form.finish() else {
-                return respond(wsi, key, HTTPResponse.json(400, "malformed form body"),
-                               head: false)
+                return respond(wsi, key, HTTPResponse.json(400, "malformed form body"), head: false)
             }
             request.form = parsed
         }
@@ -103,10 +97,10 @@ extension EventLoop {
         let waker = self.waker
         let stream = HTTPResponseStream(id: nextConnectionID, request: request, wake: { waker.wake(socket: key) })
         nextConnectionID += 1
-        socket.stream = stream
-        socket.closeDeadlineSet = false  // a keep-alive connection's earlier response had its own
+        // (A keep-alive connection's earlier response had its own close deadline.)
+        socket.phase = .streaming(stream, closeDeadlineSet: false)
         if handlers.stream(request, stream) { return 0 }  // its items wake the loop
-        socket.stream = nil
+        socket.phase = .awaitingRequest
         return respond(wsi, key, handlers.http(request), head: false)
     }
 
@@ -124,13 +118,13 @@ extension EventLoop {
             let size = Array((String(bytes.count, radix: 16) + "\r\n").utf8)
             guard write(wsi, size + bytes + [13, 10], LWS_WRITE_HTTP) else { return -1 }
         case .end:
-            socket.stream = nil
+            socket.phase = .awaitingRequest
             stream.markClosed()
             handlers.streamClosed(stream)
             guard write(wsi, Array("0\r\n\r\n".utf8), LWS_WRITE_HTTP_FINAL) else { return -1 }
             return completeTransaction(wsi, key)
         case .whole(let response):
-            socket.stream = nil
+            socket.phase = .awaitingRequest
             stream.markClosed()
             handlers.streamClosed(stream)
             return respond(wsi, key, response, head: false)
@@ -146,25 +140,22 @@ extension EventLoop {
     func respond(_ wsi: OpaquePointer, _ key: UInt, _ response: HTTPResponse, head: Bool) -> Int32 {
         guard writeHeaders(wsi, response) else { return -1 }
         if response.body.isEmpty || head { return completeTransaction(wsi, key) }
-        let socket = self.socket(key)
-        socket.response = response
-        socket.responseSent = 0
+        socket(key).phase = .responding(response, sent: 0)
         lws_callback_on_writable(wsi)
         return 0
     }
 
     func writeResponseChunk(_ wsi: OpaquePointer, _ key: UInt) -> Int32 {
-        guard let socket = sockets[key], let response = socket.response else { return 0 }
-        let count = min(Self.httpChunkBytes, response.body.count - socket.responseSent)
-        let isLast = socket.responseSent + count == response.body.count
-        let chunk = response.body[socket.responseSent..<(socket.responseSent + count)]
-        guard write(wsi, chunk, isLast ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) else { return -1 }
-        socket.responseSent += count
+        guard let socket = sockets[key], case .responding(let response, let sent) = socket.phase else { return 0 }
+        let count = min(Self.httpChunkBytes, response.body.count - sent)
+        let isLast = sent + count == response.body.count
+        guard write(wsi, response.body[sent..<(sent + count)], isLast ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) else { return -1 }
         guard isLast else {
+            socket.phase = .responding(response, sent: sent + count)
             lws_callback_on_writable(wsi)
             return 0
         }
-        socket.response = nil
+        socket.phase = .awaitingRequest
         return completeTransaction(wsi, key)
     }
 

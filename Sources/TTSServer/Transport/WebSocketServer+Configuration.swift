@@ -1,5 +1,5 @@
 // WebSocketServer+Configuration.swift: the settings, handlers and errors of `WebSocketServer`
-// (plain Swift; the libwebsockets glue is in WebSocketServer.swift).
+// (plain Swift; the libwebsockets glue is in WebSocketServer.swift and EventLoop*.swift).
 
 public enum WebSocketServerError: Error, Equatable, CustomStringConvertible {
     case alreadyRunning
@@ -9,6 +9,8 @@ public enum WebSocketServerError: Error, Equatable, CustomStringConvertible {
     /// The listening socket could not be set up for another reason (bad host, ...).
     case listenFailed(host: String, port: Int)
     case threadStartFailed(code: Int32)
+    /// The start-up self-test found the unmasked-frame check inactive (EventLoop+SelfTest.swift).
+    case frameMaskCheckInactive(detail: String)
 
     public var description: String {
         switch self {
@@ -17,6 +19,9 @@ public enum WebSocketServerError: Error, Equatable, CustomStringConvertible {
         case .portInUse(let host, let port): return "\(host):\(port) is already in use"
         case .listenFailed(let host, let port): return "cannot listen on \(host):\(port)"
         case .threadStartFailed(let code): return "cannot start the event-loop thread (\(code))"
+        case .frameMaskCheckInactive(let detail):
+            return "the unmasked-frame check (RFC 6455 5.1) is not active with this libwebsockets: \(detail); "
+                + "the server does not start without it (see README, \"Unmasked client frames\")"
         }
     }
 }
@@ -62,6 +67,8 @@ extension WebSocketServer {
         public var closeTimeoutSeconds: Double
         /// A raw TCP port served by the same loop (Wyoming), or nil.
         public var rawListener: RawListener?
+        /// The frame the start-up self-test sends (tests: `.masked` makes it fail on purpose).
+        var selfTestFrame = FrameMaskSelfTestFrame.unmasked
 
         public init(
             host: String = "127.0.0.1", port: Int = 0, maxMessageBytes: Int = 1 << 20,

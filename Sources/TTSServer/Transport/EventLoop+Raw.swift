@@ -1,4 +1,4 @@
-// WebSocketServer+Raw.swift: a raw TCP port in the same libwebsockets event loop (a second
+// EventLoop+Raw.swift: a raw TCP port in the same libwebsockets event loop (a second
 // vhost whose accepted sockets are bound to the `raw-skt` role: LWS_SERVER_OPTION_ADOPT_APPLY_
 // LISTEN_ACCEPT_CONFIG), for protocols that are not HTTP (Wyoming).
 //
@@ -13,7 +13,7 @@ import Glibc
 #endif
 
 extension WebSocketServer {
-    /// A raw TCP port served by the same loop (see WebSocketServer+Raw.swift).
+    /// A raw TCP port served by the same loop (see EventLoop+Raw.swift).
     public struct RawListener: Sendable {
         /// As `Configuration.host`.
         public var host: String
@@ -91,15 +91,14 @@ extension EventLoop {
     /// A connection accepted on the raw port.
     func onRawOpen(_ wsi: OpaquePointer, _ key: UInt) -> Int32 {
         guard let listener = raw?.listener else { return -1 }
-        let socket = self.socket(key)
-        socket.framer = listener.makeFramer()
         var request = HTTPRequest(method: "RAW", path: listener.path)
         request.peer = copyString(capacity: 128) { lws_get_peer_simple(wsi, $0, Int($1)) == nil ? -1 : 0 }
         let waker = self.waker
         let connection = WebSocketConnection(id: nextConnectionID, request: request, outboxCapacity: configuration.outboxCapacity,
                                              wake: { waker.wake(socket: key) })
         nextConnectionID += 1
-        socket.connection = connection
+        socket(key).phase = .raw(OpenConnection(connection, pauseLevel: configuration.pauseReadingLevel),
+                                 RawFraming(listener.makeFramer()))
         handlers.open(connection)
         return 0
     }
@@ -107,14 +106,15 @@ extension EventLoop {
     /// Bytes read from a raw connection: the framer's messages go to the handler through the
     /// input gate, as WebSocket messages do.
     func onRawReceive(_ wsi: OpaquePointer, _ key: UInt, _ input: UnsafeMutableRawPointer?, _ length: Int) -> Int32 {
-        guard let socket = sockets[key], let connection = socket.connection, socket.framer != nil else { return -1 }
+        guard let socket = sockets[key], case .raw(let open, let framing) = socket.phase else { return -1 }
+        let connection = open.connection
         guard let input, length > 0, !connection.outbox.isClosing else { return 0 }
-        let messages = socket.framer!.append(UnsafeRawBufferPointer(start: input, count: length))
+        let messages = framing.framer.append(UnsafeRawBufferPointer(start: input, count: length))
         for message in messages {
             if connection.outbox.isClosing { break }  // a handler closed it: the rest is dropped
-            if let ready = socket.input.admit(message, pending: connection.inputGateLevel) { handlers.message(connection, ready) }
+            if let ready = open.input.admit(message, pending: connection.inputGateLevel) { handlers.message(connection, ready) }
         }
-        if socket.input.shouldPause(pending: connection.inputGateLevel) { lws_rx_flow_control(wsi, 0) }
+        if open.input.shouldPause(pending: connection.inputGateLevel) { lws_rx_flow_control(wsi, 0) }
         return 0
     }
 }
