@@ -383,6 +383,11 @@ def capacity_scenario(args: argparse.Namespace, binary: Path, weights: Path) -> 
     try:
         http = url.replace("ws://", "http://").rsplit("/tts/ws", 1)[0]
         bench(url, "warmup", out, ["--sessions", "1", "--text", "Warm up."], plot=False)
+        # The probe runs after /ready (a few seconds under load): wait for its log line.
+        deadline = time.monotonic() + 60
+        while "capacity of" not in (out / "service.log").read_text(errors="replace") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(2)  # a live window or two: the cores other processes keep busy
         capacity = int(metric(f"{http}/metrics", "pocket_tts_capacity_streams") or 0)
         log(f"measured capacity: {capacity} streams")
         offered = capacity + 1

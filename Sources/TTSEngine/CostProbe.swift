@@ -55,6 +55,47 @@ enum CostProbe {
                                    decodeBase: decodeBase, decodePerStream: decodePerStream)
     }
 
+    /// The costs measured again where the capacity they give lies: one batched step of
+    /// `streams` streams and one Mimi pass over `streams / consumers` of them (a consumer's share),
+    /// each line refitted through its probe point at `batch` and the new one. At a tiny model's
+    /// hundreds of streams a stream's cost is not what 8 or 16 of them suggest (the streams'
+    /// states and activations no longer fit the caches); at a full-size model's few dozen this
+    /// changes little. Where `streams` is no larger than `2 · batch` the costs are returned as
+    /// they are (the probe measured there already), and the same where it is at most `4 · batch`
+    /// (a full-size model: its states are large, and its few dozen streams are near the probe's).
+    /// Serving and prompt costs are kept.
+    static func refine(_ costs: CapacityModel.Costs, model: TTSModel, streams: Int, consumers: Int, batch: Int = 8,
+                       runs: Int = 3, clock: () -> Double = CapacityMonitor.processCPUSeconds) -> CapacityModel.Costs {
+        var refined = costs
+        let flowLM = model.flowLM
+        if streams > 4 * batch {
+            let state = probeState(flowLM: flowLM, steps: runs + 1)
+            let sampling = FlowLMSampling(temperature: Float(model.config.defaultTemperature),
+                                          eosThreshold: Float(model.config.defaultEOSThreshold))
+            let seconds = stepSeconds(flowLM: flowLM, state: state, batch: streams, sampling: sampling, runs: runs, clock: clock)
+            (refined.stepBase, refined.stepPerStream) = line(through: (batch, costs.step(batch: batch)), (streams, seconds))
+        }
+        let decoder = model.mimi.decoder
+        let share = (streams + consumers - 1) / max(1, consumers)
+        if decoder.isBatchInvariant, share > 4 * batch {
+            let seconds = decodeBatchSeconds(decoder: decoder, streams: share, runs: runs, clock: clock)
+            (refined.decodeBase, refined.decodePerStream) = line(through: (batch, costs.decode(streams: batch)), (share, seconds))
+        }
+        return refined
+    }
+
+    /// A FlowLM state holding the probe's 10 s voice and a prompt of `promptRows` rows, with room
+    /// for `steps` more positions.
+    static func probeState(flowLM: FlowLM, steps: Int) -> FlowLM.State {
+        let d = flowLM.dimensions.modelDim
+        var state = flowLM.makeState(capacity: voicePositions + promptRows + steps)
+        let conditioning = Tensor(shape: [voicePositions, d], data: (0..<voicePositions * d).map { Float(sin(Double($0))) * 0.1 })
+        try? flowLM.prompt(conditioning: conditioning, state: &state)
+        let vocabulary = max(1, flowLM.textEmbeddingTable.count / d)
+        try? flowLM.prompt(textTokens: (0..<promptRows).map { (1 + $0) % vocabulary }, state: &state)
+        return state
+    }
+
     /// Base and slope of the line through two (batch, seconds) points; never negative (a
     /// measurement where the larger batch looks cheaper per stream than the base allows gives
     /// base 0 and the larger batch's cost per stream).
