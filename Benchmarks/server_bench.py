@@ -107,8 +107,9 @@ def start_service(binary: Path, weights: Path, tokenizer: Path, voice: Path, max
     port = free_port()
     settings = log_file.with_name("server.yaml")
     # The built-in defaults (not Configs/server.yaml), except the per-address cap: every bench
-    # session comes from 127.0.0.1.
-    settings.write_text("max_sessions_per_address: 0\n")
+    # session comes from 127.0.0.1; and no Wyoming port (the bench does not use it, and another
+    # service on the machine may hold 10200).
+    settings.write_text("max_sessions_per_address: 0\nwyoming_port: 0\n")
     command = [str(binary), "serve", "--no-download", "--config", str(MODEL_CONFIG.resolve()), "--weights", str(weights),
                "--tokenizer", str(tokenizer),
                "--voice", str(voice), "--server-config", str(settings), "--host", "127.0.0.1", "--port", str(port),
