@@ -14,7 +14,9 @@ import PocketTTS
 /// - Mimi: one frame of each of `batch` and 2 · `batch` streams in one pass where the decoder
 ///   batches across streams (`isBatchInvariant`), else pairs of frames stream by stream, as
 ///   the consumer decodes them.
-/// Takes well under a second on the full-size model on 2 AVX2 cores (release build).
+/// Takes well under a second on the full-size model on 2 AVX2 cores (release build). Where the
+/// capacity those give lies far above the probe's batches (the tiny models), `refine` measures
+/// the step and the Mimi pass again at that many streams.
 enum CostProbe {
     /// Positions of the probe's voice: 10 s at 12.5 frames a second.
     static let voicePositions = 125
@@ -60,10 +62,10 @@ enum CostProbe {
     /// each line refitted through its probe point at `batch` and the new one. At a tiny model's
     /// hundreds of streams a stream's cost is not what 8 or 16 of them suggest (the streams'
     /// states and activations no longer fit the caches); at a full-size model's few dozen this
-    /// changes little. Where `streams` is no larger than `2 · batch` the costs are returned as
-    /// they are (the probe measured there already), and the same where it is at most `4 · batch`
-    /// (a full-size model: its states are large, and its few dozen streams are near the probe's).
-    /// Serving and prompt costs are kept.
+    /// changes little. Where `streams` (or a consumer's share) is at most `4 · batch` that line is
+    /// kept: near the probe's own points (a full-size model's few dozen streams, whose states are
+    /// large). Serving and prompt costs are kept. The states of `streams` streams are held for the
+    /// moment of the step (a tiny model's 256: about 170 MB, mostly returned to the system after).
     static func refine(_ costs: CapacityModel.Costs, model: TTSModel, streams: Int, consumers: Int, batch: Int = 8,
                        runs: Int = 3, clock: () -> Double = CapacityMonitor.processCPUSeconds) -> CapacityModel.Costs {
         var refined = costs
