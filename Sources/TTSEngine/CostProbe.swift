@@ -65,7 +65,8 @@ enum CostProbe {
     /// changes little. Where `streams` (or a consumer's share) is at most `4 · batch` that line is
     /// kept: near the probe's own points (a full-size model's few dozen streams, whose states are
     /// large). Serving and prompt costs are kept. The states of `streams` streams are held for the
-    /// moment of the step (a tiny model's 256: about 170 MB, mostly returned to the system after).
+    /// moment of the step (a tiny model's 256: about 170 MB; glibc keeps some of it, so a tiny
+    /// model's service idles about 60 MB higher after its probe).
     static func refine(_ costs: CapacityModel.Costs, model: TTSModel, streams: Int, consumers: Int, batch: Int = 8,
                        runs: Int = 3, clock: () -> Double = CapacityMonitor.processCPUSeconds) -> CapacityModel.Costs {
         var refined = costs
