@@ -107,8 +107,9 @@ def start_service(binary: Path, weights: Path, tokenizer: Path, voice: Path, max
     port = free_port()
     settings = log_file.with_name("server.yaml")
     # The built-in defaults (not Configs/server.yaml), except the per-address cap: every bench
-    # session comes from 127.0.0.1.
-    settings.write_text("max_sessions_per_address: 0\n")
+    # session comes from 127.0.0.1; and no Wyoming port (the bench does not use it, and another
+    # service on the machine may hold 10200).
+    settings.write_text("max_sessions_per_address: 0\nwyoming_port: 0\n")
     command = [str(binary), "serve", "--no-download", "--config", str(MODEL_CONFIG.resolve()), "--weights", str(weights),
                "--tokenizer", str(tokenizer),
                "--voice", str(voice), "--server-config", str(settings), "--host", "127.0.0.1", "--port", str(port),
@@ -383,6 +384,11 @@ def capacity_scenario(args: argparse.Namespace, binary: Path, weights: Path) -> 
     try:
         http = url.replace("ws://", "http://").rsplit("/tts/ws", 1)[0]
         bench(url, "warmup", out, ["--sessions", "1", "--text", "Warm up."], plot=False)
+        # The probe runs after /ready (a few seconds under load): wait for its log line.
+        deadline = time.monotonic() + 60
+        while "capacity of" not in (out / "service.log").read_text(errors="replace") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(2)  # a live window or two: the cores other processes keep busy
         capacity = int(metric(f"{http}/metrics", "pocket_tts_capacity_streams") or 0)
         log(f"measured capacity: {capacity} streams")
         offered = capacity + 1

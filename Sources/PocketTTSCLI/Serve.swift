@@ -116,9 +116,11 @@ struct Serve: ParsableCommand {
                 engines.append(engine)
                 engine.start()  // first: it sets OpenBLAS's threads, which no probe may be using then
                 if config.measureCapacity {  // one stream until the probe, run after /ready turns ready, lands
-                    engine.measureCapacityInBackground(provisionalStreams: 1) { [engine] _, seconds in
+                    engine.measureCapacityInBackground(provisionalStreams: 1) { [engine] costs, seconds in
                         let bound = config.maxStreams.map { "max_streams \($0)" } ?? "max_streams auto"
                         logger.info("capacity of \(name): \(engine.capacity.streams) streams in real time with a playout margin of \(config.playoutMargin) (\(bound); measured in \(Int(seconds * 1000)) ms after ready)")
+                        func us(_ seconds: Double) -> String { "\(Int((seconds * 1e6).rounded())) µs" }
+                        logger.info("costs of \(name): step \(us(costs.stepBase)) + \(us(costs.stepPerStream))/stream, decode \(us(costs.decodeBase)) + \(us(costs.decodePerStream))/stream, prompt row \(us(costs.promptRowSeconds)), serving \(us(costs.servePerFrame))/frame")
                     }
                 }
                 let aliases = options.demo ? demoVoiceAliases(offered: registry.table.names, defaultVoice: defaultVoice) : [:]

@@ -9,7 +9,8 @@
 ///   stepPerStream · N`: the weights are read once per batch, so the step grows sublinearly per
 ///   stream) and the prompt rows of their text (`promptRowsPerFrame · promptRowSeconds` each);
 /// - each consumer thread (serial): one Mimi pass over the streams pinned to it (at most
-///   ⌈N / consumers⌉: `decodeBase + decodePerStream · n`);
+///   ⌈N / consumers⌉: `decodeBase + decodePerStream · n`) and the delivery of their frames
+///   (`servePerFrame` each: the hand-off, the sink's encoder, the event loop's share);
 /// - all of it together on the cores other processes leave free (`availableCores`, at most
 ///   `cores`: measured live by `CapacityMonitor`).
 ///
@@ -32,15 +33,22 @@ public struct CapacityModel: Sendable, Equatable {
         /// (0 base where frames are decoded stream by stream).
         public var decodeBase: Double
         public var decodePerStream: Double
+        /// Serving one frame of one stream outside the model: the engine's hand-off, the sink's
+        /// audio encoder, the event loop's delivery and socket write
+        /// (`EngineConfiguration.servingSecondsPerFrame`). Counted on the stream's consumer
+        /// (where the sink runs) and in the total; small beside a 6-layer model's frame, a
+        /// tenth of a tiny model's.
+        public var servePerFrame: Double
 
         public init(stepBase: Double, stepPerStream: Double, promptRowSeconds: Double, promptRowsPerFrame: Double = 0.3,
-                    decodeBase: Double, decodePerStream: Double) {
+                    decodeBase: Double, decodePerStream: Double, servePerFrame: Double = 0) {
             self.stepBase = stepBase
             self.stepPerStream = stepPerStream
             self.promptRowSeconds = promptRowSeconds
             self.promptRowsPerFrame = promptRowsPerFrame
             self.decodeBase = decodeBase
             self.decodePerStream = decodePerStream
+            self.servePerFrame = servePerFrame
         }
 
         /// Text tokens per frame before any is measured: English speech at about 3.5 tokens a
@@ -52,6 +60,9 @@ public struct CapacityModel: Sendable, Equatable {
 
         /// One decoding pass over `streams` frames.
         public func decode(streams: Int) -> Double { streams > 0 ? decodeBase + decodePerStream * Double(streams) : 0 }
+
+        /// One consumer's work for one frame of each of `streams` streams: the pass and the deliveries.
+        public func consume(streams: Int) -> Double { decode(streams: streams) + servePerFrame * Double(streams) }
     }
 
     /// Where one frame period's work goes, in CPU seconds (scaled).
@@ -102,8 +113,8 @@ public struct CapacityModel: Sendable, Equatable {
         let producer = costs.step(batch: n) + Double(n) * costs.promptRowsPerFrame * costs.promptRowSeconds
         let (perConsumer, extra) = n.quotientAndRemainder(dividingBy: consumers)
         var decoding = 0.0
-        for k in 0..<consumers { decoding += costs.decode(streams: perConsumer + (k < extra ? 1 : 0)) }
-        let busiest = costs.decode(streams: perConsumer + (extra > 0 ? 1 : 0))
+        for k in 0..<consumers { decoding += costs.consume(streams: perConsumer + (k < extra ? 1 : 0)) }
+        let busiest = costs.consume(streams: perConsumer + (extra > 0 ? 1 : 0))
         return Load(producer: scale * producer, consumer: scale * busiest, total: scale * (producer + decoding))
     }
 
@@ -160,11 +171,12 @@ public struct CapacityModel: Sendable, Equatable {
 
     /// The model after a window in which other processes kept `busyCores` cores busy on average:
     /// `availableCores` moves toward what they left (bounded to a quarter of the cores at least).
-    public func updated(othersBusyCores busy: Double) -> CapacityModel {
+    /// `weight` 1 sets it at once (the probe's window at start: `CapacityMonitor.beginProbe`).
+    public func updated(othersBusyCores busy: Double, weight: Double = liveWeight) -> CapacityModel {
         guard busy.isFinite else { return self }
         let left = min(max(Double(cores) - busy, Double(cores) * Self.minimumAvailableShare), Double(cores))
         var next = self
-        next.availableCores += Self.liveWeight * (left - availableCores)
+        next.availableCores += min(max(weight, 0), 1) * (left - availableCores)
         return next
     }
 

@@ -91,13 +91,46 @@ final class CapacityMonitor: @unchecked Sendable {  // all state behind `lock`
     }
 
     /// Sets the costs (measured or given); `tracksLive` false keeps them as given (tests).
-    func set(costs: CapacityModel.Costs, tracksLive: Bool = true) {
+    /// Where the probe started (`beginProbe`): wall seconds, this process's and the machine's CPU seconds.
+    private var probeStart: (wall: Double, process: Double, machine: Double)?
+
+    /// The probe starts: the machine's busy time from now until `set(costs:)` says how many
+    /// cores other processes keep busy, and the first estimate counts only the others' leftovers
+    /// (`CapacityModel.updated(othersBusyCores:weight: 1)`), not all the cores until the live
+    /// windows learn it: on a busy machine the first turns admitted are as many as it carries.
+    func beginProbe(now: Double) {
         locked {
-            model = CapacityModel(costs: costs, frameSeconds: frameSeconds, margin: margin, cores: cores,
-                                  consumers: consumers, limit: limit)
+            guard let machine = machineBusy() else { return }
+            probeStart = (now, processCPU(), machine)
+        }
+    }
+
+    /// Sets the costs (measured or given); `tracksLive` false keeps them as given (tests). After
+    /// `beginProbe`, `now` closes the probe's window (the cores others kept busy meanwhile).
+    func set(costs: CapacityModel.Costs, tracksLive: Bool = true, now: Double? = nil) {
+        locked {
+            var next = CapacityModel(costs: costs, frameSeconds: frameSeconds, margin: margin, cores: cores,
+                                     consumers: consumers, limit: limit)
+            if let start = probeStart, let now, now - start.wall >= 0.1, let machine = machineBusy() {
+                let others = max(0, (machine - start.machine) - (processCPU() - start.process)) / (now - start.wall)
+                next = next.updated(othersBusyCores: others, weight: 1)
+            }
+            probeStart = nil
+            model = next
             self.tracksLive = tracksLive
             windowStart = nil
             publishLoad()
+        }
+    }
+
+    /// The capacity these costs give on this machine, with the cores the group's other engines
+    /// keep busy (the probe's refinement: `Engine.probeCosts`), before any live correction.
+    func capacity(with costs: CapacityModel.Costs) -> Int {
+        locked {
+            var model = CapacityModel(costs: costs, frameSeconds: frameSeconds, margin: margin, cores: cores,
+                                      consumers: consumers, limit: limit)
+            if let group { model.sharedCores = group.othersBusyCores(excluding: member) }
+            return model.capacity
         }
     }
 
@@ -172,8 +205,8 @@ final class CapacityMonitor: @unchecked Sendable {  // all state behind `lock`
     func recordDecode(frames: Int) {
         locked {
             guard let model, tracksLive else { return }
-            predicted += model.costs.decode(streams: frames)
-            group?.add(member, predicted: model.scale * model.costs.decode(streams: frames))
+            predicted += model.costs.consume(streams: frames)  // each frame decoded is delivered once
+            group?.add(member, predicted: model.scale * model.costs.consume(streams: frames))
         }
     }
 

@@ -14,7 +14,9 @@ import PocketTTS
 /// - Mimi: one frame of each of `batch` and 2 · `batch` streams in one pass where the decoder
 ///   batches across streams (`isBatchInvariant`), else pairs of frames stream by stream, as
 ///   the consumer decodes them.
-/// Takes well under a second on the full-size model on 2 AVX2 cores (release build).
+/// Takes well under a second on the full-size model on 2 AVX2 cores (release build). Where the
+/// capacity those give lies far above the probe's batches (the tiny models), `refine` measures
+/// the step and the Mimi pass again at that many streams.
 enum CostProbe {
     /// Positions of the probe's voice: 10 s at 12.5 frames a second.
     static let voicePositions = 125
@@ -53,6 +55,48 @@ enum CostProbe {
                                    promptRowSeconds: promptSeconds / Double(promptRows),
                                    promptRowsPerFrame: CapacityModel.Costs.defaultPromptRowsPerFrame,
                                    decodeBase: decodeBase, decodePerStream: decodePerStream)
+    }
+
+    /// The costs measured again where the capacity they give lies: one batched step of
+    /// `streams` streams and one Mimi pass over `streams / consumers` of them (a consumer's share),
+    /// each line refitted through its probe point at `batch` and the new one. At a tiny model's
+    /// hundreds of streams a stream's cost is not what 8 or 16 of them suggest (the streams'
+    /// states and activations no longer fit the caches); at a full-size model's few dozen this
+    /// changes little. Where `streams` (or a consumer's share) is at most `4 · batch` that line is
+    /// kept: near the probe's own points (a full-size model's few dozen streams, whose states are
+    /// large). Serving and prompt costs are kept. The states of `streams` streams are held for the
+    /// moment of the step (a tiny model's 256: about 170 MB; glibc keeps some of it, so a tiny
+    /// model's service idles about 60 MB higher after its probe).
+    static func refine(_ costs: CapacityModel.Costs, model: TTSModel, streams: Int, consumers: Int, batch: Int = 8,
+                       runs: Int = 3, clock: () -> Double = CapacityMonitor.processCPUSeconds) -> CapacityModel.Costs {
+        var refined = costs
+        let flowLM = model.flowLM
+        if streams > 4 * batch {
+            let state = probeState(flowLM: flowLM, steps: runs + 1)
+            let sampling = FlowLMSampling(temperature: Float(model.config.defaultTemperature),
+                                          eosThreshold: Float(model.config.defaultEOSThreshold))
+            let seconds = stepSeconds(flowLM: flowLM, state: state, batch: streams, sampling: sampling, runs: runs, clock: clock)
+            (refined.stepBase, refined.stepPerStream) = line(through: (batch, costs.step(batch: batch)), (streams, seconds))
+        }
+        let decoder = model.mimi.decoder
+        let share = (streams + consumers - 1) / max(1, consumers)
+        if decoder.isBatchInvariant, share > 4 * batch {
+            let seconds = decodeBatchSeconds(decoder: decoder, streams: share, runs: runs, clock: clock)
+            (refined.decodeBase, refined.decodePerStream) = line(through: (batch, costs.decode(streams: batch)), (share, seconds))
+        }
+        return refined
+    }
+
+    /// A FlowLM state holding the probe's 10 s voice and a prompt of `promptRows` rows, with room
+    /// for `steps` more positions.
+    static func probeState(flowLM: FlowLM, steps: Int) -> FlowLM.State {
+        let d = flowLM.dimensions.modelDim
+        var state = flowLM.makeState(capacity: voicePositions + promptRows + steps)
+        let conditioning = Tensor(shape: [voicePositions, d], data: (0..<voicePositions * d).map { Float(sin(Double($0))) * 0.1 })
+        try? flowLM.prompt(conditioning: conditioning, state: &state)
+        let vocabulary = max(1, flowLM.textEmbeddingTable.count / d)
+        try? flowLM.prompt(textTokens: (0..<promptRows).map { (1 + $0) % vocabulary }, state: &state)
+        return state
     }
 
     /// Base and slope of the line through two (batch, seconds) points; never negative (a

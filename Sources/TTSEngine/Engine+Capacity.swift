@@ -13,8 +13,26 @@ extension Engine {
     /// Returns the costs measured.
     @discardableResult
     public func measureCapacity() -> CapacityModel.Costs {
-        let costs = CostProbe.measure(model: model)
-        capacityMonitor.set(costs: costs)
+        capacityMonitor.beginProbe(now: Producer.monotonicSeconds())
+        let costs = Self.probeCosts(model: model, configuration: configuration, monitor: capacityMonitor)
+        capacityMonitor.set(costs: costs, now: Producer.monotonicSeconds())
+        return costs
+    }
+
+    /// The probe's costs (`CostProbe.measure`) with the configured serving cost per frame, then
+    /// measured again where the capacity they give lies (`CostProbe.refine`: a tiny model's
+    /// hundreds of streams cost more each than its probe's 8 or 16), at most twice: until the
+    /// capacity moves by less than a quarter.
+    static func probeCosts(model: TTSModel, configuration: EngineConfiguration, monitor: CapacityMonitor) -> CapacityModel.Costs {
+        var costs = CostProbe.measure(model: model)
+        costs.servePerFrame = configuration.servingSecondsPerFrame
+        var measuredAt = 0
+        for _ in 0..<2 {
+            let streams = monitor.capacity(with: costs)
+            if abs(streams - measuredAt) * 4 <= max(streams, measuredAt) { break }
+            costs = CostProbe.refine(costs, model: model, streams: streams, consumers: configuration.consumerThreads)
+            measuredAt = streams
+        }
         return costs
     }
 
@@ -27,7 +45,9 @@ extension Engine {
     /// when serving (`start` sets OpenBLAS's threads, process-wide, which no probe may use then).
     public func measureCapacityInBackground(provisionalStreams: Int = 1,
                                             completion: @escaping @Sendable (CapacityModel.Costs, Double) -> Void = { _, _ in }) {
-        measureCapacityInBackground(provisionalStreams: provisionalStreams, probe: { CostProbe.measure(model: $0) },
+        let (configuration, monitor) = (configuration, capacityMonitor)
+        measureCapacityInBackground(provisionalStreams: provisionalStreams,
+                                    probe: { Self.probeCosts(model: $0, configuration: configuration, monitor: monitor) },
                                     completion: completion)
     }
 
@@ -40,10 +60,11 @@ extension Engine {
             // One probe at a time in the process (several engines: one per model served), so
             // that no probe times its units beside another's.
             let (costs, seconds) = Self.probeTurn.withLock { _ in
-                let started = DispatchTime.now().uptimeNanoseconds
-                return (probe(model), Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+                let started = Producer.monotonicSeconds()
+                monitor.beginProbe(now: started)
+                return (probe(model), Producer.monotonicSeconds() - started)
             }
-            monitor.set(costs: costs)
+            monitor.set(costs: costs, now: Producer.monotonicSeconds())
             completion(costs, seconds)
         }
         thread.name = "tts-capacity-probe"

@@ -69,6 +69,14 @@ public struct EngineConfiguration: Sendable, Equatable {
     /// time and of the cores, so each stays ahead of real time (at 1.25× or more) through noise,
     /// new prompts and the server's own work. Used once costs are measured or set.
     public var playoutMargin = 0.2
+    /// CPU seconds the service spends per stream per 80 ms frame outside the model: the
+    /// engine's hand-off, the sink's audio encoder, the event loop's delivery and socket write
+    /// (`CapacityModel.Costs.servePerFrame`). The probe cannot time the service's share, so it is
+    /// given: 50 µs is what 128 sessions of a tiny model cost on a 2-core AMD EPYC with PCM audio
+    /// (profiled in Benchmarks/RESULTS.md, "Capacity of the tiny models"); the live correction
+    /// scales it with the rest. Beside a full-size model's frame (about 2 ms of CPU) it is noise;
+    /// beside a tiny model's (about 0.5 ms) it is a tenth.
+    public var servingSecondsPerFrame = 50e-6
     /// Streams `Engine.validate` requires to fit `memoryBudget` at their worst case; nil:
     /// `maxStreams`. A server whose `maxStreams` is only a ceiling above the measured capacity
     /// sets 1: the budget is then checked for each stream as it opens (its own voice).

@@ -110,6 +110,42 @@ import Testing
         #expect(model.costs.promptRowsPerFrame <= 2)
     }
 
+    /// Serving a frame (hand-off, encoder, event loop) costs on the stream's consumer and in the
+    /// total: with 0.4 ms a frame, the consumer needs (4.1 + 0.4)·⌈N/2⌉ ms (N ≤ 28) and all
+    /// together 4.5 + 5.5·N ms ≤ 128: N ≤ 22.
+    @Test func servingEachFrameCountsOnTheConsumerAndInTheTotal() {
+        var costs = Self.costs
+        costs.servePerFrame = 0.0004
+        let model = Self.model(costs: costs)
+        #expect(model.capacity == 22)
+        #expect(abs(costs.consume(streams: 10) - (costs.decode(streams: 10) + 0.004)) < 1e-12)
+        let load = model.load(streams: 10)
+        #expect(abs(load.consumer - 5 * 0.0045) < 1e-12)
+        #expect(abs(load.total - (0.0045 + 10 * 0.0055)) < 1e-12)
+        // On one consumer the serving cost alone can bind: (4.1 + 0.4)·N ≤ 64 → 14 (15 without).
+        #expect(CapacityModel(costs: costs, margin: 0.2, cores: 4, consumers: 1, limit: 256).capacity == 14)
+        #expect(costs.consume(streams: 0) == 0)
+    }
+
+    /// A tiny model's probe at 8 and 16 streams, refitted through a point measured where its
+    /// capacity lies (`CostProbe.refine` fits this line): a dearer stream at scale lowers it.
+    @Test func aRefittedLineThroughTheCapacityLowersIt() {
+        let small = CapacityModel.Costs(stepBase: 0.0005, stepPerStream: 0.00002, promptRowSeconds: 0, promptRowsPerFrame: 0,
+                                        decodeBase: 0.0002, decodePerStream: 0.0002)
+        // All together 0.5 + 0.4 + 0.22·N ms ≤ 128, a consumer 0.2 + 0.2·⌈N/2⌉ ≤ 64: the limit binds.
+        #expect(Self.model(costs: small).capacity == 256)
+        // 100 streams a consumer measured at 60 ms, not the 20.2 ms the probe's line says: the
+        // line through (8, 1.8 ms) and (100, 60 ms) would start below 0, so it is 0.6 ms a stream.
+        var refined = small
+        (refined.decodeBase, refined.decodePerStream) = CostProbe.line(through: (8, small.decode(streams: 8)), (100, 0.060))
+        #expect(refined.decodeBase == 0 && abs(refined.decode(streams: 100) - 0.060) < 1e-12)
+        // A consumer: 0.6·⌈N/2⌉ ≤ 64 → N ≤ 212; all together 0.5 + 0.62·N ≤ 128 → N ≤ 205.
+        #expect(Self.model(costs: refined).capacity == 205)
+        // A milder rise keeps its base: through (8, 1.8 ms) and (100, 20 ms).
+        let mild = CostProbe.line(through: (8, small.decode(streams: 8)), (100, 0.020))
+        #expect(mild.base > 0 && abs(mild.base + 100 * mild.perStream - 0.020) < 1e-12)
+    }
+
     @Test func probeLinesNeverGoNegative() {
         let fit = CostProbe.line(through: (8, 0.016), (16, 0.024))
         #expect(abs(fit.base - 0.008) < 1e-12 && abs(fit.perStream - 0.001) < 1e-12)
@@ -154,6 +190,29 @@ import Testing
         #expect(monitor.streams == 11)  // one core: 4.5 + 5.1·N ≤ 64 ms
     }
 
+    /// Other processes busy while the probe ran count from the first estimate on, not after a
+    /// few live windows: one core of two busy leaves the capacity of one core (11), and this
+    /// process's own CPU time (the probe's) is not counted as others'.
+    @Test func theProbeWindowCountsOtherProcessesAtOnce() throws {
+        let (cpu, machine) = (FakeCPU(), FakeCPU())
+        let monitor = Self.monitor(cpu: cpu, machine: machine)
+        monitor.beginProbe(now: 10)
+        cpu.advance(1)  // the probe: one core for 1 s
+        machine.advance(2)  // the machine: two cores busy, one of them others'
+        monitor.set(costs: CapacityModelTests.costs, now: 11)
+        let model = try #require(monitor.current)
+        #expect(abs(model.availableCores - 1) < 1e-9)
+        #expect(monitor.streams == 11)
+        // A later set without a probe window counts every core again (until the live windows).
+        monitor.set(costs: CapacityModelTests.costs)
+        #expect(monitor.streams == 24)
+        // Others busy beyond the cores: at least a quarter of them is counted free.
+        monitor.beginProbe(now: 20)
+        machine.advance(10)
+        monitor.set(costs: CapacityModelTests.costs, now: 21)
+        #expect(abs(try #require(monitor.current).availableCores - 0.5) < 1e-9)
+    }
+
     @Test func withoutCostsTheHardBoundAdmits() {
         let monitor = Self.monitor(limit: 7)
         #expect(monitor.streams == 7)
@@ -178,6 +237,27 @@ import Testing
         let scale = try! #require(monitor.current?.scale)
         #expect(scale > 1 && scale <= 1.25 + 1e-9)
         #expect(monitor.streams < 24)
+    }
+
+    /// The live correction predicts a decoded frame's serving cost too: a window that used
+    /// exactly the model's cost with serving is no correction.
+    @Test func aWindowPredictsTheServingCost() {
+        let cpu = FakeCPU()
+        let monitor = Self.monitor(cpu: cpu)
+        var costs = CapacityModelTests.costs
+        costs.servePerFrame = 0.001
+        monitor.set(costs: costs)
+        #expect(monitor.capacity(with: costs) == CapacityModel(costs: costs, margin: 0.2, cores: 2, consumers: 2, limit: 256).capacity)
+        monitor.tick(now: 0)
+        for _ in 0..<50 {  // 50 · (14.5 + 2 · (20.5 + 5)) ms predicted
+            monitor.recordStep(batch: 10)
+            monitor.recordDecode(frames: 5)
+            monitor.recordDecode(frames: 5)
+        }
+        cpu.advance(50 * 0.0655)
+        monitor.tick(now: 1.0)
+        let scale = try! #require(monitor.current?.scale)
+        #expect(abs(scale - 1) < 1e-9)
     }
 
     @Test func anIdleWindowLeavesTheEstimate() {

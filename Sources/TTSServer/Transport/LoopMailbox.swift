@@ -67,9 +67,12 @@ final class LoopMailbox: @unchecked Sendable {
             condition.unlock()
             return false
         }
+        // One wake-up per batch: the loop takes everything at once, so a mailbox that already
+        // held items has a wake-up pending (hundreds of streams post a frame each every 80 ms).
+        let wakes = items.isEmpty
         items.append(item)
         condition.unlock()
-        waker.wake()
+        if wakes { waker.wake() }
         return true
     }
 
