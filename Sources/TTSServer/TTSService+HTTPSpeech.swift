@@ -78,7 +78,12 @@ extension TTSService {
         metrics.sessionsOpened(session.label).increment()
         logger.info("speech request", metadata: ["path": "\(request.path)", "voice": "\(plan.voice)", "model": "\(plan.model ?? plan.language ?? "default")", "format": "\(plan.format.rawValue)",
                                                  "speed": "\(plan.speed)", "characters": "\(plan.text.unicodeScalars.count)"])
-        performHTTP(session.machine.onTextFrame(plan.configMessage, now: clock()), in: session)
+        do throws(ProtocolError) {
+            let turn = try plan.turnConfig(settings: configuration.protocolSettings)
+            performHTTP(session.machine.onMessage(.config(turn), now: clock()), in: session)
+        } catch {
+            send(.error(error), in: session)
+        }
         guard httpSpeeches[session.id] != nil else { return }  // refused
         if !plan.text.isEmpty { performHTTP(session.machine.onMessage(.text(plan.text), now: clock()), in: session) }
         flushWhenSegmented(session)

@@ -134,10 +134,6 @@ extension TTSService {
             switch step {
             case .machine(let message):
                 perform(session.machine.onMessage(message, now: clock()), in: session)
-            case .machineFrame(.text(let text)):
-                perform(session.machine.onTextFrame(text, now: clock()), in: session)
-            case .machineFrame(.binary):
-                perform(session.machine.onBinaryFrame(now: clock()), in: session)
             case .send(let frame):
                 write(frame, in: session)
             case .close(let code, let reason):

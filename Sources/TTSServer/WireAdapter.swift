@@ -18,8 +18,6 @@
 public enum WireStep: Equatable, Sendable {
     /// Hand this message to the session machine.
     case machine(ClientMessage)
-    /// Hand this native text frame to the machine to parse (`SessionMachine.onTextFrame`).
-    case machineFrame(WebSocketMessage)
     /// Write this frame to the client.
     case send(WebSocketMessage)
     /// Close the session (the machine cancels its turn) with this status.
@@ -118,18 +116,5 @@ public enum WireProtocolKind: String, Sendable, CaseIterable {
         case .elevenlabs: ElevenLabsAdapter.self
         case .wyoming: WyomingAdapter.self
         }
-    }
-}
-
-/// Our own protocol: frames go to the machine as they are, its messages come out as they are.
-public struct NativeAdapter: WireAdapter {
-    public init(request: HTTPRequest, context: WireContext) {}
-
-    public mutating func receive(_ message: WebSocketMessage, state: SessionMachine.State) -> [WireStep] {
-        [.machineFrame(message)]
-    }
-
-    public mutating func outgoing(_ message: ServerMessage, state: SessionMachine.State) -> [WireStep] {
-        [.send(message.webSocketMessage)]
     }
 }

@@ -123,8 +123,6 @@ import Testing
     @Test func httpPlanCarriesSSMLInItsConfig() throws {
         var plan = HTTPSpeechPlan(text: "<speak>Hi</speak>", voice: "alba", format: .pcm)
         plan.ssml = true
-        let message = try ClientMessage.parse(plan.configMessage, settings: ProtocolSettings())
-        guard case .config(let config) = message else { Issue.record("not a config"); return }
-        #expect(config.ssml)
+        #expect(try plan.turnConfig(settings: ProtocolSettings()).ssml)
     }
 }
