@@ -108,9 +108,7 @@ public final class TTSService: @unchecked Sendable {
 
     /// The voices and uploads of `model` (nil: the default model's), when the engine keeps them.
     func voiceStore(model: String? = nil) -> EngineSpeechAdapter? {
-        guard let router = engine as? ModelRouter else { return engine as? EngineSpeechAdapter }
-        guard let model else { return router.defaultEntry.voiceStore }
-        return try? router.entry(model: model, language: nil).voiceStore
+        engine?.voiceStore(model: model)
     }
 
     /// Makes the service ready. `defaultVoice` replaces `config.defaultVoice` (e.g. a voice
