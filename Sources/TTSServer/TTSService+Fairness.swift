@@ -17,16 +17,10 @@ extension TTSService {
         return max(1, streams / 2)
     }
 
-    /// Turns open from `peer`, over WebSocket sessions and HTTP speech requests, leaving out the
-    /// session `excluded` (the one asking).
+    /// Turns open from `peer`, over every session (WebSocket, raw TCP, HTTP speech), leaving out
+    /// the session `excluded` (the one asking).
     func openTurns(from peer: String, excluding excluded: UInt64) -> Int {
-        let sockets = sessions.values.count {
-            $0.connection.id != excluded && $0.connection.request.peer == peer && $0.machine.currentTurn != nil
-        }
-        let requests = httpSpeeches.values.count {
-            $0.id != excluded && $0.stream.request.peer == peer && $0.machine.currentTurn != nil
-        }
-        return sockets + requests
+        sessions.values.count { $0.id != excluded && $0.transport.peer == peer && $0.machine.currentTurn != nil }
     }
 
     /// Throws `at_capacity` when `peer` already has its share of streams open.

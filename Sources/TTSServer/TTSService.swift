@@ -46,9 +46,9 @@ public final class TTSService: @unchecked Sendable {
     let server: WebSocketServer
 
     // Loop-thread state.
+    /// Every open session, WebSocket, raw TCP or HTTP speech, by its transport's id
+    /// (TTSService+SessionHost.swift).
     var sessions: [UInt64: Session] = [:] { didSet { refreshSessionGauges() } }
-    /// HTTP speech requests in progress, by engine session key (TTSService+HTTPSpeech.swift).
-    var httpSpeeches: [UInt64: HTTPSpeechSession] = [:] { didSet { refreshSessionGauges() } }
     /// Long texts waiting for their next slice, in turn (TTSService+LoopLag.swift). Loop thread only.
     var textSlices = TextSliceQueue()
     var shuttingDown = false
@@ -231,9 +231,7 @@ public final class TTSService: @unchecked Sendable {
     private func scheduleTick() {
         server.schedule(after: options.tickInterval) { [weak self] in
             guard let self else { return }
-            let now = clock()
-            for session in Array(sessions.values) { perform(session.machine.onTick(now: now), in: session) }
-            tickHTTPSpeeches(now: now)
+            tickSessions(now: clock())
             scheduleTick()
         }
     }
@@ -249,14 +247,13 @@ public final class TTSService: @unchecked Sendable {
             guard let self else { return }
             let now = clock()
             for session in Array(sessions.values) { perform(session.machine.onShutdown(now: now), in: session) }
-            cutHTTPSpeeches(reason: "server shutting down")
         }
         signalIfDrained()
     }
 
     /// Wakes `shutdown` once the last session is gone.
     func signalIfDrained() {
-        guard shuttingDown, sessions.isEmpty, httpSpeeches.isEmpty else { return }
+        guard shuttingDown, sessions.isEmpty else { return }
         drained.withLock { semaphore in
             semaphore?.signal()
             semaphore = nil

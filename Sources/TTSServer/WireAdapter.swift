@@ -22,6 +22,11 @@ public enum WireStep: Equatable, Sendable {
     case send(WebSocketMessage)
     /// Close the session (the machine cancels its turn) with this status.
     case close(code: UInt16, reason: String)
+    /// The exchange is complete: end the transport normally (an HTTP response's end).
+    case finish
+    /// End the session for this error, in the transport's own shape where it has one (an HTTP
+    /// error response before any audio).
+    case fail(ProtocolError)
     /// Call the adapter's `resume` now, with the machine's state as it is then.
     case resume
     /// An error the adapter answered itself (its own frames follow): counted and logged as
@@ -29,12 +34,9 @@ public enum WireStep: Equatable, Sendable {
     case report(ProtocolError)
 }
 
-/// One session's protocol adapter. Values live on the event-loop thread, one per connection.
-public protocol WireAdapter {
-    /// Builds the adapter for an accepted upgrade.
-    init(request: HTTPRequest, context: WireContext)
-    /// A refusal of the upgrade (e.g. a bad query) before any 101, or nil.
-    static func refusal(_ request: HTTPRequest) -> HTTPResponse?
+/// One session's protocol, as the host (TTSService+SessionHost.swift) drives it: the client's
+/// frames in, the machine's messages out. Values live on the event-loop thread, one per session.
+public protocol SessionAdapter {
     /// Seconds without client messages or engine events before the session closes, if the
     /// protocol fixes it (otherwise the server's `idle_timeout`).
     var idleTimeout: Double? { get }
@@ -50,12 +52,25 @@ public protocol WireAdapter {
     mutating func resume(state: SessionMachine.State) -> [WireStep]
 }
 
-extension WireAdapter {
-    public static func refusal(_ request: HTTPRequest) -> HTTPResponse? { nil }
+extension SessionAdapter {
     public var idleTimeout: Double? { nil }
     public var pingInterval: Double? { nil }
     public mutating func open(state: SessionMachine.State) -> [WireStep] { [] }
     public mutating func resume(state: SessionMachine.State) -> [WireStep] { [] }
+}
+
+/// The adapter of a protocol whose sessions are connections (a WebSocket upgrade, a raw TCP
+/// connection), built from the connection's request. (An HTTP speech request's adapter is
+/// built from its parsed body: HTTPSpeechAdapter.swift.)
+public protocol WireAdapter: SessionAdapter {
+    /// Builds the adapter for an accepted upgrade.
+    init(request: HTTPRequest, context: WireContext)
+    /// A refusal of the upgrade (e.g. a bad query) before any 101, or nil.
+    static func refusal(_ request: HTTPRequest) -> HTTPResponse?
+}
+
+extension WireAdapter {
+    public static func refusal(_ request: HTTPRequest) -> HTTPResponse? { nil }
 }
 
 /// What an adapter may read of the server when a session opens.

@@ -1,14 +1,16 @@
-// TTSService+Sessions.swift: the per-connection glue on the event-loop thread. Each event goes
-// to the session's machine; the glue only carries out the actions it returns, and keeps the
-// timings the metrics need.
+// TTSService+SessionHost.swift: the one host of every session, whatever its protocol and
+// transport (WebSocket, raw TCP, streamed HTTP response). On the event-loop thread it admits a
+// session (one check of `max_sessions` and `max_sessions_per_address` for all), carries out its
+// adapter's steps and its machine's actions — the engine, timers, metrics, the transport — and
+// keeps the timings the metrics need. Events reach it from TTSService+SessionEvents.swift.
 import Logging
 
-/// One WebSocket session, owned by the event-loop thread.
+/// One session, owned by the event-loop thread.
 final class Session {
-    let connection: WebSocketConnection
+    let transport: any SessionTransport
     var machine: SessionMachine
-    /// The wire protocol of the connection's path (WireAdapter.swift).
-    var adapter: any WireAdapter
+    /// The session's protocol (WireAdapter.swift, HTTPSpeechAdapter.swift).
+    var adapter: any SessionAdapter
     /// The protocol the metrics count it under.
     let label: ProtocolLabel
     var logger: Logger
@@ -18,13 +20,15 @@ final class Session {
     /// once that text is segmented (the adapter's held messages wait as the socket's do).
     var resumeDeferred = false
 
-    init(connection: WebSocketConnection, machine: SessionMachine, adapter: any WireAdapter, label: ProtocolLabel, logger: Logger) {
-        self.connection = connection
+    init(transport: any SessionTransport, machine: SessionMachine, adapter: any SessionAdapter, label: ProtocolLabel, logger: Logger) {
+        self.transport = transport
         self.machine = machine
         self.adapter = adapter
         self.label = label
         self.logger = logger
     }
+
+    var id: UInt64 { transport.id }
 }
 
 /// What the metrics need to know about the open turn (seconds on the service's clock).
@@ -55,78 +59,73 @@ private final class EngineRelay: SpeechEngineEvents, Sendable {
 }
 
 extension TTSService {
-    /// Underruns are counted past this lateness, in seconds (scheduling jitter is not one).
-    static let underrunTolerance = 0.02
+    // MARK: Admission
 
-    /// Sets `pocket_tts_sessions{protocol}` to the sessions and speech requests open now
-    /// (called whenever either table changes).
-    func refreshSessionGauges() {
-        var open = Dictionary(uniqueKeysWithValues: ProtocolLabel.allCases.map { ($0, 0) })
-        for session in sessions.values { open[session.label, default: 0] += 1 }
-        for speech in httpSpeeches.values { open[speech.label, default: 0] += 1 }
-        for (label, count) in open { metrics.sessions(label).set(Double(count)) }
+    /// Why a new session from `peer` is refused now, or nil: every open session counts, whatever
+    /// its transport, against `max_sessions` and `max_sessions_per_address`.
+    func admissionRefusal(peer: String) -> String? {
+        guard sessions.count < config.maxSessions else {
+            logger.notice("session refused: \(sessions.count) sessions open (max_sessions)")
+            return "at capacity: \(config.maxSessions) sessions open"
+        }
+        guard config.maxSessionsPerAddress > 0 else { return nil }
+        let fromPeer = sessions.values.count { $0.transport.peer == peer }
+        guard fromPeer < config.maxSessionsPerAddress else {
+            logger.notice("session refused: \(fromPeer) sessions open from \(peer) (max_sessions_per_address)")
+            return "at capacity: \(fromPeer) sessions open from this address"
+        }
+        return nil
     }
 
-    // MARK: Socket events
-
-    func onOpen(_ connection: WebSocketConnection) {
-        var logger = self.logger
-        logger[metadataKey: "session"] = "\(connection.id)"
-        logger[metadataKey: "peer"] = "\(connection.request.peer)"
-        guard !shuttingDown, let engine else {
-            connection.close(code: SessionMachine.CloseCode.goingAway, reason: "server shutting down")
-            return
-        }
-        let kind = WireProtocolKind(path: connection.request.path, nativePath: options.path) ?? .native
-        logger[metadataKey: "protocol"] = "\(kind.rawValue)"
+    /// The session settings for a new session on `engine`.
+    func sessionConfiguration(engine: any SpeechEngine, defaultVoice: String) -> SessionMachine.Configuration {
         var settings = config
         settings.defaultVoice = defaultVoice
         var configuration = settings.sessionConfiguration(voices: engine.voices, tokenCounter: engine.tokenCounter)
         if engine is ModelRouter { configuration.turnTokenCounter = { [engine] in engine.tokenCounter(for: $0) } }
         configuration.turnLanguage = languageOfTurn(engine: engine)
-        let keyPending = authenticator.check(connection.request) != .allowed
-        var adapter = kind.adapterType.init(
-            request: connection.request,
-            context: WireContext(settings: configuration.protocolSettings, voices: configuration.voices,
-                                 maxVoiceMessageBytes: config.kyutaiMaxVoiceMessageBytes,
-                                 authenticator: keyPending ? authenticator : nil, models: models))
-        /// Refuses the session in the protocol's own words.
-        func refuse(_ reason: String) {
-            metrics.errors(.atCapacity, ProtocolLabel(kind)).increment()
-            for case .send(let frame) in adapter.outgoing(.error(.atCapacity), state: .closed) { connection.send(frame) }
-            connection.close(code: 1013, reason: reason)
-        }
-        guard sessions.count < config.maxSessions else {
-            logger.notice("session refused: \(sessions.count) sessions open (max_sessions)")
-            refuse("at capacity: \(config.maxSessions) sessions open")
-            return
-        }
-        let peer = connection.request.peer
-        let fromPeer = config.maxSessionsPerAddress > 0 ? sessions.values.count { $0.connection.request.peer == peer } : 0
-        guard config.maxSessionsPerAddress == 0 || fromPeer < config.maxSessionsPerAddress else {
-            logger.notice("session refused: \(fromPeer) sessions open from \(peer) (max_sessions_per_address)")
-            refuse("at capacity: \(fromPeer) sessions open from this address")
-            return
-        }
-        if let idleTimeout = adapter.idleTimeout { configuration.idleTimeout = idleTimeout }
-        let machine = SessionMachine(configuration: configuration,
-                                     random: SystemRandomNumberGenerator(), now: clock())
-        let session = Session(connection: connection, machine: machine, adapter: adapter, label: ProtocolLabel(kind), logger: logger)
-        sessions[connection.id] = session
-        metrics.sessionsOpened(session.label).increment()
-        logger.info("session opened", metadata: ["sessions": "\(sessions.count)"])
-        if let interval = adapter.pingInterval { schedulePing(every: interval, for: connection) }
-        carryOut(session.adapter.open(state: session.machine.state), in: session)
+        return configuration
     }
 
-    /// WebSocket pings every `interval` seconds while the session lasts.
-    private func schedulePing(every interval: Double, for connection: WebSocketConnection) {
-        server.schedule(after: interval) { [weak self] in  // runs on the loop
-            guard let self, sessions[connection.id]?.connection === connection else { return }
-            connection.ping()
-            schedulePing(every: interval, for: connection)
+    /// Opens a session on `transport` if admitted; else refuses it in the protocol's own words
+    /// (`at_capacity`) and closes it. Returns the session opened.
+    @discardableResult
+    func openSession(on transport: any SessionTransport, adapter: any SessionAdapter, label: ProtocolLabel,
+                     configuration: SessionMachine.Configuration, logger: Logger) -> Session? {
+        if let reason = admissionRefusal(peer: transport.peer) {
+            metrics.errors(.atCapacity, label).increment()
+            var adapter = adapter
+            for step in adapter.outgoing(.error(.atCapacity), state: .closed) {
+                switch step {
+                case .send(let frame): transport.send(frame)
+                case .fail(let error): transport.fail(error)
+                default: break
+                }
+            }
+            transport.close(code: 1013, reason: reason)
+            return nil
         }
+        var configuration = configuration
+        if let idleTimeout = adapter.idleTimeout { configuration.idleTimeout = idleTimeout }
+        let machine = SessionMachine(configuration: configuration, random: SystemRandomNumberGenerator(), now: clock())
+        let session = Session(transport: transport, machine: machine, adapter: adapter, label: label, logger: logger)
+        sessions[session.id] = session
+        metrics.sessionsOpened(label).increment()
+        logger.info("session opened", metadata: ["sessions": "\(sessions.count)"])
+        carryOut(session.adapter.open(state: session.machine.state), in: session)
+        return session
     }
+
+    /// Forgets a session whose transport is gone; its turn stops.
+    func sessionClosed(_ id: UInt64) {
+        guard let session = sessions.removeValue(forKey: id) else { return }
+        if session.machine.state != .closed { session.logger.info("client left") }
+        perform(session.machine.onPeerClosed(now: clock()), in: session)
+        session.logger.info("session closed", metadata: ["sessions": "\(sessions.count)"])
+        signalIfDrained()
+    }
+
+    // MARK: Adapter steps
 
     /// Carries out an adapter's steps in order, each with the machine's state as it is then.
     func carryOut(_ steps: [WireStep], in session: Session) {
@@ -138,6 +137,13 @@ extension TTSService {
                 write(frame, in: session)
             case .close(let code, let reason):
                 perform(session.machine.closing(nil, code: code, reason: reason), in: session)
+            case .finish:
+                perform(session.machine.onPeerClosed(now: clock()), in: session)
+                session.transport.finish()
+            case .fail(let error):
+                perform(session.machine.onPeerClosed(now: clock()), in: session)
+                session.logger.notice("session ended: \(error)")
+                session.transport.fail(error)
             case .resume:
                 if session.machine.hasUnsegmentedText {
                     session.resumeDeferred = true
@@ -151,88 +157,7 @@ extension TTSService {
         }
     }
 
-    func onMessage(_ connection: WebSocketConnection, _ message: WebSocketMessage) {
-        guard let session = sessions[connection.id] else { return }
-        carryOut(session.adapter.receive(message, state: session.machine.state), in: session)
-    }
-
-    func onWritten(_ connection: WebSocketConnection) {
-        guard let session = sessions[connection.id] else { return }
-        perform(session.machine.onOutboxLevel(pending: connection.pendingCount, now: clock()), in: session)
-    }
-
-    func onClose(_ connection: WebSocketConnection) {
-        guard let session = sessions.removeValue(forKey: connection.id) else { return }
-        perform(session.machine.onPeerClosed(now: clock()), in: session)
-        session.logger.info("session closed", metadata: ["sessions": "\(sessions.count)"])
-        signalIfDrained()
-    }
-
-    /// A text deadline of the session's turn has come (its `scheduleWake`).
-    func onWake(_ id: UInt64) {
-        guard let session = sessions[id] else { return }
-        perform(session.machine.onWake(now: clock()), in: session)
-    }
-
-    // MARK: Engine reports (posted to the loop)
-
-    func onEngine(_ event: SessionMachine.EngineEvent, key: TurnKey) {
-        guard let session = sessions[key.session] else { return }
-        let now = clock()
-        let isOpenTurn = session.timings?.turn == key.turn
-        switch event {
-        case .audio(let payload):
-            onEngineAudio([payload], seconds: 0, key: key)
-            return
-        case .turnDone:
-            if isOpenTurn { session.timings?.generationEnd = now }
-        case .failed(let detail):
-            if isOpenTurn {
-                session.logger.error("turn failed: \(detail)", metadata: ["turn": "\(key.turn)"])
-                metrics.turns(.failed, session.label).increment()
-                session.timings = nil
-            }
-        case .overloaded(let detail):
-            if isOpenTurn {
-                session.logger.warning("turn dropped: \(detail)", metadata: ["turn": "\(key.turn)"])
-                metrics.turns(.rejected, session.label).increment()
-                session.timings = nil
-            }
-        }
-        perform(session.machine.onEngine(event, turn: key.turn, now: now), in: session)
-    }
-
-    func onEngineAudio(_ payloads: [[UInt8]], seconds: Double, key: TurnKey) {
-        guard let session = sessions[key.session], session.timings?.turn == key.turn else { return }
-        let now = clock()
-        if seconds > 0 { account(audioSeconds: seconds, now: now, in: session) }
-        for payload in payloads {
-            perform(session.machine.onEngine(.audio(payload), turn: key.turn, now: now), in: session)
-            if session.machine.state == .closed { return }  // its queue overflowed: a slow client
-        }
-        perform(session.machine.onAudioSeconds(seconds, turn: key.turn, now: now), in: session)
-    }
-
-    /// Counts frames and seconds; an underrun is audio of a flushed turn decoded after a client
-    /// playing since the first frame would have run out.
-    private func account(audioSeconds seconds: Double, now: Double, in session: Session) {
-        guard var timings = session.timings else { return }
-        metrics.audioFrames.increment()
-        metrics.audioSeconds.increment(by: seconds)
-        timings.audioSeconds += seconds
-        if let end = timings.playbackEnd {
-            if now > end + Self.underrunTolerance, session.machine.state == .draining {
-                metrics.underruns.increment()
-                session.logger.debug("underrun: audio \(Int((now - end) * 1000)) ms late", metadata: ["turn": "\(timings.turn)"])
-            }
-            timings.playbackEnd = max(end, now) + seconds
-        } else {
-            timings.playbackEnd = now + seconds
-        }
-        session.timings = timings
-    }
-
-    // MARK: Actions
+    // MARK: Machine actions
 
     /// Carries out `actions` in order. During shutdown a session back to awaiting a config is closed.
     func perform(_ actions: [SessionMachine.Action], in session: Session) {
@@ -243,7 +168,7 @@ extension TTSService {
     }
 
     private func perform(_ action: SessionMachine.Action, in session: Session) {
-        let id = session.connection.id
+        let id = session.id
         switch action {
         case .send(let message):
             send(message, in: session)
@@ -277,40 +202,27 @@ extension TTSService {
                 session.logger.warning("closing a client that does not read its audio: \(reason)")
             }
             session.logger.info("closing: \(reason)", metadata: ["code": "\(code)"])
-            session.connection.close(code: code, reason: reason)
+            session.transport.close(code: code, reason: reason)
         case .mark(let mark, let turn):
             engine?.mark(mark, key: TurnKey(session: id, turn: turn))
         case .warning(let text, let turn):
             session.logger.notice("\(text)", metadata: ["turn": "\(turn)"])
         case .continueText:
-            // The client's next messages wait (and its socket is not read) until the text is segmented.
-            session.connection.holdInput()
-            queueTextSlice(.session(id))
-        }
-    }
-
-    /// The next slice of a session's long text, one loop pass after the last.
-    func onContinueText(_ id: UInt64) {
-        guard let session = sessions[id] else { return }
-        perform(session.machine.onContinueText(now: clock()), in: session)
-        if !session.machine.hasUnsegmentedText {
-            session.connection.releaseInput()
-            if session.resumeDeferred {
-                session.resumeDeferred = false
-                carryOut(session.adapter.resume(state: session.machine.state), in: session)
-            }
+            // The client's next messages wait (and its input is not read) until the text is segmented.
+            session.transport.holdInput()
+            queueTextSlice(id)
         }
     }
 
     private func startTurn(_ start: TurnStart, in session: Session) {
-        let key = TurnKey(session: session.connection.id, turn: start.turn)
+        let key = TurnKey(session: session.id, turn: start.turn)
         var metadata: Logger.Metadata = [
             "turn": "\(start.turn)", "request_id": "\(start.requestID)", "voice": "\(start.config.voice)",
             "format": "\(start.config.format.rawValue)", "sample_rate": "\(start.config.sampleRate)",
         ]
         do throws(ProtocolError) {
             guard let engine else { throw .internalError(detail: "no engine") }
-            try checkFairShare(peer: session.connection.request.peer, session: session.connection.id)
+            try checkFairShare(peer: session.transport.peer, session: session.id)
             try engine.startTurn(start, key: key, events: EngineRelay(service: self))
         } catch {
             metadata["error"] = "\(error)"
@@ -324,6 +236,7 @@ extension TTSService {
         perform(session.machine.onTurnStarted(turn: start.turn, now: clock()), in: session)
     }
 
+    /// Counts a message for the metrics, then hands it to the adapter to write.
     private func send(_ message: ServerMessage, in session: Session) {
         let now = clock()
         switch message {
@@ -357,19 +270,17 @@ extension TTSService {
         // The machine counted the message as written; an adapter that drops it (a pong for an
         // ElevenLabs keep-alive) would leave that count high, and enough of them hold audio back.
         if !steps.contains(where: { if case .send = $0 { true } else { false } }), session.machine.state != .closed {
-            perform(session.machine.onOutboxLevel(pending: session.connection.pendingCount, now: now), in: session)
+            perform(session.machine.onOutboxLevel(pending: session.transport.outboxLevel, now: now), in: session)
         }
     }
 
     /// Writes one frame; a client whose outbox is full is closed.
     private func write(_ frame: WebSocketMessage, in session: Session) {
-        if session.connection.send(frame) == .outboxFull {
+        if session.transport.send(frame) == .outboxFull {
             perform(session.machine.closingSlowClient(reason: "client too slow: outbox full"), in: session)
         }
     }
-}
 
-extension TTSService {
     /// The language of a turn, whose normalization rules it gets: the router's answer with
     /// several models; else the config's `language`, else the served model's.
     func languageOfTurn(engine: any SpeechEngine) -> @Sendable (TurnConfig) -> String? {
