@@ -25,18 +25,26 @@ extension TTSService {
             connection.close(code: SessionMachine.CloseCode.goingAway, reason: "server shutting down")
             return
         }
-        let kind = WireProtocolKind(path: connection.request.path, nativePath: options.path) ?? .native
-        logger[metadataKey: "protocol"] = "\(kind.rawValue)"
+        let wire = WireProtocols.serving(connection.request.path, nativePath: options.path) ?? WireProtocols.all[0]
+        logger[metadataKey: "protocol"] = "\(wire.label)"
         let configuration = sessionConfiguration(engine: engine, defaultVoice: defaultVoice)
-        let keyPending = authenticator.check(connection.request) != .allowed
-        let adapter = kind.adapterType.init(
+        let keyPending = wire.authentication != .trustedNetwork && authenticator.check(connection.request) != .allowed
+        let adapter = wire.adapter.init(
             request: connection.request,
             context: WireContext(settings: configuration.protocolSettings, voices: configuration.voices,
                                  maxVoiceMessageBytes: config.kyutaiMaxVoiceMessageBytes,
                                  authenticator: keyPending ? authenticator : nil, models: models))
-        guard openSession(on: connection, adapter: adapter, label: ProtocolLabel(kind),
+        guard openSession(on: connection, adapter: adapter, label: wire.label,
                           configuration: configuration, logger: logger) != nil else { return }
         if let interval = adapter.pingInterval { schedulePing(every: interval, for: connection) }
+        if keyPending, case .upgradeOrFirstMessage(let deadline) = wire.authentication {
+            server.schedule(after: deadline) { [weak self] in  // runs on the loop
+                guard let self, let session = sessions[connection.id], session.transport === connection,
+                      session.adapter.awaitsKey else { return }
+                perform(session.machine.closing(nil, code: SessionMachine.CloseCode.policyViolation,
+                                                reason: "no API key within \(Int(deadline)) s"), in: session)
+            }
+        }
     }
 
     /// WebSocket pings every `interval` seconds while the session lasts.

@@ -71,9 +71,7 @@ public final class TTSService: @unchecked Sendable {
             maxRequestBodyBytes: max(65536, config.maxVoiceUploadBytes + 65536), outboxCapacity: config.sendWindow + 64,
             pauseReadingLevel: config.sendWindow + 32,
             customHeaderNames: Authenticator.keyHeaderNames, closeTimeoutSeconds: options.closeTimeoutSeconds)
-        serverConfiguration.maxMessageBytesByPath = [
-            WireProtocolKind.kyutaiPath: max(config.maxMessageBytes, config.kyutaiMaxVoiceMessageBytes),
-        ]
+        serverConfiguration.maxMessageBytesByPath = WireProtocols.maxMessageBytesByPath(config)
         serverConfiguration.formFieldNames = Self.formFieldNames
         serverConfiguration.formPaths = Self.formPaths
         serverConfiguration.maxFormFieldBytes = config.maxTurnTextCharacters * 4 + 4096
@@ -81,7 +79,7 @@ public final class TTSService: @unchecked Sendable {
             let limits = WyomingAdapter.limits(config.protocolSettings)
             serverConfiguration.rawListener = WebSocketServer.RawListener(
                 host: config.wyomingHost.isEmpty ? config.host : config.wyomingHost, port: config.wyomingPort,
-                path: WireProtocolKind.wyomingPath, makeFramer: { WyomingFramer(limits: limits) })
+                path: WyomingAdapter.path, makeFramer: { WyomingFramer(limits: limits) })
         }
         server = WebSocketServer(configuration: serverConfiguration, handlers: target.handlers)
         target.service = self  // before `start`: no handler runs before this
@@ -212,10 +210,11 @@ public final class TTSService: @unchecked Sendable {
 
     /// nil lets the upgrade through; otherwise the HTTP refusal (404, 401, 503).
     func checkUpgrade(_ request: HTTPRequest) -> HTTPResponse? {
-        guard let kind = WireProtocolKind(path: request.path, nativePath: options.path) else { return .notFound }
+        guard let wire = WireProtocols.serving(request.path, nativePath: options.path) else { return .notFound }
         let decision = authenticator.check(request)
-        // ElevenLabs' key may come in the first message instead (the adapter checks it).
-        guard decision == .allowed || (decision == .missingKey && kind.keyInFirstMessage) else {
+        let keyMayFollow: Bool = if case .upgradeOrFirstMessage = wire.authentication { true } else { false }
+        // A key may come in the first message instead (ElevenLabs: the adapter checks it).
+        guard decision == .allowed || (decision == .missingKey && keyMayFollow) || wire.authentication == .trustedNetwork else {
             logger.notice("upgrade refused: \(decision)", metadata: ["peer": "\(request.peer)"])
             return Authenticator.unauthorized(decision)
         }
@@ -223,7 +222,7 @@ public final class TTSService: @unchecked Sendable {
             return HTTPResponse(status: 503, text: shuttingDown ? "shutting down\n" : "loading the model\n",
                                 headers: ["Retry-After": "5"])
         }
-        return kind.adapterType.refusal(request)
+        return wire.adapter.refusal(request)
     }
 
     // MARK: Timers and shutdown (loop thread)

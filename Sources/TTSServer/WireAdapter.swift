@@ -12,7 +12,8 @@
 //                           ElevenLabsAdapter  ElevenLabs' WebSocket input streaming
 //   raw TCP on wyoming_port WyomingAdapter     Home Assistant's Wyoming (events on a TCP stream)
 //
-// A new protocol is one type conforming to `WireAdapter` and one line in `WireProtocolKind`.
+// A new protocol is one adapter file (a type conforming to `WireAdapter`) and one line in the
+// registry (WireProtocols.swift: its paths, metrics label, message bound and authentication).
 
 /// What an adapter asks the glue to do, in order.
 public enum WireStep: Equatable, Sendable {
@@ -50,9 +51,13 @@ public protocol SessionAdapter {
     mutating func outgoing(_ message: ServerMessage, state: SessionMachine.State) -> [WireStep]
     /// Work the adapter held back (see `WireStep.resume`).
     mutating func resume(state: SessionMachine.State) -> [WireStep]
+    /// Still waiting for the key of a protocol whose key may come in the first message
+    /// (`WireAuthentication.upgradeOrFirstMessage`): the host closes the session at the deadline.
+    var awaitsKey: Bool { get }
 }
 
 extension SessionAdapter {
+    public var awaitsKey: Bool { false }
     public var idleTimeout: Double? { nil }
     public var pingInterval: Double? { nil }
     public mutating func open(state: SessionMachine.State) -> [WireStep] { [] }
@@ -94,42 +99,5 @@ public struct WireContext: Sendable {
         self.maxVoiceMessageBytes = maxVoiceMessageBytes
         self.authenticator = authenticator
         self.models = models
-    }
-}
-
-/// The protocols, by WebSocket path.
-public enum WireProtocolKind: String, Sendable, CaseIterable {
-    case native, kyutai, deepgram, elevenlabs, wyoming
-
-    public static let kyutaiPath = "/api/tts_streaming"
-    public static let deepgramPath = "/v1/speak"
-    /// The path of a connection to the raw TCP port (`wyoming_port`): no HTTP request has it
-    /// (a request line cannot hold a space), so no upgrade reaches Wyoming.
-    public static let wyomingPath = "tcp wyoming"
-
-    /// The protocol served at `path`; `nativePath` is the service's configured one.
-    public init?(path: String, nativePath: String) {
-        switch path {
-        case nativePath: self = .native
-        case Self.kyutaiPath: self = .kyutai
-        case Self.deepgramPath: self = .deepgram
-        case Self.wyomingPath: self = .wyoming
-        default:
-            guard ElevenLabs.streamInput.match(path) != nil || ElevenLabs.multiStreamInput.match(path) != nil else { return nil }
-            self = .elevenlabs
-        }
-    }
-
-    /// Whether the protocol's key may come in the first message instead of the upgrade.
-    public var keyInFirstMessage: Bool { self == .elevenlabs }
-
-    public var adapterType: any WireAdapter.Type {
-        switch self {
-        case .native: NativeAdapter.self
-        case .kyutai: KyutaiAdapter.self
-        case .deepgram: DeepgramAdapter.self
-        case .elevenlabs: ElevenLabsAdapter.self
-        case .wyoming: WyomingAdapter.self
-        }
     }
 }
