@@ -1,47 +1,9 @@
 // TTSService+SessionHost.swift: the one host of every session, whatever its protocol and
 // transport (WebSocket, raw TCP, streamed HTTP response). On the event-loop thread it admits a
-// session (one check of `max_sessions` and `max_sessions_per_address` for all), carries out its
+// session (one check for all: TTSService+Admission.swift), carries out its
 // adapter's steps and its machine's actions — the engine, timers, metrics, the transport — and
 // keeps the timings the metrics need. Events reach it from TTSService+SessionEvents.swift.
 import Logging
-
-/// One session, owned by the event-loop thread.
-final class Session {
-    let transport: any SessionTransport
-    var machine: SessionMachine
-    /// The session's protocol (WireAdapter.swift, HTTPSpeechAdapter.swift).
-    var adapter: any SessionAdapter
-    /// The protocol the metrics count it under.
-    let label: ProtocolLabel
-    var logger: Logger
-    /// The open turn's timings.
-    var timings: TurnTimings?
-    /// The adapter asked to `resume` while the machine still had text to segment: it is called
-    /// once that text is segmented (the adapter's held messages wait as the socket's do).
-    var resumeDeferred = false
-
-    init(transport: any SessionTransport, machine: SessionMachine, adapter: any SessionAdapter, label: ProtocolLabel, logger: Logger) {
-        self.transport = transport
-        self.machine = machine
-        self.adapter = adapter
-        self.label = label
-        self.logger = logger
-    }
-
-    var id: UInt64 { transport.id }
-}
-
-/// What the metrics need to know about the open turn (seconds on the service's clock).
-struct TurnTimings {
-    var turn: Int
-    var firstSpeak: Double?
-    var firstAudioSent: Double?
-    var audioSeconds = 0.0
-    /// When a client playing since the first frame would run out of audio.
-    var playbackEnd: Double?
-    /// When the engine reported the turn's last audio.
-    var generationEnd: Double?
-}
 
 /// Posts engine reports to the service's event loop.
 private final class EngineRelay: SpeechEngineEvents, Sendable {
@@ -59,24 +21,6 @@ private final class EngineRelay: SpeechEngineEvents, Sendable {
 }
 
 extension TTSService {
-    // MARK: Admission
-
-    /// Why a new session from `peer` is refused now, or nil: every open session counts, whatever
-    /// its transport, against `max_sessions` and `max_sessions_per_address`.
-    func admissionRefusal(peer: String) -> String? {
-        guard sessions.count < config.maxSessions else {
-            logger.notice("session refused: \(sessions.count) sessions open (max_sessions)")
-            return "at capacity: \(config.maxSessions) sessions open"
-        }
-        guard config.maxSessionsPerAddress > 0 else { return nil }
-        let fromPeer = sessions.values.count { $0.transport.peer == peer }
-        guard fromPeer < config.maxSessionsPerAddress else {
-            logger.notice("session refused: \(fromPeer) sessions open from \(peer) (max_sessions_per_address)")
-            return "at capacity: \(fromPeer) sessions open from this address"
-        }
-        return nil
-    }
-
     /// The session settings for a new session on `engine`.
     func sessionConfiguration(engine: any SpeechEngine, defaultVoice: String) -> SessionMachine.Configuration {
         var settings = config

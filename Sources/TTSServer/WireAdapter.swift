@@ -2,7 +2,7 @@
 // one `SessionMachine`. An adapter turns its client's frames into the machine's messages
 // (`ClientMessage`) and the machine's messages (`ServerMessage`) into its frames; the machine
 // keeps every rule (turns, the live-text segmenter, limits, idle timeout, queued audio), the
-// glue (TTSService+Sessions.swift) keeps the socket, the engine and the metrics.
+// host (TTSService+SessionHost.swift) keeps the transport, the engine and the metrics.
 //
 //   path                    adapter            protocol
 //   /tts/ws (configurable)  NativeAdapter      our JSON protocol (README "Protocol")

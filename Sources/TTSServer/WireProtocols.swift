@@ -18,7 +18,9 @@ public enum WireAuthentication: Sendable, Equatable {
 }
 
 /// One protocol the service speaks over a connection (a WebSocket, or a raw TCP connection).
-public struct WireProtocol: Sendable {
+/// `@unchecked`: every field is immutable data; only the adapter's metatype is not known to the
+/// compiler as Sendable (a metatype carries no state).
+public struct WireProtocol: @unchecked Sendable {
     /// Its `protocol` label in the metrics and logs.
     public var label: ProtocolLabel
     /// The paths it is served at (`PathTemplate`: `{name}` matches one segment);
