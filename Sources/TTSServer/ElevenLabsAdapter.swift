@@ -85,6 +85,8 @@ public struct ElevenLabsAdapter: WireAdapter {
 
     public var idleTimeout: Double? { inactivityTimeout }
 
+    public var awaitsKey: Bool { !authenticated }
+
     public mutating func receive(_ message: WebSocketMessage, state: SessionMachine.State) -> [WireStep] {
         guard case .text(let frame) = message else { return refusing(.binaryFrame) }
         let object: [String: JSONValue]

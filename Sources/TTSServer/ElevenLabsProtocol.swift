@@ -5,8 +5,10 @@
 import Foundation
 
 public enum ElevenLabs {
-    public static let streamInput = PathTemplate("/v1/text-to-speech/{voice_id}/stream-input")
-    public static let multiStreamInput = PathTemplate("/v1/text-to-speech/{voice_id}/multi-stream-input")
+    public static let streamInputPath = "/v1/text-to-speech/{voice_id}/stream-input"
+    public static let multiStreamInputPath = "/v1/text-to-speech/{voice_id}/multi-stream-input"
+    public static let streamInput = PathTemplate(streamInputPath)
+    public static let multiStreamInput = PathTemplate(multiStreamInputPath)
     public static let convert = PathTemplate("/v1/text-to-speech/{voice_id}")
     public static let stream = PathTemplate("/v1/text-to-speech/{voice_id}/stream")
     /// The header the SDKs send the key in.

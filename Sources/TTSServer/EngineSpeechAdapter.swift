@@ -80,6 +80,9 @@ public final class EngineSpeechAdapter: SpeechEngine {
     /// is not offered (a config naming it gets `unknown_voice`).
     public var voices: Set<String> { voiceRegistry.table.names.union(uploads.ids).union(voiceAliases.keys) }
 
+    /// The voices and uploads are its own (one model).
+    public func voiceStore(model: String?) -> EngineSpeechAdapter? { self }
+
     /// The library's voices that loaded.
     public var libraryVoices: Set<String> { voiceRegistry.table.names { if case .loaded = $0 { true } else { false } } }
 

@@ -1,6 +1,6 @@
 // HTTPSpeech.swift: what an HTTP speech endpoint (the reference's `POST /tts`, OpenAI's
 // `POST /v1/audio/speech`) asks of the speech path, and how its answer is written. Each
-// endpoint only translates its request into a native turn (config, text, flush) and the
+// endpoint only translates its request into a turn (typed config, text, flush) and the
 // turn's audio into its response body; the session machine, engine path, limits and
 // capacity are those of `/tts/ws` (TTSService+HTTPSpeech.swift).
 import Foundation
@@ -23,16 +23,24 @@ struct HTTPSpeechPlan: Sendable, Equatable {
     /// The text is SSML (`TurnConfig.ssml`).
     var ssml = false
 
-    /// The native `config` message for this plan (validated by `TurnConfig.parse` like any).
-    /// A voice not given is left out: the session's default voice is then `voice`
-    /// (`TTSService.startSpeech`), and the turn's `voiceGiven` false.
-    var configMessage: String {
-        var fields = voiceGiven ? ["\"voice\":\(jsonQuoted(voice))"] : []
-        if let model { fields.append("\"model\":\(jsonQuoted(model))") }
-        if let language { fields.append("\"language\":\(jsonQuoted(language))") }
-        fields += ["\"format\":\(jsonQuoted(format.rawValue))", "\"sample_rate\":\(sampleRate)", "\"speed\":\(speed)", "\"binary\":true"]
-        if ssml { fields.append("\"ssml\":true") }
-        return "{\"type\":\"config\",\"data\":{" + fields.joined(separator: ",") + "}}"
+    /// The `data` of this plan's turn config, as a native config message's (validated by
+    /// `TurnConfig.parse` like any). A voice not given is left out: the session's default voice
+    /// is then `voice` (`TTSService.startSpeech`), and the turn's `voiceGiven` false.
+    var configData: [String: JSONValue] {
+        var data: [String: JSONValue] = voiceGiven ? ["voice": .string(voice)] : [:]
+        if let model { data["model"] = .string(model) }
+        if let language { data["language"] = .string(language) }
+        data["format"] = .string(format.rawValue)
+        data["sample_rate"] = .integer(Int64(sampleRate))
+        data["speed"] = .number(speed)
+        data["binary"] = .bool(true)
+        if ssml { data["ssml"] = .bool(true) }
+        return data
+    }
+
+    /// The turn's config, checked as a native config is.
+    func turnConfig(settings: ProtocolSettings) throws(ProtocolError) -> TurnConfig {
+        try TurnConfig.parse(configData, settings: settings)
     }
 }
 

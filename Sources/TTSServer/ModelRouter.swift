@@ -27,7 +27,7 @@ public final class ModelRouter: SpeechEngine {
         public init(model: ServedModel, engine: any SpeechEngine, voiceStore: EngineSpeechAdapter? = nil, defaultVoice: String) {
             self.model = model
             self.engine = engine
-            self.voiceStore = voiceStore ?? (engine as? EngineSpeechAdapter)
+            self.voiceStore = voiceStore ?? engine.voiceStore(model: nil)
             self.defaultVoice = defaultVoice
         }
 
@@ -48,6 +48,12 @@ public final class ModelRouter: SpeechEngine {
 
     /// The default model's entry.
     public var defaultEntry: Entry { entries[0] }
+
+    /// The voice store of the model named (nil: the default model's).
+    public func voiceStore(model: String?) -> EngineSpeechAdapter? {
+        guard let model else { return defaultEntry.voiceStore }
+        return try? entry(model: model, language: nil).voiceStore
+    }
 
     /// Every model's voices.
     public var voices: Set<String> { entries.reduce(into: Set<String>()) { $0.formUnion($1.voices) } }

@@ -73,7 +73,7 @@ public struct ServerConfig: Equatable, Sendable {
     public var maxSessionsPerAddress = 8
     /// Turns generated at once (engine streams) for one peer address. nil (`auto`, the default):
     /// half of the engine's current capacity (at least 1), so that no address holds every
-    /// stream; a number: that many; 0: no limit (e.g. behind a proxy). TTSService+Fairness.swift.
+    /// stream; a number: that many; 0: no limit (e.g. behind a proxy). TTSService+Admission.swift.
     public var maxStreamsPerAddress: Int?
     /// Seconds of audio one turn may make; the turn then ends with an error after that audio.
     public var maxTurnAudioSeconds = 600.0

@@ -12,24 +12,30 @@
 import CoreMetrics
 import Prometheus
 
-/// The protocol a session or request speaks, as the metrics label it (`protocol="..."`).
-public enum ProtocolLabel: String, Sendable, CaseIterable {
-    case native, kyutai, deepgram, elevenlabs
-    /// Raw TCP on `wyoming_port`.
-    case wyoming
-    /// `POST /tts`, the reference server's form API.
-    case httpTTS = "http_tts"
-    /// `POST /v1/audio/speech`.
-    case openai
+/// The protocol a session or request speaks, as the metrics label it (`protocol="..."`). The
+/// connection protocols' labels come from their registry (WireProtocols.swift).
+public struct ProtocolLabel: RawRepresentable, Hashable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible {
+    public let rawValue: String
 
-    public init(_ kind: WireProtocolKind) {
-        switch kind {
-        case .native: self = .native
-        case .kyutai: self = .kyutai
-        case .deepgram: self = .deepgram
-        case .elevenlabs: self = .elevenlabs
-        case .wyoming: self = .wyoming
-        }
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { rawValue = value }
+
+    public static let native: ProtocolLabel = "native"
+    public static let kyutai: ProtocolLabel = "kyutai"
+    public static let deepgram: ProtocolLabel = "deepgram"
+    public static let elevenlabs: ProtocolLabel = "elevenlabs"
+    /// Raw TCP on `wyoming_port`.
+    public static let wyoming: ProtocolLabel = "wyoming"
+    /// `POST /tts`, the reference server's form API.
+    public static let httpTTS: ProtocolLabel = "http_tts"
+    /// `POST /v1/audio/speech`.
+    public static let openai: ProtocolLabel = "openai"
+
+    /// Every label: the registry's connection protocols, then the HTTP endpoints' own.
+    public static var allCases: [ProtocolLabel] {
+        var labels: [ProtocolLabel] = []
+        for label in WireProtocols.all.map(\.label) + [.httpTTS, .openai] where !labels.contains(label) { labels.append(label) }
+        return labels
     }
 
     /// The label of an HTTP speech request by its path.
@@ -37,6 +43,8 @@ public enum ProtocolLabel: String, Sendable, CaseIterable {
         self = path == "/v1/audio/speech" ? .openai : path == "/v1/speak" ? .deepgram
             : path.hasPrefix("/v1/text-to-speech/") ? .elevenlabs : .httpTTS
     }
+
+    public var description: String { rawValue }
 }
 
 /// The service's counters, gauges and histograms, in one Prometheus registry.

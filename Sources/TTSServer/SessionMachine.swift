@@ -1,6 +1,8 @@
-// SessionMachine.swift: the protocol logic of one WebSocket session, as a pure value.
+// SessionMachine.swift: the rules of one session, whatever its protocol or transport, as a
+// pure value.
 //
-// The glue (event-loop thread) feeds it events — client frames, engine events, outbox levels,
+// The host (event-loop thread, SessionHost.swift) feeds it events — typed client messages
+// (`ClientMessage`, from the protocol's adapter), engine events, outbox levels,
 // timer ticks — and carries out the actions it returns, in order. It reads no clock (time comes
 // in as `now`, in seconds on any monotonic clock), owns no socket and no thread.
 //
@@ -190,21 +192,7 @@ public struct SessionMachine: Sendable {
 
     // MARK: Client frames
 
-    /// A text frame from the client.
-    public mutating func onTextFrame(_ frame: String, now: Double) -> [Action] {
-        guard state != .closed else { return [] }
-        let message: ClientMessage
-        do {
-            message = try ClientMessage.parse(frame, settings: configuration.protocolSettings)
-        } catch .invalidJSON(let detail) {
-            return closing(.error(.invalidJSON(detail: detail)), code: CloseCode.policyViolation, reason: "invalid JSON")
-        } catch {
-            return [send(.error(error))]
-        }
-        return onMessage(message, now: now)
-    }
-
-    /// A client message already parsed: what another wire protocol's adapter hands on.
+    /// A client message, as its protocol's adapter parsed it (WireAdapter.swift).
     public mutating func onMessage(_ message: ClientMessage, now: Double) -> [Action] {
         guard state != .closed else { return [] }
         let before = state
@@ -218,12 +206,6 @@ public struct SessionMachine: Sendable {
         }
         noteActivity(message, stateBefore: before, actions: actions, now: now)
         return actions
-    }
-
-    /// A binary frame from the client: refused, the session goes on.
-    public mutating func onBinaryFrame(now: Double) -> [Action] {
-        guard state != .closed else { return [] }
-        return [send(.error(.binaryFrame))]
     }
 
     private mutating func onConfig(_ config: TurnConfig) -> [Action] {

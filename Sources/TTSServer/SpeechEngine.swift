@@ -49,6 +49,11 @@ public protocol SpeechEngine: AnyObject, Sendable {
     /// Turns the engine carries now, open and free (nil: no estimate; the service is then
     /// ready whenever the engine is attached). Read on the event-loop thread: must not block.
     var capacity: SpeechCapacity? { get }
+
+    /// Where the voices and uploads of `model` (a served model's name or alias; nil: the
+    /// default model's) live, for the HTTP voice API; nil: the engine keeps none (a test's
+    /// engine), or no such model. By default nil.
+    func voiceStore(model: String?) -> EngineSpeechAdapter?
 }
 
 extension SpeechEngine {
@@ -57,6 +62,8 @@ extension SpeechEngine {
     public func tokenCounter(for config: TurnConfig) -> any TokenCounting { tokenCounter }
 
     public func mark(_ mark: SpeechMark, key: TurnKey) {}
+
+    public func voiceStore(model: String?) -> EngineSpeechAdapter? { nil }
 }
 
 /// What the engine can carry now (`/ready`, `/metrics`, the retry hint of `at_capacity`).

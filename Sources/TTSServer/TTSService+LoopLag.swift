@@ -10,14 +10,9 @@
 // them waits at worst on top of its own work. Any stall longer than the interval is seen.
 import CoreMetrics
 
-/// Sessions and HTTP requests with text left to segment, first come first served.
+/// Sessions with text left to segment, by id, first come first served.
 struct TextSliceQueue {
-    enum Target: Equatable {
-        case session(UInt64)
-        case http(UInt64)
-    }
-
-    var waiting: [Target] = []
+    var waiting: [UInt64] = []
     /// A pass is posted to the loop.
     var isPosted = false
 }
@@ -28,9 +23,9 @@ extension TTSService {
     /// Seconds of slices per loop pass (at least one slice runs).
     static let sliceBudget = 0.004
 
-    /// Queues the next slice of `target`'s text (its `continueText` action).
-    func queueTextSlice(_ target: TextSliceQueue.Target) {
-        textSlices.waiting.append(target)
+    /// Queues the next slice of session `id`'s text (its `continueText` action).
+    func queueTextSlice(_ id: UInt64) {
+        textSlices.waiting.append(id)
         guard !textSlices.isPosted else { return }
         textSlices.isPosted = true
         _ = server.post { [weak self] in self?.runTextSlices() }
@@ -42,11 +37,8 @@ extension TTSService {
         let started = clock()
         var batch = textSlices.waiting[...]
         textSlices.waiting = []
-        while let target = batch.popFirst() {
-            switch target {
-            case .session(let id): onContinueText(id)
-            case .http(let id): onHTTPContinueText(id)
-            }
+        while let id = batch.popFirst() {
+            onContinueText(id)
             if clock() - started > Self.sliceBudget { break }
         }
         // Those not served go first next time, before the ones queued by this pass.

@@ -1,7 +1,12 @@
-// TTSService.swift: the WebSocket TTS service. Wires the WebSocketServer's handlers to one
-// SessionMachine per connection and the machines' actions to a SpeechEngine; serves /health,
-// /ready and /metrics; checks API keys on upgrade; enforces the session limit; drains on
-// shutdown.
+// TTSService.swift: the TTS service: its configuration, the engine once attached, the server and
+// its handlers, start, the timers and the graceful shutdown. What it does with them lives beside:
+//
+//   TTSService+SessionHost.swift    the one host of every session (admission, adapter steps, actions)
+//   TTSService+SessionEvents.swift  sessions' events: transports, client messages, engine reports
+//   TTSService+Admission.swift      who may open a session, and each address's share of streams
+//   TTSService+Routes.swift         /health, /ready, /metrics, the upgrade check
+//   TTSService+HTTPAPI.swift        the HTTP API's endpoints; +HTTPSpeech: their speech as a session
+//   TTSService+LoopLag.swift        long texts a slice per loop pass; the loop's lag
 //
 // Threads: every session, machine and timer lives on the event-loop thread (the server's
 // handlers, `post`ed work and timers all run there). The engine reports from its own threads
@@ -46,9 +51,9 @@ public final class TTSService: @unchecked Sendable {
     let server: WebSocketServer
 
     // Loop-thread state.
+    /// Every open session, WebSocket, raw TCP or HTTP speech, by its transport's id
+    /// (TTSService+SessionHost.swift).
     var sessions: [UInt64: Session] = [:] { didSet { refreshSessionGauges() } }
-    /// HTTP speech requests in progress, by engine session key (TTSService+HTTPSpeech.swift).
-    var httpSpeeches: [UInt64: HTTPSpeechSession] = [:] { didSet { refreshSessionGauges() } }
     /// Long texts waiting for their next slice, in turn (TTSService+LoopLag.swift). Loop thread only.
     var textSlices = TextSliceQueue()
     var shuttingDown = false
@@ -71,9 +76,7 @@ public final class TTSService: @unchecked Sendable {
             maxRequestBodyBytes: max(65536, config.maxVoiceUploadBytes + 65536), outboxCapacity: config.sendWindow + 64,
             pauseReadingLevel: config.sendWindow + 32,
             customHeaderNames: Authenticator.keyHeaderNames, closeTimeoutSeconds: options.closeTimeoutSeconds)
-        serverConfiguration.maxMessageBytesByPath = [
-            WireProtocolKind.kyutaiPath: max(config.maxMessageBytes, config.kyutaiMaxVoiceMessageBytes),
-        ]
+        serverConfiguration.maxMessageBytesByPath = WireProtocols.maxMessageBytesByPath(config)
         serverConfiguration.formFieldNames = Self.formFieldNames
         serverConfiguration.formPaths = Self.formPaths
         serverConfiguration.maxFormFieldBytes = config.maxTurnTextCharacters * 4 + 4096
@@ -81,7 +84,7 @@ public final class TTSService: @unchecked Sendable {
             let limits = WyomingAdapter.limits(config.protocolSettings)
             serverConfiguration.rawListener = WebSocketServer.RawListener(
                 host: config.wyomingHost.isEmpty ? config.host : config.wyomingHost, port: config.wyomingPort,
-                path: WireProtocolKind.wyomingPath, makeFramer: { WyomingFramer(limits: limits) })
+                path: WyomingAdapter.path, makeFramer: { WyomingFramer(limits: limits) })
         }
         server = WebSocketServer(configuration: serverConfiguration, handlers: target.handlers)
         target.service = self  // before `start`: no handler runs before this
@@ -108,9 +111,7 @@ public final class TTSService: @unchecked Sendable {
 
     /// The voices and uploads of `model` (nil: the default model's), when the engine keeps them.
     func voiceStore(model: String? = nil) -> EngineSpeechAdapter? {
-        guard let router = engine as? ModelRouter else { return engine as? EngineSpeechAdapter }
-        guard let model else { return router.defaultEntry.voiceStore }
-        return try? router.entry(model: model, language: nil).voiceStore
+        engine?.voiceStore(model: model)
     }
 
     /// Makes the service ready. `defaultVoice` replaces `config.defaultVoice` (e.g. a voice
@@ -168,74 +169,12 @@ public final class TTSService: @unchecked Sendable {
     /// True once `shutdown` or `stop` has stopped the server (readable from any thread).
     public var hasStopped: Bool { stopped.load(ordering: .acquiring) }
 
-    // MARK: HTTP (loop thread)
-
-    /// Ready: the engine is attached and the service is not shutting down.
-    var isReady: Bool { engine != nil && !shuttingDown }
-
-    /// `/ready`'s answer: 200 while a turn could start; 503 while loading, shutting down, or with
-    /// no headroom (every turn the engine carries is taken: `Retry-After` says when to look
-    /// again), so that a load balancer's health checks route around a full instance.
-    func readiness() -> HTTPResponse {
-        guard isReady, let engine else {
-            return HTTPResponse(status: 503, text: shuttingDown ? "shutting down\n" : "loading the model\n")
-        }
-        if let capacity = engine.capacity, capacity.headroom == 0 {
-            return HTTPResponse(status: 503, text: "at capacity: \(capacity.active) of \(capacity.streams) streams\n",
-                                headers: ["Retry-After": "\(capacity.retryAfterSeconds)"])
-        }
-        return HTTPResponse(status: 200, text: "ready\n")
-    }
-
-    func answer(_ request: HTTPRequest) -> HTTPResponse {
-        if let response = answerAPI(request) { return response }  // TTSService+HTTPAPI.swift
-        guard request.method == "GET" || request.method == "HEAD" else {
-            return .json(405, "method not allowed", headers: ["Allow": "GET, HEAD"])
-        }
-        switch request.path {
-        case "/health":
-            return HTTPResponse(status: 200, text: "ok\n")
-        case "/ready":
-            return readiness()
-        case "/metrics":
-            switch config.metricsAccess {
-            case .off: return .notFound
-            case .apiKey:
-                let decision = authenticator.check(request)
-                guard decision == .allowed else { return Authenticator.unauthorized(decision) }
-            case .open: break
-            }
-            if let capacity = engine?.capacity { metrics.record(capacity) }
-            return HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", text: metrics.render())
-        default:
-            return answerWebPage(request) ?? .notFound  // TTSService+WebPage.swift
-        }
-    }
-
-    /// nil lets the upgrade through; otherwise the HTTP refusal (404, 401, 503).
-    func checkUpgrade(_ request: HTTPRequest) -> HTTPResponse? {
-        guard let kind = WireProtocolKind(path: request.path, nativePath: options.path) else { return .notFound }
-        let decision = authenticator.check(request)
-        // ElevenLabs' key may come in the first message instead (the adapter checks it).
-        guard decision == .allowed || (decision == .missingKey && kind.keyInFirstMessage) else {
-            logger.notice("upgrade refused: \(decision)", metadata: ["peer": "\(request.peer)"])
-            return Authenticator.unauthorized(decision)
-        }
-        guard isReady else {
-            return HTTPResponse(status: 503, text: shuttingDown ? "shutting down\n" : "loading the model\n",
-                                headers: ["Retry-After": "5"])
-        }
-        return kind.adapterType.refusal(request)
-    }
-
     // MARK: Timers and shutdown (loop thread)
 
     private func scheduleTick() {
         server.schedule(after: options.tickInterval) { [weak self] in
             guard let self else { return }
-            let now = clock()
-            for session in Array(sessions.values) { perform(session.machine.onTick(now: now), in: session) }
-            tickHTTPSpeeches(now: now)
+            tickSessions(now: clock())
             scheduleTick()
         }
     }
@@ -251,14 +190,13 @@ public final class TTSService: @unchecked Sendable {
             guard let self else { return }
             let now = clock()
             for session in Array(sessions.values) { perform(session.machine.onShutdown(now: now), in: session) }
-            cutHTTPSpeeches(reason: "server shutting down")
         }
         signalIfDrained()
     }
 
     /// Wakes `shutdown` once the last session is gone.
     func signalIfDrained() {
-        guard shuttingDown, sessions.isEmpty, httpSpeeches.isEmpty else { return }
+        guard shuttingDown, sessions.isEmpty else { return }
         drained.withLock { semaphore in
             semaphore?.signal()
             semaphore = nil

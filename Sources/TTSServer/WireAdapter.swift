@@ -2,7 +2,7 @@
 // one `SessionMachine`. An adapter turns its client's frames into the machine's messages
 // (`ClientMessage`) and the machine's messages (`ServerMessage`) into its frames; the machine
 // keeps every rule (turns, the live-text segmenter, limits, idle timeout, queued audio), the
-// glue (TTSService+Sessions.swift) keeps the socket, the engine and the metrics.
+// host (TTSService+SessionHost.swift) keeps the transport, the engine and the metrics.
 //
 //   path                    adapter            protocol
 //   /tts/ws (configurable)  NativeAdapter      our JSON protocol (README "Protocol")
@@ -12,18 +12,22 @@
 //                           ElevenLabsAdapter  ElevenLabs' WebSocket input streaming
 //   raw TCP on wyoming_port WyomingAdapter     Home Assistant's Wyoming (events on a TCP stream)
 //
-// A new protocol is one type conforming to `WireAdapter` and one line in `WireProtocolKind`.
+// A new protocol is one adapter file (a type conforming to `WireAdapter`) and one line in the
+// registry (WireProtocols.swift: its paths, metrics label, message bound and authentication).
 
 /// What an adapter asks the glue to do, in order.
 public enum WireStep: Equatable, Sendable {
     /// Hand this message to the session machine.
     case machine(ClientMessage)
-    /// Hand this native text frame to the machine to parse (`SessionMachine.onTextFrame`).
-    case machineFrame(WebSocketMessage)
     /// Write this frame to the client.
     case send(WebSocketMessage)
     /// Close the session (the machine cancels its turn) with this status.
     case close(code: UInt16, reason: String)
+    /// The exchange is complete: end the transport normally (an HTTP response's end).
+    case finish
+    /// End the session for this error, in the transport's own shape where it has one (an HTTP
+    /// error response before any audio).
+    case fail(ProtocolError)
     /// Call the adapter's `resume` now, with the machine's state as it is then.
     case resume
     /// An error the adapter answered itself (its own frames follow): counted and logged as
@@ -31,12 +35,9 @@ public enum WireStep: Equatable, Sendable {
     case report(ProtocolError)
 }
 
-/// One session's protocol adapter. Values live on the event-loop thread, one per connection.
-public protocol WireAdapter {
-    /// Builds the adapter for an accepted upgrade.
-    init(request: HTTPRequest, context: WireContext)
-    /// A refusal of the upgrade (e.g. a bad query) before any 101, or nil.
-    static func refusal(_ request: HTTPRequest) -> HTTPResponse?
+/// One session's protocol, as the host (TTSService+SessionHost.swift) drives it: the client's
+/// frames in, the machine's messages out. Values live on the event-loop thread, one per session.
+public protocol SessionAdapter {
     /// Seconds without client messages or engine events before the session closes, if the
     /// protocol fixes it (otherwise the server's `idle_timeout`).
     var idleTimeout: Double? { get }
@@ -53,15 +54,32 @@ public protocol WireAdapter {
     /// The machine handed this chunk of the turn's text to the engine (chunks go in the order of
     /// their audio; ElevenLabs times each chunk's characters over that chunk's audio).
     mutating func chunkSpoken(_ text: String)
+    /// Still waiting for the key of a protocol whose key may come in the first message
+    /// (`WireAuthentication.upgradeOrFirstMessage`): the host closes the session at the deadline.
+    var awaitsKey: Bool { get }
 }
 
-extension WireAdapter {
-    public static func refusal(_ request: HTTPRequest) -> HTTPResponse? { nil }
+extension SessionAdapter {
+    public var awaitsKey: Bool { false }
     public var idleTimeout: Double? { nil }
     public var pingInterval: Double? { nil }
     public mutating func open(state: SessionMachine.State) -> [WireStep] { [] }
     public mutating func resume(state: SessionMachine.State) -> [WireStep] { [] }
     public mutating func chunkSpoken(_ text: String) {}
+}
+
+/// The adapter of a protocol whose sessions are connections (a WebSocket upgrade, a raw TCP
+/// connection), built from the connection's request. (An HTTP speech request's adapter is
+/// built from its parsed body: HTTPSpeechAdapter.swift.)
+public protocol WireAdapter: SessionAdapter {
+    /// Builds the adapter for an accepted upgrade.
+    init(request: HTTPRequest, context: WireContext)
+    /// A refusal of the upgrade (e.g. a bad query) before any 101, or nil.
+    static func refusal(_ request: HTTPRequest) -> HTTPResponse?
+}
+
+extension WireAdapter {
+    public static func refusal(_ request: HTTPRequest) -> HTTPResponse? { nil }
 }
 
 /// What an adapter may read of the server when a session opens.
@@ -85,55 +103,5 @@ public struct WireContext: Sendable {
         self.maxVoiceMessageBytes = maxVoiceMessageBytes
         self.authenticator = authenticator
         self.models = models
-    }
-}
-
-/// The protocols, by WebSocket path.
-public enum WireProtocolKind: String, Sendable, CaseIterable {
-    case native, kyutai, deepgram, elevenlabs, wyoming
-
-    public static let kyutaiPath = "/api/tts_streaming"
-    public static let deepgramPath = "/v1/speak"
-    /// The path of a connection to the raw TCP port (`wyoming_port`): no HTTP request has it
-    /// (a request line cannot hold a space), so no upgrade reaches Wyoming.
-    public static let wyomingPath = "tcp wyoming"
-
-    /// The protocol served at `path`; `nativePath` is the service's configured one.
-    public init?(path: String, nativePath: String) {
-        switch path {
-        case nativePath: self = .native
-        case Self.kyutaiPath: self = .kyutai
-        case Self.deepgramPath: self = .deepgram
-        case Self.wyomingPath: self = .wyoming
-        default:
-            guard ElevenLabs.streamInput.match(path) != nil || ElevenLabs.multiStreamInput.match(path) != nil else { return nil }
-            self = .elevenlabs
-        }
-    }
-
-    /// Whether the protocol's key may come in the first message instead of the upgrade.
-    public var keyInFirstMessage: Bool { self == .elevenlabs }
-
-    public var adapterType: any WireAdapter.Type {
-        switch self {
-        case .native: NativeAdapter.self
-        case .kyutai: KyutaiAdapter.self
-        case .deepgram: DeepgramAdapter.self
-        case .elevenlabs: ElevenLabsAdapter.self
-        case .wyoming: WyomingAdapter.self
-        }
-    }
-}
-
-/// Our own protocol: frames go to the machine as they are, its messages come out as they are.
-public struct NativeAdapter: WireAdapter {
-    public init(request: HTTPRequest, context: WireContext) {}
-
-    public mutating func receive(_ message: WebSocketMessage, state: SessionMachine.State) -> [WireStep] {
-        [.machineFrame(message)]
-    }
-
-    public mutating func outgoing(_ message: ServerMessage, state: SessionMachine.State) -> [WireStep] {
-        [.send(message.webSocketMessage)]
     }
 }

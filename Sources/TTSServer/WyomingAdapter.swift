@@ -21,6 +21,10 @@
 // each piece after the first with an empty audio payload (`TurnConfig.marksPieces`).
 
 public struct WyomingAdapter: WireAdapter {
+    /// The `request.path` of a connection to the raw TCP port (`wyoming_port`): no HTTP request
+    /// has it (a request line cannot hold a space), so no upgrade reaches Wyoming.
+    public static let path = "tcp wyoming"
+
     enum Mode: Equatable {
         case idle
         /// A `synthesize`: its text waits for the turn to be accepted, then is flushed.

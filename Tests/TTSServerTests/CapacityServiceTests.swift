@@ -51,9 +51,9 @@ import TTSEngine
     }
 
     @Test func theNativeErrorCarriesTheRetryHint() {
-        #expect(ServerMessage.error(.atCapacity(retryAfterSeconds: 3)).webSocketMessage
+        #expect(NativeAdapter.frame(.error(.atCapacity(retryAfterSeconds: 3)))
             == .text("{\"type\":\"error\",\"data\":{\"message\":\"server at capacity: try again in 3 s\",\"code\":\"at_capacity\",\"retry_after\":3}}"))
-        #expect(ServerMessage.error(.unknownVoice("x")).webSocketMessage
+        #expect(NativeAdapter.frame(.error(.unknownVoice("x")))
             == .text("{\"type\":\"error\",\"data\":{\"message\":\"unknown voice \\\"x\\\"\",\"code\":\"unknown_voice\"}}"))
         #expect(ProtocolError.atCapacity == .atCapacity(retryAfterSeconds: ProtocolError.defaultRetryAfterSeconds))
         #expect(ProtocolError.atCapacity(retryAfterSeconds: 5).closeCode == 1013)

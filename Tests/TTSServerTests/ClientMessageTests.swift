@@ -5,7 +5,7 @@ private let settings = ProtocolSettings(defaultVoice: "alba", maxTextMessageChar
                                         maxLSDDecodeSteps: 8, maxTokensPerChunk: 100)
 
 private func parse(_ frame: String) throws(ProtocolError) -> ClientMessage {
-    try ClientMessage.parse(frame, settings: settings)
+    try NativeAdapter.parse(frame, settings: settings)
 }
 
 private func config(_ data: String) throws(ProtocolError) -> TurnConfig {

@@ -18,10 +18,10 @@ import Testing
     }
 
     @Test func pathsAndFormats() {
-        #expect(WireProtocolKind(path: "/v1/text-to-speech/alba/stream-input", nativePath: "/tts/ws") == .elevenlabs)
-        #expect(WireProtocolKind(path: "/v1/text-to-speech/alba/multi-stream-input", nativePath: "/tts/ws") == .elevenlabs)
-        #expect(WireProtocolKind(path: "/v1/text-to-speech//stream-input", nativePath: "/tts/ws") == nil)
-        #expect(WireProtocolKind(path: "/v1/text-to-speech/alba/x/stream-input", nativePath: "/tts/ws") == nil)
+        #expect(WireProtocols.serving("/v1/text-to-speech/alba/stream-input", nativePath: "/tts/ws")?.label == .elevenlabs)
+        #expect(WireProtocols.serving("/v1/text-to-speech/alba/multi-stream-input", nativePath: "/tts/ws")?.label == .elevenlabs)
+        #expect(WireProtocols.serving("/v1/text-to-speech//stream-input", nativePath: "/tts/ws") == nil)
+        #expect(WireProtocols.serving("/v1/text-to-speech/alba/x/stream-input", nativePath: "/tts/ws") == nil)
         #expect(ElevenLabs.convert.match("/v1/text-to-speech/alba") == ["voice_id": "alba"])
         #expect(ElevenLabs.convert.match("/v1/text-to-speech/alba/stream") == nil)
         let pcm = ElevenLabs.outputFormat("pcm_16000")

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import TTSServer
 
-/// No address holds more than its share of the engine's streams (TTSService+Fairness.swift):
+/// No address holds more than its share of the engine's streams (TTSService+Admission.swift):
 /// with one address doing its worst inside the limits, another is still admitted and gets audio.
 @Suite(.serialized) struct FairShareTests {
     @Test func theShareIsHalfTheCurrentCapacityByDefault() {

@@ -65,7 +65,7 @@ enum HostileCorpus {
     @Test func deepOrMalformedJSONIsAParseErrorNotACrash() {
         for (name, frame) in HostileCorpus.parseErrors {
             do {
-                _ = try ClientMessage.parse(frame, settings: HostileCorpus.settings)
+                _ = try NativeAdapter.parse(frame, settings: HostileCorpus.settings)
                 Issue.record("\(name): parsed")
             } catch {
                 #expect(error.code == .parseError, "\(name): \(error)")
@@ -75,22 +75,22 @@ enum HostileCorpus {
 
     @Test func theDepthLimitNamesItself() throws {
         let error = #expect(throws: ProtocolError.self) {
-            _ = try ClientMessage.parse(String(repeating: "[", count: 513), settings: HostileCorpus.settings)
+            _ = try NativeAdapter.parse(String(repeating: "[", count: 513), settings: HostileCorpus.settings)
         }
         #expect(error?.message.contains("nested deeper than 32 levels") == true)
         let shallow = ProtocolSettings(jsonLimits: JSONLimits(maxDepth: 2))
-        #expect(throws: ProtocolError.self) { _ = try ClientMessage.parse("{\"type\":\"ping\",\"x\":[[]]}", settings: shallow) }
-        #expect(try ClientMessage.parse("{\"type\":\"ping\",\"x\":[]}", settings: shallow) == .ping)
+        #expect(throws: ProtocolError.self) { _ = try NativeAdapter.parse("{\"type\":\"ping\",\"x\":[[]]}", settings: shallow) }
+        #expect(try NativeAdapter.parse("{\"type\":\"ping\",\"x\":[]}", settings: shallow) == .ping)
         let small = ProtocolSettings(jsonLimits: JSONLimits(maxBytes: 16))
         #expect(throws: ProtocolError.invalidJSON(detail: "the document is larger than 16 bytes")) {
-            _ = try ClientMessage.parse("{\"type\":\"ping\"}  ", settings: small)
+            _ = try NativeAdapter.parse("{\"type\":\"ping\"}  ", settings: small)
         }
     }
 
     @Test func outOfRangeNumbersAreInvalidConfig() {
         for (key, data) in HostileCorpus.invalidConfigs {
             do {
-                let message = try ClientMessage.parse("{\"type\":\"config\",\"data\":\(data)}", settings: HostileCorpus.settings)
+                let message = try NativeAdapter.parse("{\"type\":\"config\",\"data\":\(data)}", settings: HostileCorpus.settings)
                 Issue.record("\(data): accepted as \(message)")
             } catch {
                 #expect(error.code == .invalidConfig && error.key == key, "\(data): \(error)")
@@ -101,14 +101,14 @@ enum HostileCorpus {
 
     @Test func framesThatMustStillParse() throws {
         for (name, frame, message) in HostileCorpus.accepted {
-            #expect(try ClientMessage.parse(frame, settings: HostileCorpus.settings) == message, "\(name)")
+            #expect(try NativeAdapter.parse(frame, settings: HostileCorpus.settings) == message, "\(name)")
         }
     }
 
     @Test func echoedNamesAreCut() {
         let type = String(repeating: "t", count: 10_000)
         do {
-            _ = try ClientMessage.parse("{\"type\":\"\(type)\"}", settings: HostileCorpus.settings)
+            _ = try NativeAdapter.parse("{\"type\":\"\(type)\"}", settings: HostileCorpus.settings)
         } catch {
             #expect(error.code == .invalidType && error.message.utf8.count < 200)
         }

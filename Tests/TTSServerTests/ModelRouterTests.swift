@@ -201,12 +201,15 @@ private struct NoEvents: SpeechEngineEvents {
         #expect(french.model == "french" && french.language == "fr" && french.voiceGiven)
     }
 
-    @Test func httpPlansCarryTheModelAndLeaveAnUnnamedVoiceOut() {
+    @Test func httpPlansCarryTheModelAndLeaveAnUnnamedVoiceOut() throws {
         var plan = HTTPSpeechPlan(text: "Hi.", voice: "alba", format: .wav)
         plan.model = "french"
         plan.language = "fr"
-        #expect(!plan.configMessage.contains("\"voice\"") && plan.configMessage.contains("\"model\":\"french\",\"language\":\"fr\""))
+        #expect(plan.configData["voice"] == nil && plan.configData["model"] == .string("french") && plan.configData["language"] == .string("fr"))
+        let unnamed = try plan.turnConfig(settings: ProtocolSettings(defaultVoice: "estelle"))
+        #expect(unnamed.voice == "estelle" && !unnamed.voiceGiven && unnamed.model == "french" && unnamed.language == "fr")
         plan.voiceGiven = true
-        #expect(plan.configMessage.contains("\"voice\":\"alba\""))
+        #expect(plan.configData["voice"] == .string("alba"))
+        #expect(try plan.turnConfig(settings: ProtocolSettings(defaultVoice: "estelle")).voice == "alba")
     }
 }

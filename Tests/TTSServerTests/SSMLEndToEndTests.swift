@@ -89,14 +89,14 @@ import Testing
 
     @Test func wyomingTextFormatSSMLAndElevenLabsFlagSetTheTurn() throws {
         let context = WireContext(settings: ProtocolSettings(defaultVoice: "alba"), voices: ["alba"])
-        var wyoming = WyomingAdapter(request: HTTPRequest(method: "RAW", path: WireProtocolKind.wyomingPath), context: context)
+        var wyoming = WyomingAdapter(request: HTTPRequest(method: "RAW", path: WyomingAdapter.path), context: context)
         let event = WyomingEvent(type: "synthesize", data: ["text": .string("<speak>Hi</speak>"), "text_format": .string("ssml")])
         let steps = wyoming.receive(.binary(event.encoded), state: .awaitingConfig)
         let configs = steps.compactMap { if case .machine(.config(let config)) = $0 { config } else { nil } }
         #expect(configs.count == 1 && configs.first?.ssml == true)
 
         let plain = WyomingEvent(type: "synthesize", data: ["text": .string("Hi")])
-        var other = WyomingAdapter(request: HTTPRequest(method: "RAW", path: WireProtocolKind.wyomingPath), context: context)
+        var other = WyomingAdapter(request: HTTPRequest(method: "RAW", path: WyomingAdapter.path), context: context)
         let plainConfigs = other.receive(.binary(plain.encoded), state: .awaitingConfig)
             .compactMap { if case .machine(.config(let config)) = $0 { config } else { nil } }
         #expect(plainConfigs.first?.ssml == false)
@@ -123,8 +123,6 @@ import Testing
     @Test func httpPlanCarriesSSMLInItsConfig() throws {
         var plan = HTTPSpeechPlan(text: "<speak>Hi</speak>", voice: "alba", format: .pcm)
         plan.ssml = true
-        let message = try ClientMessage.parse(plan.configMessage, settings: ProtocolSettings())
-        guard case .config(let config) = message else { Issue.record("not a config"); return }
-        #expect(config.ssml)
+        #expect(try plan.turnConfig(settings: ProtocolSettings()).ssml)
     }
 }

@@ -14,7 +14,7 @@ private func streaming(window: Int = 2, maxQueued: Int = 250, maxTurnAudio: Doub
     let configuration = SessionMachine.Configuration(voices: ["alba"], idleTimeout: 1000, maxQueuedAudio: maxQueued, sendWindow: window,
                                                      maxTurnAudioSeconds: maxTurnAudio)
     var m = SessionMachine(configuration: configuration, random: CountingRandom(), now: 0)
-    _ = m.onTextFrame("{\"type\":\"config\",\"data\":{}}", now: 1)
+    _ = m.onNativeFrame("{\"type\":\"config\",\"data\":{}}", now: 1)
     _ = m.onTurnStarted(turn: 1, now: 1)
     _ = m.onOutboxLevel(pending: 0, now: 1)
     return m
@@ -64,7 +64,7 @@ private func streaming(window: Int = 2, maxQueued: Int = 250, maxTurnAudio: Doub
 
     @Test func aTurnStopsAtItsAudioBoundAndEndsWithAnErrorAfterItsAudio() {
         var m = streaming(window: 2, maxTurnAudio: 0.2)
-        _ = m.onTextFrame("{\"type\":\"text\",\"data\":{\"text\":\"Hello there.\"}}", now: 1)
+        _ = m.onNativeFrame("{\"type\":\"text\",\"data\":{\"text\":\"Hello there.\"}}", now: 1)
         var sent: [SessionMachine.Action] = []
         for i in 0..<2 {
             sent += m.onEngine(.audio([UInt8(i)]), turn: 1, now: 2)
@@ -80,13 +80,13 @@ private func streaming(window: Int = 2, maxQueued: Int = 250, maxTurnAudio: Doub
         #expect(SessionMachine.turnAudioLimit(0.2).message.contains("max_turn_audio_s (0.2 s)"))
         #expect(SessionMachine.turnAudioLimit(0.2).code == .invalidText)
         #expect(m.state == .awaitingConfig)
-        #expect(m.onTextFrame("{\"type\":\"config\",\"data\":{}}", now: 4).contains { if case .startTurn = $0 { true } else { false } })
+        #expect(m.onNativeFrame("{\"type\":\"config\",\"data\":{}}", now: 4).contains { if case .startTurn = $0 { true } else { false } })
     }
 
     @Test func aTurnUnderItsBoundEndsWithFinal() {
         var m = streaming(window: 100, maxTurnAudio: 1)
-        _ = m.onTextFrame("{\"type\":\"text\",\"data\":{\"text\":\"Hi.\"}}", now: 1)
-        _ = m.onTextFrame("{\"type\":\"flush\"}", now: 1)
+        _ = m.onNativeFrame("{\"type\":\"text\",\"data\":{\"text\":\"Hi.\"}}", now: 1)
+        _ = m.onNativeFrame("{\"type\":\"flush\"}", now: 1)
         for i in 0..<12 {
             _ = m.onEngine(.audio([UInt8(i)]), turn: 1, now: 2)
             #expect(m.onAudioSeconds(0.08, turn: 1, now: 2) == [])

@@ -24,66 +24,65 @@ private let keepaliveClose = SessionMachine.Action.close(
     @Test func pingsAloneKeepASessionOnlyForTheKeepalive() {
         var m = makeMachine()
         for t in stride(from: 50.0, through: 99, by: 49) {
-            _ = m.onTextFrame(ping, now: t)
+            _ = m.onNativeFrame(ping, now: t)
             #expect(m.onTick(now: t + 0.5) == [])
         }
-        _ = m.onTextFrame(ping, now: 99.5)
+        _ = m.onNativeFrame(ping, now: 99.5)
         #expect(m.onTick(now: 100) == [keepaliveClose])
         #expect(m.state == .closed)
     }
 
     @Test func workRestartsTheKeepalive() {
         var m = makeMachine()
-        _ = m.onTextFrame("{\"type\":\"config\",\"data\":{}}", now: 40)
+        _ = m.onNativeFrame("{\"type\":\"config\",\"data\":{}}", now: 40)
         _ = m.onTurnRejected(turn: 1, error: .atCapacity, now: 40)  // counts: the client is trying
-        _ = m.onTextFrame(ping, now: 90)
+        _ = m.onNativeFrame(ping, now: 90)
         #expect(m.onTick(now: 139) == [])
-        _ = m.onTextFrame(ping, now: 139)
+        _ = m.onNativeFrame(ping, now: 139)
         #expect(m.onTick(now: 140) == [keepaliveClose])
     }
 
     @Test func pingsKeepASessionWhileATurnIsOpen() {
         var m = makeMachine()
-        _ = m.onTextFrame("{\"type\":\"config\",\"data\":{}}", now: 1)
+        _ = m.onNativeFrame("{\"type\":\"config\",\"data\":{}}", now: 1)
         _ = m.onTurnStarted(turn: 1, now: 1)
         for t in stride(from: 50.0, through: 1000, by: 50) {
-            _ = m.onTextFrame(ping, now: t)
+            _ = m.onNativeFrame(ping, now: t)
             #expect(m.onTick(now: t + 1) == [], "t = \(t)")
         }
-        _ = m.onTextFrame("{\"type\":\"cancel\"}", now: 1000)  // work; the turn is over
-        _ = m.onTextFrame(ping, now: 1050)
+        _ = m.onNativeFrame("{\"type\":\"cancel\"}", now: 1000)  // work; the turn is over
+        _ = m.onNativeFrame(ping, now: 1050)
         #expect(m.onTick(now: 1099) == [])
         #expect(m.onTick(now: 1100) == [keepaliveClose])
     }
 
     @Test func theEndOfATurnCountsAsWork() {
         var m = makeMachine()
-        _ = m.onTextFrame("{\"type\":\"config\",\"data\":{}}", now: 1)
+        _ = m.onNativeFrame("{\"type\":\"config\",\"data\":{}}", now: 1)
         _ = m.onTurnStarted(turn: 1, now: 1)
-        _ = m.onTextFrame("{\"type\":\"flush\"}", now: 2)
+        _ = m.onNativeFrame("{\"type\":\"flush\"}", now: 2)
         _ = m.onEngine(.turnDone, turn: 1, now: 150)
         #expect(m.state == .awaitingConfig)
-        _ = m.onTextFrame(ping, now: 200)
+        _ = m.onNativeFrame(ping, now: 200)
         #expect(m.onTick(now: 249) == [])
         #expect(m.onTick(now: 250) == [keepaliveClose])
     }
 
     @Test func refusedOrMalformedMessagesDoNotCount() {
         var m = makeMachine(idle: 60)
-        _ = m.onTextFrame("{\"type\":\"speak\"}", now: 10)  // unknown type
-        _ = m.onTextFrame("{\"type\":\"text\",\"data\":{\"text\":\"Hi.\"}}", now: 20)  // before a config
-        _ = m.onTextFrame("{\"type\":\"flush\"}", now: 30)
-        _ = m.onTextFrame("{\"type\":\"config\",\"data\":{\"voice\":\"nobody\"}}", now: 40)
-        _ = m.onBinaryFrame(now: 50)
+        _ = m.onNativeFrame("{\"type\":\"speak\"}", now: 10)  // unknown type
+        _ = m.onNativeFrame("{\"type\":\"text\",\"data\":{\"text\":\"Hi.\"}}", now: 20)  // before a config
+        _ = m.onNativeFrame("{\"type\":\"flush\"}", now: 30)
+        _ = m.onNativeFrame("{\"type\":\"config\",\"data\":{\"voice\":\"nobody\"}}", now: 40)
         #expect(m.onTick(now: 60) == [.close(code: 1000, reason: "idle timeout after 60 s")])
     }
 
     @Test func textAfterACancelIsDroppedAndDoesNotCount() {
         var m = makeMachine(idle: 60)
-        _ = m.onTextFrame("{\"type\":\"config\",\"data\":{}}", now: 1)
+        _ = m.onNativeFrame("{\"type\":\"config\",\"data\":{}}", now: 1)
         _ = m.onTurnStarted(turn: 1, now: 1)
-        _ = m.onTextFrame("{\"type\":\"cancel\"}", now: 2)
-        #expect(m.onTextFrame("{\"type\":\"text\",\"data\":{\"text\":\"late\"}}", now: 50) == [])
+        _ = m.onNativeFrame("{\"type\":\"cancel\"}", now: 2)
+        #expect(m.onNativeFrame("{\"type\":\"text\",\"data\":{\"text\":\"late\"}}", now: 50) == [])
         #expect(m.onTick(now: 62) == [.close(code: 1000, reason: "idle timeout after 60 s")])
     }
 

@@ -18,7 +18,7 @@ import Testing
     private static func ssmlTurn() -> SessionMachine {
         let configuration = SessionMachine.Configuration(voices: ["alba"])
         var machine = SessionMachine(configuration: configuration, random: Counting(), now: 0)
-        _ = machine.onTextFrame("{\"type\":\"config\",\"data\":{\"ssml\":true}}", now: 1)
+        _ = machine.onNativeFrame("{\"type\":\"config\",\"data\":{\"ssml\":true}}", now: 1)
         _ = machine.onTurnStarted(turn: 1, now: 1)
         return machine
     }
@@ -44,9 +44,9 @@ import Testing
     @Test func textWaitsForTheFlushThenPiecesAndMarksGoInOrder() {
         var machine = Self.ssmlTurn()
         // The document arrives in two messages, split inside a tag: nothing is spoken before the flush.
-        #expect(machine.onTextFrame(Self.jsonText("<speak>Hello there.<break ti"), now: 2).isEmpty)
-        #expect(machine.onTextFrame(Self.jsonText("me=\"500ms\"/><prosody rate=\"slow\">Good bye.</prosody></speak>"), now: 2).isEmpty)
-        let actions = Self.drain(&machine, machine.onTextFrame("{\"type\":\"flush\"}", now: 2))
+        #expect(machine.onNativeFrame(Self.jsonText("<speak>Hello there.<break ti"), now: 2).isEmpty)
+        #expect(machine.onNativeFrame(Self.jsonText("me=\"500ms\"/><prosody rate=\"slow\">Good bye.</prosody></speak>"), now: 2).isEmpty)
+        let actions = Self.drain(&machine, machine.onNativeFrame("{\"type\":\"flush\"}", now: 2))
         #expect(actions == [
             .speak("Hello there.", turn: 1), .mark(.silence(seconds: 0.5), turn: 1), .mark(.rate(0.75), turn: 1),
             .speak("Good bye.", turn: 1), .finishTurn(turn: 1),
@@ -57,8 +57,8 @@ import Testing
 
     @Test func unknownTagsAndPhonemeWarnOnce() {
         var machine = Self.ssmlTurn()
-        _ = machine.onTextFrame(Self.jsonText("<speak><foo>A</foo><foo>B</foo><phoneme ph=\"x\">C</phoneme>.</speak>"), now: 2)
-        let actions = Self.drain(&machine, machine.onTextFrame("{\"type\":\"flush\"}", now: 2))
+        _ = machine.onNativeFrame(Self.jsonText("<speak><foo>A</foo><foo>B</foo><phoneme ph=\"x\">C</phoneme>.</speak>"), now: 2)
+        let actions = Self.drain(&machine, machine.onNativeFrame("{\"type\":\"flush\"}", now: 2))
         let warnings = actions.compactMap { if case .warning(let text, _) = $0 { text } else { nil } }
         #expect(warnings.count == 2)
         #expect(warnings.first?.contains("<foo>") == true)
@@ -67,14 +67,14 @@ import Testing
 
     @Test func malformedSSMLEndsTheTurnAndTheSessionGoesOn() {
         var machine = Self.ssmlTurn()
-        _ = machine.onTextFrame(Self.jsonText("<speak>Hello <prosody rate=\"fast\">there.</speak>"), now: 2)
-        let actions = machine.onTextFrame("{\"type\":\"flush\"}", now: 2)
+        _ = machine.onNativeFrame(Self.jsonText("<speak>Hello <prosody rate=\"fast\">there.</speak>"), now: 2)
+        let actions = machine.onNativeFrame("{\"type\":\"flush\"}", now: 2)
         #expect(actions.contains(.cancelTurn(turn: 1)))
         let codes = actions.compactMap { if case .send(.error(let error)) = $0 { error.code } else { nil } }
         #expect(codes == [.invalidSSML])
         #expect(machine.state == .awaitingConfig)
         // A new turn starts and speaks.
-        let next = machine.onTextFrame("{\"type\":\"config\",\"data\":{\"ssml\":true}}", now: 3)
+        let next = machine.onNativeFrame("{\"type\":\"config\",\"data\":{\"ssml\":true}}", now: 3)
         #expect(next.contains { if case .startTurn = $0 { true } else { false } })
     }
 
@@ -82,8 +82,8 @@ import Testing
         var machine = Self.ssmlTurn()
         let sentence = "This is a sentence of several words. "
         let body = String(repeating: sentence, count: 40)
-        _ = machine.onTextFrame(Self.jsonText("<speak>\(body)<break/>\(body)</speak>"), now: 2)
-        let first = machine.onTextFrame("{\"type\":\"flush\"}", now: 2)
+        _ = machine.onNativeFrame(Self.jsonText("<speak>\(body)<break/>\(body)</speak>"), now: 2)
+        let first = machine.onNativeFrame("{\"type\":\"flush\"}", now: 2)
         #expect(first.last == .continueText)  // not all at once
         #expect(machine.hasUnsegmentedText)
         let actions = Self.drain(&machine, first)
@@ -97,10 +97,10 @@ import Testing
     @Test func plainTurnsAreUnchanged() {
         let configuration = SessionMachine.Configuration(voices: ["alba"])
         var machine = SessionMachine(configuration: configuration, random: Counting(), now: 0)
-        _ = machine.onTextFrame("{\"type\":\"config\",\"data\":{}}", now: 1)
+        _ = machine.onNativeFrame("{\"type\":\"config\",\"data\":{}}", now: 1)
         _ = machine.onTurnStarted(turn: 1, now: 1)
-        _ = machine.onTextFrame(Self.jsonText("<speak>Hi.</speak>"), now: 2)
-        let actions = machine.onTextFrame("{\"type\":\"flush\"}", now: 2)
+        _ = machine.onNativeFrame(Self.jsonText("<speak>Hi.</speak>"), now: 2)
+        let actions = machine.onNativeFrame("{\"type\":\"flush\"}", now: 2)
         #expect(actions.contains(.speak("<speak>Hi.</speak>", turn: 1)))
     }
 }

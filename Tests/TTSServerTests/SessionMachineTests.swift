@@ -33,7 +33,7 @@ private func errorCode(_ actions: [Action]) -> ProtocolError.Code? {
 /// A machine in `streaming`, turn 1 accepted, the outbox empty.
 private func streaming(window: Int = 8, maxQueued: Int = 250, binary: Bool = true) -> SessionMachine {
     var m = makeMachine(window: window, maxQueued: maxQueued)
-    _ = m.onTextFrame(config("{\"binary\":\(binary)}"), now: 1)
+    _ = m.onNativeFrame(config("{\"binary\":\(binary)}"), now: 1)
     _ = m.onTurnStarted(turn: 1, now: 1)
     _ = m.onOutboxLevel(pending: 0, now: 1)
     return m
@@ -42,8 +42,8 @@ private func streaming(window: Int = 8, maxQueued: Int = 250, binary: Bool = tru
 /// A machine in `draining` after "Hi." and a flush.
 private func draining(window: Int = 8) -> SessionMachine {
     var m = streaming(window: window)
-    _ = m.onTextFrame(text("Hi."), now: 2)
-    _ = m.onTextFrame(flush, now: 2)
+    _ = m.onNativeFrame(text("Hi."), now: 2)
+    _ = m.onNativeFrame(flush, now: 2)
     return m
 }
 
@@ -52,7 +52,7 @@ private func draining(window: Int = 8) -> SessionMachine {
 
     @Test func configStartsATurn() {
         var m = makeMachine()
-        let actions = m.onTextFrame(config("{\"voice\":\"marius\",\"format\":\"wav\"}"), now: 1)
+        let actions = m.onNativeFrame(config("{\"voice\":\"marius\",\"format\":\"wav\"}"), now: 1)
         var expected = TurnConfig(voice: "marius")
         expected.voiceGiven = true
         expected.format = .wav
@@ -65,7 +65,7 @@ private func draining(window: Int = 8) -> SessionMachine {
 
     @Test func givenSeedIsKept() {
         var m = makeMachine()
-        let actions = m.onTextFrame(config("{\"seed\":99}"), now: 1)
+        let actions = m.onNativeFrame(config("{\"seed\":99}"), now: 1)
         guard case .startTurn(let start)? = actions.first else { Issue.record("no startTurn"); return }
         #expect(start.config.seed == 99)
         #expect(start.requestID == "0000000000000001" + "0000000000000002")
@@ -73,7 +73,7 @@ private func draining(window: Int = 8) -> SessionMachine {
 
     @Test func turnStartedSendsConfigAccepted() {
         var m = makeMachine()
-        _ = m.onTextFrame(config(), now: 1)
+        _ = m.onNativeFrame(config(), now: 1)
         let id = m.currentTurn!.requestID
         #expect(m.onTurnStarted(turn: 1, now: 1) == [.send(.configAccepted(requestID: id))])
         #expect(m.onTurnStarted(turn: 7, now: 1) == [])  // not the open turn
@@ -82,86 +82,58 @@ private func draining(window: Int = 8) -> SessionMachine {
 
     @Test func turnRejectedReportsAndAwaitsAnotherConfig() {
         var m = makeMachine()
-        _ = m.onTextFrame(config(), now: 1)
+        _ = m.onNativeFrame(config(), now: 1)
         #expect(m.onTurnRejected(turn: 1, error: .atCapacity, now: 1) == [.send(.error(.atCapacity))])
         #expect(m.state == .awaitingConfig)
         #expect(m.currentTurn == nil)
-        guard case .startTurn(let start)? = m.onTextFrame(config(), now: 2).first else { Issue.record("no startTurn"); return }
+        guard case .startTurn(let start)? = m.onNativeFrame(config(), now: 2).first else { Issue.record("no startTurn"); return }
         #expect(start.turn == 2)
     }
 
     @Test func unknownVoiceIsRefused() {
         var m = makeMachine()
-        #expect(m.onTextFrame(config("{\"voice\":\"nobody\"}"), now: 1) == [.send(.error(.unknownVoice("nobody")))])
-        #expect(m.state == .awaitingConfig)
-    }
-
-    @Test func invalidConfigIsRefused() {
-        var m = makeMachine()
-        let actions = m.onTextFrame(config("{\"sample_rate\":1}"), now: 1)
-        #expect(errorCode(actions) == .invalidConfig)
-        #expect(actions.count == 1)
+        #expect(m.onNativeFrame(config("{\"voice\":\"nobody\"}"), now: 1) == [.send(.error(.unknownVoice("nobody")))])
         #expect(m.state == .awaitingConfig)
     }
 
     @Test func textOrFlushBeforeConfigIsRefused() {
         var m = makeMachine()
-        #expect(errorCode(m.onTextFrame(text("Hi. "), now: 1)) == .invalidType)
-        #expect(errorCode(m.onTextFrame(flush, now: 1)) == .invalidType)
+        #expect(errorCode(m.onNativeFrame(text("Hi. "), now: 1)) == .invalidType)
+        #expect(errorCode(m.onNativeFrame(flush, now: 1)) == .invalidType)
         #expect(m.state == .awaitingConfig)
     }
 
     @Test func cancelWithoutTurnDoesNothing() {
         var m = makeMachine()
-        #expect(m.onTextFrame(cancel, now: 1) == [])
+        #expect(m.onNativeFrame(cancel, now: 1) == [])
         #expect(m.state == .awaitingConfig)
     }
 
     @Test func pingAnswersPongInEveryOpenState() {
         var a = makeMachine(), s = streaming(), d = draining()
-        #expect(a.onTextFrame(ping, now: 1) == [.send(.pong)])
-        #expect(s.onTextFrame(ping, now: 3) == [.send(.pong)])
-        #expect(d.onTextFrame(ping, now: 3) == [.send(.pong)])
+        #expect(a.onNativeFrame(ping, now: 1) == [.send(.pong)])
+        #expect(s.onNativeFrame(ping, now: 3) == [.send(.pong)])
+        #expect(d.onNativeFrame(ping, now: 3) == [.send(.pong)])
         #expect(s.state == .streaming && d.state == .draining)
-    }
-
-    @Test func binaryFrameIsRefusedWithoutClosing() {
-        var m = streaming()
-        #expect(m.onBinaryFrame(now: 2) == [.send(.error(.binaryFrame))])
-        #expect(m.state == .streaming)
-    }
-
-    @Test func invalidJSONSendsParseErrorAndCloses() {
-        var idle = makeMachine()
-        let a = idle.onTextFrame("{nope", now: 1)
-        #expect(errorCode(a) == .parseError)
-        #expect(a.last == .close(code: 1008, reason: "invalid JSON"))
-        #expect(idle.state == .closed)
-
-        var busy = streaming()
-        let b = busy.onTextFrame("]", now: 2)
-        #expect(b.first == .cancelTurn(turn: 1))
-        #expect(errorCode(b) == .parseError)
-        #expect(busy.state == .closed)
     }
 
     // MARK: streaming
 
     @Test func completeSentencesAreSpokenAtOnce() {
         var m = streaming()
-        #expect(m.onTextFrame(text("Hello"), now: 2) == [])
-        #expect(m.onTextFrame(text(" there you."), now: 2) == [])
-        #expect(m.onTextFrame(text(" How are"), now: 2) == [.speak("Hello there you.", turn: 1)])
+        #expect(m.onNativeFrame(text("Hello"), now: 2) == [])
+        #expect(m.onNativeFrame(text(" there you."), now: 2) == [])
+        #expect(m.onNativeFrame(text(" How are"), now: 2) == [.speak("Hello there you.", turn: 1)])
         // Sentences complete at once go together (packed within the cap, as the reference does).
-        #expect(m.onTextFrame(text(" you? Ok! Fine"), now: 2) == [.speak("How are you? Ok!", turn: 1)])
+        #expect(m.onNativeFrame(text(" you? Ok! Fine"), now: 2) == [.speak("How are you? Ok!", turn: 1)])
         #expect(m.state == .streaming)
     }
 
     @Test func aTextDeadlineAsksForOneWakeAndTheWakeSpeaks() {
         var m = streaming()  // max_buffer_delay_ms 1000 (the default)
-        #expect(m.onTextFrame(text("one two "), now: 2) == [])
-        #expect(m.onTextFrame(text("three "), now: 2.3) == [.scheduleWake(at: 3)])
-        #expect(m.onTextFrame(text("four "), now: 2.5) == [])  // the same deadline: no second timer
+        #expect(m.onNativeFrame(text("one two "), now: 2) == [])
+        #expect(m.onNativeFrame(text("three "), now: 2.3) == [.scheduleWake(at: 3)])
+        #expect(m.onNativeFrame(text("four "), now: 2.5) == [])  // the same deadline: no second timer
         #expect(m.onWake(now: 2.9) == [.scheduleWake(at: 3)])  // came early: asks again
         #expect(m.onWake(now: 3) == [.speak("one two three four", turn: 1)])
         #expect(m.onWake(now: 4) == [])
@@ -169,85 +141,92 @@ private func draining(window: Int = 8) -> SessionMachine {
 
     @Test func zeroBufferDelaySpeaksEachGroupOfThreeWordsAtOnce() {
         var m = makeMachine()
-        _ = m.onTextFrame(config("{\"max_buffer_delay_ms\":0}"), now: 1)
+        _ = m.onNativeFrame(config("{\"max_buffer_delay_ms\":0}"), now: 1)
         _ = m.onTurnStarted(turn: 1, now: 1)
-        #expect(m.onTextFrame(text("one two "), now: 2) == [])
-        #expect(m.onTextFrame(text("three fo"), now: 2) == [.speak("one two three", turn: 1)])
+        #expect(m.onNativeFrame(text("one two "), now: 2) == [])
+        #expect(m.onNativeFrame(text("three fo"), now: 2) == [.speak("one two three", turn: 1)])
     }
 
     @Test func aWakeAfterTheFlushDoesNothing() {
         var m = streaming()
-        _ = m.onTextFrame(text("one two three "), now: 2)
-        _ = m.onTextFrame(flush, now: 2.1)
+        _ = m.onNativeFrame(text("one two three "), now: 2)
+        _ = m.onNativeFrame(flush, now: 2.1)
         #expect(m.onWake(now: 3) == [])
         #expect(m.state == .draining)
     }
 
     @Test func textOverTheTurnLimitIsRefusedAndNotKept() {
         var m = streaming()  // 60 characters per turn
-        #expect(m.onTextFrame(text("Twenty chars here. X"), now: 2) == [.speak("Twenty chars here.", turn: 1)])
-        #expect(m.onTextFrame(text(String(repeating: "y", count: 35)), now: 2) == [])
-        #expect(errorCode(m.onTextFrame(text("sixsix"), now: 2)) == .invalidText)
-        #expect(m.onTextFrame(text("five."), now: 2) == [])
-        #expect(m.onTextFrame(flush, now: 2) == [.speak("X" + String(repeating: "y", count: 35) + "five.", turn: 1), .finishTurn(turn: 1)])
+        #expect(m.onNativeFrame(text("Twenty chars here. X"), now: 2) == [.speak("Twenty chars here.", turn: 1)])
+        #expect(m.onNativeFrame(text(String(repeating: "y", count: 35)), now: 2) == [])
+        #expect(errorCode(m.onNativeFrame(text("sixsix"), now: 2)) == .invalidText)
+        #expect(m.onNativeFrame(text("five."), now: 2) == [])
+        #expect(m.onNativeFrame(flush, now: 2) == [.speak("X" + String(repeating: "y", count: 35) + "five.", turn: 1), .finishTurn(turn: 1)])
     }
 
     @Test func textOverTheMessageLimitIsRefused() {
+        // The per-message bound is the adapter's (it answers; the machine never sees the text).
         var m = streaming()
-        #expect(errorCode(m.onTextFrame(text(String(repeating: "a", count: 101)), now: 2)) == .invalidText)
+        do {
+            _ = try NativeAdapter.parse(text(String(repeating: "a", count: 101)), settings: m.configuration.protocolSettings)
+            Issue.record("not refused")
+        } catch {
+            #expect(error.code == .invalidText)
+        }
+        #expect(m.onNativeFrame(text(String(repeating: "a", count: 101)), now: 2) == [])
         #expect(m.state == .streaming)
     }
 
     @Test func flushSpeaksTheTailAndDrains() {
         var m = streaming()
-        _ = m.onTextFrame(text("One two three. Four"), now: 2)
-        #expect(m.onTextFrame(flush, now: 3) == [.speak("Four", turn: 1), .finishTurn(turn: 1)])
+        _ = m.onNativeFrame(text("One two three. Four"), now: 2)
+        #expect(m.onNativeFrame(flush, now: 3) == [.speak("Four", turn: 1), .finishTurn(turn: 1)])
         #expect(m.state == .draining)
     }
 
     @Test func flushWithoutTailOnlyFinishes() {
         var m = streaming()
-        #expect(m.onTextFrame(flush, now: 2) == [.finishTurn(turn: 1)])
+        #expect(m.onNativeFrame(flush, now: 2) == [.finishTurn(turn: 1)])
         #expect(m.state == .draining)
     }
 
     @Test func configDuringATurnIsRefused() {
         var s = streaming(), d = draining()
-        #expect(errorCode(s.onTextFrame(config(), now: 2)) == .invalidType)
-        #expect(errorCode(d.onTextFrame(config(), now: 3)) == .invalidType)
+        #expect(errorCode(s.onNativeFrame(config(), now: 2)) == .invalidType)
+        #expect(errorCode(d.onNativeFrame(config(), now: 3)) == .invalidType)
         #expect(s.state == .streaming && d.state == .draining)
         #expect(s.currentTurn?.turn == 1)
     }
 
     @Test func cancelStopsTheTurnAndLaterTextIsDroppedQuietly() {
         var m = streaming()
-        #expect(m.onTextFrame(cancel, now: 2) == [.cancelTurn(turn: 1)])
+        #expect(m.onNativeFrame(cancel, now: 2) == [.cancelTurn(turn: 1)])
         #expect(m.state == .awaitingConfig)
-        #expect(m.onTextFrame(text("late words. "), now: 2) == [])
-        #expect(m.onTextFrame(flush, now: 2) == [])
+        #expect(m.onNativeFrame(text("late words. "), now: 2) == [])
+        #expect(m.onNativeFrame(flush, now: 2) == [])
         #expect(m.onEngine(.audio([1]), turn: 1, now: 2) == [])
         // A config clears the cancel: turn 2, and text before a config is an error again after it ends.
-        guard case .startTurn(let start)? = m.onTextFrame(config(), now: 3).first else { Issue.record("no start"); return }
+        guard case .startTurn(let start)? = m.onNativeFrame(config(), now: 3).first else { Issue.record("no start"); return }
         #expect(start.turn == 2)
-        _ = m.onTextFrame(cancel, now: 3)
-        _ = m.onTextFrame(config(), now: 3)
-        _ = m.onTextFrame(flush, now: 3)
+        _ = m.onNativeFrame(cancel, now: 3)
+        _ = m.onNativeFrame(config(), now: 3)
+        _ = m.onNativeFrame(flush, now: 3)
         _ = m.onEngine(.turnDone, turn: 3, now: 3)
         #expect(m.state == .awaitingConfig)
-        #expect(errorCode(m.onTextFrame(text("x"), now: 4)) == .invalidType)
+        #expect(errorCode(m.onNativeFrame(text("x"), now: 4)) == .invalidType)
     }
 
     // MARK: draining
 
     @Test func textAfterFlushIsRefused() {
         var m = draining()
-        #expect(errorCode(m.onTextFrame(text("more"), now: 3)) == .invalidType)
+        #expect(errorCode(m.onNativeFrame(text("more"), now: 3)) == .invalidType)
         #expect(m.state == .draining)
     }
 
     @Test func secondFlushIsIgnored() {
         var m = draining()
-        #expect(m.onTextFrame(flush, now: 3) == [])
+        #expect(m.onNativeFrame(flush, now: 3) == [])
         #expect(m.state == .draining)
     }
 
@@ -257,7 +236,7 @@ private func draining(window: Int = 8) -> SessionMachine {
         _ = m.onEngine(.audio([2]), turn: 1, now: 3)
         _ = m.onEngine(.audio([3]), turn: 1, now: 3)
         #expect(m.queuedAudio == 2)
-        #expect(m.onTextFrame(cancel, now: 3) == [.cancelTurn(turn: 1)])
+        #expect(m.onNativeFrame(cancel, now: 3) == [.cancelTurn(turn: 1)])
         #expect(m.queuedAudio == 0)
         #expect(m.onOutboxLevel(pending: 0, now: 4) == [])  // nothing left to send
         #expect(m.onEngine(.turnDone, turn: 1, now: 4) == [])  // no final after a cancel
@@ -344,7 +323,7 @@ private func draining(window: Int = 8) -> SessionMachine {
     @Test func idleTimeoutCloses() {
         var m = makeMachine(idle: 60)
         #expect(m.onTick(now: 59.9) == [])
-        _ = m.onTextFrame(ping, now: 50)
+        _ = m.onNativeFrame(ping, now: 50)
         #expect(m.onTick(now: 109) == [])
         #expect(m.onTick(now: 110) == [.close(code: 1000, reason: "idle timeout after 60 s")])
         #expect(m.state == .closed)
@@ -373,9 +352,8 @@ private func draining(window: Int = 8) -> SessionMachine {
     @Test func closedIgnoresEverything() {
         var m = streaming()
         _ = m.onPeerClosed(now: 2)
-        #expect(m.onTextFrame(ping, now: 3) == [])
-        #expect(m.onTextFrame("{bad", now: 3) == [])
-        #expect(m.onBinaryFrame(now: 3) == [])
+        #expect(m.onNativeFrame(ping, now: 3) == [])
+        #expect(m.onMessage(.config(TurnConfig(voice: "alba")), now: 3) == [])
         #expect(m.onEngine(.audio([1]), turn: 1, now: 3) == [])
         #expect(m.onOutboxLevel(pending: 0, now: 3) == [])
         #expect(m.onTick(now: 1000) == [])
@@ -385,9 +363,9 @@ private func draining(window: Int = 8) -> SessionMachine {
 
     @Test func eventsCountAgainstTheWindow() {
         var m = makeMachine(window: 2)
-        _ = m.onTextFrame(config(), now: 1)
+        _ = m.onNativeFrame(config(), now: 1)
         _ = m.onTurnStarted(turn: 1, now: 1)  // 1 in the outbox
-        _ = m.onTextFrame(ping, now: 1)  // 2
+        _ = m.onNativeFrame(ping, now: 1)  // 2
         #expect(m.onEngine(.audio([1]), turn: 1, now: 1) == [])
         #expect(m.onOutboxLevel(pending: 1, now: 1) == [.send(.binaryAudio([1]))])
     }

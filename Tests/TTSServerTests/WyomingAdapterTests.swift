@@ -8,7 +8,7 @@ import Testing
                               models: [ServedModel(modelName: "english_2026-10")])
 
     func adapter() -> WyomingAdapter {
-        WyomingAdapter(request: HTTPRequest(method: "RAW", path: WireProtocolKind.wyomingPath), context: context)
+        WyomingAdapter(request: HTTPRequest(method: "RAW", path: WyomingAdapter.path), context: context)
     }
 
     func receive(_ adapter: inout WyomingAdapter, _ type: String, _ data: [String: JSONValue] = [:],

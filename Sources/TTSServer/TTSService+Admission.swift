@@ -1,5 +1,9 @@
-// TTSService+Fairness.swift: no address holds more than its share of the engine's streams.
+// TTSService+Admission.swift: who may open a session, and how many turns an address may run.
 //
+// Sessions: every open session counts against `max_sessions` and `max_sessions_per_address`,
+// whatever carries it (WebSocket, raw TCP, HTTP speech): one check, `admissionRefusal`.
+//
+// Streams: no address holds more than its share of the engine's streams.
 // Engine streams (turns generated at once) are the scarce part; sessions are cheap and bounded
 // per address on their own (`max_sessions_per_address`). Without a share, one address with a
 // few long turns could take every stream and leave every other client `at_capacity`. So a turn
@@ -7,6 +11,22 @@
 // current capacity (measured headroom: the share follows the estimate), at least 1. Loop thread.
 
 extension TTSService {
+    /// Why a new session from `peer` is refused now, or nil: every open session counts, whatever
+    /// its transport, against `max_sessions` and `max_sessions_per_address`.
+    func admissionRefusal(peer: String) -> String? {
+        guard sessions.count < config.maxSessions else {
+            logger.notice("session refused: \(sessions.count) sessions open (max_sessions)")
+            return "at capacity: \(config.maxSessions) sessions open"
+        }
+        guard config.maxSessionsPerAddress > 0 else { return nil }
+        let fromPeer = sessions.values.count { $0.transport.peer == peer }
+        guard fromPeer < config.maxSessionsPerAddress else {
+            logger.notice("session refused: \(fromPeer) sessions open from \(peer) (max_sessions_per_address)")
+            return "at capacity: \(fromPeer) sessions open from this address"
+        }
+        return nil
+    }
+
     /// Turns one address may have open at once now; nil: no bound. `max_streams_per_address`:
     /// a number is that bound (0: none); `auto` is half the capacity (`engine.capacity`, else a
     /// number of `max_streams`), at least 1, and none when `max_sessions_per_address` is 0
@@ -17,16 +37,10 @@ extension TTSService {
         return max(1, streams / 2)
     }
 
-    /// Turns open from `peer`, over WebSocket sessions and HTTP speech requests, leaving out the
-    /// session `excluded` (the one asking).
+    /// Turns open from `peer`, over every session (WebSocket, raw TCP, HTTP speech), leaving out
+    /// the session `excluded` (the one asking).
     func openTurns(from peer: String, excluding excluded: UInt64) -> Int {
-        let sockets = sessions.values.count {
-            $0.connection.id != excluded && $0.connection.request.peer == peer && $0.machine.currentTurn != nil
-        }
-        let requests = httpSpeeches.values.count {
-            $0.id != excluded && $0.stream.request.peer == peer && $0.machine.currentTurn != nil
-        }
-        return sockets + requests
+        sessions.values.count { $0.id != excluded && $0.transport.peer == peer && $0.machine.currentTurn != nil }
     }
 
     /// Throws `at_capacity` when `peer` already has its share of streams open.
