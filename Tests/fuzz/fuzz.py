@@ -641,7 +641,8 @@ def main() -> int:
     print(f"  closes received: {dict(stats.closes)}")
     if trips:
         print(f"  side pings: {len(trips)}, round trip p50 {trips[len(trips) // 2] * 1000:.1f} ms, "
-              f"p99 {trips[len(trips) * 99 // 100] * 1000:.1f} ms, worst {trips[-1] * 1000:.1f} ms (bound {args.max_pong_ms:.0f} ms)")
+              f"p99 {trips[len(trips) * 99 // 100] * 1000:.1f} ms, worst {trips[-1] * 1000:.1f} ms (bound {args.max_pong_ms:.0f} ms; "
+              f"the watch at {watch.priority})")
     if server:
         print(f"  server RSS: {rss_before / 2**20:.0f} MB before, {rss_after / 2**20:.0f} MB after")
     print_server_loop_lag(port, args.max_pong_ms)
