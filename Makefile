@@ -6,7 +6,8 @@
 #   make fuzz      1,000,000 fuzzed messages against a release server on the tiny test model; fails
 #                  when a side connection's pong takes over 50 ms (the event loop's lag; `make
 #                  test`'s short fuzz of a debug build allows 500 ms: debug code is ~10x slower)
-#   make soak      SESSIONS sessions speak/cancel/drop/reconnect for MINUTES minutes
+#   make soak      SESSIONS sessions (every protocol, i mod 7) speak/cancel/drop/reconnect beside a
+#                  voice upload/speak/delete churn for MINUTES minutes (Tests/fuzz/soak.py)
 #   make sanitize  the server and engine tests under ThreadSanitizer, then AddressSanitizer
 # The web page (Clients/web, compiled in as Sources/TTSServer/WebAssets.swift):
 #   make web-assets  regenerate WebAssets.swift after editing Clients/web
@@ -23,8 +24,8 @@
 SWIFT ?= swift
 PYTHON ?= python3
 BIN = .build/release/pocket-tts
-SESSIONS ?= 8
-MINUTES ?= 30
+SESSIONS ?= 14
+MINUTES ?= 60
 FUZZ_MESSAGES ?= 1000000
 BENCH_SESSIONS ?= 1,2,4,8,12,16,20,24
 BENCH_STYLES ?= agent,caption,poisson

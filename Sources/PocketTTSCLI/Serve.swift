@@ -69,6 +69,8 @@ struct Serve: ParsableCommand {
 
     func run() throws {
         if fallback.demoFallback { return try decidingDemoFallbackForModels().run() }
+        // Before the engine's threads allocate: RSS that stays flat over hours (Allocator.swift).
+        Allocator.tuneForServing(environment: ProcessInfo.processInfo.environment, cores: ProcessInfo.processInfo.activeProcessorCount)
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw ValidationError("--log-level '\(logLevel)': expected one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }

@@ -187,16 +187,3 @@ public final class UploadedVoices: Sendable {
         }
     }
 }
-
-/// Hands memory glibc keeps after frees back to the system (`malloc_trim`): a deleted voice's
-/// several megabytes of KV cache are freed in pieces that glibc would otherwise hold in its
-/// arenas, so the process's RSS would not come down after deletes. A no-op elsewhere.
-func returnFreedMemory() {
-    #if canImport(Glibc)
-    _ = glibcMallocTrim(0)
-    #endif
-}
-
-#if canImport(Glibc)
-@_silgen_name("malloc_trim") private func glibcMallocTrim(_ pad: Int) -> Int32
-#endif

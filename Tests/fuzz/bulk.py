@@ -8,8 +8,10 @@
   (OpenAI, the reference's /tts form, Deepgram's REST), Wyoming synthesize events, one to six at once.
 """
 import asyncio
+import gc
 import json
 import multiprocessing
+import os
 import queue
 import time
 import urllib.parse
@@ -34,7 +36,8 @@ def big_text(rng, size: int) -> str:
 
 class PingWatch:
     """Round trips of native pings on a connection of its own, from a process of its own (the
-    fuzzer's own work would otherwise delay the pongs it reads: one interpreter lock)."""
+    fuzzer's own work would otherwise delay the pongs it reads: one interpreter lock), run at the
+    highest priority it may get (`raise_priority`): a pong late is the server's lateness."""
 
     def __init__(self, port: int, interval: float = 0.02):
         self.port = port
@@ -44,6 +47,7 @@ class PingWatch:
         self._stop = multiprocessing.Event()
         self._seen: list[float] = []
         self.error: str | None = None
+        self.priority = "unknown"  # the watch process's scheduling, once it runs
         self._process = multiprocessing.Process(target=_watch, args=(port, interval, self._trips, self._connected, self._stop),
                                                 daemon=True)
 
@@ -69,6 +73,8 @@ class PingWatch:
                 return self._seen
             if isinstance(item, str):
                 self.error = item
+            elif isinstance(item, tuple):
+                self.priority = item[1]
             else:
                 self._seen.append(item)
 
@@ -80,7 +86,27 @@ class PingWatch:
         return [t for t in self.trips if t > bound]
 
 
+def raise_priority() -> str:
+    """Puts the calling process ahead of every other on the machine, as far as it may: real-time
+    (SCHED_FIFO, as root), else a negative nice, else as it is. On 2 cores a pong the server sent
+    in time could otherwise wait for a busy fuzzer or a build to give the watch a core (a single
+    pong of 55-94 ms among 3,000 when the server's own timer saw no lag over 50 ms)."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(10))
+        return "SCHED_FIFO 10"
+    except (AttributeError, PermissionError, OSError):
+        pass
+    try:
+        os.nice(-10)
+        return "nice -10"
+    except PermissionError:
+        return f"nice {os.nice(0)} (no privilege to raise it)"
+
+
 def _watch(port, interval, trips, connected, stop) -> None:
+    trips.put(("priority", raise_priority()))
+    gc.disable()  # no collection pause inside a round trip (the watch keeps no garbage cycles)
+
     async def session() -> None:
         ws = await RawWebSocket.connect(port)
         connected.value = 1

@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
-"""Soak test: N sessions speak, cancel, drop and reconnect against `pocket-tts serve` for a while.
+"""Soak test: sessions of every protocol speak, cancel, drop and reconnect against `pocket-tts
+serve` for a while (`make soak SESSIONS=14 MINUTES=60`).
 
-    python3 Tests/fuzz/soak.py --binary .build/release/pocket-tts --sessions 8 --minutes 30   # make soak
-    python3 Tests/fuzz/soak.py --port 8000 --voice alba ...   # a server already running
+    python3 Tests/fuzz/soak.py --binary .build/release/pocket-tts --sessions 14 --minutes 60   # make soak
+    python3 Tests/fuzz/soak.py --port 8000 --wyoming-port 10200 --voice alba ...   # a server already running
 
-Beside them (`--http-churn`, on by default), every second: upload a voice (`POST /v1/voices`),
-speak an OpenAI request in it, delete it. Each session loops: connect, then a few turns (config, text word by word, then mostly flush and
-read to final; sometimes cancel after the first audio, or drop the connection mid-turn with a
-close or a TCP reset, then reconnect). Reports turns by outcome, errors, first-audio latency
-(first text message sent to first audio received) percentiles, and the server's RSS growth per
-turn after a warm-up. Fails (exit 1) if the server dies, a reply misses the deadline, an
-unexpected message arrives, or `pocket_tts_sessions` does not return to 0 at the end.
+Session i plays protocol i mod 7 (native, kyutai, deepgram, elevenlabs, elevenlabs_multi, wyoming,
+openai; Tests/fuzz/soak_protocols.py has what a turn, a cancel and a drop are in each): connect,
+a few turns (mostly spoken to the end, sometimes cancelled once audio has come, sometimes dropped
+mid-turn by a close or a TCP reset), reconnect. Beside them (`--upload-churn`, on by default),
+every second: upload a voice (`POST /v1/voices`), speak one turn in it on the next protocol, delete
+it. Reports per protocol turns by outcome, errors and first audio (first text sent to first audio
+received) percentiles; the server's RSS growth after a warm-up; the server's own loop lag. Fails
+(exit 1) if the server dies, a reply misses the deadline, a message breaks its protocol, any error
+is counted (with `--max-errors 0`, the default), or `pocket_tts_sessions` does not return to 0.
 """
 import argparse
 import asyncio
@@ -22,14 +25,14 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections import Counter
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import FIXTURES, VOICE, Closed, RawWebSocket, Server, finish, http_get, metric_at, text_frame  # noqa: E402
+from harness import FIXTURES, VOICE, Server, finish, http_get, metric_at  # noqa: E402
+from soak_protocols import PROTOCOLS, Churn, SoakFailure  # noqa: E402
 
-SENTENCES = ["Hello there, this is a soak test.", "The quick brown fox jumps over the lazy dog.",
-             "How are you doing today?", "Numbers like 3.14 and 42 are spoken too.", "One more sentence, then we stop."]
-FORMATS = ["pcm", "pcm_f32", "opus", "ogg", "mulaw", "wav"]
+# The protocols an uploaded voice is spoken in, one after the other (Deepgram names voices
+# through its model names, so it speaks the served voice only).
+UPLOAD_PROTOCOLS = ["openai", "native", "kyutai", "elevenlabs", "elevenlabs_multi", "wyoming"]
 
 
 class Soak:
@@ -37,9 +40,7 @@ class Soak:
         self.args = args
         self.port = port
         self.server = server
-        self.outcomes = Counter()
-        self.errors = Counter()
-        self.first_audio: list[float] = []
+        self.churn = Churn(port, server.wyoming_port if server else args.wyoming_port, args.deadline, args.final_weight)
         self.failures: list[str] = []
         self.turns_at_warm = 0
         self.rss_at_warm = 0
@@ -48,137 +49,59 @@ class Soak:
 
     @property
     def turns(self) -> int:
-        return sum(self.outcomes[k] for k in ("final", "cancel", "drop"))
+        return self.churn.turns()
 
     async def session(self, index: int) -> None:
+        """Connection after connection of one protocol (`PROTOCOLS[index % 7]`)."""
         rng = random.Random(self.args.seed * 1000 + index)
+        protocol = self.protocols[index % len(self.protocols)]
         while time.monotonic() < self.stop_at and not self.failures:
             try:
-                ws = await RawWebSocket.connect(self.port)
-            except (OSError, ConnectionError, asyncio.TimeoutError) as error:
-                self.errors[f"connect: {type(error).__name__}"] += 1
-                await asyncio.sleep(0.5)
-                continue
-            try:
-                for _ in range(rng.randint(1, 5)):
-                    if time.monotonic() >= self.stop_at or not await self.turn(ws, rng):
-                        break
-            except Closed as closed:
-                self.errors[f"closed {closed.code} {closed.reason}"] += 1
-            except asyncio.TimeoutError:
-                self.failures.append(f"session {index}: no reply within {self.args.deadline} s")
-            finally:
-                if ws.closed is None:
-                    await ws.close()
+                await self.churn.play(protocol, rng, self.args.voice)
+            except SoakFailure as failure:
+                self.failures.append(str(failure))
 
-    async def turn(self, ws: RawWebSocket, rng: random.Random) -> bool:
-        """One turn; False when the connection was dropped."""
-        fmt = rng.choice(FORMATS)
-        config = {"voice": self.args.voice, "format": fmt, "binary": rng.random() < 0.8}
-        await ws.send(text_frame(json.dumps({"type": "config", "data": config})))
-        reply = await self.next_event(ws)
-        if reply.get("data", {}).get("code") == "at_capacity":
-            self.outcomes["at_capacity"] += 1
-            await asyncio.sleep(0.2)
-            return True
-        if reply.get("data", {}).get("event_type") != "config_accepted":
-            self.failures.append(f"config {config}: {reply}")
-            return False
-        text = " ".join(rng.sample(SENTENCES, rng.randint(1, 3)))
-        started = time.monotonic()
-        for word in text.split(" "):
-            await ws.send(text_frame(json.dumps({"type": "text", "data": {"text": word + " "}})))
-        action = rng.choices(["final", "cancel", "drop"], [self.args.final_weight, 1, 1])[0]
-        if action == "final":
-            await ws.send(text_frame('{"type":"flush"}'))
-        first = await self.audio_or_final(ws)
-        if first == "audio":
-            self.first_audio.append(time.monotonic() - started)
-        if action == "final":
-            while first != "final":
-                first = await self.audio_or_final(ws)
-            self.outcomes["final"] += 1
-            return True
-        if action == "cancel":
-            await ws.send(text_frame('{"type":"cancel"}') + text_frame('{"type":"ping"}'))
-            while True:  # audio in flight, then the pong
-                kind, payload = await ws.receive(self.args.deadline)
-                if kind == "text" and json.loads(payload)["type"] == "pong":
-                    break
-                if kind == "text" and json.loads(payload)["type"] not in ("audio",):
-                    self.failures.append(f"after cancel: {payload[:200]}")
-                    return False
-            self.outcomes["cancel"] += 1
-            return True
-        self.outcomes["drop"] += 1
-        if rng.random() < 0.5:
-            ws.abort(reset=True)
-        else:
-            await ws.close()
-        return False
-
-    async def next_event(self, ws: RawWebSocket) -> dict:
-        while True:
-            kind, payload = await ws.receive(self.args.deadline)
-            if kind == "text":
-                message = json.loads(payload)
-                if message["type"] == "error":
-                    self.errors[message["data"]["code"]] += 1
-                return message
-
-    async def audio_or_final(self, ws: RawWebSocket) -> str:
-        kind, payload = await ws.receive(self.args.deadline)
-        if kind == "binary":
-            return "audio"
-        message = json.loads(payload)
-        if message["type"] == "audio":
-            return "audio"
-        if message.get("data", {}).get("event_type") == "final":
-            return "final"
-        self.failures.append(f"during a turn: {payload[:200]}")
-        raise Closed(None, "unexpected message")
-
-    def http_churn_once(self, rng: random.Random) -> None:
-        """Upload a voice (`POST /v1/voices`), speak one OpenAI request in it, delete it (blocking)."""
-        base = f"http://127.0.0.1:{self.port}"
+    def upload(self) -> str:
+        """`POST /v1/voices` with the fixtures' speech sample; the new voice's id (blocking)."""
         with open(os.path.join(FIXTURES, "reference", "voice.wav"), "rb") as file:
             audio = file.read()
         boundary = uuid.uuid4().hex
         body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"audio\"; filename=\"me.wav\"\r\n"
                 f"Content-Type: audio/wav\r\n\r\n").encode() + audio + f"\r\n--{boundary}--\r\n".encode()
-        request = urllib.request.Request(base + "/v1/voices", data=body, method="POST",
+        request = urllib.request.Request(f"http://127.0.0.1:{self.port}/v1/voices", data=body, method="POST",
                                          headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
         with urllib.request.urlopen(request, timeout=self.args.deadline) as response:
-            voice = json.loads(response.read())["voice_id"]
-        self.outcomes["upload"] += 1
-        try:
-            speech = json.dumps({"model": "tts-1", "input": rng.choice(SENTENCES), "voice": voice, "response_format": "pcm"})
-            request = urllib.request.Request(base + "/v1/audio/speech", data=speech.encode(), method="POST",
-                                             headers={"Content-Type": "application/json"})
-            started = time.monotonic()
-            with urllib.request.urlopen(request, timeout=self.args.deadline) as response:
-                if not response.read(1):
-                    self.failures.append("OpenAI speech in an uploaded voice: no audio")
-                self.first_audio.append(time.monotonic() - started)
-                response.read()
-            self.outcomes["http_turn"] += 1
-        finally:  # also after a 503 (at capacity): every uploaded voice is deleted
-            request = urllib.request.Request(f"{base}/v1/voices/{voice}", method="DELETE")
-            with urllib.request.urlopen(request, timeout=self.args.deadline) as response:
-                if not json.loads(response.read()).get("deleted"):
-                    self.failures.append(f"voice {voice} not deleted")
-            self.outcomes["delete"] += 1
+            return json.loads(response.read())["voice_id"]
 
-    async def http_churn(self) -> None:
-        """Uploads, HTTP turns and deletes beside the WebSocket sessions (`--http-churn`)."""
+    def delete(self, voice: str) -> None:
+        request = urllib.request.Request(f"http://127.0.0.1:{self.port}/v1/voices/{voice}", method="DELETE")
+        with urllib.request.urlopen(request, timeout=self.args.deadline) as response:
+            if not json.loads(response.read()).get("deleted"):
+                self.failures.append(f"voice {voice} not deleted")
+
+    async def upload_churn(self) -> None:
+        """Every second: upload a voice, speak one turn in it on a protocol taken in turn, delete it
+        (`--upload-churn`); counted as `upload`/`delete` under `voices`, the turn under its protocol."""
         rng = random.Random(self.args.seed * 7919)
+        counts = self.churn.outcomes["voices"]
+        number = 0
         while time.monotonic() < self.stop_at and not self.failures:
+            protocol = UPLOAD_PROTOCOLS[number % len(UPLOAD_PROTOCOLS)]
+            number += 1
             try:
-                await asyncio.to_thread(self.http_churn_once, rng)
+                voice = await asyncio.to_thread(self.upload)
+                counts["upload"] += 1
+                try:
+                    await self.churn.play(protocol, rng, voice, turns=1, only_final=True)
+                finally:  # every uploaded voice is deleted
+                    await asyncio.to_thread(self.delete, voice)
+                    counts["delete"] += 1
             except urllib.error.HTTPError as error:
-                self.errors[f"http {error.code}"] += 1  # e.g. 503 at capacity
+                self.churn.errors["voices"][f"http {error.code}"] += 1
             except (OSError, ValueError) as error:
-                self.failures.append(f"http churn: {type(error).__name__}: {error}")
+                self.failures.append(f"voices: {type(error).__name__}: {error}")
+            except SoakFailure as failure:
+                self.failures.append(f"{failure} (in an uploaded voice)")
             await asyncio.sleep(1)
 
     async def sampler(self) -> None:
@@ -194,8 +117,9 @@ class Soak:
                 return
 
     async def run(self) -> None:
+        self.protocols = [p for p in PROTOCOLS if p != "wyoming" or self.churn.wyoming_port]
         self.stop_at = time.monotonic() + self.args.minutes * 60
-        churn = [self.http_churn()] if self.args.http_churn else []
+        churn = [self.upload_churn()] if self.args.upload_churn else []
         await asyncio.gather(self.sampler(), *churn, *(self.session(i) for i in range(self.args.sessions)))
 
 
@@ -210,19 +134,23 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", default=".build/release/pocket-tts", help="pocket-tts to start on the tiny model")
     parser.add_argument("--port", type=int, help="soak a server already listening on 127.0.0.1:PORT instead")
+    parser.add_argument("--wyoming-port", type=int, help="with --port: its Wyoming port (none: no Wyoming sessions)")
     parser.add_argument("--voice", default=VOICE)
-    parser.add_argument("--sessions", type=int, default=8)
+    parser.add_argument("--sessions", type=int, default=14, help="WebSocket/TCP/HTTP sessions, protocol i mod 7")
     parser.add_argument("--minutes", type=float, default=30)
-    parser.add_argument("--warmup", type=float, default=10, help="seconds before RSS is first measured")
+    parser.add_argument("--warmup", type=float, default=60, help="seconds before RSS is first measured")
     parser.add_argument("--final-weight", type=float, default=6, help="turns run to final per cancelled or dropped one")
     parser.add_argument("--deadline", type=float, default=30)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--http-churn", action=argparse.BooleanOptionalAction, default=True,
-                        help="beside the sessions: upload a voice, speak an OpenAI request in it, delete it, every second")
+    parser.add_argument("--max-errors", type=int, default=0, help="fail when more errors than this are counted")
+    parser.add_argument("--upload-churn", action=argparse.BooleanOptionalAction, default=True,
+                        help="beside the sessions: upload a voice, speak a turn in it, delete it, every second")
     args = parser.parse_args()
     args.warmup = min(args.warmup, args.minutes * 60 / 3)
 
-    server = None if args.port else Server(args.binary, env={"POCKET_TTS_MAX_STREAMS": str(max(1, args.sessions))})
+    # Engine streams for every session twice over (a dropped turn's stream is freed a moment
+    # after its socket) and the upload churn: at capacity is then rare (counted as an outcome).
+    server = None if args.port else Server(args.binary, env={"POCKET_TTS_MAX_STREAMS": str(2 * args.sessions + 2)})
     port = args.port or server.port
     soak = Soak(args, port, server)
     started = time.monotonic()
@@ -237,14 +165,22 @@ def main() -> int:
         sessions = metric_at(port, "pocket_tts_sessions")
     if sessions != 0:
         soak.failures.append(f"pocket_tts_sessions is {sessions} at the end")
+    churn = soak.churn
+    errors = sum(sum(counter.values()) for counter in churn.errors.values())
+    if errors > args.max_errors:
+        soak.failures.append(f"{errors} errors (at most {args.max_errors})")
     turns_after_warm = soak.turns - soak.turns_at_warm
     growth = (rss_end - soak.rss_at_warm) / turns_after_warm if turns_after_warm and soak.rss_at_warm else float("nan")
-    audio = soak.first_audio
-    print(f"soak: {args.sessions} sessions for {elapsed / 60:.1f} min: {soak.turns} turns ({soak.turns / elapsed:.1f}/s) "
-          f"{dict(soak.outcomes)}")
-    print(f"  errors: {dict(soak.errors)}")
-    print(f"  first audio: p50 {percentile(audio, 50) * 1000:.0f} ms, p90 {percentile(audio, 90) * 1000:.0f} ms, "
-          f"p99 {percentile(audio, 99) * 1000:.0f} ms, max {max(audio, default=float('nan')) * 1000:.0f} ms ({len(audio)} turns)")
+    audio = [t for times in churn.first_audio.values() for t in times]
+    print(f"soak: {args.sessions} sessions for {elapsed / 60:.1f} min: {soak.turns} turns ({soak.turns / elapsed:.1f}/s), "
+          f"{errors} errors; voices {dict(churn.outcomes['voices'])}")
+    for protocol in PROTOCOLS:
+        times = churn.first_audio[protocol]
+        print(f"  {protocol:17} {churn.turns(protocol):7} turns {dict(churn.outcomes[protocol])}, "
+              f"errors {dict(churn.errors[protocol])}, first audio {latency(times)}")
+    if churn.errors["voices"]:
+        print(f"  voices errors: {dict(churn.errors['voices'])}")
+    print(f"  first audio, all: {latency(audio)}")
     if server:
         print(f"  server RSS: {rss_start / 2**20:.1f} MB at start, {soak.rss_at_warm / 2**20:.1f} MB after {args.warmup:.0f} s warm-up, "
               f"{rss_end / 2**20:.1f} MB at the end: {growth:+.0f} bytes per turn over {turns_after_warm} turns")
@@ -252,6 +188,13 @@ def main() -> int:
             print(f"  RSS growth after the warm-up: {(rss_end - soak.rss_at_warm) / soak.rss_at_warm * 100:+.1f} %")
     print(f"  server's loop lag: {loop_lag_summary(port)}")
     return finish(server, soak.failures)
+
+
+def latency(times: list[float]) -> str:
+    if not times:
+        return "none"
+    return (f"p50 {percentile(times, 50) * 1000:.0f} ms, p99 {percentile(times, 99) * 1000:.0f} ms, "
+            f"max {max(times) * 1000:.0f} ms ({len(times)})")
 
 
 def loop_lag_summary(port: int) -> str:
