@@ -154,13 +154,21 @@ public struct CapacityModel: Sendable, Equatable {
     public static let liveStepFactor = 2.0
     /// `scale` stays within these.
     public static let scaleRange = 0.25...8.0
+    /// Below this share of the capacity, a live window may only make the estimate more careful.
+    public static let lightLoadShare = 0.5
 
     /// The model after a window whose work was predicted to cost `predicted` CPU seconds (at
     /// `scale` 1) and measured `measured`: `scale` moves toward measured / predicted, each window
     /// by a bounded step.
-    public func updated(measured: Double, predicted: Double) -> CapacityModel {
+    /// `streams`: how many streams were open in the window. A window with fewer than
+    /// `lightLoadShare` of the capacity may raise `scale` but not lower it: a stream costs less
+    /// at a light load (its states stay in the caches) than at the capacity a lower scale would
+    /// admit (measured: `english_2m_2026-10`'s windows at 32 streams took the estimate from the
+    /// probe's 204 to 234 streams, and at 234 every other admitted turn underran).
+    public func updated(measured: Double, predicted: Double, streams: Double? = nil) -> CapacityModel {
         guard predicted > 0, measured.isFinite, measured >= 0 else { return self }
-        let ratio = min(max(measured / predicted, scale / Self.liveStepFactor), scale * Self.liveStepFactor)
+        var ratio = min(max(measured / predicted, scale / Self.liveStepFactor), scale * Self.liveStepFactor)
+        if let streams, streams < Self.lightLoadShare * Double(capacity) { ratio = max(ratio, scale) }
         var next = self
         next.scale = min(max(scale + Self.liveWeight * (ratio - scale), Self.scaleRange.lowerBound), Self.scaleRange.upperBound)
         return next

@@ -227,7 +227,9 @@ final class CapacityMonitor: @unchecked Sendable {  // all state behind `lock`
         let others = group.map { $0.othersPredicted(excluding: member) - windowOthers } ?? 0
         guard var next = model else { return }
         if predicted >= Self.minimumBusyShare * elapsed {
-            next = next.updated(measured: max(0, measured - others), predicted: predicted)
+            // The streams open now, not the frames' worth: a few streams far ahead of real time
+            // reuse their states in the caches, which the capacity's many streams do not.
+            next = next.updated(measured: max(0, measured - others), predicted: predicted, streams: Double(active))
             next = next.updated(promptRows: promptRows, frames: frames)
         }
         if let busy = machineBusy(), let start = windowBusy {

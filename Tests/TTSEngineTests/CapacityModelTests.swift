@@ -408,4 +408,17 @@ import Testing
         #expect(CapacityMonitor.busyTicks(statLine: "intr 1 2 3 4 5", countNice: true) == nil)
         #expect(CapacityMonitor.busyTicks(statLine: "cpu  1 2 3", countNice: true) == nil)
     }
+
+    /// A light load's cheaper frames do not raise the capacity; a heavy one's do, and a light
+    /// load's dearer frames still lower it.
+    @Test func aLightWindowMayOnlyMakeTheEstimateMoreCareful() {
+        let model = CapacityModelTests.model()
+        let light = Double(model.capacity) * CapacityModel.lightLoadShare - 1
+        let heavy = Double(model.capacity)
+        #expect(model.updated(measured: 0.5, predicted: 1, streams: light) == model)
+        #expect(model.updated(measured: 0.5, predicted: 1, streams: heavy).capacity > model.capacity)
+        #expect(model.updated(measured: 2, predicted: 1, streams: light).capacity < model.capacity)
+        #expect(model.updated(measured: 0.5, predicted: 1).capacity > model.capacity)  // streams unknown: as before
+    }
 }
+
