@@ -35,28 +35,18 @@ import Testing
         #expect(response.headers["retry-after"] != nil)
     }
 
-    @Test func webSocketAndHTTPSessionsCountAlikeAgainstMaxSessions() throws {
-        let service = try startService(engine: Self.slowEngine()) { $0.maxSessions = 2; $0.maxSessionsPerAddress = 0 }
+    /// (max_sessions, max_sessions_per_address, the refusal's reason): one HTTP speech and one
+    /// WebSocket open, a third session of either kind is refused, by the global and by the per-address cap.
+    @Test(arguments: [(2, 0, "at capacity: 2 sessions open"), (10, 2, "at capacity: 2 sessions open from this address")])
+    func webSocketAndHTTPSessionsCountAlike(maxSessions: Int, perAddress: Int, reason: String) throws {
+        let service = try startService(engine: Self.slowEngine()) { $0.maxSessions = maxSessions; $0.maxSessionsPerAddress = perAddress }
         defer { service.stop() }
         let port = try #require(service.port)
         let speech = try Self.openSpeech(port)
         let socket = try TTSTestClient.connect(port: port)
         try socket.send("{\"type\":\"ping\"}")
         #expect(try socket.next() == .pong)
-        try Self.expectWebSocketRefused(port, reason: "at capacity: 2 sessions open")
-        try Self.expectSpeechRefused(port)
-        _ = speech
-    }
-
-    @Test func webSocketAndHTTPSessionsCountAlikeAgainstThePerAddressCap() throws {
-        let service = try startService(engine: Self.slowEngine()) { $0.maxSessions = 10; $0.maxSessionsPerAddress = 2 }
-        defer { service.stop() }
-        let port = try #require(service.port)
-        let speech = try Self.openSpeech(port)
-        let socket = try TTSTestClient.connect(port: port)
-        try socket.send("{\"type\":\"ping\"}")
-        #expect(try socket.next() == .pong)
-        try Self.expectWebSocketRefused(port, reason: "at capacity: 2 sessions open from this address")
+        try Self.expectWebSocketRefused(port, reason: reason)
         try Self.expectSpeechRefused(port)
         _ = speech
     }

@@ -78,6 +78,17 @@ def drop(ws: RawWebSocket, rng: random.Random) -> None:
     ws.abort(reset=rng.random() < 0.5)
 
 
+async def until_closed(receive) -> None:
+    """Reads with `receive` until the server closes: a normal close (1000) ends it, any other raises."""
+    while True:
+        try:
+            await receive()
+        except Closed as closed:
+            if closed.code != 1000:
+                raise
+            return
+
+
 async def native(churn: Churn, rng: random.Random, voice: str, turns: int, only_final: bool) -> None:
     ws = await RawWebSocket.connect(churn.port)
     try:
@@ -242,13 +253,7 @@ async def deepgram(churn: Churn, rng: random.Random, voice: str, turns: int, onl
                 drop(ws, rng)
                 return
         await ws.send(text_frame('{"type":"Close"}'))
-        while True:
-            try:
-                await json_event(churn, ws, "deepgram")
-            except Closed as closed:
-                if closed.code != 1000:
-                    raise
-                return
+        await until_closed(lambda: json_event(churn, ws, "deepgram"))
     finally:
         ws.abort(reset=False)
 
@@ -340,13 +345,7 @@ async def elevenlabs_multi(churn: Churn, rng: random.Random, voice: str, turns: 
                 drop(ws, rng)
                 return
         await ws.send(text_frame('{"close_socket":true}'))
-        while True:
-            try:
-                await ws.receive(churn.deadline)
-            except Closed as closed:
-                if closed.code != 1000:
-                    raise
-                return
+        await until_closed(lambda: ws.receive(churn.deadline))
     finally:
         ws.abort(reset=False)
 
