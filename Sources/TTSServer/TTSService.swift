@@ -139,7 +139,8 @@ public final class TTSService: @unchecked Sendable {
         scheduleLoopLagProbe()
         logger.info("listening", metadata: ["host": "\(config.host)", "port": "\(port ?? 0)", "path": "\(options.path)",
                                             "auth": "\(authenticator.isOpen ? "none" : "api key")",
-                                            "wyoming_port": "\(wyomingPort.map(String.init) ?? "off")"])
+                                            "wyoming_port": "\(wyomingPort.map(String.init) ?? "off")",
+                                            "loop_priority": "\(server.loopPriorityRaised ? "raised" : "the process's (no CAP_SYS_NICE)")"])
     }
 
     /// Graceful stop: refuses new sessions, closes idle ones, lets turns in progress finish for

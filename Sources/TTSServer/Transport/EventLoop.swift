@@ -13,6 +13,9 @@ final class EventLoop: @unchecked Sendable {
     let configuration: WebSocketServer.Configuration
     let handlers: WebSocketServer.Handlers
     let stopRequested = Atomic<Bool>(false)
+    /// The loop thread's id, and whether its priority was raised (LoopPriority.swift): set as it starts.
+    let threadID = Atomic<Int32>(0)
+    let priorityRaised = Atomic<Bool>(false)
     let waker = LoopWaker()
     let mailbox: LoopMailbox
     let workCheck: LoopWorkCheck
@@ -62,6 +65,8 @@ final class EventLoop: @unchecked Sendable {
 
     func run() {
         guard let context else { return }
+        threadID.store(LoopPriority.currentThreadID(), ordering: .releasing)
+        priorityRaised.store(LoopPriority.raiseCurrentThread(), ordering: .releasing)
         mailbox.enterLoopThread()
         while !stopRequested.load(ordering: .acquiring) {
             if lws_service(context, 0) < 0 { break }

@@ -44,6 +44,13 @@ public final class WebSocketServer {
 
     public var isRunning: Bool { thread != nil }
 
+    /// Whether the event-loop thread runs above the process's priority (LoopPriority.swift):
+    /// false without CAP_SYS_NICE. Known once `start` has returned.
+    public var loopPriorityRaised: Bool { loop?.priorityRaised.load(ordering: .acquiring) ?? false }
+
+    /// The event-loop thread's id while running (0 before it starts).
+    public var loopThreadID: Int32 { loop?.threadID.load(ordering: .acquiring) ?? 0 }
+
     /// Creates the context, listens, and starts the event-loop thread.
     public func start() throws(WebSocketServerError) {
         guard loop == nil else { throw .alreadyRunning }
