@@ -47,6 +47,15 @@ def start_reference4(python: str, model: str, out: Path, workdir: Path):
     return process, f"http://127.0.0.1:{port}/tts"
 
 
+def compact(path: Path) -> None:
+    """Drops each turn's per-message playout buffer levels from a row's JSON (several MB at a
+    tiny model's hundreds of sessions; the summary and every per-turn figure stay)."""
+    doc = json.loads(path.read_text())
+    for turn in doc.get("turns", []):
+        turn.pop("buffer_levels", None)
+    path.write_text(json.dumps(doc, separators=(",", ":")) + "\n")
+
+
 def row_of(model: str, server: str, offered: int, doc: dict, capacity: int | None) -> dict:
     turns = doc["turns"]
     refused = [t for t in turns if t.get("error") and "capacity" in t["error"]]
@@ -121,6 +130,7 @@ def main() -> int:
                 doc = bench(url, f"swift_{offered}", out, ["--sessions", str(offered), "--buffer-ms", args.buffer_ms],
                             plot=False, server_pid=process.pid)
                 if doc:
+                    compact(out / f"swift_{offered}.json")
                     rows.append(row_of(model, "Swift (defaults)", offered, doc, capacity))
                     sb.log(json.dumps(rows[-1]))
         finally:
@@ -132,6 +142,7 @@ def main() -> int:
                 doc = bench(url, "reference4_1", out, ["--sessions", "1", "--buffer-ms", args.buffer_ms],
                             plot=False, server_pid=process.pid)
                 if doc:
+                    compact(out / "reference4_1.json")
                     rows.append(row_of(model, "pocket-tts 4.0.1 serve", 1, doc, None))
                     sb.log(json.dumps(rows[-1]))
             finally:
