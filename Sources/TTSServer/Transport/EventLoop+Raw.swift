@@ -37,27 +37,19 @@ extension WebSocketServer {
 /// The C memory of the raw vhost, which must outlive the context.
 final class RawVhost {
     let listener: WebSocketServer.RawListener
-    let protocols: UnsafeMutablePointer<lws_protocols>  // [2]: the raw protocol, then the terminator
-    let name = strdup("raw")!
+    let memory: VhostMemory
     let role = strdup("raw-skt")!
-    let iface: UnsafeMutablePointer<CChar>?
+    var protocols: UnsafeMutablePointer<lws_protocols> { memory.protocols }
+    var name: UnsafeMutablePointer<CChar> { memory.name }
+    var iface: UnsafeMutablePointer<CChar>? { memory.iface }
 
     init(_ listener: WebSocketServer.RawListener) {
         self.listener = listener
-        iface = ["", "*", "0.0.0.0", "::"].contains(listener.host) ? nil : strdup(listener.host)
-        protocols = .allocate(capacity: 2)
-        protocols.initialize(repeating: lws_protocols(), count: 2)
-        protocols[0].name = UnsafePointer(name)
-        protocols[0].callback = { EventLoop.callback($0, $1, $2, $3, $4, runsPostedWork: false) }
-        protocols[0].rx_buffer_size = 65536
+        memory = VhostMemory(protocolName: "raw", host: listener.host, runsPostedWork: false)
     }
 
     deinit {
-        protocols.deinitialize(count: 2)
-        protocols.deallocate()
-        free(name)
         free(role)
-        free(iface)
     }
 }
 

@@ -21,9 +21,9 @@ final class EventLoop: @unchecked Sendable {
     let workCheck: LoopWorkCheck
     var context: OpaquePointer?
     // C memory that must outlive the context.
-    let protocols: UnsafeMutablePointer<lws_protocols>  // [2]: ours, then the terminator
-    let protocolName: UnsafeMutablePointer<CChar>
-    let iface: UnsafeMutablePointer<CChar>?
+    let memory: VhostMemory
+    var protocols: UnsafeMutablePointer<lws_protocols> { memory.protocols }
+    var iface: UnsafeMutablePointer<CChar>? { memory.iface }
     /// The raw TCP port's vhost memory, when there is one (EventLoop+Raw.swift).
     var raw: RawVhost?
     /// The WebSocket/HTTP vhost (the start-up self-test adopts its socket there).
@@ -46,21 +46,7 @@ final class EventLoop: @unchecked Sendable {
         self.handlers = handlers
         self.mailbox = mailbox
         self.workCheck = workCheck
-        let host = configuration.host
-        iface = ["", "*", "0.0.0.0", "::"].contains(host) ? nil : strdup(host)
-        protocolName = strdup("tts")
-        protocols = .allocate(capacity: 2)
-        protocols.initialize(repeating: lws_protocols(), count: 2)
-        protocols[0].name = UnsafePointer(protocolName)
-        protocols[0].callback = { EventLoop.callback($0, $1, $2, $3, $4, runsPostedWork: true) }
-        protocols[0].rx_buffer_size = 65536
-    }
-
-    deinit {
-        protocols.deinitialize(count: 2)
-        protocols.deallocate()
-        free(protocolName)
-        free(iface)
+        memory = VhostMemory(protocolName: "tts", host: configuration.host, runsPostedWork: true)
     }
 
     func run() {
